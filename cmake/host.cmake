@@ -1,0 +1,36 @@
+# Host build: core/ + hal/host (fake machine) + cmocka suites, ASan/UBSan.
+#
+# Each tests/host/test_<name>.c becomes one cmocka executable and one ctest.
+# The whole core is compiled into a static library so a suite links only
+# what it references.
+find_path(CMOCKA_INCLUDE_DIR cmocka.h REQUIRED)
+find_library(CMOCKA_LIBRARIES cmocka REQUIRED)
+
+set(VD_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all
+                -fno-omit-frame-pointer)
+
+file(GLOB VD_CORE_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/core/*/*.c)
+# builtins.c exports memcpy & co. for the freestanding kernel: never on host.
+list(FILTER VD_CORE_SOURCES EXCLUDE REGEX ".*/builtins\\.c$")
+file(GLOB VD_HOST_HAL_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/hal/host/*.c)
+file(GLOB VD_HAL_COMMON_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/hal/common/*.c)
+
+add_library(vdcore_host STATIC
+  ${VD_CORE_SOURCES} ${VD_HOST_HAL_SOURCES} ${VD_HAL_COMMON_SOURCES})
+target_include_directories(vdcore_host PUBLIC
+  ${VD_ROOT}/include ${VD_ROOT}/hal/common/include ${VD_ROOT}/hal/host/include
+  ${CMOCKA_INCLUDE_DIR})
+target_compile_options(vdcore_host PUBLIC ${VD_WARNINGS} ${VD_SANITIZE} -g -O1)
+target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_ARCH_NAME="host"
+  VD_BOARD_NAME="host" VD_FIRMWARE_NAME="none")
+target_link_options(vdcore_host PUBLIC ${VD_SANITIZE})
+
+file(GLOB VD_HOST_TESTS CONFIGURE_DEPENDS ${VD_ROOT}/tests/host/test_*.c)
+foreach(_src IN LISTS VD_HOST_TESTS)
+  get_filename_component(_name ${_src} NAME_WE)
+  add_executable(${_name} ${_src})
+  target_link_libraries(${_name} PRIVATE vdcore_host ${CMOCKA_LIBRARIES})
+  add_test(NAME ${_name} COMMAND ${_name})
+  set_tests_properties(${_name} PROPERTIES TIMEOUT 120
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")
+endforeach()

@@ -1,0 +1,52 @@
+/*
+ * vd_kmain: where the HAL hands over the boot CPU.
+ *
+ * Order matters: console output works from the start (the HAL set it up),
+ * memory comes next because everything else allocates, then the timer
+ * and interrupts.  The test image (VD_KTEST_MODE) runs the ktest suite and
+ * the benchmarks and powers off with the result; the normal image starts
+ * the user-space demo.
+ */
+#include <veridian/boot.h>
+#include <veridian/hal.h>
+#include <veridian/kernel.h>
+#include <veridian/ktest.h>
+#include <veridian/printf.h>
+
+static volatile unsigned cpus_online = 1;
+
+void vd_kmain(const struct vd_boot_info *bi)
+{
+	vd_boot_info = bi;
+	vd_print_banner(bi);
+	vd_mm_init(bi);
+	vd_timer_init();
+	vd_smp_init(bi);
+	hal_irq_local_enable();
+
+#ifdef VD_KTEST_MODE
+	unsigned failed = vd_ktest_run_all();
+	vd_kbench_run_all();
+	kprintf("%s: %s\n", bi->board, failed ? "FAILED" : "all tests passed");
+	hal_poweroff(failed ? 1 : 0);
+#else
+	vd_start_userspace();
+	for (;;)
+		hal_cpu_idle();
+#endif
+}
+
+void vd_kmain_secondary(unsigned cpu)
+{
+	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
+	kprintf("cpu %u online\n", cpu);
+	vd_timer_init_cpu();
+	hal_irq_local_enable();
+	for (;;)
+		hal_cpu_idle();
+}
+
+unsigned vd_cpus_online(void)
+{
+	return __atomic_load_n(&cpus_online, __ATOMIC_SEQ_CST);
+}

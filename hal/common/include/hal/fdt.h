@@ -1,0 +1,91 @@
+/*
+ * Flattened device tree (DTB) reader, shared by the AArch64 and RISC-V
+ * HALs, which both receive a DTB from their firmware.
+ *
+ * Blob format (devicetree specification v0.4, chapter 5), all big-endian:
+ *
+ *   +------------------------+  0
+ *   | header (40 bytes)      |  magic 0xd00dfeed, totalsize, off_dt_struct,
+ *   |                        |  off_dt_strings, off_mem_rsvmap, version,
+ *   |                        |  last_comp_version, boot_cpuid_phys,
+ *   |                        |  size_dt_strings, size_dt_struct
+ *   +------------------------+  off_mem_rsvmap
+ *   | (u64 addr, u64 size)*  |  terminated by a (0, 0) pair
+ *   +------------------------+  off_dt_struct
+ *   | tokens: BEGIN_NODE(1) name\0 pad4 | PROP(3) len nameoff value pad4 |
+ *   |         END_NODE(2) | NOP(4) | END(9)                              |
+ *   +------------------------+  off_dt_strings
+ *   | property names, NUL-terminated |
+ *   +------------------------+
+ *
+ * Nodes are addressed by their byte offset in the structure block; every
+ * function validates what it reads against totalsize, so a corrupt blob
+ * yields "not found" rather than a wild read.
+ */
+#ifndef HAL_FDT_H
+#define HAL_FDT_H
+
+#include <veridian/hal.h>
+#include <veridian/types.h>
+
+struct fdt {
+	const uint8_t *blob;
+	uint32_t size; /* totalsize */
+	const uint8_t *structs; /* structure block */
+	uint32_t structs_size;
+	const char *strings; /* strings block */
+	uint32_t strings_size;
+};
+
+/* Validate the header and fill f.  Returns false for a bad blob. */
+bool fdt_init(struct fdt *f, const void *blob);
+/* totalsize of a blob whose header is at blob (0 if the magic is wrong). */
+uint32_t fdt_blob_size(const void *blob);
+
+/* Root node offset. */
+int fdt_root(const struct fdt *f);
+/* Node at an absolute path like "/chosen" or "/cpus/cpu@0"; a path
+ * component without '@' also matches "name@unit".  -1 if absent. */
+int fdt_path(const struct fdt *f, const char *path);
+/* First child / next sibling of a node, -1 when there is none. */
+int fdt_first_child(const struct fdt *f, int node);
+int fdt_next_sibling(const struct fdt *f, int node);
+/* Node name including the unit address ("memory@40000000"). */
+const char *fdt_node_name(const struct fdt *f, int node);
+/* Next node after `after` (-1 = start) in document order whose
+ * "compatible" list contains compat; -1 if none. */
+int fdt_find_compatible(const struct fdt *f, int after, const char *compat);
+/* Parent of a node (-1 for the root). */
+int fdt_parent(const struct fdt *f, int node);
+
+/* Property value and length, NULL if absent. */
+const void *fdt_prop(const struct fdt *f, int node, const char *name,
+		     uint32_t *len);
+bool fdt_prop_u32(const struct fdt *f, int node, const char *name,
+		  uint32_t *out);
+/* A u32 or u64 property, whichever its length says. */
+bool fdt_prop_u64(const struct fdt *f, int node, const char *name,
+		  uint64_t *out);
+/* Does the node's "compatible" string list contain compat? */
+bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
+/* Entry idx of the node's "reg", decoded with the parent's
+ * #address-cells / #size-cells. */
+bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
+	     uint64_t *size);
+
+/* Big-endian loads, usable on unaligned data. */
+uint32_t fdt_be32(const void *p);
+uint64_t fdt_be64(const void *p);
+
+/*
+ * Fill the portable boot information from the DTB: RAM from /memory nodes,
+ * reserved ranges from the memory reservation block and /reserved-memory
+ * (including OpenSBI's PMP-protected region), the blob itself as
+ * VD_MEM_BOOT_DATA, CPUs from /cpus (cpu_hwid[] = reg, ordered with the
+ * boot CPU first), /chosen bootargs and linux,initrd-start/-end.
+ * boot_hwid is the id of the CPU running this (hart id / MPIDR affinity).
+ */
+void fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
+			paddr_t blob_pa, uint64_t boot_hwid);
+
+#endif /* HAL_FDT_H */

@@ -1,0 +1,305 @@
+/*
+ * Veridian: the hardware abstraction layer contract.
+ *
+ * This header is the only way the portable core (core/) reaches hardware.
+ * Each architecture implements it in hal/<arch>/; the host test build
+ * implements it in hal/host/ with a fake machine.  Core code never includes
+ * anything under hal/.
+ *
+ * Two directions:
+ *   hal_*  functions are implemented by the HAL and called by core.
+ *   vd_*   functions declared at the end ("upcalls") are implemented by core
+ *          and called by the HAL: boot entry, trap handlers, page-table
+ *          frame allocation.
+ *
+ * Unless stated otherwise a hal_* function acts on the calling CPU, may be
+ * called with interrupts enabled or disabled, and does not sleep.
+ *
+ * Memory layout every HAL provides:
+ *   - the kernel runs in the upper half of the virtual address space;
+ *     user space owns the lower half [VD_USER_BASE, hal_user_top()).
+ *   - all usable RAM is mapped read/write, non-executable at
+ *     hal_physmap_base + pa (the "physmap"), so core can touch any frame
+ *     through vd_phys_to_virt().
+ */
+#ifndef VERIDIAN_HAL_H
+#define VERIDIAN_HAL_H
+
+#include <veridian/cpu_context.h>
+#include <veridian/types.h>
+
+/* ------------------------------------------------------------------ */
+/* Boot information                                                    */
+/* ------------------------------------------------------------------ */
+
+#define VD_MAX_MEM_REGIONS 32
+#define VD_MAX_CPUS 8
+
+enum vd_mem_type {
+	VD_MEM_USABLE = 1, /* free RAM */
+	VD_MEM_RESERVED = 2, /* firmware, MMIO holes, ACPI, ... */
+	VD_MEM_KERNEL = 3, /* the kernel image (text..bss) */
+	VD_MEM_BOOT_DATA = 4, /* DTB, boot info, initrd: keep until parsed */
+};
+
+struct vd_mem_region {
+	paddr_t base;
+	uint64_t size;
+	enum vd_mem_type type;
+};
+
+/*
+ * Filled by the HAL from what the firmware handed over (PVH start info or
+ * Multiboot info on x86_64, the DTB on AArch64 and RISC-V) before vd_kmain.
+ * mem[] lists RAM as the firmware describes it; reserved[] lists ranges
+ * inside RAM that must not be handed out (kernel image, DTB, OpenSBI, ...).
+ */
+struct vd_boot_info {
+	const char *arch; /* "x86_64", "aarch64", "riscv64" */
+	const char *board; /* board descriptor name, e.g. "aarch64-qemu-virt" */
+	const char *firmware; /* "PVH", "Multiboot", "U-Boot", "OpenSBI", ... */
+	const char *cmdline; /* may be "" */
+	uint64_t boot_cpu_hwid; /* APIC id / MPIDR / hart id of the boot CPU */
+	unsigned cpu_count; /* CPUs the firmware reports (>= 1) */
+	uint64_t cpu_hwid[VD_MAX_CPUS]; /* hardware id per logical cpu */
+	unsigned mem_count;
+	struct vd_mem_region mem[VD_MAX_MEM_REGIONS];
+	unsigned reserved_count;
+	struct vd_mem_region reserved[VD_MAX_MEM_REGIONS];
+	paddr_t initrd_base; /* 0 if none */
+	uint64_t initrd_size;
+};
+
+/* ------------------------------------------------------------------ */
+/* CPU                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Logical index of the calling CPU, 0 .. hal_cpu_count()-1. */
+unsigned hal_cpu_id(void);
+/* Number of CPUs that are online (started and running core code). */
+unsigned hal_cpu_count(void);
+/*
+ * Free-running instruction/cycle counter (rdtsc, PMCCNTR_EL0, rdinstret).
+ * Under QEMU -icount shift=0 it counts instructions exactly; benchmarks
+ * report differences of it.
+ */
+uint64_t hal_cycles(void);
+/* Wait for an interrupt (hlt / wfi).  Returns after any interrupt. */
+void hal_cpu_idle(void);
+
+/* Local interrupt mask: save-and-disable, restore, enable. */
+typedef unsigned long hal_irqstate_t;
+hal_irqstate_t hal_irq_save(void);
+void hal_irq_restore(hal_irqstate_t state);
+void hal_irq_local_enable(void);
+bool hal_irq_local_enabled(void);
+
+/*
+ * Start logical CPU `cpu` (1 .. boot_info.cpu_count-1) at
+ * vd_kmain_secondary(cpu) on a fresh stack, with the kernel address space
+ * and traps set up.  Returns once the CPU has been told to start (PSCI
+ * CPU_ON, SBI HSM hart_start, INIT-SIPI-SIPI); core waits for it to check in.
+ */
+vd_err_t hal_cpu_start(unsigned cpu);
+/* Send a reschedule inter-processor interrupt; the target runs vd_ipi(). */
+void hal_ipi_send(unsigned cpu);
+
+/* Frame-pointer unwinding for backtraces. */
+uintptr_t hal_frame_pointer(void);
+/* Step from frame *fp to its caller: sets *pc to the return address and *fp
+ * to the caller's frame.  Returns false at the end of the chain. */
+bool hal_unwind_frame(uintptr_t *fp, uintptr_t *pc);
+
+/* ------------------------------------------------------------------ */
+/* Console and power                                                   */
+/* ------------------------------------------------------------------ */
+
+void hal_console_putc(char c);
+/* Next received character, or -1 if none is waiting (never blocks). */
+int hal_console_getc(void);
+
+/*
+ * Power the machine off.  Under QEMU the process exits and `status`
+ * (0 = success, nonzero = failure) becomes visible to the runner: through
+ * isa-debug-exit on x86_64, semihosting SYS_EXIT on AArch64, sifive_test
+ * on RISC-V.  The board descriptor says which process exit status means
+ * "pass" (x86_64 cannot exit with 0).
+ */
+VD_NORETURN void hal_poweroff(int status);
+
+/* ------------------------------------------------------------------ */
+/* Timer and interrupt controller                                      */
+/* ------------------------------------------------------------------ */
+
+/* Monotonic time since boot in nanoseconds. */
+uint64_t hal_timer_now_ns(void);
+/* Arm the per-CPU one-shot timer: vd_timer_irq() runs at or after
+ * `deadline_ns` (a hal_timer_now_ns() value).  UINT64_MAX disarms. */
+void hal_timer_set_deadline(uint64_t deadline_ns);
+
+/* Device interrupt lines of the platform interrupt controller
+ * (GIC, PLIC, IO-APIC).  The HAL delivers them to vd_irq(irq). */
+void hal_irq_unmask(unsigned irq);
+void hal_irq_mask(unsigned irq);
+
+/* ------------------------------------------------------------------ */
+/* Address spaces and page tables                                      */
+/* ------------------------------------------------------------------ */
+
+/* Portable page flags (PageFlags of the kernel API).  Each HAL encodes
+ * them in its format and documents which ones the hardware lacks. */
+#define VD_PTE_PRESENT (1u << 0)
+#define VD_PTE_WRITABLE (1u << 1)
+#define VD_PTE_USER (1u << 2)
+#define VD_PTE_WRITE_THROUGH (1u << 3)
+#define VD_PTE_CACHE_DISABLE (1u << 4)
+#define VD_PTE_ACCESSED (1u << 5)
+#define VD_PTE_DIRTY (1u << 6)
+#define VD_PTE_HUGE (1u << 7) /* 2 MiB leaf instead of 4 KiB */
+#define VD_PTE_GLOBAL (1u << 8)
+#define VD_PTE_NO_EXECUTE (1u << 9)
+#define VD_PTE_ALL_FLAGS 0x3ffu
+
+#define VD_HUGE_PAGE_SIZE ((size_t)2 << 20)
+
+/* Base of the physmap; see the comment at the top. */
+extern uintptr_t hal_physmap_base;
+
+static inline void *vd_phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + hal_physmap_base);
+}
+
+static inline paddr_t vd_virt_to_phys(const void *va)
+{
+	return (paddr_t)((uintptr_t)va - hal_physmap_base);
+}
+
+/* Lowest and one-past-highest user virtual address. */
+#define VD_USER_BASE ((vaddr_t)0x10000)
+vaddr_t hal_user_top(void);
+
+/* Root of the kernel's own page table (kernel half only). */
+paddr_t hal_pt_kernel_root(void);
+/* Create a new address space: a root table whose kernel half shares the
+ * kernel's mappings.  Intermediate tables come from vd_pt_frame_alloc(). */
+vd_err_t hal_pt_create(paddr_t *root_out);
+/* Free every table of the user half and the root.  Leaf frames are not
+ * freed: they belong to whoever mapped them. */
+void hal_pt_destroy(paddr_t root);
+/*
+ * Map [va, va+size) to pa with `flags` (VD_PTE_*).  size is VD_PAGE_SIZE
+ * or VD_HUGE_PAGE_SIZE (with VD_PTE_HUGE); va and pa aligned to it.
+ * Errors: VD_ERR_MEM_ALREADY_MAPPED if a mapping exists there,
+ * VD_ERR_OUT_OF_MEMORY if an intermediate table could not be allocated,
+ * VD_ERR_INVALID_PARAMETER for misalignment or a non-canonical address.
+ * Does not flush the TLB (a new mapping needs none on these architectures).
+ */
+vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags);
+/* Remove the mapping at va, returning its frame and flags; empty
+ * intermediate tables are freed.  Flushes the TLB entry for va.
+ * VD_ERR_MEM_NOT_MAPPED if nothing is mapped. */
+vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out);
+/* Look up va: frame and flags (including hardware accessed/dirty). */
+vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out);
+/* Change the flags of an existing mapping (e.g. write-protect for COW);
+ * flushes the TLB entry. */
+vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags);
+/* Switch the calling CPU to address space `root`. */
+void hal_pt_activate(paddr_t root);
+
+void hal_tlb_flush_page(vaddr_t va);
+void hal_tlb_flush_all(void);
+/* Make instructions written through the data side visible to instruction
+ * fetch (needed after loading code on AArch64 and RISC-V). */
+void hal_icache_sync(const void *va, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Threads, user mode and context switch                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Kernel context switch.  *from_sp receives the current stack pointer after
+ * the callee-saved registers are pushed on it; then to_sp is loaded and its
+ * registers popped.  A thread's first switch-in runs the entry given to
+ * hal_kstack_init().
+ */
+void hal_context_switch(uintptr_t *from_sp, uintptr_t to_sp);
+/* Prepare a fresh kernel stack (top = highest address, 16-byte aligned) so
+ * that switching to the returned sp calls entry(arg) with interrupts
+ * disabled; entry must never return. */
+uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg);
+
+/* Fill ctx for a first entry into user mode at `pc` with stack `sp` and
+ * the first two argument registers set to arg0/arg1. */
+void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
+			   vaddr_t sp, uint64_t arg0, uint64_t arg1);
+/* Load ctx into the CPU and drop to user mode.  ctx must sit at the top of
+ * the current thread's kernel stack (see vd_cpu_context); the next trap
+ * from user mode saves into the same place. */
+VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx);
+/* Tell the CPU which kernel stack top user-mode traps land on (TSS.rsp0 on
+ * x86_64, sscratch on RISC-V; no-op on AArch64, where SP_EL1 is kept). */
+void hal_set_kernel_stack(void *stack_top);
+
+/* User-memory access window: SMAP (stac/clac), PAN, SUM.  Core's copy-in/
+ * copy-out routines open it around each access. */
+void hal_user_access_begin(void);
+void hal_user_access_end(void);
+
+/*
+ * Minimal non-local jump used for fault-safe user copies: if a page fault
+ * hits while vd_current_fault_jmp() is set, core longjmps to it.
+ */
+struct hal_jmpbuf {
+	uint64_t regs[16];
+};
+int hal_setjmp(struct hal_jmpbuf *buf) __attribute__((returns_twice));
+VD_NORETURN void hal_longjmp(struct hal_jmpbuf *buf, int val);
+
+/* ------------------------------------------------------------------ */
+/* Upcalls: implemented by core, called by the HAL                     */
+/* ------------------------------------------------------------------ */
+
+/* Boot CPU entry, after the HAL has set up stack, MMU, physmap, traps and
+ * console.  Never returns. */
+VD_NORETURN void vd_kmain(const struct vd_boot_info *bi);
+/* Secondary CPU entry (see hal_cpu_start). */
+VD_NORETURN void vd_kmain_secondary(unsigned cpu);
+
+/* Frames for page tables: one zeroed 4 KiB frame, or 0 if none. */
+paddr_t vd_pt_frame_alloc(void);
+void vd_pt_frame_free(paddr_t frame);
+
+/* Syscall from user mode.  ctx holds the user registers; core reads the
+ * number/arguments and writes the return value into ctx.  Called from
+ * syscall_entry (x86_64), svc_entry (AArch64), ecall_entry (RISC-V). */
+void vd_syscall(struct vd_cpu_context *ctx);
+
+enum vd_fault_access {
+	VD_FAULT_READ = 1,
+	VD_FAULT_WRITE = 2,
+	VD_FAULT_EXEC = 4,
+};
+
+/* Page fault.  from_user says which mode faulted.  Core resolves it (COW,
+ * fault-safe user copy) or kills the faulting process; for an unresolvable
+ * kernel fault it returns false and the HAL dumps registers and panics. */
+bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr,
+		   unsigned access, bool from_user);
+/* Any other exception from user mode (illegal instruction, alignment,
+ * breakpoint...): core kills the process.  `what` names the exception. */
+void vd_user_exception(struct vd_cpu_context *ctx, const char *what);
+/* Device interrupt `irq` (after the HAL acknowledged it). */
+void vd_irq(unsigned irq);
+/* The per-CPU timer deadline passed. */
+void vd_timer_irq(void);
+/* A reschedule IPI arrived. */
+void vd_ipi(void);
+/* Called on the way back to user mode from any trap, with interrupts
+ * disabled: lets core reschedule or kill the current thread. */
+void vd_return_to_user_hook(struct vd_cpu_context *ctx);
+
+#endif /* VERIDIAN_HAL_H */

@@ -1,0 +1,71 @@
+/*
+ * Veridian: kernel performance metrics (KernelMetrics of the kernel API).
+ *
+ * Counters are per CPU and summed on read, so the hot paths (syscall
+ * entry, context switch, interrupt) increment a CPU-local word with no
+ * atomic read-modify-write and no shared cache line.  Latencies are
+ * accumulated as (sum, samples) pairs; hot paths may sample (e.g. time one
+ * call in 64) to keep the timer read off the common path.
+ */
+#ifndef VERIDIAN_METRICS_H
+#define VERIDIAN_METRICS_H
+
+#include <veridian/hal.h>
+#include <veridian/types.h>
+
+enum vd_metric {
+	VD_METRIC_CONTEXT_SWITCHES,
+	VD_METRIC_SYSCALLS,
+	VD_METRIC_PAGE_FAULTS,
+	VD_METRIC_INTERRUPTS,
+	VD_METRIC_IPC_MESSAGES,
+	VD_METRIC_MEMORY_ALLOCATIONS,
+	VD_METRIC_COUNT
+};
+
+enum vd_latency {
+	VD_LATENCY_SYSCALL,
+	VD_LATENCY_CONTEXT_SWITCH,
+	VD_LATENCY_IPC,
+	VD_LATENCY_COUNT
+};
+
+struct vd_kernel_metrics {
+	uint64_t context_switches;
+	uint64_t syscalls_processed;
+	uint64_t page_faults;
+	uint64_t interrupts_handled;
+	uint64_t ipc_messages_sent;
+	uint64_t memory_allocations;
+	uint64_t average_syscall_latency_ns;
+	uint64_t average_context_switch_latency_ns;
+	uint64_t average_ipc_latency_ns;
+};
+
+struct vd_metrics_cpu {
+	uint64_t count[VD_METRIC_COUNT];
+	uint64_t latency_sum_ns[VD_LATENCY_COUNT];
+	uint64_t latency_samples[VD_LATENCY_COUNT];
+};
+
+extern struct vd_metrics_cpu vd_metrics_percpu[VD_MAX_CPUS];
+
+static inline void vd_metrics_count(enum vd_metric m)
+{
+	vd_metrics_percpu[hal_cpu_id()].count[m]++;
+}
+
+void vd_metrics_record_latency(enum vd_latency l, uint64_t ns);
+
+/* kernel_metrics(): a consistent-enough snapshot summed over CPUs. */
+void vd_kernel_metrics(struct vd_kernel_metrics *out);
+/* set_perf_callback(): called with a fresh snapshot every `period_ticks`
+ * scheduler ticks on CPU 0 (NULL disables). */
+typedef void (*vd_perf_callback_t)(const struct vd_kernel_metrics *m);
+void vd_set_perf_callback(vd_perf_callback_t cb, unsigned period_ticks);
+/* Called from the tick on CPU 0. */
+void vd_metrics_tick(void);
+/* Zero every counter (tests). */
+void vd_metrics_reset(void);
+
+#endif /* VERIDIAN_METRICS_H */

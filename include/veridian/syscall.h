@@ -1,0 +1,51 @@
+/*
+ * Veridian: system call numbers and the portable dispatcher.
+ *
+ * Numbers are those of the VeridianOS kernel API.  The register ABI is in
+ * cpu_context.h and docs/syscall-abi.md: a negative return is -vd_err_t.
+ */
+#ifndef VERIDIAN_SYSCALL_H
+#define VERIDIAN_SYSCALL_H
+
+#include <veridian/cpu_context.h>
+#include <veridian/types.h>
+
+#define VD_SYS_EXIT 1
+#define VD_SYS_READ 2
+#define VD_SYS_WRITE 3
+#define VD_SYS_MMAP 4
+#define VD_SYS_MUNMAP 5
+#define VD_SYS_IPC_SEND 10
+#define VD_SYS_IPC_RECEIVE 11
+#define VD_SYS_IPC_CALL 12
+#define VD_SYS_IPC_REPLY 13
+#define VD_SYS_PROCESS_CREATE 20
+#define VD_SYS_PROCESS_START 21
+#define VD_SYS_PROCESS_WAIT 22
+#define VD_SYS_THREAD_CREATE 25
+#define VD_SYS_THREAD_EXIT 26
+#define VD_SYS_THREAD_JOIN 27
+#define VD_SYS_CAPABILITY_CREATE 30
+#define VD_SYS_CAPABILITY_DERIVE 31
+#define VD_SYS_CAPABILITY_REVOKE 32
+#define VD_SYS_MAX 64
+
+/*
+ * handle_syscall of the kernel API: dispatch `nr` with `args`; on success
+ * *ret is the result.  ctx is the caller's saved user context (some calls,
+ * such as exit, never return to it).
+ */
+vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
+			   struct vd_cpu_context *ctx, uint64_t *ret);
+
+/*
+ * Test hooks for HAL ktests that enter user mode on a hand-made code page
+ * before processes exist: when set, vd_syscall / vd_page_fault call the
+ * hook instead of the real handler.  Never set outside ktests.
+ */
+extern void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
+extern bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx,
+				       vaddr_t addr, unsigned access,
+				       bool from_user);
+
+#endif /* VERIDIAN_SYSCALL_H */

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Board descriptor access for the scripts: sourced, not run.
+#
+#   board_load NAME      reads boards/NAME/board.conf into BOARD_* variables
+#   board_list           names of all boards
+#   board_qemu_cmd IMG WORKDIR MODE
+#                        fills the array QEMU_CMD with the QEMU command line
+#                        for MODE (run | test | bench | debug); the firmware
+#                        recipe scripts/firmware/$FIRMWARE.sh prepares any
+#                        extra files (U-Boot env, boot disk) in WORKDIR.
+
+VD_ROOT=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+board_list() {
+	local d
+	for d in "$VD_ROOT"/boards/*/board.conf; do
+		basename "$(dirname "$d")"
+	done
+}
+
+board_load() {
+	local name=$1 conf="$VD_ROOT/boards/$1/board.conf" key val
+	[ -f "$conf" ] || { echo "unknown board '$name' (see boards/)" >&2; return 1; }
+	BOARD_NAME=$name
+	BOARD_DIR="$VD_ROOT/boards/$name"
+	while IFS= read -r line; do
+		[[ $line =~ ^([A-Z_0-9]+)=(.*)$ ]] || continue
+		key=${BASH_REMATCH[1]}
+		val=${BASH_REMATCH[2]}
+		val=${val#\"}
+		val=${val%\"}
+		printf -v "BOARD_$key" '%s' "$val"
+	done <"$conf"
+}
+
+board_qemu_cmd() {
+	local img=$1 work=$2 mode=$3 smp=$BOARD_QEMU_SMP
+	local recipe="$VD_ROOT/scripts/firmware/$BOARD_FIRMWARE.sh"
+	[ -f "$recipe" ] || { echo "no firmware recipe $recipe" >&2; return 1; }
+	mkdir -p "$work"
+	FW_ARGS=()
+	# shellcheck source=/dev/null
+	source "$recipe"
+	fw_prepare "$img" "$work" || return 1
+	QEMU_CMD=("$BOARD_QEMU" -M "$BOARD_QEMU_MACHINE" -m "$BOARD_QEMU_MEM"
+		-display none -no-reboot)
+	[ -n "${BOARD_QEMU_CPU:-}" ] && QEMU_CMD+=(-cpu "$BOARD_QEMU_CPU")
+	if [ "$mode" = bench ]; then
+		# Benchmarks count instructions: one CPU, exact counters.
+		smp=1
+		QEMU_CMD+=(-icount shift=0,sleep=off)
+	fi
+	QEMU_CMD+=(-smp "$smp")
+	if [ "$mode" = run ] || [ "$mode" = debug ]; then
+		QEMU_CMD+=(-serial mon:stdio)
+	else
+		QEMU_CMD+=(-serial stdio -monitor none)
+	fi
+	[ "$mode" = debug ] && QEMU_CMD+=(-s -S)
+	# shellcheck disable=SC2206
+	[ -n "${BOARD_QEMU_DEVICES:-}" ] && QEMU_CMD+=($BOARD_QEMU_DEVICES)
+	QEMU_CMD+=("${FW_ARGS[@]}")
+}
