@@ -25,11 +25,21 @@ target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_ARCH_NAME="host"
   VD_BOARD_NAME="host" VD_FIRMWARE_NAME="none")
 target_link_options(vdcore_host PUBLIC ${VD_SANITIZE})
 
+# Device trees for the FDT suite, compiled by dtc at build time.
+find_program(VD_DTC dtc REQUIRED)
+set(VD_TEST_DTB ${CMAKE_BINARY_DIR}/test-board.dtb)
+add_custom_command(OUTPUT ${VD_TEST_DTB}
+  COMMAND ${VD_DTC} -q -I dts -O dtb -o ${VD_TEST_DTB} ${VD_ROOT}/tests/host/data/board.dts
+  DEPENDS ${VD_ROOT}/tests/host/data/board.dts)
+add_custom_target(vd_test_dtbs DEPENDS ${VD_TEST_DTB})
+
 file(GLOB VD_HOST_TESTS CONFIGURE_DEPENDS ${VD_ROOT}/tests/host/test_*.c)
 foreach(_src IN LISTS VD_HOST_TESTS)
   get_filename_component(_name ${_src} NAME_WE)
   add_executable(${_name} ${_src})
   target_link_libraries(${_name} PRIVATE vdcore_host ${CMOCKA_LIBRARIES})
+  target_compile_definitions(${_name} PRIVATE VD_TEST_DTB="${VD_TEST_DTB}")
+  add_dependencies(${_name} vd_test_dtbs)
   add_test(NAME ${_name} COMMAND ${_name})
   set_tests_properties(${_name} PROPERTIES TIMEOUT 120
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")

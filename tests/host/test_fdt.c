@@ -1,0 +1,180 @@
+/*
+ * cmocka suite for hal/common/fdt.c against a DTB compiled by dtc from
+ * tests/host/data/board.dts (path in VD_TEST_DTB), plus corrupt blobs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <hal/fdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t *blob;
+static size_t blob_len;
+
+static int load_blob(void **state)
+{
+	FILE *f = fopen(VD_TEST_DTB, "rb");
+	(void)state;
+
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	blob_len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	blob = malloc(blob_len);
+	if (fread(blob, 1, blob_len, f) != blob_len)
+		return -1;
+	fclose(f);
+	return 0;
+}
+
+static int free_blob(void **state)
+{
+	(void)state;
+	free(blob);
+	return 0;
+}
+
+static void test_header_and_paths(void **state)
+{
+	struct fdt f;
+	(void)state;
+
+	assert_true(fdt_init(&f, blob));
+	assert_int_equal(fdt_blob_size(blob), blob_len);
+	assert_true(fdt_root(&f) >= 0);
+	assert_true(fdt_path(&f, "/chosen") >= 0);
+	assert_true(fdt_path(&f, "/memory") >= 0); /* matches memory@... */
+	assert_true(fdt_path(&f, "/memory@40000000") >= 0);
+	assert_int_equal(fdt_path(&f, "/memory@50000000"), -1);
+	assert_true(fdt_path(&f, "/cpus/cpu@5") >= 0);
+	assert_int_equal(fdt_path(&f, "/nonexistent"), -1);
+	assert_int_equal(fdt_path(&f, "relative"), -1);
+	assert_string_equal(fdt_node_name(&f, fdt_path(&f, "/soc/serial")),
+			    "serial@10000000");
+}
+
+static void test_props_and_reg(void **state)
+{
+	struct fdt f;
+	uint64_t base, size;
+	uint32_t v;
+	(void)state;
+
+	assert_true(fdt_init(&f, blob));
+	int serial = fdt_find_compatible(&f, -1, "ns16550a");
+	assert_true(serial >= 0);
+	assert_true(fdt_reg(&f, serial, 0, &base, &size));
+	assert_int_equal(base, 0x10000000);
+	assert_int_equal(size, 0x100);
+	assert_false(fdt_reg(&f, serial, 1, &base, &size));
+	assert_true(fdt_prop_u32(&f, serial, "interrupts", &v));
+	assert_int_equal(v, 10);
+	assert_false(fdt_prop_u32(&f, serial, "no-such-prop", &v));
+
+	/* a later entry in a compatible list also matches */
+	int test = fdt_find_compatible(&f, -1, "sifive,test0");
+	assert_true(test >= 0);
+	assert_true(fdt_is_compatible(&f, test, "syscon"));
+	assert_false(fdt_is_compatible(&f, test, "sifive"));
+	assert_int_equal(fdt_find_compatible(&f, test, "sifive,test0"), -1);
+
+	/* cpus use #address-cells = 1, #size-cells = 0 */
+	int cpu5 = fdt_path(&f, "/cpus/cpu@5");
+	assert_true(fdt_reg(&f, cpu5, 0, &base, NULL));
+	assert_int_equal(base, 5);
+	assert_int_equal(fdt_parent(&f, cpu5), fdt_path(&f, "/cpus"));
+	assert_int_equal(fdt_parent(&f, fdt_root(&f)), -1);
+}
+
+static bool has_region(const struct vd_mem_region *r, unsigned n,
+		       paddr_t base, uint64_t size, enum vd_mem_type t)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].base == base && r[i].size == size && r[i].type == t)
+			return true;
+	return false;
+}
+
+static void test_fill_boot_info(void **state)
+{
+	struct fdt f;
+	struct vd_boot_info bi;
+	(void)state;
+
+	memset(&bi, 0, sizeof(bi));
+	assert_true(fdt_init(&f, blob));
+	fdt_fill_boot_info(&f, &bi, 0x5f000100, 1);
+
+	assert_int_equal(bi.mem_count, 2);
+	assert_true(has_region(bi.mem, bi.mem_count, 0x40000000, 0x20000000,
+			       VD_MEM_USABLE));
+	assert_true(has_region(bi.mem, bi.mem_count, 0x100000000ull,
+			       0x10000000, VD_MEM_USABLE));
+	/* memreserve, reserved-memory, the blob itself, the initrd */
+	assert_true(has_region(bi.reserved, bi.reserved_count, 0x48000000,
+			       0x1000, VD_MEM_RESERVED));
+	assert_true(has_region(bi.reserved, bi.reserved_count, 0x80000000,
+			       0x40000, VD_MEM_RESERVED));
+	assert_true(has_region(bi.reserved, bi.reserved_count, 0x5f000000,
+			       (blob_len + 0x100 + 4095) & ~4095ul,
+			       VD_MEM_BOOT_DATA));
+	assert_true(has_region(bi.reserved, bi.reserved_count, 0x48100000,
+			       0x81000, VD_MEM_BOOT_DATA));
+	assert_int_equal(bi.initrd_base, 0x48100000);
+	assert_int_equal(bi.initrd_size, 0x80800);
+	assert_string_equal(bi.cmdline, "console=ttyS0 verbose");
+
+	/* boot hart 1 first, disabled cpu@3 skipped */
+	assert_int_equal(bi.cpu_count, 3);
+	assert_int_equal(bi.boot_cpu_hwid, 1);
+	assert_int_equal(bi.cpu_hwid[0], 1);
+	assert_int_equal(bi.cpu_hwid[1], 0);
+	assert_int_equal(bi.cpu_hwid[2], 5);
+}
+
+static void test_rejects_corrupt_blobs(void **state)
+{
+	struct fdt f;
+	uint8_t *copy = malloc(blob_len);
+	(void)state;
+
+	assert_false(fdt_init(&f, NULL));
+	memcpy(copy, blob, blob_len);
+	copy[0] ^= 0xff; /* magic */
+	assert_false(fdt_init(&f, copy));
+	assert_int_equal(fdt_blob_size(copy), 0);
+
+	memcpy(copy, blob, blob_len);
+	copy[8] = 0x7f; /* off_dt_struct far past totalsize */
+	assert_false(fdt_init(&f, copy));
+
+	/* a property length running past the structure block makes
+	 * lookups fail instead of reading out of bounds (ASan checks) */
+	memcpy(copy, blob, blob_len);
+	assert_true(fdt_init(&f, copy));
+	int root = fdt_root(&f);
+	uint32_t off = (uint32_t)root + 4 + 4; /* "\0" name padded: first prop */
+	assert_int_equal(fdt_be32(f.structs + off), 3); /* FDT_PROP */
+	uint8_t *len = (uint8_t *)f.structs + off + 4;
+	len[0] = 0x7f;
+	assert_int_equal(fdt_path(&f, "/chosen"), -1);
+	assert_int_equal(fdt_find_compatible(&f, -1, "ns16550a"), -1);
+	free(copy);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_and_paths),
+		cmocka_unit_test(test_props_and_reg),
+		cmocka_unit_test(test_fill_boot_info),
+		cmocka_unit_test(test_rejects_corrupt_blobs),
+	};
+	return cmocka_run_group_tests(tests, load_blob, free_blob);
+}
