@@ -1,0 +1,127 @@
+/*
+ * Page tables: the portable half of map_page / unmap_page.
+ *
+ * The HAL owns the entry format (x86-64 4-level, AArch64 VMSAv8 4 KiB
+ * granule, RISC-V Sv48/Sv39) and walks it in hal_pt_*; it gets its
+ * intermediate tables from vd_pt_frame_alloc below and gives them back
+ * through vd_pt_frame_free when a table becomes empty.  This layer checks
+ * what is the same on every architecture (flag bits, page and huge-page
+ * alignment of both addresses) so a bad request is refused with
+ * VD_ERR_INVALID_PARAMETER before any table is touched.
+ *
+ * TLB: a new mapping needs no flush (no architecture caches a
+ * not-present entry in a way that survives the HAL's barriers);
+ * hal_pt_unmap and hal_pt_protect flush the entry they change.
+ */
+#include <veridian/mm.h>
+#include <veridian/printf.h>
+#include <veridian/string.h>
+
+/* Largest frame number whose address fits a paddr_t. */
+#define MAX_FRAME_NUMBER ((size_t)(UINT64_MAX >> VD_PAGE_SHIFT))
+
+paddr_t vd_pt_frame_alloc(void)
+{
+	struct vd_frame f;
+
+	/* Tables may live anywhere; Normal falls back to Dma by itself. */
+	if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK)
+		return 0;
+	vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+	return vd_frame_addr(f);
+}
+
+void vd_pt_frame_free(paddr_t frame)
+{
+	if (frame == 0 || !VD_IS_ALIGNED(frame, VD_PAGE_SIZE)) {
+		kprintf("mm: vd_pt_frame_free(%#llx): not a table frame\n",
+			(unsigned long long)frame);
+		return;
+	}
+	vd_frame_free(vd_frame_of(frame), 1);
+}
+
+vd_err_t vd_page_table_create(struct vd_page_table *pt)
+{
+	paddr_t root;
+	vd_err_t err;
+
+	if (!pt)
+		return VD_ERR_INVALID_PARAMETER;
+	err = hal_pt_create(&root);
+	if (err == VD_OK)
+		pt->root_frame = root;
+	return err;
+}
+
+void vd_page_table_destroy(struct vd_page_table *pt)
+{
+	if (!pt || !pt->root_frame || pt->root_frame == hal_pt_kernel_root())
+		return;
+	hal_pt_destroy(pt->root_frame);
+	pt->root_frame = 0;
+}
+
+struct vd_page_table vd_kernel_page_table(void)
+{
+	return (struct vd_page_table){ hal_pt_kernel_root() };
+}
+
+vd_err_t vd_map_page(struct vd_page_table *pt, vaddr_t va, struct vd_frame f,
+		     uint32_t flags)
+{
+	size_t size = (flags & VD_PTE_HUGE) ? VD_HUGE_PAGE_SIZE : VD_PAGE_SIZE;
+	paddr_t pa = vd_frame_addr(f);
+
+	if (VD_UNLIKELY(!pt || !pt->root_frame ||
+			(flags & ~VD_PTE_ALL_FLAGS) ||
+			f.number > MAX_FRAME_NUMBER ||
+			!VD_IS_ALIGNED(va, size) ||
+			!VD_IS_ALIGNED(pa, size)))
+		return VD_ERR_INVALID_PARAMETER;
+	return hal_pt_map(pt->root_frame, va, pa, flags);
+}
+
+vd_err_t vd_unmap_page(struct vd_page_table *pt, vaddr_t va,
+		       struct vd_frame *out)
+{
+	paddr_t pa;
+	uint32_t flags;
+	vd_err_t err;
+
+	if (VD_UNLIKELY(!pt || !pt->root_frame ||
+			!VD_IS_ALIGNED(va, VD_PAGE_SIZE)))
+		return VD_ERR_INVALID_PARAMETER;
+	err = hal_pt_unmap(pt->root_frame, va, &pa, &flags);
+	if (err == VD_OK && out)
+		*out = vd_frame_of(pa);
+	return err;
+}
+
+vd_err_t vd_query_page(const struct vd_page_table *pt, vaddr_t va,
+		       struct vd_frame *frame_out, uint32_t *flags_out)
+{
+	paddr_t pa;
+	uint32_t flags;
+	vd_err_t err;
+
+	if (!pt || !pt->root_frame)
+		return VD_ERR_INVALID_PARAMETER;
+	err = hal_pt_query(pt->root_frame, va, &pa, &flags);
+	if (err != VD_OK)
+		return err;
+	if (frame_out)
+		*frame_out = vd_frame_of(pa);
+	if (flags_out)
+		*flags_out = flags;
+	return VD_OK;
+}
+
+vd_err_t vd_protect_page(struct vd_page_table *pt, vaddr_t va,
+			 uint32_t flags)
+{
+	if (!pt || !pt->root_frame || (flags & ~VD_PTE_ALL_FLAGS) ||
+	    !VD_IS_ALIGNED(va, VD_PAGE_SIZE))
+		return VD_ERR_INVALID_PARAMETER;
+	return hal_pt_protect(pt->root_frame, va, flags);
+}
