@@ -49,18 +49,19 @@ enum vd_object_type {
 };
 
 /* Rights of the kernel API (bit flags). */
-#define VD_RIGHT_READ    (1u << 0)
-#define VD_RIGHT_WRITE   (1u << 1)
+#define VD_RIGHT_READ	 (1u << 0)
+#define VD_RIGHT_WRITE	 (1u << 1)
 #define VD_RIGHT_EXECUTE (1u << 2)
-#define VD_RIGHT_DELETE  (1u << 3)
-#define VD_RIGHT_GRANT   (1u << 4) /* may derive (and so pass on) copies */
-#define VD_RIGHT_MAP     (1u << 5)
-#define VD_RIGHTS_ALL    0x3fu
+#define VD_RIGHT_DELETE	 (1u << 3)
+#define VD_RIGHT_GRANT	 (1u << 4) /* may derive (and so pass on) copies */
+#define VD_RIGHT_MAP	 (1u << 5)
+#define VD_RIGHTS_ALL	 0x3fu
 
 #define VD_CAP_TOKEN_NULL ((vd_cap_token_t)0)
 
-/* Slots per space: 1 .. VD_CAP_MAX_SLOTS (the token has a 16-bit index). */
-#define VD_CAP_MAX_SLOTS     65536u
+/* Slots per space: 1 .. VD_CAP_MAX_SLOTS.  The token has room for a 16-bit
+ * index; the limit keeps a table (72 bytes a slot) within one heap block. */
+#define VD_CAP_MAX_SLOTS     32768u
 #define VD_CAP_DEFAULT_SLOTS 256u
 
 /* Capability of the kernel API: a snapshot of what a token grants. */
@@ -125,9 +126,9 @@ vd_err_t vd_cap_derive(struct vd_cap_space *space, vd_cap_token_t parent,
  * or the same one).  This is how IPC grants a capability: revoking the
  * parent later also revokes the copy in `dst`.
  */
-vd_err_t vd_cap_derive_into(struct vd_cap_space *dst,
-			    struct vd_cap_space *src, vd_cap_token_t parent,
-			    uint32_t new_rights, struct vd_capability *out);
+vd_err_t vd_cap_derive_into(struct vd_cap_space *dst, struct vd_cap_space *src,
+			    vd_cap_token_t parent, uint32_t new_rights,
+			    struct vd_capability *out);
 
 /*
  * Check that `token` names a live capability of `space` holding every
@@ -142,8 +143,8 @@ vd_err_t vd_cap_validate(struct vd_cap_space *space, vd_cap_token_t token,
 			 struct vd_capability *out_cap);
 /* Same, and the capability must name an object of `type` (VD_OBJ_ANY
  * accepts all); a mismatch is VD_ERR_INVALID_CAPABILITY. */
-vd_err_t vd_cap_validate_type(struct vd_cap_space *space,
-			      vd_cap_token_t token, enum vd_object_type type,
+vd_err_t vd_cap_validate_type(struct vd_cap_space *space, vd_cap_token_t token,
+			      enum vd_object_type type,
 			      uint32_t required_rights,
 			      struct vd_capability *out_cap);
 /* Look a token up without requiring rights (validate with 0 rights). */
@@ -182,8 +183,8 @@ void vd_cap_init(void);
 vd_err_t vd_cap_set_key(const uint8_t key[VD_CAP_KEY_BYTES]);
 
 struct vd_cap_stats {
-	uint64_t spaces; /* live spaces */
-	uint64_t caps; /* live capabilities, all spaces */
+	uint64_t spaces;  /* live spaces */
+	uint64_t caps;	  /* live capabilities, all spaces */
 	uint64_t created; /* capabilities minted since boot (create+derive) */
 	uint64_t revoked; /* capabilities freed since boot */
 };
@@ -194,8 +195,8 @@ void vd_cap_get_stats(struct vd_cap_stats *out);
  * free list and live count agree, each live slot's token is the MAC of its
  * contents, derivation links are consistent (a child's parent is live and
  * lists it, siblings link both ways), and a derived capability never holds
- * rights its parent lacks.  VD_OK or VD_ERR_INVALID_PARAMETER, with the
- * first broken invariant printed.
+ * rights its parent lacks.  VD_OK, or VD_ERR_INVALID_CAPABILITY with the
+ * first broken invariant printed (VD_ERR_INVALID_PARAMETER for NULL).
  */
 vd_err_t vd_cap_space_check(struct vd_cap_space *space);
 

@@ -1,0 +1,112 @@
+/*
+ * Capability system internals, shared by the files of core/cap only.
+ *
+ * Token layout (64 bits):
+ *
+ *   63                               32 31            16 15             0
+ *  +-----------------------------------+----------------+----------------+
+ *  |  MAC: 32 bits of SipHash-2-4      | generation     | slot index     |
+ *  |  (never 0, so a token is never 0) | (low 16 bits)  |                |
+ *  +-----------------------------------+----------------+----------------+
+ *
+ * The MAC covers (space id, slot index, the slot's full 32-bit generation,
+ * object type, rights, object id).  The slot stores the token it was
+ * minted with; validation compares all 64 bits against it, so:
+ *   - a guessed token must hit the right slot index and generation AND the
+ *     32-bit MAC: at best a 2^-32 chance per guess;
+ *   - a stale token (slot freed, maybe reused) carries an older
+ *     generation: rejected outright while the low 16 bits differ, and by
+ *     the MAC (full generation inside) once they wrap around;
+ *   - a token of another space has another space id inside its MAC.
+ *
+ * Slot life cycle: free (token == 0, on the space's FIFO free list) ->
+ * live (token != 0, linked in the derivation tree) -> free with
+ * generation + 1.  A slot whose 32-bit generation is exhausted is retired
+ * rather than reused, so no (slot, generation) pair is ever minted twice.
+ */
+#ifndef CORE_CAP_INTERNAL_H
+#define CORE_CAP_INTERNAL_H
+
+#include <veridian/cap.h>
+#include <veridian/spinlock.h>
+
+#define CAP_SLOT_BITS 16
+#define CAP_SLOT_MASK ((1u << CAP_SLOT_BITS) - 1)
+#define CAP_GEN_SHIFT 16
+#define CAP_GEN_MASK  0xffffu
+#define CAP_MAC_SHIFT 32
+#define CAP_NO_SLOT   UINT32_MAX
+
+static inline uint32_t cap_token_slot(vd_cap_token_t t)
+{
+	return (uint32_t)t & CAP_SLOT_MASK;
+}
+
+static inline uint16_t cap_token_gen(vd_cap_token_t t)
+{
+	return (uint16_t)(t >> CAP_GEN_SHIFT);
+}
+
+/*
+ * One slot.  The first four fields are what validation reads without the
+ * lock; they share a cache line.  Everything else is only touched under
+ * cap_lock.  The derivation-tree links point at slots of any space: a
+ * capability granted through IPC sits in the receiver's space but under
+ * its parent in the sender's.
+ */
+struct vd_cap_slot {
+	vd_cap_token_t token; /* 0 while free; published last on mint */
+	uint64_t object_id;
+	uint32_t rights;
+	uint32_t object_type;
+
+	uint32_t generation;	    /* full count of frees of this slot */
+	uint32_t next_free;	    /* free-list link (slot index) while free */
+	struct vd_cap_space *space; /* owner of this slot */
+	struct vd_cap_slot *parent; /* derived from; NULL for an original */
+	struct vd_cap_slot *first_child;
+	struct vd_cap_slot *next_sibling, *prev_sibling;
+};
+
+struct vd_cap_space {
+	uint64_t id; /* MAC input; from a global counter, never reused */
+	uint32_t nslots;
+	uint32_t used;		       /* live slots */
+	uint32_t retired;	       /* slots whose generations ran out */
+	uint32_t free_head, free_tail; /* FIFO spreads generation wear */
+	struct vd_cap_slot slots[];
+};
+
+/* The one lock behind every change (see cap.h).  Taken with irqsave. */
+extern struct vd_spinlock vd_cap_lock;
+
+/* Global counters, under vd_cap_lock. */
+extern struct vd_cap_stats vd_cap_stats_locked;
+
+vd_cap_token_t cap_mint_token(const struct vd_cap_space *space, uint32_t idx,
+			      uint32_t generation, uint32_t type,
+			      uint64_t object_id, uint32_t rights);
+
+/* All below: caller holds vd_cap_lock. */
+
+/* Live slot named by token in space, or NULL. */
+struct vd_cap_slot *cap_lookup_locked(struct vd_cap_space *space,
+				      vd_cap_token_t token);
+/* Take a free slot and make it live with these contents and a fresh
+ * token, as an original (no parent).  NULL if the space is full. */
+struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
+					 uint32_t type, uint64_t object_id,
+					 uint32_t rights);
+/* Kill a live slot that has no parent or children any more. */
+void cap_slot_free_locked(struct vd_cap_slot *slot);
+/* Free `root` and its whole derivation subtree, in any space. */
+void cap_revoke_subtree_locked(struct vd_cap_slot *root);
+
+void cap_fill(const struct vd_cap_slot *slot, struct vd_capability *out);
+
+static inline uint32_t cap_slot_index(const struct vd_cap_slot *slot)
+{
+	return (uint32_t)(slot - slot->space->slots);
+}
+
+#endif /* CORE_CAP_INTERNAL_H */

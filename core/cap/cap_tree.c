@@ -1,0 +1,144 @@
+/*
+ * The capability derivation tree (CDT, after seL4): derivation and
+ * revocation.
+ *
+ * Every derived capability records the capability it came from.  The
+ * tree is kept with three links per slot -- parent, first child, and a
+ * doubly-linked list of siblings -- so that adding a child and unlinking
+ * any node are O(1), and a subtree can be walked without recursion or any
+ * extra memory:
+ *
+ *        A            A.first_child = B
+ *       / \           B.next_sibling = C, C.prev_sibling = B
+ *      B   C          B.parent = C.parent = A
+ *      |              D.parent = B (D may live in another space)
+ *      D
+ *
+ * Links cross spaces freely: a capability granted through IPC lives in
+ * the receiver's space but hangs under its parent in the sender's.  That
+ * is why one global lock (vd_cap_lock) protects all trees: a revocation
+ * may free slots in any number of spaces, and a single lock needs no lock
+ * ordering to stay deadlock-free.
+ */
+#include "cap_internal.h"
+
+/* Make `child` the first child of `parent`. */
+static void cdt_link(struct vd_cap_slot *parent, struct vd_cap_slot *child)
+{
+	child->parent = parent;
+	child->prev_sibling = NULL;
+	child->next_sibling = parent->first_child;
+	if (parent->first_child)
+		parent->first_child->prev_sibling = child;
+	parent->first_child = child;
+}
+
+/* Detach `s` from its parent and siblings (its own children stay). */
+static void cdt_unlink(struct vd_cap_slot *s)
+{
+	if (s->prev_sibling)
+		s->prev_sibling->next_sibling = s->next_sibling;
+	else if (s->parent)
+		s->parent->first_child = s->next_sibling;
+	if (s->next_sibling)
+		s->next_sibling->prev_sibling = s->prev_sibling;
+	s->parent = s->next_sibling = s->prev_sibling = NULL;
+}
+
+/*
+ * Free `root` and everything below it, post-order, iteratively: descend
+ * along first_child links to a leaf, free it (its next sibling becomes the
+ * parent's first child), step back up to the parent and descend again.
+ * Each node is entered once from above and re-entered once per child, so
+ * the walk is O(subtree size) with O(1) state, whatever the depth.
+ */
+void cap_revoke_subtree_locked(struct vd_cap_slot *root)
+{
+	struct vd_cap_slot *node = root;
+
+	cdt_unlink(root);
+	for (;;) {
+		struct vd_cap_slot *parent;
+
+		while (node->first_child)
+			node = node->first_child;
+		if (node == root)
+			break;
+		parent = node->parent;
+		cdt_unlink(node);
+		cap_slot_free_locked(node);
+		node = parent;
+	}
+	cap_slot_free_locked(root);
+}
+
+vd_err_t vd_cap_derive_into(struct vd_cap_space *dst, struct vd_cap_space *src,
+			    vd_cap_token_t parent, uint32_t new_rights,
+			    struct vd_capability *out)
+{
+	struct vd_cap_slot *p, *child;
+	vd_err_t err = VD_OK;
+	hal_irqstate_t st;
+
+	if (!dst || !src || (new_rights & ~VD_RIGHTS_ALL))
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_spin_lock_irqsave(&vd_cap_lock);
+	p = cap_lookup_locked(src, parent);
+	if (!p) {
+		err = VD_ERR_INVALID_CAPABILITY;
+	} else if (!(p->rights & VD_RIGHT_GRANT) || (new_rights & ~p->rights)) {
+		/* Rights only ever shrink along the tree. */
+		err = VD_ERR_PERMISSION_DENIED;
+	} else {
+		child = cap_slot_mint_locked(dst, p->object_type, p->object_id,
+					     new_rights);
+		if (!child) {
+			err = VD_ERR_RESOURCE_EXHAUSTED;
+		} else {
+			cdt_link(p, child);
+			if (out)
+				cap_fill(child, out);
+		}
+	}
+	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	return err;
+}
+
+vd_err_t vd_cap_derive(struct vd_cap_space *space, vd_cap_token_t parent,
+		       uint32_t new_rights, struct vd_capability *out)
+{
+	return vd_cap_derive_into(space, space, parent, new_rights, out);
+}
+
+static vd_err_t cap_revoke_common(struct vd_cap_space *space,
+				  vd_cap_token_t token, bool keep_self)
+{
+	struct vd_cap_slot *s;
+	vd_err_t err = VD_OK;
+	hal_irqstate_t st;
+
+	if (!space)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_spin_lock_irqsave(&vd_cap_lock);
+	s = cap_lookup_locked(space, token);
+	if (!s) {
+		err = VD_ERR_INVALID_CAPABILITY;
+	} else if (keep_self) {
+		while (s->first_child)
+			cap_revoke_subtree_locked(s->first_child);
+	} else {
+		cap_revoke_subtree_locked(s);
+	}
+	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	return err;
+}
+
+vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	return cap_revoke_common(space, token, false);
+}
+
+vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	return cap_revoke_common(space, token, true);
+}
