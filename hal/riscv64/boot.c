@@ -1,0 +1,114 @@
+/*
+ * Boot hart, first C code in the upper half: read the DTB, build the
+ * physmap, bring up console, timer, interrupt controller, and call
+ * vd_kmain.  head.S got here with the MMU on, tp = CPU 0's per-CPU block
+ * and the trap vector installed.
+ */
+#include <hal/fdt.h>
+#include <rv/csr.h>
+#include <rv/mmu.h>
+#include <rv/platform.h>
+#include <rv/sbi.h>
+#include <veridian/boot.h>
+#include <veridian/panic.h>
+#include <veridian/printf.h>
+#include <veridian/string.h>
+
+uintptr_t hal_physmap_base = RV_PHYSMAP_BASE;
+const struct vd_boot_info *rv_boot_info;
+
+static struct vd_boot_info boot_info;
+static struct fdt boot_fdt;
+static char firmware_name[64];
+
+extern char _kernel_start[], _end[];
+extern char rv_boot_stack[];
+
+VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa);
+
+/* Does the ISA string ("rv64imac_zicsr_svpbmt") name extension ext? */
+static bool isa_has(const char *isa, const char *ext)
+{
+	size_t n = vd_strlen(ext);
+	for (const char *p = isa; (p = vd_strchr(p, '_')) != NULL;) {
+		p++;
+		if (vd_strncmp(p, ext, n) == 0 && (p[n] == '_' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static const char *boot_cpu_isa(const struct fdt *f, uint64_t hartid)
+{
+	int cpus = fdt_path(f, "/cpus");
+	for (int n = cpus < 0 ? -1 : fdt_first_child(f, cpus); n >= 0;
+	     n = fdt_next_sibling(f, n)) {
+		uint64_t reg, size;
+		uint32_t len;
+		const char *isa = fdt_prop(f, n, "riscv,isa", &len);
+		if (isa && len > 0 && isa[len - 1] == '\0' &&
+		    fdt_reg(f, n, 0, &reg, &size) && reg == hartid)
+			return isa;
+	}
+	return "";
+}
+
+/* "OpenSBI v1.1" (+ " + U-Boot" on the U-Boot board): the SBI
+ * implementation id and version come from the firmware itself. */
+static const char *firmware_describe(void)
+{
+	struct sbiret id = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID, 0, 0, 0);
+	struct sbiret ver =
+		sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_VERSION, 0, 0, 0);
+	const char *via = vd_strcmp(VD_FIRMWARE_NAME, "opensbi-uboot") == 0 ?
+				  " + U-Boot" :
+				  "";
+	if (id.error == 0 && id.value == 1)
+		vd_snprintf(firmware_name, sizeof(firmware_name),
+			    "OpenSBI v%ld.%ld%s", (long)(ver.value >> 16),
+			    (long)(ver.value & 0xffff), via);
+	else
+		vd_snprintf(firmware_name, sizeof(firmware_name),
+			    "SBI impl %ld%s", id.value, via);
+	return firmware_name;
+}
+
+VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
+{
+	struct vd_boot_info *bi = &boot_info;
+	struct rv_percpu *cpu = &rv_percpu[0];
+
+	cpu->cpu_id = 0;
+	cpu->hartid = hartid;
+	cpu->plic_context = -1;
+	cpu->boot_stack_top = (uintptr_t)rv_boot_stack + RV_BOOT_STACK_SIZE;
+	cpu->kstack_top = cpu->boot_stack_top;
+
+	/* rv_early_map mapped the DTB's gigabyte in the physmap. */
+	if (dtb_pa >= RV_PHYSMAP_LIMIT ||
+	    !fdt_init(&boot_fdt, vd_phys_to_virt(dtb_pa)))
+		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
+			 (unsigned long long)dtb_pa);
+	fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid);
+	bi->arch = "riscv64";
+	bi->board = VD_BOARD_NAME;
+	bi->firmware = firmware_describe();
+	vd_boot_add_region(bi->reserved, &bi->reserved_count, rv_kernel_pa,
+			   (uint64_t)(_end - _kernel_start), VD_MEM_KERNEL);
+
+	/* The real physmap keeps the DTB at the same virtual address, so
+	 * boot_fdt and the strings bi points into stay valid. */
+	rv_physmap_init(bi, dtb_pa, boot_fdt.size);
+
+	rv_has_svpbmt = isa_has(boot_cpu_isa(&boot_fdt, hartid), "svpbmt");
+	rv_console_init(&boot_fdt);
+	rv_power_init(&boot_fdt);
+	rv_timer_init(&boot_fdt);
+	rv_plic_init(&boot_fdt, bi);
+	rv_smp_init(bi, hartid);
+	rv_trap_cpu_init();
+	cpu->online = true;
+
+	rv_boot_info = bi;
+	vd_kmain(bi);
+}

@@ -1,0 +1,160 @@
+/*
+ * Trap entry and exit: the single stvec target (direct mode), the
+ * syscall entry ecall_entry, and the return path to user mode.
+ *
+ * How the vector tells user from kernel (see rv/percpu.h): it swaps tp
+ * with sscratch.  From user mode sscratch held this CPU's rv_percpu, so
+ * tp is now nonzero and the user's tp waits in sscratch.  From the kernel
+ * sscratch was 0.
+ *
+ * From user mode the registers go into the struct vd_cpu_context that
+ * sits at the top of the current thread's kernel stack (rv_percpu
+ * .kstack_top, set by hal_set_kernel_stack); scause 8 (ecall from U)
+ * takes the short path to ecall_entry, everything else goes to C
+ * (rv_user_trap).  Both leave through rv_return_to_user, which calls
+ * vd_return_to_user_hook with interrupts off and restores the context.
+ *
+ * From the kernel a vd_cpu_context-shaped frame is pushed on the current
+ * stack, plus a frame record {interrupted s0, sepc} so that backtraces
+ * run through the trap into the interrupted function.  tp is not restored
+ * on the way out: it is the CPU's, and a preempted thread may resume on
+ * another CPU.
+ */
+#include <rv/csr.h>
+#include <rv/percpu.h>
+
+/* x1, x3 and x5..x31: every register but zero, sp and tp. */
+.macro for_gprs op
+	\op	x1, CTX_X(1)(sp)
+	\op	x3, CTX_X(3)(sp)
+	\op	x5, CTX_X(5)(sp)
+	\op	x6, CTX_X(6)(sp)
+	\op	x7, CTX_X(7)(sp)
+	\op	x8, CTX_X(8)(sp)
+	\op	x9, CTX_X(9)(sp)
+	\op	x10, CTX_X(10)(sp)
+	\op	x11, CTX_X(11)(sp)
+	\op	x12, CTX_X(12)(sp)
+	\op	x13, CTX_X(13)(sp)
+	\op	x14, CTX_X(14)(sp)
+	\op	x15, CTX_X(15)(sp)
+	\op	x16, CTX_X(16)(sp)
+	\op	x17, CTX_X(17)(sp)
+	\op	x18, CTX_X(18)(sp)
+	\op	x19, CTX_X(19)(sp)
+	\op	x20, CTX_X(20)(sp)
+	\op	x21, CTX_X(21)(sp)
+	\op	x22, CTX_X(22)(sp)
+	\op	x23, CTX_X(23)(sp)
+	\op	x24, CTX_X(24)(sp)
+	\op	x25, CTX_X(25)(sp)
+	\op	x26, CTX_X(26)(sp)
+	\op	x27, CTX_X(27)(sp)
+	\op	x28, CTX_X(28)(sp)
+	\op	x29, CTX_X(29)(sp)
+	\op	x30, CTX_X(30)(sp)
+	\op	x31, CTX_X(31)(sp)
+.endm
+
+#define KFRAME_SIZE (CTX_SIZE + 16)
+
+	.text
+	.balign	4
+	.globl	rv_trap_vector
+rv_trap_vector:
+	csrrw	tp, sscratch, tp
+	beqz	tp, .Lfrom_kernel
+
+	/* From user mode: tp = this CPU, sscratch = user tp. */
+	sd	sp, PCPU_SCRATCH(tp)
+	ld	sp, PCPU_KSTACK_TOP(tp)
+	addi	sp, sp, -CTX_SIZE
+	for_gprs sd
+	ld	t0, PCPU_SCRATCH(tp)
+	csrrw	t1, sscratch, zero	/* back in the kernel: sscratch = 0 */
+	csrr	t2, sepc
+	csrr	t3, sstatus
+	csrr	t4, scause
+	sd	t0, CTX_X(2)(sp)
+	sd	t1, CTX_X(4)(sp)
+	sd	t2, CTX_PC(sp)
+	sd	t3, CTX_STATUS(sp)
+	li	s0, 0			/* user fp means nothing here */
+	li	t5, EXC_ECALL_U
+	bne	t4, t5, .Luser_trap
+
+/*
+ * System call (ecall from U-mode): the number in a7, arguments in a0..a5,
+ * result in a0 -- all read and written by core through the context.
+ * Runs with interrupts enabled; sepc moves past the 4-byte ecall.
+ */
+	.globl	ecall_entry
+ecall_entry:
+	addi	t2, t2, 4
+	sd	t2, CTX_PC(sp)
+	csrsi	sstatus, SSTATUS_SIE
+	mv	a0, sp
+	call	vd_syscall
+	j	.Lreturn_to_user
+
+.Luser_trap:
+	mv	a0, sp
+	mv	a1, t4
+	call	rv_user_trap
+	j	.Lreturn_to_user
+
+/*
+ * rv_return_to_user(ctx): leave for user mode with ctx, which must be the
+ * context at the top of this thread's kernel stack.  Also the tail of
+ * hal_return_to_user.
+ */
+	.globl	rv_return_to_user
+	.globl	hal_return_to_user
+rv_return_to_user:
+hal_return_to_user:
+	mv	sp, a0
+.Lreturn_to_user:
+	csrci	sstatus, SSTATUS_SIE
+	mv	a0, sp
+	call	vd_return_to_user_hook
+	ld	t0, CTX_PC(sp)
+	ld	t1, CTX_STATUS(sp)
+	/* sret to U-mode with interrupts on: SPP = 0, SPIE = 1; and never
+	 * carry SUM/MXR or an enabled SIE out of the saved word. */
+	li	t2, ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_MXR)
+	and	t1, t1, t2
+	ori	t1, t1, SSTATUS_SPIE
+	csrw	sstatus, t1		/* SIE stays 0 until sret */
+	csrw	sepc, t0
+	csrw	sscratch, tp		/* traps from user find this CPU */
+	for_gprs ld
+	ld	tp, CTX_X(4)(sp)
+	ld	sp, CTX_X(2)(sp)
+	sret
+
+.Lfrom_kernel:
+	csrrw	tp, sscratch, zero	/* tp = this CPU again, sscratch = 0 */
+	addi	sp, sp, -KFRAME_SIZE
+	for_gprs sd
+	addi	t0, sp, KFRAME_SIZE
+	csrr	t1, sepc
+	csrr	t2, sstatus
+	sd	t0, CTX_X(2)(sp)
+	sd	tp, CTX_X(4)(sp)
+	sd	t1, CTX_PC(sp)
+	sd	t2, CTX_STATUS(sp)
+	sd	s0, CTX_SIZE(sp)	/* frame record: caller fp ... */
+	sd	t1, CTX_SIZE + 8(sp)	/* ... and "return address" = sepc */
+	addi	s0, sp, KFRAME_SIZE
+	li	t0, SSTATUS_SUM		/* handlers never touch user memory */
+	csrc	sstatus, t0		/* unless they open the window */
+	mv	a0, sp
+	csrr	a1, scause
+	call	rv_kernel_trap
+	ld	t1, CTX_STATUS(sp)
+	ld	t0, CTX_PC(sp)
+	csrw	sstatus, t1		/* SIE = 0 (trap), SPP = 1, SUM back */
+	csrw	sepc, t0
+	for_gprs ld
+	addi	sp, sp, KFRAME_SIZE
+	sret
