@@ -1,0 +1,44 @@
+# x86_64 HAL: PVH boot on QEMU q35/pc, long mode, LAPIC/IOAPIC,
+# SYSCALL/SYSRET.  Included by cmake/kernel.cmake.
+set(_vd_x86 ${VD_ROOT}/hal/x86_64)
+
+set(VD_HAL_SOURCES
+  ${_vd_x86}/boot32.S
+  ${_vd_x86}/trampoline.S
+  ${_vd_x86}/vectors.S
+  ${_vd_x86}/syscall.S
+  ${_vd_x86}/context.S
+  ${_vd_x86}/boot.c
+  ${_vd_x86}/pvh.c
+  ${_vd_x86}/acpi.c
+  ${_vd_x86}/cpu.c
+  ${_vd_x86}/idt.c
+  ${_vd_x86}/trap.c
+  ${_vd_x86}/mmu.c
+  ${_vd_x86}/kmap.c
+  ${_vd_x86}/apic.c
+  ${_vd_x86}/timer.c
+  ${_vd_x86}/smp.c
+  ${_vd_x86}/thread.c
+  ${_vd_x86}/console.c
+)
+set(VD_HAL_INCLUDE_DIRS ${_vd_x86}/include)
+# CMake drops clang's resource include dir from target_include_directories
+# (it is an implicit include directory), but -nostdinc needs it for
+# stdint.h/stdbool.h: pass it as a plain flag.  The kernel C flags also
+# reach the .S files, where clang would warn (and -Werror fail) about the
+# ones that only mean something to C.
+set(VD_HAL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
+  $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
+set(VD_HAL_LDFLAGS "")
+set(VD_HAL_LINKER_SCRIPT ${_vd_x86}/kernel.ld)
+
+# QEMU's PVH loader boots the ELF itself: the image is the ELF without
+# debug sections.
+function(vd_hal_make_image elf_target img_path)
+  add_custom_command(TARGET ${elf_target} POST_BUILD
+    COMMAND ${VD_OBJCOPY} --strip-debug $<TARGET_FILE:${elf_target}> ${img_path}
+    BYPRODUCTS ${img_path}
+    COMMENT "x86_64 PVH image ${img_path}"
+    VERBATIM)
+endfunction()

@@ -1,0 +1,264 @@
+/*
+ * x86_64 HAL: page tables (format and flag mapping in x86/mmu.h).
+ *
+ * Every table is reached through the physmap (hal_physmap_base + pa).
+ * During early boot hal_physmap_base is still 0 and the boot page tables
+ * identity-map low memory, so the same code builds the kernel's tables.
+ */
+#include <veridian/hal.h>
+#include <x86/cpu.h>
+#include <x86/mmu.h>
+
+uintptr_t hal_physmap_base;
+uint64_t x86_pte_xd;
+paddr_t x86_kernel_root;
+
+#define LEVEL_SHIFT(l) (12 + 9 * (l))
+#define INDEX(va, l) (((va) >> LEVEL_SHIFT(l)) & 511)
+
+static inline uint64_t *table_at(paddr_t pa)
+{
+	return (uint64_t *)(pa + hal_physmap_base);
+}
+
+static inline bool is_canonical(vaddr_t va)
+{
+	return va < X86_USER_END || va >= X86_PHYSMAP_BASE;
+}
+
+static inline uint64_t encode(paddr_t pa, uint32_t flags)
+{
+	uint64_t e = pa | (flags & X86_PTE_DIRECT_FLAGS) | X86_PTE_SW_LEAF;
+	if (flags & VD_PTE_HUGE)
+		e |= X86_PTE_PS;
+	if (flags & VD_PTE_NO_EXECUTE)
+		e |= x86_pte_xd;
+	return e;
+}
+
+/* flags of a leaf found at `level` (1 = 2 MiB, 0 = 4 KiB) */
+static inline uint32_t decode(uint64_t e, int level)
+{
+	uint32_t f = (uint32_t)e & X86_PTE_DIRECT_FLAGS;
+	if (level == 1)
+		f |= VD_PTE_HUGE;
+	if (e & X86_PTE_XD)
+		f |= VD_PTE_NO_EXECUTE;
+	return f;
+}
+
+vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags,
+			 x86_table_alloc_fn alloc)
+{
+	int leaf_level = (flags & VD_PTE_HUGE) ? 1 : 0;
+	uint64_t align = ((uint64_t)1 << LEVEL_SHIFT(leaf_level)) - 1;
+	if (((va | pa) & align) || (pa & ~X86_PTE_ADDR) || !is_canonical(va))
+		return VD_ERR_INVALID_PARAMETER;
+
+	uint64_t table_bits = X86_PTE_P | X86_PTE_RW |
+			      (va < X86_USER_END ? X86_PTE_US : 0);
+	uint64_t *table = table_at(root), *parent = NULL;
+	for (int level = 3; level > leaf_level; level--) {
+		uint64_t *e = &table[INDEX(va, level)];
+		uint64_t v = *e;
+		if (v == 0) {
+			paddr_t t = alloc();
+			if (!t)
+				return VD_ERR_OUT_OF_MEMORY;
+			v = t | table_bits;
+			*e = v;
+			if (parent)
+				*parent += X86_PTE_COUNT_ONE;
+		} else if (v & X86_PTE_SW_LEAF) {
+			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a huge leaf */
+		}
+		parent = e;
+		table = table_at(v & X86_PTE_ADDR);
+	}
+	uint64_t *leaf = &table[INDEX(va, leaf_level)];
+	if (*leaf)
+		return VD_ERR_MEM_ALREADY_MAPPED; /* page, or table under it */
+	*leaf = encode(pa, flags);
+	*parent += X86_PTE_COUNT_ONE;
+	return VD_OK;
+}
+
+vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	return x86_pt_map_with(root, va, pa, flags, vd_pt_frame_alloc);
+}
+
+/*
+ * Walk to the leaf for va.  path[l] = the entry at level l on the way
+ * (path[3] in the root).  Returns the leaf's level, or -1 if unmapped.
+ */
+static int walk(paddr_t root, vaddr_t va, uint64_t *path[4])
+{
+	if (!is_canonical(va))
+		return -1;
+	uint64_t *table = table_at(root);
+	for (int level = 3; level >= 0; level--) {
+		uint64_t *e = &table[INDEX(va, level)];
+		path[level] = e;
+		uint64_t v = *e;
+		if (v == 0)
+			return -1;
+		if (v & X86_PTE_SW_LEAF)
+			return level;
+		table = table_at(v & X86_PTE_ADDR);
+	}
+	return -1;
+}
+
+/* frame of the 4 KiB page containing va inside a leaf at `level` */
+static paddr_t leaf_frame(uint64_t e, int level, vaddr_t va)
+{
+	uint64_t span = ((uint64_t)1 << LEVEL_SHIFT(level)) - 1;
+	return ((e & X86_PTE_ADDR) & ~span) | (va & span & ~(uint64_t)0xfff);
+}
+
+vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out)
+{
+	uint64_t *path[4];
+	int level = walk(root, va, path);
+	if (level < 0)
+		return VD_ERR_MEM_NOT_MAPPED;
+	uint64_t e = *path[level];
+	if (pa_out)
+		*pa_out = leaf_frame(e, level, va);
+	if (flags_out)
+		*flags_out = decode(e, level);
+	return VD_OK;
+}
+
+vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out)
+{
+	uint64_t *path[4];
+	int level = walk(root, va, path);
+	if (level < 0)
+		return VD_ERR_MEM_NOT_MAPPED;
+	uint64_t e = *path[level];
+	if (pa_out)
+		*pa_out = leaf_frame(e, level, va);
+	if (flags_out)
+		*flags_out = decode(e, level);
+	*path[level] = 0;
+
+	/* Drop the count in each parent entry; free tables that empty.
+	 * Tables hanging off the kernel half of a root are shared by all
+	 * address spaces and stay. */
+	paddr_t freed[3];
+	int nfreed = 0;
+	for (int l = level + 1; l <= 3; l++) {
+		uint64_t *pe = path[l];
+		*pe -= X86_PTE_COUNT_ONE;
+		if ((*pe & X86_PTE_COUNT_MASK) || (l == 3 && va >= X86_USER_END))
+			break;
+		freed[nfreed++] = *pe & X86_PTE_ADDR;
+		*pe = 0;
+		if (l == 3)
+			break;
+	}
+	/* INVLPG also drops the paging-structure caches for va, so the
+	 * freed tables are unreachable before they are recycled. */
+	x86_invlpg(va);
+	for (int i = 0; i < nfreed; i++)
+		vd_pt_frame_free(freed[i]);
+	return VD_OK;
+}
+
+vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
+{
+	uint64_t *path[4];
+	int level = walk(root, va, path);
+	if (level < 0)
+		return VD_ERR_MEM_NOT_MAPPED;
+	uint64_t e = *path[level];
+	/* the mapping keeps its size: HUGE follows the leaf, not flags */
+	flags &= ~VD_PTE_HUGE;
+	if (level == 1)
+		flags |= VD_PTE_HUGE;
+	*path[level] = encode(e & X86_PTE_ADDR, flags);
+	x86_invlpg(va);
+	return VD_OK;
+}
+
+paddr_t hal_pt_kernel_root(void)
+{
+	return x86_kernel_root;
+}
+
+vd_err_t hal_pt_create(paddr_t *root_out)
+{
+	paddr_t root = vd_pt_frame_alloc();
+	if (!root)
+		return VD_ERR_OUT_OF_MEMORY;
+	uint64_t *dst = table_at(root), *src = table_at(x86_kernel_root);
+	for (int i = 256; i < 512; i++)
+		dst[i] = src[i];
+	*root_out = root;
+	return VD_OK;
+}
+
+static void free_tables(paddr_t table, int level)
+{
+	uint64_t *t = table_at(table);
+	if (level > 0) {
+		for (int i = 0; i < 512; i++) {
+			uint64_t v = t[i];
+			if (v && !(v & X86_PTE_SW_LEAF))
+				free_tables(v & X86_PTE_ADDR, level - 1);
+		}
+	}
+	vd_pt_frame_free(table);
+}
+
+void hal_pt_destroy(paddr_t root)
+{
+	uint64_t *t = table_at(root);
+	for (int i = 0; i < 256; i++) {
+		if (t[i])
+			free_tables(t[i] & X86_PTE_ADDR, 2);
+	}
+	vd_pt_frame_free(root);
+}
+
+void hal_pt_activate(paddr_t root)
+{
+	if (x86_read_cr3() != root)
+		x86_write_cr3(root);
+}
+
+void hal_tlb_flush_page(vaddr_t va)
+{
+	x86_invlpg(va);
+}
+
+void hal_tlb_flush_all(void)
+{
+	/* Toggling CR4.PGE flushes global entries as well (SDM 4.10.4.1);
+	 * a CR3 reload alone would keep the kernel's. */
+	uint64_t cr4 = x86_read_cr4();
+	if (cr4 & X86_CR4_PGE) {
+		x86_write_cr4(cr4 & ~(uint64_t)X86_CR4_PGE);
+		x86_write_cr4(cr4);
+	} else {
+		x86_write_cr3(x86_read_cr3());
+	}
+}
+
+void hal_icache_sync(const void *va, size_t len)
+{
+	/* x86 keeps instruction fetch coherent with stores */
+	(void)va;
+	(void)len;
+}
+
+vaddr_t hal_user_top(void)
+{
+	/* One page short of the canonical boundary, as Linux does: a
+	 * SYSCALL in the last page would return to a non-canonical RIP. */
+	return X86_USER_END - VD_PAGE_SIZE;
+}

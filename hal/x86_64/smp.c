@@ -1,0 +1,105 @@
+/*
+ * x86_64 HAL: starting the application processors (INIT-SIPI-SIPI, SDM
+ * vol. 3, 8.4.4) through the trampoline in trampoline.S.
+ */
+#include <veridian/panic.h>
+#include <veridian/string.h>
+#include <x86/cpu.h>
+#include <x86/mmu.h>
+#include <x86/percpu.h>
+#include <x86/platform.h>
+
+_Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
+
+extern char x86_trampoline_start[], x86_trampoline_end[];
+extern char x86_trampoline_cr3[], x86_trampoline_efer[],
+	x86_trampoline_entry[];
+extern char x86_ap_entry[];
+
+/* APIC id -> logical CPU (0xff: not ours); read by x86_ap_entry */
+uint8_t x86_apic_to_cpu[256];
+uint8_t x86_ap_stacks[VD_MAX_CPUS][1 << X86_AP_STACK_SHIFT]
+	__attribute__((aligned(16)));
+
+static const struct vd_boot_info *boot_info;
+
+VD_NORETURN void x86_ap_main(unsigned cpu);
+
+/* ICR low words (see apic.c): INIT, level assert; start-up with the
+ * trampoline's page number as the vector */
+#define ICR_INIT 0x00004500
+#define ICR_STARTUP (0x00004600 | (X86_TRAMPOLINE_PA >> 12))
+
+static void patch32(char *sym, uint32_t v)
+{
+	char *dst = vd_phys_to_virt(X86_TRAMPOLINE_PA) +
+		    (sym - x86_trampoline_start);
+	vd_memcpy(dst, &v, sizeof(v));
+}
+
+void x86_smp_prepare(const struct vd_boot_info *bi)
+{
+	boot_info = bi;
+	vd_memset(x86_apic_to_cpu, 0xff, sizeof(x86_apic_to_cpu));
+	for (unsigned i = 0; i < bi->cpu_count; i++) {
+		x86_percpu[i].apic_id = (uint32_t)bi->cpu_hwid[i];
+		if (bi->cpu_hwid[i] < 256)
+			x86_apic_to_cpu[bi->cpu_hwid[i]] = (uint8_t)i;
+	}
+	if (bi->cpu_count < 2)
+		return;
+
+	/* Trampoline page tables: the kernel half of the kernel's root,
+	 * plus the first 2 MiB identity-mapped and executable for the code
+	 * that turns paging on. */
+	paddr_t root = x86_boot_frame_alloc();
+	uint64_t *t = vd_phys_to_virt(root);
+	const uint64_t *k = vd_phys_to_virt(hal_pt_kernel_root());
+	for (int i = 256; i < 512; i++)
+		t[i] = k[i];
+	if (x86_pt_map_with(root, 0, 0,
+			    VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_HUGE,
+			    x86_boot_frame_alloc) != VD_OK ||
+	    root >= ((paddr_t)4 << 30))
+		vd_panic("x86: cannot build the AP trampoline page table");
+
+	size_t len = (size_t)(x86_trampoline_end - x86_trampoline_start);
+	vd_memcpy(vd_phys_to_virt(X86_TRAMPOLINE_PA), x86_trampoline_start,
+		  len);
+	patch32(x86_trampoline_cr3, (uint32_t)root);
+	patch32(x86_trampoline_efer,
+		(uint32_t)x86_rdmsr(X86_MSR_EFER) & (X86_EFER_LME |
+						     X86_EFER_NXE |
+						     X86_EFER_SCE));
+	uint64_t entry = (uint64_t)x86_ap_entry;
+	patch32(x86_trampoline_entry, (uint32_t)entry);
+	patch32(x86_trampoline_entry + 4, (uint32_t)(entry >> 32));
+}
+
+vd_err_t hal_cpu_start(unsigned cpu)
+{
+	if (!boot_info || cpu == 0 || cpu >= boot_info->cpu_count)
+		return VD_ERR_INVALID_PARAMETER;
+	if (x86_percpu[cpu].online)
+		return VD_ERR_BUSY;
+	uint32_t apic = x86_percpu[cpu].apic_id;
+	x86_lapic_send_ipi(apic, ICR_INIT);
+	x86_delay_us(10000);
+	x86_lapic_send_ipi(apic, ICR_STARTUP);
+	x86_delay_us(200);
+	/* a second SIPI, per the MP spec; ignored by a CPU already
+	 * running */
+	if (!x86_percpu[cpu].online)
+		x86_lapic_send_ipi(apic, ICR_STARTUP);
+	return VD_OK;
+}
+
+VD_NORETURN void x86_ap_main(unsigned cpu)
+{
+	x86_cpu_init(cpu, x86_percpu[cpu].apic_id);
+	x86_lapic_init();
+	x86_timer_init_cpu();
+	x86_percpu[cpu].online = true;
+	__atomic_fetch_add(&x86_cpus_online, 1, __ATOMIC_SEQ_CST);
+	vd_kmain_secondary(cpu);
+}

@@ -1,0 +1,93 @@
+/*
+ * x86_64 system call entry: SYSCALL / SYSRET.
+ *
+ * SYSCALL (SDM vol. 2, "SYSCALL") does not touch the stack: it saves the
+ * user RIP in RCX and RFLAGS in R11, loads CS/SS from IA32_STAR, clears
+ * the RFLAGS bits in IA32_FMASK (IF, TF, DF, NT, AC) and jumps to
+ * IA32_LSTAR = syscall_entry, still on the user stack and user GS base.
+ *
+ * The entry switches to the thread's kernel stack and pushes the user
+ * registers so that they form the struct vd_cpu_context at the top of it
+ * (pushes go from the last field, cr3, down to rax), calls
+ * vd_syscall(ctx) with interrupts enabled, then vd_return_to_user_hook
+ * with them disabled, and returns with SYSRET.
+ *
+ * On Intel CPUs SYSRET with a non-canonical RCX raises #GP while still in
+ * ring 0, on the user stack, with the user GS base: a classic privilege
+ * escalation.  So ctx->rip
+ * (which core may have changed) is checked against the user half, and
+ * anything else leaves through IRETQ (x86_return_to_user, which
+ * sanitises).  RFLAGS is sanitised the same way: user-owned bits only, IF
+ * on.
+ */
+#include <x86/defs.h>
+
+	.text
+	.p2align 4
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:X86_PCPU_USER_RSP
+	movq %gs:X86_PCPU_KSTACK_TOP, %rsp
+	subq $8, %rsp			/* cr3, stored below */
+	pushq %r11			/* rflags */
+	pushq %rcx			/* rip */
+	pushq %r15
+	pushq %r14
+	pushq %r13
+	pushq %r12
+	pushq %r11
+	pushq %r10
+	pushq %r9
+	pushq %r8
+	pushq %gs:X86_PCPU_USER_RSP	/* rsp */
+	pushq %rbp
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rbx
+	pushq %rax			/* rsp = ctx */
+	movq %cr3, %rax
+	movq %rax, CTX_CR3(%rsp)
+	movq %rsp, %rbx			/* rbx = ctx, callee-saved */
+	movq %rsp, %rdi
+	xorl %ebp, %ebp
+	subq $8, %rsp			/* ctx is 8 mod 16: realign for C */
+	sti
+	call vd_syscall
+	cli
+	movq %rbx, %rdi
+	call vd_return_to_user_hook
+
+	/* SYSRET only to a user-half RIP; everything else via IRETQ */
+	movq CTX_RIP(%rbx), %rcx
+	movq $X86_USER_END, %rax
+	cmpq %rax, %rcx
+	jae 1f
+	movq CTX_RFLAGS(%rbx), %r11
+	andl $X86_RFLAGS_USER_MASK, %r11d
+	orl $(X86_RFLAGS_IF | X86_RFLAGS_FIXED), %r11d
+	movq %rbx, %rsp
+	popq %rax
+	popq %rbx
+	addq $8, %rsp			/* rcx: holds the return RIP */
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rbp
+	addq $8, %rsp			/* rsp: loaded last */
+	popq %r8
+	popq %r9
+	popq %r10
+	addq $8, %rsp			/* r11: holds the return RFLAGS */
+	popq %r12
+	popq %r13
+	popq %r14
+	popq %r15
+	movq CTX_RSP - CTX_RIP(%rsp), %rsp
+	swapgs
+	sysretq
+
+1:	movq %rbx, %rdi
+	jmp x86_return_to_user
