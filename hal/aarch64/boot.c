@@ -1,0 +1,99 @@
+/*
+ * Boot CPU, upper half: from head.S to vd_kmain.
+ *
+ *   1. read the DTB through the identity map (TTBR0 still holds it) to
+ *      learn where RAM is, and map all of it at the physmap;
+ *   2. re-read the DTB through the physmap into struct vd_boot_info (its
+ *      strings then stay valid after the identity map is gone), add the
+ *      kernel image as VD_MEM_KERNEL;
+ *   3. switch TTBR0 to the empty "no process" table;
+ *   4. console (PL011), PSCI, GIC, timer; then vd_kmain.
+ */
+#include <a64/a64.h>
+#include <a64/mmu.h>
+#include <a64/sysreg.h>
+#include <veridian/boot.h>
+#include <veridian/panic.h>
+#include <veridian/string.h>
+
+extern char _start[], _end[];
+extern bool a64_boot_pool_exhausted;
+void a64_boot_mmu_now_on(void);
+
+paddr_t a64_ram_lo, a64_ram_hi;
+static struct vd_boot_info boot_info;
+
+static const char *firmware_name(void)
+{
+	if (vd_strcmp(VD_FIRMWARE_NAME, "uboot-arm64") == 0)
+		return "U-Boot";
+	if (vd_strcmp(VD_FIRMWARE_NAME, "direct") == 0)
+		return "QEMU -kernel";
+	return VD_FIRMWARE_NAME;
+}
+
+static void map_all_ram(const struct vd_boot_info *bi)
+{
+	a64_ram_lo = ~(paddr_t)0;
+	a64_ram_hi = 0;
+	for (unsigned i = 0; i < bi->mem_count; i++) {
+		const struct vd_mem_region *r = &bi->mem[i];
+		paddr_t lo = VD_ALIGN_UP(r->base, (paddr_t)VD_PAGE_SIZE);
+		paddr_t hi = VD_ALIGN_DOWN(r->base + r->size,
+					   (paddr_t)VD_PAGE_SIZE);
+		if (r->type != VD_MEM_USABLE || hi <= lo)
+			continue;
+		a64_map_physmap(lo, hi - lo);
+		if (lo < a64_ram_lo)
+			a64_ram_lo = lo;
+		if (hi > a64_ram_hi)
+			a64_ram_hi = hi;
+	}
+}
+
+VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa)
+{
+	struct vd_boot_info *bi = &boot_info;
+	struct fdt f;
+
+	a64_boot_mmu_now_on();
+	a64_cpu_local_init(0);
+
+	if (!fdt_init(&f, (const void *)(uintptr_t)dtb_pa))
+		hal_poweroff(3); /* no DTB: nothing to print with */
+	uint64_t boot_hwid = a64_mpidr_aff();
+	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
+	map_all_ram(bi);
+
+	vd_memset(bi, 0, sizeof(*bi));
+	fdt_init(&f, vd_phys_to_virt(dtb_pa));
+	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
+	bi->arch = "aarch64";
+	bi->board = VD_BOARD_NAME;
+	bi->firmware = firmware_name();
+	if (!bi->cmdline)
+		bi->cmdline = "";
+	vd_boot_add_region(bi->reserved, &bi->reserved_count, load_pa,
+			   (uint64_t)(_end - _start), VD_MEM_KERNEL);
+
+	a64_write_sysreg(ttbr0_el1, a64_empty_user_root);
+	a64_isb();
+	__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+
+	a64_console_init(&f);
+	if (a64_boot_pool_exhausted)
+		vd_panic("aarch64: boot page-table pool exhausted");
+	if (!bi->cpu_count) {
+		bi->cpu_count = 1;
+		bi->cpu_hwid[0] = boot_hwid;
+	}
+	a64_cpu_total = VD_MIN(bi->cpu_count, (unsigned)VD_MAX_CPUS);
+	for (unsigned i = 0; i < a64_cpu_total; i++)
+		a64_cpu_hwid[i] = bi->cpu_hwid[i] & A64_MPIDR_AFF_MASK;
+	a64_psci_init(&f);
+	a64_gic_init(&f);
+	a64_timer_init(&f);
+	a64_timer_cpu_init();
+	a64_cpu_mark_online();
+	vd_kmain(bi);
+}

@@ -1,0 +1,74 @@
+/*
+ * Interfaces between the files of the AArch64 HAL (nothing here is seen by
+ * core).
+ */
+#ifndef A64_A64_H
+#define A64_A64_H
+
+#include <hal/fdt.h>
+#include <veridian/hal.h>
+
+/* Per-CPU block; TPIDR_EL1 points at the running CPU's one. */
+struct a64_percpu {
+	unsigned cpu; /* logical id, first so hal_cpu_id is one load */
+	unsigned gic_cpu; /* GICv2 CPU-interface number */
+	uint64_t mpidr; /* affinity bits of MPIDR_EL1 */
+	void *gicr_rd; /* GICv3 redistributor RD_base of this CPU */
+};
+extern struct a64_percpu a64_percpu[VD_MAX_CPUS];
+extern uint64_t a64_cpu_hwid[VD_MAX_CPUS];
+
+static inline struct a64_percpu *a64_this_cpu(void)
+{
+	struct a64_percpu *p;
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(p));
+	return p;
+}
+
+/* console_pl011.c */
+void a64_console_init(const struct fdt *f);
+
+/* gic.c: interrupt controller.  INTIDs: 0-15 SGI, 16-31 PPI, 32+ SPI. */
+#define A64_IPI_SGI 0
+void a64_gic_init(const struct fdt *f); /* distributor + boot CPU */
+void a64_gic_cpu_init(void); /* this CPU's redistributor/interface */
+void a64_gic_enable_ppi(unsigned intid);
+void a64_gic_send_sgi(unsigned cpu, unsigned intid);
+/* Acknowledge the highest-priority pending interrupt: returns the raw
+ * acknowledge value, whose INTID a64_gic_intid() extracts (>= 1020: none).
+ * a64_gic_eoi(raw) ends it (priority drop + deactivate). */
+unsigned a64_gic_ack(void);
+unsigned a64_gic_intid(unsigned raw);
+void a64_gic_eoi(unsigned raw);
+
+/* timer.c: generic timer, virtual counter. */
+void a64_timer_init(const struct fdt *f);
+void a64_timer_cpu_init(void);
+unsigned a64_timer_intid(void);
+void a64_timer_irq(void);
+
+/* psci.c */
+void a64_psci_init(const struct fdt *f);
+int64_t a64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+void a64_psci_system_off(void);
+
+/* cpu.c */
+void a64_cpu_local_init(unsigned cpu); /* TPIDR, PMU, PAN, CPACR */
+void a64_cpu_mark_online(void);
+extern unsigned a64_cpu_total;
+extern volatile bool a64_semihosting_probe;
+
+/* boot.c: RAM span, for sanity checks on frame pointers */
+extern paddr_t a64_ram_lo, a64_ram_hi;
+
+/* trap.c */
+void a64_handle_irq(void);
+VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
+				    uint64_t esr, uint64_t far,
+				    const char *what);
+
+/* vectors.S */
+extern char a64_vectors[];
+VD_NORETURN void a64_return_to_user_asm(struct vd_cpu_context *ctx);
+
+#endif /* A64_A64_H */

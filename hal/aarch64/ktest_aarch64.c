@@ -1,0 +1,1 @@
+/* arch ktests: filled in below */

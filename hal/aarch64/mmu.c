@@ -1,0 +1,437 @@
+/*
+ * Run-time page-table management (hal_pt_*), TLB and I-cache maintenance,
+ * and the software side of the access flag and dirty state.  The
+ * descriptor format and the VD_PTE_* encoding are described in a64/mmu.h.
+ *
+ * Tables are reached through the physmap.  Tables of the user half come
+ * from vd_pt_frame_alloc and are freed when they become empty; the kernel
+ * half's tables are shared by every address space and never freed (some
+ * of them are in the boot pool inside the image).  Callers serialise
+ * changes to one user root; the kernel half has its own lock.
+ */
+#include <a64/mmu.h>
+#include <a64/sysreg.h>
+#include <veridian/spinlock.h>
+
+uintptr_t hal_physmap_base = A64_PHYSMAP_BASE;
+
+/* Table descriptor bit 59 PXNTable: nothing below it runs at EL1.  Set on
+ * every user-half table. */
+#define A64_PTE_PXNTABLE (1ull << 59)
+
+#define HUGE_MASK (VD_HUGE_PAGE_SIZE - 1)
+
+static struct vd_spinlock kernel_pt_lock = VD_SPINLOCK_INIT;
+
+static inline uint64_t *pt_table(uint64_t desc_or_pa)
+{
+	return (uint64_t *)(uintptr_t)((desc_or_pa & A64_PTE_ADDR_MASK) +
+				       A64_PHYSMAP_BASE);
+}
+
+static inline unsigned pt_index(vaddr_t va, int level)
+{
+	return (va >> (39 - 9 * level)) & 511;
+}
+
+static inline bool is_table(uint64_t e)
+{
+	return (e & 3) == 3;
+}
+
+static uint64_t encode(uint32_t flags, paddr_t pa, bool block)
+{
+	uint64_t d = pa | A64_PTE_SH_INNER;
+	uint64_t attr = A64_MAIR_NORMAL_WB;
+	if (flags & VD_PTE_CACHE_DISABLE)
+		attr = (flags & VD_PTE_WRITE_THROUGH) ? A64_MAIR_NORMAL_NC
+						      : A64_MAIR_DEVICE;
+	else if (flags & VD_PTE_WRITE_THROUGH)
+		attr = A64_MAIR_NORMAL_WT;
+	d |= attr << A64_PTE_ATTR_SHIFT;
+	if (flags & VD_PTE_USER) {
+		d |= A64_PTE_AP_EL0 | A64_PTE_PXN;
+		if (flags & VD_PTE_NO_EXECUTE)
+			d |= A64_PTE_UXN;
+	} else {
+		d |= A64_PTE_UXN;
+		if (flags & VD_PTE_NO_EXECUTE)
+			d |= A64_PTE_PXN;
+	}
+	if (flags & VD_PTE_WRITABLE) {
+		d |= A64_PTE_DBM;
+		if (!(flags & VD_PTE_DIRTY))
+			d |= A64_PTE_AP_RO; /* writable-clean */
+	} else {
+		d |= A64_PTE_AP_RO;
+		if (flags & VD_PTE_DIRTY)
+			d |= A64_PTE_SW_DIRTY;
+	}
+	if (flags & VD_PTE_ACCESSED)
+		d |= A64_PTE_AF;
+	if (!(flags & VD_PTE_GLOBAL))
+		d |= A64_PTE_NG;
+	if (flags & VD_PTE_PRESENT)
+		d |= A64_PTE_VALID | (block ? 0 : A64_PTE_PAGE);
+	else
+		d |= A64_PTE_SW_MAPPED; /* invalid to the MMU, kept for query */
+	return d;
+}
+
+static uint32_t decode(uint64_t d, bool block)
+{
+	uint32_t f = 0;
+	if (d & A64_PTE_VALID)
+		f |= VD_PTE_PRESENT;
+	bool user = d & A64_PTE_AP_EL0;
+	if (user)
+		f |= VD_PTE_USER;
+	bool writable = (d & A64_PTE_DBM) || !(d & A64_PTE_AP_RO);
+	if (writable) {
+		f |= VD_PTE_WRITABLE;
+		if (!(d & A64_PTE_AP_RO))
+			f |= VD_PTE_DIRTY;
+	} else if (d & A64_PTE_SW_DIRTY) {
+		f |= VD_PTE_DIRTY;
+	}
+	switch ((d & A64_PTE_ATTR_MASK) >> A64_PTE_ATTR_SHIFT) {
+	case A64_MAIR_NORMAL_WT:
+		f |= VD_PTE_WRITE_THROUGH;
+		break;
+	case A64_MAIR_NORMAL_NC:
+		f |= VD_PTE_CACHE_DISABLE | VD_PTE_WRITE_THROUGH;
+		break;
+	case A64_MAIR_DEVICE:
+		f |= VD_PTE_CACHE_DISABLE;
+		break;
+	}
+	if (d & A64_PTE_AF)
+		f |= VD_PTE_ACCESSED;
+	if (!(d & A64_PTE_NG))
+		f |= VD_PTE_GLOBAL;
+	if (d & (user ? A64_PTE_UXN : A64_PTE_PXN))
+		f |= VD_PTE_NO_EXECUTE;
+	if (block)
+		f |= VD_PTE_HUGE;
+	return f;
+}
+
+static inline bool kernel_half(vaddr_t va)
+{
+	return va >= A64_KERNEL_HALF;
+}
+
+/* Invalidate va in every TLB of the inner-shareable domain, all ASIDs and
+ * all levels (so cached walks through freed tables go too). */
+static inline void tlb_flush_va(vaddr_t va)
+{
+	uint64_t op = (va >> 12) & ((1ull << 44) - 1);
+	__asm__ volatile("dsb ishst\n\ttlbi vaae1is, %0\n\tdsb ish\n\tisb" ::"r"(
+				 op)
+			 : "memory");
+}
+
+vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	bool huge = flags & VD_PTE_HUGE;
+	uint64_t align = huge ? HUGE_MASK : VD_PAGE_SIZE - 1;
+	if (((va | pa) & align) || (pa >> 48))
+		return VD_ERR_INVALID_PARAMETER;
+	bool khalf = kernel_half(va);
+	if (!khalf && va >= A64_USER_TOP)
+		return VD_ERR_INVALID_PARAMETER;
+	hal_irqstate_t irq = 0;
+	uint64_t table_bits = A64_PTE_TABLE | A64_PTE_VALID;
+	if (khalf) {
+		root = a64_kernel_root;
+		irq = vd_spin_lock_irqsave(&kernel_pt_lock);
+	} else {
+		table_bits |= A64_PTE_PXNTABLE;
+	}
+
+	vd_err_t err = VD_OK;
+	int leaf = huge ? 2 : 3;
+	uint64_t *t = pt_table(root);
+	for (int l = 0; l < leaf; l++) {
+		uint64_t *e = &t[pt_index(va, l)];
+		uint64_t v = *e;
+		if (!v) {
+			paddr_t n = vd_pt_frame_alloc();
+			if (!n) {
+				err = VD_ERR_OUT_OF_MEMORY;
+				goto out;
+			}
+			v = n | table_bits;
+			a64_dsb(ishst); /* zeroed table visible before linked */
+			*e = v;
+		} else if (!is_table(v)) {
+			err = VD_ERR_MEM_ALREADY_MAPPED; /* a block is there */
+			goto out;
+		}
+		t = pt_table(v);
+	}
+	uint64_t *e = &t[pt_index(va, leaf)];
+	if (*e) {
+		err = VD_ERR_MEM_ALREADY_MAPPED;
+		goto out;
+	}
+	*e = encode(flags, pa, huge);
+	a64_dsb(ishst);
+	a64_isb();
+out:
+	if (khalf)
+		vd_spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	return err;
+}
+
+uint64_t *a64_pte_lookup(paddr_t root, vaddr_t va, int *level)
+{
+	if (kernel_half(va))
+		root = a64_kernel_root;
+	else if (va >= A64_USER_TOP)
+		return NULL;
+	uint64_t *t = pt_table(root);
+	for (int l = 0; l < 3; l++) {
+		uint64_t v = t[pt_index(va, l)];
+		if (!v)
+			return NULL;
+		if (!is_table(v)) {
+			if (l != 2)
+				return NULL; /* 1 GiB blocks: boot maps only */
+			*level = 2;
+			return &t[pt_index(va, l)];
+		}
+		t = pt_table(v);
+	}
+	uint64_t *e = &t[pt_index(va, 3)];
+	if (!*e)
+		return NULL;
+	*level = 3;
+	return e;
+}
+
+vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out)
+{
+	int level;
+	uint64_t *e = a64_pte_lookup(root, va, &level);
+	if (!e)
+		return VD_ERR_MEM_NOT_MAPPED;
+	uint64_t d = __atomic_load_n(e, __ATOMIC_RELAXED);
+	if (pa_out) {
+		paddr_t pa = d & A64_PTE_ADDR_MASK;
+		if (level == 2)
+			pa = (pa & ~(paddr_t)HUGE_MASK) +
+			     (va & HUGE_MASK & ~(VD_PAGE_SIZE - 1));
+		*pa_out = pa;
+	}
+	if (flags_out)
+		*flags_out = decode(d, level == 2);
+	return VD_OK;
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i += 2)
+		if (t[i] | t[i + 1])
+			return false;
+	return true;
+}
+
+vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out)
+{
+	bool khalf = kernel_half(va);
+	if (!khalf && va >= A64_USER_TOP)
+		return VD_ERR_MEM_NOT_MAPPED;
+	hal_irqstate_t irq = 0;
+	if (khalf) {
+		root = a64_kernel_root;
+		irq = vd_spin_lock_irqsave(&kernel_pt_lock);
+	}
+	uint64_t *tables[4];
+	vd_err_t err = VD_OK;
+	int level = 0;
+	tables[0] = pt_table(root);
+	for (;;) {
+		uint64_t v = tables[level][pt_index(va, level)];
+		if (!v || (level < 2 && !is_table(v))) {
+			err = VD_ERR_MEM_NOT_MAPPED;
+			goto out;
+		}
+		if (level == 3 || !is_table(v))
+			break; /* the leaf: a page or a 2 MiB block */
+		tables[++level] = pt_table(v);
+	}
+	uint64_t *e = &tables[level][pt_index(va, level)];
+	uint64_t d = *e;
+	if (pa_out)
+		*pa_out = d & A64_PTE_ADDR_MASK;
+	if (flags_out)
+		*flags_out = decode(d, level == 2);
+	*e = 0;
+
+	/* Unlink tables this emptied (user half only), then flush, then
+	 * free them: a walk cached through them must be gone first. */
+	paddr_t freed[3];
+	int nfreed = 0;
+	if (!khalf) {
+		for (int l = level; l > 0 && table_empty(tables[l]); l--) {
+			uint64_t *parent = &tables[l - 1][pt_index(va, l - 1)];
+			freed[nfreed++] = *parent & A64_PTE_ADDR_MASK;
+			*parent = 0;
+		}
+	}
+	tlb_flush_va(va);
+	for (int i = 0; i < nfreed; i++)
+		vd_pt_frame_free(freed[i]);
+out:
+	if (khalf)
+		vd_spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	return err;
+}
+
+vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
+{
+	int level;
+	uint64_t *e = a64_pte_lookup(root, va, &level);
+	if (!e)
+		return VD_ERR_MEM_NOT_MAPPED;
+	uint64_t old = *e;
+	uint64_t d = encode(flags, old & A64_PTE_ADDR_MASK, level == 2);
+	/* Changing the memory type of a live mapping needs
+	 * break-before-make (ARM ARM D8.14); permissions do not. */
+	if ((old & A64_PTE_VALID) && (d & A64_PTE_VALID) &&
+	    ((old ^ d) & A64_PTE_ATTR_MASK)) {
+		__atomic_store_n(e, 0, __ATOMIC_RELAXED);
+		tlb_flush_va(va);
+	}
+	__atomic_store_n(e, d, __ATOMIC_RELAXED);
+	tlb_flush_va(va);
+	return VD_OK;
+}
+
+static void free_tables(paddr_t table, int level)
+{
+	if (level < 3) {
+		uint64_t *t = pt_table(table);
+		for (int i = 0; i < 512; i++)
+			if (is_table(t[i]))
+				free_tables(t[i] & A64_PTE_ADDR_MASK,
+					    level + 1);
+	}
+	vd_pt_frame_free(table);
+}
+
+vd_err_t hal_pt_create(paddr_t *root_out)
+{
+	paddr_t root = vd_pt_frame_alloc();
+	if (!root)
+		return VD_ERR_OUT_OF_MEMORY;
+	*root_out = root; /* the kernel half is TTBR1's: nothing to copy */
+	return VD_OK;
+}
+
+void hal_pt_destroy(paddr_t root)
+{
+	if (root == a64_empty_user_root || root == a64_kernel_root)
+		return;
+	free_tables(root, 0);
+	/* Every address space is ASID 0: drop its non-global entries. */
+	__asm__ volatile("dsb ishst\n\ttlbi aside1is, xzr\n\tdsb ish\n\tisb" ::
+				 : "memory");
+}
+
+paddr_t hal_pt_kernel_root(void)
+{
+	return a64_empty_user_root;
+}
+
+vaddr_t hal_user_top(void)
+{
+	return A64_USER_TOP;
+}
+
+void hal_pt_activate(paddr_t root)
+{
+	if (a64_read_sysreg(ttbr0_el1) == root)
+		return;
+	a64_write_sysreg(ttbr0_el1, root);
+	a64_isb();
+	/* All address spaces share ASID 0: forget the previous one's
+	 * non-global entries (global kernel entries stay). */
+	__asm__ volatile("tlbi aside1, xzr\n\tdsb nsh\n\tisb" ::: "memory");
+}
+
+void hal_tlb_flush_page(vaddr_t va)
+{
+	tlb_flush_va(va);
+}
+
+void hal_tlb_flush_all(void)
+{
+	__asm__ volatile("dsb ishst\n\ttlbi vmalle1is\n\tdsb ish\n\tisb" ::
+				 : "memory");
+}
+
+void hal_icache_sync(const void *va, size_t len)
+{
+	uint64_t ctr = a64_read_sysreg(ctr_el0);
+	uintptr_t dline = 4u << ((ctr >> 16) & 0xf);
+	uintptr_t iline = 4u << (ctr & 0xf);
+	uintptr_t start = (uintptr_t)va, end = start + len;
+	for (uintptr_t p = start & ~(dline - 1); p < end; p += dline)
+		__asm__ volatile("dc cvau, %0" ::"r"(p) : "memory");
+	a64_dsb(ish);
+	for (uintptr_t p = start & ~(iline - 1); p < end; p += iline)
+		__asm__ volatile("ic ivau, %0" ::"r"(p) : "memory");
+	a64_dsb(ish);
+	a64_isb();
+}
+
+/*
+ * Software access flag and dirty state (a64/mmu.h): an access-flag fault
+ * sets AF; a write permission fault on a writable-clean page (DBM = 1,
+ * AP[2] = 1) clears AP[2].  Both use compare-and-swap so a concurrent
+ * unmap is never undone.  A permission fault on an EL0 page taken at EL1
+ * with PSTATE.PAN set is a PAN violation, not a dirty fault.
+ */
+bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr)
+{
+	unsigned fsc = esr & 0x3c;
+	bool af = fsc == 0x08, perm = fsc == 0x0c;
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	bool data = ec == 0x24 || ec == 0x25;
+	bool write = data && (esr & (1u << 6)) && !(esr & (1u << 8));
+	if (!af && !(perm && write))
+		return false;
+
+	int level;
+	paddr_t root = a64_read_sysreg(ttbr0_el1) & A64_PTE_ADDR_MASK;
+	uint64_t *e = a64_pte_lookup(root, va, &level);
+	if (!e)
+		return false;
+	uint64_t old = __atomic_load_n(e, __ATOMIC_RELAXED);
+	if (!(old & A64_PTE_VALID))
+		return false;
+	uint64_t d = old | A64_PTE_AF;
+	bool writable_clean = (old & A64_PTE_DBM) && (old & A64_PTE_AP_RO);
+	if (write && writable_clean)
+		d &= ~A64_PTE_AP_RO;
+	if (perm) {
+		bool pan = ec == 0x25 && (spsr & (1u << 22)) &&
+			   (old & A64_PTE_AP_EL0);
+		if (pan || !(old & A64_PTE_DBM))
+			return false; /* a real permission fault */
+		if (!writable_clean) {
+			/* Already dirty: a stale TLB entry of ours. */
+			tlb_flush_va(va);
+			return true;
+		}
+	}
+	if (__atomic_compare_exchange_n(e, &old, d, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED) &&
+	    perm)
+		tlb_flush_va(va);
+	return true;
+}

@@ -1,0 +1,205 @@
+/*
+ * Exception handling in C: decoding ESR_EL1, page faults, the register
+ * dump for unexpected kernel traps, and interrupt dispatch.
+ *
+ * ESR_EL1 (exception syndrome): [31:26] EC exception class, [25] IL,
+ * [24:0] ISS.  For data/instruction aborts the ISS holds [5:0] DFSC/IFSC
+ * (fault status: 0b0001LL translation, 0b0010LL access flag, 0b0011LL
+ * permission fault at level LL), [6] WnR (write), [8] CM (cache
+ * maintenance).  FAR_EL1 holds the faulting virtual address.
+ */
+#include <a64/a64.h>
+#include <a64/asm.h>
+#include <a64/mmu.h>
+#include <a64/sysreg.h>
+#include <veridian/panic.h>
+#include <veridian/printf.h>
+
+_Static_assert(offsetof(struct vd_cpu_context, x[29]) == A64_CTX_X(29),
+	       "ctx x29");
+_Static_assert(offsetof(struct vd_cpu_context, sp) == A64_CTX_SP, "ctx sp");
+_Static_assert(offsetof(struct vd_cpu_context, pc) == A64_CTX_PC, "ctx pc");
+_Static_assert(offsetof(struct vd_cpu_context, pstate) == A64_CTX_PSTATE,
+	       "ctx pstate");
+_Static_assert(offsetof(struct vd_cpu_context, ttbr0) == A64_CTX_TTBR0,
+	       "ctx ttbr0");
+_Static_assert(sizeof(struct vd_cpu_context) == A64_CTX_SIZE, "ctx size");
+_Static_assert(sizeof(struct hal_jmpbuf) >= 14 * 8, "jmpbuf");
+
+#define EC_UNKNOWN 0x00
+#define EC_WFX 0x01
+#define EC_FP 0x07
+#define EC_ILLEGAL 0x0e
+#define EC_SVC64 0x15
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_IABT_CUR 0x21
+#define EC_PC_ALIGN 0x22
+#define EC_DABT_LOW 0x24
+#define EC_DABT_CUR 0x25
+#define EC_SP_ALIGN 0x26
+#define EC_FP_EXC 0x2c
+#define EC_SERROR 0x2f
+#define EC_BRK 0x3c
+
+#define ESR_WNR (1u << 6)
+#define ESR_CM (1u << 8)
+
+static const char *ec_name(unsigned ec)
+{
+	switch (ec) {
+	case EC_UNKNOWN:
+		return "undefined instruction";
+	case EC_WFX:
+		return "trapped wfi/wfe";
+	case EC_FP:
+		return "FP/SIMD access";
+	case EC_ILLEGAL:
+		return "illegal execution state";
+	case EC_SVC64:
+		return "svc";
+	case EC_SYSREG:
+		return "trapped system register access";
+	case EC_IABT_LOW:
+	case EC_IABT_CUR:
+		return "instruction abort";
+	case EC_PC_ALIGN:
+		return "PC alignment fault";
+	case EC_DABT_LOW:
+	case EC_DABT_CUR:
+		return "data abort";
+	case EC_SP_ALIGN:
+		return "SP alignment fault";
+	case EC_FP_EXC:
+		return "FP exception";
+	case EC_SERROR:
+		return "SError";
+	case 0x30:
+	case 0x31:
+		return "hardware breakpoint";
+	case 0x32:
+	case 0x33:
+		return "software step";
+	case 0x34:
+	case 0x35:
+		return "watchpoint";
+	case EC_BRK:
+		return "brk instruction";
+	default:
+		return "unknown exception class";
+	}
+}
+
+VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
+				    uint64_t esr, uint64_t far,
+				    const char *what)
+{
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	kprintf("\n*** aarch64 trap: %s on cpu %u\n", what, hal_cpu_id());
+	kprintf("ESR_EL1 %016llx  EC 0x%02x (%s)  ISS 0x%07llx\n",
+		(unsigned long long)esr, ec, ec_name(ec),
+		(unsigned long long)(esr & 0x1ffffff));
+	kprintf("FAR_EL1 %016llx\n", (unsigned long long)far);
+	for (int i = 0; i < 29; i += 2) {
+		kprintf(" x%-2d %016llx   x%-2d %016llx\n", i,
+			(unsigned long long)ctx->x[i], i + 1,
+			(unsigned long long)ctx->x[i + 1]);
+	}
+	kprintf(" fp  %016llx   lr  %016llx\n",
+		(unsigned long long)ctx->x[29], (unsigned long long)ctx->x[30]);
+	kprintf(" sp  %016llx   pc  %016llx\n", (unsigned long long)ctx->sp,
+		(unsigned long long)ctx->pc);
+	kprintf(" spsr %016llx  ttbr0 %016llx\n",
+		(unsigned long long)ctx->pstate,
+		(unsigned long long)ctx->ttbr0);
+	vd_panic("unexpected %s (%s) at pc 0x%llx, address 0x%llx", what,
+		 ec_name(ec), (unsigned long long)ctx->pc,
+		 (unsigned long long)far);
+}
+
+void a64_bad_vector(struct vd_cpu_context *ctx, unsigned idx)
+{
+	static const char *const kinds[4] = { "sync", "irq", "fiq", "serror" };
+	static const char *const from[4] = { "EL1t", "EL1h", "EL0 AArch64",
+					     "EL0 AArch32" };
+	char what[48];
+	vd_snprintf(what, sizeof(what), "%s exception from %s",
+		    kinds[idx & 3], from[idx >> 2]);
+	a64_dump_and_panic(ctx, a64_read_sysreg(esr_el1),
+			   a64_read_sysreg(far_el1), what);
+}
+
+static unsigned abort_access(unsigned ec, uint64_t esr)
+{
+	if (ec == EC_IABT_LOW || ec == EC_IABT_CUR)
+		return VD_FAULT_EXEC;
+	if ((esr & ESR_WNR) && !(esr & ESR_CM))
+		return VD_FAULT_WRITE;
+	return VD_FAULT_READ;
+}
+
+/* Synchronous exception taken from EL1 (vectors.S, el1_sync). */
+void a64_el1_sync(struct vd_cpu_context *ctx)
+{
+	uint64_t esr = a64_read_sysreg(esr_el1);
+	uint64_t far = a64_read_sysreg(far_el1);
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+
+	switch (ec) {
+	case EC_DABT_CUR:
+		if (a64_fixup_ad_fault(far, esr, ctx->pstate))
+			return;
+		if (vd_page_fault(ctx, far, abort_access(ec, esr), false))
+			return;
+		a64_dump_and_panic(ctx, esr, far, "kernel data abort");
+	case EC_IABT_CUR:
+		a64_dump_and_panic(ctx, esr, far, "kernel instruction abort");
+	case EC_UNKNOWN:
+		if (a64_semihosting_probe) {
+			ctx->pc += 4; /* hlt without -semihosting: skip it */
+			return;
+		}
+		/* fall through */
+	default:
+		a64_dump_and_panic(ctx, esr, far, "kernel exception");
+	}
+}
+
+/* Synchronous exception from EL0 other than svc (vectors.S). */
+void a64_el0_sync(struct vd_cpu_context *ctx, uint64_t esr)
+{
+	uint64_t far = a64_read_sysreg(far_el1);
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+
+	if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
+		if (far < A64_KERNEL_HALF &&
+		    a64_fixup_ad_fault(far, esr, ctx->pstate))
+			return;
+		hal_irq_local_enable();
+		if (!vd_page_fault(ctx, far, abort_access(ec, esr), true))
+			vd_user_exception(ctx, "unresolved page fault");
+		return;
+	}
+	hal_irq_local_enable();
+	vd_user_exception(ctx, ec_name(ec));
+}
+
+/* IRQ from either level: acknowledge, end, then hand to core. */
+void a64_handle_irq(void)
+{
+	unsigned raw = a64_gic_ack();
+	unsigned intid = a64_gic_intid(raw);
+	if (intid >= 1020)
+		return; /* spurious */
+	if (intid == a64_timer_intid()) {
+		a64_timer_irq(); /* disarm so the level drops before EOI */
+		a64_gic_eoi(raw);
+		vd_timer_irq();
+	} else if (intid == A64_IPI_SGI) {
+		a64_gic_eoi(raw);
+		vd_ipi();
+	} else {
+		a64_gic_eoi(raw);
+		vd_irq(intid);
+	}
+}

@@ -1,0 +1,209 @@
+/*
+ * Exception vectors, the syscall entry (svc_entry) and the return to user
+ * mode.
+ *
+ * VBAR_EL1 table (ARM ARM D1.10.2): 16 slots of 0x80 bytes,
+ *
+ *   0x000 current EL, SP_EL0   sync irq fiq serror  (never used: bad)
+ *   0x200 current EL, SP_ELx   sync irq fiq serror  (kernel traps)
+ *   0x400 lower EL, AArch64    sync irq fiq serror  (user traps)
+ *   0x600 lower EL, AArch32    sync irq fiq serror  (unsupported: bad)
+ *
+ * A trap from EL0 lands on SP_EL1, which is the top of the current thread's
+ * kernel stack (hal_return_to_user left it there), so the first thing the
+ * user entries do is carve the thread's struct vd_cpu_context out of the
+ * top of that stack and save every user register into it (offsets in
+ * a64/asm.h).  Kernel traps push the same frame on the current stack plus
+ * a frame record {interrupted fp, interrupted pc} so backtraces walk
+ * through the trap.
+ */
+#include <a64/asm.h>
+
+/* Save x2..x30, SP_EL0, ELR, SPSR and TTBR0 at sp (x0/x1 already saved).
+ * Leaves x0 and x1 alone. */
+.macro save_rest
+	stp	x2, x3, [sp, #A64_CTX_X(2)]
+	stp	x4, x5, [sp, #A64_CTX_X(4)]
+	stp	x6, x7, [sp, #A64_CTX_X(6)]
+	stp	x8, x9, [sp, #A64_CTX_X(8)]
+	stp	x10, x11, [sp, #A64_CTX_X(10)]
+	stp	x12, x13, [sp, #A64_CTX_X(12)]
+	stp	x14, x15, [sp, #A64_CTX_X(14)]
+	stp	x16, x17, [sp, #A64_CTX_X(16)]
+	stp	x18, x19, [sp, #A64_CTX_X(18)]
+	stp	x20, x21, [sp, #A64_CTX_X(20)]
+	stp	x22, x23, [sp, #A64_CTX_X(22)]
+	stp	x24, x25, [sp, #A64_CTX_X(24)]
+	stp	x26, x27, [sp, #A64_CTX_X(26)]
+	stp	x28, x29, [sp, #A64_CTX_X(28)]
+	mrs	x2, sp_el0
+	stp	x30, x2, [sp, #A64_CTX_X(30)]
+	mrs	x2, ttbr0_el1
+	str	x2, [sp, #A64_CTX_TTBR0]
+	mrs	x2, elr_el1		// kernel_entry relies on x2 = ELR
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #A64_CTX_PC]
+.endm
+
+/* Kernel-trap frame: context + frame record; x0 = context on exit. */
+.macro kernel_entry
+	sub	sp, sp, #A64_CTX_SIZE
+	stp	x0, x1, [sp, #A64_CTX_X(0)]
+	save_rest
+	add	x0, sp, #A64_CTX_SIZE	// the interrupted SP_EL1
+	str	x0, [sp, #A64_CTX_SP]
+	sub	sp, sp, #16
+	stp	x29, x2, [sp]		// x2 = ELR from save_rest
+	mov	x29, sp
+	add	x0, sp, #16
+.endm
+
+.macro bad_vector idx
+	.balign 128
+	kernel_entry
+	mov	x1, #\idx
+	bl	a64_bad_vector
+	b	.
+.endm
+
+	.section .text.vectors, "ax"
+	.balign 2048
+	.globl a64_vectors
+a64_vectors:
+	bad_vector 0
+	bad_vector 1
+	bad_vector 2
+	bad_vector 3
+
+	/* Current EL with SP_ELx: the kernel itself. */
+	.balign 128
+	b	el1_sync
+	.balign 128
+	b	el1_irq
+	bad_vector 6
+	bad_vector 7
+
+	/* Lower EL, AArch64: user mode. */
+	.balign 128
+	sub	sp, sp, #A64_CTX_SIZE
+	stp	x0, x1, [sp, #A64_CTX_X(0)]
+	mrs	x0, esr_el1
+	lsr	x1, x0, #26		// ESR_EL1.EC
+	cmp	x1, #A64_EC_SVC64
+	b.ne	el0_sync_other
+	b	svc_entry
+	.balign 128
+	b	el0_irq
+	bad_vector 10
+	bad_vector 11
+
+	bad_vector 12
+	bad_vector 13
+	bad_vector 14
+	bad_vector 15
+
+/*
+ * SVC from user mode.  On entry sp = this thread's vd_cpu_context and x0/x1
+ * are already saved in it.  Interrupts are on while core runs the call and
+ * off again on the way out.
+ */
+	.balign 16
+	.globl svc_entry
+svc_entry:
+	save_rest
+	mov	x29, xzr		// end of the backtrace chain
+	msr	daifclr, #2
+	mov	x0, sp
+	bl	vd_syscall
+	/* fall through */
+
+/* Back to user mode from the context at sp. */
+a64_ret_to_user:
+	msr	daifset, #2
+	mov	x0, sp
+	bl	vd_return_to_user_hook
+a64_restore_user:
+	ldp	x0, x1, [sp, #A64_CTX_PC]
+	msr	elr_el1, x0
+	and	x1, x1, #0xf0000000	// keep NZCV: EL0t, AArch64, DAIF clear
+	msr	spsr_el1, x1
+	ldp	x30, x0, [sp, #A64_CTX_X(30)]
+	msr	sp_el0, x0
+	ldp	x0, x1, [sp, #A64_CTX_X(0)]
+	ldp	x2, x3, [sp, #A64_CTX_X(2)]
+	ldp	x4, x5, [sp, #A64_CTX_X(4)]
+	ldp	x6, x7, [sp, #A64_CTX_X(6)]
+	ldp	x8, x9, [sp, #A64_CTX_X(8)]
+	ldp	x10, x11, [sp, #A64_CTX_X(10)]
+	ldp	x12, x13, [sp, #A64_CTX_X(12)]
+	ldp	x14, x15, [sp, #A64_CTX_X(14)]
+	ldp	x16, x17, [sp, #A64_CTX_X(16)]
+	ldp	x18, x19, [sp, #A64_CTX_X(18)]
+	ldp	x20, x21, [sp, #A64_CTX_X(20)]
+	ldp	x22, x23, [sp, #A64_CTX_X(22)]
+	ldp	x24, x25, [sp, #A64_CTX_X(24)]
+	ldp	x26, x27, [sp, #A64_CTX_X(26)]
+	ldp	x28, x29, [sp, #A64_CTX_X(28)]
+	add	sp, sp, #A64_CTX_SIZE
+	eret
+
+/* Any other synchronous exception from user mode; x0 = ESR_EL1. */
+el0_sync_other:
+	save_rest
+	mov	x29, xzr
+	mov	x1, x0
+	mov	x0, sp
+	bl	a64_el0_sync
+	b	a64_ret_to_user
+
+el0_irq:
+	sub	sp, sp, #A64_CTX_SIZE
+	stp	x0, x1, [sp, #A64_CTX_X(0)]
+	save_rest
+	mov	x29, xzr
+	bl	a64_handle_irq
+	b	a64_ret_to_user
+
+el1_sync:
+	kernel_entry
+	bl	a64_el1_sync
+	b	el1_restore
+
+el1_irq:
+	kernel_entry
+	bl	a64_handle_irq
+el1_restore:
+	add	sp, sp, #16		// frame record
+	ldp	x0, x1, [sp, #A64_CTX_PC]
+	msr	elr_el1, x0
+	msr	spsr_el1, x1
+	ldp	x0, x1, [sp, #A64_CTX_X(0)]
+	ldp	x2, x3, [sp, #A64_CTX_X(2)]
+	ldp	x4, x5, [sp, #A64_CTX_X(4)]
+	ldp	x6, x7, [sp, #A64_CTX_X(6)]
+	ldp	x8, x9, [sp, #A64_CTX_X(8)]
+	ldp	x10, x11, [sp, #A64_CTX_X(10)]
+	ldp	x12, x13, [sp, #A64_CTX_X(12)]
+	ldp	x14, x15, [sp, #A64_CTX_X(14)]
+	ldp	x16, x17, [sp, #A64_CTX_X(16)]
+	ldp	x18, x19, [sp, #A64_CTX_X(18)]
+	ldp	x20, x21, [sp, #A64_CTX_X(20)]
+	ldp	x22, x23, [sp, #A64_CTX_X(22)]
+	ldp	x24, x25, [sp, #A64_CTX_X(24)]
+	ldp	x26, x27, [sp, #A64_CTX_X(26)]
+	ldp	x28, x29, [sp, #A64_CTX_X(28)]
+	ldr	x30, [sp, #A64_CTX_X(30)]
+	add	sp, sp, #A64_CTX_SIZE
+	eret
+
+/*
+ * hal_return_to_user(ctx): ctx sits at the top of the current kernel
+ * stack, so once it is popped SP_EL1 is that stack's top, where the next
+ * user trap will build its context again.
+ */
+	.globl hal_return_to_user
+hal_return_to_user:
+	msr	daifset, #2
+	mov	sp, x0
+	mov	x29, xzr
+	b	a64_ret_to_user
