@@ -8,6 +8,9 @@
  * kernel half, which every address space shares (hal_pt_create copies
  * those root entries).
  *
+ * Semantics follow the host fake (hal/host/pt_fake.c): a mapping without
+ * VD_PTE_PRESENT owns its slot, protect keeps the page size.
+ *
  * TLB: RISC-V lets a hart cache invalid entries too, so even a new
  * mapping is followed by a local `sfence.vma va` (one instruction); the
  * kernel uses no ASIDs, so activating a table flushes everything.
@@ -30,9 +33,17 @@ static inline bool va_canonical(vaddr_t va)
 	return (uint64_t)((int64_t)(va << 25) >> 25) == va;
 }
 
+/*
+ * A mapping without VD_PTE_PRESENT is kept as an entry with V clear: the
+ * hardware ignores every other bit then, so the frame and the remaining
+ * flags stay recorded (R is always set, which marks the slot as a leaf)
+ * and the page faults on access, as the portable contract wants.
+ */
 static uint64_t pte_encode(uint32_t flags)
 {
-	uint64_t pte = PTE_V | PTE_R;
+	uint64_t pte = PTE_R;
+	if (flags & VD_PTE_PRESENT)
+		pte |= PTE_V;
 	if (flags & VD_PTE_WRITABLE)
 		pte |= PTE_W;
 	if (!(flags & VD_PTE_NO_EXECUTE))
@@ -57,7 +68,9 @@ static uint64_t pte_encode(uint32_t flags)
 
 static uint32_t pte_decode(uint64_t pte, int level)
 {
-	uint32_t flags = VD_PTE_PRESENT;
+	uint32_t flags = 0;
+	if (pte & PTE_V)
+		flags |= VD_PTE_PRESENT;
 	if (pte & PTE_W)
 		flags |= VD_PTE_WRITABLE;
 	if (!(pte & PTE_X))
@@ -79,62 +92,95 @@ static uint32_t pte_decode(uint64_t pte, int level)
 	return flags;
 }
 
+/* A next-level table pointer: valid, no permission bits. */
+static inline bool pte_is_table(uint64_t pte)
+{
+	return (pte & (PTE_V | PTE_RWX)) == PTE_V;
+}
+
 /*
- * Find the leaf entry for va.  Returns it with its level (0: 4 KiB, 1:
- * 2 MiB, 2: 1 GiB), or NULL if nothing maps va.  tables[] receives the
- * table visited at each level.
+ * Find the leaf entry (present or not) for va.  Returns it with its level
+ * (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), or NULL if nothing maps va.  tables[]
+ * receives the table visited at each level.
  */
 static uint64_t *pt_find(paddr_t root, vaddr_t va, int *level_out,
 			 uint64_t *tables[PT_LEVELS])
 {
 	uint64_t *table = table_of(root);
-	for (int level = PT_LEVELS - 1;; level--) {
+	for (int level = PT_LEVELS - 1; level >= 0; level--) {
 		uint64_t *e = &table[PT_INDEX(va, level)];
 		if (tables)
 			tables[level] = table;
-		if (!(*e & PTE_V))
+		if (*e == 0)
 			return NULL;
-		if (PTE_IS_LEAF(*e)) {
+		if (!pte_is_table(*e)) {
 			*level_out = level;
 			return e;
 		}
-		if (level == 0)
-			return NULL; /* malformed: pointer at the last level */
 		table = table_of(PTE_TO_PA(*e));
 	}
+	return NULL; /* malformed: a table pointer at the last level */
 }
 
+/* hal_pt_map when an intermediate table is missing: allocate them. */
+static vd_err_t __attribute__((noinline))
+map_with_new_tables(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	int leaf = (flags & VD_PTE_HUGE) ? 1 : 0;
+	uint64_t *e = &table_of(root)[PT_INDEX(va, 2)];
+	for (int level = 2; level > leaf; level--) {
+		uint64_t pte = *e;
+		if (pte == 0) {
+			paddr_t frame = vd_pt_frame_alloc();
+			if (!frame)
+				return VD_ERR_OUT_OF_MEMORY;
+			pte = PA_TO_PTE(frame) | PTE_V;
+			*e = pte;
+		} else if (!pte_is_table(pte)) {
+			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger page */
+		}
+		e = &table_of(PTE_TO_PA(pte))[PT_INDEX(va, level - 1)];
+	}
+	if (*e != 0)
+		return VD_ERR_MEM_ALREADY_MAPPED;
+	*e = PA_TO_PTE(pa) | pte_encode(flags);
+	rv_sfence_vma_page(va);
+	return VD_OK;
+}
+
+/*
+ * The common case -- tables exist -- walks without calls, so it needs no
+ * stack frame; anything else goes to map_with_new_tables.
+ */
 vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	bool huge = flags & VD_PTE_HUGE;
 	uint64_t mask = (huge ? VD_HUGE_PAGE_SIZE : VD_PAGE_SIZE) - 1;
 
 	if (VD_UNLIKELY(((va | pa) & mask) || !va_canonical(va) ||
-			(flags & ~VD_PTE_ALL_FLAGS) ||
-			!(flags & VD_PTE_PRESENT) || (pa >> 56)))
+			(flags & ~VD_PTE_ALL_FLAGS) || (pa >> 56)))
 		return VD_ERR_INVALID_PARAMETER;
 
-	uint64_t *e = &table_of(root)[PT_INDEX(va, 2)];
-	for (int level = 2; level > (huge ? 1 : 0); level--) {
-		uint64_t pte = *e;
-		if (!(pte & PTE_V)) {
-			paddr_t frame = vd_pt_frame_alloc();
-			if (!frame)
-				return VD_ERR_OUT_OF_MEMORY;
-			pte = PA_TO_PTE(frame) | PTE_V;
-			*e = pte;
-		} else if (PTE_IS_LEAF(pte)) {
-			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger page */
-		}
-		e = &table_of(PTE_TO_PA(pte))[PT_INDEX(va, level - 1)];
+	uint64_t pte = table_of(root)[PT_INDEX(va, 2)];
+	if (VD_UNLIKELY(!pte_is_table(pte)))
+		goto slow;
+	uint64_t *table = table_of(PTE_TO_PA(pte));
+	if (!huge) {
+		pte = table[PT_INDEX(va, 1)];
+		if (VD_UNLIKELY(!pte_is_table(pte)))
+			goto slow;
+		table = table_of(PTE_TO_PA(pte));
 	}
-	/* A valid entry here is a mapping -- or, for a huge page, a table
-	 * of smaller mappings: either way the range is taken. */
-	if (*e & PTE_V)
+	/* A used slot holds a mapping -- or, for a huge page, a table of
+	 * smaller mappings: either way the range is taken. */
+	uint64_t *e = &table[PT_INDEX(va, huge ? 1 : 0)];
+	if (*e != 0)
 		return VD_ERR_MEM_ALREADY_MAPPED;
 	*e = PA_TO_PTE(pa) | pte_encode(flags);
 	rv_sfence_vma_page(va);
 	return VD_OK;
+slow:
+	return map_with_new_tables(root, va, pa, flags);
 }
 
 static bool table_empty(const uint64_t *table)
@@ -150,13 +196,12 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 {
 	uint64_t *tables[PT_LEVELS];
 	int level;
-	if (!va_canonical(va))
-		return VD_ERR_INVALID_PARAMETER;
-	uint64_t *e = pt_find(root, va, &level, tables);
+	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, tables) :
+					 NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (level == 2)
-		return VD_ERR_INVALID_PARAMETER; /* 1 GiB kernel leaves stay */
+		return VD_ERR_INVALID_PARAMETER; /* 1 GiB physmap leaves stay */
 
 	uint64_t pte = *e;
 	*e = 0;
@@ -166,16 +211,14 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	if (flags_out)
 		*flags_out = pte_decode(pte, level);
 
-	/* Free the tables this leaves empty, bottom-up; never a table the
-	 * kernel half of the root points to (shared by all spaces). */
+	/* Free the user-half tables this leaves empty, bottom-up.  Kernel-
+	 * half tables stay: every address space shares them (and some are
+	 * static boot tables inside the image). */
+	if (va >= RV_USER_TOP)
+		return VD_OK;
 	bool freed = false;
-	for (int l = level; l < PT_LEVELS - 1; l++) {
+	for (int l = level; l < PT_LEVELS - 1 && table_empty(tables[l]); l++) {
 		uint64_t *parent_e = &tables[l + 1][PT_INDEX(va, l + 1)];
-		if (l + 1 == PT_LEVELS - 1 &&
-		    PT_INDEX(va, l + 1) >= KERNEL_HALF_FIRST)
-			break;
-		if (!table_empty(tables[l]))
-			break;
 		paddr_t table_pa = PTE_TO_PA(*parent_e);
 		*parent_e = 0;
 		vd_pt_frame_free(table_pa);
@@ -192,9 +235,8 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
 	int level;
-	if (!va_canonical(va))
-		return VD_ERR_INVALID_PARAMETER;
-	uint64_t *e = pt_find(root, va, &level, NULL);
+	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) :
+					 NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (pa_out)
@@ -207,15 +249,15 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 {
 	int level;
-	if (!va_canonical(va) || (flags & ~VD_PTE_ALL_FLAGS) ||
-	    !(flags & VD_PTE_PRESENT))
+	if (flags & ~VD_PTE_ALL_FLAGS)
 		return VD_ERR_INVALID_PARAMETER;
-	uint64_t *e = pt_find(root, va, &level, NULL);
+	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) :
+					 NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
-	/* The page size stays what it is. */
-	if (level == 2 || (level == 1) != !!(flags & VD_PTE_HUGE))
-		return VD_ERR_INVALID_PARAMETER;
+	if (level == 2)
+		return VD_ERR_INVALID_PARAMETER; /* 1 GiB physmap leaves stay */
+	/* The size of a mapping never changes: HUGE follows the entry. */
 	*e = (*e & PTE_PPN_MASK) | pte_encode(flags);
 	rv_sfence_vma_page(va);
 	return VD_OK;
@@ -244,11 +286,11 @@ void hal_pt_destroy(paddr_t root)
 		return;
 	uint64_t *l2 = table_of(root);
 	for (unsigned i = 0; i < KERNEL_HALF_FIRST; i++) {
-		if (!(l2[i] & PTE_V) || PTE_IS_LEAF(l2[i]))
+		if (!pte_is_table(l2[i]))
 			continue;
 		uint64_t *l1 = table_of(PTE_TO_PA(l2[i]));
 		for (unsigned j = 0; j < PT_ENTRIES; j++)
-			if ((l1[j] & PTE_V) && !PTE_IS_LEAF(l1[j]))
+			if (pte_is_table(l1[j]))
 				vd_pt_frame_free(PTE_TO_PA(l1[j]));
 		vd_pt_frame_free(PTE_TO_PA(l2[i]));
 	}

@@ -7,7 +7,6 @@
  * the instruction bits for illegal instructions (if the CPU reports them).
  */
 #include <rv/csr.h>
-#include <rv/layout.h>
 #include <rv/platform.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -127,9 +126,9 @@ void rv_kernel_trap(struct vd_cpu_context *ctx, uint64_t scause)
 		return;
 	}
 	uint64_t stval = csr_read(stval);
-	/* A kernel access to a user address: core's fault-safe copy may
-	 * claim it (it longjmps out and never returns here). */
-	if (is_page_fault(code) && stval < RV_USER_TOP &&
+	/* Core may claim a kernel page fault: its fault-safe user copies
+	 * longjmp out of vd_page_fault and never come back here. */
+	if (is_page_fault(code) &&
 	    vd_page_fault(ctx, stval, fault_access(code), false))
 		return;
 	rv_dump_registers(ctx, scause, stval);

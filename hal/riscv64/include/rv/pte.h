@@ -37,9 +37,11 @@
  *
  * Portable flag -> Sv39 encoding:
  *
- *   VD_PTE_PRESENT        V and R (RISC-V has no write-only or
- *                         execute-only data pages that a portable kernel
- *                         could use; W without R is reserved)
+ *   VD_PTE_PRESENT        V.  R is set on every leaf (W without R is
+ *                         reserved, and the portable flags have no
+ *                         "readable" bit); a mapping without PRESENT keeps
+ *                         its frame and flags in an entry with V clear,
+ *                         which the hardware ignores: accesses fault
  *   VD_PTE_WRITABLE       W
  *   VD_PTE_USER           U
  *   VD_PTE_NO_EXECUTE     X clear (X set when absent)
