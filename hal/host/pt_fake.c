@@ -238,7 +238,9 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
-	*pa_out = *e & PTE_ADDR_MASK;
+	/* The 4 KiB frame backing va, also inside a huge page. */
+	*pa_out = (*e & PTE_ADDR_MASK) +
+		  (level ? va & (VD_HUGE_PAGE_SIZE - VD_PAGE_SIZE) : 0);
 	*flags_out = (uint32_t)(*e & VD_PTE_ALL_FLAGS);
 	return VD_OK;
 }

@@ -146,7 +146,9 @@ vd_err_t vd_map_page(struct vd_page_table *pt, vaddr_t va, struct vd_frame f,
 vd_err_t vd_unmap_page(struct vd_page_table *pt, vaddr_t va,
 		       struct vd_frame *out);
 
-/* Look up va: frame and VD_PTE_* flags (hardware accessed/dirty too). */
+/* Look up va: the 4 KiB frame backing it (inside a huge page too: the
+ * huge page's first frame plus va's page offset in it) and the mapping's
+ * VD_PTE_* flags, including hardware-set accessed/dirty. */
 vd_err_t vd_query_page(const struct vd_page_table *pt, vaddr_t va,
 		       struct vd_frame *frame_out, uint32_t *flags_out);
 /* Change the flags of an existing mapping and flush its TLB entry. */

@@ -195,6 +195,8 @@ static void test_huge_pages(void **state)
 	/* Anywhere inside it resolves into the 2 MiB frame. */
 	assert_int_equal(vd_query_page(&pt, hva + 0x1ff000, &got, &flags),
 			 VD_OK);
+	assert_int_equal(got.number, f.number + 0x1ff);
+	assert_int_equal(vd_query_page(&pt, hva, &got, NULL), VD_OK);
 	assert_int_equal(got.number, f.number);
 	assert_true(flags & VD_PTE_HUGE);
 	paddr_t pa;
