@@ -102,6 +102,8 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 
 	rv_has_svpbmt = isa_has(boot_cpu_isa(&boot_fdt, hartid), "svpbmt");
 	rv_console_init(&boot_fdt);
+	kprintf("riscv: boot hart %llu, Sv39, Svpbmt %s\n",
+		(unsigned long long)hartid, rv_has_svpbmt ? "on" : "off");
 	rv_power_init(&boot_fdt);
 	rv_timer_init(&boot_fdt);
 	rv_plic_init(&boot_fdt, bi);

@@ -239,8 +239,10 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 					 NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
+	/* The 4 KiB frame backing va, also inside a 2 MiB / 1 GiB page. */
+	uint64_t page_mask = (1ul << (12 + 9 * level)) - VD_PAGE_SIZE;
 	if (pa_out)
-		*pa_out = PTE_TO_PA(*e);
+		*pa_out = PTE_TO_PA(*e) + (va & page_mask);
 	if (flags_out)
 		*flags_out = pte_decode(*e, level);
 	return VD_OK;
