@@ -14,6 +14,7 @@
 #include <a64/sysreg.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
+#include <veridian/printf.h>
 #include <veridian/string.h>
 
 extern char _start[], _end[];
@@ -51,7 +52,8 @@ static void map_all_ram(const struct vd_boot_info *bi)
 	}
 }
 
-VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa)
+VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
+			       unsigned entry_el)
 {
 	struct vd_boot_info *bi = &boot_info;
 	struct fdt f;
@@ -94,6 +96,12 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa)
 	a64_gic_init(&f);
 	a64_timer_init(&f);
 	a64_timer_cpu_init();
+	kprintf("aarch64: entered at EL%u, image at 0x%llx, PAN %s, "
+		"hardware A/D %s, GICv%d, PSCI via %s\n",
+		entry_el, (unsigned long long)load_pa,
+		a64_has_pan ? "on" : "absent",
+		(a64_mmu_params.tcr >> 39) & 1 ? "on" : "no (emulated)",
+		a64_gic_version(), a64_psci_conduit());
 	a64_cpu_mark_online();
 	vd_kmain(bi);
 }

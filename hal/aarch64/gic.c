@@ -211,6 +211,21 @@ void a64_gic_cpu_init(void)
 	}
 }
 
+/* Is SGI/PPI intid pending on the calling CPU?  (GICR/GICD ISPENDR0,
+ * offset 0x200, one bit per INTID; banked per CPU.) */
+bool a64_gic_local_pending(unsigned intid)
+{
+	uint8_t *base = gic_version == 3 ? (uint8_t *)a64_this_cpu()->gicr_rd +
+						   GICR_SGI_BASE
+					 : gicd;
+	return rd32(base, 0x200) & (1u << intid);
+}
+
+int a64_gic_version(void)
+{
+	return gic_version;
+}
+
 void a64_gic_enable_ppi(unsigned intid)
 {
 	if (gic_version == 3)

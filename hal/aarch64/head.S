@@ -44,6 +44,7 @@ _start:
 a64_primary_entry:
 	mov	x19, x0			// DTB physical address
 	adr	x20, _start		// where we were loaded
+	mrs	x21, CurrentEL		// for the boot log
 	bl	a64_el2_to_el1
 
 	/* Zero .bss (it holds the boot stack and the table pool). */
@@ -189,6 +190,7 @@ a64_primary_high:
 	isb
 	mov	x0, x20
 	mov	x1, x19
+	lsr	x2, x21, #2
 	mov	x29, xzr
 	mov	x30, xzr
 	bl	a64_boot_main

@@ -24,6 +24,11 @@ void a64_psci_init(const struct fdt *f)
 	psci_use_smc = method && len >= 3 && vd_strncmp(method, "smc", 3) == 0;
 }
 
+const char *a64_psci_conduit(void)
+{
+	return psci_use_smc ? "smc" : "hvc";
+}
+
 int64_t a64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t x0 __asm__("x0") = fn;

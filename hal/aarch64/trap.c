@@ -100,17 +100,17 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
 		(unsigned long long)esr, ec, ec_name(ec),
 		(unsigned long long)(esr & 0x1ffffff));
 	kprintf("FAR_EL1 %016llx\n", (unsigned long long)far);
-	for (int i = 0; i < 29; i += 2) {
+	for (int i = 0; i < 28; i += 2) {
 		kprintf(" x%-2d %016llx   x%-2d %016llx\n", i,
 			(unsigned long long)ctx->x[i], i + 1,
 			(unsigned long long)ctx->x[i + 1]);
 	}
-	kprintf(" fp  %016llx   lr  %016llx\n",
-		(unsigned long long)ctx->x[29], (unsigned long long)ctx->x[30]);
-	kprintf(" sp  %016llx   pc  %016llx\n", (unsigned long long)ctx->sp,
-		(unsigned long long)ctx->pc);
-	kprintf(" spsr %016llx  ttbr0 %016llx\n",
-		(unsigned long long)ctx->pstate,
+	kprintf(" x28 %016llx   fp  %016llx\n",
+		(unsigned long long)ctx->x[28], (unsigned long long)ctx->x[29]);
+	kprintf(" lr  %016llx   sp  %016llx\n",
+		(unsigned long long)ctx->x[30], (unsigned long long)ctx->sp);
+	kprintf(" pc  %016llx   spsr %016llx  ttbr0 %016llx\n",
+		(unsigned long long)ctx->pc, (unsigned long long)ctx->pstate,
 		(unsigned long long)ctx->ttbr0);
 	vd_panic("unexpected %s (%s) at pc 0x%llx, address 0x%llx", what,
 		 ec_name(ec), (unsigned long long)ctx->pc,

@@ -31,6 +31,8 @@ void a64_console_init(const struct fdt *f);
 /* gic.c: interrupt controller.  INTIDs: 0-15 SGI, 16-31 PPI, 32+ SPI. */
 #define A64_IPI_SGI 0
 void a64_gic_init(const struct fdt *f); /* distributor + boot CPU */
+int a64_gic_version(void);
+bool a64_gic_local_pending(unsigned intid);
 void a64_gic_cpu_init(void); /* this CPU's redistributor/interface */
 void a64_gic_enable_ppi(unsigned intid);
 void a64_gic_send_sgi(unsigned cpu, unsigned intid);
@@ -51,6 +53,7 @@ void a64_timer_irq(void);
 void a64_psci_init(const struct fdt *f);
 int64_t a64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 void a64_psci_system_off(void);
+const char *a64_psci_conduit(void);
 
 /* cpu.c */
 void a64_cpu_local_init(unsigned cpu); /* TPIDR, PMU, PAN, CPACR */
