@@ -110,6 +110,11 @@ vd_err_t vd_query_page(const struct vd_page_table *pt, vaddr_t va,
 	err = hal_pt_query(pt->root_frame, va, &pa, &flags);
 	if (err != VD_OK)
 		return err;
+	/* Inside a huge page, name the 4 KiB frame backing va (HALs may
+	 * report either that or the huge page's first frame). */
+	if (flags & VD_PTE_HUGE)
+		pa = VD_ALIGN_DOWN(pa, VD_HUGE_PAGE_SIZE) +
+		     VD_ALIGN_DOWN(va & (VD_HUGE_PAGE_SIZE - 1), VD_PAGE_SIZE);
 	if (frame_out)
 		*frame_out = vd_frame_of(pa);
 	if (flags_out)
