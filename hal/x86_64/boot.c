@@ -13,6 +13,7 @@
  */
 #include <veridian/boot.h>
 #include <veridian/panic.h>
+#include <veridian/printf.h>
 #include <x86/cpu.h>
 #include <x86/mmu.h>
 #include <x86/percpu.h>
@@ -67,6 +68,12 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_timer_init_cpu();
 	x86_percpu[0].online = true;
 	x86_cpus_online = 1;
+	kprintf("x86: TSC %llu kHz, LAPIC timer %llu kHz;%s%s%s%s\n",
+		(unsigned long long)(x86_tsc_hz / 1000),
+		(unsigned long long)(x86_lapic_hz / 1000),
+		x86_features.nx ? " NX" : "", x86_features.smep ? " SMEP" : "",
+		x86_features.smap ? " SMAP" : "",
+		x86_features.umip ? " UMIP" : "");
 
 	vd_kmain(bi);
 }

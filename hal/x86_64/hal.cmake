@@ -21,6 +21,8 @@ set(VD_HAL_SOURCES
   ${_vd_x86}/smp.c
   ${_vd_x86}/thread.c
   ${_vd_x86}/console.c
+  ${_vd_x86}/ktest_x86_64.c
+  ${_vd_x86}/ktest_x86_64_user.c
 )
 set(VD_HAL_INCLUDE_DIRS ${_vd_x86}/include)
 # CMake drops clang's resource include dir from target_include_directories

@@ -86,24 +86,30 @@ static VD_NORETURN void dump_and_panic(struct vd_cpu_context *c, uint64_t vec,
 			(err & PF_USER) ? ", user mode" : ", kernel mode",
 			(err & PF_RSVD) ? ", reserved bit set" : "",
 			(err & 0x20) ? ", protection key" : "");
-	kprintf("    rip %016llx  rsp %016llx  rflags %016llx\n"
-		"    rax %016llx  rbx %016llx  rcx %016llx\n"
-		"    rdx %016llx  rsi %016llx  rdi %016llx\n"
-		"    rbp %016llx  r8  %016llx  r9  %016llx\n"
-		"    r10 %016llx  r11 %016llx  r12 %016llx\n"
-		"    r13 %016llx  r14 %016llx  r15 %016llx\n"
-		"    cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
+	/* one line per call: kprintf formats into a bounded buffer */
+	kprintf("    rip %016llx  rsp %016llx  rflags %016llx\n",
 		(unsigned long long)c->rip, (unsigned long long)c->rsp,
-		(unsigned long long)c->rflags, (unsigned long long)c->rax,
-		(unsigned long long)c->rbx, (unsigned long long)c->rcx,
+		(unsigned long long)c->rflags);
+	kprintf("    rax %016llx  rbx %016llx  rcx %016llx\n",
+		(unsigned long long)c->rax, (unsigned long long)c->rbx,
+		(unsigned long long)c->rcx);
+	kprintf("    rdx %016llx  rsi %016llx  rdi %016llx\n",
 		(unsigned long long)c->rdx, (unsigned long long)c->rsi,
-		(unsigned long long)c->rdi, (unsigned long long)c->rbp,
-		(unsigned long long)c->r8, (unsigned long long)c->r9,
+		(unsigned long long)c->rdi);
+	kprintf("    rbp %016llx  r8  %016llx  r9  %016llx\n",
+		(unsigned long long)c->rbp, (unsigned long long)c->r8,
+		(unsigned long long)c->r9);
+	kprintf("    r10 %016llx  r11 %016llx  r12 %016llx\n",
 		(unsigned long long)c->r10, (unsigned long long)c->r11,
-		(unsigned long long)c->r12, (unsigned long long)c->r13,
-		(unsigned long long)c->r14, (unsigned long long)c->r15,
+		(unsigned long long)c->r12);
+	kprintf("    r13 %016llx  r14 %016llx  r15 %016llx\n",
+		(unsigned long long)c->r13, (unsigned long long)c->r14,
+		(unsigned long long)c->r15);
+	kprintf("    cr0 %016llx  cr2 %016llx  cr3 %016llx\n",
 		(unsigned long long)x86_read_cr0(), (unsigned long long)cr2,
-		(unsigned long long)c->cr3, (unsigned long long)x86_read_cr4());
+		(unsigned long long)c->cr3);
+	kprintf("    cr4 %016llx  %s mode\n", (unsigned long long)x86_read_cr4(),
+		user ? "user" : "kernel");
 	if (!user)
 		vd_backtrace(c->rbp);
 	vd_panic("unhandled %s %s at rip 0x%llx", user ? "user" : "kernel",
@@ -155,9 +161,13 @@ void x86_kernel_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err)
 	dump_and_panic(ctx, vec, err, false);
 }
 
+/* interrupts taken while in user mode (a statistic, and for ktests) */
+volatile uint64_t x86_user_interrupts;
+
 void x86_user_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err)
 {
 	if (vec >= 32) {
+		x86_user_interrupts++;
 		if (!handle_interrupt(vec))
 			vd_user_exception(ctx, "unexpected interrupt vector");
 		return;

@@ -74,6 +74,7 @@ void x86_pic_disable(void);
 void x86_timer_init(void); /* boot CPU: calibrate */
 void x86_timer_init_cpu(void); /* every CPU: arm nothing */
 void x86_timer_interrupt(void);
+extern uint64_t x86_tsc_hz, x86_lapic_hz;
 
 /* SMP */
 void x86_smp_prepare(const struct vd_boot_info *bi);
