@@ -196,9 +196,9 @@ uint64_t *a64_pte_lookup(paddr_t root, vaddr_t va, int *level)
 		if (!v)
 			return NULL;
 		if (!is_table(v)) {
-			if (l != 2)
-				return NULL; /* 1 GiB blocks: boot maps only */
-			*level = 2;
+			if (l == 0)
+				return NULL; /* no L0 blocks with 4 KiB pages */
+			*level = l; /* 2 MiB block, or 1 GiB (physmap only) */
 			return &t[pt_index(va, l)];
 		}
 		t = pt_table(v);
@@ -219,14 +219,13 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		return VD_ERR_MEM_NOT_MAPPED;
 	uint64_t d = __atomic_load_n(e, __ATOMIC_RELAXED);
 	if (pa_out) {
-		paddr_t pa = d & A64_PTE_ADDR_MASK;
-		if (level == 2)
-			pa = (pa & ~(paddr_t)HUGE_MASK) +
-			     (va & HUGE_MASK & ~(VD_PAGE_SIZE - 1));
-		*pa_out = pa;
+		/* the 4 KiB frame containing va, also inside blocks */
+		uint64_t mask = (1ull << (39 - 9 * level)) - 1;
+		*pa_out = (d & A64_PTE_ADDR_MASK & ~mask) +
+			  (va & mask & ~(uint64_t)(VD_PAGE_SIZE - 1));
 	}
 	if (flags_out)
-		*flags_out = decode(d, level == 2);
+		*flags_out = decode(d, level < 3);
 	return VD_OK;
 }
 
@@ -255,12 +254,12 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	tables[0] = pt_table(root);
 	for (;;) {
 		uint64_t v = tables[level][pt_index(va, level)];
-		if (!v || (level < 2 && !is_table(v))) {
+		if (!v || (level == 0 && !is_table(v))) {
 			err = VD_ERR_MEM_NOT_MAPPED;
 			goto out;
 		}
 		if (level == 3 || !is_table(v))
-			break; /* the leaf: a page or a 2 MiB block */
+			break; /* the leaf: a page or a block */
 		tables[++level] = pt_table(v);
 	}
 	uint64_t *e = &tables[level][pt_index(va, level)];
@@ -268,7 +267,7 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	if (pa_out)
 		*pa_out = d & A64_PTE_ADDR_MASK;
 	if (flags_out)
-		*flags_out = decode(d, level == 2);
+		*flags_out = decode(d, level < 3);
 	*e = 0;
 
 	/* Unlink tables this emptied (user half only), then flush, then
@@ -298,7 +297,7 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	uint64_t old = *e;
-	uint64_t d = encode(flags, old & A64_PTE_ADDR_MASK, level == 2);
+	uint64_t d = encode(flags, old & A64_PTE_ADDR_MASK, level < 3);
 	/* Changing the memory type of a live mapping needs
 	 * break-before-make (ARM ARM D8.14); permissions do not. */
 	if ((old & A64_PTE_VALID) && (d & A64_PTE_VALID) &&

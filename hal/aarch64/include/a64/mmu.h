@@ -63,7 +63,8 @@
  *                  permission fault on the first write that the HAL resolves
  *                  by clearing AP[2], or TCR_EL1.HD does it in hardware);
  *                  read-only: software bit A64_PTE_SW_DIRTY.
- *   HUGE           an L2 block descriptor (2 MiB).
+ *   HUGE           an L2 block descriptor (2 MiB).  hal_pt_query also
+ *                  reports the 1 GiB L1 blocks of the physmap as HUGE.
  *   GLOBAL         nG=0.  Non-global entries are flushed on every
  *                  hal_pt_activate (all address spaces use ASID 0).
  *   NO_EXECUTE     UXN for user pages, PXN for kernel pages.  The other
