@@ -191,7 +191,7 @@ void x86_acpi_parse(struct vd_boot_info *bi)
 	/* defaults: identity ISA routing, edge/high, LAPIC at its reset
 	 * address, one CPU (ourselves) */
 	for (unsigned i = 0; i < 16; i++)
-		x86_platform.isa[i] = (struct x86_isa_route){ i, false, false };
+		x86_platform.isa[i] = (struct x86_isa_route){i, false, false};
 	x86_platform.lapic_base = 0xfee00000;
 	x86_platform.has_8259 = true;
 
@@ -204,8 +204,8 @@ void x86_acpi_parse(struct vd_boot_info *bi)
 		kprintf("x86: no ACPI MADT, assuming one CPU\n");
 	}
 	if (x86_platform.ioapic_count == 0) {
-		x86_platform.ioapic[0] = (struct x86_ioapic_desc){ 0xfec00000,
-								   0 };
+		x86_platform.ioapic[0] =
+			(struct x86_ioapic_desc){0xfec00000, 0};
 		x86_platform.ioapic_count = 1;
 	}
 

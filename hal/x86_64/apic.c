@@ -14,22 +14,22 @@
  * Local APIC registers (offsets from its 4 KiB MMIO page, SDM vol. 3,
  * 10.4.1; each is 32 bits on a 16-byte boundary):
  */
-#define LAPIC_ID 0x020 /* bits 31:24 APIC id */
-#define LAPIC_TPR 0x080 /* task priority: 0 accepts everything */
-#define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0 /* bit 8 software enable, 7:0 spurious vector */
-#define LAPIC_ESR 0x280 /* error status */
-#define LAPIC_ICR_LO 0x300 /* see x86_lapic_send_ipi */
-#define LAPIC_ICR_HI 0x310 /* bits 31:24 destination APIC id */
-#define LAPIC_LVT_TIMER 0x320 /* 7:0 vector, 16 mask, 18:17 mode */
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_ID	 0x020 /* bits 31:24 APIC id */
+#define LAPIC_TPR	 0x080 /* task priority: 0 accepts everything */
+#define LAPIC_EOI	 0x0b0
+#define LAPIC_SVR	 0x0f0 /* bit 8 software enable, 7:0 spurious vector */
+#define LAPIC_ESR	 0x280 /* error status */
+#define LAPIC_ICR_LO	 0x300 /* see x86_lapic_send_ipi */
+#define LAPIC_ICR_HI	 0x310 /* bits 31:24 destination APIC id */
+#define LAPIC_LVT_TIMER	 0x320 /* 7:0 vector, 16 mask, 18:17 mode */
+#define LAPIC_LVT_LINT0	 0x350
+#define LAPIC_LVT_LINT1	 0x360
+#define LAPIC_LVT_ERROR	 0x370
 #define LAPIC_TIMER_INIT 0x380 /* writing starts the count-down */
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3e0 /* 0x3 = divide by 16 */
+#define LAPIC_TIMER_CUR	 0x390
+#define LAPIC_TIMER_DIV	 0x3e0 /* 0x3 = divide by 16 */
 
-#define LVT_MASKED (1u << 16)
+#define LVT_MASKED	     (1u << 16)
 #define ICR_DELIVERY_PENDING (1u << 12)
 
 static volatile uint32_t *lapic;
@@ -144,11 +144,11 @@ void x86_pic_disable(void)
  *         16 mask
  *   high: 31:24 destination APIC id
  */
-#define IOAPIC_VER 0x01
-#define IOAPIC_REDIR(n) (0x10 + 2 * (n))
+#define IOAPIC_VER	 0x01
+#define IOAPIC_REDIR(n)	 (0x10 + 2 * (n))
 #define REDIR_ACTIVE_LOW (1u << 13)
-#define REDIR_LEVEL (1u << 15)
-#define REDIR_MASKED (1u << 16)
+#define REDIR_LEVEL	 (1u << 15)
+#define REDIR_MASKED	 (1u << 16)
 
 struct ioapic {
 	volatile uint32_t *regs;
@@ -218,8 +218,7 @@ void hal_irq_unmask(unsigned irq)
 		return;
 	hal_irqstate_t s = vd_spin_lock_irqsave(&ioapic_lock);
 	ioapic_write(io, IOAPIC_REDIR(pin) + 1, x86_percpu[0].apic_id << 24);
-	ioapic_write(io, IOAPIC_REDIR(pin),
-		     flags | (X86_VEC_IRQ_BASE + irq));
+	ioapic_write(io, IOAPIC_REDIR(pin), flags | (X86_VEC_IRQ_BASE + irq));
 	vd_spin_unlock_irqrestore(&ioapic_lock, s);
 }
 

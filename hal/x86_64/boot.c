@@ -59,8 +59,7 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	paddr_t kstart = X86_PA((uintptr_t)__kernel_start);
 	reserve(bi, kstart, x86_boot_alloc_end() - kstart, VD_MEM_KERNEL);
 	if (bi->initrd_size)
-		reserve(bi, bi->initrd_base, bi->initrd_size,
-			VD_MEM_BOOT_DATA);
+		reserve(bi, bi->initrd_base, bi->initrd_size, VD_MEM_BOOT_DATA);
 
 	x86_pic_disable();
 	x86_lapic_init();

@@ -50,11 +50,11 @@ void x86_cpu_detect_features(void)
  * is P, DPL, S=1 (code/data), type (0xa = code exec/read, 0x2 = data
  * read/write) and, for code, L=1 (64-bit) with D=0.
  */
-#define GDT_KCODE 0x00af9a000000ffffull /* DPL 0, L=1 */
-#define GDT_KDATA 0x00cf92000000ffffull /* DPL 0 */
+#define GDT_KCODE   0x00af9a000000ffffull /* DPL 0, L=1 */
+#define GDT_KDATA   0x00cf92000000ffffull /* DPL 0 */
 #define GDT_UCODE32 0x00cffa000000ffffull /* DPL 3, 32-bit: unused */
-#define GDT_UDATA 0x00cff2000000ffffull /* DPL 3 */
-#define GDT_UCODE 0x00affa000000ffffull /* DPL 3, L=1 */
+#define GDT_UDATA   0x00cff2000000ffffull /* DPL 3 */
+#define GDT_UCODE   0x00affa000000ffffull /* DPL 3, L=1 */
 
 /*
  * The TSS descriptor is a 16-byte system descriptor: the layout above
@@ -77,7 +77,7 @@ struct x86_dtr {
 
 static void load_segments(struct x86_percpu *p)
 {
-	struct x86_dtr gdtr = { sizeof(p->gdt) - 1, (uint64_t)p->gdt };
+	struct x86_dtr gdtr = {sizeof(p->gdt) - 1, (uint64_t)p->gdt};
 	__asm__ volatile("lgdt %0" : : "m"(gdtr));
 	/* Reload CS with a far return, then the data segments.  Loading a
 	 * null GS selector clears the GS base, so do it before the MSR. */
@@ -230,7 +230,8 @@ static bool frame_ok(uintptr_t f)
 		return false;
 	if (f >= (uintptr_t)__kernel_start && f + 16 <= (uintptr_t)__kernel_end)
 		return true;
-	return f >= X86_PHYSMAP_BASE && f + 16 <= X86_PHYSMAP_BASE + x86_physmap_end;
+	return f >= X86_PHYSMAP_BASE &&
+	       f + 16 <= X86_PHYSMAP_BASE + x86_physmap_end;
 }
 
 /* A frame record is [saved rbp][return address] at rbp.  Chains end at

@@ -59,6 +59,6 @@ void x86_idt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} VD_PACKED idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	} VD_PACKED idtr = {sizeof(idt) - 1, (uint64_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }

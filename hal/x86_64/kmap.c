@@ -53,8 +53,8 @@ static void boot_alloc_init(const struct vd_boot_info *bi)
 		if (r->type == VD_MEM_USABLE && r->base <= start &&
 		    start < r->base + r->size) {
 			boot_next = start;
-			boot_limit = VD_MIN(r->base + r->size,
-					    (paddr_t)4 << 30);
+			boot_limit =
+				VD_MIN(r->base + r->size, (paddr_t)4 << 30);
 			return;
 		}
 	}

@@ -10,9 +10,11 @@
 #include <x86/cpu.h>
 #include <x86/ktest_util.h>
 #include <x86/mmu.h>
+#include <x86/percpu.h>
 #include <x86/platform.h>
 
 extern char __rodata_start[], __data_start[];
+extern volatile uint64_t x86_irq_counts[X86_NR_IRQS];
 uint32_t x86_ioapic_redir_low(unsigned irq);
 
 /* ---- helpers ---- */
@@ -23,8 +25,8 @@ static struct hal_jmpbuf fault_jmp;
 static bool catch_hook(struct vd_cpu_context *ctx, vaddr_t addr,
 		       unsigned access, bool from_user)
 {
-	x86_kt_fault = (struct x86_kt_fault){ true, addr, access, from_user,
-					      ctx->rip };
+	x86_kt_fault =
+		(struct x86_kt_fault){true, addr, access, from_user, ctx->rip};
 	hal_longjmp(&fault_jmp, 1);
 }
 
@@ -79,9 +81,8 @@ static void user_read(void *p)
 	hal_user_access_end();
 }
 
-#define TEST_VA ((vaddr_t)0x400000)
-#define ALL_KERNEL_RW                                                   \
-	(VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE)
+#define TEST_VA	      ((vaddr_t)0x400000)
+#define ALL_KERNEL_RW (VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE)
 
 /* ---- page-table encoding ---- */
 
@@ -91,14 +92,14 @@ VD_KTEST(x86_pt_flag_encoding)
 		uint32_t flag;
 		uint64_t bit;
 	} cases[] = {
-		{ VD_PTE_WRITABLE, X86_PTE_RW },
-		{ VD_PTE_USER, X86_PTE_US },
-		{ VD_PTE_WRITE_THROUGH, X86_PTE_PWT },
-		{ VD_PTE_CACHE_DISABLE, X86_PTE_PCD },
-		{ VD_PTE_ACCESSED, X86_PTE_A },
-		{ VD_PTE_DIRTY, X86_PTE_D },
-		{ VD_PTE_GLOBAL, X86_PTE_G },
-		{ VD_PTE_NO_EXECUTE, X86_PTE_XD },
+		{VD_PTE_WRITABLE, X86_PTE_RW},
+		{VD_PTE_USER, X86_PTE_US},
+		{VD_PTE_WRITE_THROUGH, X86_PTE_PWT},
+		{VD_PTE_CACHE_DISABLE, X86_PTE_PCD},
+		{VD_PTE_ACCESSED, X86_PTE_A},
+		{VD_PTE_DIRTY, X86_PTE_D},
+		{VD_PTE_GLOBAL, X86_PTE_G},
+		{VD_PTE_NO_EXECUTE, X86_PTE_XD},
 	};
 	paddr_t root, frame = vd_pt_frame_alloc();
 	KT_ASSERT(frame != 0);
@@ -225,7 +226,8 @@ VD_KTEST(x86_pt_dirty_bit_set_by_cpu)
 VD_KTEST(x86_pt_huge_page)
 {
 	const vaddr_t va = 0x40000000;
-	const paddr_t pa = X86_KERNEL_LOAD; /* the kernel image: 2 MiB aligned */
+	const paddr_t pa =
+		X86_KERNEL_LOAD; /* the kernel image: 2 MiB aligned */
 	paddr_t root, got_pa, frame = vd_pt_frame_alloc();
 	uint32_t flags;
 	KT_ASSERT(frame != 0);
@@ -233,9 +235,9 @@ VD_KTEST(x86_pt_huge_page)
 	KT_ASSERT_EQ(hal_pt_map(root, va + VD_PAGE_SIZE, pa,
 				VD_PTE_PRESENT | VD_PTE_HUGE),
 		     VD_ERR_INVALID_PARAMETER);
-	KT_ASSERT_OK(hal_pt_map(root, va, pa,
-				VD_PTE_PRESENT | VD_PTE_HUGE |
-					VD_PTE_NO_EXECUTE));
+	KT_ASSERT_OK(
+		hal_pt_map(root, va, pa,
+			   VD_PTE_PRESENT | VD_PTE_HUGE | VD_PTE_NO_EXECUTE));
 	uint64_t e = x86_kt_raw_entry(root, va);
 	KT_ASSERT(e & X86_PTE_PS);
 	KT_ASSERT_EQ(e & X86_PTE_ADDR, pa);
@@ -291,8 +293,8 @@ VD_KTEST(x86_kernel_image_is_wx)
 	uint32_t f;
 	KT_ASSERT_EQ(x86_read_cr3(), k);
 	KT_ASSERT_OK(hal_pt_query(k, (vaddr_t)hal_pt_map, &pa, &f));
-	KT_ASSERT_EQ(pa, X86_PA(VD_ALIGN_DOWN((uintptr_t)hal_pt_map,
-					      VD_PAGE_SIZE)));
+	KT_ASSERT_EQ(
+		pa, X86_PA(VD_ALIGN_DOWN((uintptr_t)hal_pt_map, VD_PAGE_SIZE)));
 	KT_ASSERT_EQ(f & (VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE | VD_PTE_USER),
 		     0);
 	KT_ASSERT_OK(hal_pt_query(k, (vaddr_t)__rodata_start, NULL, &f));
@@ -307,7 +309,7 @@ VD_KTEST(x86_kernel_image_is_wx)
 	KT_ASSERT_EQ(x86_kt_fault.access, VD_FAULT_WRITE);
 	KT_ASSERT(x86_kt_catch_fault(touch_rewrite_byte, __rodata_start));
 	if (x86_features.nx) {
-		static uint8_t ret_insn[16] = { 0xc3 };
+		static uint8_t ret_insn[16] = {0xc3};
 		KT_ASSERT(x86_kt_catch_fault(touch_exec, ret_insn));
 		KT_ASSERT_EQ(x86_kt_fault.access, VD_FAULT_EXEC);
 	}
@@ -328,9 +330,9 @@ VD_KTEST(x86_physmap_covers_ram)
 		KT_ASSERT_OK(hal_pt_query(k, (vaddr_t)vd_phys_to_virt(first),
 					  &pa, &f));
 		KT_ASSERT_EQ(pa, first);
-		KT_ASSERT_EQ(f & (VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE |
-				  VD_PTE_USER),
-			     VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE);
+		KT_ASSERT_EQ(
+			f & (VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE | VD_PTE_USER),
+			VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE);
 		KT_ASSERT_OK(hal_pt_query(k, (vaddr_t)vd_phys_to_virt(last),
 					  &pa, NULL));
 		KT_ASSERT_EQ(pa, last);
@@ -346,8 +348,8 @@ VD_KTEST(x86_smep_smap_protect_kernel)
 	KT_ASSERT(frame != 0);
 	*(uint8_t *)vd_phys_to_virt(frame) = 0xc3; /* ret */
 	KT_ASSERT_OK(hal_pt_create(&root));
-	KT_ASSERT_OK(hal_pt_map(root, TEST_VA, frame,
-				VD_PTE_PRESENT | VD_PTE_USER));
+	KT_ASSERT_OK(
+		hal_pt_map(root, TEST_VA, frame, VD_PTE_PRESENT | VD_PTE_USER));
 	enter(root);
 	bool smep = x86_kt_catch_fault(touch_exec, (void *)TEST_VA);
 	struct x86_kt_fault smep_f = x86_kt_fault;
@@ -384,6 +386,53 @@ VD_KTEST(x86_ioapic_mask_unmask)
 	uint32_t off = x86_ioapic_redir_low(irq);
 	KT_ASSERT_EQ(on & 0x100ff, X86_VEC_IRQ_BASE + irq);
 	KT_ASSERT(off & (1u << 16));
+}
+
+/* Wait up to 200 ms (interrupts on) for *counter to pass `before`. */
+static bool wait_for_count(volatile uint64_t *counter, uint64_t before)
+{
+	uint64_t end = hal_timer_now_ns() + 200000000ull;
+	while (*counter == before && hal_timer_now_ns() < end)
+		hal_cpu_idle();
+	return *counter != before;
+}
+
+/*
+ * PIT channel 0 in mode 0 raises its output (ISA IRQ 0, GSI 2 on QEMU
+ * through the MADT override) once its count runs out: a real device
+ * interrupt through the I/O APIC to vd_irq(0).
+ */
+VD_KTEST(x86_ioapic_delivers_pit_irq)
+{
+	uint64_t before = x86_irq_counts[0];
+	hal_irqstate_t s = hal_irq_save();
+	hal_irq_unmask(0);
+	x86_outb(0x43, 0x30);	     /* channel 0, lobyte/hibyte, mode 0 */
+	x86_outb(0x40, 1193 & 0xff); /* 1 ms */
+	x86_outb(0x40, 1193 >> 8);
+	hal_irq_local_enable();
+	bool got = wait_for_count(&x86_irq_counts[0], before);
+	hal_irq_mask(0);
+	hal_irq_restore(s);
+	KT_ASSERT(got);
+}
+
+VD_KTEST(x86_ipi_reaches_every_cpu)
+{
+	hal_irqstate_t s = hal_irq_save();
+	hal_irq_local_enable();
+	bool ok = true;
+	unsigned bad = 0;
+	for (unsigned c = 0; c < VD_MAX_CPUS && ok; c++) {
+		if (!x86_percpu[c].online)
+			continue;
+		uint64_t before = x86_percpu[c].ipis;
+		hal_ipi_send(c);
+		ok = wait_for_count(&x86_percpu[c].ipis, before);
+		bad = c;
+	}
+	hal_irq_restore(s);
+	KT_ASSERT_EQ(ok ? VD_MAX_CPUS : bad, VD_MAX_CPUS);
 }
 
 /* ---- benchmarks ---- */

@@ -14,7 +14,7 @@ uint64_t x86_pte_xd;
 paddr_t x86_kernel_root;
 
 #define LEVEL_SHIFT(l) (12 + 9 * (l))
-#define INDEX(va, l) (((va) >> LEVEL_SHIFT(l)) & 511)
+#define INDEX(va, l)   (((va) >> LEVEL_SHIFT(l)) & 511)
 
 static inline uint64_t *table_at(paddr_t pa)
 {
@@ -55,8 +55,8 @@ vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags,
 	if (((va | pa) & align) || (pa & ~X86_PTE_ADDR) || !is_canonical(va))
 		return VD_ERR_INVALID_PARAMETER;
 
-	uint64_t table_bits = X86_PTE_P | X86_PTE_RW |
-			      (va < X86_USER_END ? X86_PTE_US : 0);
+	uint64_t table_bits =
+		X86_PTE_P | X86_PTE_RW | (va < X86_USER_END ? X86_PTE_US : 0);
 	uint64_t *table = table_at(root), *parent = NULL;
 	for (int level = 3; level > leaf_level; level--) {
 		uint64_t *e = &table[INDEX(va, level)];
@@ -70,7 +70,8 @@ vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags,
 			if (parent)
 				*parent += X86_PTE_COUNT_ONE;
 		} else if (v & X86_PTE_SW_LEAF) {
-			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a huge leaf */
+			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a huge leaf
+							   */
 		}
 		parent = e;
 		table = table_at(v & X86_PTE_ADDR);
@@ -154,7 +155,8 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	for (int l = level + 1; l <= 3; l++) {
 		uint64_t *pe = path[l];
 		*pe -= X86_PTE_COUNT_ONE;
-		if ((*pe & X86_PTE_COUNT_MASK) || (l == 3 && va >= X86_USER_END))
+		if ((*pe & X86_PTE_COUNT_MASK) ||
+		    (l == 3 && va >= X86_USER_END))
 			break;
 		freed[nfreed++] = *pe & X86_PTE_ADDR;
 		*pe = 0;

@@ -84,8 +84,8 @@ void x86_pvh_parse(uint32_t start_info, struct vd_boot_info *bi)
 			continue;
 		if (x86_platform.e820_count < VD_MAX_MEM_REGIONS)
 			x86_platform.e820[x86_platform.e820_count++] =
-				(struct x86_e820){ mm[i].addr, mm[i].size,
-						   mm[i].type };
+				(struct x86_e820){mm[i].addr, mm[i].size,
+						  mm[i].type};
 		enum vd_mem_type t = mm[i].type == X86_E820_RAM
 					     ? VD_MEM_USABLE
 					     : VD_MEM_RESERVED;

@@ -12,8 +12,7 @@
 _Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
 
 extern char x86_trampoline_start[], x86_trampoline_end[];
-extern char x86_trampoline_cr3[], x86_trampoline_efer[],
-	x86_trampoline_entry[];
+extern char x86_trampoline_cr3[], x86_trampoline_efer[], x86_trampoline_entry[];
 extern char x86_ap_entry[];
 
 /* APIC id -> logical CPU (0xff: not ours); read by x86_ap_entry */
@@ -27,7 +26,7 @@ VD_NORETURN void x86_ap_main(unsigned cpu);
 
 /* ICR low words (see apic.c): INIT, level assert; start-up with the
  * trampoline's page number as the vector */
-#define ICR_INIT 0x00004500
+#define ICR_INIT    0x00004500
 #define ICR_STARTUP (0x00004600 | (X86_TRAMPOLINE_PA >> 12))
 
 static void patch32(char *sym, uint32_t v)
@@ -68,9 +67,8 @@ void x86_smp_prepare(const struct vd_boot_info *bi)
 		  len);
 	patch32(x86_trampoline_cr3, (uint32_t)root);
 	patch32(x86_trampoline_efer,
-		(uint32_t)x86_rdmsr(X86_MSR_EFER) & (X86_EFER_LME |
-						     X86_EFER_NXE |
-						     X86_EFER_SCE));
+		(uint32_t)x86_rdmsr(X86_MSR_EFER) &
+			(X86_EFER_LME | X86_EFER_NXE | X86_EFER_SCE));
 	uint64_t entry = (uint64_t)x86_ap_entry;
 	patch32(x86_trampoline_entry, (uint32_t)entry);
 	patch32(x86_trampoline_entry + 4, (uint32_t)(entry >> 32));

@@ -42,19 +42,19 @@ uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg)
 	uintptr_t top = VD_ALIGN_DOWN((uintptr_t)stack_top, 16);
 	uintptr_t sp = VD_ALIGN_DOWN(top - CTX_SIZE, 16);
 	uint64_t *f = (uint64_t *)sp - 8;
-	f[0] = 0; /* r15 */
-	f[1] = 0; /* r14 */
-	f[2] = (uint64_t)arg; /* r13 */
+	f[0] = 0;		/* r15 */
+	f[1] = 0;		/* r14 */
+	f[2] = (uint64_t)arg;	/* r13 */
 	f[3] = (uint64_t)entry; /* r12 */
-	f[4] = 0; /* rbx */
-	f[5] = 0; /* rbp */
+	f[4] = 0;		/* rbx */
+	f[5] = 0;		/* rbp */
 	f[6] = (uint64_t)x86_thread_start;
 	f[7] = 0; /* padding; x86_thread_start realigns the stack */
 	return (uintptr_t)f;
 }
 
-void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
-			   vaddr_t sp, uint64_t arg0, uint64_t arg1)
+void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
+			   uint64_t arg0, uint64_t arg1)
 {
 	vd_memset(ctx, 0, sizeof(*ctx));
 	ctx->rip = pc;

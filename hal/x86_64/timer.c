@@ -13,12 +13,12 @@
 #include <x86/percpu.h>
 #include <x86/platform.h>
 
-#define PIT_HZ 1193182
+#define PIT_HZ		    1193182
 #define PIT_CALIBRATE_TICKS 11932 /* 10 ms */
 
 uint64_t x86_tsc_hz, x86_lapic_hz;
 static uint64_t tsc_base;
-static uint64_t ns_per_tsc_q32; /* ns per TSC tick, 32.32 fixed point */
+static uint64_t ns_per_tsc_q32;	  /* ns per TSC tick, 32.32 fixed point */
 static uint64_t lapic_per_ns_q32; /* LAPIC ticks per ns, 32.32 */
 
 static inline uint64_t mul_q32(uint64_t a, uint64_t q32)

@@ -56,10 +56,10 @@ static const char *exception_name(uint64_t vec)
  *   bit 5 PK    protection key
  */
 #define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_USER 0x4
-#define PF_RSVD 0x8
-#define PF_FETCH 0x10
+#define PF_WRITE   0x2
+#define PF_USER	   0x4
+#define PF_RSVD	   0x8
+#define PF_FETCH   0x10
 
 static unsigned pf_access(uint64_t err)
 {
@@ -108,13 +108,16 @@ static VD_NORETURN void dump_and_panic(struct vd_cpu_context *c, uint64_t vec,
 	kprintf("    cr0 %016llx  cr2 %016llx  cr3 %016llx\n",
 		(unsigned long long)x86_read_cr0(), (unsigned long long)cr2,
 		(unsigned long long)c->cr3);
-	kprintf("    cr4 %016llx  %s mode\n", (unsigned long long)x86_read_cr4(),
-		user ? "user" : "kernel");
+	kprintf("    cr4 %016llx  %s mode\n",
+		(unsigned long long)x86_read_cr4(), user ? "user" : "kernel");
 	if (!user)
 		vd_backtrace(c->rbp);
 	vd_panic("unhandled %s %s at rip 0x%llx", user ? "user" : "kernel",
 		 exception_name(vec), (unsigned long long)c->rip);
 }
+
+/* device interrupts delivered per irq (a statistic, and for ktests) */
+volatile uint64_t x86_irq_counts[X86_NR_IRQS];
 
 /* Interrupt vectors (>= 32); false if the vector is not one we use. */
 static bool handle_interrupt(uint64_t vec)
@@ -122,6 +125,7 @@ static bool handle_interrupt(uint64_t vec)
 	if (vec == X86_VEC_TIMER) {
 		x86_timer_interrupt();
 	} else if (vec == X86_VEC_IPI) {
+		x86_this_cpu()->ipis++;
 		x86_lapic_eoi();
 		vd_ipi();
 	} else if (vec >= X86_VEC_IRQ_BASE &&
@@ -130,6 +134,7 @@ static bool handle_interrupt(uint64_t vec)
 		 * IOAPIC lines the HAL programs are edge-triggered ISA
 		 * lines or masked, see ioapic.c. */
 		x86_lapic_eoi();
+		x86_irq_counts[vec - X86_VEC_IRQ_BASE]++;
 		vd_irq((unsigned)(vec - X86_VEC_IRQ_BASE));
 	} else if (vec == X86_VEC_SPURIOUS) {
 		/* no EOI for the spurious vector */

@@ -59,16 +59,16 @@ static inline struct x86_cpuid x86_cpuid(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
-#define X86_DEFINE_CR(n)                                                   \
-	static inline uint64_t x86_read_cr##n(void)                       \
-	{                                                                  \
-		uint64_t v;                                                \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
-		return v;                                                  \
-	}                                                                  \
-	static inline void x86_write_cr##n(uint64_t v)                    \
-	{                                                                  \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+#define X86_DEFINE_CR(n)                                                       \
+	static inline uint64_t x86_read_cr##n(void)                            \
+	{                                                                      \
+		uint64_t v;                                                    \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));              \
+		return v;                                                      \
+	}                                                                      \
+	static inline void x86_write_cr##n(uint64_t v)                         \
+	{                                                                      \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");     \
 	}
 X86_DEFINE_CR(0)
 X86_DEFINE_CR(3)
@@ -101,11 +101,11 @@ static inline void x86_pause(void)
 
 /* CPU features the HAL adapts to, filled by x86_cpu_detect_features(). */
 struct x86_features {
-	bool nx; /* CPUID 8000_0001h EDX[20] */
-	bool smep; /* CPUID 7 EBX[7] */
-	bool smap; /* CPUID 7 EBX[20] */
-	bool umip; /* CPUID 7 ECX[2] */
-	bool pge; /* CPUID 1 EDX[13] */
+	bool nx;	    /* CPUID 8000_0001h EDX[20] */
+	bool smep;	    /* CPUID 7 EBX[7] */
+	bool smap;	    /* CPUID 7 EBX[20] */
+	bool umip;	    /* CPUID 7 ECX[2] */
+	bool pge;	    /* CPUID 1 EDX[13] */
 	bool invariant_tsc; /* CPUID 8000_0007h EDX[8] */
 };
 extern struct x86_features x86_features;

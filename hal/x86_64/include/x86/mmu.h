@@ -70,26 +70,26 @@
 #include <veridian/hal.h>
 #include <x86/defs.h>
 
-#define X86_PTE_P (1ull << 0)
-#define X86_PTE_RW (1ull << 1)
-#define X86_PTE_US (1ull << 2)
-#define X86_PTE_PWT (1ull << 3)
-#define X86_PTE_PCD (1ull << 4)
-#define X86_PTE_A (1ull << 5)
-#define X86_PTE_D (1ull << 6)
-#define X86_PTE_PS (1ull << 7)
-#define X86_PTE_G (1ull << 8)
-#define X86_PTE_SW_LEAF (1ull << 9)
-#define X86_PTE_XD (1ull << 63)
-#define X86_PTE_ADDR 0x000ffffffffff000ull
+#define X86_PTE_P	    (1ull << 0)
+#define X86_PTE_RW	    (1ull << 1)
+#define X86_PTE_US	    (1ull << 2)
+#define X86_PTE_PWT	    (1ull << 3)
+#define X86_PTE_PCD	    (1ull << 4)
+#define X86_PTE_A	    (1ull << 5)
+#define X86_PTE_D	    (1ull << 6)
+#define X86_PTE_PS	    (1ull << 7)
+#define X86_PTE_G	    (1ull << 8)
+#define X86_PTE_SW_LEAF	    (1ull << 9)
+#define X86_PTE_XD	    (1ull << 63)
+#define X86_PTE_ADDR	    0x000ffffffffff000ull
 #define X86_PTE_COUNT_SHIFT 52
-#define X86_PTE_COUNT_ONE (1ull << X86_PTE_COUNT_SHIFT)
-#define X86_PTE_COUNT_MASK (0x3ffull << X86_PTE_COUNT_SHIFT)
+#define X86_PTE_COUNT_ONE   (1ull << X86_PTE_COUNT_SHIFT)
+#define X86_PTE_COUNT_MASK  (0x3ffull << X86_PTE_COUNT_SHIFT)
 
 /* VD_PTE_* flags that are the same bit in a hardware entry */
-#define X86_PTE_DIRECT_FLAGS                                               \
-	(VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_USER |                  \
-	 VD_PTE_WRITE_THROUGH | VD_PTE_CACHE_DISABLE | VD_PTE_ACCESSED |   \
+#define X86_PTE_DIRECT_FLAGS                                                   \
+	(VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_USER |                      \
+	 VD_PTE_WRITE_THROUGH | VD_PTE_CACHE_DISABLE | VD_PTE_ACCESSED |       \
 	 VD_PTE_DIRTY | VD_PTE_GLOBAL)
 
 /* XD if the CPU has NX (EFER.NXE set), else 0: XD would be reserved. */

@@ -41,6 +41,7 @@ struct x86_percpu {
 	uint32_t apic_id;
 	uint64_t timer_deadline; /* ns; UINT64_MAX = disarmed */
 	bool online;
+	volatile uint64_t ipis; /* reschedule IPIs received */
 	uint64_t gdt[X86_GDT_ENTRIES] __attribute__((aligned(16)));
 	struct x86_tss tss __attribute__((aligned(16)));
 };

@@ -22,12 +22,12 @@ struct x86_ioapic_desc {
 };
 
 /* Firmware memory map entry (E820 types, as in the PVH memmap) */
-#define X86_E820_RAM 1
+#define X86_E820_RAM	  1
 #define X86_E820_RESERVED 2
-#define X86_E820_ACPI 3 /* ACPI tables, reclaimable once parsed */
-#define X86_E820_NVS 4 /* ACPI non-volatile storage */
+#define X86_E820_ACPI	  3 /* ACPI tables, reclaimable once parsed */
+#define X86_E820_NVS	  4 /* ACPI non-volatile storage */
 #define X86_E820_UNUSABLE 5
-#define X86_E820_PMEM 7
+#define X86_E820_PMEM	  7
 
 struct x86_e820 {
 	uint64_t base;
@@ -56,7 +56,7 @@ void x86_acpi_parse(struct vd_boot_info *bi);
 
 /* Local APIC */
 void x86_lapic_init_mapping(void); /* once, boot CPU: map the registers */
-void x86_lapic_init(void); /* every CPU */
+void x86_lapic_init(void);	   /* every CPU */
 uint32_t x86_lapic_id(void);
 void x86_lapic_eoi(void);
 void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
@@ -71,7 +71,7 @@ void x86_ioapic_init(void);
 void x86_pic_disable(void);
 
 /* Time: TSC clock and LAPIC one-shot deadline (calibrated on the PIT). */
-void x86_timer_init(void); /* boot CPU: calibrate */
+void x86_timer_init(void);     /* boot CPU: calibrate */
 void x86_timer_init_cpu(void); /* every CPU: arm nothing */
 void x86_timer_interrupt(void);
 extern uint64_t x86_tsc_hz, x86_lapic_hz;
