@@ -40,8 +40,8 @@ static void map_all_ram(const struct vd_boot_info *bi)
 	for (unsigned i = 0; i < bi->mem_count; i++) {
 		const struct vd_mem_region *r = &bi->mem[i];
 		paddr_t lo = VD_ALIGN_UP(r->base, (paddr_t)VD_PAGE_SIZE);
-		paddr_t hi = VD_ALIGN_DOWN(r->base + r->size,
-					   (paddr_t)VD_PAGE_SIZE);
+		paddr_t hi =
+			VD_ALIGN_DOWN(r->base + r->size, (paddr_t)VD_PAGE_SIZE);
 		if (r->type != VD_MEM_USABLE || hi <= lo)
 			continue;
 		a64_map_physmap(lo, hi - lo);

@@ -116,8 +116,8 @@ static uint32_t be32_aligned(const void *p)
 static void map_image_part(const char *from, const char *to, uint64_t attrs)
 {
 	uint64_t off = (uintptr_t)from - (uintptr_t)_start;
-	a64_boot_map(a64_kernel_root, A64_KERNEL_VBASE + off,
-		     a64_load_pa + off, (uintptr_t)to - (uintptr_t)from, attrs);
+	a64_boot_map(a64_kernel_root, A64_KERNEL_VBASE + off, a64_load_pa + off,
+		     (uintptr_t)to - (uintptr_t)from, attrs);
 }
 
 /*
@@ -136,8 +136,7 @@ static uint64_t compute_tcr(void)
 		ips = 5; /* 48 bits is all a 4 KiB, 4-level walk produces */
 	uint64_t tcr = 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) |
 		       (0ull << 14) | (16ull << 16) | (1ull << 24) |
-		       (1ull << 26) | (3ull << 28) | (2ull << 30) |
-		       (ips << 32);
+		       (1ull << 26) | (3ull << 28) | (2ull << 30) | (ips << 32);
 	unsigned hafdbs = mmfr1 & 0xf;
 	if (hafdbs >= 1)
 		tcr |= 1ull << 39; /* HA */
@@ -167,7 +166,8 @@ void a64_boot_build_tables(paddr_t load_pa, paddr_t dtb_pa)
 	if (dtb_pa && !(dtb_pa & 7)) {
 		uint32_t dtb_size = 0x10000;
 		if (be32_aligned((void *)(uintptr_t)dtb_pa) == 0xd00dfeed)
-			dtb_size = be32_aligned((void *)(uintptr_t)(dtb_pa + 4));
+			dtb_size =
+				be32_aligned((void *)(uintptr_t)(dtb_pa + 4));
 		map_2m_window(a64_idmap_root, 0, dtb_pa, dtb_pa + dtb_size,
 			      id_attrs | A64_PTE_PXN);
 	}

@@ -12,8 +12,8 @@
 #include <a64/mmu.h>
 #include <veridian/string.h>
 
-#define PL011_DR 0x00
-#define PL011_FR 0x18
+#define PL011_DR      0x00
+#define PL011_FR      0x18
 #define PL011_FR_TXFF (1u << 5)
 #define PL011_FR_RXFE (1u << 4)
 

@@ -196,15 +196,15 @@ bool hal_unwind_frame(uintptr_t *fp, uintptr_t *pc)
  * undefined instruction: the trap handler sees a64_semihosting_probe and
  * steps over it, and we fall back to PSCI SYSTEM_OFF (exit status 0).
  */
-#define SEMIHOST_SYS_EXIT 0x18
-#define SEMIHOST_SYS_EXIT_EXTENDED 0x20
+#define SEMIHOST_SYS_EXIT	     0x18
+#define SEMIHOST_SYS_EXIT_EXTENDED   0x20
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 volatile bool a64_semihosting_probe;
 
 static void semihost_exit(uint64_t op, int status)
 {
-	uint64_t block[2] = { ADP_STOPPED_APPLICATION_EXIT, (uint64_t)status };
+	uint64_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint64_t)status};
 	register uint64_t x0 __asm__("x0") = op;
 	register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
 	__asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
@@ -225,9 +225,8 @@ VD_NORETURN void hal_poweroff(int status)
  * arg and lr = a64_thread_start (switch.S). */
 uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg)
 {
-	uint64_t *frame =
-		(uint64_t *)((uintptr_t)stack_top & ~(uintptr_t)15) -
-		A64_SWITCH_FRAME / 8;
+	uint64_t *frame = (uint64_t *)((uintptr_t)stack_top & ~(uintptr_t)15) -
+			  A64_SWITCH_FRAME / 8;
 	vd_memset(frame, 0, A64_SWITCH_FRAME);
 	frame[0] = (uint64_t)(uintptr_t)entry;
 	frame[1] = (uint64_t)(uintptr_t)arg;
@@ -240,8 +239,8 @@ VD_NORETURN void a64_thread_returned(void)
 	vd_panic("kernel thread entry returned");
 }
 
-void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
-			   vaddr_t sp, uint64_t arg0, uint64_t arg1)
+void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
+			   uint64_t arg0, uint64_t arg1)
 {
 	vd_memset(ctx, 0, sizeof(*ctx));
 	ctx->pc = pc;

@@ -38,26 +38,26 @@
 #include <a64/sysreg.h>
 #include <veridian/panic.h>
 
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
+#define GICD_ICENABLER	0x0180
 #define GICD_IPRIORITYR 0x0400
-#define GICD_ITARGETSR 0x0800
-#define GICD_SGIR 0x0f00
-#define GICD_IROUTER 0x6000
-#define GICD_CTLR_RWP (1u << 31)
+#define GICD_ITARGETSR	0x0800
+#define GICD_SGIR	0x0f00
+#define GICD_IROUTER	0x6000
+#define GICD_CTLR_RWP	(1u << 31)
 
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_SGI_BASE 0x10000
-#define GICR_WAKER_SLEEP (1u << 1)
+#define GICR_TYPER	  0x0008
+#define GICR_WAKER	  0x0014
+#define GICR_SGI_BASE	  0x10000
+#define GICR_WAKER_SLEEP  (1u << 1)
 #define GICR_WAKER_ASLEEP (1u << 2)
 
 #define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_IAR 0x0c
+#define GICC_PMR  0x04
+#define GICC_IAR  0x0c
 #define GICC_EOIR 0x10
 
 #define GIC_PRIO 0xa0
@@ -192,7 +192,8 @@ void a64_gic_cpu_init(void)
 		a64_isb();
 		a64_write_sysreg(icc_pmr_el1, 0xff);
 		a64_write_sysreg(icc_bpr1_el1, 0);
-		a64_write_sysreg(icc_ctlr_el1, 0); /* EOIR drops and deactivates */
+		a64_write_sysreg(icc_ctlr_el1,
+				 0); /* EOIR drops and deactivates */
 		a64_write_sysreg(icc_igrpen1_el1, 1);
 		a64_isb();
 		/* The SGI used for IPIs. */
@@ -242,8 +243,9 @@ void a64_gic_send_sgi(unsigned cpu, unsigned intid)
 		uint64_t aff0 = mpidr & 0xff;
 		uint64_t v = ((mpidr >> 32) & 0xff) << 48 |
 			     ((mpidr >> 16) & 0xff) << 32 |
-			     ((mpidr >> 8) & 0xff) << 16 | (uint64_t)intid << 24 |
-			     (aff0 >> 4) << 44 | (1ull << (aff0 & 15));
+			     ((mpidr >> 8) & 0xff) << 16 |
+			     (uint64_t)intid << 24 | (aff0 >> 4) << 44 |
+			     (1ull << (aff0 & 15));
 		a64_dsb(ishst); /* publish what the IPI is about first */
 		a64_write_sysreg(icc_sgi1r_el1, v);
 		a64_isb();

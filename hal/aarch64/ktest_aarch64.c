@@ -22,25 +22,25 @@
 #include <veridian/syscall.h>
 
 #define MOVZ(d, imm, hw) (0xd2800000u | (hw) << 21 | (imm) << 5 | (d))
-#define ADDI(d, n, imm) (0x91000000u | (imm) << 10 | (n) << 5 | (d))
-#define LDR(t, n) (0xf9400000u | (n) << 5 | (t))
-#define STR(t, n) (0xf9000000u | (n) << 5 | (t))
-#define BR(n) (0xd61f0000u | (n) << 5)
-#define SVC0 0xd4000001u
-#define B_SELF 0x14000000u
-#define B_BACK1 0x17ffffffu
+#define ADDI(d, n, imm)	 (0x91000000u | (imm) << 10 | (n) << 5 | (d))
+#define LDR(t, n)	 (0xf9400000u | (n) << 5 | (t))
+#define STR(t, n)	 (0xf9000000u | (n) << 5 | (t))
+#define BR(n)		 (0xd61f0000u | (n) << 5)
+#define SVC0		 0xd4000001u
+#define B_SELF		 0x14000000u
+#define B_BACK1		 0x17ffffffu
 
-#define USER_CODE 0x400000ul
+#define USER_CODE  0x400000ul
 #define USER_STACK 0x500000ul
-#define USER_HOLE 0x600000ul
-#define KTEST_KVA 0xffffc00000000000ul /* unused kernel-half window */
+#define USER_HOLE  0x600000ul
+#define KTEST_KVA  0xffffc00000000000ul /* unused kernel-half window */
 
-#define F_P VD_PTE_PRESENT
-#define F_W VD_PTE_WRITABLE
-#define F_U VD_PTE_USER
-#define F_A VD_PTE_ACCESSED
-#define F_D VD_PTE_DIRTY
-#define F_G VD_PTE_GLOBAL
+#define F_P  VD_PTE_PRESENT
+#define F_W  VD_PTE_WRITABLE
+#define F_U  VD_PTE_USER
+#define F_A  VD_PTE_ACCESSED
+#define F_D  VD_PTE_DIRTY
+#define F_G  VD_PTE_GLOBAL
 #define F_NX VD_PTE_NO_EXECUTE
 
 static uint64_t raw_pte(paddr_t root, vaddr_t va)
@@ -163,8 +163,8 @@ VD_KTEST(a64_pt_errors_and_huge)
 		     VD_ERR_INVALID_PARAMETER);
 	KT_ASSERT_EQ(hal_pt_map(root, A64_USER_TOP, 0x80000000ul, F_P),
 		     VD_ERR_INVALID_PARAMETER);
-	KT_ASSERT_EQ(hal_pt_map(root, 0x40000000ul + VD_PAGE_SIZE,
-				0x80000000ul, F_P | VD_PTE_HUGE),
+	KT_ASSERT_EQ(hal_pt_map(root, 0x40000000ul + VD_PAGE_SIZE, 0x80000000ul,
+				F_P | VD_PTE_HUGE),
 		     VD_ERR_INVALID_PARAMETER);
 	KT_ASSERT_EQ(hal_pt_unmap(root, USER_CODE, &pa, &f),
 		     VD_ERR_MEM_NOT_MAPPED);
@@ -176,8 +176,8 @@ VD_KTEST(a64_pt_errors_and_huge)
 	KT_ASSERT_EQ(pa, 0x80012000ul);
 	KT_ASSERT_EQ(f, hf);
 	KT_ASSERT_EQ(raw_pte(root, 0x40000000ul) & 3, 1);
-	KT_ASSERT_EQ(hal_pt_map(root, 0x40000000ul + VD_PAGE_SIZE,
-				0x90000000ul, F_P),
+	KT_ASSERT_EQ(hal_pt_map(root, 0x40000000ul + VD_PAGE_SIZE, 0x90000000ul,
+				F_P),
 		     VD_ERR_MEM_ALREADY_MAPPED);
 	KT_ASSERT_OK(hal_pt_protect(root, 0x40000000ul, F_P | F_U));
 	KT_ASSERT_OK(hal_pt_query(root, 0x40000000ul, &pa, &f));
@@ -187,9 +187,9 @@ VD_KTEST(a64_pt_errors_and_huge)
 
 	/* a huge page over an existing L3 table */
 	KT_ASSERT_OK(hal_pt_map(root, 0x40200000ul, 0x80000000ul, F_P));
-	KT_ASSERT_EQ(hal_pt_map(root, 0x40200000ul, 0x80000000ul,
-				F_P | VD_PTE_HUGE),
-		     VD_ERR_MEM_ALREADY_MAPPED);
+	KT_ASSERT_EQ(
+		hal_pt_map(root, 0x40200000ul, 0x80000000ul, F_P | VD_PTE_HUGE),
+		VD_ERR_MEM_ALREADY_MAPPED);
 	KT_ASSERT_OK(hal_pt_unmap(root, 0x40200000ul, NULL, NULL));
 	KT_ASSERT_EQ(((uint64_t *)vd_phys_to_virt(root))[0], 0);
 	hal_pt_destroy(root);
@@ -273,8 +273,7 @@ struct user_env {
 	paddr_t root, code, stack;
 };
 
-static bool user_env_init(struct user_env *u, const uint32_t *code,
-			  unsigned n)
+static bool user_env_init(struct user_env *u, const uint32_t *code, unsigned n)
 {
 	if (hal_pt_create(&u->root) != VD_OK)
 		return false;
@@ -304,8 +303,7 @@ static void run_user(struct user_env *u)
 	struct vd_cpu_context *ctx =
 		(struct vd_cpu_context *)(user_kstack + sizeof(user_kstack)) -
 		1;
-	hal_user_context_init(ctx, USER_CODE, USER_STACK + VD_PAGE_SIZE, 0,
-			      0);
+	hal_user_context_init(ctx, USER_CODE, USER_STACK + VD_PAGE_SIZE, 0, 0);
 	hal_pt_activate(u->root);
 	if (hal_setjmp(&kt_jmp) == 0)
 		hal_return_to_user(ctx);
@@ -371,15 +369,14 @@ static void user_fault_case(const uint32_t *code, unsigned n, vaddr_t addr,
 
 VD_KTEST(a64_user_page_faults)
 {
-	static const uint32_t load[] = { MOVZ(0, USER_HOLE >> 16, 1),
-					 LDR(1, 0), B_SELF };
-	static const uint32_t store_ro[] = { MOVZ(0, USER_CODE >> 16, 1),
-					     STR(1, 0), B_SELF };
-	static const uint32_t jump[] = { MOVZ(0, USER_HOLE >> 16, 1), BR(0),
-					 B_SELF };
-	static const uint32_t touch_kernel[] = {
-		MOVZ(0, 0xffff, 3), LDR(1, 0), B_SELF
-	};
+	static const uint32_t load[] = {MOVZ(0, USER_HOLE >> 16, 1), LDR(1, 0),
+					B_SELF};
+	static const uint32_t store_ro[] = {MOVZ(0, USER_CODE >> 16, 1),
+					    STR(1, 0), B_SELF};
+	static const uint32_t jump[] = {MOVZ(0, USER_HOLE >> 16, 1), BR(0),
+					B_SELF};
+	static const uint32_t touch_kernel[] = {MOVZ(0, 0xffff, 3), LDR(1, 0),
+						B_SELF};
 	user_fault_case(load, 3, USER_HOLE, VD_FAULT_READ, USER_CODE + 4);
 	if (vd_ktest_failed)
 		return;
@@ -396,7 +393,7 @@ VD_KTEST(a64_user_page_faults)
 
 VD_KTEST(a64_pan_user_access_window)
 {
-	static const uint32_t code[] = { B_SELF };
+	static const uint32_t code[] = {B_SELF};
 	struct user_env u;
 	KT_ASSERT(user_env_init(&u, code, 1));
 	*(uint64_t *)vd_phys_to_virt(u.stack) = 0x77;
@@ -424,8 +421,8 @@ VD_KTEST(a64_pan_user_access_window)
 		if (hal_setjmp(&kt_jmp) == 0)
 			(void)*up;
 		reset_hooks();
-		faulted = kt.calls == 1 && kt.addr == USER_STACK &&
-			  !kt.from_user;
+		faulted =
+			kt.calls == 1 && kt.addr == USER_STACK && !kt.from_user;
 	}
 	uint64_t written = *(uint64_t *)vd_phys_to_virt(u.stack);
 	user_env_fini(&u);
@@ -488,7 +485,7 @@ static void bench_syscall_hook(struct vd_cpu_context *ctx)
 
 VD_KBENCH(a64_null_syscall)
 {
-	static const uint32_t code[] = { SVC0, B_BACK1 };
+	static const uint32_t code[] = {SVC0, B_BACK1};
 	struct user_env u;
 	if (!user_env_init(&u, code, 2))
 		return;

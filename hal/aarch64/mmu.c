@@ -126,9 +126,9 @@ static inline bool kernel_half(vaddr_t va)
 static inline void tlb_flush_va(vaddr_t va)
 {
 	uint64_t op = (va >> 12) & ((1ull << 44) - 1);
-	__asm__ volatile("dsb ishst\n\ttlbi vaae1is, %0\n\tdsb ish\n\tisb" ::"r"(
-				 op)
-			 : "memory");
+	__asm__ volatile(
+		"dsb ishst\n\ttlbi vaae1is, %0\n\tdsb ish\n\tisb" ::"r"(op)
+		: "memory");
 }
 
 vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)

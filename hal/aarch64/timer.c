@@ -21,8 +21,8 @@
 
 static uint64_t timer_freq;
 static uint64_t boot_count;
-static uint64_t ns_per_tick_32; /* ns per tick, 32.32 */
-static uint64_t ticks_per_ns_32; /* ticks per ns, 32.32, rounded up */
+static uint64_t ns_per_tick_32;	  /* ns per tick, 32.32 */
+static uint64_t ticks_per_ns_32;  /* ticks per ns, 32.32, rounded up */
 static unsigned timer_intid = 27; /* virtual timer PPI 11 */
 
 void a64_timer_init(const struct fdt *f)
@@ -31,13 +31,14 @@ void a64_timer_init(const struct fdt *f)
 	if (!timer_freq)
 		timer_freq = 62500000; /* firmware forgot CNTFRQ */
 	ns_per_tick_32 = (NSEC_PER_SEC << 32) / timer_freq;
-	ticks_per_ns_32 = ((timer_freq << 32) + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	ticks_per_ns_32 =
+		((timer_freq << 32) + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
 	boot_count = a64_read_sysreg(cntvct_el0);
 
 	int node = fdt_find_compatible(f, -1, "arm,armv8-timer");
 	uint32_t len;
-	const uint8_t *irqs = node >= 0 ? fdt_prop(f, node, "interrupts", &len)
-					: NULL;
+	const uint8_t *irqs =
+		node >= 0 ? fdt_prop(f, node, "interrupts", &len) : NULL;
 	if (irqs && len >= 36) {
 		uint32_t type = fdt_be32(irqs + 24), num = fdt_be32(irqs + 28);
 		timer_intid = num + (type == 1 ? 16 : 32);
@@ -69,10 +70,10 @@ void hal_timer_set_deadline(uint64_t deadline_ns)
 		a64_write_sysreg(cntv_ctl_el0, 0);
 		return;
 	}
-	uint64_t ticks = (uint64_t)(((unsigned __int128)deadline_ns *
-					     ticks_per_ns_32 +
-				     0xffffffffu) >>
-				    32);
+	uint64_t ticks =
+		(uint64_t)(((unsigned __int128)deadline_ns * ticks_per_ns_32 +
+			    0xffffffffu) >>
+			   32);
 	a64_write_sysreg(cntv_cval_el0, boot_count + ticks);
 	a64_write_sysreg(cntv_ctl_el0, 1);
 	a64_isb();

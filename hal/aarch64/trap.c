@@ -26,24 +26,24 @@ _Static_assert(offsetof(struct vd_cpu_context, ttbr0) == A64_CTX_TTBR0,
 _Static_assert(sizeof(struct vd_cpu_context) == A64_CTX_SIZE, "ctx size");
 _Static_assert(sizeof(struct hal_jmpbuf) >= 14 * 8, "jmpbuf");
 
-#define EC_UNKNOWN 0x00
-#define EC_WFX 0x01
-#define EC_FP 0x07
-#define EC_ILLEGAL 0x0e
-#define EC_SVC64 0x15
-#define EC_SYSREG 0x18
+#define EC_UNKNOWN  0x00
+#define EC_WFX	    0x01
+#define EC_FP	    0x07
+#define EC_ILLEGAL  0x0e
+#define EC_SVC64    0x15
+#define EC_SYSREG   0x18
 #define EC_IABT_LOW 0x20
 #define EC_IABT_CUR 0x21
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_LOW 0x24
 #define EC_DABT_CUR 0x25
 #define EC_SP_ALIGN 0x26
-#define EC_FP_EXC 0x2c
-#define EC_SERROR 0x2f
-#define EC_BRK 0x3c
+#define EC_FP_EXC   0x2c
+#define EC_SERROR   0x2f
+#define EC_BRK	    0x3c
 
 #define ESR_WNR (1u << 6)
-#define ESR_CM (1u << 8)
+#define ESR_CM	(1u << 8)
 
 static const char *ec_name(unsigned ec)
 {
@@ -90,9 +90,8 @@ static const char *ec_name(unsigned ec)
 	}
 }
 
-VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
-				    uint64_t esr, uint64_t far,
-				    const char *what)
+VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
+				    uint64_t far, const char *what)
 {
 	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
 	kprintf("\n*** aarch64 trap: %s on cpu %u\n", what, hal_cpu_id());
@@ -105,10 +104,10 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
 			(unsigned long long)ctx->x[i], i + 1,
 			(unsigned long long)ctx->x[i + 1]);
 	}
-	kprintf(" x28 %016llx   fp  %016llx\n",
-		(unsigned long long)ctx->x[28], (unsigned long long)ctx->x[29]);
-	kprintf(" lr  %016llx   sp  %016llx\n",
-		(unsigned long long)ctx->x[30], (unsigned long long)ctx->sp);
+	kprintf(" x28 %016llx   fp  %016llx\n", (unsigned long long)ctx->x[28],
+		(unsigned long long)ctx->x[29]);
+	kprintf(" lr  %016llx   sp  %016llx\n", (unsigned long long)ctx->x[30],
+		(unsigned long long)ctx->sp);
 	kprintf(" pc  %016llx   spsr %016llx  ttbr0 %016llx\n",
 		(unsigned long long)ctx->pc, (unsigned long long)ctx->pstate,
 		(unsigned long long)ctx->ttbr0);
@@ -119,12 +118,12 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
 
 void a64_bad_vector(struct vd_cpu_context *ctx, unsigned idx)
 {
-	static const char *const kinds[4] = { "sync", "irq", "fiq", "serror" };
-	static const char *const from[4] = { "EL1t", "EL1h", "EL0 AArch64",
-					     "EL0 AArch32" };
+	static const char *const kinds[4] = {"sync", "irq", "fiq", "serror"};
+	static const char *const from[4] = {"EL1t", "EL1h", "EL0 AArch64",
+					    "EL0 AArch32"};
 	char what[48];
-	vd_snprintf(what, sizeof(what), "%s exception from %s",
-		    kinds[idx & 3], from[idx >> 2]);
+	vd_snprintf(what, sizeof(what), "%s exception from %s", kinds[idx & 3],
+		    from[idx >> 2]);
 	a64_dump_and_panic(ctx, a64_read_sysreg(esr_el1),
 			   a64_read_sysreg(far_el1), what);
 }

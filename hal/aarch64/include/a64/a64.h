@@ -10,10 +10,10 @@
 
 /* Per-CPU block; TPIDR_EL1 points at the running CPU's one. */
 struct a64_percpu {
-	unsigned cpu; /* logical id, first so hal_cpu_id is one load */
+	unsigned cpu;	  /* logical id, first so hal_cpu_id is one load */
 	unsigned gic_cpu; /* GICv2 CPU-interface number */
-	uint64_t mpidr; /* affinity bits of MPIDR_EL1 */
-	void *gicr_rd; /* GICv3 redistributor RD_base of this CPU */
+	uint64_t mpidr;	  /* affinity bits of MPIDR_EL1 */
+	void *gicr_rd;	  /* GICv3 redistributor RD_base of this CPU */
 };
 extern struct a64_percpu a64_percpu[VD_MAX_CPUS];
 extern uint64_t a64_cpu_hwid[VD_MAX_CPUS];
@@ -66,9 +66,8 @@ extern paddr_t a64_ram_lo, a64_ram_hi;
 
 /* trap.c */
 void a64_handle_irq(void);
-VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx,
-				    uint64_t esr, uint64_t far,
-				    const char *what);
+VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
+				    uint64_t far, const char *what);
 
 /* vectors.S */
 extern char a64_vectors[];

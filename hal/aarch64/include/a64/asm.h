@@ -13,12 +13,12 @@
 #ifndef A64_ASM_H
 #define A64_ASM_H
 
-#define A64_CTX_X(n) ((n)*8)
-#define A64_CTX_SP 248
-#define A64_CTX_PC 256
+#define A64_CTX_X(n)   ((n)*8)
+#define A64_CTX_SP     248
+#define A64_CTX_PC     256
 #define A64_CTX_PSTATE 264
-#define A64_CTX_TTBR0 272
-#define A64_CTX_SIZE 288
+#define A64_CTX_TTBR0  272
+#define A64_CTX_SIZE   288
 
 /* hal_context_switch frame: x19..x30, 12 registers. */
 #define A64_SWITCH_FRAME 96

@@ -78,45 +78,44 @@
 
 #define A64_KERNEL_VBASE 0xffffffff80000000ull
 #define A64_PHYSMAP_BASE 0xffff000000000000ull
-#define A64_DEVMAP_BASE 0xffff800000000000ull
-#define A64_KERNEL_HALF 0xffff000000000000ull
-#define A64_USER_TOP 0x0001000000000000ull
+#define A64_DEVMAP_BASE	 0xffff800000000000ull
+#define A64_KERNEL_HALF	 0xffff000000000000ull
+#define A64_USER_TOP	 0x0001000000000000ull
 
-#define A64_PTE_VALID (1ull << 0)
-#define A64_PTE_TABLE (1ull << 1) /* table at L0-L2, page at L3 */
-#define A64_PTE_PAGE (1ull << 1)
+#define A64_PTE_VALID	   (1ull << 0)
+#define A64_PTE_TABLE	   (1ull << 1) /* table at L0-L2, page at L3 */
+#define A64_PTE_PAGE	   (1ull << 1)
 #define A64_PTE_ATTR_SHIFT 2
-#define A64_PTE_ATTR_MASK (7ull << 2)
-#define A64_PTE_AP_EL0 (1ull << 6)
-#define A64_PTE_AP_RO (1ull << 7)
-#define A64_PTE_SH_INNER (3ull << 8)
-#define A64_PTE_AF (1ull << 10)
-#define A64_PTE_NG (1ull << 11)
-#define A64_PTE_DBM (1ull << 51)
-#define A64_PTE_PXN (1ull << 53)
-#define A64_PTE_UXN (1ull << 54)
-#define A64_PTE_SW_MAPPED (1ull << 55) /* a not-present mapping */
-#define A64_PTE_SW_DIRTY (1ull << 56) /* dirty, read-only page */
-#define A64_PTE_ADDR_MASK 0x0000fffffffff000ull
+#define A64_PTE_ATTR_MASK  (7ull << 2)
+#define A64_PTE_AP_EL0	   (1ull << 6)
+#define A64_PTE_AP_RO	   (1ull << 7)
+#define A64_PTE_SH_INNER   (3ull << 8)
+#define A64_PTE_AF	   (1ull << 10)
+#define A64_PTE_NG	   (1ull << 11)
+#define A64_PTE_DBM	   (1ull << 51)
+#define A64_PTE_PXN	   (1ull << 53)
+#define A64_PTE_UXN	   (1ull << 54)
+#define A64_PTE_SW_MAPPED  (1ull << 55) /* a not-present mapping */
+#define A64_PTE_SW_DIRTY   (1ull << 56) /* dirty, read-only page */
+#define A64_PTE_ADDR_MASK  0x0000fffffffff000ull
 
 /* MAIR_EL1 attribute indexes and their bytes. */
 #define A64_MAIR_NORMAL_WB 0 /* 0xff: inner/outer write-back, RW-allocate */
 #define A64_MAIR_NORMAL_WT 1 /* 0xbb: inner/outer write-through */
 #define A64_MAIR_NORMAL_NC 2 /* 0x44: inner/outer non-cacheable */
-#define A64_MAIR_DEVICE 3 /* 0x04: Device-nGnRE */
-#define A64_MAIR_VALUE 0x0444bbffull
+#define A64_MAIR_DEVICE	   3 /* 0x04: Device-nGnRE */
+#define A64_MAIR_VALUE	   0x0444bbffull
 
-#define A64_PTE_KERNEL_ATTRS \
-	(A64_PTE_SH_INNER | A64_PTE_AF | A64_PTE_UXN)
-#define A64_PTE_KERNEL_RW \
-	(A64_PTE_KERNEL_ATTRS | A64_PTE_PXN | \
+#define A64_PTE_KERNEL_ATTRS (A64_PTE_SH_INNER | A64_PTE_AF | A64_PTE_UXN)
+#define A64_PTE_KERNEL_RW                                                      \
+	(A64_PTE_KERNEL_ATTRS | A64_PTE_PXN |                                  \
 	 (A64_MAIR_NORMAL_WB << A64_PTE_ATTR_SHIFT))
 #define A64_PTE_KERNEL_RO (A64_PTE_KERNEL_RW | A64_PTE_AP_RO)
-#define A64_PTE_KERNEL_RX                                    \
-	(A64_PTE_KERNEL_ATTRS | A64_PTE_AP_RO |               \
+#define A64_PTE_KERNEL_RX                                                      \
+	(A64_PTE_KERNEL_ATTRS | A64_PTE_AP_RO |                                \
 	 (A64_MAIR_NORMAL_WB << A64_PTE_ATTR_SHIFT))
-#define A64_PTE_DEVICE                                               \
-	(A64_PTE_KERNEL_ATTRS | A64_PTE_PXN |                         \
+#define A64_PTE_DEVICE                                                         \
+	(A64_PTE_KERNEL_ATTRS | A64_PTE_PXN |                                  \
 	 (A64_MAIR_DEVICE << A64_PTE_ATTR_SHIFT))
 
 /* Values the MMU-enable code loads on every CPU (head.S reads them with
@@ -131,8 +130,8 @@ struct a64_mmu_params {
 extern struct a64_mmu_params a64_mmu_params;
 
 /* Set by head.S / boot code. */
-extern paddr_t a64_load_pa; /* physical address of the image header */
-extern paddr_t a64_kernel_root; /* TTBR1 level-0 table */
+extern paddr_t a64_load_pa;	    /* physical address of the image header */
+extern paddr_t a64_kernel_root;	    /* TTBR1 level-0 table */
 extern paddr_t a64_empty_user_root; /* TTBR0 table of "no process" */
 extern bool a64_has_pan;
 

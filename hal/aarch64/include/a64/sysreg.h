@@ -9,17 +9,17 @@
 
 #include <veridian/types.h>
 
-#define a64_read_sysreg(reg)                                        \
-	({                                                          \
-		uint64_t v_;                                        \
-		__asm__ volatile("mrs %0, " #reg : "=r"(v_));       \
-		v_;                                                 \
+#define a64_read_sysreg(reg)                                                   \
+	({                                                                     \
+		uint64_t v_;                                                   \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_));                  \
+		v_;                                                            \
 	})
 
-#define a64_write_sysreg(reg, val)                                         \
+#define a64_write_sysreg(reg, val)                                             \
 	__asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(val)) : "memory")
 
-#define a64_isb() __asm__ volatile("isb" ::: "memory")
+#define a64_isb()    __asm__ volatile("isb" ::: "memory")
 #define a64_dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
 #define a64_dmb(opt) __asm__ volatile("dmb " #opt ::: "memory")
 
@@ -40,23 +40,23 @@ static inline uint64_t a64_mpidr_aff(void)
  * nTLSMD, LSMAOE) keep their reset meaning; SPAN is cleared when PAN exists
  * so that every exception entry to EL1 sets PSTATE.PAN again.
  */
-#define A64_SCTLR_M (1ull << 0) /* MMU on */
-#define A64_SCTLR_C (1ull << 2) /* data cache */
-#define A64_SCTLR_SA (1ull << 3) /* EL1 SP alignment check */
-#define A64_SCTLR_SA0 (1ull << 4) /* EL0 SP alignment check */
-#define A64_SCTLR_EOS (1ull << 11)
-#define A64_SCTLR_I (1ull << 12) /* instruction cache */
-#define A64_SCTLR_DZE (1ull << 14) /* EL0 may use dc zva */
-#define A64_SCTLR_UCT (1ull << 15) /* EL0 may read CTR_EL0 */
-#define A64_SCTLR_NTWI (1ull << 16) /* EL0 wfi not trapped */
-#define A64_SCTLR_NTWE (1ull << 18) /* EL0 wfe not trapped */
-#define A64_SCTLR_TSCXT (1ull << 20)
-#define A64_SCTLR_EIS (1ull << 22)
-#define A64_SCTLR_SPAN (1ull << 23) /* 0: exception entry sets PAN */
+#define A64_SCTLR_M	 (1ull << 0) /* MMU on */
+#define A64_SCTLR_C	 (1ull << 2) /* data cache */
+#define A64_SCTLR_SA	 (1ull << 3) /* EL1 SP alignment check */
+#define A64_SCTLR_SA0	 (1ull << 4) /* EL0 SP alignment check */
+#define A64_SCTLR_EOS	 (1ull << 11)
+#define A64_SCTLR_I	 (1ull << 12) /* instruction cache */
+#define A64_SCTLR_DZE	 (1ull << 14) /* EL0 may use dc zva */
+#define A64_SCTLR_UCT	 (1ull << 15) /* EL0 may read CTR_EL0 */
+#define A64_SCTLR_NTWI	 (1ull << 16) /* EL0 wfi not trapped */
+#define A64_SCTLR_NTWE	 (1ull << 18) /* EL0 wfe not trapped */
+#define A64_SCTLR_TSCXT	 (1ull << 20)
+#define A64_SCTLR_EIS	 (1ull << 22)
+#define A64_SCTLR_SPAN	 (1ull << 23) /* 0: exception entry sets PAN */
 #define A64_SCTLR_NTLSMD (1ull << 28)
 #define A64_SCTLR_LSMAOE (1ull << 29)
-#define A64_SCTLR_RES1                                                     \
-	(A64_SCTLR_EOS | A64_SCTLR_TSCXT | A64_SCTLR_EIS | A64_SCTLR_SPAN | \
+#define A64_SCTLR_RES1                                                         \
+	(A64_SCTLR_EOS | A64_SCTLR_TSCXT | A64_SCTLR_EIS | A64_SCTLR_SPAN |    \
 	 A64_SCTLR_NTLSMD | A64_SCTLR_LSMAOE)
 
 #endif /* A64_SYSREG_H */
