@@ -82,7 +82,7 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	cpu->hartid = hartid;
 	cpu->plic_context = -1;
 	cpu->boot_stack_top = (uintptr_t)rv_boot_stack + RV_BOOT_STACK_SIZE;
-	cpu->kstack_top = cpu->boot_stack_top;
+	cpu->user_ctx = cpu->boot_stack_top - CTX_SIZE;
 
 	/* rv_early_map mapped the DTB's gigabyte in the physmap. */
 	if (dtb_pa >= RV_PHYSMAP_LIMIT ||

@@ -21,7 +21,8 @@ set(VD_HAL_SOURCES
   ${_rv}/trap.c
   ${_rv}/switch.S
   ${_rv}/user.c
-  ${_rv}/ktest_riscv64.c)
+  ${_rv}/ktest_riscv64.c
+  ${_rv}/ktest_riscv64_user.c)
 set(VD_HAL_INCLUDE_DIRS ${_rv}/include)
 # CMake drops clang's resource include dir from target_include_directories
 # (it is an implicit include directory), but -nostdinc needs it for

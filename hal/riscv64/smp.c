@@ -22,9 +22,9 @@
 
 struct rv_percpu rv_percpu[VD_MAX_CPUS];
 
-_Static_assert(__builtin_offsetof(struct rv_percpu, kstack_top) ==
-		       PCPU_KSTACK_TOP,
-	       "PCPU_KSTACK_TOP");
+_Static_assert(__builtin_offsetof(struct rv_percpu, user_ctx) ==
+		       PCPU_USER_CTX,
+	       "PCPU_USER_CTX");
 _Static_assert(__builtin_offsetof(struct rv_percpu, scratch) == PCPU_SCRATCH,
 	       "PCPU_SCRATCH");
 _Static_assert(__builtin_offsetof(struct rv_percpu, cpu_id) == PCPU_CPU_ID,
@@ -54,13 +54,14 @@ void rv_smp_init(const struct vd_boot_info *bi, uint64_t boot_hartid)
 		p->plic_context = -1;
 		p->boot_stack_top =
 			(uintptr_t)secondary_stacks[c - 1] + RV_BOOT_STACK_SIZE;
-		p->kstack_top = p->boot_stack_top;
+		p->user_ctx = p->boot_stack_top - CTX_SIZE;
 	}
 }
 
-unsigned hal_cpu_id(void)
+/* No stack frame: core asks on every syscall and interrupt. */
+__attribute__((naked)) unsigned hal_cpu_id(void)
 {
-	return (unsigned)rv_this_cpu()->cpu_id;
+	__asm__("lwu a0, %0(tp)\n\tret" ::"i"(PCPU_CPU_ID));
 }
 
 unsigned hal_cpu_count(void)

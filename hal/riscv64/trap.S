@@ -9,7 +9,7 @@
  *
  * From user mode the registers go into the struct vd_cpu_context that
  * sits at the top of the current thread's kernel stack (rv_percpu
- * .kstack_top, set by hal_set_kernel_stack); scause 8 (ecall from U)
+ * .user_ctx, set by hal_set_kernel_stack); scause 8 (ecall from U)
  * takes the short path to ecall_entry, everything else goes to C
  * (rv_user_trap).  Both leave through rv_return_to_user, which calls
  * vd_return_to_user_hook with interrupts off and restores the context.
@@ -67,8 +67,7 @@ rv_trap_vector:
 
 	/* From user mode: tp = this CPU, sscratch = user tp. */
 	sd	sp, PCPU_SCRATCH(tp)
-	ld	sp, PCPU_KSTACK_TOP(tp)
-	addi	sp, sp, -CTX_SIZE
+	ld	sp, PCPU_USER_CTX(tp)
 	for_gprs sd
 	ld	t0, PCPU_SCRATCH(tp)
 	csrrw	t1, sscratch, zero	/* back in the kernel: sscratch = 0 */
@@ -77,7 +76,6 @@ rv_trap_vector:
 	csrr	t4, scause
 	sd	t0, CTX_X(2)(sp)
 	sd	t1, CTX_X(4)(sp)
-	sd	t2, CTX_PC(sp)
 	sd	t3, CTX_STATUS(sp)
 	li	s0, 0			/* user fp means nothing here */
 	li	t5, EXC_ECALL_U
@@ -98,6 +96,7 @@ ecall_entry:
 	j	.Lreturn_to_user
 
 .Luser_trap:
+	sd	t2, CTX_PC(sp)
 	mv	a0, sp
 	mv	a1, t4
 	call	rv_user_trap
@@ -119,10 +118,11 @@ hal_return_to_user:
 	call	vd_return_to_user_hook
 	ld	t0, CTX_PC(sp)
 	ld	t1, CTX_STATUS(sp)
-	/* sret to U-mode with interrupts on: SPP = 0, SPIE = 1; and never
-	 * carry SUM/MXR or an enabled SIE out of the saved word. */
-	li	t2, ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_MXR)
-	and	t1, t1, t2
+	/* sret to U-mode (SPP = 0) with interrupts on (SPIE = 1), and SIE
+	 * off until then, whatever core left in the word.  SUM and MXR are
+	 * 0 in every saved user status: trap entry from U-mode finds them
+	 * clear because this path only ever writes such a word. */
+	andi	t1, t1, ~(SSTATUS_SPP | SSTATUS_SIE)
 	ori	t1, t1, SSTATUS_SPIE
 	csrw	sstatus, t1		/* SIE stays 0 until sret */
 	csrw	sepc, t0

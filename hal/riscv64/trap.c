@@ -105,6 +105,7 @@ static void handle_interrupt(uint64_t code)
 		break;
 	case IRQ_S_SOFT:
 		csr_clear(sip, SIE_SSIE);
+		__atomic_add_fetch(&rv_this_cpu()->ipis, 1, __ATOMIC_RELEASE);
 		vd_ipi();
 		break;
 	case IRQ_S_EXT:
@@ -164,4 +165,6 @@ void rv_trap_cpu_init(void)
 	csr_clear(sstatus, SSTATUS_SUM | SSTATUS_MXR);
 	csr_clear(sip, SIE_SSIE);
 	csr_set(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
+	/* user mode may read time and instret (rdtime/rdinstret), not cycle */
+	csr_write(scounteren, SCOUNTEREN_TM | SCOUNTEREN_IR);
 }

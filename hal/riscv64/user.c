@@ -41,9 +41,10 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->_pad = 0;
 }
 
+/* The trap entry wants the context's address, so store that. */
 void hal_set_kernel_stack(void *stack_top)
 {
-	rv_this_cpu()->kstack_top = (uintptr_t)stack_top;
+	rv_this_cpu()->user_ctx = (uintptr_t)stack_top - CTX_SIZE;
 }
 
 void hal_user_access_begin(void)

@@ -56,6 +56,11 @@
 #define EXC_LOAD_PAGE_FAULT 13
 #define EXC_STORE_PAGE_FAULT 15
 
+/* scounteren: which counters U-mode may read. */
+#define SCOUNTEREN_CY (1ul << 0)
+#define SCOUNTEREN_TM (1ul << 1)
+#define SCOUNTEREN_IR (1ul << 2)
+
 /*
  * satp (Sv39/Sv48): MODE[63:60] ASID[59:44] PPN[43:0].  MODE 8 = Sv39,
  * 9 = Sv48; the PPN is the root table's physical frame number.

@@ -18,7 +18,7 @@
 #ifndef RV_PERCPU_H
 #define RV_PERCPU_H
 
-#define PCPU_KSTACK_TOP 0 /* kernel stack top for traps from user mode */
+#define PCPU_USER_CTX 0 /* where traps from user mode save registers */
 #define PCPU_SCRATCH 8 /* user sp while the trap entry switches stacks */
 #define PCPU_CPU_ID 16 /* logical cpu index */
 #define PCPU_BOOT_STACK_TOP 40 /* stack a starting CPU takes */
@@ -35,13 +35,14 @@
 #include <veridian/hal.h>
 
 struct rv_percpu {
-	uint64_t kstack_top;
+	uintptr_t user_ctx; /* vd_cpu_context at the kernel stack top */
 	uint64_t scratch;
 	uint64_t cpu_id;
 	uint64_t hartid;
 	long plic_context; /* this hart's S-mode PLIC context, -1 if none */
 	uintptr_t boot_stack_top; /* stack the CPU starts on */
 	volatile bool online;
+	uint64_t ipis; /* IPIs taken (ktests watch it) */
 } __attribute__((aligned(64)));
 
 extern struct rv_percpu rv_percpu[VD_MAX_CPUS];
