@@ -47,8 +47,10 @@ static inline uint32_t decode(uint64_t e, int level)
 	return f;
 }
 
-vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags,
-			 x86_table_alloc_fn alloc)
+/* noinline: keeps hal_pt_map's fast path free of this one's frame */
+__attribute__((noinline)) vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va,
+						   paddr_t pa, uint32_t flags,
+						   x86_table_alloc_fn alloc)
 {
 	int leaf_level = (flags & VD_PTE_HUGE) ? 1 : 0;
 	uint64_t align = ((uint64_t)1 << LEVEL_SHIFT(leaf_level)) - 1;
@@ -84,8 +86,37 @@ vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags,
 	return VD_OK;
 }
 
+/* Follow a table entry, or NULL if it is empty or a leaf: tables always
+ * have P set and SW_LEAF clear. */
+static inline uint64_t *next_table(uint64_t e, uintptr_t base)
+{
+	if ((e & (X86_PTE_P | X86_PTE_SW_LEAF)) != X86_PTE_P)
+		return NULL;
+	return (uint64_t *)((e & X86_PTE_ADDR) + base);
+}
+
+/*
+ * The common case, a 4 KiB page under existing tables, is a straight
+ * three-step walk; everything else (a missing table, huge pages, errors)
+ * takes the general path.
+ */
 vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 {
+	uintptr_t base = hal_physmap_base;
+	if (VD_LIKELY(!(flags & VD_PTE_HUGE) && !((va | pa) & 0xfff) &&
+		      !(pa & ~X86_PTE_ADDR) && va < X86_USER_END)) {
+		uint64_t *pdpt = next_table(
+			((uint64_t *)(root + base))[INDEX(va, 3)], base);
+		uint64_t *pd =
+			pdpt ? next_table(pdpt[INDEX(va, 2)], base) : NULL;
+		uint64_t *pde = pd ? &pd[INDEX(va, 1)] : NULL;
+		uint64_t *pt = pde ? next_table(*pde, base) : NULL;
+		if (pt && pt[INDEX(va, 0)] == 0) {
+			pt[INDEX(va, 0)] = encode(pa, flags);
+			*pde += X86_PTE_COUNT_ONE;
+			return VD_OK;
+		}
+	}
 	return x86_pt_map_with(root, va, pa, flags, vd_pt_frame_alloc);
 }
 
