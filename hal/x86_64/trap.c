@@ -158,10 +158,15 @@ void x86_kernel_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err)
 	}
 	if (vec == 14) {
 		/* Faults on user addresses (fault-safe copies) and on
-		 * addresses core manages go to core first. */
+		 * addresses core manages go to core first, with interrupts
+		 * back on if the faulting code had them (core may block);
+		 * vectors.S disables them again before IRETQ. */
 		uint64_t addr = x86_read_cr2();
+		if (ctx->rflags & X86_RFLAGS_IF)
+			hal_irq_local_enable();
 		if (vd_page_fault(ctx, addr, pf_access(err), false))
 			return;
+		__asm__ volatile("cli");
 	}
 	dump_and_panic(ctx, vec, err, false);
 }
@@ -177,14 +182,17 @@ void x86_user_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err)
 			vd_user_exception(ctx, "unexpected interrupt vector");
 		return;
 	}
+	if (vec == 2 || vec == 8 || vec == 18)
+		dump_and_panic(ctx, vec, err, true); /* not the user's fault */
+	/* A user exception runs like a system call: interrupts on (core may
+	 * block or switch); x86_return_to_user turns them off again. */
+	uint64_t addr = x86_read_cr2();
+	hal_irq_local_enable();
 	if (vec == 14) {
-		uint64_t addr = x86_read_cr2();
 		if (!vd_page_fault(ctx, addr, pf_access(err), true))
 			vd_user_exception(ctx, "page fault");
 		return;
 	}
-	if (vec == 2 || vec == 8 || vec == 18)
-		dump_and_panic(ctx, vec, err, true); /* not the user's fault */
 	vd_user_exception(ctx, exception_name(vec));
 }
 

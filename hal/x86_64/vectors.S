@@ -129,6 +129,7 @@ x86_trap_common:
 	pushq CTX_RBP(%rbx)
 	movq %rsp, %rbp
 	call x86_kernel_trap
+	cli				/* IRETQ restores the interrupted IF */
 	movq %rbx, %rsp
 
 	movq CTX_RIP(%rsp), %rax
