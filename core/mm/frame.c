@@ -16,11 +16,19 @@
  * so exactly `count` frames are marked allocated and any sub-range of an
  * allocation can be freed on its own.
  *
- * Single frames freed are parked in a small per-zone cache (a stack of up
- * to FRAME_CACHE_MAX frames) and handed out again first: this keeps the
- * common alloc/free of one frame at O(1) instead of a split and merge
- * across all orders.  The cache is emptied into the buddy lists before any
- * allocation reports out-of-memory, so it never makes a request fail.
+ * Single frames freed on a CPU are parked in that CPU's cache (a stack of
+ * up to FRAME_CACHE_MAX frames per zone) and handed out again first, with
+ * interrupts masked but no lock: the common alloc/free of one frame costs
+ * no lock and no split/merge across all orders.  A CPU's cache goes back
+ * to the buddy lists when that CPU's allocation would otherwise fail, so
+ * the cache never makes a request fail on the CPU that filled it; other
+ * CPUs' caches (at most FRAME_CACHE_MAX frames each) are asked to drain
+ * at their next allocator call.
+ *
+ * State bytes change with plain stores under the zone lock, except the
+ * ALLOCATED -> CACHED/FREE transition of a free, which is a compare-and-
+ * swap: of two CPUs freeing the same frame, exactly one wins and the other
+ * gets VD_ERR_MEM_DOUBLE_FREE.
  */
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -31,6 +39,7 @@
 struct frame_area frame_areas[FRAME_MAX_AREAS];
 unsigned frame_area_count;
 struct frame_zone frame_zones[VD_ZONE_COUNT];
+struct frame_cpu_cache frame_cpu_caches[VD_MAX_CPUS];
 
 static const char *const zone_names[VD_ZONE_COUNT] = { "DMA", "Normal",
 						       "High" };
@@ -159,29 +168,67 @@ void frame_release_range(struct frame_zone *z, struct frame_area *a, size_t n,
 	}
 }
 
-/* Return every cached single frame to the buddy lists. */
-static void cache_drain(struct frame_zone *z)
+static inline struct frame_cpu_cache *this_cpu_cache(void)
 {
-	while (z->cache) {
-		struct cached_frame *c = z->cache;
-		size_t n = frame_number_of(c);
+	unsigned cpu = hal_cpu_id();
+
+	VD_ASSERT(cpu < VD_MAX_CPUS);
+	return &frame_cpu_caches[cpu];
+}
+
+/* Move a CPU cache's frames of zone z to the buddy lists; z->lock held,
+ * interrupts masked, c is the calling CPU's cache. */
+static void cache_drain_zone(struct frame_cpu_cache *c, struct frame_zone *z)
+{
+	unsigned zi = (unsigned)(z - frame_zones);
+
+	while (c->head[zi]) {
+		struct cached_frame *cf = c->head[zi];
+		size_t n = frame_number_of(cf);
 		struct frame_area *a = area_in_zone(z, n);
 
-		z->cache = c->next;
+		if (!a || *frame_state(a, n) != FS_CACHED)
+			vd_panic("mm: frame cache of zone %s corrupted at "
+				 "%#zx (write after free?)",
+				 zone_names[zi], n);
+		c->head[zi] = cf->next;
 		*frame_state(a, n) = FS_FREE_TAIL;
 		free_block(z, a, n, 0);
 	}
-	z->cached = 0;
+	c->count[zi] = 0;
+}
+
+/* Drain all of the calling CPU's caches; interrupts masked. */
+static void cache_drain_all(struct frame_cpu_cache *c)
+{
+	c->drain = false;
+	for (unsigned i = 0; i < VD_ZONE_COUNT; i++) {
+		struct frame_zone *z = &frame_zones[i];
+		if (!c->head[i])
+			continue;
+		vd_spin_lock(&z->lock);
+		cache_drain_zone(c, z);
+		vd_spin_unlock(&z->lock);
+	}
+}
+
+/* Ask every other CPU to drain its caches at its next allocator call. */
+static void request_remote_drain(struct frame_cpu_cache *self)
+{
+	for (unsigned i = 0; i < VD_MAX_CPUS; i++)
+		if (&frame_cpu_caches[i] != self)
+			__atomic_store_n(&frame_cpu_caches[i].drain, true,
+					 __ATOMIC_RELAXED);
 }
 
 void vd_frame_drain_caches(void)
 {
-	for (unsigned i = 0; i < VD_ZONE_COUNT; i++) {
-		struct frame_zone *z = &frame_zones[i];
-		hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
-		cache_drain(z);
-		vd_spin_unlock_irqrestore(&z->lock, st);
-	}
+	hal_irqstate_t st = hal_irq_save();
+	struct frame_cpu_cache *c = this_cpu_cache();
+
+	cache_drain_all(c);
+	request_remote_drain(c);
+	hal_irq_restore(st);
 }
 
 /*
@@ -219,31 +266,25 @@ static bool buddy_take(struct frame_zone *z, unsigned order, size_t *out,
 	return true;
 }
 
-/* Allocate from one zone; z->lock held. */
-static bool zone_alloc(struct frame_zone *z, size_t count, unsigned order,
-		       size_t *out)
+/* Allocate from one zone's buddy lists; z->lock held, interrupts masked,
+ * c is the calling CPU's cache (drained into the lists if that helps). */
+static bool zone_alloc(struct frame_zone *z, struct frame_cpu_cache *c,
+		       size_t count, unsigned order, size_t *out)
 {
 	struct frame_area *a;
 	size_t n;
 
-	if (order == 0 && z->cache) {
-		struct cached_frame *c = z->cache;
-		z->cache = c->next;
-		z->cached--;
-		n = frame_number_of(c);
-		a = area_in_zone(z, n);
-		if (!a || *frame_state(a, n) != FS_CACHED)
-			vd_panic("mm: frame cache of zone %s corrupted at "
-				 "%#zx",
-				 zone_names[z - frame_zones], n);
-	} else if (!buddy_take(z, order, &n, &a)) {
-		if (!z->cached)
+	if (!buddy_take(z, order, &n, &a)) {
+		if (!c->head[z - frame_zones])
 			return false;
-		cache_drain(z);
+		cache_drain_zone(c, z);
 		if (!buddy_take(z, order, &n, &a))
 			return false;
 	}
-	vd_memset(frame_state(a, n), FS_ALLOCATED, count);
+	if (count == 1)
+		*frame_state(a, n) = FS_ALLOCATED;
+	else
+		vd_memset(frame_state(a, n), FS_ALLOCATED, count);
 	if (count < ((size_t)1 << order))
 		frame_release_range(z, a, n + count,
 				    ((size_t)1 << order) - count);
@@ -253,49 +294,96 @@ static bool zone_alloc(struct frame_zone *z, size_t count, unsigned order,
 	return true;
 }
 
-vd_err_t vd_frame_alloc(size_t count, enum vd_mem_zone zone,
-			struct vd_frame *out)
+/* Pop a frame of zone zi from the calling CPU's cache; interrupts masked. */
+static inline bool cache_pop(struct frame_cpu_cache *c, unsigned zi,
+			     size_t *out)
+{
+	struct cached_frame *cf = c->head[zi];
+
+	if (!cf)
+		return false;
+	size_t n = frame_number_of(cf);
+	struct frame_area *a = area_in_zone(&frame_zones[zi], n);
+
+	if (!a || *frame_state(a, n) != FS_CACHED)
+		vd_panic("mm: frame cache of zone %s corrupted at %#zx "
+			 "(write after free?)",
+			 zone_names[zi], n);
+	c->head[zi] = cf->next;
+	c->count[zi]--;
+	c->taken[zi]++;
+	*frame_state(a, n) = FS_ALLOCATED;
+	*out = n;
+	return true;
+}
+
+/* Park allocated-then-claimed frame n in the calling CPU's cache. */
+static inline void cache_push(struct frame_cpu_cache *c, unsigned zi,
+			      size_t n)
+{
+	struct cached_frame *cf = frame_ptr(n);
+
+	cf->next = c->head[zi];
+	c->head[zi] = cf;
+	c->count[zi]++;
+	c->taken[zi]--;
+}
+
+/* Everything but a single frame from this CPU's cache. */
+static __attribute__((noinline)) vd_err_t
+frame_alloc_slow(size_t count, enum vd_mem_zone zone, struct vd_frame *out)
 {
 	if (!out || count == 0 || count > VD_FRAME_MAX_COUNT ||
 	    (unsigned)zone >= VD_ZONE_COUNT)
 		return VD_ERR_INVALID_PARAMETER;
 
 	unsigned order = order_for(count);
+	hal_irqstate_t st = hal_irq_save();
+	struct frame_cpu_cache *c = this_cpu_cache();
+	size_t n;
 
+	if (__atomic_load_n(&c->drain, __ATOMIC_RELAXED))
+		cache_drain_all(c);
 	/* The named zone first, then the zones below it. */
 	for (int zi = (int)zone; zi >= 0; zi--) {
 		struct frame_zone *z = &frame_zones[zi];
-		size_t n;
 		bool ok;
 
-		/* Unlocked peek: only skips zones that cannot help. */
-		if (__atomic_load_n(&z->free, __ATOMIC_RELAXED) < count)
-			continue;
-		hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
-		ok = zone_alloc(z, count, order, &n);
-		vd_spin_unlock_irqrestore(&z->lock, st);
-		if (ok) {
+		if (count == 1 && cache_pop(c, (unsigned)zi, &n))
+			goto done;
+		vd_spin_lock(&z->lock);
+		ok = zone_alloc(z, c, count, order, &n);
+		vd_spin_unlock(&z->lock);
+		if (ok)
+			goto done;
+	}
+	request_remote_drain(c);
+	hal_irq_restore(st);
+	return VD_ERR_OUT_OF_MEMORY;
+done:
+	hal_irq_restore(st);
+	out->number = n;
+	return VD_OK;
+}
+
+vd_err_t vd_frame_alloc(size_t count, enum vd_mem_zone zone,
+			struct vd_frame *out)
+{
+	/* Fast path: one frame from this CPU's cache, no lock. */
+	if (VD_LIKELY(count == 1 && (unsigned)zone < VD_ZONE_COUNT && out)) {
+		hal_irqstate_t st = hal_irq_save();
+		struct frame_cpu_cache *c = this_cpu_cache();
+		size_t n;
+
+		if (VD_LIKELY(!__atomic_load_n(&c->drain, __ATOMIC_RELAXED) &&
+			      cache_pop(c, zone, &n))) {
+			hal_irq_restore(st);
 			out->number = n;
 			return VD_OK;
 		}
+		hal_irq_restore(st);
 	}
-	return VD_ERR_OUT_OF_MEMORY;
-}
-
-/* Check that every frame of [n, n + count) is allocated; z->lock held. */
-static vd_err_t check_allocated(struct frame_area *a, size_t n, size_t count,
-				size_t *bad)
-{
-	const uint8_t *s = frame_state(a, n);
-
-	for (size_t i = 0; i < count; i++) {
-		if (VD_LIKELY(s[i] == FS_ALLOCATED))
-			continue;
-		*bad = n + i;
-		return s[i] == FS_RESERVED ? VD_ERR_INVALID_PARAMETER
-					   : VD_ERR_MEM_DOUBLE_FREE;
-	}
-	return VD_OK;
+	return frame_alloc_slow(count, zone, out);
 }
 
 static void log_bad_free(vd_err_t err, size_t n, size_t count, size_t bad)
@@ -307,10 +395,44 @@ static void log_bad_free(vd_err_t err, size_t n, size_t count, size_t bad)
 		(unsigned long long)((paddr_t)bad << VD_PAGE_SHIFT));
 }
 
-vd_err_t vd_frame_free(struct vd_frame f, size_t count)
+/* Error for a frame whose state is not FS_ALLOCATED. */
+static inline vd_err_t bad_state_error(uint8_t s)
 {
-	size_t n = f.number, bad = n;
+	return s == FS_RESERVED ? VD_ERR_INVALID_PARAMETER
+				: VD_ERR_MEM_DOUBLE_FREE;
+}
+
+/*
+ * Claim [n, n + count) for freeing: every state byte must go from
+ * FS_ALLOCATED to `to`, atomically per byte so that a concurrent free of
+ * the same frame loses.  On the first byte that is not allocated, undo
+ * the claimed ones and report it.
+ */
+static vd_err_t claim_allocated(struct frame_area *a, size_t n, size_t count,
+				uint8_t to, size_t *bad)
+{
+	uint8_t *s = frame_state(a, n);
+
+	for (size_t i = 0; i < count; i++) {
+		uint8_t expect = FS_ALLOCATED;
+		if (VD_LIKELY(__atomic_compare_exchange_n(
+			    &s[i], &expect, to, false, __ATOMIC_ACQUIRE,
+			    __ATOMIC_RELAXED)))
+			continue;
+		while (i-- > 0)
+			__atomic_store_n(&s[i], FS_ALLOCATED, __ATOMIC_RELAXED);
+		*bad = n + i;
+		return bad_state_error(expect);
+	}
+	return VD_OK;
+}
+
+/* Everything but a single frame into this CPU's cache. */
+static __attribute__((noinline)) vd_err_t frame_free_slow(size_t n,
+							 size_t count)
+{
 	struct frame_area *a = area_of(n);
+	size_t bad = n;
 	vd_err_t err;
 
 	if (count == 0 || !a || count > a->count - (n - a->first)) {
@@ -319,27 +441,58 @@ vd_err_t vd_frame_free(struct vd_frame f, size_t count)
 		return VD_ERR_INVALID_PARAMETER;
 	}
 
-	struct frame_zone *z = &frame_zones[a->zone];
-	hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
+	unsigned zi = a->zone;
+	struct frame_zone *z = &frame_zones[zi];
+	hal_irqstate_t st = hal_irq_save();
+	struct frame_cpu_cache *c = this_cpu_cache();
 
-	err = check_allocated(a, n, count, &bad);
-	if (err == VD_OK) {
-		if (count == 1 && z->cached < FRAME_CACHE_MAX) {
-			struct cached_frame *c = frame_ptr(n);
-			*frame_state(a, n) = FS_CACHED;
-			c->next = z->cache;
-			z->cache = c;
-			z->cached++;
-		} else {
+	if (__atomic_load_n(&c->drain, __ATOMIC_RELAXED))
+		cache_drain_all(c);
+	if (count == 1 && c->count[zi] < FRAME_CACHE_MAX) {
+		err = claim_allocated(a, n, 1, FS_CACHED, &bad);
+		if (err == VD_OK)
+			cache_push(c, zi, n);
+	} else {
+		vd_spin_lock(&z->lock);
+		err = claim_allocated(a, n, count, FS_FREE_TAIL, &bad);
+		if (err == VD_OK) {
 			frame_release_range(z, a, n, count);
+			z->free += count;
+			z->allocated -= count;
 		}
-		z->free += count;
-		z->allocated -= count;
+		vd_spin_unlock(&z->lock);
 	}
-	vd_spin_unlock_irqrestore(&z->lock, st);
+	hal_irq_restore(st);
 	if (err != VD_OK)
 		log_bad_free(err, n, count, bad);
 	return err;
+}
+
+vd_err_t vd_frame_free(struct vd_frame f, size_t count)
+{
+	size_t n = f.number;
+	struct frame_area *a;
+
+	/* Fast path: one allocated frame into this CPU's cache, no lock. */
+	if (VD_LIKELY(count == 1 && (a = area_of(n)) != NULL)) {
+		unsigned zi = a->zone;
+		uint8_t expect = FS_ALLOCATED;
+		hal_irqstate_t st = hal_irq_save();
+		struct frame_cpu_cache *c = this_cpu_cache();
+
+		if (VD_LIKELY(!__atomic_load_n(&c->drain, __ATOMIC_RELAXED) &&
+			      c->count[zi] < FRAME_CACHE_MAX &&
+			      __atomic_compare_exchange_n(
+				      frame_state(a, n), &expect, FS_CACHED,
+				      false, __ATOMIC_ACQUIRE,
+				      __ATOMIC_RELAXED))) {
+			cache_push(c, zi, n);
+			hal_irq_restore(st);
+			return VD_OK;
+		}
+		hal_irq_restore(st);
+	}
+	return frame_free_slow(n, count); /* also reports the errors */
 }
 
 void vd_memory_stats(struct vd_memory_stats *out)
@@ -348,13 +501,24 @@ void vd_memory_stats(struct vd_memory_stats *out)
 	for (unsigned i = 0; i < VD_ZONE_COUNT; i++) {
 		struct frame_zone *z = &frame_zones[i];
 		struct vd_zone_stats *zs = &out->zone_stats[i];
-		hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
+		long taken = 0;
+		size_t cached = 0;
 
+		/* Other CPUs' caches are read without their cooperation:
+		 * exact when they are idle, approximate while they work. */
+		for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
+			struct frame_cpu_cache *c = &frame_cpu_caches[cpu];
+			taken += __atomic_load_n(&c->taken[i],
+						 __ATOMIC_RELAXED);
+			cached += __atomic_load_n(&c->count[i],
+						  __ATOMIC_RELAXED);
+		}
+		hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
 		zs->total_frames = z->total;
-		zs->free_frames = z->free;
-		zs->allocated_frames = z->allocated;
+		zs->free_frames = z->free - (size_t)taken;
+		zs->allocated_frames = z->allocated + (size_t)taken;
 		zs->reserved_frames = z->reserved;
-		zs->cached_frames = z->cached;
+		zs->cached_frames = cached;
 		for (unsigned k = 0; k <= VD_FRAME_MAX_ORDER; k++)
 			zs->free_blocks[k] = z->blocks[k];
 		vd_spin_unlock_irqrestore(&z->lock, st);

@@ -36,6 +36,7 @@ void frame_reset(void)
 	vd_memset(frame_areas, 0, sizeof(frame_areas));
 	frame_area_count = 0;
 	vd_memset(frame_zones, 0, sizeof(frame_zones));
+	vd_memset(frame_cpu_caches, 0, sizeof(frame_cpu_caches));
 	for (unsigned i = 0; i < VD_ZONE_COUNT; i++) {
 		struct frame_zone *z = &frame_zones[i];
 		vd_spin_init(&z->lock);

@@ -10,7 +10,7 @@
  *                             order (the block's list node lives in the
  *                             frame itself, reached through the physmap)
  *   FS_FREE_TAIL              any other frame of a free buddy block
- *   FS_CACHED                 free, parked in the zone's order-0 cache
+ *   FS_CACHED                 free, parked in a CPU's single-frame cache
  *   FS_ALLOCATED              handed out by vd_frame_alloc
  *   FS_RESERVED               never allocatable (hole, firmware, kernel,
  *                             boot data, this allocator's own metadata)
@@ -40,10 +40,11 @@
 #define FRAME_MAX_AREAS (2 * VD_MAX_MEM_REGIONS)
 
 /*
- * Order-0 frames freed recently are parked here, up to this many per zone,
- * instead of being merged back into the buddy lists: the next single-frame
- * allocation takes one back in O(1) instead of splitting a large block all
- * the way down (and the free after it merging it all the way up).
+ * Single frames freed on a CPU are parked in that CPU's cache, up to this
+ * many per zone, instead of being merged back into the buddy lists; the
+ * next single-frame allocation on that CPU takes one back.  Both run with
+ * interrupts masked and no lock (the cache is the CPU's own), and skip the
+ * split of a large block all the way down and the merge all the way up.
  */
 #define FRAME_CACHE_MAX 64
 
@@ -67,18 +68,29 @@ struct frame_zone {
 	struct vd_spinlock lock;
 	struct vd_list free_list[VD_FRAME_MAX_ORDER + 1];
 	unsigned long nonempty; /* bit k set iff free_list[k] is not empty */
-	struct cached_frame *cache; /* order-0 cache, a stack */
-	size_t cached;
-	/* statistics, under lock */
+	/* statistics, under lock; the CPU caches' `taken` adjusts them */
 	size_t total, free, allocated, reserved;
 	size_t blocks[VD_FRAME_MAX_ORDER + 1];
 	/* this zone's areas are frame_areas[first_area .. +area_count) */
 	unsigned first_area, area_count;
 };
 
+/* One CPU's single-frame caches, one stack per zone.  Touched only by the
+ * owning CPU with interrupts masked (and, for draining, its zone lock). */
+struct frame_cpu_cache {
+	struct cached_frame *head[VD_ZONE_COUNT];
+	unsigned count[VD_ZONE_COUNT];
+	/* frames this CPU allocated from its cache minus frames it freed
+	 * into it: those moved between "free" and "allocated" without the
+	 * zone counters seeing it */
+	long taken[VD_ZONE_COUNT];
+	bool drain; /* another CPU ran out of memory: give frames back */
+};
+
 extern struct frame_area frame_areas[FRAME_MAX_AREAS];
 extern unsigned frame_area_count;
 extern struct frame_zone frame_zones[VD_ZONE_COUNT];
+extern struct frame_cpu_cache frame_cpu_caches[VD_MAX_CPUS];
 
 /*
  * Give the frames [n, n + count) of area a back to zone z's buddy lists,

@@ -33,6 +33,10 @@ vd_err_t slab_alloc(unsigned shift, void **out);
  */
 vd_err_t slab_free(void *p, unsigned shift, unsigned *shift_out);
 
+/* Give the calling CPU's magazines back to the slabs and free every
+ * spare slab (out-of-memory path; tests). */
+void slab_drain_magazines(void);
+
 /* Frames currently held by slabs (for tests and leak checks). */
 size_t slab_frames(void);
 

@@ -18,6 +18,14 @@
  * is what catches double frees and pointers into the middle of objects
  * without trusting the (caller-writable) free list.
  *
+ * Each CPU also keeps a small magazine of free objects per class: frees
+ * push onto it and allocations pop from it with interrupts masked and no
+ * lock, which makes the common alloc/free pair cheap.  An object in a
+ * magazine has its `used` bit clear (so freeing it again is caught) but is
+ * still counted in its slab's in_use (so the slab stays).  Bits are
+ * changed with atomic and/or because magazine operations do not hold the
+ * cache lock.  A full magazine gives half its objects back to their slabs.
+ *
  * A cache keeps slabs with free objects on `partial`, completely used ones
  * on `full`, and at most one completely free slab as `spare` (so that an
  * alloc/free pair at the boundary does not allocate and free a frame each
@@ -25,6 +33,7 @@
  */
 #include <veridian/bitmap.h>
 #include <veridian/list.h>
+#include <veridian/panic.h>
 #include <veridian/spinlock.h>
 #include <veridian/string.h>
 
@@ -62,8 +71,56 @@ struct slab_cache {
 
 static struct slab_cache caches[SLAB_CLASSES];
 
+#define MAGAZINE_SIZE 16
+
+struct magazine {
+	unsigned count;
+	void *obj[MAGAZINE_SIZE];
+};
+
+/* Per CPU, per class; touched by the owning CPU with interrupts masked. */
+static struct magazine magazines[VD_MAX_CPUS][SLAB_CLASSES];
+
+static inline struct magazine *this_cpu_magazines(void)
+{
+	unsigned cpu = hal_cpu_id();
+
+	VD_ASSERT(cpu < VD_MAX_CPUS);
+	return magazines[cpu];
+}
+
+/* used-bit helpers: atomic, since magazines change bits without the lock.
+ * They return the bit's previous value. */
+static inline bool used_set(struct slab *s, unsigned idx)
+{
+	unsigned long bit = 1ul << (idx % VD_BITS_PER_WORD);
+	return __atomic_fetch_or(&s->used[idx / VD_BITS_PER_WORD], bit,
+				 __ATOMIC_RELAXED) &
+	       bit;
+}
+
+static inline bool used_clear(struct slab *s, unsigned idx)
+{
+	unsigned long bit = 1ul << (idx % VD_BITS_PER_WORD);
+	return __atomic_fetch_and(&s->used[idx / VD_BITS_PER_WORD], ~bit,
+				  __ATOMIC_RELAXED) &
+	       bit;
+}
+
+static inline struct slab *slab_header(void *p)
+{
+	return (void *)VD_ALIGN_DOWN((uintptr_t)p, VD_PAGE_SIZE);
+}
+
+static inline unsigned object_index(struct slab *s, void *p)
+{
+	return (unsigned)((size_t)((char *)p - (char *)s - s->first) >>
+			  s->cache->shift);
+}
+
 void slab_init(void)
 {
+	vd_memset(magazines, 0, sizeof(magazines));
 	for (unsigned i = 0; i < SLAB_CLASSES; i++) {
 		struct slab_cache *c = &caches[i];
 		vd_spin_init(&c->lock);
@@ -98,9 +155,9 @@ static struct slab *slab_new(struct slab_cache *c)
 	return s;
 }
 
-vd_err_t slab_alloc(unsigned shift, void **out)
+/* Take an object from the cache's slabs, creating a slab if needed. */
+static vd_err_t cache_alloc(struct slab_cache *c, void **out)
 {
-	struct slab_cache *c = &caches[shift - SLAB_MIN_SHIFT];
 	struct slab *s, *fresh = NULL;
 	hal_irqstate_t st;
 
@@ -125,10 +182,8 @@ vd_err_t slab_alloc(unsigned shift, void **out)
 		  : VD_LIST_ENTRY(c->partial.next, struct slab, link);
 
 	struct slab_obj *o = s->free;
-	unsigned idx = (unsigned)(((char *)o - (char *)s - s->first) >>
-				  c->shift);
 	s->free = o->next;
-	vd_bitmap_set(s->used, idx);
+	used_set(s, object_index(s, o));
 	if (++s->in_use == s->capacity) {
 		vd_list_remove(&s->link);
 		vd_list_add(&c->full, &s->link);
@@ -138,10 +193,33 @@ vd_err_t slab_alloc(unsigned shift, void **out)
 	return VD_OK;
 }
 
+vd_err_t slab_alloc(unsigned shift, void **out)
+{
+	unsigned cls = shift - SLAB_MIN_SHIFT;
+	hal_irqstate_t st = hal_irq_save();
+	struct magazine *m = &this_cpu_magazines()[cls];
+
+	if (VD_LIKELY(m->count)) {
+		void *p = m->obj[--m->count];
+		struct slab *s = slab_header(p);
+		if (used_set(s, object_index(s, p)))
+			vd_panic("slab: object %p allocated twice", p);
+		hal_irq_restore(st);
+		*out = p;
+		return VD_OK;
+	}
+	hal_irq_restore(st);
+	if (cache_alloc(&caches[cls], out) == VD_OK)
+		return VD_OK;
+	/* Out of frames: objects parked here may free whole slabs. */
+	slab_drain_magazines();
+	return cache_alloc(&caches[cls], out);
+}
+
 /* The slab header of p if p can be an object of a live slab. */
 static struct slab *slab_of(void *p)
 {
-	struct slab *s = (void *)VD_ALIGN_DOWN((uintptr_t)p, VD_PAGE_SIZE);
+	struct slab *s = slab_header(p);
 
 	if (s == p)
 		return NULL; /* objects are never page-aligned */
@@ -155,11 +233,47 @@ static struct slab *slab_of(void *p)
 	return s;
 }
 
+/*
+ * Give `n` objects back to their slabs (all of cache c).  Empty slabs
+ * beyond the cache's one spare go back to the frame allocator.
+ */
+static void cache_put_back(struct slab_cache *c, void *const *objs,
+			   unsigned n)
+{
+	struct slab *release[MAGAZINE_SIZE];
+	unsigned nrelease = 0;
+	hal_irqstate_t st = vd_spin_lock_irqsave(&c->lock);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct slab_obj *o = objs[i];
+		struct slab *s = slab_header(o);
+		o->next = s->free;
+		s->free = o;
+		if (s->in_use-- == s->capacity) {
+			vd_list_remove(&s->link);
+			vd_list_add(&c->partial, &s->link);
+		}
+		if (s->in_use == 0) {
+			vd_list_remove(&s->link);
+			if (!c->spare) {
+				c->spare = s;
+			} else {
+				release[nrelease++] = s;
+				c->slabs--;
+			}
+		}
+	}
+	vd_spin_unlock_irqrestore(&c->lock, st);
+	for (unsigned i = 0; i < nrelease; i++) {
+		release[i]->magic = 0;
+		vd_frame_free(vd_frame_of(vd_virt_to_phys(release[i])), 1);
+	}
+}
+
 vd_err_t slab_free(void *p, unsigned shift, unsigned *shift_out)
 {
-	struct slab *s = slab_of(p), *release = NULL;
+	struct slab *s = slab_of(p);
 	struct slab_cache *c;
-	hal_irqstate_t st;
 	size_t off;
 	unsigned idx;
 
@@ -172,36 +286,48 @@ vd_err_t slab_free(void *p, unsigned shift, unsigned *shift_out)
 	idx = (unsigned)(off >> c->shift);
 	if ((off & (((size_t)1 << c->shift) - 1)) || idx >= s->capacity)
 		return VD_ERR_INVALID_PARAMETER; /* not an object start */
-
-	st = vd_spin_lock_irqsave(&c->lock);
-	if (!vd_bitmap_test(s->used, idx)) {
-		vd_spin_unlock_irqrestore(&c->lock, st);
+	if (!used_clear(s, idx))
 		return VD_ERR_MEM_DOUBLE_FREE;
-	}
-	vd_bitmap_clear(s->used, idx);
-	((struct slab_obj *)p)->next = s->free;
-	s->free = p;
-	if (s->in_use-- == s->capacity) {
-		vd_list_remove(&s->link);
-		vd_list_add(&c->partial, &s->link);
-	}
-	if (s->in_use == 0) {
-		vd_list_remove(&s->link);
-		if (!c->spare) {
-			c->spare = s;
-		} else {
-			release = s;
-			c->slabs--;
-		}
-	}
-	vd_spin_unlock_irqrestore(&c->lock, st);
 
-	if (release) {
-		release->magic = 0;
-		vd_frame_free(vd_frame_of(vd_virt_to_phys(release)), 1);
+	hal_irqstate_t st = hal_irq_save();
+	struct magazine *m = &this_cpu_magazines()[c - caches];
+	if (VD_UNLIKELY(m->count == MAGAZINE_SIZE)) {
+		/* Full: the older half goes back to the slabs. */
+		cache_put_back(c, m->obj, MAGAZINE_SIZE / 2);
+		m->count = MAGAZINE_SIZE - MAGAZINE_SIZE / 2;
+		vd_memmove(m->obj, m->obj + MAGAZINE_SIZE / 2,
+			   m->count * sizeof(m->obj[0]));
 	}
+	m->obj[m->count++] = p;
+	hal_irq_restore(st);
 	*shift_out = c->shift;
 	return VD_OK;
+}
+
+void slab_drain_magazines(void)
+{
+	hal_irqstate_t st = hal_irq_save();
+	struct magazine *m = this_cpu_magazines();
+
+	for (unsigned i = 0; i < SLAB_CLASSES; i++) {
+		cache_put_back(&caches[i], m[i].obj, m[i].count);
+		m[i].count = 0;
+	}
+	/* Spares are a luxury when memory is short. */
+	for (unsigned i = 0; i < SLAB_CLASSES; i++) {
+		struct slab_cache *c = &caches[i];
+		vd_spin_lock(&c->lock);
+		struct slab *s = c->spare;
+		c->spare = NULL;
+		if (s)
+			c->slabs--;
+		vd_spin_unlock(&c->lock);
+		if (s) {
+			s->magic = 0;
+			vd_frame_free(vd_frame_of(vd_virt_to_phys(s)), 1);
+		}
+	}
+	hal_irq_restore(st);
 }
 
 size_t slab_frames(void)

@@ -193,6 +193,11 @@ struct vd_allocator_stats {
 
 void vd_heap_stats(struct vd_allocator_stats *out);
 
+/* Give the calling CPU's cached free objects back to their slabs and
+ * return empty slabs to the frame allocator.  The heap does this by itself
+ * before it reports VD_ERR_OUT_OF_MEMORY; tests use it to check leaks. */
+void vd_heap_drain_caches(void);
+
 /* Convenience for subsystems: zeroed memory, 16-byte aligned (or aligned to
  * the power of two >= size for size <= VD_HEAP_SLAB_MAX); NULL on failure
  * or size 0.  vd_kfree needs no size: the heap knows it. */

@@ -408,6 +408,68 @@ static void test_cache_is_lifo(void **state)
 	check_totals(&ms);
 }
 
+/* Each CPU has its own cache; a frame freed on one CPU is not handed out
+ * by another until it drains. */
+static void test_cpu_caches(void **state)
+{
+	size_t *frames = calloc(MM_RAM_FRAMES, sizeof(size_t));
+	struct vd_frame a, b, c;
+	(void)state;
+
+	host_set_cpu_count(2);
+	host_set_cpu(0);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &a), VD_OK);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &b), VD_OK);
+	assert_int_equal(vd_frame_free(a, 1), VD_OK); /* CPU 0's cache */
+	host_set_cpu(1);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &c), VD_OK);
+	assert_int_not_equal(c.number, a.number);
+	/* Freed on CPU 1, freed again on CPU 0: the second one loses. */
+	assert_int_equal(vd_frame_free(b, 1), VD_OK);
+	host_set_cpu(0);
+	assert_int_equal(vd_frame_free(b, 1), VD_ERR_MEM_DOUBLE_FREE);
+	assert_int_equal(vd_frame_free(a, 1), VD_ERR_MEM_DOUBLE_FREE);
+	assert_int_equal(vd_frame_free(c, 1), VD_OK); /* allocated on 1 */
+	check_now();
+	assert_int_equal(mm_stats().allocated_frames, 0);
+	assert_int_equal(mm_stats().zone_stats[VD_ZONE_NORMAL].cached_frames,
+			 3);
+
+	/* CPU 1 takes everything else; CPU 0's cached frames are out of
+	 * its reach until CPU 0 drains, which CPU 1's failure requests. */
+	host_set_cpu(1);
+	size_t n = 0;
+	while (vd_frame_alloc(1, VD_ZONE_NORMAL, &c) == VD_OK)
+		frames[n++] = c.number;
+	struct vd_memory_stats ms = mm_stats();
+	check_totals(&ms);
+	assert_int_equal(ms.free_frames, 2); /* a and c, on CPU 0 */
+	assert_int_equal(n, USABLE_FRAMES - 2);
+	/* CPU 0's next call drains first: one frame for it, one for 1. */
+	host_set_cpu(0);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &c), VD_OK);
+	assert_int_equal(mm_stats().zone_stats[VD_ZONE_NORMAL].cached_frames,
+			 0);
+	host_set_cpu(1);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &b), VD_OK);
+	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &a),
+			 VD_ERR_OUT_OF_MEMORY);
+	assert_int_equal(vd_frame_free(b, 1), VD_OK);
+	assert_int_equal(vd_frame_free(c, 1), VD_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(vd_frame_free(frame_n(frames[i]), 1), VD_OK);
+	/* vd_frame_drain_caches drains here and asks the others. */
+	vd_frame_drain_caches();
+	host_set_cpu(0);
+	assert_int_equal(vd_frame_alloc(VD_FRAME_MAX_COUNT, VD_ZONE_NORMAL, &c),
+			 VD_OK);
+	assert_int_equal(vd_frame_free(c, VD_FRAME_MAX_COUNT), VD_OK);
+	ms = mm_stats();
+	assert_int_equal(ms.zone_stats[VD_ZONE_NORMAL].cached_frames, 0);
+	check_totals(&ms);
+	free(frames);
+}
+
 static void test_pt_frame_upcalls(void **state)
 {
 	struct vd_frame f;
@@ -479,6 +541,7 @@ int main(void)
 		T(test_fragmentation),
 		T(test_cache_drained_on_demand),
 		T(test_cache_is_lifo),
+		T(test_cpu_caches),
 		T(test_pt_frame_upcalls),
 		T(test_pt_frame_alloc_exhausted),
 		T(test_reinit),

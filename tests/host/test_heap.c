@@ -249,7 +249,47 @@ static void test_slabs_release_frames(void **state)
 	assert_int_equal(mm_stats().allocated_frames - base, (N + 14) / 15);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(vd_heap_free(p[i], 256, 8), VD_OK);
-	assert_int_equal(mm_stats().allocated_frames - base, 1); /* spare */
+	/* At most the CPU's magazine and one spare slab stay... */
+	assert_true(mm_stats().allocated_frames - base <= 3);
+	/* ...until the caches are drained. */
+	vd_heap_drain_caches();
+	assert_int_equal(mm_stats().allocated_frames - base, 0);
+}
+
+/* Objects move between CPUs: freed on one, reused there, double frees
+ * caught whichever CPU's magazine holds the object. */
+static void test_magazines_per_cpu(void **state)
+{
+	enum { N = 40 };
+	void *p[N], *q;
+	size_t base = mm_stats().allocated_frames;
+	(void)state;
+
+	host_set_cpu_count(2);
+	host_set_cpu(0);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(vd_heap_alloc(64, 8, &p[i]), VD_OK);
+	host_set_cpu(1);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(vd_heap_free(p[i], 64, 8), VD_OK);
+	host_set_cpu(0);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(vd_heap_free(p[i], 64, 8),
+				 VD_ERR_MEM_DOUBLE_FREE);
+	vd_kfree(p[N - 1]);
+	assert_int_equal(mm_heap_stats().bad_free_count, N + 1);
+	/* CPU 1 gets its most recently freed object back. */
+	host_set_cpu(1);
+	assert_int_equal(vd_heap_alloc(64, 8, &q), VD_OK);
+	assert_ptr_equal(q, p[N - 1]);
+	host_set_cpu(0);
+	assert_int_equal(vd_heap_free(q, 64, 8), VD_OK); /* into CPU 0's */
+	assert_int_equal(mm_heap_stats().current_allocated, 0);
+	vd_heap_drain_caches();
+	host_set_cpu(1);
+	vd_heap_drain_caches();
+	host_set_cpu(0);
+	assert_int_equal(mm_stats().allocated_frames, base);
 }
 
 static void test_exhaustion(void **state)
@@ -365,6 +405,7 @@ int main(void)
 		T(test_double_free_in_busy_slab),
 		T(test_kzalloc_kfree),
 		T(test_slabs_release_frames),
+		T(test_magazines_per_cpu),
 		T(test_exhaustion),
 		T(test_large_failure_leaks_nothing),
 		T(test_random_no_overlap),
