@@ -20,10 +20,16 @@ set(VD_KERNEL_CFLAGS
     -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
     -fno-strict-aliasing -ffunction-sections -fdata-sections
     -O2 -g)
-# clang's own freestanding headers (stdint.h, stdarg.h, ...)
+# clang's own freestanding headers (stdint.h, stdarg.h, ...).  -nostdinc
+# drops them, and CMake filters the resource dir out of include lists (it
+# is an implicit include directory), so it goes in as a plain -isystem.
+# The C flags also reach the .S files, where clang warns (and -Werror
+# fails) about the ones that only mean something to C.
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-resource-dir
                 OUTPUT_VARIABLE _vd_resdir OUTPUT_STRIP_TRAILING_WHITESPACE)
 set(VD_KERNEL_SYSTEM_INCLUDES ${_vd_resdir}/include)
+list(APPEND VD_KERNEL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
+  $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
 
 include(${VD_ROOT}/hal/${VD_ARCH}/hal.cmake)
 
@@ -37,7 +43,6 @@ add_library(vdkernel OBJECT
 function(vd_kernel_target_setup tgt)
   target_include_directories(${tgt} PRIVATE
     ${VD_ROOT}/include ${VD_ROOT}/hal/common/include ${VD_HAL_INCLUDE_DIRS})
-  target_include_directories(${tgt} SYSTEM PRIVATE ${VD_KERNEL_SYSTEM_INCLUDES})
   target_compile_options(${tgt} PRIVATE ${VD_KERNEL_CFLAGS} ${VD_HAL_CFLAGS})
   target_compile_definitions(${tgt} PRIVATE
     VD_KERNEL=1

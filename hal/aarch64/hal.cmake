@@ -15,9 +15,7 @@ set(VD_HAL_SOURCES
     ${_a64}/mmu.c
     ${_a64}/ktest_aarch64.c)
 set(VD_HAL_INCLUDE_DIRS ${_a64}/include)
-# -nostdinc drops clang's resource dir, which target_include_directories
-# will not re-add (implicit include dir): pass it as a plain flag.
-set(VD_HAL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES})
+set(VD_HAL_CFLAGS "")
 set(VD_HAL_LDFLAGS "")
 set(VD_HAL_LINKER_SCRIPT ${_a64}/linker.ld)
 

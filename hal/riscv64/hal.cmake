@@ -24,10 +24,7 @@ set(VD_HAL_SOURCES
   ${_rv}/ktest_riscv64.c
   ${_rv}/ktest_riscv64_user.c)
 set(VD_HAL_INCLUDE_DIRS ${_rv}/include)
-# CMake drops clang's resource include dir from target_include_directories
-# (it is an implicit include directory), but -nostdinc needs it for
-# stdint.h/stdbool.h: pass it as a plain flag.
-set(VD_HAL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES})
+set(VD_HAL_CFLAGS "")
 set(VD_HAL_LDFLAGS "")
 set(VD_HAL_LINKER_SCRIPT ${_rv}/kernel.ld)
 

@@ -25,13 +25,7 @@ set(VD_HAL_SOURCES
   ${_vd_x86}/ktest_x86_64_user.c
 )
 set(VD_HAL_INCLUDE_DIRS ${_vd_x86}/include)
-# CMake drops clang's resource include dir from target_include_directories
-# (it is an implicit include directory), but -nostdinc needs it for
-# stdint.h/stdbool.h: pass it as a plain flag.  The kernel C flags also
-# reach the .S files, where clang would warn (and -Werror fail) about the
-# ones that only mean something to C.
-set(VD_HAL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
-  $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
+set(VD_HAL_CFLAGS "")
 set(VD_HAL_LDFLAGS "")
 set(VD_HAL_LINKER_SCRIPT ${_vd_x86}/kernel.ld)
 
