@@ -16,6 +16,7 @@
 
 uintptr_t hal_physmap_base = RV_PHYSMAP_BASE;
 const struct vd_boot_info *rv_boot_info;
+const struct fdt *rv_boot_fdt;
 
 static struct vd_boot_info boot_info;
 static struct fdt boot_fdt;
@@ -112,5 +113,6 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	cpu->online = true;
 
 	rv_boot_info = bi;
+	rv_boot_fdt = &boot_fdt;
 	vd_kmain(bi);
 }

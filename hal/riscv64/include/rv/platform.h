@@ -11,6 +11,7 @@
 
 /* boot.c */
 extern const struct vd_boot_info *rv_boot_info;
+extern const struct fdt *rv_boot_fdt; /* the firmware's DTB, parsed */
 
 /* console.c: NS16550 from the DTB; legacy SBI putchar until then. */
 void rv_console_init(const struct fdt *f);
@@ -26,6 +27,7 @@ void rv_timer_irq(void);
 void rv_plic_init(const struct fdt *f, const struct vd_boot_info *bi);
 void rv_plic_cpu_init(struct rv_percpu *cpu);
 void rv_plic_dispatch(struct rv_percpu *cpu);
+extern void (*rv_plic_test_hook)(unsigned irq);
 
 /* smp.c */
 void rv_smp_init(const struct vd_boot_info *bi, uint64_t boot_hartid);
