@@ -12,6 +12,7 @@
 #include <veridian/kernel.h>
 #include <veridian/ktest.h>
 #include <veridian/printf.h>
+#include <veridian/sched.h>
 
 static volatile unsigned cpus_online = 1;
 
@@ -20,6 +21,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 	vd_boot_info = bi;
 	vd_print_banner(bi);
 	vd_mm_init(bi);
+	vd_sched_init();
 	vd_timer_init();
 	vd_smp_init(bi);
 	hal_irq_local_enable();
@@ -41,9 +43,7 @@ void vd_kmain_secondary(unsigned cpu)
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	kprintf("cpu %u online\n", cpu);
 	vd_timer_init_cpu();
-	hal_irq_local_enable();
-	for (;;)
-		hal_cpu_idle();
+	vd_sched_run_secondary(cpu); /* becomes this CPU's idle thread */
 }
 
 unsigned vd_cpus_online(void)

@@ -163,6 +163,8 @@ void vd_sched_tick(uint64_t now);
 void vd_schedule(void);
 /* Reschedule if the tick or a wake-up asked for it. */
 void vd_sched_preempt_point(void);
+/* Has the tick or a wake-up asked the calling CPU to reschedule? */
+bool vd_sched_need_resched(void);
 
 /*
  * Scheduling API of the kernel API.  Thread ids are those of

@@ -1,0 +1,42 @@
+/* Process internals shared by the files of core/proc. */
+#ifndef CORE_PROC_INTERNAL_H
+#define CORE_PROC_INTERNAL_H
+
+#include <veridian/elf.h>
+#include <veridian/proc.h>
+
+/* The process lock (see proc.c), taken before the scheduler lock. */
+hal_irqstate_t proc_lock_take(void);
+void proc_lock_give(hal_irqstate_t st);
+
+/* proc.c */
+struct vd_process *proc_alloc(const char *name);
+void proc_discard(struct vd_process *p);
+void proc_publish(struct vd_process *p, struct vd_process *parent);
+
+/* IPC clean-up of an exiting process (before its caps and page table
+ * go).  No-op until the IPC module is linked in. */
+void proc_ipc_exit(struct vd_process *p);
+/* Copy-on-write fault on a shared region page: true if resolved. */
+bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr,
+			 unsigned access);
+
+/* loader.c: map and fill the PT_LOAD segments; *entry = e_entry. */
+vd_err_t proc_load_elf(struct vd_process *p, const struct vd_elf_source *src,
+		       vaddr_t *entry);
+
+/* Arguments of a new process, all in kernel memory. */
+struct proc_args {
+	unsigned argc, envc, ncaps;
+	const char *argv[VD_PROC_MAX_ARGS];
+	const char *envp[VD_PROC_MAX_ARGS];
+	vd_cap_token_t caps[VD_PROC_MAX_CAPS]; /* the parent's tokens */
+};
+
+/* create.c: the common path of vd_process_create(_from_user). */
+vd_err_t proc_create(struct vd_process *parent,
+		     const struct vd_elf_source *src, const char *name,
+		     const struct proc_args *args, vd_pid_t *pid_out,
+		     vd_cap_token_t *cap_out);
+
+#endif /* CORE_PROC_INTERNAL_H */

@@ -1,0 +1,289 @@
+/*
+ * User memory of a process: a sorted list of regions over its page table.
+ *
+ * Every page of a region is backed by a frame the process owns alone
+ * (anonymous, zero-filled at map time; ELF segments and stacks are
+ * anonymous regions the loader fills).  Unmapping frees the frames, and
+ * process teardown unmaps every region, so "all its frames" really come
+ * back.  Frames that other subsystems map into the same page table (IPC
+ * shared regions) are not in the list: their owners unmap them.
+ *
+ * The kernel fills user pages through the physmap (vd_uvm_write), never
+ * through the user mapping, so it works whichever address space is active
+ * and needs no user-access window.
+ */
+#include <veridian/printf.h>
+#include <veridian/proc.h>
+#include <veridian/string.h>
+
+/* Where vd_uvm_find_free starts looking when given no hint. */
+#define MMAP_BASE ((vaddr_t)0x10000000)
+
+#define USER_FLAGS_ALLOWED (VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE)
+
+static bool range_ok(vaddr_t va, size_t size)
+{
+	return size > 0 && VD_IS_ALIGNED(va, VD_PAGE_SIZE) &&
+	       VD_IS_ALIGNED(size, VD_PAGE_SIZE) && va >= VD_USER_BASE &&
+	       va + size > va && va + size <= hal_user_top();
+}
+
+static bool overlaps(vaddr_t a, size_t as, vaddr_t b, size_t bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/* Region list lookups (vm_lock held). */
+static struct vd_uvm_region *region_overlapping(struct vd_process *p,
+						vaddr_t va, size_t size)
+{
+	struct vd_list *it;
+
+	vd_list_for_each(it, &p->regions)
+	{
+		struct vd_uvm_region *r =
+			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
+		if (overlaps(r->start, r->size, va, size))
+			return r;
+	}
+	return NULL;
+}
+
+static void region_insert(struct vd_process *p, struct vd_uvm_region *n)
+{
+	struct vd_list *it;
+
+	vd_list_for_each(it, &p->regions)
+	{
+		struct vd_uvm_region *r =
+			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
+		if (r->start > n->start)
+			break;
+	}
+	vd_list__insert(&n->link, it->prev, it);
+}
+
+/* Unmap [va, va+size) page by page and free the frames. */
+static void unmap_and_free(struct vd_process *p, vaddr_t va, size_t size)
+{
+	for (size_t off = 0; off < size; off += VD_PAGE_SIZE) {
+		struct vd_frame f;
+		if (vd_unmap_page(&p->pt, va + off, &f) == VD_OK)
+			vd_frame_free(f, 1);
+	}
+}
+
+static void account(struct vd_process *p, ptrdiff_t delta)
+{
+	p->mapped_bytes += (size_t)delta;
+	if (p->mapped_bytes > p->usage.peak_memory_bytes)
+		p->usage.peak_memory_bytes = p->mapped_bytes;
+}
+
+vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
+			 uint32_t flags)
+{
+	struct vd_uvm_region *r;
+	vd_err_t err = VD_OK;
+	size_t done = 0;
+
+	if (!p || !range_ok(va, size) || (flags & ~USER_FLAGS_ALLOWED))
+		return VD_ERR_INVALID_PARAMETER;
+	flags |= VD_PTE_PRESENT | VD_PTE_USER;
+	r = vd_kzalloc(sizeof(*r));
+	if (!r)
+		return VD_ERR_OUT_OF_MEMORY;
+	vd_spin_lock(&p->vm_lock);
+	if (region_overlapping(p, va, size)) {
+		err = VD_ERR_MEM_ALREADY_MAPPED;
+		goto out;
+	}
+	for (; done < size; done += VD_PAGE_SIZE) {
+		struct vd_frame f;
+
+		err = vd_frame_alloc(1, VD_ZONE_NORMAL, &f);
+		if (err)
+			break;
+		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+		err = vd_map_page(&p->pt, va + done, f, flags);
+		if (err) {
+			vd_frame_free(f, 1);
+			break;
+		}
+	}
+	if (err) {
+		unmap_and_free(p, va, done);
+		goto out;
+	}
+	r->start = va;
+	r->size = size;
+	r->pte_flags = flags;
+	region_insert(p, r);
+	account(p, (ptrdiff_t)size);
+	r = NULL;
+out:
+	vd_spin_unlock(&p->vm_lock);
+	vd_kfree(r);
+	return err;
+}
+
+vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
+{
+	struct vd_uvm_region *r, *tail = NULL;
+	vd_err_t err = VD_OK;
+
+	if (!p || !range_ok(va, size))
+		return VD_ERR_INVALID_PARAMETER;
+	/* a split may need a second region: allocate before locking */
+	tail = vd_kzalloc(sizeof(*tail));
+	if (!tail)
+		return VD_ERR_OUT_OF_MEMORY;
+	vd_spin_lock(&p->vm_lock);
+	r = region_overlapping(p, va, size);
+	if (!r || va < r->start || va + size > r->start + r->size) {
+		err = VD_ERR_MEM_NOT_MAPPED; /* must lie in one region */
+		goto out;
+	}
+	unmap_and_free(p, va, size);
+	account(p, -(ptrdiff_t)size);
+	if (va == r->start && size == r->size) {
+		vd_list_remove(&r->link);
+		vd_kfree(r);
+	} else if (va == r->start) {
+		r->start += size;
+		r->size -= size;
+	} else if (va + size == r->start + r->size) {
+		r->size -= size;
+	} else { /* a hole in the middle: split */
+		tail->start = va + size;
+		tail->size = r->start + r->size - tail->start;
+		tail->pte_flags = r->pte_flags;
+		r->size = va - r->start;
+		region_insert(p, tail);
+		tail = NULL;
+	}
+out:
+	vd_spin_unlock(&p->vm_lock);
+	vd_kfree(tail);
+	return err;
+}
+
+/* Nothing mapped in the page table either (IPC regions are not listed). */
+static bool pt_range_free(struct vd_process *p, vaddr_t va, size_t size)
+{
+	for (size_t off = 0; off < size; off += VD_PAGE_SIZE)
+		if (vd_query_page(&p->pt, va + off, NULL, NULL) == VD_OK)
+			return false;
+	return true;
+}
+
+vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
+			  vaddr_t *out)
+{
+	vaddr_t va, top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE);
+	vd_err_t err = VD_ERR_OUT_OF_MEMORY;
+	struct vd_uvm_region *r;
+
+	if (!p || !out || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE))
+		return VD_ERR_INVALID_PARAMETER;
+	va = hint ? VD_ALIGN_UP(hint, VD_PAGE_SIZE) : MMAP_BASE;
+	if (va < VD_USER_BASE)
+		va = VD_USER_BASE;
+	vd_spin_lock(&p->vm_lock);
+	while (va < top && size <= top - va) {
+		r = region_overlapping(p, va, size);
+		if (r) {
+			va = r->start + r->size;
+			continue;
+		}
+		if (pt_range_free(p, va, size)) {
+			*out = va;
+			err = VD_OK;
+			break;
+		}
+		va += VD_PAGE_SIZE;
+	}
+	vd_spin_unlock(&p->vm_lock);
+	return err;
+}
+
+/* Copy between kernel memory and p's user pages, via the physmap. */
+static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
+			 size_t len, bool to_user)
+{
+	vd_err_t err = VD_OK;
+
+	if (!p || (len && (va < VD_USER_BASE || va + len < va ||
+			   va + len > hal_user_top())))
+		return VD_ERR_MEM_BAD_ADDRESS;
+	vd_spin_lock(&p->vm_lock);
+	while (len > 0) {
+		size_t off = va & (VD_PAGE_SIZE - 1);
+		size_t n = VD_MIN(len, VD_PAGE_SIZE - off);
+		struct vd_frame f;
+		uint32_t flags;
+		uint8_t *page;
+
+		err = vd_query_page(&p->pt, va - off, &f, &flags);
+		if (err || !(flags & VD_PTE_USER)) {
+			err = VD_ERR_MEM_NOT_MAPPED;
+			break;
+		}
+		page = (uint8_t *)vd_phys_to_virt(vd_frame_addr(f)) + off;
+		if (to_user)
+			vd_memcpy(page, kbuf, n);
+		else
+			vd_memcpy(kbuf, page, n);
+		kbuf = (uint8_t *)kbuf + n;
+		va += n;
+		len -= n;
+	}
+	vd_spin_unlock(&p->vm_lock);
+	return err;
+}
+
+vd_err_t vd_uvm_write(struct vd_process *p, vaddr_t va, const void *src,
+		      size_t len)
+{
+	return uvm_copy(p, va, (void *)(uintptr_t)src, len, true);
+}
+
+vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst, size_t len)
+{
+	return uvm_copy(p, va, dst, len, false);
+}
+
+bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
+{
+	struct vd_uvm_region *r;
+	bool ok;
+
+	if (!p || len == 0 || va + len < va)
+		return false;
+	vd_spin_lock(&p->vm_lock);
+	r = region_overlapping(p, va, len);
+	ok = r && va >= r->start && va + len <= r->start + r->size;
+	vd_spin_unlock(&p->vm_lock);
+	return ok;
+}
+
+void vd_uvm_destroy(struct vd_process *p)
+{
+	struct vd_list *it, *tmp;
+
+	vd_spin_lock(&p->vm_lock);
+	vd_list_for_each_safe(it, tmp, &p->regions)
+	{
+		struct vd_uvm_region *r =
+			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
+		unmap_and_free(p, r->start, r->size);
+		vd_list_remove(&r->link);
+		vd_kfree(r);
+	}
+	p->mapped_bytes = 0;
+	vd_spin_unlock(&p->vm_lock);
+	if (p->pt.root_frame) {
+		vd_page_table_destroy(&p->pt);
+		p->pt.root_frame = 0;
+	}
+}

@@ -1,0 +1,611 @@
+/*
+ * Scheduler mechanism: per-CPU state, the context switch, the tick, block
+ * and wake, idle threads.
+ *
+ * Locking.  One scheduler lock (taken with interrupts masked) protects
+ * every run queue, timeout queue, wait queue, thread state and the thread
+ * table.  A switch happens with the lock held: the thread that switches
+ * away took it, and the thread that starts running releases it (after
+ * hal_context_switch returns in a resumed thread, or in
+ * sched_thread_first_run for a new one).  Each thread's interrupt state
+ * lives in its own vd_sched_lock() frame, so it comes back when that
+ * thread unlocks.  Holding the lock across the switch is also what keeps
+ * another CPU from picking the outgoing thread while its stack is still
+ * in use.
+ *
+ * Preemption.  The tick and wake-ups only set need_resched; the switch
+ * happens at a safe point: vd_return_to_user_hook (every return to user
+ * mode, so user threads are preempted by the timer), the idle loop, and
+ * kernel code that blocks, yields or calls vd_sched_preempt_point().
+ * Kernel threads are never switched in the middle of an interrupt.
+ */
+#include <veridian/kernel.h>
+#include <veridian/metrics.h>
+#include <veridian/panic.h>
+#include <veridian/printf.h>
+#include <veridian/proc.h>
+
+#include "sched_internal.h"
+
+struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
+struct vd_spinlock vd_sched_lock_word = VD_SPINLOCK_INIT;
+static bool sched_up;
+
+vd_sched_lock_state_t vd_sched_lock(void)
+{
+	return vd_spin_lock_irqsave(&vd_sched_lock_word);
+}
+
+void vd_sched_unlock(vd_sched_lock_state_t st)
+{
+	vd_spin_unlock_irqrestore(&vd_sched_lock_word, st);
+}
+
+bool vd_sched_ready(void)
+{
+	return sched_up;
+}
+
+struct vd_thread *vd_current_thread(void)
+{
+	if (!sched_up)
+		return NULL;
+	return this_cpu_sched()->current;
+}
+
+static struct vd_thread *thread_of(struct vd_sched_entity *se)
+{
+	return VD_CONTAINER_OF(se, struct vd_thread, se);
+}
+
+static void check_canary(const struct vd_thread *t)
+{
+	if (t->kstack && *(const volatile uint64_t *)t->kstack != STACK_CANARY)
+		vd_panic("kernel stack overflow in thread %llu (%s)",
+			 (unsigned long long)t->tid, t->name);
+}
+
+/* The CPU a thread becoming ready should queue on: where it ran last if
+ * that is allowed and online, else the first allowed online CPU. */
+static unsigned pick_cpu(const struct vd_thread *t)
+{
+	if (t->cpu < VD_MAX_CPUS && vd_cpu_sched[t->cpu].online &&
+	    (t->affinity >> t->cpu & 1))
+		return t->cpu;
+	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++)
+		if (vd_cpu_sched[cpu].online && (t->affinity >> cpu & 1))
+			return cpu;
+	return hal_cpu_id();
+}
+
+void sched_request_resched(unsigned cpu)
+{
+	vd_cpu_sched[cpu].need_resched = true;
+	if (cpu != hal_cpu_id())
+		hal_ipi_send(cpu);
+}
+
+void sched_make_ready_locked(struct vd_thread *t)
+{
+	unsigned cpu = pick_cpu(t);
+	struct cpu_sched *c = &vd_cpu_sched[cpu];
+	struct vd_thread *cur = c->current;
+
+	t->cpu = cpu;
+	t->state = VD_THREAD_READY;
+	vd_rq_enqueue(&c->rq, &t->se);
+	if (cur == NULL || cur == c->idle || t->se.prio > cur->se.prio)
+		sched_request_resched(cpu);
+}
+
+void sched_unblock_locked(struct vd_thread *t)
+{
+	if (t->waiting_on) {
+		vd_list_remove(&t->wait_link);
+		t->waiting_on = NULL;
+	}
+	if (t->se.on_timeout)
+		vd_timeout_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
+}
+
+void sched_finish_switch(void)
+{
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *prev = c->switched_from;
+
+	c->switched_from = NULL;
+	if (!prev)
+		return;
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	if (prev->state == VD_THREAD_DEAD)
+		thread_put_locked(prev); /* the reference of a live thread */
+}
+
+/* Switch from the current thread to `next` (not on any queue). */
+static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
+{
+	struct vd_thread *prev = c->current;
+	paddr_t root;
+
+	if (prev->is_idle)
+		prev->state = VD_THREAD_READY; /* never queued */
+	next->state = VD_THREAD_RUNNING;
+	next->cpu = (unsigned)(c - vd_cpu_sched);
+	next->on_cpu = true;
+	next->switches++;
+	c->current = next;
+	c->switched_from = prev;
+
+	/* Kernel threads run on the kernel's own tables, so a process's
+	 * tables are never live on a CPU after its threads are gone. */
+	root = next->proc ? vd_process_root(next->proc) : hal_pt_kernel_root();
+	if (root != c->active_root) {
+		hal_pt_activate(root);
+		c->active_root = root;
+	}
+	if (next->proc)
+		hal_set_kernel_stack(vd_thread_kstack_top(next));
+	check_canary(prev);
+	vd_metrics_count(VD_METRIC_CONTEXT_SWITCHES);
+
+	hal_context_switch(&prev->ksp, next->ksp);
+
+	/* prev runs again here, perhaps on another CPU */
+	sched_finish_switch();
+}
+
+void sched_schedule_locked(void)
+{
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *prev = c->current, *next;
+	struct vd_sched_entity *se;
+
+	c->need_resched = false;
+	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle) {
+		prev->state = VD_THREAD_READY;
+		vd_rq_enqueue(&c->rq, &prev->se);
+	}
+	se = vd_rq_pick(&c->rq);
+	next = se ? thread_of(se) : c->idle;
+	if (next == prev) {
+		prev->state = VD_THREAD_RUNNING;
+		return;
+	}
+	switch_to_locked(c, next);
+}
+
+void vd_sched_leave_address_space(struct vd_process *p)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct cpu_sched *c = this_cpu_sched();
+
+	if (c->active_root == vd_process_root(p)) {
+		c->active_root = hal_pt_kernel_root();
+		hal_pt_activate(c->active_root);
+	}
+	vd_sched_unlock(st);
+}
+
+void vd_schedule(void)
+{
+	vd_sched_lock_state_t st;
+
+	if (!sched_up)
+		return;
+	st = vd_sched_lock();
+	sched_schedule_locked();
+	vd_sched_unlock(st);
+}
+
+bool vd_sched_need_resched(void)
+{
+	return sched_up && this_cpu_sched()->need_resched;
+}
+
+void vd_sched_preempt_point(void)
+{
+	if (sched_up && this_cpu_sched()->need_resched)
+		vd_schedule();
+}
+
+void sched_thread_first_run(void)
+{
+	sched_finish_switch();
+	vd_spin_unlock(&vd_sched_lock_word); /* interrupts stay off */
+}
+
+/* ------------------------------------------------------------------ */
+/* Tick and IPI                                                        */
+/* ------------------------------------------------------------------ */
+
+void vd_sched_tick(uint64_t now)
+{
+	struct vd_sched_entity *se;
+	struct cpu_sched *c;
+	struct vd_thread *cur;
+	vd_sched_lock_state_t st;
+
+	if (hal_cpu_id() == 0)
+		vd_metrics_tick();
+	if (!sched_up)
+		return;
+	st = vd_sched_lock();
+	c = this_cpu_sched();
+	if (!c->online) {
+		vd_sched_unlock(st);
+		return;
+	}
+	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
+		vd_sched_wake_thread_locked(thread_of(se), VD_ERR_TIMEOUT);
+	cur = c->current;
+	if (cur->is_idle) {
+		if (c->rq.nr_ready)
+			c->need_resched = true;
+	} else {
+		cur->cpu_time_ns += VD_TICK_NS;
+		if (vd_rq_tick(&c->rq, &cur->se))
+			c->need_resched = true;
+	}
+	vd_sched_unlock(st);
+}
+
+void vd_ipi(void)
+{
+	vd_metrics_count(VD_METRIC_INTERRUPTS);
+	/* the sender already set need_resched; the interrupted idle loop or
+	 * the return to user mode acts on it */
+}
+
+/* ------------------------------------------------------------------ */
+/* Idle threads and start-up                                           */
+/* ------------------------------------------------------------------ */
+
+static VD_NORETURN void idle_loop(void)
+{
+	for (;;) {
+		struct cpu_sched *c = this_cpu_sched();
+
+		hal_irq_local_enable();
+		if (c->need_resched ||
+		    __atomic_load_n(&c->rq.nr_ready, __ATOMIC_RELAXED)) {
+			vd_schedule();
+			continue;
+		}
+		hal_cpu_idle();
+	}
+}
+
+static void idle_entry(void *arg)
+{
+	(void)arg;
+	sched_thread_first_run();
+	idle_loop();
+}
+
+vd_err_t vd_sched_init(void)
+{
+	unsigned cpu = hal_cpu_id();
+	struct cpu_sched *c = &vd_cpu_sched[cpu];
+	struct vd_thread *main_t, *idle;
+	vd_sched_lock_state_t st;
+
+	if (sched_up)
+		return VD_ERR_BUSY;
+	for (unsigned i = 0; i < VD_MAX_CPUS; i++)
+		vd_rq_init(&vd_cpu_sched[i].rq, VD_SCHED_SLICE_TICKS);
+
+	/* the boot context becomes the thread "main" (its stack is the
+	 * HAL's boot stack, which we neither know nor free) */
+	main_t = thread_alloc("main", VD_PRIO_NORMAL, false);
+	idle = thread_alloc("idle", VD_PRIO_IDLE, true);
+	if (!main_t || !idle)
+		vd_panic("sched: no memory for the first threads");
+	main_t->state = VD_THREAD_RUNNING;
+	main_t->on_cpu = true;
+	main_t->cpu = cpu;
+	main_t->detached = true;
+	idle->is_idle = true;
+	idle->detached = true;
+	idle->cpu = cpu;
+	idle->affinity = (vd_cpuset_t)1 << cpu;
+	idle->ksp = hal_kstack_init(vd_thread_kstack_top(idle), idle_entry,
+				    idle);
+
+	st = vd_sched_lock();
+	thread_table_insert_locked(main_t);
+	thread_table_insert_locked(idle);
+	c->current = main_t;
+	c->idle = idle;
+	c->online = true;
+	c->active_root = 0; /* unknown: the first switch loads one */
+	sched_up = true;
+	vd_sched_unlock(st);
+	kprintf("sched: cpu %u up, %u priority levels, slice %u ticks\n",
+		cpu, VD_PRIO_LEVELS, VD_SCHED_SLICE_TICKS);
+	return VD_OK;
+}
+
+void vd_sched_run_secondary(unsigned cpu)
+{
+	struct vd_thread *idle = NULL;
+	vd_sched_lock_state_t st;
+
+	if (sched_up && cpu < VD_MAX_CPUS && cpu == hal_cpu_id())
+		idle = thread_alloc("idle", VD_PRIO_IDLE, false);
+	if (!idle) {
+		kprintf("sched: cpu %u runs without a scheduler\n", cpu);
+		hal_irq_local_enable();
+		for (;;)
+			hal_cpu_idle();
+	}
+	idle->is_idle = true;
+	idle->detached = true;
+	idle->cpu = cpu;
+	idle->affinity = (vd_cpuset_t)1 << cpu;
+	idle->state = VD_THREAD_RUNNING;
+	idle->on_cpu = true;
+	st = vd_sched_lock();
+	thread_table_insert_locked(idle);
+	vd_cpu_sched[cpu].current = idle;
+	vd_cpu_sched[cpu].idle = idle;
+	vd_cpu_sched[cpu].active_root = 0;
+	vd_cpu_sched[cpu].online = true;
+	vd_sched_unlock(st);
+	idle_loop();
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocking                                                            */
+/* ------------------------------------------------------------------ */
+
+void vd_waitqueue_init(struct vd_waitqueue *wq)
+{
+	vd_list_init(&wq->waiters);
+}
+
+vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
+			      enum vd_block_reason reason,
+			      uint64_t deadline_ns)
+{
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *t = c->current;
+
+	if (t->is_idle)
+		VD_BUG("the idle thread must not sleep");
+	if (t->kill_pending)
+		return VD_ERR_BUSY;
+	if (deadline_ns != VD_TIMEOUT_INFINITE &&
+	    deadline_ns <= hal_timer_now_ns())
+		return VD_ERR_TIMEOUT;
+	t->state = VD_THREAD_BLOCKED;
+	t->block_reason = reason;
+	t->wake_result = VD_OK;
+	if (wq) {
+		vd_list_add_tail(&wq->waiters, &t->wait_link);
+		t->waiting_on = wq;
+	}
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		vd_timeout_add(&c->rq, &t->se, deadline_ns);
+	sched_schedule_locked();
+	t->block_reason = VD_BLOCK_NONE;
+	return t->wake_result;
+}
+
+vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result)
+{
+	if (t->state != VD_THREAD_BLOCKED)
+		return VD_ERR_BUSY;
+	sched_unblock_locked(t);
+	t->wake_result = result;
+	sched_make_ready_locked(t);
+	return VD_OK;
+}
+
+unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
+{
+	if (vd_list_empty(&wq->waiters))
+		return 0;
+	vd_sched_wake_thread_locked(
+		VD_LIST_ENTRY(wq->waiters.next, struct vd_thread, wait_link),
+		VD_OK);
+	return 1;
+}
+
+unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq)
+{
+	unsigned n = 0;
+
+	while (vd_sched_wake_one_locked(wq))
+		n++;
+	return n;
+}
+
+void vd_sleep_ns(uint64_t ns)
+{
+	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), ns);
+	vd_sched_lock_state_t st = vd_sched_lock();
+
+	while (vd_sched_wait_locked(NULL, VD_BLOCK_SLEEP, deadline) == VD_OK)
+		;
+	vd_sched_unlock(st);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scheduling API by thread id                                         */
+/* ------------------------------------------------------------------ */
+
+vd_err_t vd_schedule_thread(vd_tid_t tid, unsigned prio)
+{
+	vd_err_t err = VD_OK;
+	vd_sched_lock_state_t st;
+	struct vd_thread *t;
+
+	if (prio > VD_PRIO_MAX)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_sched_lock();
+	t = thread_find_locked(tid);
+	if (!t || t->is_idle) {
+		err = t ? VD_ERR_INVALID_PARAMETER : VD_ERR_NOT_FOUND;
+	} else if (t->state == VD_THREAD_CREATED ||
+		   t->state == VD_THREAD_SUSPENDED) {
+		t->se.prio = (uint8_t)prio;
+		sched_make_ready_locked(t);
+	} else {
+		err = VD_ERR_BUSY;
+	}
+	vd_sched_unlock(st);
+	return err;
+}
+
+vd_err_t vd_unschedule_thread(vd_tid_t tid)
+{
+	vd_err_t err = VD_OK;
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *t = thread_find_locked(tid);
+
+	if (!t) {
+		err = VD_ERR_NOT_FOUND;
+	} else if (t->is_idle || t->state == VD_THREAD_DEAD) {
+		err = VD_ERR_INVALID_PARAMETER;
+	} else if (t == c->current) {
+		t->state = VD_THREAD_SUSPENDED;
+		sched_schedule_locked(); /* back when rescheduled */
+	} else if (t->state == VD_THREAD_READY) {
+		vd_rq_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
+		t->state = VD_THREAD_SUSPENDED;
+	} else if (t->state != VD_THREAD_CREATED &&
+		   t->state != VD_THREAD_SUSPENDED) {
+		err = VD_ERR_BUSY; /* blocked, or running on another CPU */
+	}
+	vd_sched_unlock(st);
+	return err;
+}
+
+vd_err_t vd_set_thread_priority(vd_tid_t tid, unsigned prio)
+{
+	vd_err_t err = VD_OK;
+	vd_sched_lock_state_t st;
+	struct vd_thread *t;
+
+	if (prio > VD_PRIO_MAX)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_sched_lock();
+	t = thread_find_locked(tid);
+	if (!t) {
+		err = VD_ERR_NOT_FOUND;
+	} else if (t->is_idle) {
+		err = VD_ERR_INVALID_PARAMETER;
+	} else if (t->state == VD_THREAD_READY) {
+		vd_rq_set_prio(&vd_cpu_sched[t->cpu].rq, &t->se, prio);
+		if (vd_cpu_sched[t->cpu].current->se.prio < prio)
+			sched_request_resched(t->cpu);
+	} else {
+		t->se.prio = (uint8_t)prio;
+		/* a running thread that dropped below a ready one yields */
+		if (t->state == VD_THREAD_RUNNING &&
+		    vd_rq_should_preempt(&vd_cpu_sched[t->cpu].rq, &t->se))
+			sched_request_resched(t->cpu);
+	}
+	vd_sched_unlock(st);
+	return err;
+}
+
+vd_err_t vd_next_thread(unsigned cpu, vd_tid_t *out)
+{
+	struct vd_sched_entity *se;
+	vd_sched_lock_state_t st;
+
+	if (!out || cpu >= VD_MAX_CPUS || !vd_cpu_sched[cpu].online)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_sched_lock();
+	se = vd_rq_peek(&vd_cpu_sched[cpu].rq);
+	if (se)
+		*out = thread_of(se)->tid;
+	vd_sched_unlock(st);
+	return se ? VD_OK : VD_ERR_NOT_FOUND;
+}
+
+vd_err_t vd_yield_cpu(void)
+{
+	vd_sched_lock_state_t st;
+
+	if (!sched_up)
+		return VD_ERR_BUSY;
+	st = vd_sched_lock();
+	this_cpu_sched()->current->se.slice_left = 0; /* to the tail */
+	sched_schedule_locked();
+	vd_sched_unlock(st);
+	return VD_OK;
+}
+
+vd_err_t vd_block_thread(vd_tid_t tid, enum vd_block_reason reason,
+			 uint64_t timeout_ns)
+{
+	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
+	vd_err_t err = VD_OK;
+	vd_sched_lock_state_t st;
+	struct vd_thread *t;
+
+	if (reason == VD_BLOCK_NONE || reason > VD_BLOCK_JOIN)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_sched_lock();
+	t = thread_find_locked(tid);
+	if (!t) {
+		err = VD_ERR_NOT_FOUND;
+	} else if (t->is_idle) {
+		err = VD_ERR_INVALID_PARAMETER;
+	} else if (t == this_cpu_sched()->current) {
+		err = vd_sched_wait_locked(NULL, reason, deadline);
+	} else if (t->state == VD_THREAD_READY) {
+		vd_rq_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
+		t->state = VD_THREAD_BLOCKED;
+		t->block_reason = reason;
+		t->wake_result = VD_OK;
+		if (deadline != VD_TIMEOUT_INFINITE)
+			vd_timeout_add(&vd_cpu_sched[t->cpu].rq, &t->se,
+				       deadline);
+	} else {
+		err = VD_ERR_BUSY;
+	}
+	vd_sched_unlock(st);
+	return err;
+}
+
+vd_err_t vd_wake_thread(vd_tid_t tid)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct vd_thread *t = thread_find_locked(tid);
+	vd_err_t err = t ? vd_sched_wake_thread_locked(t, VD_OK)
+			 : VD_ERR_NOT_FOUND;
+
+	vd_sched_unlock(st);
+	return err;
+}
+
+vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to)
+{
+	vd_err_t err = VD_OK;
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *prev = c->current, *next = thread_find_locked(to);
+
+	if (prev->tid != from) {
+		err = VD_ERR_INVALID_PARAMETER;
+	} else if (!next) {
+		err = VD_ERR_NOT_FOUND;
+	} else if (next == prev) {
+		err = VD_OK;
+	} else if (next->state != VD_THREAD_READY || next->cpu != c - vd_cpu_sched) {
+		err = VD_ERR_BUSY; /* not ready on this CPU */
+	} else {
+		vd_rq_remove(&c->rq, &next->se);
+		if (!prev->is_idle) {
+			prev->state = VD_THREAD_READY;
+			vd_rq_enqueue(&c->rq, &prev->se);
+		}
+		switch_to_locked(c, next);
+	}
+	vd_sched_unlock(st);
+	return err;
+}

@@ -1,0 +1,61 @@
+/*
+ * Scheduler internals shared by core/sched/sched.c (per-CPU state, the
+ * switch) and core/sched/thread.c (thread table, create, exit, join).
+ * Everything here is protected by the scheduler lock unless noted.
+ */
+#ifndef CORE_SCHED_INTERNAL_H
+#define CORE_SCHED_INTERNAL_H
+
+#include <veridian/hal.h>
+#include <veridian/sched.h>
+#include <veridian/spinlock.h>
+#include <veridian/thread.h>
+
+struct cpu_sched {
+	struct vd_runqueue rq;
+	struct vd_thread *current;
+	struct vd_thread *idle;
+	/* the thread we switched away from, finished by the next one */
+	struct vd_thread *switched_from;
+	bool need_resched;
+	bool online;
+	paddr_t active_root; /* page table the CPU runs on */
+};
+
+extern struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
+extern struct vd_spinlock vd_sched_lock_word;
+
+static inline struct cpu_sched *this_cpu_sched(void)
+{
+	return &vd_cpu_sched[hal_cpu_id()];
+}
+
+#define STACK_CANARY 0x5ca1ab1e0ddba11ull
+
+/* sched.c */
+void sched_schedule_locked(void);
+/* After a switch, in the thread that now runs: finish the one before. */
+void sched_finish_switch(void);
+/* Make a CREATED/SUSPENDED/BLOCKED thread READY on a suitable CPU. */
+void sched_make_ready_locked(struct vd_thread *t);
+/* Ask `cpu` to reschedule (IPI if it is not the caller's). */
+void sched_request_resched(unsigned cpu);
+/* Unlink t from its wait queue and timeout (it is BLOCKED). */
+void sched_unblock_locked(struct vd_thread *t);
+
+/* thread.c */
+struct vd_thread *thread_find_locked(vd_tid_t tid);
+void thread_table_insert_locked(struct vd_thread *t);
+/* Remove from the table and drop the table's reference. */
+void thread_reap_locked(struct vd_thread *t);
+/* Drop a reference; frees the thread at zero (lock may be held). */
+void thread_put_locked(struct vd_thread *t);
+struct vd_thread *thread_alloc(const char *name, unsigned prio,
+			       bool with_stack);
+void thread_free(struct vd_thread *t);
+
+/* A new thread's first code: finish the switch that started it, drop the
+ * scheduler lock the switch held. */
+void sched_thread_first_run(void);
+
+#endif /* CORE_SCHED_INTERNAL_H */

@@ -1,0 +1,95 @@
+/*
+ * Capability syscalls, all on the caller's own capability space.
+ *
+ *   capability_create(type, object_id, rights, &cap_out)   -> 0
+ *       Mint a root capability for an object the caller owns: its own
+ *       process, one of its children, or one of its threads.  Anything
+ *       else is VD_ERR_PERMISSION_DENIED (device, memory, IPC and file
+ *       capabilities come from their owners, never from thin air).
+ *   capability_derive(token, new_rights, &cap_out)          -> 0
+ *       A copy with fewer rights (the parent needs GRANT).
+ *   capability_revoke(token)                                 -> 0
+ *       The capability and everything derived from it, in every space.
+ */
+#include <veridian/thread.h>
+
+#include "syscall_internal.h"
+
+static vd_err_t caller_owns(struct vd_process *self, uint64_t type,
+			    uint64_t id)
+{
+	vd_err_t err = VD_ERR_PERMISSION_DENIED;
+
+	if (type == VD_OBJ_PROCESS) {
+		struct vd_process *p;
+
+		if (id == self->pid)
+			return VD_OK;
+		p = vd_process_get(id);
+		if (!p)
+			return VD_ERR_NOT_FOUND;
+		if (p->parent == self && !p->reaped)
+			err = VD_OK;
+		vd_process_put(p);
+	} else if (type == VD_OBJ_THREAD) {
+		struct vd_thread *t = vd_thread_get(id);
+
+		if (!t)
+			return VD_ERR_NOT_FOUND;
+		if (t->proc == self && t->state != VD_THREAD_DEAD)
+			err = VD_OK;
+		vd_thread_put(t);
+	}
+	return err;
+}
+
+SYSCALL(sys_cap_create)
+{
+	struct vd_process *self = vd_current_process();
+	struct vd_capability c;
+	vd_err_t err;
+
+	(void)ctx;
+	if (a[0] >= VD_OBJ_TYPE_COUNT || (a[2] & ~(uint64_t)VD_RIGHTS_ALL))
+		return VD_ERR_INVALID_PARAMETER;
+	if (a[3])
+		err = sys_probe_out(a[3], sizeof(vd_cap_token_t));
+	else
+		err = VD_ERR_INVALID_PARAMETER; /* a token nobody sees */
+	if (!err)
+		err = caller_owns(self, a[0], a[1]);
+	if (!err)
+		err = vd_cap_create(self->caps, (enum vd_object_type)a[0], a[1],
+				    (uint32_t)a[2], &c);
+	if (!err)
+		err = sys_put_token(a[3], c.token);
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_cap_derive)
+{
+	struct vd_capability c;
+	vd_err_t err = VD_OK;
+
+	(void)ctx;
+	if (a[1] & ~(uint64_t)VD_RIGHTS_ALL)
+		return VD_ERR_INVALID_PARAMETER;
+	if (!a[2])
+		return VD_ERR_INVALID_PARAMETER;
+	err = sys_probe_out(a[2], sizeof(vd_cap_token_t));
+	if (!err)
+		err = vd_cap_derive(vd_current_process()->caps, a[0],
+				    (uint32_t)a[1], &c);
+	if (!err)
+		err = sys_put_token(a[2], c.token);
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_cap_revoke)
+{
+	(void)ctx;
+	*ret = 0;
+	return vd_cap_revoke(vd_current_process()->caps, a[0]);
+}

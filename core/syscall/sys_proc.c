@@ -1,0 +1,173 @@
+/*
+ * Process and thread syscalls.
+ *
+ *   exit(code)                                   never returns
+ *   process_create(&args, &cap_out)              -> pid
+ *   process_start(proc_cap)            EXECUTE   -> 0
+ *   process_wait(proc_cap, &info, timeout_ns)    READ, parent only -> 0
+ *   process_terminate(proc_cap, code)  DELETE    -> 0 (or never returns)
+ *   thread_create(proc_cap, entry, stack, stack_size, arg, &cap_out)
+ *                                      EXECUTE, own process -> tid
+ *   thread_exit(code)                            never returns
+ *   thread_join(thread_cap, timeout_ns, &code)   READ -> 0
+ *   thread_yield()  thread_sleep(ns)             -> 0
+ *
+ * Output pointers are probed (written) before anything irreversible
+ * happens, so a bad pointer fails the call instead of losing a result
+ * such as a reaped child's exit information.
+ */
+#include <veridian/sched.h>
+#include <veridian/thread.h>
+
+#include "syscall_internal.h"
+
+#define THREAD_CAP_RIGHTS                                              \
+	(VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_DELETE | VD_RIGHT_GRANT)
+
+SYSCALL(sys_exit)
+{
+	(void)ctx;
+	(void)ret;
+	vd_process_kill(vd_current_process(), (int)a[0], VD_EXIT_NORMAL);
+	return VD_ERR_BUSY; /* not reached */
+}
+
+SYSCALL(sys_process_create)
+{
+	struct vd_process_create_args args;
+	vd_cap_token_t token = 0;
+	vd_pid_t pid;
+	vd_err_t err;
+
+	(void)ctx;
+	err = vd_copy_from_user(&args, (const void *)(uintptr_t)a[0],
+				sizeof(args));
+	if (!err && a[1])
+		err = sys_probe_out(a[1], sizeof(token));
+	if (!err)
+		err = vd_process_create_from_user(&args, &pid, &token);
+	if (err)
+		return err;
+	err = sys_put_token(a[1], token);
+	if (err) { /* the pointer went away meanwhile: undo */
+		vd_process_terminate(pid, -1);
+		return err;
+	}
+	*ret = pid;
+	return VD_OK;
+}
+
+SYSCALL(sys_process_start)
+{
+	struct vd_capability c;
+	vd_err_t err = sys_cap(a[0], VD_OBJ_PROCESS, VD_RIGHT_EXECUTE, &c);
+
+	(void)ctx;
+	if (!err)
+		err = vd_process_start(c.object_id);
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_process_wait)
+{
+	struct vd_process_exit_info info;
+	struct vd_capability c;
+	vd_err_t err = sys_cap(a[0], VD_OBJ_PROCESS, VD_RIGHT_READ, &c);
+
+	(void)ctx;
+	if (!err && a[1])
+		err = sys_probe_out(a[1], sizeof(info));
+	if (!err)
+		err = vd_process_wait(vd_current_process()->pid, c.object_id,
+				      a[2], &info);
+	if (!err && a[1])
+		err = vd_copy_to_user((void *)(uintptr_t)a[1], &info,
+				      sizeof(info));
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_process_terminate)
+{
+	struct vd_capability c;
+	vd_err_t err = sys_cap(a[0], VD_OBJ_PROCESS, VD_RIGHT_DELETE, &c);
+
+	(void)ctx;
+	if (!err)
+		err = vd_process_terminate(c.object_id, (int)a[1]);
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_thread_create)
+{
+	struct vd_process *self = vd_current_process();
+	struct vd_capability c;
+	vd_tid_t tid;
+	vd_err_t err = sys_cap(a[0], VD_OBJ_PROCESS, VD_RIGHT_EXECUTE, &c);
+
+	(void)ctx;
+	if (err)
+		return err;
+	if (c.object_id != self->pid)
+		return VD_ERR_PERMISSION_DENIED;
+	if (a[5])
+		err = sys_probe_out(a[5], sizeof(vd_cap_token_t));
+	if (!err)
+		err = vd_thread_create(self->pid, a[1], a[2], a[3], a[4], &tid);
+	if (!err)
+		err = vd_cap_create(self->caps, VD_OBJ_THREAD, tid,
+				    THREAD_CAP_RIGHTS, &c);
+	if (!err)
+		err = sys_put_token(a[5], c.token);
+	if (!err)
+		*ret = tid;
+	return err;
+}
+
+SYSCALL(sys_thread_exit)
+{
+	(void)ctx;
+	(void)ret;
+	vd_thread_exit((int)a[0]);
+}
+
+SYSCALL(sys_thread_join)
+{
+	struct vd_capability c;
+	int code = 0;
+	vd_err_t err = sys_cap(a[0], VD_OBJ_THREAD, VD_RIGHT_READ, &c);
+
+	(void)ctx;
+	if (!err && a[2])
+		err = sys_probe_out(a[2], sizeof(int32_t));
+	if (!err)
+		err = vd_thread_join(c.object_id, a[1], &code);
+	if (!err) {
+		int32_t code32 = code;
+		/* the thread is gone: so is every capability to it */
+		vd_cap_revoke(vd_current_process()->caps, a[0]);
+		if (a[2])
+			err = vd_copy_to_user((void *)(uintptr_t)a[2], &code32,
+					      sizeof(code32));
+	}
+	*ret = 0;
+	return err;
+}
+
+SYSCALL(sys_thread_yield)
+{
+	(void)a;
+	(void)ctx;
+	*ret = 0;
+	return vd_yield_cpu();
+}
+
+SYSCALL(sys_thread_sleep)
+{
+	(void)ctx;
+	vd_sleep_ns(a[0]);
+	*ret = 0;
+	return VD_OK;
+}

@@ -1,0 +1,41 @@
+/* Shared by the syscall handlers in core/syscall/sys_*.c. */
+#ifndef CORE_SYSCALL_INTERNAL_H
+#define CORE_SYSCALL_INTERNAL_H
+
+#include <veridian/cap.h>
+#include <veridian/proc.h>
+#include <veridian/syscall.h>
+#include <veridian/uaccess.h>
+
+#define SYSCALL(name)                                              \
+	vd_err_t name(const uint64_t a[6], struct vd_cpu_context *ctx, \
+		      uint64_t *ret)
+
+/* Validate a token of the calling process: type and rights. */
+vd_err_t sys_cap(vd_cap_token_t token, enum vd_object_type type,
+		 uint32_t rights, struct vd_capability *out);
+/* Write a token to a user pointer (0 = the caller does not want it). */
+vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token);
+/* Check that a user pointer can take `len` bytes, by writing zeros. */
+vd_err_t sys_probe_out(uint64_t uptr, size_t len);
+
+SYSCALL(sys_null);
+SYSCALL(sys_read);
+SYSCALL(sys_write);
+SYSCALL(sys_mmap);
+SYSCALL(sys_munmap);
+SYSCALL(sys_exit);
+SYSCALL(sys_process_create);
+SYSCALL(sys_process_start);
+SYSCALL(sys_process_wait);
+SYSCALL(sys_process_terminate);
+SYSCALL(sys_thread_create);
+SYSCALL(sys_thread_exit);
+SYSCALL(sys_thread_join);
+SYSCALL(sys_thread_yield);
+SYSCALL(sys_thread_sleep);
+SYSCALL(sys_cap_create);
+SYSCALL(sys_cap_derive);
+SYSCALL(sys_cap_revoke);
+
+#endif /* CORE_SYSCALL_INTERNAL_H */

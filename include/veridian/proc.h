@@ -1,0 +1,284 @@
+/*
+ * Veridian: processes (Process Management API of the kernel API).
+ *
+ * A process is an address space (a struct vd_page_table plus the list of
+ * user regions whose frames it owns), a capability space, and threads.
+ * It is CREATED by vd_process_create (ELF loaded, main thread made but
+ * not scheduled), RUNNING after vd_process_start, EXITING while its
+ * threads wind down, and a ZOMBIE holding its ProcessExitInfo until the
+ * parent collects it with vd_process_wait, which frees the last of it.
+ *
+ * The upper part of this header is the user ABI (the structures the
+ * process syscalls read and write); user programs include it with VD_USER
+ * defined.
+ */
+#ifndef VERIDIAN_PROC_H
+#define VERIDIAN_PROC_H
+
+#include <veridian/types.h>
+
+/* ExitReason. */
+enum vd_exit_reason {
+	VD_EXIT_NORMAL = 0, /* exit(), or the last thread exited */
+	VD_EXIT_KILLED = 1, /* terminate_process */
+	VD_EXIT_FAULT = 2, /* unresolvable page fault */
+	VD_EXIT_EXCEPTION = 3, /* other CPU exception (illegal insn, ...) */
+};
+
+/* ResourceUsage. */
+struct vd_resource_usage {
+	uint64_t cpu_time_ns; /* all threads, charged per tick */
+	uint64_t syscalls;
+	uint64_t page_faults;
+	uint64_t context_switches;
+	uint64_t threads_created;
+	uint64_t peak_memory_bytes; /* user memory mapped, high-water mark */
+};
+
+/* ProcessExitInfo. */
+struct vd_process_exit_info {
+	vd_pid_t process_id;
+	int32_t exit_code;
+	uint32_t exit_reason; /* enum vd_exit_reason */
+	struct vd_resource_usage resource_usage;
+};
+
+/*
+ * SYS_PROCESS_CREATE argument block (all pointers are user addresses).
+ * The binary is either an ELF image in the caller's memory (elf, elf_size)
+ * or, when elf is 0, the file `path` of the boot file system.
+ */
+struct vd_process_create_args {
+	uint64_t elf; /* const void * */
+	uint64_t elf_size;
+	uint64_t path; /* const char *, NUL-terminated */
+	uint64_t argv; /* const char *const *, NULL-terminated, or 0 */
+	uint64_t envp; /* the same, "KEY=VALUE" strings */
+	uint64_t caps; /* const vd_cap_token_t *: the caller's tokens */
+	uint64_t ncaps; /* to derive into the child (same rights) */
+};
+
+/*
+ * What a new process finds at the top of its stack; the first argument
+ * register of its first thread points to it.  caps[i] is the child's
+ * token for the i-th capability the parent passed.
+ */
+struct vd_start_info {
+	uint64_t argc;
+	uint64_t argv; /* char ** (NULL-terminated) */
+	uint64_t envc;
+	uint64_t envp; /* char ** (NULL-terminated) */
+	uint64_t ncaps;
+	uint64_t caps; /* vd_cap_token_t * */
+	uint64_t self_cap; /* Process capability to itself, all rights */
+	uint64_t pid;
+	uint64_t stack_base; /* the main thread's stack */
+	uint64_t stack_size;
+};
+
+/*
+ * Syscall numbers beyond the seed's (the seed's are in syscall.h; these
+ * belong there too once the lead folds them in).  See docs/syscall-abi.md.
+ */
+#define VD_SYS_NULL 0 /* does nothing, returns 0: benchmarks, probing */
+#define VD_SYS_PROCESS_TERMINATE 23
+#define VD_SYS_THREAD_YIELD 28
+#define VD_SYS_THREAD_SLEEP 29
+
+/* SYS_MMAP protection bits (READ is implied by the MMUs: required). */
+#define VD_PROT_READ 1u
+#define VD_PROT_WRITE 2u
+#define VD_PROT_EXEC 4u
+#define VD_MMAP_MAX ((uint64_t)64 << 20)
+
+/* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
+ * gives init one (READ, WRITE, GRANT) as its caps[0]. */
+#define VD_DEVICE_CONSOLE 0
+
+/* Limits on what a process may be created with. */
+#define VD_PROC_MAX_ARGS 64 /* argv entries, envp entries each */
+#define VD_PROC_MAX_ARG_BYTES 4096 /* all argv + envp strings */
+#define VD_PROC_MAX_CAPS 16
+#define VD_PROC_MAX_ELF_SIZE ((uint64_t)16 << 20)
+#define VD_PROC_MAX_IMAGE ((uint64_t)64 << 20) /* sum of p_memsz */
+#define VD_USER_STACK_SIZE ((size_t)64 << 10)
+#define VD_PROC_NAME_MAX 32
+
+#ifndef VD_USER /* ---- kernel only below ---- */
+
+#include <veridian/list.h>
+#include <veridian/mm.h>
+#include <veridian/sched.h>
+#include <veridian/spinlock.h>
+
+struct vd_cap_space;
+struct vd_thread;
+
+enum vd_process_state {
+	VD_PROC_CREATED = 0,
+	VD_PROC_RUNNING = 1,
+	VD_PROC_EXITING = 2,
+	VD_PROC_ZOMBIE = 3,
+};
+
+/* One contiguous range of user memory; its frames belong to the process. */
+struct vd_uvm_region {
+	struct vd_list link; /* process region list, sorted by start */
+	vaddr_t start;
+	size_t size;
+	uint32_t pte_flags; /* VD_PTE_* of every page */
+};
+
+struct vd_process {
+	vd_pid_t pid;
+	char name[VD_PROC_NAME_MAX];
+
+	/* ---- protected by the process lock (proc.c) ---- */
+	enum vd_process_state state;
+	struct vd_process *parent; /* NULL: the kernel, or orphaned */
+	bool orphan; /* parent exited first: reap at exit */
+	bool reaped; /* out of the table, exit info collected */
+	struct vd_list children;
+	struct vd_list sibling_link;
+	struct vd_list table_link;
+	struct vd_list threads; /* struct vd_thread.proc_link */
+	unsigned live_threads; /* not yet exited */
+	bool exit_set; /* exit_code/reason decided */
+	int32_t exit_code;
+	enum vd_exit_reason exit_reason;
+	vd_cap_token_t parent_cap; /* parent's token for this process */
+	struct vd_resource_usage usage;
+	uint32_t refs; /* atomic */
+
+	/* ---- the address space (vm_lock) ---- */
+	struct vd_spinlock vm_lock;
+	struct vd_page_table pt;
+	struct vd_list regions;
+	size_t mapped_bytes;
+
+	/* ---- set at creation, then read-only ---- */
+	struct vd_cap_space *caps;
+	vd_cap_token_t self_cap;
+	struct vd_thread *main_thread;
+
+	/* ---- sleeping parents (scheduler lock) ---- */
+	struct vd_waitqueue waiters;
+};
+
+/*
+ * create_process: load `binary` (an ELF image in kernel memory, `size`
+ * bytes) as a child of `parent` (0 = the kernel) with the given argument
+ * and environment strings (NULL-terminated arrays, may be NULL) and the
+ * capabilities `caps[0..ncaps)` of the parent's space derived into the
+ * child's (same rights; each needs GRANT).  The child is CREATED, not
+ * running.  *out receives the pid; *cap_out (if not NULL) the parent's new
+ * Process capability to it (all rights), minted in the parent's space.
+ * Errors: VD_ERR_INVALID_PARAMETER (bad ELF, too many or too long args),
+ * VD_ERR_NOT_FOUND (no such parent), VD_ERR_INVALID_CAPABILITY /
+ * VD_ERR_PERMISSION_DENIED (a passed capability), VD_ERR_OUT_OF_MEMORY,
+ * VD_ERR_RESOURCE_EXHAUSTED.
+ */
+vd_err_t vd_process_create(vd_pid_t parent, const void *binary, size_t size,
+			   const char *const *argv, const char *const *envp,
+			   const vd_cap_token_t *caps, size_t ncaps,
+			   vd_pid_t *out, vd_cap_token_t *cap_out);
+
+/*
+ * The same for SYS_PROCESS_CREATE: the binary, strings and tokens are in
+ * the calling process's memory (or the binary in the bootfs); every user
+ * pointer is copied in with the fault-safe routines.
+ */
+vd_err_t vd_process_create_from_user(const struct vd_process_create_args *a,
+				     vd_pid_t *out, vd_cap_token_t *cap_out);
+
+/* start_process: schedule the main thread of a CREATED process.
+ * VD_ERR_BUSY if it was already started, VD_ERR_NOT_FOUND. */
+vd_err_t vd_process_start(vd_pid_t pid);
+
+/*
+ * terminate_process: kill every thread of `pid` (each stops at its next
+ * return to user mode or wake-up) with reason `reason` and `exit_code`.
+ * Returns at once; vd_process_wait tells when it is gone.  Terminating
+ * the calling process does not return.
+ */
+vd_err_t vd_process_terminate(vd_pid_t pid, int exit_code);
+vd_err_t vd_process_kill(struct vd_process *p, int exit_code,
+			 enum vd_exit_reason reason);
+
+/*
+ * wait_process: wait (up to timeout_ns) for `child` of `parent` to end,
+ * fill *info and reap it (its pid and capability become invalid).
+ * parent 0 = the kernel (children of the kernel, e.g. init).
+ * Errors: VD_ERR_NOT_FOUND, VD_ERR_PERMISSION_DENIED (not the parent),
+ * VD_ERR_TIMEOUT, VD_ERR_BUSY (the caller is being killed).
+ */
+vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
+			 struct vd_process_exit_info *info);
+
+/* Lookup with a reference / release it. */
+struct vd_process *vd_process_get(vd_pid_t pid);
+void vd_process_put(struct vd_process *p);
+/* The process of the calling thread (NULL in a kernel thread). */
+struct vd_process *vd_current_process(void);
+/* Live process structs (leak checks in tests). */
+unsigned vd_process_count(void);
+const char *vd_exit_reason_name(enum vd_exit_reason r);
+
+/* Bring up init from the boot file system (normal image). */
+vd_err_t vd_spawn_from_bootfs(const char *path, const char *const *argv,
+			      vd_pid_t *out);
+
+/* ---- used by the thread and syscall layers ---- */
+
+/* A user thread of p is exiting with `code`; the last one tears the
+ * process down (address space, capabilities) and wakes the parent. */
+void vd_proc_thread_exit(struct vd_thread *t, int code);
+/* Attach a new thread to p (VD_ERR_BUSY if p is exiting). */
+vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t);
+/* Page-table root a thread of p runs on. */
+static inline paddr_t vd_process_root(const struct vd_process *p)
+{
+	return p->pt.root_frame;
+}
+
+/* ---- user memory of a process (core/proc/uvm.c) ---- */
+
+/* Map zeroed anonymous memory [va, va+size) (page-aligned) with VD_PTE_*
+ * flags (PRESENT and USER are added).  VD_ERR_MEM_ALREADY_MAPPED if any
+ * page of it is in use; nothing is left mapped on failure. */
+vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
+			 uint32_t flags);
+/* Unmap [va, va+size) and free its frames.  Every page must be mapped
+ * (VD_ERR_MEM_NOT_MAPPED otherwise, nothing changes). */
+vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size);
+/* A free, page-aligned range of `size` bytes at or above `hint`. */
+vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
+			  vaddr_t *out);
+/* Copy into / out of p's user memory through the physmap (the kernel's
+ * own view: works whatever address space is active). */
+vd_err_t vd_uvm_write(struct vd_process *p, vaddr_t va, const void *src,
+		      size_t len);
+vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst,
+		     size_t len);
+/* Unmap everything and free every frame (process teardown). */
+void vd_uvm_destroy(struct vd_process *p);
+/* Is [va, va+len) inside one mapped region? */
+bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len);
+
+/* ---- syscall extension table ---- */
+
+/*
+ * Subsystems outside core/syscall (the IPC module) register the handler
+ * of a syscall number here; an unregistered number returns
+ * VD_ERR_NOT_FOUND.  VD_ERR_BUSY if the number is taken, INVALID_PARAMETER
+ * if out of range.  (Belongs in syscall.h; kept here until the lead folds
+ * it in.)
+ */
+struct vd_cpu_context;
+typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
+					 struct vd_cpu_context *ctx,
+					 uint64_t *ret);
+vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
+
+#endif /* !VD_USER */
+#endif /* VERIDIAN_PROC_H */

@@ -1,0 +1,186 @@
+/*
+ * Veridian: threads (Thread Management and Context Switching of the
+ * kernel API).
+ *
+ * A thread is a kernel stack plus scheduling state.  Kernel threads run a
+ * C function on it; user threads belong to a process and keep their user
+ * registers in the struct vd_cpu_context at the very top of the kernel
+ * stack, where the HAL's trap entry saves them:
+ *
+ *     kstack + VD_KSTACK_SIZE  -> +----------------------------+
+ *                                 | struct vd_cpu_context      |  user regs
+ *                     uctx   ->   +----------------------------+
+ *                                 | kernel frames of syscalls, |
+ *                                 | traps, and the switch frame|
+ *                                 |            ...             |
+ *                                 | STACK_CANARY               |
+ *     kstack                 ->   +----------------------------+
+ *
+ * Life cycle: CREATED -> READY <-> RUNNING <-> BLOCKED, SUSPENDED (taken
+ * off the scheduler), DEAD.  A dead thread's stack is freed once it is
+ * off the CPU and it has been reaped (joined, or detached).
+ */
+#ifndef VERIDIAN_THREAD_H
+#define VERIDIAN_THREAD_H
+
+#include <veridian/types.h>
+
+/* ThreadState. */
+enum vd_thread_state {
+	VD_THREAD_CREATED = 0,
+	VD_THREAD_READY = 1,
+	VD_THREAD_RUNNING = 2,
+	VD_THREAD_BLOCKED = 3,
+	VD_THREAD_SUSPENDED = 4,
+	VD_THREAD_DEAD = 5,
+};
+
+/* CpuSet: bit n = logical CPU n may run the thread. */
+typedef uint64_t vd_cpuset_t;
+#define VD_CPUSET_ALL (~(vd_cpuset_t)0)
+
+/* ThreadInfo of the kernel API (also returned to user space). */
+struct vd_thread_info {
+	vd_tid_t thread_id;
+	vd_pid_t process_id; /* 0 for a kernel thread */
+	uint32_t state; /* enum vd_thread_state */
+	uint32_t priority;
+	vd_cpuset_t cpu_affinity;
+	uint64_t stack_base; /* user stack (0 for a kernel thread) */
+	uint64_t stack_size;
+};
+
+#ifndef VD_USER /* ---- kernel only below ---- */
+
+#include <veridian/cpu_context.h>
+#include <veridian/hal.h>
+#include <veridian/list.h>
+#include <veridian/sched.h>
+
+#define VD_KSTACK_SIZE ((size_t)16 << 10)
+#define VD_THREAD_NAME_MAX 16
+
+struct vd_process;
+
+struct vd_thread {
+	vd_tid_t tid;
+	char name[VD_THREAD_NAME_MAX];
+	struct vd_process *proc; /* NULL: kernel thread */
+
+	/* ---- protected by the scheduler lock ---- */
+	enum vd_thread_state state;
+	struct vd_sched_entity se;
+	unsigned cpu; /* run queue / timeout queue it is on */
+	vd_cpuset_t affinity;
+	bool on_cpu; /* its stack is live on some CPU */
+	bool is_idle;
+	bool detached; /* nobody will join: reap at exit */
+	bool kill_pending; /* exit at the next return to user */
+	enum vd_block_reason block_reason;
+	vd_err_t wake_result;
+	struct vd_waitqueue *waiting_on;
+	struct vd_list wait_link;
+	struct vd_waitqueue joiners;
+	int exit_code;
+	struct vd_list table_link; /* thread table hash bucket */
+	struct vd_list proc_link; /* process's thread list (proc lock) */
+	uint32_t refs; /* atomic; the struct is freed at 0 */
+
+	/* ---- owned by the thread itself ---- */
+	void *kstack; /* lowest address; VD_KSTACK_SIZE bytes */
+	uintptr_t ksp; /* saved sp while switched out */
+	struct vd_cpu_context *uctx; /* user registers (user threads) */
+	vaddr_t ustack_base;
+	size_t ustack_size;
+	void (*kentry)(void *);
+	void *karg;
+	struct hal_jmpbuf *fault_jmp; /* fault-safe user copy in progress */
+	uint64_t run_start_ns;
+	uint64_t cpu_time_ns;
+	uint64_t switches;
+};
+
+/* Thread whose stack holds the given top-of-stack context. */
+static inline void *vd_thread_kstack_top(const struct vd_thread *t)
+{
+	return (char *)t->kstack + VD_KSTACK_SIZE;
+}
+
+/*
+ * Kernel threads: fn(arg) runs with interrupts enabled at `prio`;
+ * returning from fn exits the thread with code 0.  The thread is READY on
+ * return (vd_kthread_create) unless `start` is false.  Joinable: someone
+ * must vd_thread_join it (or vd_thread_detach).
+ */
+vd_err_t vd_kthread_create(const char *name, void (*fn)(void *), void *arg,
+			   unsigned prio, bool start, struct vd_thread **out);
+
+/*
+ * create_thread of the kernel API: a user thread in process `pid`
+ * entering user mode at `entry` with sp at the top of [stack_base,
+ * stack_base + stack_size) and `arg` in the first argument register.
+ * The range must be user memory; the thread is READY if the process has
+ * started, else it starts with the process.
+ */
+vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
+			  size_t stack_size, uint64_t arg, vd_tid_t *out);
+
+/* The same with the process in hand and the initial user registers:
+ * pc, sp and the first two argument registers (used for main threads). */
+vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
+			   uint64_t arg0, uint64_t arg1,
+			   struct vd_thread **out);
+
+/* exit_thread: end the calling thread.  The last thread of a process
+ * ends the process with `code` (unless it is being killed). */
+VD_NORETURN void vd_thread_exit(int code);
+
+/*
+ * join_thread: wait for thread `tid` to exit and reap it, returning its
+ * exit code.  A user thread can only join threads of its own process.
+ * Errors: VD_ERR_NOT_FOUND (no such thread or already reaped),
+ * VD_ERR_INVALID_PARAMETER (joining itself, or a detached thread),
+ * VD_ERR_BUSY (another thread is joining it, or the caller is killed),
+ * VD_ERR_TIMEOUT, VD_ERR_PERMISSION_DENIED (other process).
+ */
+vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out);
+/* Nobody will join t: it is reaped as soon as it exits. */
+void vd_thread_detach(struct vd_thread *t);
+
+/* Free a user thread that never ran (its process is discarded before it
+ * started).  The caller holds the process lock and unlinks nothing. */
+void vd_thread_discard_unstarted(struct vd_thread *t);
+/* The calling CPU stops using p's page table (p is being torn down). */
+void vd_sched_leave_address_space(struct vd_process *p);
+
+/* Make t stop: kill_pending, woken if blocked, started if it never ran,
+ * poked if it runs on another CPU.  Scheduler lock held. */
+void vd_thread_kill_locked(struct vd_thread *t);
+
+vd_err_t vd_thread_get_info(vd_tid_t tid, struct vd_thread_info *out);
+const char *vd_thread_state_name(enum vd_thread_state s);
+/* Restrict the CPUs a thread may run on (takes effect when it next
+ * becomes ready). */
+vd_err_t vd_thread_set_affinity(vd_tid_t tid, vd_cpuset_t set);
+
+/* Look a thread up by id and take a reference (NULL if unknown). */
+struct vd_thread *vd_thread_get(vd_tid_t tid);
+void vd_thread_put(struct vd_thread *t);
+
+/*
+ * save_context / restore_context / context_switch of the kernel API.
+ * save copies the calling user thread's saved user registers to *out;
+ * restore replaces them (they take effect at the return to user mode;
+ * kernel-internal: the caller vouches for the register values).
+ * context_switch hands the CPU from the calling thread `from` straight to
+ * the ready thread `to`, bypassing the run-queue order.
+ */
+vd_err_t vd_save_context(struct vd_cpu_context *out);
+vd_err_t vd_restore_context(const struct vd_cpu_context *ctx);
+vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to);
+
+/* Number of live thread structs (for leak checks in tests). */
+unsigned vd_thread_count(void);
+
+#endif /* !VD_USER */
+#endif /* VERIDIAN_THREAD_H */

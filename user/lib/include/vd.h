@@ -1,0 +1,121 @@
+/*
+ * libveridian: the user-space side of the syscall ABI.
+ *
+ * Every wrapper returns what the kernel returned: a value >= 0 on success
+ * or -vd_err_t (a small negative number) on failure; vd_is_err() tells
+ * them apart.  Capability tokens are returned through pointers, never as
+ * the return value, because a 64-bit token may look negative.
+ *
+ * The kernel ABI structures (start info, process create arguments, exit
+ * information) come from the kernel headers, included with VD_USER.
+ */
+#ifndef VD_USER_H
+#define VD_USER_H
+
+#define VD_USER 1
+#include <stdarg.h>
+#include <veridian/cap.h>
+#include <veridian/proc.h>
+#include <veridian/syscall.h>
+#include <veridian/thread.h>
+#include <veridian/types.h>
+
+#if defined(__x86_64__)
+#include "../arch/x86_64.h"
+#elif defined(__aarch64__)
+#include "../arch/aarch64.h"
+#elif defined(__riscv)
+#include "../arch/riscv64.h"
+#endif
+
+#define VD_TIMEOUT_INFINITE UINT64_MAX
+
+static inline bool vd_is_err(long r)
+{
+	return r < 0 && r > -4096;
+}
+
+static inline vd_err_t vd_err_of(long r)
+{
+	return vd_is_err(r) ? (vd_err_t)-r : VD_OK;
+}
+
+/* ---- program start-up (start.c) ---- */
+
+/* What the kernel passed to this process. */
+extern const struct vd_start_info *vd_start;
+/* The console capability (caps[0] by convention), or 0. */
+vd_cap_token_t vd_console_cap(void);
+/* This process's own capability (all rights). */
+vd_cap_token_t vd_self_cap(void);
+
+int main(int argc, char **argv, char **envp);
+
+/* ---- raw syscalls (syscalls.c) ---- */
+
+long vd_null(void);
+VD_NORETURN void vd_exit(int code);
+long vd_read(vd_cap_token_t dev, void *buf, size_t len);
+long vd_write(vd_cap_token_t dev, const void *buf, size_t len);
+long vd_mmap(vd_cap_token_t proc, uintptr_t addr, size_t len, unsigned prot);
+long vd_munmap(vd_cap_token_t proc, uintptr_t addr, size_t len);
+long vd_process_create(const struct vd_process_create_args *args,
+		       vd_cap_token_t *cap_out);
+long vd_process_start(vd_cap_token_t proc);
+long vd_process_wait(vd_cap_token_t proc, struct vd_process_exit_info *info,
+		     uint64_t timeout_ns);
+long vd_process_terminate(vd_cap_token_t proc, int code);
+long vd_thread_create(vd_cap_token_t proc, void (*entry)(uintptr_t),
+		      void *stack_base, size_t stack_size, uintptr_t arg,
+		      vd_cap_token_t *cap_out);
+VD_NORETURN void vd_thread_exit(int code);
+long vd_thread_join(vd_cap_token_t thread, uint64_t timeout_ns,
+		    int32_t *code_out);
+long vd_thread_yield(void);
+long vd_thread_sleep(uint64_t ns);
+long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
+		   vd_cap_token_t *out);
+long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
+		   vd_cap_token_t *out);
+long vd_capability_revoke(vd_cap_token_t token);
+
+/* ---- conveniences (spawn.c) ---- */
+
+/*
+ * Create and start the boot file system program `path` with argv (NULL-
+ * terminated, may be NULL) and the console capability; *cap_out gets the
+ * process capability.  Returns the pid or -error.
+ */
+long vd_spawn(const char *path, const char *const *argv,
+	      vd_cap_token_t *cap_out);
+/* Spawn and wait: fills *info, returns 0 or -error. */
+long vd_run(const char *path, const char *const *argv,
+	    struct vd_process_exit_info *info);
+
+/* ---- output (stdio.c) ---- */
+
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+int puts(const char *s);
+/* the kernel's formatter, shared (core/lib/printf.c) */
+int vd_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vd_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* ---- strings (the kernel's core/lib/string.c, shared) ---- */
+#include <veridian/string.h>
+
+/* ---- a tiny TAP-style test harness for the test programs ---- */
+
+struct vd_utest {
+	const char *prog;
+	unsigned n, failed;
+};
+/* Record one check: prints "ok N - what" / "not ok N - what". */
+bool vd_check(struct vd_utest *t, bool cond, const char *what, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Print "<prog>: N passed, N failed" and return the failure count. */
+int vd_utest_done(struct vd_utest *t);
+
+#endif /* VD_USER_H */
