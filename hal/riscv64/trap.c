@@ -128,10 +128,17 @@ void rv_kernel_trap(struct vd_cpu_context *ctx, uint64_t scause)
 	}
 	uint64_t stval = csr_read(stval);
 	/* Core may claim a kernel page fault: its fault-safe user copies
-	 * longjmp out of vd_page_fault and never come back here. */
-	if (is_page_fault(code) &&
-	    vd_page_fault(ctx, stval, fault_access(code), false))
-		return;
+	 * longjmp out of vd_page_fault and never come back here.  It runs
+	 * with interrupts as the faulting code had them (it may block). */
+	if (is_page_fault(code)) {
+		if (ctx->status & SSTATUS_SPIE)
+			csr_set(sstatus, SSTATUS_SIE);
+		bool resolved =
+			vd_page_fault(ctx, stval, fault_access(code), false);
+		csr_clear(sstatus, SSTATUS_SIE);
+		if (resolved)
+			return;
+	}
 	rv_dump_registers(ctx, scause, stval);
 	vd_panic("unhandled kernel trap: %s at 0x%llx, stval 0x%llx",
 		 cause_name(scause), (unsigned long long)ctx->pc,
@@ -150,10 +157,10 @@ void rv_user_trap(struct vd_cpu_context *ctx, uint64_t scause)
 	/* sepc/scause/stval are safe in ctx and locals: let interrupts in
 	 * while core resolves the fault (it may block). */
 	csr_set(sstatus, SSTATUS_SIE);
-	if (is_page_fault(code))
-		vd_page_fault(ctx, stval, fault_access(code), true);
-	else
+	if (!is_page_fault(code))
 		vd_user_exception(ctx, cause_name(scause));
+	else if (!vd_page_fault(ctx, stval, fault_access(code), true))
+		vd_user_exception(ctx, "unresolved page fault");
 }
 
 /* Per-CPU trap state: interrupt sources on (sstatus.SIE stays off until
