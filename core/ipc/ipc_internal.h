@@ -1,0 +1,389 @@
+/*
+ * IPC internals shared by the files of core/ipc.
+ *
+ * Structure (docs/ipc.md has the full story):
+ *
+ *   ipc_table.c     id tables: 64-bit ids with kind, generation, slot
+ *   ipc_endpoint.c  endpoints, channels, the bounded message ring
+ *   ipc_message.c   the send / receive / call / reply state machine
+ *   ipc_reply.c     reply slots and their unforgeable tokens
+ *   ipc_region.c    shared regions: frames, views, holders, mappings
+ *   ipc_cow.c       copy-on-write faults
+ *   ipc_api.c       the public blocking API, process exit, statistics
+ *   ipc_block.c     sleeping and waking through the scheduler
+ *   ipc_syscall.c   SYS_IPC_* and the region syscalls
+ *
+ * The state machine never sleeps.  An operation that cannot finish at once
+ * parks a struct ipc_waiter (which lives on the blocked thread's kernel
+ * stack) on a list and returns IPC_PENDING; whoever later completes it
+ * fills in the result and calls ipc_waiter_complete(), which wakes the
+ * thread.  A thread whose wait ends without completion (timeout, kill)
+ * calls ipc_waiter_cancel().  This keeps every rule host-testable: a test
+ * plays all the threads itself.
+ *
+ * Locking: every IPC structure is protected by the scheduler lock
+ * (vd_sched_lock), so that parking a waiter and going to sleep is atomic
+ * with respect to the waker (no lost wake-ups) and the fast path can hand
+ * the CPU over without a second lock.  Lock order: scheduler lock, then
+ * the capability lock, then the memory allocator's locks.
+ */
+#ifndef CORE_IPC_INTERNAL_H
+#define CORE_IPC_INTERNAL_H
+
+#include <veridian/cpu_context.h>
+#include <veridian/ipc.h>
+#include <veridian/list.h>
+#include <veridian/sched.h>
+
+typedef vd_sched_lock_state_t ipc_lock_state_t;
+
+/* Result of a state-machine step that had to park its waiter. */
+#define IPC_PENDING ((vd_err_t)-1)
+
+/* ------------------------------------------------------------------ */
+/* Id tables (ipc_table.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An id is 64 bits:
+ *
+ *   63      56 55                        16 15            0
+ *  +----------+----------------------------+---------------+
+ *  |   kind   |   generation of the slot   |  slot index   |
+ *  +----------+----------------------------+---------------+
+ *
+ * kind is never 0, so no id is 0.  A slot's generation changes each time
+ * it is freed, so a stale id never names the slot's next object.
+ */
+enum ipc_kind {
+	IPC_KIND_ENDPOINT = 1,
+	IPC_KIND_CHANNEL = 2,
+	IPC_KIND_REGION = 3,
+};
+
+struct ipc_table {
+	uint8_t kind;
+	uint32_t size;
+	uint32_t used;
+	uint32_t free_head; /* index of the first free slot, or size */
+	void **obj;
+	uint32_t *gen;
+	uint32_t *next_free;
+};
+
+void ipc_table_init(struct ipc_table *t);
+/* Place obj in a free slot; 0 if the table is full. */
+uint64_t ipc_table_insert(struct ipc_table *t, void *obj);
+/* The object `id` names, or NULL (wrong kind, stale, out of range). */
+void *ipc_table_lookup(const struct ipc_table *t, uint64_t id);
+/* Free the slot of a live id (its generation moves on). */
+void ipc_table_remove(struct ipc_table *t, uint64_t id);
+
+extern struct ipc_table ipc_endpoints, ipc_channels, ipc_regions;
+
+/* ------------------------------------------------------------------ */
+/* Messages, endpoints, channels (ipc_endpoint.c)                      */
+/* ------------------------------------------------------------------ */
+
+struct ipc_channel;
+struct ipc_waiter;
+
+/* A message in flight: what the receiver will get, plus bookkeeping. */
+struct ipc_qmsg {
+	struct vd_ipc_header hdr;
+	struct vd_ipc_message msg;
+	struct ipc_channel *ch; /* channel it came through */
+	int reply_slot; /* CALL: the caller's reply slot, else -1 */
+	struct vd_cap_space *cap_space; /* where hdr.capability lives */
+};
+
+struct ipc_endpoint {
+	vd_endpoint_id_t id;
+	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
+	unsigned nchannels; /* open channels attached */
+	struct vd_list channels; /* ipc_chan_link.node of those channels */
+	struct vd_list receivers; /* waiters in receive, FIFO */
+	struct vd_list senders; /* waiters blocked on a full queue, FIFO */
+	unsigned head, count; /* ring of VD_IPC_QUEUE_DEPTH messages */
+	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
+};
+
+/* A channel's membership in one endpoint's channel list. */
+struct ipc_chan_link {
+	struct vd_list node; /* in ep->channels */
+	struct ipc_channel *ch;
+};
+
+struct ipc_channel {
+	vd_channel_id_t id;
+	struct ipc_endpoint *ep[2];
+	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
+	uint64_t seq[2]; /* last sequence number sent from end i */
+};
+
+/* Ring operations. */
+bool ipc_ring_full(const struct ipc_endpoint *ep);
+void ipc_ring_push(struct ipc_endpoint *ep, const struct ipc_qmsg *m);
+void ipc_ring_pop(struct ipc_endpoint *ep, struct ipc_qmsg *out);
+/* Remove every queued message matching (ch or NULL, reply slot or -1);
+ * each removed message is handed to drop(). */
+void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
+		     int reply_slot, void (*drop)(struct ipc_qmsg *m,
+						  vd_err_t why),
+		     vd_err_t why);
+
+vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
+				    struct ipc_endpoint *ep,
+				    vd_endpoint_id_t *id_out);
+/* Move parked senders into free ring slots (after something left it). */
+void ipc_endpoint_admit(struct ipc_endpoint *ep);
+/* Tear down: channels close, waiters wake with `why`; the object is
+ * freed. */
+void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why);
+vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
+				   vd_endpoint_id_t e2, vd_channel_id_t *out);
+void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
+
+/* ------------------------------------------------------------------ */
+/* Waiters and the message state machine (ipc_message.c)              */
+/* ------------------------------------------------------------------ */
+
+enum ipc_wait_state {
+	IPC_WAIT_NONE = 0,
+	IPC_WAIT_RECV, /* on ep->receivers */
+	IPC_WAIT_SEND, /* on ep->senders, message in w->q */
+	IPC_WAIT_REPLY, /* call delivered or queued; waits for the reply */
+};
+
+/*
+ * One blocked thread.  Lives on the thread's kernel stack (or in a test)
+ * for exactly one operation.
+ */
+struct ipc_waiter {
+	struct vd_list link;
+	enum ipc_wait_state state;
+	bool done; /* result is final */
+	vd_err_t result;
+	struct vd_thread *thread; /* woken by ipc_waiter_complete */
+	struct ipc_endpoint *ep; /* RECV / SEND: where it waits */
+	struct vd_ipc_actor self; /* who waits */
+	struct ipc_qmsg q; /* SEND: message to deliver; RECV: delivered */
+	int reply_slot; /* CALL: own reply slot, else -1 */
+	struct vd_ipc_message *reply_out; /* CALL: where the reply goes */
+	/* Syscalls (ipc_syscall.c): the waiter's saved user registers.  The
+	 * fast path writes a small message or reply straight into them and
+	 * sets in_regs, so the woken thread has nothing left to copy. */
+	struct vd_cpu_context *user_ctx;
+	bool in_regs;
+	bool want_hdr; /* the receiver asked for the full header */
+};
+
+void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self);
+/* Final result: record it and wake the thread (if it sleeps). */
+void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result);
+/* The same without the wake-up: the caller hands the CPU to w's thread
+ * itself (fast path). */
+void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result);
+/*
+ * After a step returned `step`: if it parked w, sleep until w completes,
+ * the absolute deadline passes, or the thread is killed (then cancel).
+ * Returns the outcome.  Lock held throughout (*st as in ipc_sleep_locked).
+ */
+vd_err_t ipc_wait_done(struct ipc_waiter *w, vd_err_t step, uint64_t deadline,
+		       ipc_lock_state_t *st);
+/* The wait ended without completion: unlink w, withdraw what it left
+ * behind (queued call, reply slot), and make `why` its result. */
+void ipc_waiter_cancel(struct ipc_waiter *w, vd_err_t why);
+
+/* Validate msg as a sendable message from `from` (large: region access). */
+vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
+			   const struct vd_ipc_message *msg);
+
+/*
+ * The steps.  Each returns VD_OK (done: w->result is the outcome),
+ * IPC_PENDING (w parked; sleep and then look at w->done), or an error
+ * (nothing changed).  Called with the IPC lock held.
+ */
+vd_err_t ipc_send_begin(struct ipc_waiter *w, vd_channel_id_t ch,
+			const struct vd_ipc_message *msg, vd_cap_token_t cap,
+			bool nonblocking);
+vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
+			const struct vd_ipc_message *msg, vd_cap_token_t cap,
+			struct vd_ipc_message *reply_out, bool nonblocking);
+vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep,
+			   bool nonblocking);
+vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
+			  vd_reply_token_t token,
+			  const struct vd_ipc_message *resp,
+			  struct ipc_waiter **woken);
+
+/* Drop a message that will never be delivered: revoke its capability and
+ * fail its caller with `why`. */
+void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why);
+
+/* ------------------------------------------------------------------ */
+/* Reply slots (ipc_reply.c)                                           */
+/* ------------------------------------------------------------------ */
+
+struct ipc_reply_slot {
+	uint32_t gen; /* changes on every free: old tokens die */
+	bool used;
+	bool delivered; /* the request reached a receiver */
+	struct ipc_waiter *caller;
+	struct ipc_channel *ch;
+	struct ipc_endpoint *queued_on; /* request still in this ring */
+	vd_pid_t replier; /* who holds the token (after delivery) */
+	vd_reply_token_t token;
+	int next_free;
+};
+
+extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
+extern unsigned ipc_reply_used;
+
+void ipc_reply_init(void);
+/* A fresh slot for `caller` on channel ch, or -1 if none is free. */
+int ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch);
+/* Mint the token for `replier` (the process that received the call). */
+vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier);
+/* The slot `token` names if it is live and belongs to `replier`, else
+ * -1. */
+int ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier);
+void ipc_reply_free(int slot);
+/* Tests: fixed MAC key. */
+void ipc_reply_set_key(const uint8_t key[16]);
+
+/* ------------------------------------------------------------------ */
+/* Shared regions (ipc_region.c, ipc_cow.c)                            */
+/* ------------------------------------------------------------------ */
+
+/* One physical page, shared by the views that reference it. */
+struct ipc_page {
+	paddr_t pa;
+	uint32_t refs; /* views pointing at it */
+};
+
+/* A page array.  Holders that Share see one view; CopyOnWrite makes a
+ * second view over the same pages. */
+struct ipc_view {
+	uint32_t refs; /* holders using it */
+	uint32_t npages;
+	struct ipc_page *pages[];
+};
+
+struct ipc_mapping {
+	struct vd_list link; /* in holder->mappings */
+	vaddr_t va;
+};
+
+/* One process's access to a region. */
+struct ipc_holder {
+	struct vd_list link; /* in region->holders */
+	struct ipc_region *region;
+	struct vd_ipc_actor who;
+	struct ipc_view *view;
+	struct vd_list mappings;
+};
+
+struct ipc_region {
+	vd_region_id_t id;
+	size_t size;
+	uint32_t npages;
+	uint32_t perms; /* VD_RIGHT_READ | VD_RIGHT_WRITE */
+	struct vd_list holders;
+};
+
+struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
+/* Share r with `to` (large messages use this); VD_OK if it already has
+ * access. */
+vd_err_t ipc_region_share_locked(struct ipc_region *r,
+				 struct ipc_holder *from,
+				 const struct vd_ipc_actor *to);
+void ipc_holder_release_locked(struct ipc_holder *h);
+void ipc_region_process_exit_locked(vd_pid_t pid);
+/* Page-table flags for page i of view v in region r. */
+uint32_t ipc_view_pte_flags(const struct ipc_region *r,
+			    const struct ipc_view *v, uint32_t i);
+/* Rewrite page i in every mapping of every holder of view v. */
+vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
+			     uint32_t i);
+/* Is the page-table entry the frame we expect (COW bookkeeping)? */
+extern uint64_t ipc_region_frames, ipc_cow_copies;
+
+/* ------------------------------------------------------------------ */
+/* Locking and sleeping (ipc_block.c)                                  */
+/* ------------------------------------------------------------------ */
+
+ipc_lock_state_t ipc_lock(void);
+void ipc_unlock(ipc_lock_state_t st);
+/* One-time initialisation of the tables (idempotent; under the lock). */
+void ipc_init_locked(void);
+
+/*
+ * Sleep until woken or the absolute deadline, with the lock held on entry
+ * and on return (*st is the state to unlock with; it may change).
+ * Returns VD_OK if woken, VD_ERR_TIMEOUT, or another error if the thread
+ * must stop waiting (it is being killed).
+ */
+vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
+			  ipc_lock_state_t *st);
+/* Wake the thread of w (lock held). */
+void ipc_wake_locked(struct ipc_waiter *w);
+/*
+ * Fast path: w (parked, of the calling thread) sleeps and `next` -- a
+ * completed waiter whose thread sleeps in IPC -- runs on this CPU at once,
+ * without a trip through the run queue.  Returns like ipc_sleep_locked.
+ */
+vd_err_t ipc_sleep_switch_locked(struct ipc_waiter *w, struct ipc_waiter *next,
+				 uint64_t deadline_ns, ipc_lock_state_t *st);
+uint64_t ipc_now_ns(void);
+
+/*
+ * Host tests replace sleeping: the hook runs "the rest of the world"
+ * while the caller sleeps (with the lock released, so it may call the
+ * public API), and returns what the sleep would have returned.  The wake
+ * hook observes wake-ups.
+ */
+extern vd_err_t (*ipc_test_sleep_hook)(struct ipc_waiter *w,
+				       uint64_t deadline_ns);
+extern void (*ipc_test_wake_hook)(struct ipc_waiter *w);
+
+/* ------------------------------------------------------------------ */
+/* Syscall layer (ipc_syscall.c, ipc_fastpath.c)                       */
+/* ------------------------------------------------------------------ */
+
+/* The calling process as an actor (VD_ERR_INVALID_PARAMETER if none). */
+vd_err_t ipc_current_actor(struct vd_ipc_actor *a);
+/* The endpoint or channel id (kind) behind a capability with `rights`. */
+vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
+			unsigned kind, uint32_t rights, uint64_t *id);
+/* Registers <-> messages (ipc_regs.h has the layout). */
+vd_err_t ipc_msg_from_regs(struct vd_cpu_context *ctx, uint64_t info,
+			   struct vd_ipc_message *m);
+uint64_t ipc_info_word(const struct vd_ipc_message *m, uint32_t type,
+		       uint32_t flags, uint64_t seq);
+void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q);
+void ipc_put_reply(struct vd_cpu_context *ctx,
+		   const struct vd_ipc_message *reply);
+/* The blocking syscalls, fast path first (ipc_fastpath.c). */
+vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
+		       const struct vd_ipc_message *m, vd_cap_token_t cap,
+		       uint64_t timeout_ns, struct vd_cpu_context *ctx,
+		       struct vd_ipc_message *reply);
+vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self,
+			vd_reply_token_t token, const struct vd_ipc_message *m);
+vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
+			     vd_reply_token_t token,
+			     const struct vd_ipc_message *m,
+			     vd_endpoint_id_t ep, uint64_t timeout_ns,
+			     struct vd_cpu_context *ctx);
+/* The owner of the other end of `ch` as seen from pid. */
+vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
+				struct vd_ipc_actor *out);
+
+/* Host tests: forget all IPC state (after the heap was re-initialised). */
+void ipc_test_reset(void);
+
+/* Counters for vd_ipc_get_stats. */
+extern uint64_t ipc_messages_sent, ipc_fastpath_hits;
+
+#endif /* CORE_IPC_INTERNAL_H */

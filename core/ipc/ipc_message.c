@@ -1,0 +1,343 @@
+/*
+ * The message-passing state machine: send, call, receive, reply, cancel.
+ *
+ * Nothing here sleeps (see ipc_internal.h).  The one rule that shapes it:
+ * a message is complete -- header built, capability already derived into
+ * the receiver's space, reply slot attached -- before it goes anywhere, so
+ * it can be handed to a waiting receiver, put in the ring, or parked with
+ * its sender, and moved between those places by plain copies.  Anything
+ * that removes a message before delivery goes through ipc_qmsg_drop(),
+ * which undoes the capability and fails the caller.
+ */
+#include <veridian/metrics.h>
+#include <veridian/string.h>
+
+#include "ipc_internal.h"
+
+uint64_t ipc_messages_sent;
+
+void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
+{
+	vd_memset(w, 0, sizeof(*w));
+	vd_list_init(&w->link);
+	w->self = *self;
+	w->reply_slot = -1;
+	w->q.reply_slot = -1;
+}
+
+void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
+{
+	vd_list_remove(&w->link);
+	w->state = IPC_WAIT_NONE;
+	w->result = result;
+	w->done = true;
+}
+
+void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
+{
+	ipc_waiter_finish(w, result);
+	ipc_wake_locked(w);
+}
+
+vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
+			   const struct vd_ipc_message *msg)
+{
+	if (msg == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	switch (msg->kind) {
+	case VD_IPC_MSG_SMALL:
+		return msg->len <= VD_IPC_SMALL_MAX ? VD_OK
+						    : VD_ERR_IPC_MSG_TOO_LARGE;
+	case VD_IPC_MSG_LARGE: {
+		struct ipc_region *r =
+			ipc_table_lookup(&ipc_regions, msg->large.region);
+
+		if (r == NULL)
+			return VD_ERR_NOT_FOUND;
+		if (ipc_region_holder(r, from->pid) == NULL)
+			return VD_ERR_PERMISSION_DENIED;
+		if (msg->large.offset > r->size ||
+		    msg->large.len > r->size - msg->large.offset)
+			return VD_ERR_INVALID_PARAMETER;
+		return VD_OK;
+	}
+	default:
+		return VD_ERR_INVALID_PARAMETER;
+	}
+}
+
+/* A large message gives its receiver access to the region it names. */
+static vd_err_t share_large(const struct vd_ipc_actor *from,
+			    const struct vd_ipc_message *msg,
+			    const struct vd_ipc_actor *to)
+{
+	if (msg->kind != VD_IPC_MSG_LARGE)
+		return VD_OK;
+	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+	return ipc_region_share_locked(r, ipc_region_holder(r, from->pid), to);
+}
+
+void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why)
+{
+	if (m->hdr.flags & VD_IPC_HDR_HAS_CAP) {
+		vd_cap_revoke(m->cap_space, m->hdr.capability.token);
+		m->hdr.flags &= ~VD_IPC_HDR_HAS_CAP;
+	}
+	if (m->reply_slot >= 0) {
+		struct ipc_waiter *caller =
+			ipc_reply_slots[m->reply_slot].caller;
+
+		ipc_reply_free(m->reply_slot);
+		m->reply_slot = -1;
+		caller->reply_slot = -1;
+		ipc_waiter_complete(caller, why);
+	}
+}
+
+/*
+ * Build w->q for a message from w->self through channel ch_id: direction,
+ * header, capability transfer, region access.  On success *dst_out is
+ * the destination endpoint.
+ */
+static vd_err_t prepare(struct ipc_waiter *w, vd_channel_id_t ch_id,
+			const struct vd_ipc_message *msg, vd_cap_token_t cap,
+			uint32_t type, struct ipc_endpoint **dst_out)
+{
+	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, ch_id);
+	struct ipc_qmsg *q = &w->q;
+	unsigned end;
+	vd_err_t err;
+
+	if (ch == NULL)
+		return VD_ERR_NOT_FOUND;
+	if (ch->ep[0]->owner.pid == w->self.pid)
+		end = 0;
+	else if (ch->ep[1]->owner.pid == w->self.pid)
+		end = 1;
+	else
+		return VD_ERR_PERMISSION_DENIED;
+	err = ipc_check_message(&w->self, msg);
+	if (err != VD_OK)
+		return err;
+
+	struct ipc_endpoint *dst = ch->ep[1 - end];
+	vd_memset(&q->hdr, 0, sizeof(q->hdr));
+	if (cap != VD_CAP_TOKEN_NULL) {
+		struct vd_capability c;
+
+		if (w->self.caps == NULL || dst->owner.caps == NULL)
+			return VD_ERR_INVALID_CAPABILITY;
+		err = vd_cap_validate(w->self.caps, cap, VD_RIGHT_GRANT, &c);
+		if (err != VD_OK)
+			return err;
+		err = vd_cap_derive_into(dst->owner.caps, w->self.caps, cap,
+					 c.rights, &q->hdr.capability);
+		if (err != VD_OK)
+			return err;
+		q->hdr.flags |= VD_IPC_HDR_HAS_CAP;
+	}
+	err = share_large(&w->self, msg, &dst->owner);
+	if (err != VD_OK) {
+		if (q->hdr.flags & VD_IPC_HDR_HAS_CAP)
+			vd_cap_revoke(dst->owner.caps, q->hdr.capability.token);
+		return err;
+	}
+	q->msg = *msg;
+	q->ch = ch;
+	q->cap_space = dst->owner.caps;
+	q->reply_slot = -1;
+	q->hdr.sender = w->self.pid;
+	q->hdr.recipient = dst->owner.pid;
+	q->hdr.type = type;
+	q->hdr.sequence = ++ch->seq[end];
+	q->hdr.channel = ch->id;
+	*dst_out = dst;
+	return VD_OK;
+}
+
+/* Hand w->q to a receiver parked on dst, if there is one. */
+static bool hand_to_receiver(struct ipc_waiter *w, struct ipc_endpoint *dst)
+{
+	struct vd_list *n = vd_list_pop(&dst->receivers);
+
+	if (n == NULL)
+		return false;
+	struct ipc_waiter *r = VD_LIST_ENTRY(n, struct ipc_waiter, link);
+	r->q = w->q;
+	if (w->q.reply_slot >= 0)
+		r->q.hdr.reply_token =
+			ipc_reply_mint(w->q.reply_slot, r->self.pid);
+	ipc_waiter_complete(r, VD_OK);
+	return true;
+}
+
+/*
+ * Deliver a prepared message: to a waiting receiver, else into the ring,
+ * else park the sender.  For a call, what follows delivery is waiting
+ * for the reply.
+ */
+static vd_err_t deliver(struct ipc_waiter *w, struct ipc_endpoint *dst,
+			bool nonblocking)
+{
+	if (!hand_to_receiver(w, dst)) {
+		if (ipc_ring_full(dst)) {
+			if (nonblocking) {
+				/* Undo the capability; a caller frees its
+				 * own reply slot. */
+				w->q.reply_slot = -1;
+				ipc_qmsg_drop(&w->q, VD_ERR_IPC_QUEUE_FULL);
+				return VD_ERR_IPC_QUEUE_FULL;
+			}
+			w->ep = dst;
+			w->state = IPC_WAIT_SEND;
+			vd_list_add_tail(&dst->senders, &w->link);
+			ipc_messages_sent++;
+			return IPC_PENDING;
+		}
+		ipc_ring_push(dst, &w->q);
+	}
+	ipc_messages_sent++;
+	vd_metrics_count(VD_METRIC_IPC_MESSAGES);
+	if (w->reply_slot >= 0) {
+		w->state = IPC_WAIT_REPLY;
+		return IPC_PENDING;
+	}
+	w->done = true;
+	w->result = VD_OK;
+	return VD_OK;
+}
+
+vd_err_t ipc_send_begin(struct ipc_waiter *w, vd_channel_id_t ch,
+			const struct vd_ipc_message *msg, vd_cap_token_t cap,
+			bool nonblocking)
+{
+	struct ipc_endpoint *dst;
+	vd_err_t err = prepare(w, ch, msg, cap, VD_IPC_TYPE_SEND, &dst);
+
+	if (err != VD_OK)
+		return err;
+	return deliver(w, dst, nonblocking);
+}
+
+vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
+			const struct vd_ipc_message *msg, vd_cap_token_t cap,
+			struct vd_ipc_message *reply_out, bool nonblocking)
+{
+	struct ipc_endpoint *dst;
+	vd_err_t err = prepare(w, ch, msg, cap, VD_IPC_TYPE_CALL, &dst);
+
+	if (err != VD_OK)
+		return err;
+	w->reply_slot = ipc_reply_alloc(w, w->q.ch);
+	if (w->reply_slot < 0) {
+		ipc_qmsg_drop(&w->q, VD_ERR_RESOURCE_EXHAUSTED);
+		return VD_ERR_RESOURCE_EXHAUSTED;
+	}
+	w->q.reply_slot = w->reply_slot;
+	w->reply_out = reply_out;
+	err = deliver(w, dst, nonblocking);
+	if (err != IPC_PENDING && w->reply_slot >= 0) {
+		ipc_reply_free(w->reply_slot);
+		w->reply_slot = -1;
+	}
+	return err;
+}
+
+vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
+			   bool nonblocking)
+{
+	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, ep_id);
+
+	if (ep == NULL)
+		return VD_ERR_NOT_FOUND;
+	if (ep->owner.pid != w->self.pid)
+		return VD_ERR_PERMISSION_DENIED;
+	if (ep->count == 0) {
+		if (nonblocking)
+			return VD_ERR_TIMEOUT;
+		w->ep = ep;
+		w->state = IPC_WAIT_RECV;
+		vd_list_add_tail(&ep->receivers, &w->link);
+		return IPC_PENDING;
+	}
+	ipc_ring_pop(ep, &w->q);
+	if (w->q.reply_slot >= 0)
+		w->q.hdr.reply_token = ipc_reply_mint(w->q.reply_slot,
+						      w->self.pid);
+	ipc_endpoint_admit(ep);
+	w->done = true;
+	w->result = VD_OK;
+	return VD_OK;
+}
+
+vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
+			  vd_reply_token_t token,
+			  const struct vd_ipc_message *resp,
+			  struct ipc_waiter **woken)
+{
+	int slot = ipc_reply_lookup(token, replier->pid);
+	vd_err_t err;
+
+	if (slot < 0)
+		return VD_ERR_IPC_BAD_REPLY_TOKEN;
+	err = ipc_check_message(replier, resp);
+	if (err != VD_OK)
+		return err;
+	struct ipc_waiter *caller = ipc_reply_slots[slot].caller;
+	err = share_large(replier, resp, &caller->self);
+	if (err != VD_OK)
+		return err;
+	*caller->reply_out = *resp;
+	ipc_reply_free(slot);
+	caller->reply_slot = -1;
+	ipc_messages_sent++;
+	vd_metrics_count(VD_METRIC_IPC_MESSAGES);
+	if (woken)
+		*woken = caller;
+	ipc_waiter_complete(caller, VD_OK);
+	return VD_OK;
+}
+
+/* A caller withdrew its request: undo the capability, nothing else. */
+static void drop_withdrawn(struct ipc_qmsg *m, vd_err_t why)
+{
+	m->reply_slot = -1;
+	ipc_qmsg_drop(m, why);
+}
+
+void ipc_waiter_cancel(struct ipc_waiter *w, vd_err_t why)
+{
+	if (w->done)
+		return;
+	switch (w->state) {
+	case IPC_WAIT_RECV:
+		vd_list_remove(&w->link);
+		break;
+	case IPC_WAIT_SEND:
+		vd_list_remove(&w->link);
+		w->q.reply_slot = -1;
+		ipc_qmsg_drop(&w->q, why);
+		break;
+	case IPC_WAIT_REPLY: {
+		struct ipc_reply_slot *rs = &ipc_reply_slots[w->reply_slot];
+		struct ipc_endpoint *ep = rs->queued_on;
+
+		if (ep != NULL) {
+			/* Withdraw the request; the slot is freed below. */
+			ipc_ring_remove(ep, NULL, w->reply_slot,
+					drop_withdrawn, why);
+			ipc_endpoint_admit(ep);
+		}
+		break;
+	}
+	case IPC_WAIT_NONE:
+		break;
+	}
+	if (w->reply_slot >= 0) {
+		ipc_reply_free(w->reply_slot);
+		w->reply_slot = -1;
+	}
+	w->state = IPC_WAIT_NONE;
+	w->done = true;
+	w->result = why;
+}

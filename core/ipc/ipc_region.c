@@ -1,0 +1,500 @@
+/*
+ * Shared memory regions: zero-copy transfer of whole pages.
+ *
+ * Three layers of sharing, so that Share and CopyOnWrite can coexist:
+ *
+ *   ipc_page    one physical frame, with the number of views using it
+ *   ipc_view    the page array one group of processes sees
+ *   ipc_holder  one process's access to the region: its view and its
+ *               mappings (a region may be mapped more than once)
+ *
+ * Share puts the receiver on the sender's view: one set of frames, a
+ * write by either is read by the other.  CopyOnWrite gives the receiver a
+ * new view pointing at the same pages (each page's refs goes up) and
+ * write-protects every mapping of both views; the first write to a page
+ * then faults, and ipc_cow.c gives the writer's view a private copy of
+ * that page.  Move hands the sender's holder to the receiver after
+ * unmapping it from the sender.
+ *
+ * A mapping is writable only if the region allows writing and its page is
+ * used by a single view (refs == 1): that one rule, applied whenever a
+ * page is (re)mapped, is all the write protection COW needs.
+ *
+ * The holder list is the region's access list: map, transfer and large
+ * messages check it, so a SharedRegionId on its own grants nothing.
+ */
+#include <veridian/mm.h>
+#include <veridian/panic.h>
+#include <veridian/string.h>
+
+#include "ipc_internal.h"
+
+uint64_t ipc_region_frames, ipc_cow_copies;
+
+#define MAP_FLAGS_BASE (VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE)
+
+struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
+{
+	struct vd_list *it;
+
+	vd_list_for_each(it, &r->holders)
+	{
+		struct ipc_holder *h = VD_LIST_ENTRY(it, struct ipc_holder, link);
+		if (h->who.pid == pid)
+			return h;
+	}
+	return NULL;
+}
+
+uint32_t ipc_view_pte_flags(const struct ipc_region *r,
+			    const struct ipc_view *v, uint32_t i)
+{
+	uint32_t flags = MAP_FLAGS_BASE;
+
+	if ((r->perms & VD_RIGHT_WRITE) && v->pages[i]->refs == 1)
+		flags |= VD_PTE_WRITABLE;
+	return flags;
+}
+
+static size_t region_bytes(const struct ipc_region *r)
+{
+	return (size_t)r->npages << VD_PAGE_SHIFT;
+}
+
+vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
+			     uint32_t i)
+{
+	struct vd_frame want = vd_frame_of(v->pages[i]->pa);
+	uint32_t flags = ipc_view_pte_flags(r, v, i);
+	vd_err_t result = VD_OK;
+	struct vd_list *hi, *mi;
+
+	vd_list_for_each(hi, &r->holders)
+	{
+		struct ipc_holder *h = VD_LIST_ENTRY(hi, struct ipc_holder, link);
+		if (h->view != v)
+			continue;
+		vd_list_for_each(mi, &h->mappings)
+		{
+			struct ipc_mapping *m =
+				VD_LIST_ENTRY(mi, struct ipc_mapping, link);
+			vaddr_t va = m->va + ((vaddr_t)i << VD_PAGE_SHIFT);
+			struct vd_frame cur;
+			vd_err_t err;
+
+			err = vd_query_page(h->who.pt, va, &cur, NULL);
+			if (err == VD_OK && cur.number == want.number) {
+				err = vd_protect_page(h->who.pt, va, flags);
+			} else {
+				vd_unmap_page(h->who.pt, va, NULL);
+				err = vd_map_page(h->who.pt, va, want, flags);
+			}
+			if (err != VD_OK)
+				result = err;
+		}
+	}
+	return result;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pages, views, holders                                               */
+/* ------------------------------------------------------------------ */
+
+static void page_put(struct ipc_page *p)
+{
+	if (--p->refs > 0)
+		return;
+	vd_frame_free(vd_frame_of(p->pa), 1);
+	__atomic_fetch_sub(&ipc_region_frames, 1, __ATOMIC_RELAXED);
+	vd_kfree(p);
+}
+
+static struct ipc_view *view_alloc(uint32_t npages)
+{
+	struct ipc_view *v =
+		vd_kzalloc(sizeof(*v) + npages * sizeof(struct ipc_page *));
+
+	if (v) {
+		v->npages = npages;
+		v->refs = 1;
+	}
+	return v;
+}
+
+static void view_put(struct ipc_view *v)
+{
+	if (--v->refs > 0)
+		return;
+	for (uint32_t i = 0; i < v->npages; i++)
+		if (v->pages[i])
+			page_put(v->pages[i]);
+	vd_kfree(v);
+}
+
+static struct ipc_holder *holder_new(struct ipc_region *r,
+				     const struct vd_ipc_actor *who,
+				     struct ipc_view *v)
+{
+	struct ipc_holder *h = vd_kzalloc(sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->region = r;
+	h->who = *who;
+	h->view = v;
+	vd_list_init(&h->mappings);
+	vd_list_add_tail(&r->holders, &h->link);
+	return h;
+}
+
+static void mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
+{
+	for (uint32_t i = 0; i < h->region->npages; i++)
+		vd_unmap_page(h->who.pt, m->va + ((vaddr_t)i << VD_PAGE_SHIFT),
+			      NULL);
+	vd_list_remove(&m->link);
+	vd_kfree(m);
+}
+
+static void unmap_all(struct ipc_holder *h)
+{
+	while (!vd_list_empty(&h->mappings))
+		mapping_remove(h, VD_LIST_ENTRY(h->mappings.next,
+						struct ipc_mapping, link));
+}
+
+void ipc_holder_release_locked(struct ipc_holder *h)
+{
+	struct ipc_region *r = h->region;
+
+	unmap_all(h);
+	vd_list_remove(&h->link);
+	view_put(h->view);
+	vd_kfree(h);
+	if (vd_list_empty(&r->holders)) {
+		ipc_table_remove(&ipc_regions, r->id);
+		vd_kfree(r);
+	}
+}
+
+vd_err_t ipc_region_share_locked(struct ipc_region *r,
+				 struct ipc_holder *from,
+				 const struct vd_ipc_actor *to)
+{
+	if (ipc_region_holder(r, to->pid) != NULL)
+		return VD_OK;
+	if (holder_new(r, to, from->view) == NULL)
+		return VD_ERR_OUT_OF_MEMORY;
+	from->view->refs++;
+	return VD_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public operations                                               */
+/* ------------------------------------------------------------------ */
+
+static void region_free_unpublished(struct ipc_region *r, struct ipc_view *v)
+{
+	if (v)
+		view_put(v);
+	vd_kfree(r);
+}
+
+vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
+				     size_t size, uint32_t permissions,
+				     vd_region_id_t *out)
+{
+	struct ipc_region *r;
+	struct ipc_view *v;
+	uint32_t npages;
+
+	if (owner == NULL || out == NULL || size == 0 ||
+	    size > (size_t)VD_IPC_REGION_MAX_PAGES * VD_PAGE_SIZE ||
+	    !(permissions & VD_RIGHT_READ) ||
+	    (permissions & ~(VD_RIGHT_READ | VD_RIGHT_WRITE)))
+		return VD_ERR_INVALID_PARAMETER;
+	npages = (uint32_t)(VD_ALIGN_UP(size, VD_PAGE_SIZE) >> VD_PAGE_SHIFT);
+	r = vd_kzalloc(sizeof(*r));
+	v = r ? view_alloc(npages) : NULL;
+	if (v == NULL) {
+		vd_kfree(r);
+		return VD_ERR_OUT_OF_MEMORY;
+	}
+	/* Frames and their bookkeeping, before anyone can see the region. */
+	for (uint32_t i = 0; i < npages; i++) {
+		struct vd_frame f;
+		struct ipc_page *p = vd_kzalloc(sizeof(*p));
+
+		if (p == NULL || vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK) {
+			vd_kfree(p);
+			region_free_unpublished(r, v);
+			return VD_ERR_OUT_OF_MEMORY;
+		}
+		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+		p->pa = vd_frame_addr(f);
+		p->refs = 1;
+		v->pages[i] = p;
+		/* Counted now so page_put's decrement balances on failure. */
+		__atomic_fetch_add(&ipc_region_frames, 1, __ATOMIC_RELAXED);
+	}
+	r->size = size;
+	r->npages = npages;
+	r->perms = permissions;
+	vd_list_init(&r->holders);
+
+	ipc_lock_state_t st = ipc_lock();
+	ipc_init_locked();
+	vd_region_id_t id = ipc_table_insert(&ipc_regions, r);
+	vd_err_t err = VD_OK;
+	if (id == 0) {
+		err = VD_ERR_RESOURCE_EXHAUSTED;
+	} else {
+		r->id = id;
+		if (holder_new(r, owner, v) == NULL) {
+			ipc_table_remove(&ipc_regions, id);
+			err = VD_ERR_OUT_OF_MEMORY;
+		}
+	}
+	if (err != VD_OK)
+		region_free_unpublished(r, v);
+	else
+		*out = id;
+	ipc_unlock(st);
+	return err;
+}
+
+/* Lowest free, page-aligned address range of `bytes` for p, above every
+ * region p has mapped, in the upper half of user space. */
+static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
+			     vaddr_t *out)
+{
+	vaddr_t top = hal_user_top();
+	vaddr_t va = VD_ALIGN_DOWN(top / 2, VD_HUGE_PAGE_SIZE);
+
+	for (uint32_t slot = 0; slot < ipc_regions.size; slot++) {
+		struct ipc_region *r = ipc_regions.obj[slot];
+		struct ipc_holder *h = r ? ipc_region_holder(r, p->pid) : NULL;
+		struct vd_list *it;
+
+		if (h == NULL)
+			continue;
+		vd_list_for_each(it, &h->mappings)
+		{
+			struct ipc_mapping *m =
+				VD_LIST_ENTRY(it, struct ipc_mapping, link);
+			vaddr_t end = m->va + region_bytes(r);
+			if (end > va)
+				va = end;
+		}
+	}
+	/* Skip whatever else lives there (a page at a time). */
+	for (size_t done = 0; done < bytes;) {
+		if (va + bytes < va || va + bytes > top)
+			return VD_ERR_OUT_OF_MEMORY;
+		if (vd_query_page(p->pt, va + done, NULL, NULL) == VD_OK) {
+			va += done + VD_PAGE_SIZE;
+			done = 0;
+		} else {
+			done += VD_PAGE_SIZE;
+		}
+	}
+	*out = va;
+	return VD_OK;
+}
+
+static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
+{
+	struct ipc_region *r = h->region;
+	struct ipc_mapping *m = vd_kzalloc(sizeof(*m));
+
+	if (m == NULL)
+		return VD_ERR_OUT_OF_MEMORY;
+	for (uint32_t i = 0; i < r->npages; i++) {
+		vd_err_t err = vd_map_page(
+			h->who.pt, va + ((vaddr_t)i << VD_PAGE_SHIFT),
+			vd_frame_of(h->view->pages[i]->pa),
+			ipc_view_pte_flags(r, h->view, i));
+		if (err != VD_OK) {
+			while (i-- > 0)
+				vd_unmap_page(h->who.pt,
+					      va + ((vaddr_t)i << VD_PAGE_SHIFT),
+					      NULL);
+			vd_kfree(m);
+			return err;
+		}
+	}
+	m->va = va;
+	vd_list_add_tail(&h->mappings, &m->link);
+	return VD_OK;
+}
+
+/* Region `id` and p's holder of it, or an error. */
+static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
+			    struct ipc_holder **out)
+{
+	struct ipc_region *r;
+
+	if (p == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	ipc_init_locked();
+	r = ipc_table_lookup(&ipc_regions, id);
+	if (r == NULL)
+		return VD_ERR_NOT_FOUND;
+	*out = ipc_region_holder(r, p->pid);
+	return *out ? VD_OK : VD_ERR_PERMISSION_DENIED;
+}
+
+vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
+				  vd_region_id_t region, vaddr_t address,
+				  vaddr_t *out)
+{
+	struct ipc_holder *h;
+	vd_err_t err;
+
+	if (p == NULL || p->pt == NULL || out == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	ipc_lock_state_t st = ipc_lock();
+	err = find_holder(p, region, &h);
+	if (err == VD_OK) {
+		size_t bytes = region_bytes(h->region);
+
+		if (address == 0)
+			err = pick_address(p, bytes, &address);
+		else if (!VD_IS_ALIGNED(address, VD_PAGE_SIZE) ||
+			 address < VD_USER_BASE || address + bytes < address ||
+			 address + bytes > hal_user_top())
+			err = VD_ERR_MEM_BAD_ADDRESS;
+	}
+	if (err == VD_OK)
+		err = map_locked(h, address);
+	if (err == VD_OK)
+		*out = address;
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
+				    vd_region_id_t region, vaddr_t address)
+{
+	struct ipc_holder *h;
+	struct vd_list *it;
+	vd_err_t err;
+
+	ipc_lock_state_t st = ipc_lock();
+	err = find_holder(p, region, &h);
+	if (err == VD_OK) {
+		err = VD_ERR_MEM_NOT_MAPPED;
+		vd_list_for_each(it, &h->mappings)
+		{
+			struct ipc_mapping *m =
+				VD_LIST_ENTRY(it, struct ipc_mapping, link);
+			if (m->va == address) {
+				mapping_remove(h, m);
+				err = VD_OK;
+				break;
+			}
+		}
+	}
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
+				      vd_region_id_t region)
+{
+	struct ipc_holder *h;
+
+	ipc_lock_state_t st = ipc_lock();
+	vd_err_t err = find_holder(p, region, &h);
+	if (err == VD_OK)
+		ipc_holder_release_locked(h);
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p,
+			    vd_region_id_t region, size_t *out)
+{
+	struct ipc_holder *h;
+
+	if (out == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	ipc_lock_state_t st = ipc_lock();
+	vd_err_t err = find_holder(p, region, &h);
+	if (err == VD_OK)
+		*out = h->region->size;
+	ipc_unlock(st);
+	return err;
+}
+
+/* CopyOnWrite: `to` gets a new view over the same pages; both views lose
+ * write access until a fault splits a page. */
+static vd_err_t transfer_cow(struct ipc_holder *from,
+			     const struct vd_ipc_actor *to)
+{
+	struct ipc_region *r = from->region;
+	struct ipc_view *old = from->view, *v = view_alloc(r->npages);
+
+	if (v == NULL)
+		return VD_ERR_OUT_OF_MEMORY;
+	if (holder_new(r, to, v) == NULL) {
+		vd_kfree(v);
+		return VD_ERR_OUT_OF_MEMORY;
+	}
+	for (uint32_t i = 0; i < r->npages; i++) {
+		v->pages[i] = old->pages[i];
+		v->pages[i]->refs++;
+	}
+	vd_err_t err = VD_OK;
+	for (uint32_t i = 0; i < r->npages; i++) {
+		vd_err_t e = ipc_view_remap_page(r, old, i);
+		if (e != VD_OK)
+			err = e;
+	}
+	return err;
+}
+
+vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
+				       const struct vd_ipc_actor *to,
+				       vd_region_id_t region,
+				       enum vd_ipc_transfer_mode mode)
+{
+	struct ipc_holder *h;
+	vd_err_t err;
+
+	if (from == NULL || to == NULL || from->pid == to->pid ||
+	    mode > VD_IPC_TRANSFER_COW)
+		return VD_ERR_INVALID_PARAMETER;
+	ipc_lock_state_t st = ipc_lock();
+	err = find_holder(from, region, &h);
+	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
+		err = VD_ERR_BUSY;
+	if (err == VD_OK) {
+		switch (mode) {
+		case VD_IPC_TRANSFER_MOVE:
+			unmap_all(h);
+			h->who = *to;
+			break;
+		case VD_IPC_TRANSFER_SHARE:
+			err = ipc_region_share_locked(h->region, h, to);
+			break;
+		case VD_IPC_TRANSFER_COW:
+			err = transfer_cow(h, to);
+			break;
+		}
+	}
+	ipc_unlock(st);
+	return err;
+}
+
+/* Process exit: drop every region access of pid. */
+void ipc_region_process_exit_locked(vd_pid_t pid)
+{
+	for (uint32_t slot = 0; slot < ipc_regions.size; slot++) {
+		struct ipc_region *r = ipc_regions.obj[slot];
+		struct ipc_holder *h = r ? ipc_region_holder(r, pid) : NULL;
+
+		if (h != NULL)
+			ipc_holder_release_locked(h);
+	}
+}
