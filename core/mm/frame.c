@@ -41,8 +41,7 @@ unsigned frame_area_count;
 struct frame_zone frame_zones[VD_ZONE_COUNT];
 struct frame_cpu_cache frame_cpu_caches[VD_MAX_CPUS];
 
-static const char *const zone_names[VD_ZONE_COUNT] = { "DMA", "Normal",
-						       "High" };
+static const char *const zone_names[VD_ZONE_COUNT] = {"DMA", "Normal", "High"};
 
 const char *vd_zone_name(enum vd_mem_zone zone)
 {
@@ -69,7 +68,8 @@ static inline unsigned order_for(size_t count)
 {
 	if (count <= 1)
 		return 0;
-	return (unsigned)(sizeof(long) * 8) - (unsigned)__builtin_clzl(count - 1);
+	return (unsigned)(sizeof(long) * 8) -
+	       (unsigned)__builtin_clzl(count - 1);
 }
 
 static struct frame_area *area_in_zone(struct frame_zone *z, size_t n)
@@ -157,8 +157,8 @@ void frame_release_range(struct frame_zone *z, struct frame_area *a, size_t n,
 	vd_memset(frame_state(a, n), FS_FREE_TAIL, count);
 	/* Cut the range into the largest aligned blocks that fit. */
 	while (n < end) {
-		unsigned order = n ? (unsigned)__builtin_ctzl(n)
-				   : VD_FRAME_MAX_ORDER;
+		unsigned order =
+			n ? (unsigned)__builtin_ctzl(n) : VD_FRAME_MAX_ORDER;
 		if (order > VD_FRAME_MAX_ORDER)
 			order = VD_FRAME_MAX_ORDER;
 		while (n + ((size_t)1 << order) > end)
@@ -318,8 +318,7 @@ static inline bool cache_pop(struct frame_cpu_cache *c, unsigned zi,
 }
 
 /* Park allocated-then-claimed frame n in the calling CPU's cache. */
-static inline void cache_push(struct frame_cpu_cache *c, unsigned zi,
-			      size_t n)
+static inline void cache_push(struct frame_cpu_cache *c, unsigned zi, size_t n)
 {
 	struct cached_frame *cf = frame_ptr(n);
 
@@ -429,7 +428,7 @@ static vd_err_t claim_allocated(struct frame_area *a, size_t n, size_t count,
 
 /* Everything but a single frame into this CPU's cache. */
 static __attribute__((noinline)) vd_err_t frame_free_slow(size_t n,
-							 size_t count)
+							  size_t count)
 {
 	struct frame_area *a = area_of(n);
 	size_t bad = n;
@@ -508,10 +507,10 @@ void vd_memory_stats(struct vd_memory_stats *out)
 		 * exact when they are idle, approximate while they work. */
 		for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
 			struct frame_cpu_cache *c = &frame_cpu_caches[cpu];
-			taken += __atomic_load_n(&c->taken[i],
-						 __ATOMIC_RELAXED);
-			cached += __atomic_load_n(&c->count[i],
-						  __ATOMIC_RELAXED);
+			taken +=
+				__atomic_load_n(&c->taken[i], __ATOMIC_RELAXED);
+			cached +=
+				__atomic_load_n(&c->count[i], __ATOMIC_RELAXED);
 		}
 		hal_irqstate_t st = vd_spin_lock_irqsave(&z->lock);
 		zs->total_frames = z->total;

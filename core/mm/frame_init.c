@@ -80,15 +80,14 @@ static void insert_sorted(struct frame_range *list, unsigned *count,
 	}
 	for (i = *count; i > 0 && list[i - 1].first > first; i--)
 		list[i] = list[i - 1];
-	list[i] = (struct frame_range){ first, end };
+	list[i] = (struct frame_range){first, end};
 	(*count)++;
 }
 
 static void collect_ram(const struct vd_boot_info *bi)
 {
 	ram_count = 0;
-	for (unsigned i = 0; i < bi->mem_count && i < VD_MAX_MEM_REGIONS;
-	     i++) {
+	for (unsigned i = 0; i < bi->mem_count && i < VD_MAX_MEM_REGIONS; i++) {
 		const struct vd_mem_region *r = &bi->mem[i];
 		if (r->type != VD_MEM_USABLE)
 			continue;
@@ -209,10 +208,9 @@ static bool place_metadata(void)
 		return false;
 	/* Highest memory first: Dma frames are the scarce ones. */
 	for (unsigned i = frame_area_count; i-- > 0 && !at;)
-		at = highest_free_run(frame_areas[i].first,
-				      frame_areas[i].first +
-					      frame_areas[i].count,
-				      pages);
+		at = highest_free_run(
+			frame_areas[i].first,
+			frame_areas[i].first + frame_areas[i].count, pages);
 	if (!at)
 		return false;
 	insert_sorted(rsv, &rsv_count, MAX_RESERVED, at, at + pages);

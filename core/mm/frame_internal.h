@@ -32,9 +32,9 @@
 #include <veridian/spinlock.h>
 
 #define FS_FREE_TAIL 0xfc
-#define FS_CACHED 0xfd
+#define FS_CACHED    0xfd
 #define FS_ALLOCATED 0xfe
-#define FS_RESERVED 0xff
+#define FS_RESERVED  0xff
 
 /* A firmware RAM region can be split in two at the zone boundary. */
 #define FRAME_MAX_AREAS (2 * VD_MAX_MEM_REGIONS)

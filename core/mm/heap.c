@@ -59,10 +59,9 @@ static void account_alloc(size_t bytes)
 
 	add(&stats.total_allocated, bytes);
 	add(&stats.allocation_count, 1);
-	while (cur > peak &&
-	       !__atomic_compare_exchange_n(&stats.peak_allocated, &peak, cur,
-					    true, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
+	while (cur > peak && !__atomic_compare_exchange_n(
+				     &stats.peak_allocated, &peak, cur, true,
+				     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
@@ -77,8 +76,9 @@ static vd_err_t bad_free(void *p, size_t size, vd_err_t err)
 {
 	add(&stats.bad_free_count, 1);
 	kprintf("mm: bad heap free of %p (size %zu): %s\n", p, size,
-		err == VD_ERR_MEM_DOUBLE_FREE ? "already free"
-					      : "not a heap block of that size");
+		err == VD_ERR_MEM_DOUBLE_FREE
+			? "already free"
+			: "not a heap block of that size");
 	return err;
 }
 
@@ -86,7 +86,8 @@ void vd_heap_stats(struct vd_allocator_stats *out)
 {
 	out->total_allocated =
 		__atomic_load_n(&stats.total_allocated, __ATOMIC_RELAXED);
-	out->total_freed = __atomic_load_n(&stats.total_freed, __ATOMIC_RELAXED);
+	out->total_freed =
+		__atomic_load_n(&stats.total_freed, __ATOMIC_RELAXED);
 	out->current_allocated =
 		__atomic_load_n(&stats.current_allocated, __ATOMIC_RELAXED);
 	out->peak_allocated =
@@ -112,7 +113,7 @@ static inline bool is_slab_request(size_t size, size_t align)
  * (n - 1) / 16: a table lookup, since rv64imac has no count-leading-zeros
  * instruction and the compiler's replacement costs ~30 instructions. */
 static const uint8_t class_shift[VD_HEAP_SLAB_MAX >> SLAB_MIN_SHIFT] = {
-	[0] = 4,	  [1] = 5,	     [2 ... 3] = 6,   [4 ... 7] = 7,
+	[0] = 4,	[1] = 5,	 [2 ... 3] = 6,	   [4 ... 7] = 7,
 	[8 ... 15] = 8, [16 ... 31] = 9, [32 ... 63] = 10,
 };
 
@@ -176,8 +177,8 @@ static vd_err_t large_free(void *p, size_t frames, size_t *frames_out)
 	st = vd_spin_lock_irqsave(&large_lock);
 	vd_list_for_each(it, bucket)
 	{
-		struct large_block *r = VD_LIST_ENTRY(it, struct large_block,
-						      link);
+		struct large_block *r =
+			VD_LIST_ENTRY(it, struct large_block, link);
 		if (r->addr == p) {
 			rec = r;
 			break;

@@ -11,7 +11,7 @@
  * 2^SLAB_MAX_SHIFT (16 .. 1024 bytes). */
 #define SLAB_MIN_SHIFT 4
 #define SLAB_MAX_SHIFT 10
-#define SLAB_CLASSES (SLAB_MAX_SHIFT - SLAB_MIN_SHIFT + 1)
+#define SLAB_CLASSES   (SLAB_MAX_SHIFT - SLAB_MIN_SHIFT + 1)
 
 _Static_assert(((size_t)1 << SLAB_MAX_SHIFT) == VD_HEAP_SLAB_MAX,
 	       "largest slab class must be VD_HEAP_SLAB_MAX");

@@ -40,7 +40,7 @@
 #include "frame_internal.h"
 #include "heap_internal.h"
 
-#define SLAB_MAGIC 0x51ab0b1eu
+#define SLAB_MAGIC	 0x51ab0b1eu
 #define SLAB_MAX_OBJECTS (VD_PAGE_SIZE >> SLAB_MIN_SHIFT)
 
 struct slab_obj {
@@ -178,8 +178,7 @@ static vd_err_t cache_alloc(struct slab_cache *c, void **out)
 		}
 		vd_list_add(&c->partial, &s->link);
 	}
-	s = fresh ? fresh
-		  : VD_LIST_ENTRY(c->partial.next, struct slab, link);
+	s = fresh ? fresh : VD_LIST_ENTRY(c->partial.next, struct slab, link);
 
 	struct slab_obj *o = s->free;
 	s->free = o->next;
@@ -237,8 +236,7 @@ static struct slab *slab_of(void *p)
  * Give `n` objects back to their slabs (all of cache c).  Empty slabs
  * beyond the cache's one spare go back to the frame allocator.
  */
-static void cache_put_back(struct slab_cache *c, void *const *objs,
-			   unsigned n)
+static void cache_put_back(struct slab_cache *c, void *const *objs, unsigned n)
 {
 	struct slab *release[MAGAZINE_SIZE];
 	unsigned nrelease = 0;

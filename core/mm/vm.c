@@ -64,7 +64,7 @@ void vd_page_table_destroy(struct vd_page_table *pt)
 
 struct vd_page_table vd_kernel_page_table(void)
 {
-	return (struct vd_page_table){ hal_pt_kernel_root() };
+	return (struct vd_page_table){hal_pt_kernel_root()};
 }
 
 vd_err_t vd_map_page(struct vd_page_table *pt, vaddr_t va, struct vd_frame f,
@@ -73,11 +73,9 @@ vd_err_t vd_map_page(struct vd_page_table *pt, vaddr_t va, struct vd_frame f,
 	size_t size = (flags & VD_PTE_HUGE) ? VD_HUGE_PAGE_SIZE : VD_PAGE_SIZE;
 	paddr_t pa = vd_frame_addr(f);
 
-	if (VD_UNLIKELY(!pt || !pt->root_frame ||
-			(flags & ~VD_PTE_ALL_FLAGS) ||
+	if (VD_UNLIKELY(!pt || !pt->root_frame || (flags & ~VD_PTE_ALL_FLAGS) ||
 			f.number > MAX_FRAME_NUMBER ||
-			!VD_IS_ALIGNED(va, size) ||
-			!VD_IS_ALIGNED(pa, size)))
+			!VD_IS_ALIGNED(va, size) || !VD_IS_ALIGNED(pa, size)))
 		return VD_ERR_INVALID_PARAMETER;
 	return hal_pt_map(pt->root_frame, va, pa, flags);
 }
@@ -122,8 +120,7 @@ vd_err_t vd_query_page(const struct vd_page_table *pt, vaddr_t va,
 	return VD_OK;
 }
 
-vd_err_t vd_protect_page(struct vd_page_table *pt, vaddr_t va,
-			 uint32_t flags)
+vd_err_t vd_protect_page(struct vd_page_table *pt, vaddr_t va, uint32_t flags)
 {
 	if (!pt || !pt->root_frame || (flags & ~VD_PTE_ALL_FLAGS) ||
 	    !VD_IS_ALIGNED(va, VD_PAGE_SIZE))

@@ -30,12 +30,12 @@
 #include <host/pt_fake.h>
 #include <veridian/string.h>
 
-#define PT_ENTRIES 512
-#define PT_LEVELS 4
-#define PTE_VALID (1ull << 10)
-#define PTE_TABLE (1ull << 11)
-#define PTE_ADDR_MASK 0x000ffffffffff000ull
-#define USER_HALF_END ((vaddr_t)1 << 47)
+#define PT_ENTRIES	  512
+#define PT_LEVELS	  4
+#define PTE_VALID	  (1ull << 10)
+#define PTE_TABLE	  (1ull << 11)
+#define PTE_ADDR_MASK	  0x000ffffffffff000ull
+#define USER_HALF_END	  ((vaddr_t)1 << 47)
 #define KERNEL_HALF_INDEX 256 /* root entries 256..511 map the kernel half */
 
 typedef uint64_t pte_t;

@@ -37,7 +37,7 @@ enum vd_mem_zone {
 	VD_ZONE_NORMAL = 1,
 	VD_ZONE_HIGH = 2,
 };
-#define VD_ZONE_COUNT 3
+#define VD_ZONE_COUNT	  3
 #define VD_ZONE_DMA_LIMIT ((paddr_t)16 << 20)
 
 /* A physical frame: number = physical address / VD_PAGE_SIZE (PhysFrame). */
@@ -52,7 +52,7 @@ static inline paddr_t vd_frame_addr(struct vd_frame f)
 
 static inline struct vd_frame vd_frame_of(paddr_t pa)
 {
-	return (struct vd_frame){ (size_t)(pa >> VD_PAGE_SHIFT) };
+	return (struct vd_frame){(size_t)(pa >> VD_PAGE_SHIFT)};
 }
 
 /* Largest block the buddy allocator manages: 2^10 frames = 4 MiB. */
@@ -82,10 +82,10 @@ vd_err_t vd_frame_free(struct vd_frame f, size_t count);
 
 /* ZoneStatistics: frame counts of one zone. */
 struct vd_zone_stats {
-	size_t total_frames; /* RAM frames in the zone */
-	size_t free_frames; /* allocatable now */
+	size_t total_frames;	 /* RAM frames in the zone */
+	size_t free_frames;	 /* allocatable now */
 	size_t allocated_frames; /* handed out */
-	size_t reserved_frames; /* never allocatable (firmware, kernel...) */
+	size_t reserved_frames;	 /* never allocatable (firmware, kernel...) */
 	size_t free_blocks[VD_FRAME_MAX_ORDER + 1]; /* buddy blocks by order */
 	size_t cached_frames; /* free frames parked in the order-0 cache */
 };
@@ -152,8 +152,7 @@ vd_err_t vd_unmap_page(struct vd_page_table *pt, vaddr_t va,
 vd_err_t vd_query_page(const struct vd_page_table *pt, vaddr_t va,
 		       struct vd_frame *frame_out, uint32_t *flags_out);
 /* Change the flags of an existing mapping and flush its TLB entry. */
-vd_err_t vd_protect_page(struct vd_page_table *pt, vaddr_t va,
-			 uint32_t flags);
+vd_err_t vd_protect_page(struct vd_page_table *pt, vaddr_t va, uint32_t flags);
 
 /* ------------------------------------------------------------------ */
 /* Kernel heap                                                         */
@@ -182,10 +181,10 @@ vd_err_t vd_heap_free(void *p, size_t size, size_t align);
 /* AllocatorStats.  Byte counts are of usable block sizes (the size class
  * for slab objects, whole pages for large blocks). */
 struct vd_allocator_stats {
-	size_t total_allocated; /* bytes, cumulative */
-	size_t total_freed; /* bytes, cumulative */
+	size_t total_allocated;	  /* bytes, cumulative */
+	size_t total_freed;	  /* bytes, cumulative */
 	size_t current_allocated; /* bytes in use now */
-	size_t peak_allocated; /* highest current_allocated seen */
+	size_t peak_allocated;	  /* highest current_allocated seen */
 	size_t allocation_count;
 	size_t free_count;
 	size_t bad_free_count; /* rejected frees (not in the seed) */

@@ -19,8 +19,8 @@
 #include <veridian/mm.h>
 
 #define MM_KERNEL_BYTES ((uint64_t)1 << 20)
-#define MM_FIRST_FRAME ((size_t)(HOST_RAM_PHYS_BASE >> VD_PAGE_SHIFT))
-#define MM_RAM_FRAMES ((size_t)(HOST_RAM_SIZE >> VD_PAGE_SHIFT))
+#define MM_FIRST_FRAME	((size_t)(HOST_RAM_PHYS_BASE >> VD_PAGE_SHIFT))
+#define MM_RAM_FRAMES	((size_t)(HOST_RAM_SIZE >> VD_PAGE_SHIFT))
 /* One state byte per frame, in whole frames. */
 #define MM_META_FRAMES ((MM_RAM_FRAMES + VD_PAGE_SIZE - 1) / VD_PAGE_SIZE)
 
@@ -72,7 +72,7 @@ static inline int mm_boot_low(void **state)
 	mm_use_low_physmap();
 	mm_boot_info_low(&bi);
 	bi.mem_count = 1;
-	bi.mem[0] = (struct vd_mem_region){ 0, HOST_RAM_SIZE, VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){0, HOST_RAM_SIZE, VD_MEM_USABLE};
 	mm_boot(&bi);
 	return 0;
 }

@@ -18,7 +18,7 @@
 
 static struct vd_frame frame_n(size_t n)
 {
-	return (struct vd_frame){ n };
+	return (struct vd_frame){n};
 }
 
 static void check_totals(const struct vd_memory_stats *ms)
@@ -200,10 +200,9 @@ static void test_never_allocatable_frees(void **state)
 	assert_int_equal(vd_frame_free(frame_n(MM_FIRST_FRAME + 10), 3),
 			 VD_ERR_INVALID_PARAMETER);
 	/* The allocator's own metadata at the top of RAM. */
-	assert_int_equal(vd_frame_free(frame_n(MM_FIRST_FRAME +
-					       MM_RAM_FRAMES - 1),
-				       1),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(
+		vd_frame_free(frame_n(MM_FIRST_FRAME + MM_RAM_FRAMES - 1), 1),
+		VD_ERR_INVALID_PARAMETER);
 	/* Outside RAM, frame 0, far away. */
 	assert_int_equal(vd_frame_free(frame_n(0), 1),
 			 VD_ERR_INVALID_PARAMETER);
@@ -233,14 +232,14 @@ static void test_invalid_alloc_parameters(void **state)
 
 	assert_int_equal(vd_frame_alloc(0, VD_ZONE_NORMAL, &f),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_frame_alloc(VD_FRAME_MAX_COUNT + 1, VD_ZONE_NORMAL,
-					&f),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(
+		vd_frame_alloc(VD_FRAME_MAX_COUNT + 1, VD_ZONE_NORMAL, &f),
+		VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_frame_alloc(SIZE_MAX, VD_ZONE_NORMAL, &f),
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_frame_alloc(1, (enum vd_mem_zone)3, &f),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_frame_alloc(1, (enum vd_mem_zone)-1, &f),
+	assert_int_equal(vd_frame_alloc(1, (enum vd_mem_zone) - 1, &f),
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, NULL),
 			 VD_ERR_INVALID_PARAMETER);
@@ -302,17 +301,17 @@ static void test_exhaustion_and_coalescing(void **state)
 			     .free_blocks[VD_FRAME_MAX_ORDER];
 	assert_true(big >= 10);
 	for (size_t i = 0; i < big; i++) {
-		assert_int_equal(vd_frame_alloc(VD_FRAME_MAX_COUNT,
-						VD_ZONE_NORMAL, &f),
-				 VD_OK);
+		assert_int_equal(
+			vd_frame_alloc(VD_FRAME_MAX_COUNT, VD_ZONE_NORMAL, &f),
+			VD_OK);
 		frames[i] = f.number;
 	}
 	assert_int_equal(vd_frame_alloc(VD_FRAME_MAX_COUNT, VD_ZONE_NORMAL, &f),
 			 VD_ERR_OUT_OF_MEMORY);
 	for (size_t i = 0; i < big; i++)
-		assert_int_equal(vd_frame_free(frame_n(frames[i]),
-					       VD_FRAME_MAX_COUNT),
-				 VD_OK);
+		assert_int_equal(
+			vd_frame_free(frame_n(frames[i]), VD_FRAME_MAX_COUNT),
+			VD_OK);
 	free(frames);
 }
 

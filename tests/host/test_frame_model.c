@@ -26,15 +26,15 @@
 #include "mm_fixture.h"
 
 #define DMA_FRAMES ((size_t)(VD_ZONE_DMA_LIMIT >> VD_PAGE_SHIFT))
-#define MAX_LIVE 20000
+#define MAX_LIVE   20000
 
 static const struct {
 	paddr_t base;
 	uint64_t size;
 } holes[] = {
-	{ (3 << 20) + 0x123, (2 << 20) - 0x123 },
-	{ 20 << 20, 0x1000 },
-	{ (40 << 20) - 0x2000, 0x5000 },
+	{(3 << 20) + 0x123, (2 << 20) - 0x123},
+	{20 << 20, 0x1000},
+	{(40 << 20) - 0x2000, 0x5000},
 };
 
 struct live {
@@ -54,12 +54,11 @@ static int model_setup(void **state)
 	mm_use_low_physmap();
 	mm_boot_info_low(&bi);
 	bi.mem_count = 1;
-	bi.mem[0] = (struct vd_mem_region){ 0, HOST_RAM_SIZE, VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){0, HOST_RAM_SIZE, VD_MEM_USABLE};
 	bi.reserved_count = VD_ARRAY_SIZE(holes);
 	for (size_t i = 0; i < VD_ARRAY_SIZE(holes); i++)
 		bi.reserved[i] = (struct vd_mem_region){
-			holes[i].base, holes[i].size, VD_MEM_RESERVED
-		};
+			holes[i].base, holes[i].size, VD_MEM_RESERVED};
 	mm_boot(&bi);
 
 	/* Usable: not frame 0, not a hole, not the metadata at the top. */
@@ -148,8 +147,8 @@ static void step_alloc(void)
 	if (err == VD_ERR_OUT_OF_MEMORY) {
 		assert_false(model_has_block(k, 0, DMA_FRAMES));
 		if (zone != VD_ZONE_DMA)
-			assert_false(model_has_block(k, DMA_FRAMES,
-						     MM_RAM_FRAMES));
+			assert_false(
+				model_has_block(k, DMA_FRAMES, MM_RAM_FRAMES));
 		return;
 	}
 	assert_int_equal(err, VD_OK);
@@ -166,15 +165,14 @@ static void step_alloc(void)
 		assert_false(model_has_block(k, DMA_FRAMES, MM_RAM_FRAMES));
 	model_allocated += count;
 	if (live_count < MAX_LIVE)
-		live[live_count++] = (struct live){ f.number, count };
+		live[live_count++] = (struct live){f.number, count};
 	else
 		assert_int_equal(vd_frame_free(f, count), VD_OK);
 }
 
 static void model_free(size_t first, size_t count)
 {
-	assert_int_equal(vd_frame_free((struct vd_frame){ first }, count),
-			 VD_OK);
+	assert_int_equal(vd_frame_free((struct vd_frame){first}, count), VD_OK);
 	for (size_t i = 0; i < count; i++) {
 		assert_true(allocated[first + i]);
 		allocated[first + i] = false;
@@ -192,12 +190,12 @@ static void step_free(void)
 		size_t start = (size_t)rand() % l.count;
 		size_t len = 1 + (size_t)rand() % (l.count - start);
 		model_free(l.first + start, len);
-		live[i] = (struct live){ l.first, start };
-		live[live_count++] = (struct live){ l.first + start + len,
-						    l.count - start - len };
+		live[i] = (struct live){l.first, start};
+		live[live_count++] = (struct live){l.first + start + len,
+						   l.count - start - len};
 	} else {
 		model_free(l.first, l.count);
-		live[i] = (struct live){ 0, 0 };
+		live[i] = (struct live){0, 0};
 	}
 	/* Drop empty entries. */
 	for (size_t j = 0; j < live_count;) {
@@ -225,7 +223,7 @@ static void step_bad_free(void)
 	if (expect == VD_OK)
 		return; /* a legal free: not what this step is about */
 	struct vd_memory_stats before = mm_stats();
-	assert_int_equal(vd_frame_free((struct vd_frame){ n }, count), expect);
+	assert_int_equal(vd_frame_free((struct vd_frame){n}, count), expect);
 	struct vd_memory_stats after = mm_stats();
 	assert_int_equal(before.allocated_frames, after.allocated_frames);
 	assert_int_equal(before.free_frames, after.free_frames);

@@ -17,15 +17,14 @@
 
 #include "mm_fixture.h"
 
-#define MIB ((uint64_t)1 << 20)
+#define MIB	   ((uint64_t)1 << 20)
 #define DMA_FRAMES ((size_t)(VD_ZONE_DMA_LIMIT >> VD_PAGE_SHIFT))
 
 static void check_totals(void)
 {
 	struct vd_memory_stats ms = mm_stats();
 
-	assert_int_equal(ms.total_frames, ms.free_frames +
-						  ms.allocated_frames +
+	assert_int_equal(ms.total_frames, ms.free_frames + ms.allocated_frames +
 						  ms.reserved_frames);
 	for (int z = 0; z < VD_ZONE_COUNT; z++) {
 		const struct vd_zone_stats *zs = &ms.zone_stats[z];
@@ -118,18 +117,16 @@ static void test_fallback_and_exhaustion(void **state)
 	/* Give back only Normal frames: Dma requests still fail. */
 	for (size_t i = 0; i < n; i++)
 		if (frames[i] >= DMA_FRAMES)
-			assert_int_equal(vd_frame_free((struct vd_frame){
-							       frames[i] },
-						       1),
-					 VD_OK);
+			assert_int_equal(
+				vd_frame_free((struct vd_frame){frames[i]}, 1),
+				VD_OK);
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_DMA, &f),
 			 VD_ERR_OUT_OF_MEMORY);
 	for (size_t i = 0; i < n; i++)
 		if (frames[i] < DMA_FRAMES)
-			assert_int_equal(vd_frame_free((struct vd_frame){
-							       frames[i] },
-						       1),
-					 VD_OK);
+			assert_int_equal(
+				vd_frame_free((struct vd_frame){frames[i]}, 1),
+				VD_OK);
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_DMA, &f), VD_OK);
 	assert_int_equal(vd_frame_free(f, 1), VD_OK);
 	assert_int_equal(mm_stats().allocated_frames, 0);
@@ -149,7 +146,7 @@ static void test_no_block_crosses_zone_boundary(void **state)
 	mm_boot_info_low(&bi);
 	bi.mem_count = 1;
 	r = &bi.mem[0];
-	*r = (struct vd_mem_region){ 12 * MIB, 8 * MIB, VD_MEM_USABLE };
+	*r = (struct vd_mem_region){12 * MIB, 8 * MIB, VD_MEM_USABLE};
 	mm_boot(&bi);
 	struct vd_memory_stats ms = mm_stats();
 	assert_int_equal(ms.zone_stats[VD_ZONE_DMA].total_frames, 1024);
@@ -168,22 +165,22 @@ static bool expect_usable(size_t n)
 	static const struct {
 		paddr_t base, end;
 	} ram[] = {
-		{ 0x1801, 0x9000 }, /* starts mid-frame: frames 2..8 */
-		{ 0x100123, 0x200ff0 }, /* both ends mid-frame */
-		{ 0xffa000, 0x1006000 }, /* spans 16 MiB */
-		{ 0x2000000, 0x3000000 },
-		{ 0x2800000, 0x3400000 }, /* overlaps the previous one */
+		{0x1801, 0x9000},      /* starts mid-frame: frames 2..8 */
+		{0x100123, 0x200ff0},  /* both ends mid-frame */
+		{0xffa000, 0x1006000}, /* spans 16 MiB */
+		{0x2000000, 0x3000000},
+		{0x2800000, 0x3400000}, /* overlaps the previous one */
 	};
 	static const struct {
 		paddr_t base, end;
 	} rsv[] = {
-		{ 0x150000, 0x150001 }, /* one byte: the whole frame */
-		{ 0x1fff800, 0x2000800 }, /* straddles a region start */
-		{ 0x2100000, 0x2200000 },
-		{ 0x2180000, 0x2300000 }, /* overlaps the previous one */
-		{ 0x3300000, 0x3500000 }, /* runs past the end of RAM */
-		{ 0x3800000, 0x3900000 }, /* outside RAM: ignored */
-		{ 0x2400000, 0x2410000 }, /* initrd */
+		{0x150000, 0x150001},	/* one byte: the whole frame */
+		{0x1fff800, 0x2000800}, /* straddles a region start */
+		{0x2100000, 0x2200000},
+		{0x2180000, 0x2300000}, /* overlaps the previous one */
+		{0x3300000, 0x3500000}, /* runs past the end of RAM */
+		{0x3800000, 0x3900000}, /* outside RAM: ignored */
+		{0x2400000, 0x2410000}, /* initrd */
 	};
 	bool in_ram = false;
 
@@ -205,32 +202,30 @@ static void boot_odd_map(void)
 	mm_use_low_physmap();
 	mm_boot_info_low(&bi);
 	bi.mem_count = 7;
-	bi.mem[0] = (struct vd_mem_region){ 0x2000000, 0x1000000,
-					    VD_MEM_USABLE };
-	bi.mem[1] = (struct vd_mem_region){ 0x1801, 0x9000 - 0x1801,
-					    VD_MEM_USABLE };
-	bi.mem[2] = (struct vd_mem_region){ 0x100123, 0x200ff0 - 0x100123,
-					    VD_MEM_USABLE };
-	bi.mem[3] = (struct vd_mem_region){ 0xfff000 - 0x5000, 0xc000,
-					    VD_MEM_USABLE };
-	bi.mem[4] = (struct vd_mem_region){ 0x2800000, 0xc00000,
-					    VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){0x2000000, 0x1000000, VD_MEM_USABLE};
+	bi.mem[1] =
+		(struct vd_mem_region){0x1801, 0x9000 - 0x1801, VD_MEM_USABLE};
+	bi.mem[2] = (struct vd_mem_region){0x100123, 0x200ff0 - 0x100123,
+					   VD_MEM_USABLE};
+	bi.mem[3] = (struct vd_mem_region){0xfff000 - 0x5000, 0xc000,
+					   VD_MEM_USABLE};
+	bi.mem[4] = (struct vd_mem_region){0x2800000, 0xc00000, VD_MEM_USABLE};
 	/* Not RAM: must be ignored. */
-	bi.mem[5] = (struct vd_mem_region){ 0x3a00000, 0x100000,
-					    VD_MEM_RESERVED };
-	bi.mem[6] = (struct vd_mem_region){ 0x3b00000, 0, VD_MEM_USABLE };
+	bi.mem[5] =
+		(struct vd_mem_region){0x3a00000, 0x100000, VD_MEM_RESERVED};
+	bi.mem[6] = (struct vd_mem_region){0x3b00000, 0, VD_MEM_USABLE};
 	bi.reserved_count = 6;
-	bi.reserved[0] = (struct vd_mem_region){ 0x150000, 1, VD_MEM_KERNEL };
-	bi.reserved[1] = (struct vd_mem_region){ 0x1fff800, 0x1000,
-						 VD_MEM_RESERVED };
-	bi.reserved[2] = (struct vd_mem_region){ 0x2100000, 0x100000,
-						 VD_MEM_BOOT_DATA };
-	bi.reserved[3] = (struct vd_mem_region){ 0x2180000, 0x180000,
-						 VD_MEM_RESERVED };
-	bi.reserved[4] = (struct vd_mem_region){ 0x3300000, 0x200000,
-						 VD_MEM_RESERVED };
-	bi.reserved[5] = (struct vd_mem_region){ 0x3800000, 0x100000,
-						 VD_MEM_RESERVED };
+	bi.reserved[0] = (struct vd_mem_region){0x150000, 1, VD_MEM_KERNEL};
+	bi.reserved[1] =
+		(struct vd_mem_region){0x1fff800, 0x1000, VD_MEM_RESERVED};
+	bi.reserved[2] =
+		(struct vd_mem_region){0x2100000, 0x100000, VD_MEM_BOOT_DATA};
+	bi.reserved[3] =
+		(struct vd_mem_region){0x2180000, 0x180000, VD_MEM_RESERVED};
+	bi.reserved[4] =
+		(struct vd_mem_region){0x3300000, 0x200000, VD_MEM_RESERVED};
+	bi.reserved[5] =
+		(struct vd_mem_region){0x3800000, 0x100000, VD_MEM_RESERVED};
 	bi.initrd_base = 0x2400000;
 	bi.initrd_size = 0x10000;
 	mm_boot(&bi);
@@ -264,8 +259,7 @@ static void test_odd_memory_map(void **state)
 	}
 	assert_int_equal(n, expected - meta);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(vd_frame_free((struct vd_frame){ frames[i] },
-					       1),
+		assert_int_equal(vd_frame_free((struct vd_frame){frames[i]}, 1),
 				 VD_OK);
 	/* Multi-frame blocks stay inside one region. */
 	while (vd_frame_alloc(16, VD_ZONE_NORMAL, &f) == VD_OK) {
@@ -290,17 +284,17 @@ static void test_empty_and_useless_maps(void **state)
 	assert_int_equal(mm_stats().total_frames, 0);
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &f),
 			 VD_ERR_OUT_OF_MEMORY);
-	assert_int_equal(vd_frame_free((struct vd_frame){ 5 }, 1),
+	assert_int_equal(vd_frame_free((struct vd_frame){5}, 1),
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_pt_frame_alloc(), 0);
 
 	/* RAM smaller than one frame, and RAM that is all reserved. */
 	bi.mem_count = 2;
-	bi.mem[0] = (struct vd_mem_region){ 0x10100, 0xf00, VD_MEM_USABLE };
-	bi.mem[1] = (struct vd_mem_region){ 0x20000, 0x10000, VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){0x10100, 0xf00, VD_MEM_USABLE};
+	bi.mem[1] = (struct vd_mem_region){0x20000, 0x10000, VD_MEM_USABLE};
 	bi.reserved_count = 1;
-	bi.reserved[0] = (struct vd_mem_region){ 0x20000, 0x10000,
-						 VD_MEM_KERNEL };
+	bi.reserved[0] =
+		(struct vd_mem_region){0x20000, 0x10000, VD_MEM_KERNEL};
 	mm_boot(&bi);
 	assert_int_equal(mm_stats().free_frames, 0);
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_NORMAL, &f),
@@ -309,11 +303,11 @@ static void test_empty_and_useless_maps(void **state)
 	/* Regions at the very top of the physical address space must not
 	 * wrap around (nothing there is inside the fake RAM). */
 	bi.mem_count = 1;
-	bi.mem[0] = (struct vd_mem_region){ UINT64_MAX - 0x1800, 0x1801,
-					    VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){UINT64_MAX - 0x1800, 0x1801,
+					   VD_MEM_USABLE};
 	bi.reserved_count = 1;
-	bi.reserved[0] = (struct vd_mem_region){ UINT64_MAX - 0x800, 0x1000,
-						 VD_MEM_RESERVED };
+	bi.reserved[0] = (struct vd_mem_region){UINT64_MAX - 0x800, 0x1000,
+						VD_MEM_RESERVED};
 	mm_boot(&bi);
 	assert_int_equal(mm_stats().free_frames, 0);
 }
@@ -328,11 +322,10 @@ static void test_no_room_for_metadata(void **state)
 	mm_use_low_physmap();
 	mm_boot_info_low(&bi);
 	bi.mem_count = 1;
-	bi.mem[0] = (struct vd_mem_region){ 0, 2 * VD_PAGE_SIZE,
-					    VD_MEM_USABLE };
+	bi.mem[0] = (struct vd_mem_region){0, 2 * VD_PAGE_SIZE, VD_MEM_USABLE};
 	bi.reserved_count = 1;
-	bi.reserved[0] = (struct vd_mem_region){ VD_PAGE_SIZE, VD_PAGE_SIZE,
-						 VD_MEM_KERNEL };
+	bi.reserved[0] = (struct vd_mem_region){VD_PAGE_SIZE, VD_PAGE_SIZE,
+						VD_MEM_KERNEL};
 	vd_mm_init(&bi);
 	assert_non_null(strstr(host_console_output(), "no room"));
 	assert_int_equal(vd_frame_alloc(1, VD_ZONE_DMA, &f),

@@ -51,19 +51,19 @@ static void test_large_blocks(void **state)
 	static const struct {
 		size_t size, align;
 	} cases[] = {
-		{ 1025, 8 },	    { 2048, 16 },	{ 4096, 4096 },
-		{ 5000, 64 },	    { 8192, 8192 },	{ 100, 4096 },
-		{ 64 << 10, 1 },    { 3 << 20, 1 << 20 }, { 4096, 2 << 20 },
-		{ 4 << 20, 4096 },
+		{1025, 8},	 {2048, 16},	     {4096, 4096},
+		{5000, 64},	 {8192, 8192},	     {100, 4096},
+		{64 << 10, 1},	 {3 << 20, 1 << 20}, {4096, 2 << 20},
+		{4 << 20, 4096},
 	};
 	(void)state;
 
 	for (size_t i = 0; i < VD_ARRAY_SIZE(cases); i++) {
 		size_t before = mm_stats().allocated_frames;
 		void *p;
-		assert_int_equal(vd_heap_alloc(cases[i].size, cases[i].align,
-					       &p),
-				 VD_OK);
+		assert_int_equal(
+			vd_heap_alloc(cases[i].size, cases[i].align, &p),
+			VD_OK);
 		assert_true(VD_IS_ALIGNED((uintptr_t)p, cases[i].align));
 		assert_true(VD_IS_ALIGNED((uintptr_t)p, VD_PAGE_SIZE));
 		memset(p, 0x11, cases[i].size);
@@ -81,7 +81,7 @@ static void test_stats(void **state)
 	(void)state;
 
 	assert_int_equal(vd_heap_alloc(64, 8, &a), VD_OK);
-	assert_int_equal(vd_heap_alloc(100, 8, &b), VD_OK); /* 128 class */
+	assert_int_equal(vd_heap_alloc(100, 8, &b), VD_OK);  /* 128 class */
 	assert_int_equal(vd_heap_alloc(5000, 8, &c), VD_OK); /* 2 pages */
 	struct vd_allocator_stats hs = mm_heap_stats();
 	assert_int_equal(hs.allocation_count, 3);
@@ -210,9 +210,8 @@ static void test_double_free_in_busy_slab(void **state)
 
 static void test_kzalloc_kfree(void **state)
 {
-	static const size_t sizes[] = { 1,    7,    16,   100,	 1000,
-					1024, 1025, 4095, 4096,	 4097,
-					9000, 65536 };
+	static const size_t sizes[] = {1,    7,	   16,	 100,  1000, 1024,
+				       1025, 4095, 4096, 4097, 9000, 65536};
 	void *p[VD_ARRAY_SIZE(sizes)];
 	(void)state;
 
@@ -336,7 +335,8 @@ static void test_large_failure_leaks_nothing(void **state)
 	/* The record's slab may remain as the class's spare, nothing more. */
 	assert_true(mm_stats().allocated_frames - frames_before <= 1);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(vd_frame_free(f[i], VD_FRAME_MAX_COUNT), VD_OK);
+		assert_int_equal(vd_frame_free(f[i], VD_FRAME_MAX_COUNT),
+				 VD_OK);
 }
 
 /* Random sizes; each block is filled with a tag and checked on free. */
@@ -372,9 +372,9 @@ static void test_random_no_overlap(void **state)
 				     : 1 + (size_t)rand() % 40000;
 		s[i].align = (size_t)1 << (rand() % 8);
 		s[i].tag = (uint8_t)(1 + rand() % 255);
-		assert_int_equal(vd_heap_alloc(s[i].size, s[i].align,
-					       (void **)&s[i].p),
-				 VD_OK);
+		assert_int_equal(
+			vd_heap_alloc(s[i].size, s[i].align, (void **)&s[i].p),
+			VD_OK);
 		assert_true(VD_IS_ALIGNED((uintptr_t)s[i].p, s[i].align));
 		memset(s[i].p, s[i].tag, s[i].size);
 	}

@@ -15,7 +15,7 @@
 
 #include "mm_fixture.h"
 
-#define UVA ((vaddr_t)0x400000) /* a user address */
+#define UVA ((vaddr_t)0x400000)		     /* a user address */
 #define KVA ((vaddr_t)0xffff900000000000ull) /* a kernel-half address */
 
 static struct vd_page_table pt;
@@ -53,21 +53,19 @@ static void test_map_query_unmap(void **state)
 	(void)state;
 
 	size_t before = mm_stats().allocated_frames;
-	assert_int_equal(vd_map_page(&pt, UVA, f,
-				     VD_PTE_PRESENT | VD_PTE_WRITABLE |
-					     VD_PTE_USER),
-			 VD_OK);
+	assert_int_equal(
+		vd_map_page(&pt, UVA, f,
+			    VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_USER),
+		VD_OK);
 	/* Three intermediate tables below the root. */
 	assert_int_equal(mm_stats().allocated_frames, before + 3);
 	assert_int_equal(vd_query_page(&pt, UVA + 123, &got, &flags), VD_OK);
 	assert_int_equal(got.number, f.number);
-	assert_int_equal(flags,
-			 VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_USER);
+	assert_int_equal(flags, VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_USER);
 	/* A second page next to it needs no new table. */
 	struct vd_frame g = new_frame();
-	assert_int_equal(vd_map_page(&pt, UVA + VD_PAGE_SIZE, g,
-				     VD_PTE_PRESENT),
-			 VD_OK);
+	assert_int_equal(
+		vd_map_page(&pt, UVA + VD_PAGE_SIZE, g, VD_PTE_PRESENT), VD_OK);
 	assert_int_equal(mm_stats().allocated_frames, before + 4);
 
 	unsigned long flushes = host_tlb_flush_count();
@@ -121,9 +119,9 @@ static void test_double_map_and_unmap(void **state)
 			 VD_ERR_MEM_ALREADY_MAPPED);
 	/* A non-present mapping still occupies the slot. */
 	assert_int_equal(vd_map_page(&pt, UVA + VD_PAGE_SIZE, g, 0), VD_OK);
-	assert_int_equal(vd_map_page(&pt, UVA + VD_PAGE_SIZE, f,
-				     VD_PTE_PRESENT),
-			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(
+		vd_map_page(&pt, UVA + VD_PAGE_SIZE, f, VD_PTE_PRESENT),
+		VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(vd_unmap_page(&pt, UVA + VD_PAGE_SIZE, &got), VD_OK);
 	assert_int_equal(got.number, g.number);
 	assert_int_equal(vd_unmap_page(&pt, UVA, &got), VD_OK);
@@ -137,7 +135,7 @@ static void test_double_map_and_unmap(void **state)
 static void test_bad_input(void **state)
 {
 	struct vd_frame f = new_frame();
-	struct vd_page_table none = { 0 };
+	struct vd_page_table none = {0};
 	(void)state;
 
 	assert_int_equal(vd_map_page(NULL, UVA, f, VD_PTE_PRESENT),
@@ -148,7 +146,7 @@ static void test_bad_input(void **state)
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_map_page(&pt, UVA, f, VD_PTE_PRESENT | 0x400),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_map_page(&pt, UVA, (struct vd_frame){ SIZE_MAX },
+	assert_int_equal(vd_map_page(&pt, UVA, (struct vd_frame){SIZE_MAX},
 				     VD_PTE_PRESENT),
 			 VD_ERR_INVALID_PARAMETER);
 	/* Non-canonical: the HAL refuses it. */
@@ -182,15 +180,14 @@ static void test_huge_pages(void **state)
 	assert_int_equal(vd_map_page(&pt, hva + VD_PAGE_SIZE, f,
 				     VD_PTE_PRESENT | VD_PTE_HUGE),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_map_page(&pt, hva,
-				     (struct vd_frame){ f.number + 1 },
+	assert_int_equal(vd_map_page(&pt, hva, (struct vd_frame){f.number + 1},
 				     VD_PTE_PRESENT | VD_PTE_HUGE),
 			 VD_ERR_INVALID_PARAMETER);
 	size_t before = mm_stats().allocated_frames;
-	assert_int_equal(vd_map_page(&pt, hva, f,
-				     VD_PTE_PRESENT | VD_PTE_WRITABLE |
-					     VD_PTE_HUGE),
-			 VD_OK);
+	assert_int_equal(
+		vd_map_page(&pt, hva, f,
+			    VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_HUGE),
+		VD_OK);
 	assert_int_equal(mm_stats().allocated_frames, before + 2);
 	/* Anywhere inside it resolves into the 2 MiB frame. */
 	assert_int_equal(vd_query_page(&pt, hva + 0x1ff000, &got, &flags),
@@ -205,18 +202,18 @@ static void test_huge_pages(void **state)
 			 VD_OK);
 	assert_int_equal(pa, vd_frame_addr(f) + 0x12345);
 	/* 4 KiB inside the huge page, or a huge page over it: refused. */
-	assert_int_equal(vd_map_page(&pt, hva + VD_PAGE_SIZE, small,
-				     VD_PTE_PRESENT),
-			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(
+		vd_map_page(&pt, hva + VD_PAGE_SIZE, small, VD_PTE_PRESENT),
+		VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(vd_map_page(&pt, hva, f, VD_PTE_PRESENT | VD_PTE_HUGE),
 			 VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(vd_unmap_page(&pt, hva, &got), VD_OK);
 	assert_int_equal(got.number, f.number);
 	assert_int_equal(mm_stats().allocated_frames, before);
 	/* A huge page where a 4 KiB table already exists: refused. */
-	assert_int_equal(vd_map_page(&pt, hva + VD_PAGE_SIZE, small,
-				     VD_PTE_PRESENT),
-			 VD_OK);
+	assert_int_equal(
+		vd_map_page(&pt, hva + VD_PAGE_SIZE, small, VD_PTE_PRESENT),
+		VD_OK);
 	assert_int_equal(vd_map_page(&pt, hva, f, VD_PTE_PRESENT | VD_PTE_HUGE),
 			 VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(vd_unmap_page(&pt, hva + VD_PAGE_SIZE, NULL), VD_OK);
@@ -233,9 +230,9 @@ static void test_faults_and_accessed_dirty(void **state)
 
 	/* Not present: every access faults. */
 	assert_int_equal(vd_map_page(&pt, UVA, f, VD_PTE_WRITABLE), VD_OK);
-	assert_int_equal(host_pt_access(pt.root_frame, UVA, VD_FAULT_READ,
-					false, &pa),
-			 VD_ERR_MEM_NOT_MAPPED);
+	assert_int_equal(
+		host_pt_access(pt.root_frame, UVA, VD_FAULT_READ, false, &pa),
+		VD_ERR_MEM_NOT_MAPPED);
 	/* Read-only: reads work, writes fault. */
 	assert_int_equal(vd_map_page(&pt, UVA + VD_PAGE_SIZE, g,
 				     VD_PTE_PRESENT | VD_PTE_USER),
@@ -253,10 +250,10 @@ static void test_faults_and_accessed_dirty(void **state)
 	assert_false(flags & VD_PTE_DIRTY);
 	/* Make it writable: the write goes through and sets dirty. */
 	unsigned long flushes = host_tlb_flush_count();
-	assert_int_equal(vd_protect_page(&pt, UVA + VD_PAGE_SIZE,
-					 VD_PTE_PRESENT | VD_PTE_USER |
-						 VD_PTE_WRITABLE),
-			 VD_OK);
+	assert_int_equal(
+		vd_protect_page(&pt, UVA + VD_PAGE_SIZE,
+				VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_WRITABLE),
+		VD_OK);
 	assert_int_equal(host_tlb_flush_count(), flushes + 1);
 	assert_int_equal(host_pt_access(pt.root_frame, UVA + VD_PAGE_SIZE,
 					VD_FAULT_WRITE, true, &pa),
@@ -292,25 +289,23 @@ static void test_out_of_memory_for_tables(void **state)
 		frames[n++] = x.number;
 	/* Two frames free: not enough for the three tables. */
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(vd_frame_free((struct vd_frame){
-						       frames[--n] },
-					       1),
-				 VD_OK);
+		assert_int_equal(
+			vd_frame_free((struct vd_frame){frames[--n]}, 1),
+			VD_OK);
 	assert_int_equal(vd_map_page(&pt, UVA, f, VD_PTE_PRESENT),
 			 VD_ERR_OUT_OF_MEMORY);
 	/* The partial walk's tables stay (reused by the next map) or are
 	 * freed on destroy: the teardown checks no frame is lost. */
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(vd_frame_free((struct vd_frame){
-						       frames[--n] },
-					       1),
-				 VD_OK);
+		assert_int_equal(
+			vd_frame_free((struct vd_frame){frames[--n]}, 1),
+			VD_OK);
 	assert_int_equal(vd_map_page(&pt, UVA, f, VD_PTE_PRESENT), VD_OK);
 	assert_int_equal(vd_unmap_page(&pt, UVA, NULL), VD_OK);
 	while (n)
-		assert_int_equal(vd_frame_free((struct vd_frame){ frames[--n] },
-					       1),
-				 VD_OK);
+		assert_int_equal(
+			vd_frame_free((struct vd_frame){frames[--n]}, 1),
+			VD_OK);
 	free(frames);
 	assert_int_equal(vd_frame_free(f, 1), VD_OK);
 }
@@ -322,9 +317,9 @@ static void test_address_spaces(void **state)
 	struct vd_frame f = new_frame(), k = new_frame(), got;
 	(void)state;
 
-	assert_int_equal(vd_map_page(&kpt, KVA, k,
-				     VD_PTE_PRESENT | VD_PTE_GLOBAL),
-			 VD_OK);
+	assert_int_equal(
+		vd_map_page(&kpt, KVA, k, VD_PTE_PRESENT | VD_PTE_GLOBAL),
+		VD_OK);
 	assert_int_equal(vd_page_table_create(&other), VD_OK);
 	assert_int_equal(vd_query_page(&other, KVA, &got, NULL), VD_OK);
 	assert_int_equal(got.number, k.number);

@@ -10,7 +10,7 @@
 #include <veridian/mm.h>
 
 #define BENCH_VA ((vaddr_t)0x40000000)
-#define ROUNDS 1000
+#define ROUNDS	 1000
 
 static void bench_frames(void)
 {

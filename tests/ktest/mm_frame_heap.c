@@ -92,7 +92,7 @@ VD_KTEST(mm_frames_are_real_free_ram)
 
 VD_KTEST(mm_frames_naturally_aligned)
 {
-	static const size_t counts[] = { 1, 2, 3, 4, 7, 16, 100, 512, 1024 };
+	static const size_t counts[] = {1, 2, 3, 4, 7, 16, 100, 512, 1024};
 
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(counts); i++) {
 		struct vd_frame f;
@@ -147,7 +147,7 @@ VD_KTEST(mm_bad_frame_frees_refused)
 	KT_ASSERT_EQ(vd_frame_free(f, 0), VD_ERR_INVALID_PARAMETER);
 	KT_ASSERT_EQ(vd_frame_free(vd_frame_of(kernel), 1),
 		     VD_ERR_INVALID_PARAMETER);
-	KT_ASSERT_EQ(vd_frame_free((struct vd_frame){ 0 }, 1),
+	KT_ASSERT_EQ(vd_frame_free((struct vd_frame){0}, 1),
 		     VD_ERR_INVALID_PARAMETER);
 	KT_ASSERT_EQ(vd_frame_alloc(0, VD_ZONE_NORMAL, &f),
 		     VD_ERR_INVALID_PARAMETER);
@@ -173,8 +173,8 @@ VD_KTEST(mm_pt_frames_zeroed)
 
 VD_KTEST(mm_heap_sizes_and_stats)
 {
-	static const size_t sizes[] = { 1, 16, 24, 64, 200, 1000, 1024,
-					1025, 4096, 10000, 100000 };
+	static const size_t sizes[] = {1,    16,   24,	 64,	200,   1000,
+				       1024, 1025, 4096, 10000, 100000};
 	void *p[VD_ARRAY_SIZE(sizes)];
 	struct vd_allocator_stats s0, s1, s2;
 
@@ -198,8 +198,7 @@ VD_KTEST(mm_heap_sizes_and_stats)
 	vd_heap_stats(&s2);
 	KT_ASSERT_EQ(s2.current_allocated, s0.current_allocated);
 	KT_ASSERT_EQ(s2.free_count - s0.free_count, VD_ARRAY_SIZE(sizes));
-	KT_ASSERT_EQ(s2.total_allocated - s2.total_freed,
-		     s2.current_allocated);
+	KT_ASSERT_EQ(s2.total_allocated - s2.total_freed, s2.current_allocated);
 }
 
 VD_KTEST(mm_heap_kzalloc_and_bad_frees)

@@ -18,7 +18,7 @@
 
 /* Below every HAL's hal_user_top (Sv39 has 256 GiB) and 2 MiB aligned. */
 #define TEST_VA ((vaddr_t)0x40000000)
-#define FAR_VA ((vaddr_t)0x2000000000) /* 128 GiB: other top-level slot */
+#define FAR_VA	((vaddr_t)0x2000000000) /* 128 GiB: other top-level slot */
 
 static struct vd_page_table pt;
 static size_t frames_before;
@@ -104,7 +104,7 @@ static inline uint64_t *phys(struct vd_frame f)
 
 static struct vd_frame new_frame(uint64_t fill)
 {
-	struct vd_frame f = { 0 };
+	struct vd_frame f = {0};
 
 	if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) == VD_OK)
 		for (size_t i = 0; i < VD_PAGE_SIZE / 8; i++)
@@ -267,22 +267,22 @@ VD_KTEST(mm_vm_huge_page)
 	KT_ASSERT_EQ(vd_map_page(&pt, TEST_VA + VD_PAGE_SIZE, f,
 				 VD_PTE_PRESENT | VD_PTE_HUGE),
 		     VD_ERR_INVALID_PARAMETER);
-	KT_ASSERT_OK(vd_map_page(&pt, TEST_VA, f,
-				 VD_PTE_PRESENT | VD_PTE_WRITABLE |
-					 VD_PTE_HUGE));
+	KT_ASSERT_OK(
+		vd_map_page(&pt, TEST_VA, f,
+			    VD_PTE_PRESENT | VD_PTE_WRITABLE | VD_PTE_HUGE));
 	for (size_t off = 0; off < VD_HUGE_PAGE_SIZE; off += 0x41000)
 		wr(TEST_VA + off, off ^ 0x5a5a);
 	for (size_t off = 0; off < VD_HUGE_PAGE_SIZE; off += 0x41000)
-		KT_ASSERT_EQ(*(uint64_t *)vd_phys_to_virt(vd_frame_addr(f) +
-							  off),
-			     off ^ 0x5a5a);
+		KT_ASSERT_EQ(
+			*(uint64_t *)vd_phys_to_virt(vd_frame_addr(f) + off),
+			off ^ 0x5a5a);
 	KT_ASSERT_EQ(fault.count, 0);
 	KT_ASSERT_OK(vd_query_page(&pt, TEST_VA + 0x1ff000, &got, &flags));
 	KT_ASSERT_EQ(got.number, f.number + 0x1ff); /* the 4 KiB inside */
 	KT_ASSERT(flags & VD_PTE_HUGE);
-	KT_ASSERT_EQ(vd_map_page(&pt, TEST_VA + VD_PAGE_SIZE, f,
-				 VD_PTE_PRESENT),
-		     VD_ERR_MEM_ALREADY_MAPPED);
+	KT_ASSERT_EQ(
+		vd_map_page(&pt, TEST_VA + VD_PAGE_SIZE, f, VD_PTE_PRESENT),
+		VD_ERR_MEM_ALREADY_MAPPED);
 	KT_ASSERT_OK(vd_unmap_page(&pt, TEST_VA, &got));
 	KT_ASSERT_EQ(got.number, f.number);
 	/* Gone from the TLB: the next access faults. */
