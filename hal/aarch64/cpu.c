@@ -157,9 +157,11 @@ void hal_ipi_send(unsigned cpu)
 		a64_gic_send_sgi(cpu, A64_IPI_SGI);
 }
 
+/* The caller's frame: our own frame record {fp, lr} at x29 is gone once
+ * we return, so hand back the saved fp it points to. */
 uintptr_t hal_frame_pointer(void)
 {
-	return (uintptr_t)__builtin_frame_address(0);
+	return *(uintptr_t *)__builtin_frame_address(0);
 }
 
 /* Is [p, p+16) inside memory a kernel frame record can live in? */

@@ -45,9 +45,11 @@ bool hal_irq_local_enabled(void)
 	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
 }
 
+/* The caller's frame: s0 points just above our saved {fp, ra} pair
+ * (fp at s0-16), which is gone once we return, so hand back the saved fp. */
 uintptr_t hal_frame_pointer(void)
 {
-	return (uintptr_t)__builtin_frame_address(0);
+	return *(uintptr_t *)((uintptr_t)__builtin_frame_address(0) - 16);
 }
 
 /* Kernel stacks live in the image (.bss) or in the physmap. */

@@ -104,7 +104,8 @@ vd_err_t hal_cpu_start(unsigned cpu);
 /* Send a reschedule inter-processor interrupt; the target runs vd_ipi(). */
 void hal_ipi_send(unsigned cpu);
 
-/* Frame-pointer unwinding for backtraces. */
+/* Frame-pointer unwinding for backtraces.  hal_frame_pointer returns the
+ * frame pointer of its caller (its own frame is dead once it returns). */
 uintptr_t hal_frame_pointer(void);
 /* Step from frame *fp to its caller: sets *pc to the return address and *fp
  * to the caller's frame.  Returns false at the end of the chain. */
