@@ -42,7 +42,6 @@ static vd_err_t audit_live_slot(struct vd_cap_space *space, uint32_t i)
 	      "slot %u: token is not the MAC of its contents", i);
 	AUDIT(s->object_type < VD_OBJ_TYPE_COUNT, "slot %u: bad type", i);
 	AUDIT(!(s->rights & ~VD_RIGHTS_ALL), "slot %u: bad rights", i);
-	AUDIT(s->next_free == CAP_NO_SLOT, "slot %u: live but linked free", i);
 	if (p) {
 		AUDIT(p->token != VD_CAP_TOKEN_NULL, "slot %u: dead parent", i);
 		AUDIT(p->object_type == s->object_type &&
@@ -89,8 +88,7 @@ static vd_err_t audit_space(struct vd_cap_space *space)
 		if (s->generation == UINT32_MAX)
 			retired++;
 		if (s->token == VD_CAP_TOKEN_NULL) {
-			AUDIT(!s->parent && !s->first_child &&
-				      !s->next_sibling && !s->prev_sibling,
+			AUDIT(!s->parent && !s->first_child && !s->next_sibling,
 			      "slot %u: free but linked in a tree", i);
 			continue;
 		}

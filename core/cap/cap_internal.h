@@ -48,25 +48,32 @@ static inline uint16_t cap_token_gen(vd_cap_token_t t)
 }
 
 /*
- * One slot.  The first four fields are what validation reads without the
- * lock; they share a cache line.  Everything else is only touched under
- * cap_lock.  The derivation-tree links point at slots of any space: a
- * capability granted through IPC sits in the receiver's space but under
- * its parent in the sender's.
+ * One slot: 64 bytes, one cache line (the slot array is 64-byte aligned).
+ * The first four fields are what validation reads without the lock.
+ * Everything else is only touched under vd_cap_lock.  The derivation-tree
+ * links point at slots of any space: a capability granted through IPC
+ * sits in the receiver's space but under its parent in the sender's.
+ * A free slot has no tree links, so its free-list link reuses the place
+ * of prev_sibling.
  */
 struct vd_cap_slot {
 	vd_cap_token_t token; /* 0 while free; published last on mint */
 	uint64_t object_id;
-	uint32_t rights;
-	uint32_t object_type;
+	uint16_t rights;      /* VD_RIGHT_* (6 bits used) */
+	uint16_t object_type; /* enum vd_object_type */
 
 	uint32_t generation;	    /* full count of frees of this slot */
-	uint32_t next_free;	    /* free-list link (slot index) while free */
 	struct vd_cap_space *space; /* owner of this slot */
 	struct vd_cap_slot *parent; /* derived from; NULL for an original */
 	struct vd_cap_slot *first_child;
-	struct vd_cap_slot *next_sibling, *prev_sibling;
+	struct vd_cap_slot *next_sibling;
+	union {
+		struct vd_cap_slot *prev_sibling; /* while live */
+		uint32_t next_free; /* while free: next slot index */
+	};
 };
+
+_Static_assert(sizeof(struct vd_cap_slot) == 64, "a slot is a cache line");
 
 struct vd_cap_space {
 	uint64_t id; /* MAC input; from a global counter, never reused */
@@ -74,7 +81,7 @@ struct vd_cap_space {
 	uint32_t used;		       /* live slots */
 	uint32_t retired;	       /* slots whose generations ran out */
 	uint32_t free_head, free_tail; /* FIFO spreads generation wear */
-	struct vd_cap_slot slots[];
+	struct vd_cap_slot slots[] __attribute__((aligned(64)));
 };
 
 /* The one lock behind every change (see cap.h).  Taken with irqsave. */

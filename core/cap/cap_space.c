@@ -177,8 +177,8 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 		return NULL;
 	s = &space->slots[idx];
 	__atomic_store_n(&s->object_id, object_id, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->rights, rights, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->object_type, type, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->rights, (uint16_t)rights, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->object_type, (uint16_t)type, __ATOMIC_RELAXED);
 	s->parent = s->first_child = NULL;
 	s->next_sibling = s->prev_sibling = NULL;
 	__atomic_store_n(&s->token,
@@ -198,8 +198,8 @@ void cap_slot_free_locked(struct vd_cap_slot *s)
 	__atomic_store_n(&s->token, VD_CAP_TOKEN_NULL, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&s->object_id, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->rights, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->object_type, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->rights, (uint16_t)0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->object_type, (uint16_t)0, __ATOMIC_RELAXED);
 	s->parent = s->first_child = NULL;
 	s->next_sibling = s->prev_sibling = NULL;
 	space->used--;

@@ -60,7 +60,7 @@ enum vd_object_type {
 #define VD_CAP_TOKEN_NULL ((vd_cap_token_t)0)
 
 /* Slots per space: 1 .. VD_CAP_MAX_SLOTS.  The token has room for a 16-bit
- * index; the limit keeps a table (72 bytes a slot) within one heap block. */
+ * index; the limit keeps a table (64 bytes a slot) within one heap block. */
 #define VD_CAP_MAX_SLOTS     32768u
 #define VD_CAP_DEFAULT_SLOTS 256u
 
