@@ -1,26 +1,6 @@
-# Cross toolchain for x86_64 kernels: clang-16 compiles, ld.lld-16 links.
-#
-# clang-16 with --target=*-elf would hand linking to gcc, and -fuse-ld=lld
-# resolves to lld 14 (no RISC-V relaxation), so the link rule calls
-# ld.lld-16 directly.
-set(CMAKE_SYSTEM_NAME Generic)
-set(CMAKE_SYSTEM_PROCESSOR x86_64)
+# Cross toolchain for x86_64 kernels (see toolchain-common.cmake).
 set(VD_TOOLCHAIN_ARCH x86_64)
-
-find_program(VD_CLANG NAMES clang-16 REQUIRED)
-find_program(VD_LLD NAMES ld.lld-16 REQUIRED)
-find_program(VD_OBJCOPY NAMES llvm-objcopy-16 llvm-objcopy REQUIRED)
-
-set(CMAKE_C_COMPILER ${VD_CLANG})
-set(CMAKE_ASM_COMPILER ${VD_CLANG})
-set(CMAKE_C_COMPILER_TARGET x86_64-unknown-elf)
-set(CMAKE_ASM_COMPILER_TARGET x86_64-unknown-elf)
-set(CMAKE_LINKER ${VD_LLD})
-set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-
+# Kernel code model, no red zone (interrupts push on the stack), no FPU/SSE
+# state (the kernel never saves it).
 set(VD_ARCH_CFLAGS -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-80387 -mno-sse2)
-string(REPLACE ";" " " _vd_flags "${VD_ARCH_CFLAGS}")
-set(CMAKE_C_FLAGS_INIT "${_vd_flags}")
-set(CMAKE_ASM_FLAGS_INIT "${_vd_flags}")
-set(CMAKE_C_LINK_EXECUTABLE
-    "<CMAKE_LINKER> <LINK_FLAGS> <OBJECTS> -o <TARGET> <LINK_LIBRARIES>")
+include(${CMAKE_CURRENT_LIST_DIR}/toolchain-common.cmake)
