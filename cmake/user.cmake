@@ -30,6 +30,21 @@ if(VD_ARCH STREQUAL "x86_64")
 endif()
 
 file(GLOB VD_USER_LIB_SOURCES CONFIGURE_DEPENDS ${VD_USER_DIR}/lib/*.c)
+# Further libraries in user/<name>-lib/ (e.g. ipc-lib): their C files and
+# their ${VD_ARCH}.S, if any, join libveridian; their headers are on the
+# include path of every program.
+file(GLOB _vd_extra_libs LIST_DIRECTORIES true ${VD_USER_DIR}/*-lib)
+set(VD_USER_EXTRA_INCLUDES "")
+foreach(_dir IN LISTS _vd_extra_libs)
+  if(IS_DIRECTORY ${_dir})
+    file(GLOB _c CONFIGURE_DEPENDS ${_dir}/*.c)
+    list(APPEND VD_USER_LIB_SOURCES ${_c})
+    if(EXISTS ${_dir}/${VD_ARCH}.S)
+      list(APPEND VD_USER_LIB_SOURCES ${_dir}/${VD_ARCH}.S)
+    endif()
+    list(APPEND VD_USER_EXTRA_INCLUDES ${_dir})
+  endif()
+endforeach()
 add_library(vduser_lib OBJECT
   ${VD_USER_LIB_SOURCES}
   ${VD_USER_DIR}/lib/arch/crt0.S
@@ -40,7 +55,7 @@ add_library(vduser_lib OBJECT
 
 function(vd_user_target_setup tgt)
   target_include_directories(${tgt} PRIVATE
-    ${VD_USER_DIR}/lib/include ${VD_ROOT}/include)
+    ${VD_USER_DIR}/lib/include ${VD_USER_EXTRA_INCLUDES} ${VD_ROOT}/include)
   target_compile_options(${tgt} PRIVATE ${VD_USER_CFLAGS}
     $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
   target_compile_definitions(${tgt} PRIVATE VD_USER=1)

@@ -4,10 +4,17 @@
 long vd_spawn(const char *path, const char *const *argv,
 	      vd_cap_token_t *cap_out)
 {
+	return vd_spawn_env(path, argv, NULL, cap_out);
+}
+
+long vd_spawn_env(const char *path, const char *const *argv,
+		  const char *const *envp, vd_cap_token_t *cap_out)
+{
 	vd_cap_token_t console = vd_console_cap();
 	struct vd_process_create_args a = {
 		.path = (uintptr_t)path,
 		.argv = (uintptr_t)argv,
+		.envp = (uintptr_t)envp,
 		.caps = (uintptr_t)&console,
 		.ncaps = console ? 1 : 0,
 	};

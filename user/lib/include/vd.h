@@ -88,6 +88,9 @@ long vd_capability_revoke(vd_cap_token_t token);
  */
 long vd_spawn(const char *path, const char *const *argv,
 	      vd_cap_token_t *cap_out);
+/* The same with an environment (NULL-terminated "KEY=VALUE" strings). */
+long vd_spawn_env(const char *path, const char *const *argv,
+		  const char *const *envp, vd_cap_token_t *cap_out);
 /* Spawn and wait: fills *info, returns 0 or -error. */
 long vd_run(const char *path, const char *const *argv,
 	    struct vd_process_exit_info *info);

@@ -1,0 +1,44 @@
+/*
+ * fault: die in the way argv[1] says.  The kernel must kill only this
+ * process (reason "fault" or "exception") and keep running.
+ */
+#include <vd.h>
+
+static const unsigned char not_code[16] = { 0 };
+
+int main(int argc, char **argv, char **envp)
+{
+	const char *how = argc > 1 ? argv[1] : "null-read";
+
+	(void)envp;
+	if (!vd_strcmp(how, "null-read"))
+		return *(volatile int *)0;
+	if (!vd_strcmp(how, "null-write"))
+		*(volatile int *)8 = 1;
+	if (!vd_strcmp(how, "unmapped"))
+		return *(volatile int *)0x7ff0000;
+	if (!vd_strcmp(how, "kernel-read")) /* the kernel half */
+		return (int)*(volatile long *)(uintptr_t)0xffffffff80000000ull;
+	if (!vd_strcmp(how, "write-text")) /* text is read-only */
+		*(volatile unsigned char *)(uintptr_t)main = 0;
+	if (!vd_strcmp(how, "write-rodata"))
+		*(volatile unsigned char *)(uintptr_t)not_code = 1;
+	if (!vd_strcmp(how, "exec-data")) /* rodata is not executable */
+		((void (*)(void))(uintptr_t)not_code)();
+	if (!vd_strcmp(how, "illegal")) {
+#if defined(__x86_64__)
+		__asm__ volatile("ud2");
+#elif defined(__aarch64__)
+		__asm__ volatile(".inst 0x00000000"); /* udf #0 */
+#elif defined(__riscv)
+		__asm__ volatile("unimp");
+#endif
+	}
+	if (!vd_strcmp(how, "stack-overflow")) {
+		volatile char big[4096];
+		big[0] = 1;
+		return main(argc, argv, envp) + big[0];
+	}
+	printf("fault: unknown way to die '%s'\n", how);
+	return 99;
+}
