@@ -9,6 +9,7 @@
  */
 #include <veridian/boot.h>
 #include <veridian/hal.h>
+#include <veridian/ipc.h>
 #include <veridian/kernel.h>
 #include <veridian/ktest.h>
 #include <veridian/printf.h>
@@ -22,6 +23,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 	vd_print_banner(bi);
 	vd_mm_init(bi);
 	vd_sched_init();
+	vd_ipc_init(); /* registers the IPC syscalls */
 	vd_timer_init();
 	vd_smp_init(bi);
 	hal_irq_local_enable();

@@ -1,19 +1,27 @@
 /*
  * Where processes meet the IPC module: process exit and copy-on-write
- * faults.  (Placeholders until core/ipc lands; then these call
- * vd_ipc_process_exit / vd_ipc_handle_page_fault.)
+ * faults, with the process handed over as an IPC actor (pid, capability
+ * space, page table).
  */
+#include <veridian/ipc.h>
+
 #include "proc_internal.h"
+
+static struct vd_ipc_actor actor_of(struct vd_process *p)
+{
+	return (struct vd_ipc_actor){ p->pid, p->caps, &p->pt };
+}
 
 void proc_ipc_exit(struct vd_process *p)
 {
-	(void)p;
+	struct vd_ipc_actor a = actor_of(p);
+
+	vd_ipc_process_exit(&a);
 }
 
 bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr, unsigned access)
 {
-	(void)p;
-	(void)addr;
-	(void)access;
-	return false;
+	struct vd_ipc_actor a = actor_of(p);
+
+	return vd_ipc_handle_page_fault(&a, addr, access);
 }

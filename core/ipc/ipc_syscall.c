@@ -1,0 +1,479 @@
+/*
+ * IPC system calls.
+ *
+ *   10 SYS_IPC_SEND     A0 channel cap (WRITE), A1 info, A2 cap to pass,
+ *                       A3 timeout; MR0..7 payload            -> status
+ *   11 SYS_IPC_RECEIVE  A0 endpoint cap (READ), A1 header buffer or 0,
+ *                       A3 timeout        -> message (see ipc_regs.h)
+ *   12 SYS_IPC_CALL     as SEND                 -> reply in A1, MR0..7
+ *   13 SYS_IPC_REPLY    A0 reply token, A1 info, MR0..7; A2 endpoint cap
+ *                       to receive on next (0: just reply), A3 timeout
+ *                       of that receive          -> status (+ message)
+ *   40 ENDPOINT_CREATE  A0 out: token (user pointer)  -> endpoint id
+ *   41 ENDPOINT_DESTROY A0 endpoint cap (DELETE)
+ *   42 CHANNEL_CREATE   A0 own endpoint cap (READ), A1 peer endpoint cap
+ *                       (WRITE), A2 out: channel token -> channel id
+ *   43 CHANNEL_CLOSE    A0 channel cap (DELETE)
+ *   44 REGION_CREATE    A0 size, A1 permissions        -> region id
+ *   45 REGION_MAP       A0 region id, A1 address or 0  -> address
+ *   46 REGION_UNMAP     A0 region id, A1 address
+ *   47 REGION_TRANSFER  A0 region id, A1 channel cap (WRITE): to the
+ *                       owner of the other end, A2 mode
+ *   48 REGION_RELEASE   A0 region id
+ *   49 IPC_DEBUG        A0 op (VD_IPC_DEBUG_*), A1 argument
+ *
+ * Endpoints and channels are reached through capabilities of type
+ * VD_OBJ_IPC_ENDPOINT whose object id is the endpoint or channel id (the
+ * id's kind bits tell which).  Regions are named by id; the IPC module's
+ * holder list decides who may use one (see ipc_region.c).
+ *
+ * Blocking calls run the state machine with the waiter's user_ctx set, so
+ * a peer on the fast path (ipc_fastpath.c) can write the message straight
+ * into this thread's saved registers.
+ */
+#include <veridian/debug.h>
+#include <veridian/proc.h>
+#include <veridian/syscall.h>
+#include <veridian/thread.h>
+#include <veridian/uaccess.h>
+
+#include "ipc_internal.h"
+#include "ipc_regs.h"
+
+#define ID_KIND(id) ((unsigned)((id) >> 56))
+
+vd_err_t ipc_current_actor(struct vd_ipc_actor *a)
+{
+	struct vd_process *p = vd_current_process();
+
+	if (VD_UNLIKELY(p == NULL || p->caps == NULL))
+		return VD_ERR_INVALID_PARAMETER;
+	a->pid = p->pid;
+	a->caps = p->caps;
+	a->pt = &p->pt;
+	return VD_OK;
+}
+
+/* The id behind an endpoint or channel capability with `rights`. */
+vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
+			unsigned kind, uint32_t rights, uint64_t *id)
+{
+	struct vd_capability c;
+	vd_err_t err = vd_cap_validate_type(a->caps, token, VD_OBJ_IPC_ENDPOINT,
+					    rights, &c);
+
+	if (VD_UNLIKELY(err != VD_OK))
+		return err;
+	if (VD_UNLIKELY(ID_KIND(c.object_id) != kind))
+		return VD_ERR_INVALID_CAPABILITY;
+	*id = c.object_id;
+	return VD_OK;
+}
+
+/* An id behind a valid capability that no longer names a live object:
+ * the endpoint or channel was closed (or died with its owner). */
+static vd_err_t gone_is_closed(vd_err_t err)
+{
+	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
+}
+
+/* The message described by the info word and message registers. */
+vd_err_t ipc_msg_from_regs(struct vd_cpu_context *ctx, uint64_t info,
+			   struct vd_ipc_message *m)
+{
+	m->reserved0 = 0;
+	m->reserved1 = 0;
+	if (info & VD_IPC_INFO_LARGE) {
+		m->kind = VD_IPC_MSG_LARGE;
+		m->len = 0;
+		ipc_regs_get(m->words, ctx, 3);
+		return VD_OK;
+	}
+	m->kind = VD_IPC_MSG_SMALL;
+	if (IPC_INFO_LEN(info) > VD_IPC_SMALL_MAX)
+		return VD_ERR_IPC_MSG_TOO_LARGE;
+	m->len = (uint8_t)IPC_INFO_LEN(info);
+	ipc_regs_get(m->words, ctx, ipc_words(m->len));
+	/* Bytes past len in the last word are the sender's register
+	 * contents: keep them from reaching the receiver. */
+	if (m->len % 8)
+		m->words[m->len / 8] &= ~0ull >> (64 - 8 * (m->len % 8));
+	return VD_OK;
+}
+
+uint64_t ipc_info_word(const struct vd_ipc_message *m, uint32_t type,
+		       uint32_t flags, uint64_t seq)
+{
+	uint64_t info = m->kind == VD_IPC_MSG_LARGE ? VD_IPC_INFO_LARGE
+						    : (uint64_t)m->len;
+
+	return info | (uint64_t)type << VD_IPC_INFO_TYPE_SHIFT |
+	       (uint64_t)(flags & 0xff) << VD_IPC_INFO_FLAGS_SHIFT |
+	       (seq & 0xffffffffull) << VD_IPC_INFO_SEQ_SHIFT;
+}
+
+static void put_payload(struct vd_cpu_context *ctx,
+			const struct vd_ipc_message *m)
+{
+	if (m->kind == VD_IPC_MSG_LARGE)
+		ipc_regs_put(ctx, m->words, 3);
+	else
+		ipc_regs_put(ctx, m->words, ipc_words(m->len));
+}
+
+/* A received message into the receiver's registers (slow path). */
+void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q)
+{
+	IPC_R_INFO(ctx) = ipc_info_word(&q->msg, q->hdr.type, q->hdr.flags,
+					q->hdr.sequence);
+	IPC_R_CAP(ctx) = (q->hdr.flags & VD_IPC_HDR_HAS_CAP)
+				 ? q->hdr.capability.token
+				 : 0;
+	IPC_R_SENDER(ctx) = q->hdr.sender;
+	IPC_R_RTOKEN(ctx) = q->hdr.reply_token;
+	put_payload(ctx, &q->msg);
+}
+
+void ipc_put_reply(struct vd_cpu_context *ctx,
+		   const struct vd_ipc_message *reply)
+{
+	IPC_R_INFO(ctx) = ipc_info_word(reply, VD_IPC_TYPE_REPLY, 0, 0);
+	put_payload(ctx, reply);
+}
+
+/* Finish a receive: registers (unless the fast path filled them) and the
+ * optional header buffer. */
+static vd_err_t finish_receive(struct vd_cpu_context *ctx,
+			       struct ipc_waiter *w, uint64_t hdr_ptr)
+{
+	if (!w->in_regs)
+		ipc_put_received(ctx, &w->q);
+	if (hdr_ptr != 0)
+		return vd_copy_to_user((void *)(uintptr_t)hdr_ptr, &w->q.hdr,
+				       sizeof(w->q.hdr));
+	return VD_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Message passing                                                     */
+/* ------------------------------------------------------------------ */
+
+static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
+			     uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct vd_ipc_message m;
+	uint64_t ch;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
+				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
+	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
+		return err;
+	*ret = 0;
+	return gone_is_closed(vd_ipc_send_message(&self, ch, &m, a[2], a[3]));
+}
+
+static vd_err_t sys_ipc_receive(const uint64_t a[6],
+				struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct ipc_waiter w;
+	uint64_t ep;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
+				  VD_RIGHT_READ, &ep)) != VD_OK)
+		return err;
+	if (a[1] != 0 && !vd_user_range_ok(a[1], sizeof(struct vd_ipc_header)))
+		return VD_ERR_MEM_BAD_ADDRESS;
+	ipc_waiter_init(&w, &self);
+	w.user_ctx = ctx;
+	w.want_hdr = a[1] != 0;
+	ipc_lock_state_t st = ipc_lock();
+	ipc_init_locked();
+	uint64_t deadline = vd_deadline_after(ipc_now_ns(), a[3]);
+	err = ipc_receive_begin(&w, ep, a[3] == 0);
+	err = ipc_wait_done(&w, err, deadline, &st);
+	ipc_unlock(st);
+	if (err != VD_OK)
+		return gone_is_closed(err);
+	*ret = 0;
+	return finish_receive(ctx, &w, a[1]);
+}
+
+static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
+			     uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct vd_ipc_message m, reply;
+	uint64_t ch;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
+				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
+	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
+		return err;
+	*ret = 0;
+	return gone_is_closed(
+		ipc_call_regs(&self, ch, &m, a[2], a[3], ctx, &reply));
+}
+
+static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
+			      uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct vd_ipc_message m;
+	uint64_t ep = 0;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (a[2] != 0 &&
+	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
+				   VD_RIGHT_READ, &ep)) != VD_OK) ||
+	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
+		return err;
+	*ret = 0;
+	if (ep == 0)
+		return ipc_reply_regs(&self, a[0], &m);
+	return gone_is_closed(
+		ipc_reply_recv_regs(&self, a[0], &m, ep, a[3], ctx));
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                             */
+/* ------------------------------------------------------------------ */
+
+static vd_err_t put_token(uint64_t uptr, vd_cap_token_t token)
+{
+	return vd_copy_to_user((void *)(uintptr_t)uptr, &token,
+			       sizeof(token));
+}
+
+static vd_err_t sys_endpoint_create(const uint64_t a[6],
+				    struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct vd_capability cap;
+	vd_endpoint_id_t id;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK)
+		return err;
+	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
+		return VD_ERR_MEM_BAD_ADDRESS;
+	if ((err = vd_ipc_create_endpoint(&self, &id, &cap)) != VD_OK)
+		return err;
+	if ((err = put_token(a[0], cap.token)) != VD_OK) {
+		vd_cap_revoke(self.caps, cap.token);
+		vd_ipc_destroy_endpoint(id);
+		return err;
+	}
+	*ret = id;
+	return VD_OK;
+}
+
+static vd_err_t sys_endpoint_destroy(const uint64_t a[6],
+				     struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	uint64_t ep;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
+				  VD_RIGHT_DELETE, &ep)) != VD_OK)
+		return err;
+	*ret = 0;
+	return gone_is_closed(vd_ipc_destroy_endpoint(ep));
+}
+
+static vd_err_t sys_channel_create(const uint64_t a[6],
+				   struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	struct vd_capability cap;
+	uint64_t own, peer;
+	vd_channel_id_t ch;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
+				  VD_RIGHT_READ, &own)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
+				  VD_RIGHT_WRITE, &peer)) != VD_OK)
+		return err;
+	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
+		return VD_ERR_MEM_BAD_ADDRESS;
+	if ((err = vd_ipc_create_channel(own, peer, &ch)) != VD_OK)
+		return gone_is_closed(err);
+	err = vd_cap_create(self.caps, VD_OBJ_IPC_ENDPOINT, ch, VD_RIGHTS_ALL,
+			    &cap);
+	if (err == VD_OK && (err = put_token(a[2], cap.token)) != VD_OK)
+		vd_cap_revoke(self.caps, cap.token);
+	if (err != VD_OK) {
+		vd_ipc_close_channel(ch);
+		return err;
+	}
+	*ret = ch;
+	return VD_OK;
+}
+
+static vd_err_t sys_channel_close(const uint64_t a[6],
+				  struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	uint64_t ch;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
+				  VD_RIGHT_DELETE, &ch)) != VD_OK)
+		return err;
+	*ret = 0;
+	return gone_is_closed(vd_ipc_close_channel(ch));
+}
+
+static vd_err_t sys_region_create(const uint64_t a[6],
+				  struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	vd_region_id_t r;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK)
+		return err;
+	if (a[1] > UINT32_MAX)
+		return VD_ERR_INVALID_PARAMETER;
+	err = vd_ipc_create_shared_region(&self, a[0], (uint32_t)a[1], &r);
+	if (err == VD_OK)
+		*ret = r;
+	return err;
+}
+
+static vd_err_t sys_region_map(const uint64_t a[6],
+			       struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	vaddr_t va;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK)
+		return err;
+	err = vd_ipc_map_shared_region(&self, a[0], a[1], &va);
+	if (err == VD_OK)
+		*ret = va;
+	return err;
+}
+
+static vd_err_t sys_region_unmap(const uint64_t a[6],
+				 struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK)
+		return err;
+	*ret = 0;
+	return vd_ipc_unmap_shared_region(&self, a[0], a[1]);
+}
+
+static vd_err_t sys_region_transfer(const uint64_t a[6],
+				    struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self, to;
+	uint64_t ch;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[1], IPC_KIND_CHANNEL,
+				  VD_RIGHT_WRITE, &ch)) != VD_OK)
+		return err;
+	if (a[2] > VD_IPC_TRANSFER_COW)
+		return VD_ERR_INVALID_PARAMETER;
+	if ((err = ipc_channel_peer_actor(ch, self.pid, &to)) != VD_OK)
+		return gone_is_closed(err);
+	*ret = 0;
+	return vd_ipc_transfer_shared_region(&self, &to, a[0],
+					     (enum vd_ipc_transfer_mode)a[2]);
+}
+
+static vd_err_t sys_region_release(const uint64_t a[6],
+				   struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	vd_err_t err;
+
+	(void)ctx;
+	if ((err = ipc_current_actor(&self)) != VD_OK)
+		return err;
+	*ret = 0;
+	return vd_ipc_release_shared_region(&self, a[0]);
+}
+
+static vd_err_t sys_ipc_debug(const uint64_t a[6],
+			      struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_ipc_stats st;
+
+	(void)ctx;
+	*ret = 0;
+	switch (a[0]) {
+	case VD_IPC_DEBUG_STATS:
+		vd_ipc_get_stats(&st);
+		return vd_copy_to_user((void *)(uintptr_t)a[1], &st,
+				       sizeof(st));
+	case VD_IPC_DEBUG_CYCLES:
+		*ret = hal_cycles();
+		return VD_OK;
+	case VD_IPC_DEBUG_DUMP:
+		vd_ipc_dump_state();
+		return VD_OK;
+	default:
+		return VD_ERR_INVALID_PARAMETER;
+	}
+}
+
+static void dump_ipc(uint64_t arg)
+{
+	(void)arg;
+	vd_ipc_dump_state();
+}
+
+void vd_ipc_init(void)
+{
+	static const struct {
+		unsigned nr;
+		vd_syscall_handler_t fn;
+	} table[] = {
+		{ VD_SYS_IPC_SEND, sys_ipc_send },
+		{ VD_SYS_IPC_RECEIVE, sys_ipc_receive },
+		{ VD_SYS_IPC_CALL, sys_ipc_call },
+		{ VD_SYS_IPC_REPLY, sys_ipc_reply },
+		{ VD_SYS_IPC_ENDPOINT_CREATE, sys_endpoint_create },
+		{ VD_SYS_IPC_ENDPOINT_DESTROY, sys_endpoint_destroy },
+		{ VD_SYS_IPC_CHANNEL_CREATE, sys_channel_create },
+		{ VD_SYS_IPC_CHANNEL_CLOSE, sys_channel_close },
+		{ VD_SYS_IPC_REGION_CREATE, sys_region_create },
+		{ VD_SYS_IPC_REGION_MAP, sys_region_map },
+		{ VD_SYS_IPC_REGION_UNMAP, sys_region_unmap },
+		{ VD_SYS_IPC_REGION_TRANSFER, sys_region_transfer },
+		{ VD_SYS_IPC_REGION_RELEASE, sys_region_release },
+		{ VD_SYS_IPC_DEBUG, sys_ipc_debug },
+	};
+
+	for (unsigned i = 0; i < VD_ARRAY_SIZE(table); i++)
+		vd_syscall_register(table[i].nr, table[i].fn); /* BUSY: done */
+	vd_debug_register_dump(VD_DUMP_IPC, dump_ipc);
+}

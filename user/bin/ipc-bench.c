@@ -1,0 +1,125 @@
+/*
+ * ipc-bench: IPC cost between two processes, in instructions under
+ * -icount (tests/ktest/ipc_bench.c runs it and reports the numbers).
+ *
+ *   ipc-bench call0    N call+reply round trips with empty messages
+ *   ipc-bench call64   the same with 64-byte request and reply
+ *   ipc-bench region   N transfers of a 4 KiB shared region: Share it,
+ *                      call the server, which maps it, reads it, unmaps
+ *                      and releases it, and replies
+ *
+ * The client measures with the kernel's counter (SYS_IPC_DEBUG) around
+ * the loop and exits with the total; the kernel divides by N.  A negative
+ * exit code is an error.
+ */
+#include <ipc_util.h>
+
+#define OP_QUIT 0x71756974ull
+#define OP_TOUCH 0x746f756368ull
+#define WARMUP 16
+
+static int role_server(void)
+{
+	struct vd_ipc_regs r = { 0 };
+	vd_cap_token_t ep, to_parent;
+	long st;
+
+	if (vd_is_err(ipc_child_hello(&ep, &to_parent)))
+		return 1;
+	st = vd_ipc_receive(ep, &r, NULL, VD_TIMEOUT_INFINITE);
+	while (!vd_is_err(st)) {
+		vd_reply_token_t token = r.a0;
+		unsigned len = vd_ipc_len(&r);
+
+		if (len == 8 && r.mr[0] == OP_QUIT)
+			return (int)-vd_ipc_reply(token, &r, 0);
+		if (len == 16 && r.mr[0] == OP_TOUCH) {
+			long va = vd_ipc_region_map(r.mr[1], 0);
+			if (vd_is_err(va))
+				return 3;
+			r.mr[0] = *(volatile uint64_t *)(uintptr_t)va;
+			vd_ipc_region_unmap(r.mr[1], (uintptr_t)va);
+			vd_ipc_region_release(r.mr[1]);
+			len = 8;
+		}
+		st = vd_ipc_reply_recv(token, &r, len, ep, VD_TIMEOUT_INFINITE);
+	}
+	return 2;
+}
+
+static long run_calls(vd_cap_token_t ch, unsigned len, unsigned n)
+{
+	struct vd_ipc_regs r = { 0 };
+
+	for (unsigned i = 0; i < WARMUP; i++)
+		if (vd_ipc_call(ch, &r, len, 0, VD_TIMEOUT_INFINITE))
+			return -1;
+	uint64_t t0 = vd_ipc_cycles();
+	for (unsigned i = 0; i < n; i++)
+		if (vd_ipc_call(ch, &r, len, 0, VD_TIMEOUT_INFINITE))
+			return -1;
+	return (long)(vd_ipc_cycles() - t0);
+}
+
+static long run_region(vd_cap_token_t ch, unsigned n)
+{
+	struct vd_ipc_regs r = { 0 };
+	long id = vd_ipc_region_create(4096, VD_RIGHT_READ | VD_RIGHT_WRITE);
+	long va = vd_is_err(id) ? id : vd_ipc_region_map((uint64_t)id, 0);
+	uint64_t t0 = 0;
+
+	if (vd_is_err(va))
+		return -1;
+	*(uint64_t *)(uintptr_t)va = 0x1234;
+	for (unsigned i = 0; i < WARMUP + n; i++) {
+		if (i == WARMUP)
+			t0 = vd_ipc_cycles();
+		if (vd_ipc_region_transfer((uint64_t)id, ch,
+					   VD_IPC_TRANSFER_SHARE))
+			return -1;
+		r.mr[0] = OP_TOUCH;
+		r.mr[1] = (uint64_t)id;
+		if (vd_ipc_call(ch, &r, 16, 0, VD_TIMEOUT_INFINITE) ||
+		    r.mr[0] != 0x1234)
+			return -1;
+	}
+	long total = (long)(vd_ipc_cycles() - t0);
+	vd_ipc_region_release((uint64_t)id);
+	return total;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	static const char *const server_argv[] = { "ipc-bench", "server",
+						   NULL };
+	struct vd_ipc_regs r = { 0 };
+	vd_cap_token_t ep, server_ep, pcap, ch;
+	const char *mode = argc > 1 ? argv[1] : "call0";
+	unsigned n = 1000;
+	long total;
+
+	(void)envp;
+	if (!vd_strcmp(mode, "server"))
+		return role_server();
+	if (vd_is_err(vd_ipc_endpoint_create(&ep)) ||
+	    ipc_spawn("ipc-bench", server_argv, ep, &pcap) <= 0 ||
+	    ipc_await_hello(ep, &server_ep, NULL) ||
+	    vd_is_err(vd_ipc_channel_create(ep, server_ep, &ch)))
+		return -2;
+	if (!vd_strcmp(mode, "call0"))
+		total = run_calls(ch, 0, n);
+	else if (!vd_strcmp(mode, "call64"))
+		total = run_calls(ch, 64, n);
+	else if (!vd_strcmp(mode, "region"))
+		total = run_region(ch, n / 5);
+	else
+		total = -3;
+	r.mr[0] = OP_QUIT;
+	vd_ipc_call(ch, &r, 8, 0, VD_TIMEOUT_INFINITE);
+	if (ipc_wait(pcap, NULL) != 0)
+		return -4;
+	vd_ipc_endpoint_destroy(ep);
+	if (total < 0)
+		return -5;
+	return total > 0x7fffffff ? 0x7fffffff : (int)total;
+}
