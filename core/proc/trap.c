@@ -84,16 +84,15 @@ void vd_irq(unsigned irq)
  */
 void vd_return_to_user_hook(struct vd_cpu_context *ctx)
 {
-	struct vd_thread *t = vd_current_thread();
+	struct vd_thread *t;
 
-	(void)ctx;
-	if (!t)
+	/* HAL ktests visit user mode on borrowed stacks, without threads */
+	if (VD_UNLIKELY(vd_syscall_test_hook || vd_page_fault_test_hook))
 		return;
-	for (;;) {
-		if (VD_UNLIKELY(t->kill_pending))
+	t = vd_thread_of_stack(ctx);
+	while (VD_UNLIKELY(t->kill_pending || t->resched)) {
+		if (t->kill_pending)
 			vd_thread_exit(0);
-		if (VD_LIKELY(!vd_sched_need_resched()))
-			return;
 		vd_schedule();
 	}
 }

@@ -15,6 +15,8 @@
  */
 #include <veridian/sched.h>
 
+#include "policy_inline.h"
+
 void vd_rq_init(struct vd_runqueue *rq, uint16_t slice_ticks)
 {
 	rq->ready_bitmap = 0;
@@ -38,31 +40,6 @@ vd_err_t vd_se_init(struct vd_sched_entity *se, unsigned prio)
 	se->on_timeout = false;
 	se->slice_left = 0; /* filled on first enqueue */
 	return VD_OK;
-}
-
-static void rq_insert(struct vd_runqueue *rq, struct vd_sched_entity *se,
-		      bool at_head)
-{
-	struct vd_list *q = &rq->queue[se->prio];
-
-	if (at_head)
-		vd_list_add(q, &se->rq_link);
-	else
-		vd_list_add_tail(q, &se->rq_link);
-	rq->ready_bitmap |= 1ull << se->prio;
-	rq->nr_ready++;
-	se->on_rq = true;
-	if (se->slice_left == 0)
-		se->slice_left = rq->slice_ticks;
-}
-
-static void rq_unlink(struct vd_runqueue *rq, struct vd_sched_entity *se)
-{
-	vd_list_remove(&se->rq_link);
-	if (vd_list_empty(&rq->queue[se->prio]))
-		rq->ready_bitmap &= ~(1ull << se->prio);
-	rq->nr_ready--;
-	se->on_rq = false;
 }
 
 vd_err_t vd_rq_enqueue(struct vd_runqueue *rq, struct vd_sched_entity *se)
@@ -98,28 +75,17 @@ vd_err_t vd_rq_remove(struct vd_runqueue *rq, struct vd_sched_entity *se)
 
 int vd_rq_top_prio(const struct vd_runqueue *rq)
 {
-	if (rq->ready_bitmap == 0)
-		return -1;
-	return 63 - __builtin_clzll(rq->ready_bitmap);
+	return rq_top_prio(rq);
 }
 
 struct vd_sched_entity *vd_rq_peek(const struct vd_runqueue *rq)
 {
-	int p = vd_rq_top_prio(rq);
-
-	if (p < 0)
-		return NULL;
-	return VD_LIST_ENTRY(rq->queue[p].next, struct vd_sched_entity,
-			     rq_link);
+	return rq_peek(rq);
 }
 
 struct vd_sched_entity *vd_rq_pick(struct vd_runqueue *rq)
 {
-	struct vd_sched_entity *se = vd_rq_peek(rq);
-
-	if (se)
-		rq_unlink(rq, se);
-	return se;
+	return rq_pick(rq);
 }
 
 vd_err_t vd_rq_set_prio(struct vd_runqueue *rq, struct vd_sched_entity *se,

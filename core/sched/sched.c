@@ -25,20 +25,36 @@
 #include <veridian/printf.h>
 #include <veridian/proc.h>
 
+#include "policy_inline.h"
 #include "sched_internal.h"
 
 struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
 struct vd_spinlock vd_sched_lock_word = VD_SPINLOCK_INIT;
 static bool sched_up;
 
+/*
+ * The scheduler lock is taken on every switch, so it is the ticket lock
+ * of core/lib/spinlock.c written out inline, without the holder-CPU
+ * bookkeeping (a per-CPU lookup each time).  Same word, same protocol:
+ * vd_spin_unlock() releases it too (sched_thread_first_run).
+ */
 vd_sched_lock_state_t vd_sched_lock(void)
 {
-	return vd_spin_lock_irqsave(&vd_sched_lock_word);
+	struct vd_spinlock *l = &vd_sched_lock_word;
+	hal_irqstate_t st = hal_irq_save();
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		;
+	return st;
 }
 
 void vd_sched_unlock(vd_sched_lock_state_t st)
 {
-	vd_spin_unlock_irqrestore(&vd_sched_lock_word, st);
+	struct vd_spinlock *l = &vd_sched_lock_word;
+
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	hal_irq_restore(st);
 }
 
 bool vd_sched_ready(void)
@@ -78,9 +94,18 @@ static unsigned pick_cpu(const struct vd_thread *t)
 	return hal_cpu_id();
 }
 
+/* Ask c to reschedule at its next safe point (the flag is mirrored in
+ * its current thread, which is what the return-to-user path checks). */
+static void set_resched(struct cpu_sched *c)
+{
+	c->need_resched = true;
+	if (c->current)
+		c->current->resched = true;
+}
+
 void sched_request_resched(unsigned cpu)
 {
-	vd_cpu_sched[cpu].need_resched = true;
+	set_resched(&vd_cpu_sched[cpu]);
 	if (cpu != hal_cpu_id())
 		hal_ipi_send(cpu);
 }
@@ -108,9 +133,12 @@ void sched_unblock_locked(struct vd_thread *t)
 		vd_timeout_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
 }
 
-void sched_finish_switch(void)
+/* Finish the switch that made `self` run on its CPU: the thread switched
+ * away from is off the CPU now.  self->cpu was set by the switch, which
+ * spares a per-CPU lookup. */
+static void finish_switch_of(struct vd_thread *self)
 {
-	struct cpu_sched *c = this_cpu_sched();
+	struct cpu_sched *c = &vd_cpu_sched[self->cpu];
 	struct vd_thread *prev = c->switched_from;
 
 	c->switched_from = NULL;
@@ -133,6 +161,7 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	next->cpu = (unsigned)(c - vd_cpu_sched);
 	next->on_cpu = true;
 	next->switches++;
+	next->resched = false;
 	c->current = next;
 	c->switched_from = prev;
 
@@ -146,32 +175,42 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	if (next->proc)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
-	vd_metrics_count(VD_METRIC_CONTEXT_SWITCHES);
+	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
 
 	hal_context_switch(&prev->ksp, next->ksp);
 
 	/* prev runs again here, perhaps on another CPU */
-	sched_finish_switch();
+	finish_switch_of(prev);
 }
 
-void sched_schedule_locked(void)
+void sched_finish_switch(void)
 {
-	struct cpu_sched *c = this_cpu_sched();
+	finish_switch_of(this_cpu_sched()->current);
+}
+
+static void schedule_on(struct cpu_sched *c)
+{
 	struct vd_thread *prev = c->current, *next;
 	struct vd_sched_entity *se;
 
 	c->need_resched = false;
+	prev->resched = false;
 	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle) {
 		prev->state = VD_THREAD_READY;
-		vd_rq_enqueue(&c->rq, &prev->se);
+		rq_insert(&c->rq, &prev->se, false);
 	}
-	se = vd_rq_pick(&c->rq);
+	se = rq_pick(&c->rq);
 	next = se ? thread_of(se) : c->idle;
 	if (next == prev) {
 		prev->state = VD_THREAD_RUNNING;
 		return;
 	}
 	switch_to_locked(c, next);
+}
+
+void sched_schedule_locked(void)
+{
+	schedule_on(this_cpu_sched());
 }
 
 void vd_sched_leave_address_space(struct vd_process *p)
@@ -240,11 +279,11 @@ void vd_sched_tick(uint64_t now)
 	cur = c->current;
 	if (cur->is_idle) {
 		if (c->rq.nr_ready)
-			c->need_resched = true;
+			set_resched(c);
 	} else {
 		cur->cpu_time_ns += VD_TICK_NS;
 		if (vd_rq_tick(&c->rq, &cur->se))
-			c->need_resched = true;
+			set_resched(c);
 	}
 	vd_sched_unlock(st);
 }
@@ -529,12 +568,14 @@ vd_err_t vd_next_thread(unsigned cpu, vd_tid_t *out)
 vd_err_t vd_yield_cpu(void)
 {
 	vd_sched_lock_state_t st;
+	struct cpu_sched *c;
 
 	if (!sched_up)
 		return VD_ERR_BUSY;
 	st = vd_sched_lock();
-	this_cpu_sched()->current->se.slice_left = 0; /* to the tail */
-	sched_schedule_locked();
+	c = this_cpu_sched();
+	c->current->se.slice_left = 0; /* to the tail */
+	schedule_on(c);
 	vd_sched_unlock(st);
 	return VD_OK;
 }

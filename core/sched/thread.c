@@ -85,11 +85,13 @@ struct vd_thread *thread_alloc(const char *name, unsigned prio,
 	if (!t)
 		return NULL;
 	if (with_stack) {
-		if (vd_heap_alloc(VD_KSTACK_SIZE, 16, &t->kstack) != VD_OK) {
+		if (vd_heap_alloc(VD_KSTACK_SIZE, VD_KSTACK_SIZE, &t->kstack) !=
+		    VD_OK) {
 			vd_kfree(t);
 			return NULL;
 		}
-		*(uint64_t *)t->kstack = STACK_CANARY;
+		((uint64_t *)t->kstack)[0] = STACK_CANARY;
+		((struct vd_thread **)t->kstack)[1] = t;
 	}
 	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 	vd_strlcpy(t->name, name ? name : "?", sizeof(t->name));

@@ -16,7 +16,7 @@
 
 #include "syscall_internal.h"
 
-static const vd_syscall_handler_t builtin[VD_SYS_MAX] = {
+const vd_syscall_handler_t vd_syscall_builtin[VD_SYS_MAX] = {
 	[VD_SYS_NULL] = sys_null,
 	[VD_SYS_EXIT] = sys_exit,
 	[VD_SYS_READ] = sys_read,
@@ -37,7 +37,7 @@ static const vd_syscall_handler_t builtin[VD_SYS_MAX] = {
 	[VD_SYS_CAPABILITY_REVOKE] = sys_cap_revoke,
 };
 
-static vd_syscall_handler_t registered[VD_SYS_MAX];
+vd_syscall_handler_t vd_syscall_registered[VD_SYS_MAX];
 
 vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler)
 {
@@ -45,31 +45,21 @@ vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler)
 
 	if (nr >= VD_SYS_MAX || !handler)
 		return VD_ERR_INVALID_PARAMETER;
-	if (builtin[nr])
+	if (vd_syscall_builtin[nr])
 		return VD_ERR_BUSY;
-	if (!__atomic_compare_exchange_n(&registered[nr], &expected, handler,
+	if (!__atomic_compare_exchange_n(&vd_syscall_registered[nr], &expected,
+					 handler,
 					 false, __ATOMIC_RELEASE,
 					 __ATOMIC_RELAXED))
 		return VD_ERR_BUSY;
 	return VD_OK;
 }
 
+/* ctx must be the calling thread's saved user context. */
 vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret)
 {
-	struct vd_thread *t = vd_current_thread();
-	vd_syscall_handler_t h;
-
-	if (VD_UNLIKELY(nr >= VD_SYS_MAX))
-		return VD_ERR_NOT_FOUND;
-	h = builtin[nr];
-	if (!h)
-		h = __atomic_load_n(&registered[nr], __ATOMIC_ACQUIRE);
-	if (!h)
-		return VD_ERR_NOT_FOUND;
-	if (VD_LIKELY(t && t->proc))
-		t->proc->usage.syscalls++;
-	return h(args, ctx, ret);
+	return syscall_dispatch(vd_thread_of_stack(ctx), nr, args, ctx, ret);
 }
 
 /* ---- helpers shared by the handlers ---- */

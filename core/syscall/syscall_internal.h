@@ -5,7 +5,35 @@
 #include <veridian/cap.h>
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
+#include <veridian/thread.h>
 #include <veridian/uaccess.h>
+
+/* dispatch.c: handlers of the built-in numbers, and those registered by
+ * other subsystems. */
+extern const vd_syscall_handler_t vd_syscall_builtin[VD_SYS_MAX];
+extern vd_syscall_handler_t vd_syscall_registered[VD_SYS_MAX];
+
+/* The dispatch itself, inline in the syscall entry (the hot path) and in
+ * vd_handle_syscall.  t is the calling thread. */
+static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
+					const uint64_t args[6],
+					struct vd_cpu_context *ctx,
+					uint64_t *ret)
+{
+	vd_syscall_handler_t h;
+
+	if (VD_UNLIKELY(nr >= VD_SYS_MAX))
+		return VD_ERR_NOT_FOUND;
+	h = vd_syscall_builtin[nr];
+	if (VD_UNLIKELY(!h)) {
+		h = __atomic_load_n(&vd_syscall_registered[nr],
+				    __ATOMIC_ACQUIRE);
+		if (!h)
+			return VD_ERR_NOT_FOUND;
+	}
+	t->proc->usage.syscalls++;
+	return h(args, ctx, ret);
+}
 
 #define SYSCALL(name)                                              \
 	vd_err_t name(const uint64_t a[6], struct vd_cpu_context *ctx, \

@@ -13,8 +13,9 @@
  *                                 | kernel frames of syscalls, |
  *                                 | traps, and the switch frame|
  *                                 |            ...             |
+ *                                 | owner (struct vd_thread *) |
  *                                 | STACK_CANARY               |
- *     kstack                 ->   +----------------------------+
+ *     kstack (16 KiB-aligned) ->  +----------------------------+
  *
  * Life cycle: CREATED -> READY <-> RUNNING <-> BLOCKED, SUSPENDED (taken
  * off the scheduler), DEAD.  A dead thread's stack is freed once it is
@@ -76,6 +77,7 @@ struct vd_thread {
 	bool is_idle;
 	bool detached; /* nobody will join: reap at exit */
 	bool kill_pending; /* exit at the next return to user */
+	bool resched; /* the tick or a wake-up wants this CPU back */
 	enum vd_block_reason block_reason;
 	vd_err_t wake_result;
 	struct vd_waitqueue *waiting_on;
@@ -100,10 +102,21 @@ struct vd_thread {
 	uint64_t switches;
 };
 
-/* Thread whose stack holds the given top-of-stack context. */
 static inline void *vd_thread_kstack_top(const struct vd_thread *t)
 {
 	return (char *)t->kstack + VD_KSTACK_SIZE;
+}
+
+/*
+ * Kernel stacks are VD_KSTACK_SIZE-aligned and their second word names
+ * the owner, so the syscall path finds the thread from its user context
+ * (which sits on that stack) with two instructions instead of a per-CPU
+ * lookup.  Only for addresses on a thread's kernel stack.
+ */
+static inline struct vd_thread *vd_thread_of_stack(const void *p)
+{
+	return ((struct vd_thread *const *)VD_ALIGN_DOWN((uintptr_t)p,
+							 VD_KSTACK_SIZE))[1];
 }
 
 /*
