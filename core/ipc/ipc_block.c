@@ -58,8 +58,11 @@ void ipc_wake_locked(struct ipc_waiter *w)
 vd_err_t ipc_sleep_switch_locked(struct ipc_waiter *w, struct ipc_waiter *next,
 				 uint64_t deadline_ns, ipc_lock_state_t *st)
 {
-	/* PLACEHOLDER until the scheduler offers a direct switch: wake next
-	 * through the run queue, then sleep. */
-	ipc_wake_locked(next);
-	return ipc_sleep_locked(w, deadline_ns, st);
+	if (ipc_test_sleep_hook != NULL || next->thread == NULL) {
+		ipc_wake_locked(next);
+		return ipc_sleep_locked(w, deadline_ns, st);
+	}
+	w->thread = vd_current_thread();
+	return vd_sched_wait_switch_locked(next->thread, VD_BLOCK_IPC,
+					   deadline_ns);
 }

@@ -18,11 +18,24 @@ uint64_t ipc_messages_sent;
 
 void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
 {
-	vd_memset(w, 0, sizeof(*w));
+	/* Field by field: the message buffer q (most of the struct) is
+	 * written before it is read -- by prepare() for a sender, by the
+	 * sender for a receiver -- and this runs on every IPC syscall. */
 	vd_list_init(&w->link);
+	w->state = IPC_WAIT_NONE;
+	w->done = false;
+	w->result = VD_OK;
+	w->thread = NULL;
+	w->ep = NULL;
 	w->self = *self;
-	w->reply_slot = -1;
+	w->q.hdr.flags = 0;
 	w->q.reply_slot = -1;
+	w->q.ch = NULL;
+	w->reply_slot = -1;
+	w->reply_out = NULL;
+	w->user_ctx = NULL;
+	w->in_regs = false;
+	w->want_hdr = false;
 }
 
 void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)

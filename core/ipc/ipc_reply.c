@@ -7,16 +7,19 @@
  *
  *   63          48 47          32 31                              0
  *  +--------------+--------------+---------------------------------+
- *  |  slot index  |  generation  |  MAC: SipHash-2-4(key, slot,    |
- *  |              |  (low 16)    |  generation, replier pid) low32 |
+ *  |  slot index  |  generation  |  nonce: 32 bits of SipHash-2-4  |
+ *  |              |  (low 16)    |  (key, counter), fresh per token|
  *  +--------------+--------------+---------------------------------+
  *
- * The slot stores the whole token, so checking one is a compare.  The MAC
- * is what makes tokens unforgeable: without the boot-time key, a process
- * cannot compute the token of a slot it was not handed, and a token
- * handed to one process is useless to another (the replier is checked
- * too).  Freeing a slot -- reply, timeout, close, death -- bumps its
- * generation, so every token works at most once.
+ * The slot stores the whole token and the process it was handed to, so
+ * checking one is two compares.  The nonce is what makes tokens
+ * unforgeable: it is the output of a keyed pseudo-random function (the
+ * key is secret and set at boot) on a counter that never repeats, so a
+ * process cannot predict the token of a slot it was not handed, and a
+ * token handed to one process is useless to another (the replier is
+ * checked).  Freeing a slot -- reply, timeout, close, death -- bumps its
+ * generation and clears the stored token, so every token works at most
+ * once.  One SipHash gives two nonces: this runs on every call.
  */
 #include <veridian/cap.h>
 #include <veridian/hal.h>
@@ -28,6 +31,8 @@ unsigned ipc_reply_used;
 static int reply_free_head = -1;
 static uint8_t reply_key[16];
 static bool reply_key_ready;
+static uint64_t nonce_counter, nonce_pool;
+static bool nonce_half; /* nonce_pool's upper half is still unused */
 
 _Static_assert(VD_IPC_MAX_REPLIES <= 65536, "16-bit slot index in tokens");
 
@@ -55,6 +60,8 @@ void ipc_reply_set_key(const uint8_t key[16])
 	for (unsigned i = 0; i < 16; i++)
 		reply_key[i] = key[i];
 	reply_key_ready = true;
+	nonce_counter = 0;
+	nonce_half = false;
 }
 
 void ipc_reply_init(void)
@@ -95,11 +102,23 @@ int ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 	return i;
 }
 
+static uint32_t next_nonce(void)
+{
+	if (nonce_half) {
+		nonce_half = false;
+		return (uint32_t)(nonce_pool >> 32);
+	}
+	nonce_counter++;
+	nonce_pool = vd_siphash24(reply_key, &nonce_counter,
+				  sizeof(nonce_counter));
+	nonce_half = true;
+	return (uint32_t)nonce_pool;
+}
+
 vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
-	uint64_t in[3] = { (uint64_t)slot, rs->gen, replier };
-	uint32_t mac = (uint32_t)vd_siphash24(reply_key, in, sizeof(in));
+	uint32_t mac = next_nonce();
 
 	rs->delivered = true;
 	rs->queued_on = NULL;

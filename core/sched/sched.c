@@ -440,6 +440,37 @@ vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result)
 	return VD_OK;
 }
 
+/* IPC fast path (see sched.h): block the caller and run `next` at once. */
+vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
+				     enum vd_block_reason reason,
+				     uint64_t deadline_ns)
+{
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_thread *t = c->current;
+	unsigned cpu = (unsigned)(c - vd_cpu_sched);
+
+	/* Anything unusual: the ordinary wake-up and block. */
+	if (VD_UNLIKELY(t->is_idle || t->kill_pending ||
+			next->state != VD_THREAD_BLOCKED || next->waiting_on ||
+			!(next->affinity >> cpu & 1) ||
+			vd_rq_top_prio(&c->rq) > (int)next->se.prio ||
+			(deadline_ns != VD_TIMEOUT_INFINITE &&
+			 deadline_ns <= hal_timer_now_ns()))) {
+		vd_sched_wake_thread_locked(next, VD_OK);
+		return vd_sched_wait_locked(NULL, reason, deadline_ns);
+	}
+	sched_unblock_locked(next);
+	next->wake_result = VD_OK;
+	t->state = VD_THREAD_BLOCKED;
+	t->block_reason = reason;
+	t->wake_result = VD_OK;
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		vd_timeout_add(&c->rq, &t->se, deadline_ns);
+	switch_to_locked(c, next);
+	t->block_reason = VD_BLOCK_NONE;
+	return t->wake_result;
+}
+
 unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
 {
 	if (vd_list_empty(&wq->waiters))

@@ -224,6 +224,17 @@ unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq);
 unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq);
 /* Wake one blocked thread (VD_ERR_BUSY if it was not blocked). */
 vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result);
+/*
+ * IPC fast path: block the calling thread as vd_sched_wait_locked(NULL,
+ * reason, deadline_ns) does and run `next` -- a thread blocked without a
+ * wait queue, whose wait the caller has just satisfied -- on this CPU at
+ * once, bypassing the run queue (next's wait returns VD_OK).  If next may
+ * not run here, a higher priority is ready, or the caller is being
+ * killed, next is woken the ordinary way and the caller blocks normally.
+ */
+vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
+				     enum vd_block_reason reason,
+				     uint64_t deadline_ns);
 
 /* Sleep for `ns` nanoseconds (rounded up to the tick). */
 void vd_sleep_ns(uint64_t ns);
