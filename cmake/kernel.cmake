@@ -4,7 +4,9 @@
 #   core/<subsystem>/*.c        portable core (globbed: adding a file needs no edit here)
 #   core/main.c                 vd_kmain; compiled twice (normal / ktest mode)
 #   hal/common/*.c              helpers shared by several HALs (FDT, 16550 UART)
-#   hal/${VD_ARCH}/hal.cmake    the arch's sources, linker script and image rule
+#   hal/common/kernel/*.c       helpers only the hardware HALs share (vd_hal)
+#   hal/${VD_ARCH}/hal.cmake    the arch's sources, linker script and image
+#                               kind, through vd_hal() (cmake/hal-common.cmake)
 #   tests/ktest/*.c             in-kernel tests and benchmarks (section .ktest)
 #
 # Outputs in the build directory:
@@ -31,6 +33,7 @@ set(VD_KERNEL_SYSTEM_INCLUDES ${_vd_resdir}/include)
 list(APPEND VD_KERNEL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
   $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
 
+include(${VD_ROOT}/cmake/hal-common.cmake)
 include(${VD_ROOT}/hal/${VD_ARCH}/hal.cmake)
 
 file(GLOB VD_CORE_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/core/*/*.c)
@@ -43,7 +46,7 @@ add_library(vdkernel OBJECT
 function(vd_kernel_target_setup tgt)
   target_include_directories(${tgt} PRIVATE
     ${VD_ROOT}/include ${VD_ROOT}/hal/common/include ${VD_HAL_INCLUDE_DIRS})
-  target_compile_options(${tgt} PRIVATE ${VD_KERNEL_CFLAGS} ${VD_HAL_CFLAGS})
+  target_compile_options(${tgt} PRIVATE ${VD_KERNEL_CFLAGS})
   target_compile_definitions(${tgt} PRIVATE
     VD_KERNEL=1
     VD_ARCH_NAME="${VD_ARCH}"
@@ -64,6 +67,6 @@ foreach(_img veridian veridian-test)
   set_target_properties(${_img}.elf PROPERTIES LINK_DEPENDS ${VD_HAL_LINKER_SCRIPT})
   target_link_options(${_img}.elf PRIVATE
     -T ${VD_HAL_LINKER_SCRIPT} -nostdlib --gc-sections --no-undefined
-    -z max-page-size=4096 -Map=${CMAKE_BINARY_DIR}/${_img}.map ${VD_HAL_LDFLAGS})
+    -z max-page-size=4096 -Map=${CMAKE_BINARY_DIR}/${_img}.map)
   vd_hal_make_image(${_img}.elf ${CMAKE_BINARY_DIR}/${_img}.img)
 endforeach()
