@@ -227,9 +227,32 @@ static void teardown(struct vd_process *p)
 	vd_cap_space_destroy(p->caps);
 	p->caps = NULL;
 
+	/* children nobody started die with us (nobody else could start
+	 * them: the capabilities to them were ours) */
+	for (;;) {
+		struct vd_process *victim = NULL;
+
+		st = proc_lock_take();
+		vd_list_for_each(it, &p->children)
+		{
+			struct vd_process *c = VD_LIST_ENTRY(
+				it, struct vd_process, sibling_link);
+			if (c->state == VD_PROC_CREATED) {
+				victim = c;
+				get_ref(c);
+				break;
+			}
+		}
+		proc_lock_give(st);
+		if (!victim)
+			break;
+		vd_process_kill(victim, -1, VD_EXIT_KILLED);
+		vd_process_put(victim);
+	}
+
 	st = proc_lock_take();
 	p->state = VD_PROC_ZOMBIE;
-	/* children outlive us as orphans, reaped when they end */
+	/* running children outlive us as orphans, reaped when they end */
 	while (!vd_list_empty(&p->children)) {
 		struct vd_process *c = VD_LIST_ENTRY(
 			p->children.next, struct vd_process, sibling_link);

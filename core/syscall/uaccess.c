@@ -83,8 +83,9 @@ vd_err_t vd_strncpy_from_user(char *dst, const char *user_src, size_t max,
 		return VD_ERR_MEM_BAD_ADDRESS;
 	if (!t)
 		return VD_ERR_MEM_FAULT;
-	/* never read past the end of user space */
-	limit = VD_MIN(max - 1, (size_t)(hal_user_top() - addr));
+	/* read at most max bytes (max-1 characters and the NUL), never
+	 * past the end of user space */
+	limit = VD_MIN(max, (size_t)(hal_user_top() - addr));
 	saved = t->fault_jmp;
 	if (hal_setjmp(&jb) != 0) {
 		hal_user_access_end();
@@ -103,10 +104,9 @@ vd_err_t vd_strncpy_from_user(char *dst, const char *user_src, size_t max,
 	}
 	hal_user_access_end();
 	t->fault_jmp = saved;
-	if (n == limit) {
-		dst[n] = '\0';
-		if (n == max - 1 || !vd_user_range_ok(addr, n + 1))
-			return VD_ERR_INVALID_PARAMETER; /* unterminated */
+	if (n == limit) { /* no NUL within reach */
+		dst[VD_MIN(n, max - 1)] = '\0';
+		return VD_ERR_INVALID_PARAMETER;
 	}
 	if (len_out)
 		*len_out = n;
