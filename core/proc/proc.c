@@ -105,6 +105,7 @@ struct vd_process *proc_alloc(const char *name)
 {
 	struct vd_process *p = vd_kzalloc(sizeof(*p));
 
+	proc_register_dump();
 	if (!p)
 		return NULL;
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);

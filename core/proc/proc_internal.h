@@ -9,6 +9,9 @@
 hal_irqstate_t proc_lock_take(void);
 void proc_lock_give(hal_irqstate_t st);
 
+/* dump.c: give the debug module its dump_process printer (once). */
+void proc_register_dump(void);
+
 /* proc.c */
 struct vd_process *proc_alloc(const char *name);
 void proc_discard(struct vd_process *p);

@@ -7,6 +7,7 @@
  * init reports no failure.
  */
 #include <veridian/bootfs.h>
+#include <veridian/debug.h>
 #include <veridian/ktest.h>
 #include <veridian/mm.h>
 #include <veridian/proc.h>
@@ -48,6 +49,7 @@ VD_KTEST(proc_create_start_wait)
 	vd_pid_t pid;
 
 	KT_ASSERT_OK(create("hello", argv, &pid));
+	vd_dump_process(pid); /* dump_process of the debug interface */
 	KT_ASSERT_EQ(vd_process_wait(0, pid, 0, &info), VD_ERR_TIMEOUT);
 	KT_ASSERT_OK(vd_process_start(pid));
 	KT_ASSERT_EQ(vd_process_start(pid), VD_ERR_BUSY);
