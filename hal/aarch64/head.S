@@ -12,6 +12,33 @@
  */
 #include <a64/asm.h>
 
+/* reg = address of sym, PC-relative (+-4 GiB): with the MMU off the
+ * physical address, after it the link address. */
+.macro adr_l reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+.endm
+
+/* Turn the MMU on (a64_mmu_params) and jump to the upper-half label. */
+.macro mmu_on_then high
+	adr_l	x0, a64_mmu_params
+	bl	a64_mmu_on
+	ldr	x9, =\high
+	br	x9
+.endm
+
+/* Upper half, sp set: install the vectors, then call fn with an empty
+ * frame chain (fn never returns). */
+.macro enter_c_upper fn
+	ldr	x9, =a64_vectors
+	msr	vbar_el1, x9
+	isb
+	mov	x29, xzr
+	mov	x30, xzr
+	bl	\fn
+	b	.
+.endm
+
 	.section .text.head, "ax"
 	.globl _start
 /*
@@ -48,17 +75,14 @@ a64_primary_entry:
 	bl	a64_el2_to_el1
 
 	/* Zero .bss (it holds the boot stack and the table pool). */
-	adrp	x0, __bss_start
-	add	x0, x0, :lo12:__bss_start
-	adrp	x1, __bss_end
-	add	x1, x1, :lo12:__bss_end
+	adr_l	x0, __bss_start
+	adr_l	x1, __bss_end
 1:	cmp	x0, x1
 	b.hs	2f
 	stp	xzr, xzr, [x0], #16
 	b	1b
 2:
-	adrp	x0, a64_boot_stack_top
-	add	x0, x0, :lo12:a64_boot_stack_top
+	adr_l	x0, a64_boot_stack_top
 	mov	sp, x0
 	mov	x29, xzr
 
@@ -72,10 +96,8 @@ a64_primary_entry:
 	 * memory.  Drop any stale lines for it (the loader may have touched
 	 * this memory with caches on) before the cacheable view appears.
 	 */
-	adrp	x0, __bss_start
-	add	x0, x0, :lo12:__bss_start
-	adrp	x1, __bss_end
-	add	x1, x1, :lo12:__bss_end
+	adr_l	x0, __bss_start
+	adr_l	x1, __bss_end
 	mrs	x2, ctr_el0
 	ubfx	x2, x2, #16, #4		// DminLine: log2(words per line)
 	mov	x3, #4
@@ -88,11 +110,7 @@ a64_primary_entry:
 	b.lo	3b
 	dsb	sy
 
-	adrp	x0, a64_mmu_params
-	add	x0, x0, :lo12:a64_mmu_params
-	bl	a64_mmu_on
-	ldr	x9, =a64_primary_high
-	br	x9
+	mmu_on_then a64_primary_high
 
 /*
  * Secondary CPU, started by PSCI CPU_ON at the physical address of this
@@ -102,11 +120,7 @@ a64_primary_entry:
 a64_secondary_entry:
 	mov	x19, x0
 	bl	a64_el2_to_el1
-	adrp	x0, a64_mmu_params
-	add	x0, x0, :lo12:a64_mmu_params
-	bl	a64_mmu_on
-	ldr	x9, =a64_secondary_high
-	br	x9
+	mmu_on_then a64_secondary_high
 
 /*
  * Leave EL2 for EL1 if the firmware entered us at EL2 (QEMU with
@@ -185,29 +199,17 @@ a64_mmu_on:
 a64_primary_high:
 	ldr	x9, =a64_boot_stack_top
 	mov	sp, x9
-	ldr	x9, =a64_vectors
-	msr	vbar_el1, x9
-	isb
 	mov	x0, x20
 	mov	x1, x19
 	lsr	x2, x21, #2
-	mov	x29, xzr
-	mov	x30, xzr
-	bl	a64_boot_main
-	b	.
+	enter_c_upper a64_boot_main
 
 a64_secondary_high:
 	ldr	x9, =a64_secondary_sp
 	ldr	x9, [x9, x19, lsl #3]
 	mov	sp, x9
-	ldr	x9, =a64_vectors
-	msr	vbar_el1, x9
-	isb
 	mov	x0, x19
-	mov	x29, xzr
-	mov	x30, xzr
-	bl	a64_secondary_main
-	b	.
+	enter_c_upper a64_secondary_main
 
 	.ltorg
 

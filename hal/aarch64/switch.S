@@ -11,26 +11,27 @@
  */
 #include <a64/asm.h>
 
+/* x19..x30 as six register pairs at [base, #0] .. [base, #88]: the switch
+ * frame and the first 96 bytes of a hal_jmpbuf.  op is stp or ldp. */
+.macro callee_saved op, base
+	\op	x19, x20, [\base, #0]
+	\op	x21, x22, [\base, #16]
+	\op	x23, x24, [\base, #32]
+	\op	x25, x26, [\base, #48]
+	\op	x27, x28, [\base, #64]
+	\op	x29, x30, [\base, #80]
+.endm
+
 	.text
 	.globl hal_context_switch
 /* void hal_context_switch(uintptr_t *from_sp, uintptr_t to_sp) */
 hal_context_switch:
 	sub	sp, sp, #A64_SWITCH_FRAME
-	stp	x19, x20, [sp, #0]
-	stp	x21, x22, [sp, #16]
-	stp	x23, x24, [sp, #32]
-	stp	x25, x26, [sp, #48]
-	stp	x27, x28, [sp, #64]
-	stp	x29, x30, [sp, #80]
+	callee_saved stp, sp
 	mov	x9, sp
 	str	x9, [x0]
 	mov	sp, x1
-	ldp	x19, x20, [sp, #0]
-	ldp	x21, x22, [sp, #16]
-	ldp	x23, x24, [sp, #32]
-	ldp	x25, x26, [sp, #48]
-	ldp	x27, x28, [sp, #64]
-	ldp	x29, x30, [sp, #80]
+	callee_saved ldp, sp
 	add	sp, sp, #A64_SWITCH_FRAME
 	ret
 
@@ -51,12 +52,7 @@ a64_thread_start:
 	.globl hal_setjmp
 /* int hal_setjmp(struct hal_jmpbuf *buf) */
 hal_setjmp:
-	stp	x19, x20, [x0, #0]
-	stp	x21, x22, [x0, #16]
-	stp	x23, x24, [x0, #32]
-	stp	x25, x26, [x0, #48]
-	stp	x27, x28, [x0, #64]
-	stp	x29, x30, [x0, #80]
+	callee_saved stp, x0
 	mov	x9, sp
 	mrs	x10, daif
 	stp	x9, x10, [x0, #96]
@@ -67,12 +63,7 @@ hal_setjmp:
 /* void hal_longjmp(struct hal_jmpbuf *buf, int val): setjmp returns val
  * (1 if val is 0) with the interrupt mask it had then. */
 hal_longjmp:
-	ldp	x19, x20, [x0, #0]
-	ldp	x21, x22, [x0, #16]
-	ldp	x23, x24, [x0, #32]
-	ldp	x25, x26, [x0, #48]
-	ldp	x27, x28, [x0, #64]
-	ldp	x29, x30, [x0, #80]
+	callee_saved ldp, x0
 	ldp	x9, x10, [x0, #96]
 	mov	sp, x9
 	msr	daif, x10

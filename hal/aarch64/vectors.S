@@ -19,23 +19,29 @@
  */
 #include <a64/asm.h>
 
+/* op (stp or ldp) x2..x29 at their vd_cpu_context slots; sp = the
+ * context.  x0/x1, x30 and the system registers differ per path. */
+.macro ctx_x2_x29 op
+	\op	x2, x3, [sp, #A64_CTX_X(2)]
+	\op	x4, x5, [sp, #A64_CTX_X(4)]
+	\op	x6, x7, [sp, #A64_CTX_X(6)]
+	\op	x8, x9, [sp, #A64_CTX_X(8)]
+	\op	x10, x11, [sp, #A64_CTX_X(10)]
+	\op	x12, x13, [sp, #A64_CTX_X(12)]
+	\op	x14, x15, [sp, #A64_CTX_X(14)]
+	\op	x16, x17, [sp, #A64_CTX_X(16)]
+	\op	x18, x19, [sp, #A64_CTX_X(18)]
+	\op	x20, x21, [sp, #A64_CTX_X(20)]
+	\op	x22, x23, [sp, #A64_CTX_X(22)]
+	\op	x24, x25, [sp, #A64_CTX_X(24)]
+	\op	x26, x27, [sp, #A64_CTX_X(26)]
+	\op	x28, x29, [sp, #A64_CTX_X(28)]
+.endm
+
 /* Save x2..x30, SP_EL0, ELR, SPSR and TTBR0 at sp (x0/x1 already saved).
  * Leaves x0 and x1 alone. */
 .macro save_rest
-	stp	x2, x3, [sp, #A64_CTX_X(2)]
-	stp	x4, x5, [sp, #A64_CTX_X(4)]
-	stp	x6, x7, [sp, #A64_CTX_X(6)]
-	stp	x8, x9, [sp, #A64_CTX_X(8)]
-	stp	x10, x11, [sp, #A64_CTX_X(10)]
-	stp	x12, x13, [sp, #A64_CTX_X(12)]
-	stp	x14, x15, [sp, #A64_CTX_X(14)]
-	stp	x16, x17, [sp, #A64_CTX_X(16)]
-	stp	x18, x19, [sp, #A64_CTX_X(18)]
-	stp	x20, x21, [sp, #A64_CTX_X(20)]
-	stp	x22, x23, [sp, #A64_CTX_X(22)]
-	stp	x24, x25, [sp, #A64_CTX_X(24)]
-	stp	x26, x27, [sp, #A64_CTX_X(26)]
-	stp	x28, x29, [sp, #A64_CTX_X(28)]
+	ctx_x2_x29 stp
 	mrs	x2, sp_el0
 	stp	x30, x2, [sp, #A64_CTX_X(30)]
 	mrs	x2, ttbr0_el1
@@ -130,20 +136,7 @@ a64_restore_user:
 	ldp	x30, x0, [sp, #A64_CTX_X(30)]
 	msr	sp_el0, x0
 	ldp	x0, x1, [sp, #A64_CTX_X(0)]
-	ldp	x2, x3, [sp, #A64_CTX_X(2)]
-	ldp	x4, x5, [sp, #A64_CTX_X(4)]
-	ldp	x6, x7, [sp, #A64_CTX_X(6)]
-	ldp	x8, x9, [sp, #A64_CTX_X(8)]
-	ldp	x10, x11, [sp, #A64_CTX_X(10)]
-	ldp	x12, x13, [sp, #A64_CTX_X(12)]
-	ldp	x14, x15, [sp, #A64_CTX_X(14)]
-	ldp	x16, x17, [sp, #A64_CTX_X(16)]
-	ldp	x18, x19, [sp, #A64_CTX_X(18)]
-	ldp	x20, x21, [sp, #A64_CTX_X(20)]
-	ldp	x22, x23, [sp, #A64_CTX_X(22)]
-	ldp	x24, x25, [sp, #A64_CTX_X(24)]
-	ldp	x26, x27, [sp, #A64_CTX_X(26)]
-	ldp	x28, x29, [sp, #A64_CTX_X(28)]
+	ctx_x2_x29 ldp
 	add	sp, sp, #A64_CTX_SIZE
 	eret
 
@@ -178,20 +171,7 @@ el1_restore:
 	msr	elr_el1, x0
 	msr	spsr_el1, x1
 	ldp	x0, x1, [sp, #A64_CTX_X(0)]
-	ldp	x2, x3, [sp, #A64_CTX_X(2)]
-	ldp	x4, x5, [sp, #A64_CTX_X(4)]
-	ldp	x6, x7, [sp, #A64_CTX_X(6)]
-	ldp	x8, x9, [sp, #A64_CTX_X(8)]
-	ldp	x10, x11, [sp, #A64_CTX_X(10)]
-	ldp	x12, x13, [sp, #A64_CTX_X(12)]
-	ldp	x14, x15, [sp, #A64_CTX_X(14)]
-	ldp	x16, x17, [sp, #A64_CTX_X(16)]
-	ldp	x18, x19, [sp, #A64_CTX_X(18)]
-	ldp	x20, x21, [sp, #A64_CTX_X(20)]
-	ldp	x22, x23, [sp, #A64_CTX_X(22)]
-	ldp	x24, x25, [sp, #A64_CTX_X(24)]
-	ldp	x26, x27, [sp, #A64_CTX_X(26)]
-	ldp	x28, x29, [sp, #A64_CTX_X(28)]
+	ctx_x2_x29 ldp
 	ldr	x30, [sp, #A64_CTX_X(30)]
 	add	sp, sp, #A64_CTX_SIZE
 	eret

@@ -13,6 +13,22 @@
  */
 #include <rv/csr.h>
 
+/* op (sd or ld) the callee-saved s0..s11 at base+off .. base+off+88. */
+.macro for_s_regs op, base, off
+	\op	s0, \off+0(\base)
+	\op	s1, \off+8(\base)
+	\op	s2, \off+16(\base)
+	\op	s3, \off+24(\base)
+	\op	s4, \off+32(\base)
+	\op	s5, \off+40(\base)
+	\op	s6, \off+48(\base)
+	\op	s7, \off+56(\base)
+	\op	s8, \off+64(\base)
+	\op	s9, \off+72(\base)
+	\op	s10, \off+80(\base)
+	\op	s11, \off+88(\base)
+.endm
+
 #define SWITCH_FRAME 112
 
 	.text
@@ -22,36 +38,14 @@
 hal_context_switch:
 	addi	sp, sp, -SWITCH_FRAME
 	sd	ra, 0(sp)
-	sd	s0, 8(sp)
-	sd	s1, 16(sp)
-	sd	s2, 24(sp)
-	sd	s3, 32(sp)
-	sd	s4, 40(sp)
-	sd	s5, 48(sp)
-	sd	s6, 56(sp)
-	sd	s7, 64(sp)
-	sd	s8, 72(sp)
-	sd	s9, 80(sp)
-	sd	s10, 88(sp)
-	sd	s11, 96(sp)
+	for_s_regs sd, sp, 8
 	csrr	t0, sstatus
 	sd	t0, 104(sp)
 	sd	sp, 0(a0)
 
 	mv	sp, a1
 	ld	ra, 0(sp)
-	ld	s0, 8(sp)
-	ld	s1, 16(sp)
-	ld	s2, 24(sp)
-	ld	s3, 32(sp)
-	ld	s4, 40(sp)
-	ld	s5, 48(sp)
-	ld	s6, 56(sp)
-	ld	s7, 64(sp)
-	ld	s8, 72(sp)
-	ld	s9, 80(sp)
-	ld	s10, 88(sp)
-	ld	s11, 96(sp)
+	for_s_regs ld, sp, 8
 	ld	t0, 104(sp)
 	li	t1, SSTATUS_SUM
 	and	t0, t0, t1
@@ -81,18 +75,7 @@ rv_thread_start:
 hal_setjmp:
 	sd	ra, 0(a0)
 	sd	sp, 8(a0)
-	sd	s0, 16(a0)
-	sd	s1, 24(a0)
-	sd	s2, 32(a0)
-	sd	s3, 40(a0)
-	sd	s4, 48(a0)
-	sd	s5, 56(a0)
-	sd	s6, 64(a0)
-	sd	s7, 72(a0)
-	sd	s8, 80(a0)
-	sd	s9, 88(a0)
-	sd	s10, 96(a0)
-	sd	s11, 104(a0)
+	for_s_regs sd, a0, 16
 	csrr	t0, sstatus
 	sd	t0, 112(a0)
 	li	a0, 0
@@ -102,18 +85,7 @@ hal_setjmp:
 hal_longjmp:
 	ld	ra, 0(a0)
 	ld	sp, 8(a0)
-	ld	s0, 16(a0)
-	ld	s1, 24(a0)
-	ld	s2, 32(a0)
-	ld	s3, 40(a0)
-	ld	s4, 48(a0)
-	ld	s5, 56(a0)
-	ld	s6, 64(a0)
-	ld	s7, 72(a0)
-	ld	s8, 80(a0)
-	ld	s9, 88(a0)
-	ld	s10, 96(a0)
-	ld	s11, 104(a0)
+	for_s_regs ld, a0, 16
 	ld	t0, 112(a0)
 	li	t1, SSTATUS_SIE | SSTATUS_SUM
 	and	t0, t0, t1
