@@ -12,6 +12,7 @@
 #include <a64/asm.h>
 #include <a64/mmu.h>
 #include <a64/sysreg.h>
+#include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 
@@ -99,18 +100,20 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
 		(unsigned long long)esr, ec, ec_name(ec),
 		(unsigned long long)(esr & 0x1ffffff));
 	kprintf("FAR_EL1 %016llx\n", (unsigned long long)far);
-	for (int i = 0; i < 28; i += 2) {
-		kprintf(" x%-2d %016llx   x%-2d %016llx\n", i,
-			(unsigned long long)ctx->x[i], i + 1,
-			(unsigned long long)ctx->x[i + 1]);
-	}
-	kprintf(" x28 %016llx   fp  %016llx\n", (unsigned long long)ctx->x[28],
-		(unsigned long long)ctx->x[29]);
-	kprintf(" lr  %016llx   sp  %016llx\n", (unsigned long long)ctx->x[30],
-		(unsigned long long)ctx->sp);
-	kprintf(" pc  %016llx   spsr %016llx  ttbr0 %016llx\n",
-		(unsigned long long)ctx->pc, (unsigned long long)ctx->pstate,
-		(unsigned long long)ctx->ttbr0);
+	static const char *const names[31] = {
+		"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",	 "x7",
+		"x8",  "x9",  "x10", "x11", "x12", "x13", "x14", "x15",
+		"x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
+		"x24", "x25", "x26", "x27", "x28", "fp",  "lr",
+	};
+	struct hal_reg regs[35];
+	for (unsigned i = 0; i < 31; i++)
+		regs[i] = (struct hal_reg){names[i], ctx->x[i]};
+	regs[31] = (struct hal_reg){"sp", ctx->sp};
+	regs[32] = (struct hal_reg){"pc", ctx->pc};
+	regs[33] = (struct hal_reg){"spsr", ctx->pstate};
+	regs[34] = (struct hal_reg){"ttbr0", ctx->ttbr0};
+	hal_print_regs(regs, VD_ARRAY_SIZE(regs), 3);
 	vd_panic("unexpected %s (%s) at pc 0x%llx, address 0x%llx", what,
 		 ec_name(ec), (unsigned long long)ctx->pc,
 		 (unsigned long long)far);

@@ -6,6 +6,7 @@
  * the faulting address for page/access faults and misaligned accesses,
  * the instruction bits for illegal instructions (if the CPU reports them).
  */
+#include <hal/regdump.h>
 #include <rv/csr.h>
 #include <rv/platform.h>
 #include <veridian/panic.h>
@@ -58,28 +59,27 @@ static const char *cause_name(uint64_t scause)
 	return name ? name : "unknown trap";
 }
 
-static const char *const reg_names[32] = {
-	"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2",
-	"s0",	"s1", "a0", "a1", "a2",	 "a3",	"a4", "a5",
-	"a6",	"a7", "s2", "s3", "s4",	 "s5",	"s6", "s7",
-	"s8",	"s9", "s10", "s11", "t3", "t4", "t5", "t6",
-};
-
 void rv_dump_registers(const struct vd_cpu_context *ctx, uint64_t scause,
 		       uint64_t stval)
 {
-	kprintf("trap: %s (scause 0x%llx) on cpu %u\n", cause_name(scause),
-		(unsigned long long)scause, hal_cpu_id());
-	kprintf(" sepc %016llx  stval %016llx  sstatus %016llx\n",
-		(unsigned long long)ctx->pc, (unsigned long long)stval,
-		(unsigned long long)ctx->status);
-	kprintf(" satp %016llx  mode %s\n",
-		(unsigned long long)csr_read(satp),
-		(ctx->status & SSTATUS_SPP) ? "supervisor" : "user");
+	static const char *const names[32] = {
+		"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2",
+		"s0",	"s1", "a0", "a1", "a2",	 "a3",	"a4", "a5",
+		"a6",	"a7", "s2", "s3", "s4",	 "s5",	"s6", "s7",
+		"s8",	"s9", "s10", "s11", "t3", "t4", "t5", "t6",
+	};
+	struct hal_reg regs[36] = {
+		{"sepc", ctx->pc},
+		{"stval", stval},
+		{"sstatus", ctx->status},
+		{"satp", csr_read(satp)},
+	};
 	for (unsigned i = 1; i < 32; i++)
-		kprintf("%s%4s %016llx%s", (i - 1) % 4 == 0 ? "" : "  ",
-			reg_names[i], (unsigned long long)ctx->x[i],
-			i % 4 == 0 || i == 31 ? "\n" : "");
+		regs[3 + i] = (struct hal_reg){names[i], ctx->x[i]};
+	kprintf("trap: %s (scause 0x%llx) on cpu %u, %s mode\n",
+		cause_name(scause), (unsigned long long)scause, hal_cpu_id(),
+		(ctx->status & SSTATUS_SPP) ? "supervisor" : "user");
+	hal_print_regs(regs, VD_ARRAY_SIZE(regs), 4);
 }
 
 static unsigned fault_access(uint64_t code)

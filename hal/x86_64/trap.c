@@ -1,6 +1,7 @@
 /*
  * x86_64 HAL: exception and interrupt dispatch (called from vectors.S).
  */
+#include <hal/regdump.h>
 #include <veridian/hal.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -86,30 +87,17 @@ static VD_NORETURN void dump_and_panic(struct vd_cpu_context *c, uint64_t vec,
 			(err & PF_USER) ? ", user mode" : ", kernel mode",
 			(err & PF_RSVD) ? ", reserved bit set" : "",
 			(err & 0x20) ? ", protection key" : "");
-	/* one line per call: kprintf formats into a bounded buffer */
-	kprintf("    rip %016llx  rsp %016llx  rflags %016llx\n",
-		(unsigned long long)c->rip, (unsigned long long)c->rsp,
-		(unsigned long long)c->rflags);
-	kprintf("    rax %016llx  rbx %016llx  rcx %016llx\n",
-		(unsigned long long)c->rax, (unsigned long long)c->rbx,
-		(unsigned long long)c->rcx);
-	kprintf("    rdx %016llx  rsi %016llx  rdi %016llx\n",
-		(unsigned long long)c->rdx, (unsigned long long)c->rsi,
-		(unsigned long long)c->rdi);
-	kprintf("    rbp %016llx  r8  %016llx  r9  %016llx\n",
-		(unsigned long long)c->rbp, (unsigned long long)c->r8,
-		(unsigned long long)c->r9);
-	kprintf("    r10 %016llx  r11 %016llx  r12 %016llx\n",
-		(unsigned long long)c->r10, (unsigned long long)c->r11,
-		(unsigned long long)c->r12);
-	kprintf("    r13 %016llx  r14 %016llx  r15 %016llx\n",
-		(unsigned long long)c->r13, (unsigned long long)c->r14,
-		(unsigned long long)c->r15);
-	kprintf("    cr0 %016llx  cr2 %016llx  cr3 %016llx\n",
-		(unsigned long long)x86_read_cr0(), (unsigned long long)cr2,
-		(unsigned long long)c->cr3);
-	kprintf("    cr4 %016llx  %s mode\n",
-		(unsigned long long)x86_read_cr4(), user ? "user" : "kernel");
+	const struct hal_reg regs[] = {
+		{"rip", c->rip},	{"rsp", c->rsp}, {"rflags", c->rflags},
+		{"rax", c->rax},	{"rbx", c->rbx}, {"rcx", c->rcx},
+		{"rdx", c->rdx},	{"rsi", c->rsi}, {"rdi", c->rdi},
+		{"rbp", c->rbp},	{"r8", c->r8},	 {"r9", c->r9},
+		{"r10", c->r10},	{"r11", c->r11}, {"r12", c->r12},
+		{"r13", c->r13},	{"r14", c->r14}, {"r15", c->r15},
+		{"cr0", x86_read_cr0()}, {"cr2", cr2},	 {"cr3", c->cr3},
+		{"cr4", x86_read_cr4()},
+	};
+	hal_print_regs(regs, VD_ARRAY_SIZE(regs), 3);
 	if (!user)
 		vd_backtrace(c->rbp);
 	vd_panic("unhandled %s %s at rip 0x%llx", user ? "user" : "kernel",
