@@ -210,28 +210,31 @@ static struct ioapic *route(unsigned irq, uint32_t *pin, uint32_t *flags)
 	return NULL;
 }
 
-void hal_irq_unmask(unsigned irq)
+/* Program irq's redirection entry: to the boot CPU, masked or not. */
+static void ioapic_set(unsigned irq, bool masked)
 {
 	uint32_t pin, flags;
 	struct ioapic *io = irq < X86_NR_IRQS ? route(irq, &pin, &flags) : NULL;
 	if (!io)
 		return;
 	hal_irqstate_t s = vd_spin_lock_irqsave(&ioapic_lock);
-	ioapic_write(io, IOAPIC_REDIR(pin) + 1, x86_percpu[0].apic_id << 24);
-	ioapic_write(io, IOAPIC_REDIR(pin), flags | (X86_VEC_IRQ_BASE + irq));
+	if (!masked)
+		ioapic_write(io, IOAPIC_REDIR(pin) + 1,
+			     x86_percpu[0].apic_id << 24);
+	ioapic_write(io, IOAPIC_REDIR(pin),
+		     (masked ? REDIR_MASKED : 0) | flags |
+			     (X86_VEC_IRQ_BASE + irq));
 	vd_spin_unlock_irqrestore(&ioapic_lock, s);
+}
+
+void hal_irq_unmask(unsigned irq)
+{
+	ioapic_set(irq, false);
 }
 
 void hal_irq_mask(unsigned irq)
 {
-	uint32_t pin, flags;
-	struct ioapic *io = irq < X86_NR_IRQS ? route(irq, &pin, &flags) : NULL;
-	if (!io)
-		return;
-	hal_irqstate_t s = vd_spin_lock_irqsave(&ioapic_lock);
-	ioapic_write(io, IOAPIC_REDIR(pin),
-		     REDIR_MASKED | flags | (X86_VEC_IRQ_BASE + irq));
-	vd_spin_unlock_irqrestore(&ioapic_lock, s);
+	ioapic_set(irq, true);
 }
 
 /* For the ktests: the low half of the redirection entry behind irq. */

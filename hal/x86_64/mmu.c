@@ -149,33 +149,39 @@ static paddr_t leaf_frame(uint64_t e, int level, vaddr_t va)
 	return ((e & X86_PTE_ADDR) & ~span) | (va & span & ~(uint64_t)0xfff);
 }
 
-vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
-		      uint32_t *flags_out)
+/* Walk to va's leaf and report its frame and flags (either may be NULL).
+ * Returns the leaf's level, or -1 if unmapped.  Inlined: it is most of
+ * hal_pt_query and hal_pt_unmap. */
+static inline __attribute__((always_inline)) int walk_and_report(paddr_t root, vaddr_t va, uint64_t *path[4],
+			   paddr_t *pa_out, uint32_t *flags_out)
 {
-	uint64_t *path[4];
 	int level = walk(root, va, path);
 	if (level < 0)
-		return VD_ERR_MEM_NOT_MAPPED;
+		return -1;
 	uint64_t e = *path[level];
 	if (pa_out)
 		*pa_out = leaf_frame(e, level, va);
 	if (flags_out)
 		*flags_out = decode(e, level);
-	return VD_OK;
+	return level;
+}
+
+vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
+		      uint32_t *flags_out)
+{
+	uint64_t *path[4];
+	return walk_and_report(root, va, path, pa_out, flags_out) < 0
+		       ? VD_ERR_MEM_NOT_MAPPED
+		       : VD_OK;
 }
 
 vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
 	uint64_t *path[4];
-	int level = walk(root, va, path);
+	int level = walk_and_report(root, va, path, pa_out, flags_out);
 	if (level < 0)
 		return VD_ERR_MEM_NOT_MAPPED;
-	uint64_t e = *path[level];
-	if (pa_out)
-		*pa_out = leaf_frame(e, level, va);
-	if (flags_out)
-		*flags_out = decode(e, level);
 	*path[level] = 0;
 
 	/* Drop the count in each parent entry; free tables that empty.
