@@ -15,16 +15,6 @@
 vd_err_t (*ipc_test_sleep_hook)(struct ipc_waiter *w, uint64_t deadline_ns);
 void (*ipc_test_wake_hook)(struct ipc_waiter *w);
 
-ipc_lock_state_t ipc_lock(void)
-{
-	return vd_sched_lock();
-}
-
-void ipc_unlock(ipc_lock_state_t st)
-{
-	vd_sched_unlock(st);
-}
-
 uint64_t ipc_now_ns(void)
 {
 	return hal_timer_now_ns();
@@ -41,7 +31,8 @@ vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
 		*st = ipc_lock();
 		return err;
 	}
-	w->thread = vd_current_thread();
+	if (w->thread == NULL)
+		w->thread = vd_current_thread();
 	return vd_sched_wait_locked(NULL, VD_BLOCK_IPC, deadline_ns);
 }
 
@@ -62,7 +53,8 @@ vd_err_t ipc_sleep_switch_locked(struct ipc_waiter *w, struct ipc_waiter *next,
 		ipc_wake_locked(next);
 		return ipc_sleep_locked(w, deadline_ns, st);
 	}
-	w->thread = vd_current_thread();
+	if (w->thread == NULL)
+		w->thread = vd_current_thread();
 	return vd_sched_wait_switch_locked(next->thread, VD_BLOCK_IPC,
 					   deadline_ns);
 }

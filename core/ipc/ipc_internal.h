@@ -39,6 +39,8 @@ typedef vd_sched_lock_state_t ipc_lock_state_t;
 
 /* Result of a state-machine step that had to park its waiter. */
 #define IPC_PENDING ((vd_err_t)-1)
+/* A fast path does not apply (nothing was changed): take the general one. */
+#define IPC_NOT_FAST ((vd_err_t)-2)
 
 /* ------------------------------------------------------------------ */
 /* Id tables (ipc_table.c)                                             */
@@ -71,11 +73,33 @@ struct ipc_table {
 	uint32_t *next_free;
 };
 
+#define IPC_ID_SLOT_BITS 16
+#define IPC_ID_GEN_BITS 40
+#define IPC_ID_KIND_SHIFT (IPC_ID_SLOT_BITS + IPC_ID_GEN_BITS)
+#define IPC_ID_KIND(id) ((unsigned)((id) >> IPC_ID_KIND_SHIFT))
+
 void ipc_table_init(struct ipc_table *t);
 /* Place obj in a free slot; 0 if the table is full. */
 uint64_t ipc_table_insert(struct ipc_table *t, void *obj);
+
+static inline uint64_t ipc_table_id(const struct ipc_table *t, uint32_t slot)
+{
+	return ((uint64_t)t->kind << IPC_ID_KIND_SHIFT) |
+	       (((uint64_t)t->gen[slot] & ((1ull << IPC_ID_GEN_BITS) - 1))
+		<< IPC_ID_SLOT_BITS) |
+	       slot;
+}
+
 /* The object `id` names, or NULL (wrong kind, stale, out of range). */
-void *ipc_table_lookup(const struct ipc_table *t, uint64_t id);
+static inline void *ipc_table_lookup(const struct ipc_table *t, uint64_t id)
+{
+	uint32_t slot = (uint32_t)(id & ((1u << IPC_ID_SLOT_BITS) - 1));
+
+	if (VD_UNLIKELY(slot >= t->size || t->obj[slot] == NULL ||
+			ipc_table_id(t, slot) != id))
+		return NULL;
+	return t->obj[slot];
+}
 /* Free the slot of a live id (its generation moves on). */
 void ipc_table_remove(struct ipc_table *t, uint64_t id);
 
@@ -183,7 +207,13 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self);
 void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result);
 /* The same without the wake-up: the caller hands the CPU to w's thread
  * itself (fast path). */
-void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result);
+static inline void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
+{
+	vd_list_remove(&w->link);
+	w->state = IPC_WAIT_NONE;
+	w->result = result;
+	w->done = true;
+}
 /*
  * After a step returned `step`: if it parked w, sleep until w completes,
  * the absolute deadline passes, or the thread is killed (then cancel).
@@ -246,8 +276,20 @@ int ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch);
 /* Mint the token for `replier` (the process that received the call). */
 vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier);
 /* The slot `token` names if it is live and belongs to `replier`, else
- * -1. */
-int ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier);
+ * -1.  (A free or undelivered slot stores token 0, which never matches:
+ * tokens are never 0.) */
+static inline int ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
+{
+	uint64_t slot = token >> 48;
+
+	if (VD_UNLIKELY(slot >= VD_IPC_MAX_REPLIES))
+		return -1;
+	const struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+	if (VD_UNLIKELY(rs->token != token || token == 0 ||
+			rs->replier != replier))
+		return -1;
+	return (int)slot;
+}
 void ipc_reply_free(int slot);
 /* Tests: fixed MAC key. */
 void ipc_reply_set_key(const uint8_t key[16]);
@@ -313,8 +355,16 @@ extern uint64_t ipc_region_frames, ipc_cow_copies;
 /* Locking and sleeping (ipc_block.c)                                  */
 /* ------------------------------------------------------------------ */
 
-ipc_lock_state_t ipc_lock(void);
-void ipc_unlock(ipc_lock_state_t st);
+static inline ipc_lock_state_t ipc_lock(void)
+{
+	return vd_sched_lock();
+}
+
+static inline void ipc_unlock(ipc_lock_state_t st)
+{
+	vd_sched_unlock(st);
+}
+
 /* One-time initialisation of the tables (idempotent; under the lock). */
 void ipc_init_locked(void);
 
@@ -352,7 +402,7 @@ extern void (*ipc_test_wake_hook)(struct ipc_waiter *w);
 /* ------------------------------------------------------------------ */
 
 /* The calling process as an actor (VD_ERR_INVALID_PARAMETER if none). */
-vd_err_t ipc_current_actor(struct vd_ipc_actor *a);
+vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a);
 /* The endpoint or channel id (kind) behind a capability with `rights`. */
 vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
 			unsigned kind, uint32_t rights, uint64_t *id);
@@ -364,7 +414,10 @@ uint64_t ipc_info_word(const struct vd_ipc_message *m, uint32_t type,
 void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q);
 void ipc_put_reply(struct vd_cpu_context *ctx,
 		   const struct vd_ipc_message *reply);
-/* The blocking syscalls, fast path first (ipc_fastpath.c). */
+/* The blocking syscalls (ipc_fastpath.c): the fast paths, straight from
+ * the syscall arguments, or IPC_NOT_FAST; then the general paths. */
+vd_err_t ipc_fast_call(struct vd_cpu_context *ctx, const uint64_t a[6]);
+vd_err_t ipc_fast_reply_recv(struct vd_cpu_context *ctx, const uint64_t a[6]);
 vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       const struct vd_ipc_message *m, vd_cap_token_t cap,
 		       uint64_t timeout_ns, struct vd_cpu_context *ctx,

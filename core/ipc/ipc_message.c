@@ -38,14 +38,6 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
 	w->want_hdr = false;
 }
 
-void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
-{
-	vd_list_remove(&w->link);
-	w->state = IPC_WAIT_NONE;
-	w->result = result;
-	w->done = true;
-}
-
 void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
 {
 	ipc_waiter_finish(w, result);

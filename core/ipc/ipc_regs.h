@@ -117,6 +117,25 @@ static inline void ipc_regs_copy(struct vd_cpu_context *d,
 	}
 }
 
+/* Keep only the first len % 8 bytes of the last message register of a
+ * len-byte message (the rest are the sender's, not the message's). */
+#define IPC_CASE_MASK(i, f) \
+	case i:             \
+		d->f &= mask; \
+		break;
+static inline void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
+{
+	uint64_t mask = ~0ull >> (64 - 8 * (len % 8));
+
+	if (len % 8 == 0)
+		return;
+	switch (len / 8) {
+		IPC_MR_DESC(IPC_CASE_MASK)
+	default:
+		break;
+	}
+}
+
 #define IPC_CASE_CTX_TO_WORDS(i, f) \
 	case i + 1:                 \
 		w[i] = s->f;        \

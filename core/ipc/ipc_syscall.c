@@ -40,11 +40,11 @@
 #include "ipc_internal.h"
 #include "ipc_regs.h"
 
-#define ID_KIND(id) ((unsigned)((id) >> 56))
 
-vd_err_t ipc_current_actor(struct vd_ipc_actor *a)
+vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a)
 {
-	struct vd_process *p = vd_current_process();
+	/* ctx sits at the top of the caller's kernel stack */
+	struct vd_process *p = vd_thread_of_stack(ctx)->proc;
 
 	if (VD_UNLIKELY(p == NULL || p->caps == NULL))
 		return VD_ERR_INVALID_PARAMETER;
@@ -64,7 +64,7 @@ vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
 
 	if (VD_UNLIKELY(err != VD_OK))
 		return err;
-	if (VD_UNLIKELY(ID_KIND(c.object_id) != kind))
+	if (VD_UNLIKELY(IPC_ID_KIND(c.object_id) != kind))
 		return VD_ERR_INVALID_CAPABILITY;
 	*id = c.object_id;
 	return VD_OK;
@@ -166,7 +166,7 @@ static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ch;
 	vd_err_t err;
 
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
 				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
@@ -183,7 +183,7 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6],
 	uint64_t ep;
 	vd_err_t err;
 
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_READ, &ep)) != VD_OK)
 		return err;
@@ -191,6 +191,7 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6],
 		return VD_ERR_MEM_BAD_ADDRESS;
 	ipc_waiter_init(&w, &self);
 	w.user_ctx = ctx;
+	w.thread = vd_thread_of_stack(ctx);
 	w.want_hdr = a[1] != 0;
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
@@ -212,7 +213,11 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ch;
 	vd_err_t err;
 
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	*ret = 0;
+	err = ipc_fast_call(ctx, a);
+	if (VD_LIKELY(err != IPC_NOT_FAST))
+		return gone_is_closed(err);
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
 				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
@@ -230,7 +235,13 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ep = 0;
 	vd_err_t err;
 
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	*ret = 0;
+	if (a[2] != 0) {
+		err = ipc_fast_reply_recv(ctx, a);
+		if (VD_LIKELY(err != IPC_NOT_FAST))
+			return gone_is_closed(err);
+	}
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (a[2] != 0 &&
 	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
 				   VD_RIGHT_READ, &ep)) != VD_OK) ||
@@ -262,7 +273,7 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK)
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
@@ -285,7 +296,7 @@ static vd_err_t sys_endpoint_destroy(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_DELETE, &ep)) != VD_OK)
 		return err;
@@ -303,7 +314,7 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_READ, &own)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
@@ -333,7 +344,7 @@ static vd_err_t sys_channel_close(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
 				  VD_RIGHT_DELETE, &ch)) != VD_OK)
 		return err;
@@ -349,7 +360,7 @@ static vd_err_t sys_region_create(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK)
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	if (a[1] > UINT32_MAX)
 		return VD_ERR_INVALID_PARAMETER;
@@ -367,7 +378,7 @@ static vd_err_t sys_region_map(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK)
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	err = vd_ipc_map_shared_region(&self, a[0], a[1], &va);
 	if (err == VD_OK)
@@ -382,7 +393,7 @@ static vd_err_t sys_region_unmap(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK)
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	*ret = 0;
 	return vd_ipc_unmap_shared_region(&self, a[0], a[1]);
@@ -396,7 +407,7 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK ||
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_CHANNEL,
 				  VD_RIGHT_WRITE, &ch)) != VD_OK)
 		return err;
@@ -416,7 +427,7 @@ static vd_err_t sys_region_release(const uint64_t a[6],
 	vd_err_t err;
 
 	(void)ctx;
-	if ((err = ipc_current_actor(&self)) != VD_OK)
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	*ret = 0;
 	return vd_ipc_release_shared_region(&self, a[0]);

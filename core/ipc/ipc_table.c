@@ -10,10 +10,7 @@
  */
 #include "ipc_internal.h"
 
-#define ID_SLOT_BITS 16
-#define ID_GEN_BITS 40
-#define ID_KIND_SHIFT (ID_SLOT_BITS + ID_GEN_BITS)
-#define ID_GEN_MASK ((1ull << ID_GEN_BITS) - 1)
+#define ID_SLOT_BITS IPC_ID_SLOT_BITS
 
 static void *endpoint_objs[VD_IPC_MAX_ENDPOINTS];
 static uint32_t endpoint_gens[VD_IPC_MAX_ENDPOINTS];
@@ -55,12 +52,6 @@ void ipc_table_init(struct ipc_table *t)
 	}
 }
 
-static uint64_t make_id(const struct ipc_table *t, uint32_t slot)
-{
-	return ((uint64_t)t->kind << ID_KIND_SHIFT) |
-	       (((uint64_t)t->gen[slot] & ID_GEN_MASK) << ID_SLOT_BITS) | slot;
-}
-
 uint64_t ipc_table_insert(struct ipc_table *t, void *obj)
 {
 	uint32_t slot = t->free_head;
@@ -70,17 +61,7 @@ uint64_t ipc_table_insert(struct ipc_table *t, void *obj)
 	t->free_head = t->next_free[slot];
 	t->obj[slot] = obj;
 	t->used++;
-	return make_id(t, slot);
-}
-
-void *ipc_table_lookup(const struct ipc_table *t, uint64_t id)
-{
-	uint32_t slot = (uint32_t)(id & ((1u << ID_SLOT_BITS) - 1));
-
-	if ((id >> ID_KIND_SHIFT) != t->kind || slot >= t->size ||
-	    t->obj[slot] == NULL || make_id(t, slot) != id)
-		return NULL;
-	return t->obj[slot];
+	return ipc_table_id(t, slot);
 }
 
 void ipc_table_remove(struct ipc_table *t, uint64_t id)
