@@ -160,7 +160,8 @@ vd_err_t proc_create(struct vd_process *parent,
 	top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE) - VD_PAGE_SIZE;
 	lo = top - VD_USER_STACK_SIZE;
 	err = vd_uvm_map_anon(p, lo, VD_USER_STACK_SIZE,
-			      VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE);
+			      VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE |
+				      VD_UVM_LAZY);
 	if (!err)
 		err = setup_stack(p, &kargs, child_caps, lo, top, &sp);
 	if (!err && parent) {

@@ -1,12 +1,16 @@
 /*
  * User memory of a process: a sorted list of regions over its page table.
  *
- * Every page of a region is backed by a frame the process owns alone
- * (anonymous, zero-filled at map time; ELF segments and stacks are
- * anonymous regions the loader fills).  Unmapping frees the frames, and
- * process teardown unmaps every region, so "all its frames" really come
- * back.  Frames that other subsystems map into the same page table (IPC
- * shared regions) are not in the list: their owners unmap them.
+ * Every page of a region is backed by a frame the process owns alone,
+ * zero-filled.  An eager region (ELF segments, which the loader fills)
+ * gets its frames at map time; a lazy one (stacks, mmap) gets each frame
+ * on the first touch: the page fault lands in vd_uvm_fault, which maps a
+ * zeroed frame and lets the access retry -- from user mode, or from a
+ * kernel copy to or from user memory.  Unmapping frees whatever frames
+ * are present, and process teardown unmaps every region, so "all its
+ * frames" really come back.  Frames that other subsystems map into the
+ * same page table (IPC shared regions) are not in the list: their owners
+ * unmap them.
  *
  * The kernel fills user pages through the physmap (vd_uvm_write), never
  * through the user mapping, so it works whichever address space is active
@@ -31,6 +35,17 @@ static bool range_ok(vaddr_t va, size_t size)
 static bool overlaps(vaddr_t a, size_t as, vaddr_t b, size_t bs)
 {
 	return a < b + bs && b < a + as;
+}
+
+/* Present pages of [va, va+size) (vm_lock held). */
+static size_t count_present(struct vd_process *p, vaddr_t va, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t off = 0; off < size; off += VD_PAGE_SIZE)
+		if (vd_query_page(&p->pt, va + off, NULL, NULL) == VD_OK)
+			n++;
+	return n;
 }
 
 /* Region list lookups (vm_lock held). */
@@ -63,16 +78,6 @@ static void region_insert(struct vd_process *p, struct vd_uvm_region *n)
 	vd_list__insert(&n->link, it->prev, it);
 }
 
-/* Unmap [va, va+size) page by page and free the frames. */
-static void unmap_and_free(struct vd_process *p, vaddr_t va, size_t size)
-{
-	for (size_t off = 0; off < size; off += VD_PAGE_SIZE) {
-		struct vd_frame f;
-		if (vd_unmap_page(&p->pt, va + off, &f) == VD_OK)
-			vd_frame_free(f, 1);
-	}
-}
-
 static void account(struct vd_process *p, ptrdiff_t delta)
 {
 	p->mapped_bytes += (size_t)delta;
@@ -80,13 +85,56 @@ static void account(struct vd_process *p, ptrdiff_t delta)
 		p->usage.peak_memory_bytes = p->mapped_bytes;
 }
 
+/*
+ * Unmap the present pages of [va, va+size) (inside region r, or NULL
+ * while building r) and free their frames.  A lazy region counts its
+ * present pages, so the scan stops when none is left (an untouched mmap
+ * costs nothing to unmap).
+ */
+static void unmap_and_free(struct vd_process *p, struct vd_uvm_region *r,
+			   vaddr_t va, size_t size)
+{
+	for (size_t off = 0; off < size; off += VD_PAGE_SIZE) {
+		struct vd_frame f;
+
+		if (r && r->present == 0)
+			break;
+		if (vd_unmap_page(&p->pt, va + off, &f) == VD_OK) {
+			vd_frame_free(f, 1);
+			account(p, -(ptrdiff_t)VD_PAGE_SIZE);
+			if (r)
+				r->present--;
+		}
+	}
+}
+
+/* Give the page at va a zeroed frame (vm_lock held). */
+static vd_err_t populate(struct vd_process *p, vaddr_t va, uint32_t flags)
+{
+	struct vd_frame f;
+	vd_err_t err = vd_frame_alloc(1, VD_ZONE_NORMAL, &f);
+
+	if (err)
+		return err;
+	vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+	err = vd_map_page(&p->pt, va, f, flags);
+	if (err) {
+		vd_frame_free(f, 1);
+		return err;
+	}
+	account(p, VD_PAGE_SIZE);
+	return VD_OK;
+}
+
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags)
 {
 	struct vd_uvm_region *r;
+	bool lazy = flags & VD_UVM_LAZY;
 	vd_err_t err = VD_OK;
 	size_t done = 0;
 
+	flags &= ~VD_UVM_LAZY;
 	if (!p || !range_ok(va, size) || (flags & ~USER_FLAGS_ALLOWED))
 		return VD_ERR_INVALID_PARAMETER;
 	flags |= VD_PTE_PRESENT | VD_PTE_USER;
@@ -98,28 +146,21 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
 	}
-	for (; done < size; done += VD_PAGE_SIZE) {
-		struct vd_frame f;
-
-		err = vd_frame_alloc(1, VD_ZONE_NORMAL, &f);
+	for (; !lazy && done < size; done += VD_PAGE_SIZE) {
+		err = populate(p, va + done, flags);
 		if (err)
 			break;
-		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
-		err = vd_map_page(&p->pt, va + done, f, flags);
-		if (err) {
-			vd_frame_free(f, 1);
-			break;
-		}
 	}
 	if (err) {
-		unmap_and_free(p, va, done);
+		unmap_and_free(p, NULL, va, done);
 		goto out;
 	}
 	r->start = va;
 	r->size = size;
 	r->pte_flags = flags;
+	r->lazy = lazy;
+	r->present = done / VD_PAGE_SIZE;
 	region_insert(p, r);
-	account(p, (ptrdiff_t)size);
 	r = NULL;
 out:
 	vd_spin_unlock(&p->vm_lock);
@@ -144,8 +185,7 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		err = VD_ERR_MEM_NOT_MAPPED; /* must lie in one region */
 		goto out;
 	}
-	unmap_and_free(p, va, size);
-	account(p, -(ptrdiff_t)size);
+	unmap_and_free(p, r, va, size);
 	if (va == r->start && size == r->size) {
 		vd_list_remove(&r->link);
 		vd_kfree(r);
@@ -158,7 +198,11 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		tail->start = va + size;
 		tail->size = r->start + r->size - tail->start;
 		tail->pte_flags = r->pte_flags;
+		tail->lazy = r->lazy;
 		r->size = va - r->start;
+		/* split the count: recount the smaller side */
+		tail->present = count_present(p, tail->start, tail->size);
+		r->present -= tail->present;
 		region_insert(p, tail);
 		tail = NULL;
 	}
@@ -225,6 +269,16 @@ static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
 		uint8_t *page;
 
 		err = vd_query_page(&p->pt, va - off, &f, &flags);
+		if (err == VD_ERR_MEM_NOT_MAPPED) {
+			/* a page of a lazy region nobody touched yet */
+			struct vd_uvm_region *r =
+				region_overlapping(p, va - off, VD_PAGE_SIZE);
+			if (r && r->lazy && !populate(p, va - off, r->pte_flags)) {
+				r->present++;
+				err = vd_query_page(&p->pt, va - off, &f,
+						    &flags);
+			}
+		}
 		if (err || !(flags & VD_PTE_USER)) {
 			err = VD_ERR_MEM_NOT_MAPPED;
 			break;
@@ -253,6 +307,37 @@ vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst, size_t len)
 	return uvm_copy(p, va, dst, len, false);
 }
 
+bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
+		  bool from_user)
+{
+	vaddr_t page = VD_ALIGN_DOWN(addr, VD_PAGE_SIZE);
+	struct vd_uvm_region *r;
+	bool resolved = false;
+	uint32_t flags;
+
+	if (!p || addr < VD_USER_BASE || addr >= hal_user_top())
+		return false;
+	vd_spin_lock(&p->vm_lock);
+	r = region_overlapping(p, page, VD_PAGE_SIZE);
+	if (!r || !r->lazy)
+		goto out;
+	if (((access & VD_FAULT_WRITE) && !(r->pte_flags & VD_PTE_WRITABLE)) ||
+	    ((access & VD_FAULT_EXEC) && (r->pte_flags & VD_PTE_NO_EXECUTE)))
+		goto out; /* a real protection fault */
+	if (vd_query_page(&p->pt, page, NULL, &flags) == VD_OK)
+		/* present: another thread populated it meanwhile (retry), or
+		 * a kernel access that is not the user's fault (no retry,
+		 * or it would fault forever) */
+		resolved = from_user;
+	else if (populate(p, page, r->pte_flags) == VD_OK) {
+		r->present++;
+		resolved = true;
+	}
+out:
+	vd_spin_unlock(&p->vm_lock);
+	return resolved;
+}
+
 bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
 {
 	struct vd_uvm_region *r;
@@ -276,7 +361,7 @@ void vd_uvm_destroy(struct vd_process *p)
 	{
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
-		unmap_and_free(p, r->start, r->size);
+		unmap_and_free(p, r, r->start, r->size);
 		vd_list_remove(&r->link);
 		vd_kfree(r);
 	}

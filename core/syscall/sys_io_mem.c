@@ -105,6 +105,7 @@ SYSCALL(sys_mmap)
 	    !VD_IS_ALIGNED(addr, VD_PAGE_SIZE))
 		return VD_ERR_INVALID_PARAMETER;
 	len = VD_ALIGN_UP(len, (uint64_t)VD_PAGE_SIZE);
+	flags |= VD_UVM_LAZY; /* frames on first touch */
 	if (prot & VD_PROT_WRITE)
 		flags |= VD_PTE_WRITABLE;
 	if (!(prot & VD_PROT_EXEC))

@@ -101,7 +101,7 @@ struct vd_start_info {
 #define VD_PROC_MAX_CAPS 16
 #define VD_PROC_MAX_ELF_SIZE ((uint64_t)16 << 20)
 #define VD_PROC_MAX_IMAGE ((uint64_t)64 << 20) /* sum of p_memsz */
-#define VD_USER_STACK_SIZE ((size_t)64 << 10)
+#define VD_USER_STACK_SIZE ((size_t)64 << 10) /* mapped lazily */
 #define VD_PROC_NAME_MAX 32
 
 #ifndef VD_USER /* ---- kernel only below ---- */
@@ -127,6 +127,8 @@ struct vd_uvm_region {
 	vaddr_t start;
 	size_t size;
 	uint32_t pte_flags; /* VD_PTE_* of every page */
+	bool lazy; /* frames on first touch (vd_uvm_fault) */
+	size_t present; /* pages that have their frame */
 };
 
 struct vd_process {
@@ -244,10 +246,17 @@ static inline paddr_t vd_process_root(const struct vd_process *p)
 /* ---- user memory of a process (core/proc/uvm.c) ---- */
 
 /* Map zeroed anonymous memory [va, va+size) (page-aligned) with VD_PTE_*
- * flags (PRESENT and USER are added).  VD_ERR_MEM_ALREADY_MAPPED if any
- * page of it is in use; nothing is left mapped on failure. */
+ * flags (PRESENT and USER are added).  With VD_UVM_LAZY the frames come
+ * on first touch (see vd_uvm_fault), else now.  VD_ERR_MEM_ALREADY_MAPPED
+ * if any page of it is in use; nothing is left mapped on failure. */
+#define VD_UVM_LAZY (1u << 31)
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags);
+/* A page fault at addr: if it lies in a lazy region and the access is
+ * allowed there, give the page its zeroed frame.  True if the access can
+ * be retried. */
+bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
+		  bool from_user);
 /* Unmap [va, va+size) and free its frames.  Every page must be mapped
  * (VD_ERR_MEM_NOT_MAPPED otherwise, nothing changes). */
 vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size);

@@ -341,6 +341,57 @@ static void test_user_regions(void **state)
 	kill_and_reap(0, pid, 1);
 }
 
+static void test_lazy_regions_fill_on_first_touch(void **state)
+{
+	vd_pid_t pid = create_kernel_child(NULL, NULL);
+	struct vd_process *p = vd_process_get(pid);
+	const vaddr_t va = 0x30000000;
+	paddr_t root = vd_process_root(p), pa;
+	size_t mapped = p->mapped_bytes;
+	char buf[4];
+	(void)state;
+
+	assert_int_equal(vd_uvm_map_anon(p, va, 8 * VD_PAGE_SIZE,
+					 VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE |
+						 VD_UVM_LAZY),
+			 VD_OK);
+	assert_int_equal(vd_uvm_map_anon(p, va + 0x5000, VD_PAGE_SIZE,
+					 VD_UVM_LAZY),
+			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(p->mapped_bytes, mapped); /* nothing yet */
+	assert_int_equal(host_pt_access(root, va, VD_FAULT_READ, true, &pa),
+			 VD_ERR_MEM_NOT_MAPPED);
+	/* the fault handler's part: first touch maps a zeroed page */
+	assert_true(vd_uvm_fault(p, va + 0x10, VD_FAULT_WRITE, true));
+	assert_int_equal(host_pt_access(root, va, VD_FAULT_WRITE, true, &pa),
+			 VD_OK);
+	assert_int_equal(*(uint64_t *)vd_phys_to_virt(pa), 0);
+	assert_int_equal(p->mapped_bytes, mapped + VD_PAGE_SIZE);
+	/* not executable, not outside the region, not a kernel re-fault */
+	assert_false(vd_uvm_fault(p, va + 0x1000, VD_FAULT_EXEC, true));
+	assert_false(vd_uvm_fault(p, va + 0x8000, VD_FAULT_READ, true));
+	assert_false(vd_uvm_fault(p, va, VD_FAULT_READ, false));
+	assert_true(vd_uvm_fault(p, va, VD_FAULT_READ, true)); /* raced */
+	/* kernel copies into untouched pages fill them too */
+	assert_int_equal(vd_uvm_write(p, va + 0x3ffe, "xyz", 4), VD_OK);
+	assert_int_equal(vd_uvm_read(p, va + 0x3ffe, buf, 4), VD_OK);
+	assert_string_equal(buf, "xyz");
+	assert_int_equal(p->mapped_bytes, mapped + 3 * VD_PAGE_SIZE);
+	/* unmap frees what is there, skips what is not */
+	assert_int_equal(vd_uvm_unmap(p, va, 4 * VD_PAGE_SIZE), VD_OK);
+	assert_int_equal(p->mapped_bytes, mapped + VD_PAGE_SIZE);
+	assert_int_equal(p->usage.peak_memory_bytes >= mapped + 3 * VD_PAGE_SIZE,
+			 true);
+	/* a read-only lazy region refuses writes */
+	assert_int_equal(vd_uvm_map_anon(p, va + 0x10000, VD_PAGE_SIZE,
+					 VD_PTE_NO_EXECUTE | VD_UVM_LAZY),
+			 VD_OK);
+	assert_false(vd_uvm_fault(p, va + 0x10000, VD_FAULT_WRITE, true));
+	assert_true(vd_uvm_fault(p, va + 0x10000, VD_FAULT_READ, true));
+	vd_process_put(p);
+	kill_and_reap(0, pid, 2);
+}
+
 static void test_parent_passes_capabilities(void **state)
 {
 	vd_pid_t parent = create_kernel_child(NULL, NULL), child;
@@ -425,6 +476,7 @@ int main(void)
 		T(test_bad_images_leave_nothing),
 		T(test_too_many_or_long_args),
 		T(test_user_regions),
+		T(test_lazy_regions_fill_on_first_touch),
 		T(test_parent_passes_capabilities),
 		T(test_terminate_and_wait_errors),
 #undef T

@@ -59,7 +59,9 @@ VD_KTEST(proc_create_start_wait)
 	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
 	KT_ASSERT(info.resource_usage.syscalls >= 1);
 	KT_ASSERT_EQ(info.resource_usage.threads_created, 1);
-	KT_ASSERT(info.resource_usage.peak_memory_bytes >=
+	/* image pages, and the stack pages it touched (lazily mapped) */
+	KT_ASSERT(info.resource_usage.peak_memory_bytes >= 3 * VD_PAGE_SIZE);
+	KT_ASSERT(info.resource_usage.peak_memory_bytes <
 		  VD_USER_STACK_SIZE);
 	/* reaped: gone */
 	KT_ASSERT_EQ(vd_process_wait(0, pid, 0, &info), VD_ERR_NOT_FOUND);
@@ -136,7 +138,8 @@ VD_KTEST(proc_user_fault_kills_only_the_process)
 	KT_ASSERT_OK(run("fault", argv, &info));
 	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_FAULT);
 	KT_ASSERT_EQ(info.exit_code, -1);
-	KT_ASSERT_EQ(info.resource_usage.page_faults, 1);
+	/* the fatal one, after the first touches of stack pages */
+	KT_ASSERT(info.resource_usage.page_faults >= 1);
 }
 
 VD_KTEST(proc_no_leaks)
