@@ -30,6 +30,7 @@ void ipc_init_locked(void)
 	ipc_table_init(&ipc_endpoints);
 	ipc_table_init(&ipc_channels);
 	ipc_table_init(&ipc_regions);
+	vd_list_init(&ipc_holders);
 	ipc_reply_init();
 	ipc_initialised = true;
 }

@@ -26,12 +26,15 @@
 static struct ipc_holder *find_mapping(vd_pid_t pid, vaddr_t addr,
 				       uint32_t *index)
 {
-	for (uint32_t slot = 0; slot < ipc_regions.size; slot++) {
-		struct ipc_region *r = ipc_regions.obj[slot];
-		struct ipc_holder *h = r ? ipc_region_holder(r, pid) : NULL;
-		struct vd_list *it;
+	struct vd_list *hi, *it;
 
-		if (h == NULL)
+	vd_list_for_each(hi, &ipc_holders)
+	{
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(hi, struct ipc_holder, all_link);
+		struct ipc_region *r = h->region;
+
+		if (h->who.pid != pid)
 			continue;
 		vd_list_for_each(it, &h->mappings)
 		{

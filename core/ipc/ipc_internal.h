@@ -320,11 +320,18 @@ struct ipc_mapping {
 /* One process's access to a region. */
 struct ipc_holder {
 	struct vd_list link; /* in region->holders */
+	struct vd_list all_link; /* in ipc_holders: every holder */
 	struct ipc_region *region;
 	struct vd_ipc_actor who;
 	struct ipc_view *view;
 	struct vd_list mappings;
+	struct ipc_mapping first; /* the first mapping needs no allocation */
+	bool first_used;
 };
+
+/* Every holder of every region: per-process lookups (free addresses, COW
+ * faults, process exit) walk this instead of the region table. */
+extern struct vd_list ipc_holders;
 
 struct ipc_region {
 	vd_region_id_t id;

@@ -30,6 +30,7 @@
 #include "ipc_internal.h"
 
 uint64_t ipc_region_frames, ipc_cow_copies;
+struct vd_list ipc_holders = VD_LIST_INIT(ipc_holders);
 
 #define MAP_FLAGS_BASE (VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE)
 
@@ -144,6 +145,7 @@ static struct ipc_holder *holder_new(struct ipc_region *r,
 	h->view = v;
 	vd_list_init(&h->mappings);
 	vd_list_add_tail(&r->holders, &h->link);
+	vd_list_add_tail(&ipc_holders, &h->all_link);
 	return h;
 }
 
@@ -153,7 +155,10 @@ static void mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
 		vd_unmap_page(h->who.pt, m->va + ((vaddr_t)i << VD_PAGE_SHIFT),
 			      NULL);
 	vd_list_remove(&m->link);
-	vd_kfree(m);
+	if (m == &h->first)
+		h->first_used = false;
+	else
+		vd_kfree(m);
 }
 
 static void unmap_all(struct ipc_holder *h)
@@ -169,6 +174,7 @@ void ipc_holder_release_locked(struct ipc_holder *h)
 
 	unmap_all(h);
 	vd_list_remove(&h->link);
+	vd_list_remove(&h->all_link);
 	view_put(h->view);
 	vd_kfree(h);
 	if (vd_list_empty(&r->holders)) {
@@ -270,19 +276,20 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 {
 	vaddr_t top = hal_user_top();
 	vaddr_t va = VD_ALIGN_DOWN(top / 2, VD_HUGE_PAGE_SIZE);
+	struct vd_list *hi, *it;
 
-	for (uint32_t slot = 0; slot < ipc_regions.size; slot++) {
-		struct ipc_region *r = ipc_regions.obj[slot];
-		struct ipc_holder *h = r ? ipc_region_holder(r, p->pid) : NULL;
-		struct vd_list *it;
+	vd_list_for_each(hi, &ipc_holders)
+	{
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(hi, struct ipc_holder, all_link);
 
-		if (h == NULL)
+		if (h->who.pid != p->pid)
 			continue;
 		vd_list_for_each(it, &h->mappings)
 		{
 			struct ipc_mapping *m =
 				VD_LIST_ENTRY(it, struct ipc_mapping, link);
-			vaddr_t end = m->va + region_bytes(r);
+			vaddr_t end = m->va + region_bytes(h->region);
 			if (end > va)
 				va = end;
 		}
@@ -305,7 +312,8 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
 {
 	struct ipc_region *r = h->region;
-	struct ipc_mapping *m = vd_kzalloc(sizeof(*m));
+	struct ipc_mapping *m = h->first_used ? vd_kzalloc(sizeof(*m))
+					      : &h->first;
 
 	if (m == NULL)
 		return VD_ERR_OUT_OF_MEMORY;
@@ -319,11 +327,14 @@ static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
 				vd_unmap_page(h->who.pt,
 					      va + ((vaddr_t)i << VD_PAGE_SHIFT),
 					      NULL);
-			vd_kfree(m);
+			if (m != &h->first)
+				vd_kfree(m);
 			return err;
 		}
 	}
 	m->va = va;
+	if (m == &h->first)
+		h->first_used = true;
 	vd_list_add_tail(&h->mappings, &m->link);
 	return VD_OK;
 }
@@ -490,11 +501,15 @@ vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 /* Process exit: drop every region access of pid. */
 void ipc_region_process_exit_locked(vd_pid_t pid)
 {
-	for (uint32_t slot = 0; slot < ipc_regions.size; slot++) {
-		struct ipc_region *r = ipc_regions.obj[slot];
-		struct ipc_holder *h = r ? ipc_region_holder(r, pid) : NULL;
+	struct vd_list *it, *tmp;
 
-		if (h != NULL)
+	/* Releasing a holder frees only that holder (and maybe its region),
+	 * never another entry of the list. */
+	vd_list_for_each_safe(it, tmp, &ipc_holders)
+	{
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(it, struct ipc_holder, all_link);
+		if (h->who.pid == pid)
 			ipc_holder_release_locked(h);
 	}
 }
