@@ -28,8 +28,8 @@
 #include "proc_internal.h"
 
 static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
-			    const vd_cap_token_t *caps, vaddr_t lo,
-			    vaddr_t top, vaddr_t *sp_out)
+			    const vd_cap_token_t *caps, vaddr_t lo, vaddr_t top,
+			    vaddr_t *sp_out)
 {
 	size_t strbytes = 0, ptrs, total;
 	struct vd_start_info *si;
@@ -51,7 +51,7 @@ static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
 	if (!buf)
 		return VD_ERR_OUT_OF_MEMORY;
 	base = top - total;
-#define UADDR(x) (base + (uint64_t)((uint8_t *)(x) - buf))
+#define UADDR(x) (base + (uint64_t)((uint8_t *)(x)-buf))
 	si = (struct vd_start_info *)buf;
 	argv_u = (uint64_t *)(si + 1);
 	envp_u = argv_u + a->argc + 1;
@@ -101,10 +101,9 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 		/* children of the kernel (init) get the console */
 		if (a->ncaps)
 			return VD_ERR_INVALID_PARAMETER;
-		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
-				    VD_RIGHT_READ | VD_RIGHT_WRITE |
-					    VD_RIGHT_GRANT,
-				    &c);
+		err = vd_cap_create(
+			p->caps, VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
+			VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_GRANT, &c);
 		out[0] = c.token;
 		*n_out = 1;
 		return err;
@@ -121,10 +120,9 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 	return VD_OK;
 }
 
-vd_err_t proc_create(struct vd_process *parent,
-		     const struct vd_elf_source *src, const char *name,
-		     const struct proc_args *a, vd_pid_t *pid_out,
-		     vd_cap_token_t *cap_out)
+vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
+		     const char *name, const struct proc_args *a,
+		     vd_pid_t *pid_out, vd_cap_token_t *cap_out)
 {
 	vd_cap_token_t child_caps[VD_PROC_MAX_CAPS];
 	struct proc_args kargs;
@@ -208,10 +206,10 @@ static vd_err_t kernel_strings(const char *const *in, const char **out,
 					      : VD_OK;
 }
 
-vd_err_t vd_process_create(vd_pid_t parent_pid, const void *binary,
-			   size_t size, const char *const *argv,
-			   const char *const *envp, const vd_cap_token_t *caps,
-			   size_t ncaps, vd_pid_t *out, vd_cap_token_t *cap_out)
+vd_err_t vd_process_create(vd_pid_t parent_pid, const void *binary, size_t size,
+			   const char *const *argv, const char *const *envp,
+			   const vd_cap_token_t *caps, size_t ncaps,
+			   vd_pid_t *out, vd_cap_token_t *cap_out)
 {
 	struct vd_process *parent = NULL;
 	struct vd_elf_source src;
@@ -253,8 +251,8 @@ static vd_err_t user_read(void *ctx, uint64_t off, void *buf, size_t len)
 }
 
 /* Copy a user NULL-terminated string array into the arena. */
-static vd_err_t user_strings(uint64_t uarray, const char **out,
-			     unsigned *count, char *arena, size_t *used)
+static vd_err_t user_strings(uint64_t uarray, const char **out, unsigned *count,
+			     char *arena, size_t *used)
 {
 	unsigned n = 0;
 
@@ -344,7 +342,8 @@ vd_err_t vd_process_create_from_user(const struct vd_process_create_args *u,
 		const void *data;
 		size_t size;
 
-		err = vd_strncpy_from_user(path, (const char *)(uintptr_t)u->path,
+		err = vd_strncpy_from_user(path,
+					   (const char *)(uintptr_t)u->path,
 					   sizeof(path), NULL);
 		if (!err)
 			err = vd_bootfs_find(path, &data, &size);

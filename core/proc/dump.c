@@ -13,8 +13,8 @@
 
 static const char *state_name(enum vd_process_state s)
 {
-	static const char *const names[] = { "created", "running", "exiting",
-					     "zombie" };
+	static const char *const names[] = {"created", "running", "exiting",
+					    "zombie"};
 
 	return (unsigned)s < VD_ARRAY_SIZE(names) ? names[s] : "?";
 }

@@ -13,27 +13,27 @@
 #define PHDR_SIZE 56
 #define SHDR_SIZE 64
 
-#define ET_EXEC 2
-#define EV_CURRENT 1
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
+#define ET_EXEC	      2
+#define EV_CURRENT    1
+#define ELFCLASS64    2
+#define ELFDATA2LSB   1
 #define ELFOSABI_SYSV 0
-#define ELFOSABI_GNU 3
-#define PN_XNUM 0xffff
+#define ELFOSABI_GNU  3
+#define PN_XNUM	      0xffff
 
-#define PT_NULL 0
-#define PT_LOAD 1
+#define PT_NULL	   0
+#define PT_LOAD	   1
 #define PT_DYNAMIC 2
-#define PT_INTERP 3
-#define PT_NOTE 4
-#define PT_SHLIB 5
-#define PT_PHDR 6
-#define PT_TLS 7
+#define PT_INTERP  3
+#define PT_NOTE	   4
+#define PT_SHLIB   5
+#define PT_PHDR	   6
+#define PT_TLS	   7
 
 /* RISC-V e_flags: float ABI (bits 1-2) and RV32E/RV64E (bit 3).  The
  * kernel saves no FP state and user code is built soft-float. */
 #define EF_RISCV_FLOAT_ABI 0x6u
-#define EF_RISCV_RVE 0x8u
+#define EF_RISCV_RVE	   0x8u
 
 #define PAGE_MASK ((uint64_t)VD_PAGE_SIZE - 1)
 
@@ -65,7 +65,7 @@ static bool is_pow2(uint64_t x)
 
 static vd_err_t check_ident(const uint8_t *e, const struct vd_elf_limits *lim)
 {
-	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
+	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 
 	if (vd_memcmp(e, magic, 4) != 0 || e[4] != ELFCLASS64 ||
 	    e[5] != ELFDATA2LSB || e[6] != EV_CURRENT ||
@@ -168,7 +168,8 @@ vd_err_t vd_elf_parse(const struct vd_elf_source *src,
 	vd_err_t err;
 	bool entry_ok = false;
 
-	if (!src || !src->read || !lim || !out || lim->user_base >= lim->user_top)
+	if (!src || !src->read || !lim || !out ||
+	    lim->user_base >= lim->user_top)
 		return VD_ERR_INVALID_PARAMETER;
 	vd_memset(out, 0, sizeof(*out));
 	if (src->size < EHDR_SIZE)

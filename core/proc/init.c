@@ -10,7 +10,7 @@
 
 void vd_start_userspace(void)
 {
-	static const char *const argv[] = { "init", NULL };
+	static const char *const argv[] = {"init", NULL};
 	struct vd_process_exit_info info;
 	vd_pid_t pid;
 	vd_err_t err;

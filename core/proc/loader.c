@@ -46,8 +46,8 @@ vd_err_t proc_load_elf(struct vd_process *p, const struct vd_elf_source *src,
 			struct vd_frame f;
 			uint8_t *page;
 			uint64_t lo = VD_MAX(va, s->vaddr);
-			uint64_t hi = VD_MIN(va + VD_PAGE_SIZE,
-					     s->vaddr + s->filesz);
+			uint64_t hi =
+				VD_MIN(va + VD_PAGE_SIZE, s->vaddr + s->filesz);
 
 			err = vd_query_page(&p->pt, va, &f, NULL);
 			if (err)

@@ -91,8 +91,8 @@ struct vd_process *vd_current_process(void)
 
 const char *vd_exit_reason_name(enum vd_exit_reason r)
 {
-	static const char *const names[] = { "exit", "killed", "fault",
-					     "exception" };
+	static const char *const names[] = {"exit", "killed", "fault",
+					    "exception"};
 
 	return (unsigned)r < VD_ARRAY_SIZE(names) ? names[r] : "?";
 }
@@ -264,8 +264,8 @@ static void teardown(struct vd_process *p)
 			reap_locked(c);
 	}
 	/* threads: nobody joins them any more */
-	vd_list_for_each(it, &p->threads)
-		vd_thread_detach(VD_LIST_ENTRY(it, struct vd_thread, proc_link));
+	vd_list_for_each(it, &p->threads) vd_thread_detach(
+		VD_LIST_ENTRY(it, struct vd_thread, proc_link));
 	if (p->orphan)
 		reap_locked(p);
 	proc_lock_give(st);
@@ -328,9 +328,8 @@ vd_err_t vd_process_kill(struct vd_process *p, int exit_code,
 		}
 	} else {
 		vd_sched_lock_state_t ss = vd_sched_lock();
-		vd_list_for_each(it, &p->threads)
-			vd_thread_kill_locked(
-				VD_LIST_ENTRY(it, struct vd_thread, proc_link));
+		vd_list_for_each(it, &p->threads) vd_thread_kill_locked(
+			VD_LIST_ENTRY(it, struct vd_thread, proc_link));
 		vd_sched_unlock(ss);
 	}
 	proc_lock_give(st);

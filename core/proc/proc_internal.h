@@ -21,8 +21,7 @@ void proc_publish(struct vd_process *p, struct vd_process *parent);
  * go).  No-op until the IPC module is linked in. */
 void proc_ipc_exit(struct vd_process *p);
 /* Copy-on-write fault on a shared region page: true if resolved. */
-bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr,
-			 unsigned access);
+bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr, unsigned access);
 
 /* loader.c: map and fill the PT_LOAD segments; *entry = e_entry. */
 vd_err_t proc_load_elf(struct vd_process *p, const struct vd_elf_source *src,
@@ -37,9 +36,8 @@ struct proc_args {
 };
 
 /* create.c: the common path of vd_process_create(_from_user). */
-vd_err_t proc_create(struct vd_process *parent,
-		     const struct vd_elf_source *src, const char *name,
-		     const struct proc_args *args, vd_pid_t *pid_out,
-		     vd_cap_token_t *cap_out);
+vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
+		     const char *name, const struct proc_args *args,
+		     vd_pid_t *pid_out, vd_cap_token_t *cap_out);
 
 #endif /* CORE_PROC_INTERNAL_H */

@@ -39,7 +39,8 @@ bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
 	p = t ? t->proc : NULL;
 	if (p) {
 		p->usage.page_faults++;
-		if (addr < hal_user_top() && proc_ipc_page_fault(p, addr, access))
+		if (addr < hal_user_top() &&
+		    proc_ipc_page_fault(p, addr, access))
 			return true; /* copy-on-write resolved: retry */
 		if (vd_uvm_fault(p, addr, access, from_user))
 			return true; /* first touch of a lazy page: retry */

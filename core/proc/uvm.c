@@ -273,7 +273,8 @@ static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
 			/* a page of a lazy region nobody touched yet */
 			struct vd_uvm_region *r =
 				region_overlapping(p, va - off, VD_PAGE_SIZE);
-			if (r && r->lazy && !populate(p, va - off, r->pte_flags)) {
+			if (r && r->lazy &&
+			    !populate(p, va - off, r->pte_flags)) {
 				r->present++;
 				err = vd_query_page(&p->pt, va - off, &f,
 						    &flags);

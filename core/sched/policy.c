@@ -52,8 +52,7 @@ vd_err_t vd_rq_enqueue(struct vd_runqueue *rq, struct vd_sched_entity *se)
 	return VD_OK;
 }
 
-vd_err_t vd_rq_enqueue_head(struct vd_runqueue *rq,
-			    struct vd_sched_entity *se)
+vd_err_t vd_rq_enqueue_head(struct vd_runqueue *rq, struct vd_sched_entity *se)
 {
 	if (!rq || !se || se->prio > VD_PRIO_MAX)
 		return VD_ERR_INVALID_PARAMETER;
@@ -146,8 +145,8 @@ vd_err_t vd_timeout_add(struct vd_runqueue *rq, struct vd_sched_entity *se,
 	 * the ones pending) stops at the first step.
 	 */
 	for (it = rq->timeouts.prev; it != &rq->timeouts; it = it->prev) {
-		struct vd_sched_entity *o = VD_LIST_ENTRY(
-			it, struct vd_sched_entity, timeout_link);
+		struct vd_sched_entity *o =
+			VD_LIST_ENTRY(it, struct vd_sched_entity, timeout_link);
 		if (o->deadline_ns <= deadline_ns)
 			break;
 	}
@@ -157,8 +156,7 @@ vd_err_t vd_timeout_add(struct vd_runqueue *rq, struct vd_sched_entity *se,
 	return VD_OK;
 }
 
-vd_err_t vd_timeout_remove(struct vd_runqueue *rq,
-			   struct vd_sched_entity *se)
+vd_err_t vd_timeout_remove(struct vd_runqueue *rq, struct vd_sched_entity *se)
 {
 	if (!rq || !se)
 		return VD_ERR_INVALID_PARAMETER;
@@ -197,10 +195,10 @@ uint64_t vd_timeout_next(const struct vd_runqueue *rq)
 const char *vd_block_reason_name(enum vd_block_reason r)
 {
 	static const char *const names[] = {
-		[VD_BLOCK_NONE] = "none",     [VD_BLOCK_SLEEP] = "sleep",
-		[VD_BLOCK_IPC] = "ipc",	      [VD_BLOCK_MEMORY] = "memory",
-		[VD_BLOCK_IO] = "io",	      [VD_BLOCK_CHILD] = "child",
-		[VD_BLOCK_MUTEX] = "mutex",   [VD_BLOCK_JOIN] = "join",
+		[VD_BLOCK_NONE] = "none",   [VD_BLOCK_SLEEP] = "sleep",
+		[VD_BLOCK_IPC] = "ipc",	    [VD_BLOCK_MEMORY] = "memory",
+		[VD_BLOCK_IO] = "io",	    [VD_BLOCK_CHILD] = "child",
+		[VD_BLOCK_MUTEX] = "mutex", [VD_BLOCK_JOIN] = "join",
 	};
 
 	if ((unsigned)r < VD_ARRAY_SIZE(names) && names[r])

@@ -12,7 +12,7 @@
 #include <veridian/sched.h>
 
 static inline void rq_insert(struct vd_runqueue *rq, struct vd_sched_entity *se,
-		      bool at_head)
+			     bool at_head)
 {
 	struct vd_list *q = &rq->queue[se->prio];
 

@@ -347,8 +347,8 @@ vd_err_t vd_sched_init(void)
 	idle->detached = true;
 	idle->cpu = cpu;
 	idle->affinity = (vd_cpuset_t)1 << cpu;
-	idle->ksp = hal_kstack_init(vd_thread_kstack_top(idle), idle_entry,
-				    idle);
+	idle->ksp =
+		hal_kstack_init(vd_thread_kstack_top(idle), idle_entry, idle);
 
 	st = vd_sched_lock();
 	thread_table_insert_locked(main_t);
@@ -359,8 +359,8 @@ vd_err_t vd_sched_init(void)
 	c->active_root = 0; /* unknown: the first switch loads one */
 	sched_up = true;
 	vd_sched_unlock(st);
-	kprintf("sched: cpu %u up, %u priority levels, slice %u ticks\n",
-		cpu, VD_PRIO_LEVELS, VD_SCHED_SLICE_TICKS);
+	kprintf("sched: cpu %u up, %u priority levels, slice %u ticks\n", cpu,
+		VD_PRIO_LEVELS, VD_SCHED_SLICE_TICKS);
 	return VD_OK;
 }
 
@@ -403,8 +403,7 @@ void vd_waitqueue_init(struct vd_waitqueue *wq)
 }
 
 vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
-			      enum vd_block_reason reason,
-			      uint64_t deadline_ns)
+			      enum vd_block_reason reason, uint64_t deadline_ns)
 {
 	struct cpu_sched *c = this_cpu_sched();
 	struct vd_thread *t = c->current;
@@ -648,8 +647,8 @@ vd_err_t vd_wake_thread(vd_tid_t tid)
 {
 	vd_sched_lock_state_t st = vd_sched_lock();
 	struct vd_thread *t = thread_find_locked(tid);
-	vd_err_t err = t ? vd_sched_wake_thread_locked(t, VD_OK)
-			 : VD_ERR_NOT_FOUND;
+	vd_err_t err =
+		t ? vd_sched_wake_thread_locked(t, VD_OK) : VD_ERR_NOT_FOUND;
 
 	vd_sched_unlock(st);
 	return err;
@@ -668,7 +667,8 @@ vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to)
 		err = VD_ERR_NOT_FOUND;
 	} else if (next == prev) {
 		err = VD_OK;
-	} else if (next->state != VD_THREAD_READY || next->cpu != c - vd_cpu_sched) {
+	} else if (next->state != VD_THREAD_READY ||
+		   next->cpu != c - vd_cpu_sched) {
 		err = VD_ERR_BUSY; /* not ready on this CPU */
 	} else {
 		vd_rq_remove(&c->rq, &next->se);

@@ -77,8 +77,7 @@ void thread_put_locked(struct vd_thread *t)
 		thread_free(t);
 }
 
-struct vd_thread *thread_alloc(const char *name, unsigned prio,
-			       bool with_stack)
+struct vd_thread *thread_alloc(const char *name, unsigned prio, bool with_stack)
 {
 	struct vd_thread *t = vd_kzalloc(sizeof(*t));
 
@@ -201,7 +200,8 @@ static vd_err_t uthread_alloc(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 	t->proc = p;
 	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 	top = (uintptr_t)vd_thread_kstack_top(t);
-	t->uctx = (struct vd_cpu_context *)(top - sizeof(struct vd_cpu_context));
+	t->uctx =
+		(struct vd_cpu_context *)(top - sizeof(struct vd_cpu_context));
 	vd_memset(t->uctx, 0, sizeof(*t->uctx));
 	hal_user_context_init(t->uctx, pc, sp, arg0, arg1);
 	t->ksp = hal_kstack_init((void *)VD_ALIGN_DOWN((uintptr_t)t->uctx, 16),
@@ -228,8 +228,7 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 }
 
 vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
-			   uint64_t arg0, uint64_t arg1,
-			   struct vd_thread **out)
+			   uint64_t arg0, uint64_t arg1, struct vd_thread **out)
 {
 	struct vd_thread *t;
 	vd_sched_lock_state_t st;
@@ -275,8 +274,8 @@ vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 	if (!p)
 		return VD_ERR_NOT_FOUND;
 	err = vd_uthread_create(p, entry,
-				VD_ALIGN_DOWN(stack_base + stack_size, 16),
-				arg, 0, &t);
+				VD_ALIGN_DOWN(stack_base + stack_size, 16), arg,
+				0, &t);
 	if (!err) {
 		t->ustack_base = stack_base;
 		t->ustack_size = stack_size;
@@ -434,8 +433,9 @@ vd_err_t vd_thread_set_affinity(vd_tid_t tid, vd_cpuset_t set)
 	if (t && !t->is_idle)
 		t->affinity = set;
 	vd_sched_unlock(st);
-	return !t ? VD_ERR_NOT_FOUND : t->is_idle ? VD_ERR_INVALID_PARAMETER
-						  : VD_OK;
+	return !t	    ? VD_ERR_NOT_FOUND
+	       : t->is_idle ? VD_ERR_INVALID_PARAMETER
+			    : VD_OK;
 }
 
 vd_err_t vd_save_context(struct vd_cpu_context *out)

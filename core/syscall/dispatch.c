@@ -48,8 +48,7 @@ vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler)
 	if (vd_syscall_builtin[nr])
 		return VD_ERR_BUSY;
 	if (!__atomic_compare_exchange_n(&vd_syscall_registered[nr], &expected,
-					 handler,
-					 false, __ATOMIC_RELEASE,
+					 handler, false, __ATOMIC_RELEASE,
 					 __ATOMIC_RELAXED))
 		return VD_ERR_BUSY;
 	return VD_OK;

@@ -15,8 +15,7 @@
 
 #include "syscall_internal.h"
 
-static vd_err_t caller_owns(struct vd_process *self, uint64_t type,
-			    uint64_t id)
+static vd_err_t caller_owns(struct vd_process *self, uint64_t type, uint64_t id)
 {
 	vd_err_t err = VD_ERR_PERMISSION_DENIED;
 

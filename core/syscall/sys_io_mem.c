@@ -17,7 +17,7 @@
 #include "syscall_internal.h"
 
 #define IO_CHUNK 128
-#define IO_MAX ((uint64_t)1 << 20)
+#define IO_MAX	 ((uint64_t)1 << 20)
 
 static vd_err_t console_cap(uint64_t token, uint32_t right)
 {
@@ -42,8 +42,8 @@ SYSCALL(sys_write)
 		return VD_ERR_INVALID_PARAMETER;
 	while (done < len) {
 		size_t n = (size_t)VD_MIN(len - done, (uint64_t)IO_CHUNK);
-		err = vd_copy_from_user(chunk, (const void *)(uintptr_t)(buf + done),
-					n);
+		err = vd_copy_from_user(
+			chunk, (const void *)(uintptr_t)(buf + done), n);
 		if (err)
 			return err;
 		vd_console_write(chunk, n);

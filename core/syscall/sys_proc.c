@@ -21,7 +21,7 @@
 
 #include "syscall_internal.h"
 
-#define THREAD_CAP_RIGHTS                                              \
+#define THREAD_CAP_RIGHTS                                                      \
 	(VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_DELETE | VD_RIGHT_GRANT)
 
 SYSCALL(sys_exit)

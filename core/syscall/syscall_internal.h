@@ -35,8 +35,8 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 	return h(args, ctx, ret);
 }
 
-#define SYSCALL(name)                                              \
-	vd_err_t name(const uint64_t a[6], struct vd_cpu_context *ctx, \
+#define SYSCALL(name)                                                          \
+	vd_err_t name(const uint64_t a[6], struct vd_cpu_context *ctx,         \
 		      uint64_t *ret)
 
 /* Validate a token of the calling process: type and rights. */

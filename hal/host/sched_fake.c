@@ -27,8 +27,8 @@ void hal_context_switch(uintptr_t *from_sp, uintptr_t to_sp)
 	abort();
 }
 
-void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
-			   vaddr_t sp, uint64_t arg0, uint64_t arg1)
+void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
+			   uint64_t arg0, uint64_t arg1)
 {
 	vd_memset(ctx, 0, sizeof(*ctx));
 	VD_CTX_PC(ctx) = pc;

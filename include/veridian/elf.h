@@ -38,9 +38,9 @@
 
 #include <veridian/types.h>
 
-#define VD_EM_X86_64 62
+#define VD_EM_X86_64  62
 #define VD_EM_AARCH64 183
-#define VD_EM_RISCV 243
+#define VD_EM_RISCV   243
 
 #if defined(__x86_64__)
 #define VD_EM_NATIVE VD_EM_X86_64
@@ -54,7 +54,7 @@
 #define VD_PF_W 2u
 #define VD_PF_R 4u
 
-#define VD_ELF_MAX_PHDRS 64
+#define VD_ELF_MAX_PHDRS    64
 #define VD_ELF_MAX_SEGMENTS 16
 
 /* One PT_LOAD segment, validated. */
@@ -86,14 +86,15 @@ struct vd_elf_source {
 
 /* What the target accepts. */
 struct vd_elf_limits {
-	uint16_t machine; /* e_machine */
+	uint16_t machine;	      /* e_machine */
 	uint64_t user_base, user_top; /* segments in [base, top) */
-	uint64_t max_image; /* bound on image_bytes */
+	uint64_t max_image;	      /* bound on image_bytes */
 };
 
 /* Validate the ELF behind src and describe its loadable segments. */
 vd_err_t vd_elf_parse(const struct vd_elf_source *src,
-		      const struct vd_elf_limits *lim, struct vd_elf_image *out);
+		      const struct vd_elf_limits *lim,
+		      struct vd_elf_image *out);
 
 /* Convenience: a source over a buffer in kernel memory. */
 void vd_elf_source_buffer(struct vd_elf_source *src, const void *buf,

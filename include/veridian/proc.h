@@ -19,9 +19,9 @@
 
 /* ExitReason. */
 enum vd_exit_reason {
-	VD_EXIT_NORMAL = 0, /* exit(), or the last thread exited */
-	VD_EXIT_KILLED = 1, /* terminate_process */
-	VD_EXIT_FAULT = 2, /* unresolvable page fault */
+	VD_EXIT_NORMAL = 0,    /* exit(), or the last thread exited */
+	VD_EXIT_KILLED = 1,    /* terminate_process */
+	VD_EXIT_FAULT = 2,     /* unresolvable page fault */
 	VD_EXIT_EXCEPTION = 3, /* other CPU exception (illegal insn, ...) */
 };
 
@@ -51,10 +51,10 @@ struct vd_process_exit_info {
 struct vd_process_create_args {
 	uint64_t elf; /* const void * */
 	uint64_t elf_size;
-	uint64_t path; /* const char *, NUL-terminated */
-	uint64_t argv; /* const char *const *, NULL-terminated, or 0 */
-	uint64_t envp; /* the same, "KEY=VALUE" strings */
-	uint64_t caps; /* const vd_cap_token_t *: the caller's tokens */
+	uint64_t path;	/* const char *, NUL-terminated */
+	uint64_t argv;	/* const char *const *, NULL-terminated, or 0 */
+	uint64_t envp;	/* the same, "KEY=VALUE" strings */
+	uint64_t caps;	/* const vd_cap_token_t *: the caller's tokens */
 	uint64_t ncaps; /* to derive into the child (same rights) */
 };
 
@@ -69,7 +69,7 @@ struct vd_start_info {
 	uint64_t envc;
 	uint64_t envp; /* char ** (NULL-terminated) */
 	uint64_t ncaps;
-	uint64_t caps; /* vd_cap_token_t * */
+	uint64_t caps;	   /* vd_cap_token_t * */
 	uint64_t self_cap; /* Process capability to itself, all rights */
 	uint64_t pid;
 	uint64_t stack_base; /* the main thread's stack */
@@ -80,29 +80,29 @@ struct vd_start_info {
  * Syscall numbers beyond the seed's (the seed's are in syscall.h; these
  * belong there too once the lead folds them in).  See docs/syscall-abi.md.
  */
-#define VD_SYS_NULL 0 /* does nothing, returns 0: benchmarks, probing */
+#define VD_SYS_NULL		 0 /* does nothing, returns 0: benchmarks, probing */
 #define VD_SYS_PROCESS_TERMINATE 23
-#define VD_SYS_THREAD_YIELD 28
-#define VD_SYS_THREAD_SLEEP 29
+#define VD_SYS_THREAD_YIELD	 28
+#define VD_SYS_THREAD_SLEEP	 29
 
 /* SYS_MMAP protection bits (READ is implied by the MMUs: required). */
-#define VD_PROT_READ 1u
+#define VD_PROT_READ  1u
 #define VD_PROT_WRITE 2u
-#define VD_PROT_EXEC 4u
-#define VD_MMAP_MAX ((uint64_t)64 << 20)
+#define VD_PROT_EXEC  4u
+#define VD_MMAP_MAX   ((uint64_t)64 << 20)
 
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
 #define VD_DEVICE_CONSOLE 0
 
 /* Limits on what a process may be created with. */
-#define VD_PROC_MAX_ARGS 64 /* argv entries, envp entries each */
+#define VD_PROC_MAX_ARGS      64   /* argv entries, envp entries each */
 #define VD_PROC_MAX_ARG_BYTES 4096 /* all argv + envp strings */
-#define VD_PROC_MAX_CAPS 16
-#define VD_PROC_MAX_ELF_SIZE ((uint64_t)16 << 20)
-#define VD_PROC_MAX_IMAGE ((uint64_t)64 << 20) /* sum of p_memsz */
-#define VD_USER_STACK_SIZE ((size_t)64 << 10) /* mapped lazily */
-#define VD_PROC_NAME_MAX 32
+#define VD_PROC_MAX_CAPS      16
+#define VD_PROC_MAX_ELF_SIZE  ((uint64_t)16 << 20)
+#define VD_PROC_MAX_IMAGE     ((uint64_t)64 << 20) /* sum of p_memsz */
+#define VD_USER_STACK_SIZE    ((size_t)64 << 10)   /* mapped lazily */
+#define VD_PROC_NAME_MAX      32
 
 #ifndef VD_USER /* ---- kernel only below ---- */
 
@@ -127,8 +127,8 @@ struct vd_uvm_region {
 	vaddr_t start;
 	size_t size;
 	uint32_t pte_flags; /* VD_PTE_* of every page */
-	bool lazy; /* frames on first touch (vd_uvm_fault) */
-	size_t present; /* pages that have their frame */
+	bool lazy;	    /* frames on first touch (vd_uvm_fault) */
+	size_t present;	    /* pages that have their frame */
 };
 
 struct vd_process {
@@ -138,14 +138,14 @@ struct vd_process {
 	/* ---- protected by the process lock (proc.c) ---- */
 	enum vd_process_state state;
 	struct vd_process *parent; /* NULL: the kernel, or orphaned */
-	bool orphan; /* parent exited first: reap at exit */
-	bool reaped; /* out of the table, exit info collected */
+	bool orphan;		   /* parent exited first: reap at exit */
+	bool reaped;		   /* out of the table, exit info collected */
 	struct vd_list children;
 	struct vd_list sibling_link;
 	struct vd_list table_link;
 	struct vd_list threads; /* struct vd_thread.proc_link */
-	unsigned live_threads; /* not yet exited */
-	bool exit_set; /* exit_code/reason decided */
+	unsigned live_threads;	/* not yet exited */
+	bool exit_set;		/* exit_code/reason decided */
 	int32_t exit_code;
 	enum vd_exit_reason exit_reason;
 	vd_cap_token_t parent_cap; /* parent's token for this process */
@@ -267,8 +267,7 @@ vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
  * own view: works whatever address space is active). */
 vd_err_t vd_uvm_write(struct vd_process *p, vaddr_t va, const void *src,
 		      size_t len);
-vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst,
-		     size_t len);
+vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst, size_t len);
 /* Unmap everything and free every frame (process teardown). */
 void vd_uvm_destroy(struct vd_process *p);
 /* Is [va, va+len) inside one mapped region? */

@@ -33,7 +33,7 @@ enum vd_priority {
 	VD_PRIO_HIGH = 30,
 	VD_PRIO_REALTIME = 40,
 };
-#define VD_PRIO_MAX VD_PRIO_REALTIME
+#define VD_PRIO_MAX    VD_PRIO_REALTIME
 #define VD_PRIO_LEVELS (VD_PRIO_MAX + 1)
 _Static_assert(VD_PRIO_LEVELS <= 64, "one 64-bit word of priority bitmap");
 
@@ -62,7 +62,7 @@ const char *vd_block_reason_name(enum vd_block_reason r);
 
 /* What the policy knows about a thread; embedded in struct vd_thread. */
 struct vd_sched_entity {
-	struct vd_list rq_link; /* in a run-queue level list */
+	struct vd_list rq_link;	     /* in a run-queue level list */
 	struct vd_list timeout_link; /* in the timeout queue, by deadline */
 	uint64_t deadline_ns; /* wake-up time while on the timeout queue */
 	uint8_t prio;
@@ -88,8 +88,7 @@ vd_err_t vd_se_init(struct vd_sched_entity *se, unsigned prio);
 vd_err_t vd_rq_enqueue(struct vd_runqueue *rq, struct vd_sched_entity *se);
 /* Put se at the head of its level: it keeps its turn (used when a thread
  * is preempted by a higher priority before its slice ran out). */
-vd_err_t vd_rq_enqueue_head(struct vd_runqueue *rq,
-			    struct vd_sched_entity *se);
+vd_err_t vd_rq_enqueue_head(struct vd_runqueue *rq, struct vd_sched_entity *se);
 /* Remove se from the ready lists (VD_ERR_NOT_FOUND if not queued). */
 vd_err_t vd_rq_remove(struct vd_runqueue *rq, struct vd_sched_entity *se);
 /* Highest-priority ready entity, removed from the queue; NULL if none. */
@@ -117,8 +116,7 @@ bool vd_rq_tick(struct vd_runqueue *rq, struct vd_sched_entity *cur);
  * already on it), remove it (VD_ERR_NOT_FOUND if not). */
 vd_err_t vd_timeout_add(struct vd_runqueue *rq, struct vd_sched_entity *se,
 			uint64_t deadline_ns);
-vd_err_t vd_timeout_remove(struct vd_runqueue *rq,
-			   struct vd_sched_entity *se);
+vd_err_t vd_timeout_remove(struct vd_runqueue *rq, struct vd_sched_entity *se);
 /* Earliest entity whose deadline is <= now, removed; NULL if none. */
 struct vd_sched_entity *vd_timeout_pop_expired(struct vd_runqueue *rq,
 					       uint64_t now_ns);
@@ -210,7 +208,10 @@ void vd_sched_unlock(vd_sched_lock_state_t st);
 struct vd_waitqueue {
 	struct vd_list waiters;
 };
-#define VD_WAITQUEUE_INIT(name) { VD_LIST_INIT((name).waiters) }
+#define VD_WAITQUEUE_INIT(name)                                                \
+	{                                                                      \
+		VD_LIST_INIT((name).waiters)                                   \
+	}
 void vd_waitqueue_init(struct vd_waitqueue *wq);
 
 /* Sleep on wq (NULL: no queue, only a timeout or a direct wake) until

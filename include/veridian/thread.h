@@ -44,7 +44,7 @@ typedef uint64_t vd_cpuset_t;
 struct vd_thread_info {
 	vd_tid_t thread_id;
 	vd_pid_t process_id; /* 0 for a kernel thread */
-	uint32_t state; /* enum vd_thread_state */
+	uint32_t state;	     /* enum vd_thread_state */
 	uint32_t priority;
 	vd_cpuset_t cpu_affinity;
 	uint64_t stack_base; /* user stack (0 for a kernel thread) */
@@ -58,7 +58,7 @@ struct vd_thread_info {
 #include <veridian/list.h>
 #include <veridian/sched.h>
 
-#define VD_KSTACK_SIZE ((size_t)16 << 10)
+#define VD_KSTACK_SIZE	   ((size_t)16 << 10)
 #define VD_THREAD_NAME_MAX 16
 
 struct vd_process;
@@ -75,9 +75,9 @@ struct vd_thread {
 	vd_cpuset_t affinity;
 	bool on_cpu; /* its stack is live on some CPU */
 	bool is_idle;
-	bool detached; /* nobody will join: reap at exit */
+	bool detached;	   /* nobody will join: reap at exit */
 	bool kill_pending; /* exit at the next return to user */
-	bool resched; /* the tick or a wake-up wants this CPU back */
+	bool resched;	   /* the tick or a wake-up wants this CPU back */
 	enum vd_block_reason block_reason;
 	vd_err_t wake_result;
 	struct vd_waitqueue *waiting_on;
@@ -85,12 +85,12 @@ struct vd_thread {
 	struct vd_waitqueue joiners;
 	int exit_code;
 	struct vd_list table_link; /* thread table hash bucket */
-	struct vd_list proc_link; /* process's thread list (proc lock) */
-	uint32_t refs; /* atomic; the struct is freed at 0 */
+	struct vd_list proc_link;  /* process's thread list (proc lock) */
+	uint32_t refs;		   /* atomic; the struct is freed at 0 */
 
 	/* ---- owned by the thread itself ---- */
-	void *kstack; /* lowest address; VD_KSTACK_SIZE bytes */
-	uintptr_t ksp; /* saved sp while switched out */
+	void *kstack;		     /* lowest address; VD_KSTACK_SIZE bytes */
+	uintptr_t ksp;		     /* saved sp while switched out */
 	struct vd_cpu_context *uctx; /* user registers (user threads) */
 	vaddr_t ustack_base;
 	size_t ustack_size;

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <veridian/elf.h>
 
-#define BASE 0x400000ull
+#define BASE   0x400000ull
 #define MAXIMG (64ull << 20)
-#define TOP (1ull << 47)
+#define TOP    (1ull << 47)
 
 static const struct vd_elf_limits lim = {
 	.machine = VD_EM_X86_64,
@@ -167,10 +167,10 @@ static void test_bad_ident(void **state)
 		size_t off;
 		uint8_t val;
 	} cases[] = {
-		{ 0, 0x7e }, { 1, 'e' },  { 3, 'G' }, { 4, 1 }, /* ELF32 */
-		{ 4, 3 },    { 5, 2 }, /* big-endian */
-		{ 6, 0 },    { 7, 9 }, /* OS ABI */
-		{ 8, 1 },    { 9, 1 },	  { 15, 0xff },
+		{0, 0x7e}, {1, 'e'}, {3, 'G'},	 {4, 1}, /* ELF32 */
+		{4, 3},	   {5, 2},			 /* big-endian */
+		{6, 0},	   {7, 9},			 /* OS ABI */
+		{8, 1},	   {9, 1},   {15, 0xff},
 	};
 	(void)state;
 
@@ -211,8 +211,8 @@ static void test_wrong_type_version_sizes(void **state)
 static void test_wrong_machine(void **state)
 {
 	struct vd_elf_image img;
-	static const uint16_t machines[] = { VD_EM_AARCH64, VD_EM_RISCV, 3,
-					     40, 0, 0xffff };
+	static const uint16_t machines[] = {
+		VD_EM_AARCH64, VD_EM_RISCV, 3, 40, 0, 0xffff};
 	(void)state;
 
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(machines); i++) {
@@ -388,14 +388,13 @@ static void test_entry_point(void **state)
 static void test_unsupported_segment_types(void **state)
 {
 	struct vd_elf_image img;
-	static const uint32_t types[] = { 2 /* DYNAMIC */, 3 /* INTERP */,
-					  5 /* SHLIB */, 7 /* TLS */ };
+	static const uint32_t types[] = {2 /* DYNAMIC */, 3 /* INTERP */,
+					 5 /* SHLIB */, 7 /* TLS */};
 	(void)state;
 
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(types); i++) {
 		make_good();
-		add_ph(types[i], VD_PF_R, 0x1000, BASE + 0x1000, 0x10, 0x10,
-		       1);
+		add_ph(types[i], VD_PF_R, 0x1000, BASE + 0x1000, 0x10, 0x10, 1);
 		BAD();
 	}
 	make_good();
@@ -481,7 +480,7 @@ static vd_err_t header_read(void *ctx, uint64_t off, void *buf, size_t len)
 static void test_reader_errors_propagate(void **state)
 {
 	struct vd_elf_image img;
-	struct vd_elf_source src = { header_read, file, 0x3000 };
+	struct vd_elf_source src = {header_read, file, 0x3000};
 	(void)state;
 
 	assert_int_equal(vd_elf_parse(&src, &lim, &img), VD_ERR_MEM_FAULT);

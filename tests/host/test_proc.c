@@ -54,7 +54,10 @@ static void phdr(unsigned i, uint32_t flags, uint64_t off, uint64_t va,
 static void build_elf(void)
 {
 	memset(elf, 0, sizeof(elf));
-	memcpy(elf, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(elf,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	put(16, 2, 2);
 	put(18, VD_EM_NATIVE, 2);
 	put(20, 1, 4);
@@ -93,9 +96,9 @@ static int group_setup(void **state)
 	 * allocated on first use and kept; later tests count exactly */
 	for (int i = 0; i < 2; i++) {
 		vd_pid_t pid;
-		const char *const argv[] = { "warm", "up", NULL };
-		assert_int_equal(vd_process_create(0, elf, elf_size, argv,
-						   argv, NULL, 0, &pid, NULL),
+		const char *const argv[] = {"warm", "up", NULL};
+		assert_int_equal(vd_process_create(0, elf, elf_size, argv, argv,
+						   NULL, 0, &pid, NULL),
 				 VD_OK);
 		assert_int_equal(vd_process_terminate(pid, 0), VD_OK);
 		assert_int_equal(vd_process_wait(0, pid, 0, NULL), VD_OK);
@@ -194,8 +197,8 @@ static void test_load_maps_segments_with_their_rights(void **state)
 
 static void test_initial_stack(void **state)
 {
-	static const char *const argv[] = { "prog", "one", "two", NULL };
-	static const char *const envp[] = { "HOME=/", NULL };
+	static const char *const argv[] = {"prog", "one", "two", NULL};
+	static const char *const envp[] = {"HOME=/", NULL};
 	vd_pid_t pid = create_kernel_child(argv, envp);
 	struct vd_process *p = vd_process_get(pid);
 	struct vd_cpu_context *ctx = p->main_thread->uctx;
@@ -257,9 +260,9 @@ static void test_bad_images_leave_nothing(void **state)
 	assert_int_equal(vd_process_create(0, elf, 0x1800, NULL, NULL, NULL, 0,
 					   &pid, NULL),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_process_create(0, NULL, 0, NULL, NULL, NULL, 0,
-					   &pid, NULL),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(
+		vd_process_create(0, NULL, 0, NULL, NULL, NULL, 0, &pid, NULL),
+		VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_process_create(12345, elf, elf_size, NULL, NULL,
 					   NULL, 0, &pid, NULL),
 			 VD_ERR_NOT_FOUND);
@@ -298,8 +301,7 @@ static void test_user_regions(void **state)
 	assert_int_equal(vd_uvm_map_anon(p, va, 4 * VD_PAGE_SIZE,
 					 VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE),
 			 VD_OK);
-	assert_int_equal(vd_uvm_map_anon(p, va + VD_PAGE_SIZE, VD_PAGE_SIZE,
-					 0),
+	assert_int_equal(vd_uvm_map_anon(p, va + VD_PAGE_SIZE, VD_PAGE_SIZE, 0),
 			 VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(vd_uvm_map_anon(p, va + 1, VD_PAGE_SIZE, 0),
 			 VD_ERR_INVALID_PARAMETER);
@@ -355,9 +357,9 @@ static void test_lazy_regions_fill_on_first_touch(void **state)
 					 VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE |
 						 VD_UVM_LAZY),
 			 VD_OK);
-	assert_int_equal(vd_uvm_map_anon(p, va + 0x5000, VD_PAGE_SIZE,
-					 VD_UVM_LAZY),
-			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(
+		vd_uvm_map_anon(p, va + 0x5000, VD_PAGE_SIZE, VD_UVM_LAZY),
+		VD_ERR_MEM_ALREADY_MAPPED);
 	assert_int_equal(p->mapped_bytes, mapped); /* nothing yet */
 	assert_int_equal(host_pt_access(root, va, VD_FAULT_READ, true, &pa),
 			 VD_ERR_MEM_NOT_MAPPED);
@@ -380,8 +382,8 @@ static void test_lazy_regions_fill_on_first_touch(void **state)
 	/* unmap frees what is there, skips what is not */
 	assert_int_equal(vd_uvm_unmap(p, va, 4 * VD_PAGE_SIZE), VD_OK);
 	assert_int_equal(p->mapped_bytes, mapped + VD_PAGE_SIZE);
-	assert_int_equal(p->usage.peak_memory_bytes >= mapped + 3 * VD_PAGE_SIZE,
-			 true);
+	assert_int_equal(
+		p->usage.peak_memory_bytes >= mapped + 3 * VD_PAGE_SIZE, true);
 	/* a read-only lazy region refuses writes */
 	assert_int_equal(vd_uvm_map_anon(p, va + 0x10000, VD_PAGE_SIZE,
 					 VD_PTE_NO_EXECUTE | VD_UVM_LAZY),
@@ -436,9 +438,9 @@ static void test_parent_passes_capabilities(void **state)
 			 VD_ERR_TIMEOUT);
 
 	/* a capability without GRANT cannot be passed on; nor a forged one */
-	assert_int_equal(vd_cap_derive(p->caps, console.token, VD_RIGHT_WRITE,
-				       &weak),
-			 VD_OK);
+	assert_int_equal(
+		vd_cap_derive(p->caps, console.token, VD_RIGHT_WRITE, &weak),
+		VD_OK);
 	assert_int_equal(vd_process_create(parent, elf, elf_size, NULL, NULL,
 					   &weak.token, 1, &child, NULL),
 			 VD_ERR_PERMISSION_DENIED);

@@ -50,8 +50,7 @@ static void test_bad_parameters(void **state)
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_se_init(NULL, 0), VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_rq_enqueue(&rq, NULL), VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_rq_enqueue(NULL, &se[0]),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(vd_rq_enqueue(NULL, &se[0]), VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_rq_set_prio(&rq, &se[0], 41),
 			 VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_rq_set_prio(&rq, &se[0], 1000),
@@ -81,10 +80,10 @@ static void test_double_enqueue_is_refused(void **state)
 
 static void test_highest_priority_first(void **state)
 {
-	static const unsigned prios[] = { VD_PRIO_LOW,	    VD_PRIO_REALTIME,
-					  VD_PRIO_IDLE,	    VD_PRIO_NORMAL,
-					  VD_PRIO_HIGH,	    7,
-					  VD_PRIO_MAX - 1 };
+	static const unsigned prios[] = {VD_PRIO_LOW,	 VD_PRIO_REALTIME,
+					 VD_PRIO_IDLE,	 VD_PRIO_NORMAL,
+					 VD_PRIO_HIGH,	 7,
+					 VD_PRIO_MAX - 1};
 	(void)state;
 	for (unsigned i = 0; i < 7; i++) {
 		vd_se_init(&se[i], prios[i]);
@@ -94,7 +93,7 @@ static void test_highest_priority_first(void **state)
 	assert_int_equal(vd_rq_top_prio(&rq), VD_PRIO_REALTIME);
 	assert_int_equal(idx(vd_rq_peek(&rq)), 1);
 	/* expected order: 40, 39, 30, 20, 10, 7, 0 */
-	int want[] = { 1, 6, 4, 3, 0, 5, 2 };
+	int want[] = {1, 6, 4, 3, 0, 5, 2};
 	for (unsigned i = 0; i < 7; i++)
 		assert_int_equal(idx(vd_rq_pick(&rq)), want[i]);
 	assert_null(vd_rq_pick(&rq));
@@ -161,7 +160,7 @@ static void test_remove_from_middle(void **state)
  */
 static void test_round_robin_rotation(void **state)
 {
-	int runs[3] = { 0 };
+	int runs[3] = {0};
 	int order[12];
 	int n = 0;
 	(void)state;

@@ -27,7 +27,7 @@
 
 #include "mm_fixture.h"
 
-static uint8_t *page_ro; /* PROT_READ, followed by */
+static uint8_t *page_ro;   /* PROT_READ, followed by */
 static uint8_t *page_none; /* PROT_NONE */
 static size_t pagesz;
 static unsigned faults;
@@ -173,21 +173,21 @@ static void test_string_copies(void **state)
 	arm_fault_handler();
 
 	/* no NUL in the first 15: too long */
-	assert_int_equal(vd_strncpy_from_user(buf, (char *)page_ro,
-					      sizeof(buf), &len),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(
+		vd_strncpy_from_user(buf, (char *)page_ro, sizeof(buf), &len),
+		VD_ERR_INVALID_PARAMETER);
 	/* unterminated and running into the unreadable page: a fault */
 	assert_int_equal(vd_strncpy_from_user(buf, (char *)page_none - 4,
 					      sizeof(buf), &len),
 			 VD_ERR_MEM_FAULT);
 	assert_string_equal(buf, "");
-	assert_int_equal(vd_strncpy_from_user(buf, (char *)page_none,
-					      sizeof(buf), &len),
-			 VD_ERR_MEM_FAULT);
+	assert_int_equal(
+		vd_strncpy_from_user(buf, (char *)page_none, sizeof(buf), &len),
+		VD_ERR_MEM_FAULT);
 	assert_string_equal(buf, "");
-	assert_int_equal(vd_strncpy_from_user(buf, "exactly15chars!",
-					      sizeof(buf), &len),
-			 VD_OK);
+	assert_int_equal(
+		vd_strncpy_from_user(buf, "exactly15chars!", sizeof(buf), &len),
+		VD_OK);
 	assert_int_equal(len, 15);
 	assert_int_equal(vd_strncpy_from_user(buf, "sixteen chars!!!",
 					      sizeof(buf), &len),
@@ -200,8 +200,8 @@ static void test_unexpected_kernel_fault_is_not_swallowed(void **state)
 {
 	(void)state;
 	/* no copy in progress: vd_page_fault declines, the HAL would panic */
-	assert_false(vd_page_fault(NULL, (vaddr_t)page_none, VD_FAULT_READ,
-				   false));
+	assert_false(
+		vd_page_fault(NULL, (vaddr_t)page_none, VD_FAULT_READ, false));
 	/* a fault on a kernel address during a copy is not the copy's */
 	assert_false(vd_page_fault(NULL, (vaddr_t)0xffff800000001000ull,
 				   VD_FAULT_READ, false));

@@ -17,8 +17,7 @@
 #define MS 1000000ull
 
 /* Create (not start) a bootfs program as a child of the kernel. */
-static vd_err_t create(const char *path, const char *const *argv,
-		       vd_pid_t *pid)
+static vd_err_t create(const char *path, const char *const *argv, vd_pid_t *pid)
 {
 	const void *data;
 	size_t size;
@@ -44,7 +43,7 @@ static vd_err_t run(const char *path, const char *const *argv,
 
 VD_KTEST(proc_create_start_wait)
 {
-	static const char *const argv[] = { "hello", "23", NULL };
+	static const char *const argv[] = {"hello", "23", NULL};
 	struct vd_process_exit_info info;
 	vd_pid_t pid;
 
@@ -61,8 +60,7 @@ VD_KTEST(proc_create_start_wait)
 	KT_ASSERT_EQ(info.resource_usage.threads_created, 1);
 	/* image pages, and the stack pages it touched (lazily mapped) */
 	KT_ASSERT(info.resource_usage.peak_memory_bytes >= 3 * VD_PAGE_SIZE);
-	KT_ASSERT(info.resource_usage.peak_memory_bytes <
-		  VD_USER_STACK_SIZE);
+	KT_ASSERT(info.resource_usage.peak_memory_bytes < VD_USER_STACK_SIZE);
 	/* reaped: gone */
 	KT_ASSERT_EQ(vd_process_wait(0, pid, 0, &info), VD_ERR_NOT_FOUND);
 	KT_ASSERT_EQ(vd_process_start(pid), VD_ERR_NOT_FOUND);
@@ -71,7 +69,7 @@ VD_KTEST(proc_create_start_wait)
 
 VD_KTEST(proc_bad_elf_is_invalid_parameter)
 {
-	static const uint8_t junk[256] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	static const uint8_t junk[256] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
 	unsigned procs = vd_process_count();
 	const void *data;
 	size_t size;
@@ -85,9 +83,9 @@ VD_KTEST(proc_bad_elf_is_invalid_parameter)
 		KT_ASSERT_EQ(vd_process_create(0, data, cut, NULL, NULL, NULL,
 					       0, &pid, NULL),
 			     VD_ERR_INVALID_PARAMETER);
-	KT_ASSERT_EQ(vd_process_create(0, NULL, 0, NULL, NULL, NULL, 0, &pid,
-				       NULL),
-		     VD_ERR_INVALID_PARAMETER);
+	KT_ASSERT_EQ(
+		vd_process_create(0, NULL, 0, NULL, NULL, NULL, 0, &pid, NULL),
+		VD_ERR_INVALID_PARAMETER);
 	KT_ASSERT_EQ(vd_process_count(), procs);
 	KT_ASSERT_EQ(vd_bootfs_find("no-such-file", &data, &size),
 		     VD_ERR_NOT_FOUND);
@@ -95,8 +93,8 @@ VD_KTEST(proc_bad_elf_is_invalid_parameter)
 
 VD_KTEST(proc_terminate)
 {
-	static const char *const spin[] = { "spin", NULL };
-	static const char *const sleep[] = { "spin", "sleep", NULL };
+	static const char *const spin[] = {"spin", NULL};
+	static const char *const sleep[] = {"spin", "sleep", NULL};
 	struct vd_process_exit_info info;
 	vd_pid_t pid;
 
@@ -126,13 +124,12 @@ VD_KTEST(proc_terminate)
 	KT_ASSERT_EQ(info.exit_code, 11);
 
 	KT_ASSERT_EQ(vd_process_terminate(pid, 0), VD_ERR_NOT_FOUND);
-	KT_ASSERT_EQ(vd_process_wait(0, 123456789, 0, &info),
-		     VD_ERR_NOT_FOUND);
+	KT_ASSERT_EQ(vd_process_wait(0, 123456789, 0, &info), VD_ERR_NOT_FOUND);
 }
 
 VD_KTEST(proc_user_fault_kills_only_the_process)
 {
-	static const char *const argv[] = { "fault", "null-read", NULL };
+	static const char *const argv[] = {"fault", "null-read", NULL};
 	struct vd_process_exit_info info;
 
 	KT_ASSERT_OK(run("fault", argv, &info));
@@ -144,8 +141,8 @@ VD_KTEST(proc_user_fault_kills_only_the_process)
 
 VD_KTEST(proc_no_leaks)
 {
-	static const char *const argv[] = { "hello", NULL };
-	static const char *const fault[] = { "fault", "write-text", NULL };
+	static const char *const argv[] = {"hello", NULL};
+	static const char *const fault[] = {"fault", "write-text", NULL};
 	struct vd_process_exit_info info;
 	struct vd_allocator_stats h0, h1;
 	struct vd_memory_stats m0, m1;
@@ -173,7 +170,7 @@ VD_KTEST(proc_no_leaks)
 
 VD_KTEST(user_suite)
 {
-	static const char *const argv[] = { "init", "test", NULL };
+	static const char *const argv[] = {"init", "test", NULL};
 	struct vd_process_exit_info info;
 
 	KT_ASSERT_OK(run("init", argv, &info));

@@ -136,9 +136,9 @@ static void waiter(void *arg)
 	vd_sched_lock_state_t st = vd_sched_lock();
 
 	waiting = true;
-	wait_result = vd_sched_wait_locked(&wq, VD_BLOCK_IO,
-					   vd_deadline_after(hal_timer_now_ns(),
-							     (uintptr_t)arg));
+	wait_result = vd_sched_wait_locked(
+		&wq, VD_BLOCK_IO,
+		vd_deadline_after(hal_timer_now_ns(), (uintptr_t)arg));
 	waiting = false;
 	vd_sched_unlock(st);
 }
@@ -272,7 +272,8 @@ VD_KTEST(sched_many_threads_no_leak)
 		KT_ASSERT(tids[i] != 0);
 	}
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(tids); i++)
-		KT_ASSERT_OK(vd_thread_join(tids[i], VD_TIMEOUT_INFINITE, NULL));
+		KT_ASSERT_OK(
+			vd_thread_join(tids[i], VD_TIMEOUT_INFINITE, NULL));
 	KT_ASSERT_EQ(vd_thread_count(), nthreads);
 	vd_heap_stats(&after);
 	KT_ASSERT_EQ(after.current_allocated, before.current_allocated);

@@ -36,8 +36,8 @@ static uint64_t run_cycles(const char *const *argv, bool *ok)
 static void bench_loop(const char *what, const char *mode, const char *n,
 		       uint64_t ops)
 {
-	const char *const zero[] = { "bench", mode, "0", NULL };
-	const char *const many[] = { "bench", mode, n, NULL };
+	const char *const zero[] = {"bench", mode, "0", NULL};
+	const char *const many[] = {"bench", mode, n, NULL};
 	bool ok0, ok1;
 	uint64_t base = run_cycles(zero, &ok0);
 	uint64_t full = run_cycles(many, &ok1);
@@ -64,7 +64,7 @@ VD_KBENCH(thread_yield_switch)
 
 VD_KBENCH(process_create_wait)
 {
-	static const char *const argv[] = { "hello", NULL };
+	static const char *const argv[] = {"hello", NULL};
 	const unsigned n = 20;
 	uint64_t total = 0;
 	bool ok = true;

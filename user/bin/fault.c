@@ -4,7 +4,7 @@
  */
 #include <vd.h>
 
-static const unsigned char not_code[16] = { 0 };
+static const unsigned char not_code[16] = {0};
 
 int main(int argc, char **argv, char **envp)
 {

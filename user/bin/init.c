@@ -9,12 +9,12 @@
  */
 #include <vd.h>
 
-static struct vd_utest T = { .prog = "init" };
+static struct vd_utest T = {.prog = "init"};
 
 static void expect(const char *const *argv, const char *const *envp,
 		   uint32_t reason, int32_t code)
 {
-	struct vd_process_exit_info info = { 0 };
+	struct vd_process_exit_info info = {0};
 	vd_cap_token_t cap;
 	long r = vd_spawn_env(argv[0], argv, envp, &cap);
 
@@ -37,21 +37,19 @@ static int test_suite(void)
 		"write-text", "write-rodata", "exec-data", "stack-overflow",
 	};
 	char ppid[32];
-	const char *envp[] = { ppid, NULL };
+	const char *envp[] = {ppid, NULL};
 
 	vd_snprintf(ppid, sizeof(ppid), "PPID=%llu",
 		    (unsigned long long)vd_start->pid);
-	expect((const char *const[]){ "utest", NULL }, envp, VD_EXIT_NORMAL,
-	       0);
-	expect((const char *const[]){ "threads", NULL }, NULL, VD_EXIT_NORMAL,
-	       0);
+	expect((const char *const[]){"utest", NULL}, envp, VD_EXIT_NORMAL, 0);
+	expect((const char *const[]){"threads", NULL}, NULL, VD_EXIT_NORMAL, 0);
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(faults); i++)
-		expect((const char *const[]){ "fault", faults[i], NULL }, NULL,
+		expect((const char *const[]){"fault", faults[i], NULL}, NULL,
 		       VD_EXIT_FAULT, -1);
-	expect((const char *const[]){ "fault", "illegal", NULL }, NULL,
+	expect((const char *const[]){"fault", "illegal", NULL}, NULL,
 	       VD_EXIT_EXCEPTION, -1);
-	expect((const char *const[]){ "hello", "3", NULL }, NULL,
-	       VD_EXIT_NORMAL, 3);
+	expect((const char *const[]){"hello", "3", NULL}, NULL, VD_EXIT_NORMAL,
+	       3);
 	return vd_utest_done(&T);
 }
 
@@ -64,8 +62,8 @@ int main(int argc, char **argv, char **envp)
 		return test_suite();
 	printf("init: hello from user space (pid %llu)\n",
 	       (unsigned long long)vd_start->pid);
-	if (vd_run("hello", (const char *const[]){ "hello", "7", NULL },
-		   &info) == 0)
+	if (vd_run("hello", (const char *const[]){"hello", "7", NULL}, &info) ==
+	    0)
 		printf("init: hello exited with %d after %llu syscalls\n",
 		       (int)info.exit_code,
 		       (unsigned long long)info.resource_usage.syscalls);

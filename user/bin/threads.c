@@ -4,10 +4,10 @@
  */
 #include <vd.h>
 
-#define STACK 16384
+#define STACK	 16384
 #define NTHREADS 6
 
-static struct vd_utest T = { .prog = "threads" };
+static struct vd_utest T = {.prog = "threads"};
 static volatile unsigned long counter[NTHREADS];
 static volatile int go;
 
@@ -83,7 +83,8 @@ static void test_join_timeout(void)
 	vd_check(&T, vd_thread_join(t, 1000000, &code) == -VD_ERR_TIMEOUT,
 		 "join with a 1 ms timeout: Timeout");
 	vd_check(&T,
-		 vd_thread_join(t, VD_TIMEOUT_INFINITE, &code) == 0 && code == 7,
+		 vd_thread_join(t, VD_TIMEOUT_INFINITE, &code) == 0 &&
+			 code == 7,
 		 "then join without timeout: code %d", code);
 }
 
@@ -93,9 +94,10 @@ static void test_errors(void)
 	void *stack = new_stack();
 
 	vd_check(&T,
-		 vd_thread_create(vd_self_cap(),
-				  (void (*)(uintptr_t))(uintptr_t)0xffffffff80000000ull,
-				  stack, STACK, 0, &t) == -VD_ERR_INVALID_PARAMETER,
+		 vd_thread_create(
+			 vd_self_cap(),
+			 (void (*)(uintptr_t))(uintptr_t)0xffffffff80000000ull,
+			 stack, STACK, 0, &t) == -VD_ERR_INVALID_PARAMETER,
 		 "entry in the kernel half: InvalidParameter");
 	vd_check(&T,
 		 vd_thread_create(vd_self_cap(), worker,
@@ -112,20 +114,23 @@ static void test_errors(void)
 		 "console capability as process: InvalidCapability");
 	vd_check(&T,
 		 vd_thread_create(vd_self_cap(), worker, stack, STACK, 0,
-				  (vd_cap_token_t *)8) == -VD_ERR_MEM_BAD_ADDRESS,
+				  (vd_cap_token_t *)8) ==
+			 -VD_ERR_MEM_BAD_ADDRESS,
 		 "bad capability out pointer: MemoryError(BadAddress)");
 	vd_capability_derive(vd_self_cap(), VD_RIGHT_READ, &weak);
 	vd_check(&T,
 		 vd_thread_create(weak, worker, stack, STACK, 0, &t) ==
 			 -VD_ERR_PERMISSION_DENIED,
 		 "process capability without EXECUTE: PermissionDenied");
-	vd_check(&T, vd_thread_join(vd_self_cap(), 0, NULL) ==
-			     -VD_ERR_INVALID_CAPABILITY,
+	vd_check(&T,
+		 vd_thread_join(vd_self_cap(), 0, NULL) ==
+			 -VD_ERR_INVALID_CAPABILITY,
 		 "join a process capability: InvalidCapability");
 	long tid = vd_thread_create(vd_self_cap(), worker, stack, STACK, 0, &t);
 	vd_check(&T, tid > 0, "create one more");
-	vd_check(&T, vd_thread_join(t, VD_TIMEOUT_INFINITE, (int32_t *)8) ==
-			     -VD_ERR_MEM_BAD_ADDRESS,
+	vd_check(&T,
+		 vd_thread_join(t, VD_TIMEOUT_INFINITE, (int32_t *)8) ==
+			 -VD_ERR_MEM_BAD_ADDRESS,
 		 "join with a bad code pointer: MemoryError(BadAddress)");
 	vd_check(&T, vd_thread_join(t, VD_TIMEOUT_INFINITE, NULL) == 0,
 		 "and it can still be joined");
@@ -138,8 +143,10 @@ static void test_preemption(void)
 
 	counter[0] = counter[1] = 0;
 	go = 0;
-	ra = vd_thread_create(vd_self_cap(), spinner, new_stack(), STACK, 0, &a);
-	rb = vd_thread_create(vd_self_cap(), spinner, new_stack(), STACK, 1, &b);
+	ra = vd_thread_create(vd_self_cap(), spinner, new_stack(), STACK, 0,
+			      &a);
+	rb = vd_thread_create(vd_self_cap(), spinner, new_stack(), STACK, 1,
+			      &b);
 	go = 1;
 	vd_check(&T,
 		 ra > 0 && rb > 0 &&

@@ -6,20 +6,20 @@
  */
 #include <vd.h>
 
-#define KERNEL_PTR ((uintptr_t)0xffffffff80000000ull)
+#define KERNEL_PTR   ((uintptr_t)0xffffffff80000000ull)
 #define UNMAPPED_PTR ((uintptr_t)0x7ff0000)
-#define BOGUS_TOKEN ((vd_cap_token_t)0x123456789abcdef0ull)
+#define BOGUS_TOKEN  ((vd_cap_token_t)0x123456789abcdef0ull)
 
-static struct vd_utest T = { .prog = "utest" };
+static struct vd_utest T = {.prog = "utest"};
 static uint64_t parent_pid; /* from PPID= in the environment */
 
 #define CHECK(cond, ...) vd_check(&T, (cond), __VA_ARGS__)
 /* expect a given error from a wrapper call */
-#define EXPECT_ERR(call, err, what)                                          \
-	do {                                                                 \
-		long r_ = (call);                                            \
-		CHECK(r_ == -(long)(err), "%s: %s (got %ld)", what,          \
-		      vd_strerror(err), r_);                                 \
+#define EXPECT_ERR(call, err, what)                                            \
+	do {                                                                   \
+		long r_ = (call);                                              \
+		CHECK(r_ == -(long)(err), "%s: %s (got %ld)", what,            \
+		      vd_strerror(err), r_);                                   \
 	} while (0)
 
 static long raw(long nr, long a0, long a1, long a2)
@@ -38,8 +38,10 @@ static void test_null_and_unknown(void)
 	 * fail whether or not it registered them */
 	for (long nr = VD_SYS_IPC_SEND; nr <= VD_SYS_IPC_REPLY; nr++) {
 		long r = vd_syscall6(nr, (long)BOGUS_TOKEN, 0, 0, 0, 0, 0);
-		CHECK(vd_is_err(r), "IPC number %ld with bogus arguments fails "
-				    "(%s)", nr, vd_strerror(vd_err_of(r)));
+		CHECK(vd_is_err(r),
+		      "IPC number %ld with bogus arguments fails "
+		      "(%s)",
+		      nr, vd_strerror(vd_err_of(r)));
 	}
 }
 
@@ -51,8 +53,8 @@ static void test_console(void)
 	CHECK(vd_write(con, "utest: console write\n", 21) == 21,
 	      "write returns the byte count");
 	CHECK(vd_write(con, "", 0) == 0, "empty write");
-	EXPECT_ERR(vd_write(con, (void *)KERNEL_PTR, 4),
-		   VD_ERR_MEM_BAD_ADDRESS, "write from a kernel pointer");
+	EXPECT_ERR(vd_write(con, (void *)KERNEL_PTR, 4), VD_ERR_MEM_BAD_ADDRESS,
+		   "write from a kernel pointer");
 	EXPECT_ERR(vd_write(con, NULL, 4), VD_ERR_MEM_BAD_ADDRESS,
 		   "write from NULL");
 	EXPECT_ERR(vd_write(con, (void *)UNMAPPED_PTR, 4), VD_ERR_MEM_FAULT,
@@ -76,8 +78,8 @@ static void test_console(void)
 	CHECK(n >= 0 && n <= (long)sizeof(buf), "read never blocks (%ld)", n);
 	EXPECT_ERR(vd_read(wo, buf, 1), VD_ERR_PERMISSION_DENIED,
 		   "read without READ");
-	EXPECT_ERR(vd_read(con, (void *)KERNEL_PTR, 1),
-		   VD_ERR_MEM_BAD_ADDRESS, "read into a kernel pointer");
+	EXPECT_ERR(vd_read(con, (void *)KERNEL_PTR, 1), VD_ERR_MEM_BAD_ADDRESS,
+		   "read into a kernel pointer");
 	EXPECT_ERR(vd_read(BOGUS_TOKEN, buf, 1), VD_ERR_INVALID_CAPABILITY,
 		   "read with a forged token");
 	vd_capability_revoke(ro);
@@ -143,8 +145,8 @@ static const uint8_t exit42_code[] = {
 #if defined(__x86_64__)
 	0xb8, 0x01, 0x00, 0x00, 0x00, /* mov $1, %eax   (SYS_EXIT) */
 	0xbf, 0x2a, 0x00, 0x00, 0x00, /* mov $42, %edi */
-	0x0f, 0x05, /* syscall */
-	0xeb, 0xfe, /* jmp . */
+	0x0f, 0x05,		      /* syscall */
+	0xeb, 0xfe,		      /* jmp . */
 #elif defined(__aarch64__)
 	0x28, 0x00, 0x80, 0xd2, /* mov x8, #1 */
 	0x40, 0x05, 0x80, 0xd2, /* mov x0, #42 */
@@ -208,8 +210,8 @@ static size_t build_exit42_elf(void)
 
 static void test_process_create(void)
 {
-	static const char *const argv[] = { "hello", "17", NULL };
-	static const char *const envp[] = { "A=1", NULL };
+	static const char *const argv[] = {"hello", "17", NULL};
+	static const char *const envp[] = {"A=1", NULL};
 	vd_cap_token_t con = vd_console_cap(), cap;
 	struct vd_process_create_args a = {
 		.path = (uintptr_t) "hello",
@@ -251,7 +253,8 @@ static void test_process_create(void)
 	EXPECT_ERR(vd_process_create((void *)UNMAPPED_PTR, &cap),
 		   VD_ERR_MEM_FAULT, "argument block unmapped");
 	EXPECT_ERR(vd_process_create(&a, (vd_cap_token_t *)KERNEL_PTR),
-		   VD_ERR_MEM_BAD_ADDRESS, "capability out pointer in the kernel");
+		   VD_ERR_MEM_BAD_ADDRESS,
+		   "capability out pointer in the kernel");
 	a.argv = UNMAPPED_PTR;
 	EXPECT_ERR(vd_process_create(&a, &cap), VD_ERR_MEM_FAULT,
 		   "argv unmapped");
@@ -302,8 +305,8 @@ static void test_process_create(void)
 
 static void test_process_control(void)
 {
-	static const char *const spin_argv[] = { "spin", NULL };
-	static const char *const sleep_argv[] = { "spin", "sleep", NULL };
+	static const char *const spin_argv[] = {"spin", NULL};
+	static const char *const sleep_argv[] = {"spin", "sleep", NULL};
 	struct vd_process_exit_info info;
 	vd_cap_token_t cap, weak;
 	long pid;
@@ -321,8 +324,7 @@ static void test_process_control(void)
 		   VD_ERR_MEM_BAD_ADDRESS, "wait with a kernel info pointer");
 	CHECK(vd_process_terminate(cap, 5) == 0, "terminate it");
 	CHECK(vd_process_wait(weak, &info, VD_TIMEOUT_INFINITE) == 0 &&
-		      info.exit_reason == VD_EXIT_KILLED &&
-		      info.exit_code == 5,
+		      info.exit_reason == VD_EXIT_KILLED && info.exit_code == 5,
 	      "wait: killed with code %d", info.exit_code);
 	EXPECT_ERR(vd_process_terminate(cap, 5), VD_ERR_INVALID_CAPABILITY,
 		   "terminate after it was reaped");
@@ -335,7 +337,8 @@ static void test_process_control(void)
 	      "terminate a child blocked in the kernel");
 
 	EXPECT_ERR(vd_process_wait(vd_self_cap(), &info, 0),
-		   VD_ERR_PERMISSION_DENIED, "wait for itself (not its parent)");
+		   VD_ERR_PERMISSION_DENIED,
+		   "wait for itself (not its parent)");
 	EXPECT_ERR(vd_process_wait(vd_console_cap(), &info, 0),
 		   VD_ERR_INVALID_CAPABILITY, "wait on a device capability");
 	EXPECT_ERR(vd_process_start(BOGUS_TOKEN), VD_ERR_INVALID_CAPABILITY,
@@ -356,8 +359,8 @@ static void thread_entry(uintptr_t arg)
 
 static void test_threads(void)
 {
-	long stack = vd_mmap(vd_self_cap(), 0, 16384,
-			     VD_PROT_READ | VD_PROT_WRITE);
+	long stack =
+		vd_mmap(vd_self_cap(), 0, 16384, VD_PROT_READ | VD_PROT_WRITE);
 	vd_cap_token_t t;
 	int32_t code = 0;
 
@@ -403,20 +406,21 @@ static void test_capabilities(void)
 
 	EXPECT_ERR(vd_capability_create(99, 0, VD_RIGHT_READ, &c),
 		   VD_ERR_INVALID_PARAMETER, "create: unknown object type");
-	EXPECT_ERR(vd_capability_create(VD_OBJ_PROCESS, vd_start->pid, 0x40,
-					&c),
-		   VD_ERR_INVALID_PARAMETER, "create: unknown rights");
+	EXPECT_ERR(
+		vd_capability_create(VD_OBJ_PROCESS, vd_start->pid, 0x40, &c),
+		VD_ERR_INVALID_PARAMETER, "create: unknown rights");
 	EXPECT_ERR(vd_capability_create(VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
 					VD_RIGHTS_ALL, &c),
-		   VD_ERR_PERMISSION_DENIED, "create: a device out of thin air");
+		   VD_ERR_PERMISSION_DENIED,
+		   "create: a device out of thin air");
 	if (parent_pid)
 		EXPECT_ERR(vd_capability_create(VD_OBJ_PROCESS, parent_pid,
 						VD_RIGHTS_ALL, &c),
 			   VD_ERR_PERMISSION_DENIED,
 			   "create: for its parent (not owned)");
-	EXPECT_ERR(vd_capability_create(VD_OBJ_PROCESS, 999999, VD_RIGHT_READ,
-					&c),
-		   VD_ERR_NOT_FOUND, "create: for no process");
+	EXPECT_ERR(
+		vd_capability_create(VD_OBJ_PROCESS, 999999, VD_RIGHT_READ, &c),
+		VD_ERR_NOT_FOUND, "create: for no process");
 	EXPECT_ERR(vd_capability_create(VD_OBJ_PROCESS, vd_start->pid,
 					VD_RIGHT_READ, NULL),
 		   VD_ERR_INVALID_PARAMETER, "create: without an out pointer");
@@ -433,8 +437,10 @@ int main(int argc, char **argv, char **envp)
 	(void)argv;
 	for (; envp && *envp; envp++)
 		if (!vd_strncmp(*envp, "PPID=", 5))
-			for (const char *c = *envp + 5; *c >= '0' && *c <= '9'; c++)
-				parent_pid = parent_pid * 10 + (uint64_t)(*c - '0');
+			for (const char *c = *envp + 5; *c >= '0' && *c <= '9';
+			     c++)
+				parent_pid =
+					parent_pid * 10 + (uint64_t)(*c - '0');
 	test_null_and_unknown();
 	test_console();
 	test_memory();

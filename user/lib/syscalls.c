@@ -2,7 +2,7 @@
 #include <vd.h>
 
 #define SC0(nr) vd_syscall6((nr), 0, 0, 0, 0, 0, 0)
-#define L(x) ((long)(x))
+#define L(x)	((long)(x))
 
 long vd_null(void)
 {
@@ -39,8 +39,8 @@ long vd_munmap(vd_cap_token_t proc, uintptr_t addr, size_t len)
 long vd_process_create(const struct vd_process_create_args *args,
 		       vd_cap_token_t *cap_out)
 {
-	return vd_syscall6(VD_SYS_PROCESS_CREATE, L(args), L(cap_out), 0, 0,
-			   0, 0);
+	return vd_syscall6(VD_SYS_PROCESS_CREATE, L(args), L(cap_out), 0, 0, 0,
+			   0);
 }
 
 long vd_process_start(vd_cap_token_t proc)
@@ -51,14 +51,13 @@ long vd_process_start(vd_cap_token_t proc)
 long vd_process_wait(vd_cap_token_t proc, struct vd_process_exit_info *info,
 		     uint64_t timeout_ns)
 {
-	return vd_syscall6(VD_SYS_PROCESS_WAIT, L(proc), L(info),
-			   L(timeout_ns), 0, 0, 0);
+	return vd_syscall6(VD_SYS_PROCESS_WAIT, L(proc), L(info), L(timeout_ns),
+			   0, 0, 0);
 }
 
 long vd_process_terminate(vd_cap_token_t proc, int code)
 {
-	return vd_syscall6(VD_SYS_PROCESS_TERMINATE, L(proc), code, 0, 0, 0,
-			   0);
+	return vd_syscall6(VD_SYS_PROCESS_TERMINATE, L(proc), code, 0, 0, 0, 0);
 }
 
 long vd_thread_create(vd_cap_token_t proc, void (*entry)(uintptr_t),
@@ -94,13 +93,14 @@ long vd_thread_sleep(uint64_t ns)
 }
 
 long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
-		   vd_cap_token_t *out)
+			  vd_cap_token_t *out)
 {
-	return vd_syscall6(VD_SYS_CAPABILITY_CREATE, type, L(object_id),
-			   rights, L(out), 0, 0);
+	return vd_syscall6(VD_SYS_CAPABILITY_CREATE, type, L(object_id), rights,
+			   L(out), 0, 0);
 }
 
-long vd_capability_derive(vd_cap_token_t token, uint32_t rights, vd_cap_token_t *out)
+long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
+			  vd_cap_token_t *out)
 {
 	return vd_syscall6(VD_SYS_CAPABILITY_DERIVE, L(token), rights, L(out),
 			   0, 0, 0);

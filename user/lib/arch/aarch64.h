@@ -15,8 +15,7 @@ static inline long vd_syscall6(long nr, long a0, long a1, long a2, long a3,
 
 	__asm__ volatile("svc #0"
 			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4),
-			   "r"(x5)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
 			 : "memory");
 	return x0;
 }

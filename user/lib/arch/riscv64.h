@@ -15,8 +15,7 @@ static inline long vd_syscall6(long nr, long a0, long a1, long a2, long a3,
 
 	__asm__ volatile("ecall"
 			 : "+r"(r0)
-			 : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4),
-			   "r"(r5)
+			 : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5)
 			 : "memory");
 	return r0;
 }

@@ -74,9 +74,9 @@ long vd_thread_join(vd_cap_token_t thread, uint64_t timeout_ns,
 long vd_thread_yield(void);
 long vd_thread_sleep(uint64_t ns);
 long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
-		   vd_cap_token_t *out);
+			  vd_cap_token_t *out);
 long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
-		   vd_cap_token_t *out);
+			  vd_cap_token_t *out);
 long vd_capability_revoke(vd_cap_token_t token);
 
 /* ---- conveniences (spawn.c) ---- */
