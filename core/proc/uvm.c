@@ -126,6 +126,15 @@ static vd_err_t populate(struct vd_process *p, vaddr_t va, uint32_t flags)
 	return VD_OK;
 }
 
+/* Nothing mapped in the page table either (IPC regions are not listed). */
+static bool pt_range_free(struct vd_process *p, vaddr_t va, size_t size)
+{
+	for (size_t off = 0; off < size; off += VD_PAGE_SIZE)
+		if (vd_query_page(&p->pt, va + off, NULL, NULL) == VD_OK)
+			return false;
+	return true;
+}
+
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags)
 {
@@ -142,7 +151,7 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	if (!r)
 		return VD_ERR_OUT_OF_MEMORY;
 	vd_spin_lock(&p->vm_lock);
-	if (region_overlapping(p, va, size)) {
+	if (region_overlapping(p, va, size) || !pt_range_free(p, va, size)) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
 	}
@@ -210,15 +219,6 @@ out:
 	vd_spin_unlock(&p->vm_lock);
 	vd_kfree(tail);
 	return err;
-}
-
-/* Nothing mapped in the page table either (IPC regions are not listed). */
-static bool pt_range_free(struct vd_process *p, vaddr_t va, size_t size)
-{
-	for (size_t off = 0; off < size; off += VD_PAGE_SIZE)
-		if (vd_query_page(&p->pt, va + off, NULL, NULL) == VD_OK)
-			return false;
-	return true;
 }
 
 vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
@@ -326,10 +326,14 @@ bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
 	    ((access & VD_FAULT_EXEC) && (r->pte_flags & VD_PTE_NO_EXECUTE)))
 		goto out; /* a real protection fault */
 	if (vd_query_page(&p->pt, page, NULL, &flags) == VD_OK)
-		/* present: another thread populated it meanwhile (retry), or
-		 * a kernel access that is not the user's fault (no retry,
-		 * or it would fault forever) */
-		resolved = from_user;
+		/* present: another thread populated it meanwhile (retry if
+		 * the entry allows the access), or a kernel access that is
+		 * not the user's fault (no retry: it would fault forever) */
+		resolved = from_user &&
+			   !((access & VD_FAULT_WRITE) &&
+			     !(flags & VD_PTE_WRITABLE)) &&
+			   !((access & VD_FAULT_EXEC) &&
+			     (flags & VD_PTE_NO_EXECUTE));
 	else if (populate(p, page, r->pte_flags) == VD_OK) {
 		r->present++;
 		resolved = true;
