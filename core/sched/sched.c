@@ -257,9 +257,40 @@ void sched_thread_first_run(void)
 /* Tick and IPI                                                        */
 /* ------------------------------------------------------------------ */
 
-void vd_sched_tick(uint64_t now)
+static void expire_locked(struct cpu_sched *c, uint64_t now)
 {
 	struct vd_sched_entity *se;
+
+	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
+		vd_sched_wake_thread_locked(thread_of(se), VD_ERR_TIMEOUT);
+}
+
+void vd_sched_expire_timeouts(uint64_t now)
+{
+	vd_sched_lock_state_t st;
+
+	if (!sched_up)
+		return;
+	st = vd_sched_lock();
+	expire_locked(this_cpu_sched(), now);
+	vd_sched_unlock(st);
+}
+
+uint64_t vd_sched_next_timeout(void)
+{
+	vd_sched_lock_state_t st;
+	uint64_t next;
+
+	if (!sched_up)
+		return UINT64_MAX;
+	st = vd_sched_lock();
+	next = vd_timeout_next(&this_cpu_sched()->rq);
+	vd_sched_unlock(st);
+	return next;
+}
+
+void vd_sched_tick(uint64_t now)
+{
 	struct cpu_sched *c;
 	struct vd_thread *cur;
 	vd_sched_lock_state_t st;
@@ -274,8 +305,7 @@ void vd_sched_tick(uint64_t now)
 		vd_sched_unlock(st);
 		return;
 	}
-	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
-		vd_sched_wake_thread_locked(thread_of(se), VD_ERR_TIMEOUT);
+	expire_locked(c, now);
 	cur = c->current;
 	if (cur->is_idle) {
 		if (c->rq.nr_ready)
@@ -422,8 +452,11 @@ vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 		vd_list_add_tail(&wq->waiters, &t->wait_link);
 		t->waiting_on = wq;
 	}
-	if (deadline_ns != VD_TIMEOUT_INFINITE)
+	if (deadline_ns != VD_TIMEOUT_INFINITE) {
 		vd_timeout_add(&c->rq, &t->se, deadline_ns);
+		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
+			vd_timer_timeout_added(deadline_ns);
+	}
 	sched_schedule_locked();
 	t->block_reason = VD_BLOCK_NONE;
 	return t->wake_result;
@@ -463,8 +496,11 @@ vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
 	t->state = VD_THREAD_BLOCKED;
 	t->block_reason = reason;
 	t->wake_result = VD_OK;
-	if (deadline_ns != VD_TIMEOUT_INFINITE)
+	if (deadline_ns != VD_TIMEOUT_INFINITE) {
 		vd_timeout_add(&c->rq, &t->se, deadline_ns);
+		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
+			vd_timer_timeout_added(deadline_ns);
+	}
 	switch_to_locked(c, next);
 	t->block_reason = VD_BLOCK_NONE;
 	return t->wake_result;

@@ -153,6 +153,13 @@ struct vd_thread *vd_current_thread(void);
 
 /* Timer tick on the calling CPU; `now` is hal_timer_now_ns(). */
 void vd_sched_tick(uint64_t now);
+/* A timer interrupt before the tick: expire the due timeouts only. */
+void vd_sched_expire_timeouts(uint64_t now);
+/* Earliest timeout on the calling CPU's queue, or UINT64_MAX. */
+uint64_t vd_sched_next_timeout(void);
+/* (core/sched/tick.c) A timeout with this deadline became the earliest
+ * of the calling CPU, interrupts off: fire the timer early enough. */
+void vd_timer_timeout_added(uint64_t deadline_ns);
 
 /*
  * Give the CPU to the best ready thread, if it is not the caller.  The

@@ -117,6 +117,11 @@ VD_KTEST(sched_sleep_and_timeout)
 
 	vd_sleep_ns(20 * MS);
 	KT_ASSERT(hal_timer_now_ns() - t0 >= 20 * MS);
+	/* timeouts do not wait for the 10 ms tick */
+	t0 = hal_timer_now_ns();
+	vd_sleep_ns(1 * MS);
+	KT_ASSERT(hal_timer_now_ns() - t0 >= 1 * MS);
+	KT_ASSERT(hal_timer_now_ns() - t0 < 5 * MS);
 	t0 = hal_timer_now_ns();
 	KT_ASSERT_EQ(vd_block_thread(self->tid, VD_BLOCK_SLEEP, 15 * MS),
 		     VD_ERR_TIMEOUT);
