@@ -42,6 +42,7 @@ void ipc_test_reset(void)
 	ipc_fastpath_hits = 0;
 	ipc_cow_copies = 0;
 	ipc_region_frames = 0;
+	ipc_anchor_frame = 0;
 	ipc_test_sleep_hook = NULL;
 	ipc_test_wake_hook = NULL;
 }

@@ -355,8 +355,9 @@ uint32_t ipc_view_pte_flags(const struct ipc_region *r,
 /* Rewrite page i in every mapping of every holder of view v. */
 vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
 			     uint32_t i);
-/* Is the page-table entry the frame we expect (COW bookkeeping)? */
 extern uint64_t ipc_region_frames, ipc_cow_copies;
+/* The zero frame behind every process's region-window anchor. */
+extern paddr_t ipc_anchor_frame;
 
 /* ------------------------------------------------------------------ */
 /* Locking and sleeping (ipc_block.c)                                  */

@@ -32,7 +32,12 @@
 uint64_t ipc_region_frames, ipc_cow_copies;
 struct vd_list ipc_holders = VD_LIST_INIT(ipc_holders);
 
-#define MAP_FLAGS_BASE (VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE)
+/* Pages are mapped eagerly, so they are marked accessed (and dirty when
+ * writable) from the start: architectures that track A/D in software
+ * (AArch64 without FEAT_HAFDBS) would otherwise take a fault on the first
+ * access and the first write of every mapping. */
+#define MAP_FLAGS_BASE \
+	(VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE | VD_PTE_ACCESSED)
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
 {
@@ -53,7 +58,7 @@ uint32_t ipc_view_pte_flags(const struct ipc_region *r,
 	uint32_t flags = MAP_FLAGS_BASE;
 
 	if ((r->perms & VD_RIGHT_WRITE) && v->pages[i]->refs == 1)
-		flags |= VD_PTE_WRITABLE;
+		flags |= VD_PTE_WRITABLE | VD_PTE_DIRTY;
 	return flags;
 }
 
@@ -269,15 +274,49 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 	return err;
 }
 
+/*
+ * The window for regions mapped "anywhere" starts at the middle of user
+ * space.  Its first page holds an anchor: a read-only mapping of one
+ * shared zero frame, put there the first time and left for the page
+ * table's teardown.  It keeps the intermediate page tables of the window
+ * alive, so mapping and unmapping a region does not allocate, zero and
+ * free three levels of tables every time (the HAL frees a table as soon
+ * as it becomes empty) -- that churn cost more than the IPC itself.
+ */
+paddr_t ipc_anchor_frame;
+
+static vaddr_t window_base(void)
+{
+	return VD_ALIGN_DOWN(hal_user_top() / 2, VD_HUGE_PAGE_SIZE);
+}
+
+static void place_anchor(const struct vd_ipc_actor *p)
+{
+	vaddr_t base = window_base();
+	struct vd_frame f;
+
+	if (vd_query_page(p->pt, base, NULL, NULL) == VD_OK)
+		return; /* anchored (or something else holds the tables) */
+	if (ipc_anchor_frame == 0) {
+		if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK)
+			return; /* only an optimisation */
+		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+		ipc_anchor_frame = vd_frame_addr(f);
+	}
+	vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame),
+		    MAP_FLAGS_BASE);
+}
+
 /* Lowest free, page-aligned address range of `bytes` for p, above every
- * region p has mapped, in the upper half of user space. */
+ * region p has mapped, in the window. */
 static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 			     vaddr_t *out)
 {
 	vaddr_t top = hal_user_top();
-	vaddr_t va = VD_ALIGN_DOWN(top / 2, VD_HUGE_PAGE_SIZE);
+	vaddr_t va = window_base() + VD_PAGE_SIZE;
 	struct vd_list *hi, *it;
 
+	place_anchor(p);
 	vd_list_for_each(hi, &ipc_holders)
 	{
 		struct ipc_holder *h =
