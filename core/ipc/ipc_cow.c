@@ -41,7 +41,8 @@ static struct ipc_holder *find_mapping(vd_pid_t pid, vaddr_t addr,
 			struct ipc_mapping *m =
 				VD_LIST_ENTRY(it, struct ipc_mapping, link);
 			if (addr >= m->va &&
-			    addr - m->va < ((size_t)r->npages << VD_PAGE_SHIFT)) {
+			    addr - m->va <
+				    ((size_t)r->npages << VD_PAGE_SHIFT)) {
 				*index = (uint32_t)((addr - m->va) >>
 						    VD_PAGE_SHIFT);
 				return h;

@@ -52,8 +52,8 @@ void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
 
 	/* Compact in place, keeping the order of the survivors. */
 	for (unsigned i = 0; i < n; i++) {
-		struct ipc_qmsg *m = &ep->ring[(ep->head + i) %
-					       VD_IPC_QUEUE_DEPTH];
+		struct ipc_qmsg *m =
+			&ep->ring[(ep->head + i) % VD_IPC_QUEUE_DEPTH];
 		bool match = (ch == NULL || m->ch == ch) &&
 			     (reply_slot < 0 || m->reply_slot == reply_slot);
 

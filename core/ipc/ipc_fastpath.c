@@ -138,8 +138,8 @@ vd_err_t ipc_fast_call(struct vd_cpu_context *ctx, const uint64_t a[6])
 	ipc_fastpath_hits++;
 	vd_metrics_percpu[t->cpu].count[VD_METRIC_IPC_MESSAGES]++;
 	uint64_t deadline = deadline_of(a[3]);
-	vd_err_t err = vd_sched_wait_switch_locked(r->thread, VD_BLOCK_IPC,
-						   deadline);
+	vd_err_t err =
+		vd_sched_wait_switch_locked(r->thread, VD_BLOCK_IPC, deadline);
 	err = fast_wait_rest(&w, err, deadline, &st);
 	ipc_unlock(st);
 	if (err == VD_OK && !w.in_regs)
@@ -233,8 +233,8 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 	return err;
 }
 
-vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self,
-			vd_reply_token_t token, const struct vd_ipc_message *m)
+vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self, vd_reply_token_t token,
+			const struct vd_ipc_message *m)
 {
 	return vd_ipc_reply(self, token, m);
 }
@@ -262,8 +262,8 @@ static vd_err_t reply_step(const struct vd_ipc_actor *self,
 
 	struct vd_cpu_context *cc = caller->user_ctx;
 	ipc_regs_put(cc, m->words, ipc_words(m->len));
-	IPC_R_INFO(cc) = (uint64_t)m->len |
-			 (uint64_t)VD_IPC_TYPE_REPLY << VD_IPC_INFO_TYPE_SHIFT;
+	IPC_R_INFO(cc) = (uint64_t)m->len | (uint64_t)VD_IPC_TYPE_REPLY
+						    << VD_IPC_INFO_TYPE_SHIFT;
 	caller->in_regs = true;
 	ipc_reply_free(slot);
 	caller->reply_slot = -1;

@@ -73,10 +73,10 @@ struct ipc_table {
 	uint32_t *next_free;
 };
 
-#define IPC_ID_SLOT_BITS 16
-#define IPC_ID_GEN_BITS 40
+#define IPC_ID_SLOT_BITS  16
+#define IPC_ID_GEN_BITS	  40
 #define IPC_ID_KIND_SHIFT (IPC_ID_SLOT_BITS + IPC_ID_GEN_BITS)
-#define IPC_ID_KIND(id) ((unsigned)((id) >> IPC_ID_KIND_SHIFT))
+#define IPC_ID_KIND(id)	  ((unsigned)((id) >> IPC_ID_KIND_SHIFT))
 
 void ipc_table_init(struct ipc_table *t);
 /* Place obj in a free slot; 0 if the table is full. */
@@ -117,18 +117,18 @@ struct ipc_qmsg {
 	struct vd_ipc_header hdr;
 	struct vd_ipc_message msg;
 	struct ipc_channel *ch; /* channel it came through */
-	int reply_slot; /* CALL: the caller's reply slot, else -1 */
+	int reply_slot;		/* CALL: the caller's reply slot, else -1 */
 	struct vd_cap_space *cap_space; /* where hdr.capability lives */
 };
 
 struct ipc_endpoint {
 	vd_endpoint_id_t id;
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
-	unsigned nchannels; /* open channels attached */
-	struct vd_list channels; /* ipc_chan_link.node of those channels */
-	struct vd_list receivers; /* waiters in receive, FIFO */
-	struct vd_list senders; /* waiters blocked on a full queue, FIFO */
-	unsigned head, count; /* ring of VD_IPC_QUEUE_DEPTH messages */
+	unsigned nchannels;	   /* open channels attached */
+	struct vd_list channels;   /* ipc_chan_link.node of those channels */
+	struct vd_list receivers;  /* waiters in receive, FIFO */
+	struct vd_list senders;	   /* waiters blocked on a full queue, FIFO */
+	unsigned head, count;	   /* ring of VD_IPC_QUEUE_DEPTH messages */
 	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
 };
 
@@ -142,7 +142,7 @@ struct ipc_channel {
 	vd_channel_id_t id;
 	struct ipc_endpoint *ep[2];
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
-	uint64_t seq[2]; /* last sequence number sent from end i */
+	uint64_t seq[2];	      /* last sequence number sent from end i */
 };
 
 /* Ring operations. */
@@ -152,8 +152,8 @@ void ipc_ring_pop(struct ipc_endpoint *ep, struct ipc_qmsg *out);
 /* Remove every queued message matching (ch or NULL, reply slot or -1);
  * each removed message is handed to drop(). */
 void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
-		     int reply_slot, void (*drop)(struct ipc_qmsg *m,
-						  vd_err_t why),
+		     int reply_slot,
+		     void (*drop)(struct ipc_qmsg *m, vd_err_t why),
 		     vd_err_t why);
 
 vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
@@ -174,8 +174,8 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
 
 enum ipc_wait_state {
 	IPC_WAIT_NONE = 0,
-	IPC_WAIT_RECV, /* on ep->receivers */
-	IPC_WAIT_SEND, /* on ep->senders, message in w->q */
+	IPC_WAIT_RECV,	/* on ep->receivers */
+	IPC_WAIT_SEND,	/* on ep->senders, message in w->q */
 	IPC_WAIT_REPLY, /* call delivered or queued; waits for the reply */
 };
 
@@ -189,10 +189,10 @@ struct ipc_waiter {
 	bool done; /* result is final */
 	vd_err_t result;
 	struct vd_thread *thread; /* woken by ipc_waiter_complete */
-	struct ipc_endpoint *ep; /* RECV / SEND: where it waits */
+	struct ipc_endpoint *ep;  /* RECV / SEND: where it waits */
 	struct vd_ipc_actor self; /* who waits */
 	struct ipc_qmsg q; /* SEND: message to deliver; RECV: delivered */
-	int reply_slot; /* CALL: own reply slot, else -1 */
+	int reply_slot;	   /* CALL: own reply slot, else -1 */
 	struct vd_ipc_message *reply_out; /* CALL: where the reply goes */
 	/* Syscalls (ipc_syscall.c): the waiter's saved user registers.  The
 	 * fast path writes a small message or reply straight into them and
@@ -319,7 +319,7 @@ struct ipc_mapping {
 
 /* One process's access to a region. */
 struct ipc_holder {
-	struct vd_list link; /* in region->holders */
+	struct vd_list link;	 /* in region->holders */
 	struct vd_list all_link; /* in ipc_holders: every holder */
 	struct ipc_region *region;
 	struct vd_ipc_actor who;
@@ -344,8 +344,7 @@ struct ipc_region {
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
 /* Share r with `to` (large messages use this); VD_OK if it already has
  * access. */
-vd_err_t ipc_region_share_locked(struct ipc_region *r,
-				 struct ipc_holder *from,
+vd_err_t ipc_region_share_locked(struct ipc_region *r, struct ipc_holder *from,
 				 const struct vd_ipc_actor *to);
 void ipc_holder_release_locked(struct ipc_holder *h);
 void ipc_region_process_exit_locked(vd_pid_t pid);
@@ -430,8 +429,8 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       const struct vd_ipc_message *m, vd_cap_token_t cap,
 		       uint64_t timeout_ns, struct vd_cpu_context *ctx,
 		       struct vd_ipc_message *reply);
-vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self,
-			vd_reply_token_t token, const struct vd_ipc_message *m);
+vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self, vd_reply_token_t token,
+			const struct vd_ipc_message *m);
 vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     vd_reply_token_t token,
 			     const struct vd_ipc_message *m,

@@ -78,7 +78,8 @@ static vd_err_t share_large(const struct vd_ipc_actor *from,
 {
 	if (msg->kind != VD_IPC_MSG_LARGE)
 		return VD_OK;
-	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+	struct ipc_region *r =
+		ipc_table_lookup(&ipc_regions, msg->large.region);
 	return ipc_region_share_locked(r, ipc_region_holder(r, from->pid), to);
 }
 
@@ -267,8 +268,8 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 	}
 	ipc_ring_pop(ep, &w->q);
 	if (w->q.reply_slot >= 0)
-		w->q.hdr.reply_token = ipc_reply_mint(w->q.reply_slot,
-						      w->self.pid);
+		w->q.hdr.reply_token =
+			ipc_reply_mint(w->q.reply_slot, w->self.pid);
 	ipc_endpoint_admit(ep);
 	w->done = true;
 	w->result = VD_OK;
@@ -329,8 +330,8 @@ void ipc_waiter_cancel(struct ipc_waiter *w, vd_err_t why)
 
 		if (ep != NULL) {
 			/* Withdraw the request; the slot is freed below. */
-			ipc_ring_remove(ep, NULL, w->reply_slot,
-					drop_withdrawn, why);
+			ipc_ring_remove(ep, NULL, w->reply_slot, drop_withdrawn,
+					why);
 			ipc_endpoint_admit(ep);
 		}
 		break;

@@ -36,7 +36,7 @@ struct vd_list ipc_holders = VD_LIST_INIT(ipc_holders);
  * writable) from the start: architectures that track A/D in software
  * (AArch64 without FEAT_HAFDBS) would otherwise take a fault on the first
  * access and the first write of every mapping. */
-#define MAP_FLAGS_BASE \
+#define MAP_FLAGS_BASE                                                         \
 	(VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE | VD_PTE_ACCESSED)
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
@@ -45,7 +45,8 @@ struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
 
 	vd_list_for_each(it, &r->holders)
 	{
-		struct ipc_holder *h = VD_LIST_ENTRY(it, struct ipc_holder, link);
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(it, struct ipc_holder, link);
 		if (h->who.pid == pid)
 			return h;
 	}
@@ -77,7 +78,8 @@ vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
 
 	vd_list_for_each(hi, &r->holders)
 	{
-		struct ipc_holder *h = VD_LIST_ENTRY(hi, struct ipc_holder, link);
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(hi, struct ipc_holder, link);
 		if (h->view != v)
 			continue;
 		vd_list_for_each(mi, &h->mappings)
@@ -188,8 +190,7 @@ void ipc_holder_release_locked(struct ipc_holder *h)
 	}
 }
 
-vd_err_t ipc_region_share_locked(struct ipc_region *r,
-				 struct ipc_holder *from,
+vd_err_t ipc_region_share_locked(struct ipc_region *r, struct ipc_holder *from,
 				 const struct vd_ipc_actor *to)
 {
 	if (ipc_region_holder(r, to->pid) != NULL)
@@ -236,7 +237,8 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 		struct vd_frame f;
 		struct ipc_page *p = vd_kzalloc(sizeof(*p));
 
-		if (p == NULL || vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK) {
+		if (p == NULL ||
+		    vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK) {
 			vd_kfree(p);
 			region_free_unpublished(r, v);
 			return VD_ERR_OUT_OF_MEMORY;
@@ -303,8 +305,7 @@ static void place_anchor(const struct vd_ipc_actor *p)
 		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
 		ipc_anchor_frame = vd_frame_addr(f);
 	}
-	vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame),
-		    MAP_FLAGS_BASE);
+	vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame), MAP_FLAGS_BASE);
 }
 
 /* Lowest free, page-aligned address range of `bytes` for p, above every
@@ -351,21 +352,22 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
 {
 	struct ipc_region *r = h->region;
-	struct ipc_mapping *m = h->first_used ? vd_kzalloc(sizeof(*m))
-					      : &h->first;
+	struct ipc_mapping *m =
+		h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
 
 	if (m == NULL)
 		return VD_ERR_OUT_OF_MEMORY;
 	for (uint32_t i = 0; i < r->npages; i++) {
-		vd_err_t err = vd_map_page(
-			h->who.pt, va + ((vaddr_t)i << VD_PAGE_SHIFT),
-			vd_frame_of(h->view->pages[i]->pa),
-			ipc_view_pte_flags(r, h->view, i));
+		vd_err_t err = vd_map_page(h->who.pt,
+					   va + ((vaddr_t)i << VD_PAGE_SHIFT),
+					   vd_frame_of(h->view->pages[i]->pa),
+					   ipc_view_pte_flags(r, h->view, i));
 		if (err != VD_OK) {
 			while (i-- > 0)
-				vd_unmap_page(h->who.pt,
-					      va + ((vaddr_t)i << VD_PAGE_SHIFT),
-					      NULL);
+				vd_unmap_page(
+					h->who.pt,
+					va + ((vaddr_t)i << VD_PAGE_SHIFT),
+					NULL);
 			if (m != &h->first)
 				vd_kfree(m);
 			return err;
@@ -462,8 +464,8 @@ vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 	return err;
 }
 
-vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p,
-			    vd_region_id_t region, size_t *out)
+vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p, vd_region_id_t region,
+			    size_t *out)
 {
 	struct ipc_holder *h;
 

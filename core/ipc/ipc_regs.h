@@ -51,45 +51,69 @@
  */
 #if defined(__x86_64__)
 
-#define IPC_R_TOKEN(c) ((c)->rdi)
-#define IPC_R_INFO(c) ((c)->rsi)
-#define IPC_R_CAP(c) ((c)->rdx)
+#define IPC_R_TOKEN(c)	 ((c)->rdi)
+#define IPC_R_INFO(c)	 ((c)->rsi)
+#define IPC_R_CAP(c)	 ((c)->rdx)
 #define IPC_R_TIMEOUT(c) ((c)->r10)
-#define IPC_R_SENDER(c) ((c)->r10)
-#define IPC_R_RTOKEN(c) ((c)->rdi)
-#define IPC_MR_DESC(X)                                                  \
-	X(7, rbp) X(6, rbx) X(5, r15) X(4, r14) X(3, r13) X(2, r12) X(1, r9) \
-		X(0, r8)
+#define IPC_R_SENDER(c)	 ((c)->r10)
+#define IPC_R_RTOKEN(c)	 ((c)->rdi)
+/* clang-format off */
+#define IPC_MR_DESC(X) \
+	X(7, rbp) \
+	X(6, rbx) \
+	X(5, r15) \
+	X(4, r14) \
+	X(3, r13) \
+	X(2, r12) \
+	X(1, r9) \
+	X(0, r8)
+/* clang-format on */
 
 #elif defined(__aarch64__)
 
-#define IPC_R_TOKEN(c) ((c)->x[0])
-#define IPC_R_INFO(c) ((c)->x[1])
-#define IPC_R_CAP(c) ((c)->x[2])
+#define IPC_R_TOKEN(c)	 ((c)->x[0])
+#define IPC_R_INFO(c)	 ((c)->x[1])
+#define IPC_R_CAP(c)	 ((c)->x[2])
 #define IPC_R_TIMEOUT(c) ((c)->x[3])
-#define IPC_R_SENDER(c) ((c)->x[3])
-#define IPC_R_RTOKEN(c) ((c)->x[8])
-#define IPC_MR_DESC(X)                                                   \
-	X(7, x[12]) X(6, x[11]) X(5, x[10]) X(4, x[9]) X(3, x[7]) X(2, x[6]) \
-		X(1, x[5]) X(0, x[4])
+#define IPC_R_SENDER(c)	 ((c)->x[3])
+#define IPC_R_RTOKEN(c)	 ((c)->x[8])
+/* clang-format off */
+#define IPC_MR_DESC(X) \
+	X(7, x[12]) \
+	X(6, x[11]) \
+	X(5, x[10]) \
+	X(4, x[9]) \
+	X(3, x[7]) \
+	X(2, x[6]) \
+	X(1, x[5]) \
+	X(0, x[4])
+/* clang-format on */
 
 #elif defined(__riscv)
 
-#define IPC_R_TOKEN(c) ((c)->x[10])
-#define IPC_R_INFO(c) ((c)->x[11])
-#define IPC_R_CAP(c) ((c)->x[12])
+#define IPC_R_TOKEN(c)	 ((c)->x[10])
+#define IPC_R_INFO(c)	 ((c)->x[11])
+#define IPC_R_CAP(c)	 ((c)->x[12])
 #define IPC_R_TIMEOUT(c) ((c)->x[13])
-#define IPC_R_SENDER(c) ((c)->x[13])
-#define IPC_R_RTOKEN(c) ((c)->x[17])
-#define IPC_MR_DESC(X)                                                  \
-	X(7, x[29]) X(6, x[28]) X(5, x[7]) X(4, x[6]) X(3, x[5]) X(2, x[16]) \
-		X(1, x[15]) X(0, x[14])
+#define IPC_R_SENDER(c)	 ((c)->x[13])
+#define IPC_R_RTOKEN(c)	 ((c)->x[17])
+/* clang-format off */
+#define IPC_MR_DESC(X) \
+	X(7, x[29]) \
+	X(6, x[28]) \
+	X(5, x[7]) \
+	X(4, x[6]) \
+	X(3, x[5]) \
+	X(2, x[16]) \
+	X(1, x[15]) \
+	X(0, x[14])
+/* clang-format on */
 
 #endif
 
 /* Info word fields (the user-side names are in include/veridian/ipc.h). */
 #define IPC_INFO_LEN(i) ((unsigned)((i)&0xff))
-#define IPC_INFO_LARGE (1ull << 8)
+#define IPC_INFO_LARGE	(1ull << 8)
 
 /* Words needed for `len` payload bytes. */
 static inline unsigned ipc_words(unsigned len)
@@ -103,9 +127,9 @@ static inline unsigned ipc_words(unsigned len)
  * the sender's leaks.  A switch that falls through from MR(n-1) down to
  * MR0 keeps this branch-light on the fast path.
  */
-#define IPC_CASE_CTX_TO_CTX(i, f) \
-	case i + 1:               \
-		d->f = s->f;      \
+#define IPC_CASE_CTX_TO_CTX(i, f)                                              \
+	case i + 1:                                                            \
+		d->f = s->f;                                                   \
 		__attribute__((fallthrough));
 static inline void ipc_regs_copy(struct vd_cpu_context *d,
 				 const struct vd_cpu_context *s, unsigned n)
@@ -119,9 +143,9 @@ static inline void ipc_regs_copy(struct vd_cpu_context *d,
 
 /* Keep only the first len % 8 bytes of the last message register of a
  * len-byte message (the rest are the sender's, not the message's). */
-#define IPC_CASE_MASK(i, f) \
-	case i:             \
-		d->f &= mask; \
+#define IPC_CASE_MASK(i, f)                                                    \
+	case i:                                                                \
+		d->f &= mask;                                                  \
 		break;
 static inline void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 {
@@ -136,9 +160,9 @@ static inline void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 	}
 }
 
-#define IPC_CASE_CTX_TO_WORDS(i, f) \
-	case i + 1:                 \
-		w[i] = s->f;        \
+#define IPC_CASE_CTX_TO_WORDS(i, f)                                            \
+	case i + 1:                                                            \
+		w[i] = s->f;                                                   \
 		__attribute__((fallthrough));
 static inline void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
 				unsigned n)
@@ -150,9 +174,9 @@ static inline void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
 	}
 }
 
-#define IPC_CASE_WORDS_TO_CTX(i, f) \
-	case i + 1:                 \
-		d->f = w[i];        \
+#define IPC_CASE_WORDS_TO_CTX(i, f)                                            \
+	case i + 1:                                                            \
+		d->f = w[i];                                                   \
 		__attribute__((fallthrough));
 static inline void ipc_regs_put(struct vd_cpu_context *d, const uint64_t *w,
 				unsigned n)

@@ -34,7 +34,7 @@ static int reply_free_head = -1;
 static uint8_t reply_key[16];
 static bool reply_key_ready;
 static uint64_t nonce_counter, nonce_pool;
-static bool nonce_half; /* nonce_pool's upper half is still unused */
+static bool nonce_half;	  /* nonce_pool's upper half is still unused */
 static uint64_t sip_v[4]; /* SipHash state right after the key is mixed in */
 
 static void schedule_key(void);
@@ -46,8 +46,8 @@ _Static_assert(VD_IPC_MAX_REPLIES <= 65536, "16-bit slot index in tokens");
 static void seed_key(void)
 {
 	static const uint8_t mixer[16] = "veridian-replyk";
-	uint64_t w[4] = { hal_cycles(), hal_timer_now_ns(),
-			  (uint64_t)(uintptr_t)&w, 0 };
+	uint64_t w[4] = {hal_cycles(), hal_timer_now_ns(),
+			 (uint64_t)(uintptr_t)&w, 0};
 
 	w[3] = hal_cycles();
 	uint64_t k0 = vd_siphash24(mixer, w, sizeof(w));
@@ -130,12 +130,12 @@ static void schedule_key(void)
 }
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                      \
-	do {                                                          \
-		v0 += v1, v1 = ROTL(v1, 13), v1 ^= v0, v0 = ROTL(v0, 32); \
-		v2 += v3, v3 = ROTL(v3, 16), v3 ^= v2;                \
-		v0 += v3, v3 = ROTL(v3, 21), v3 ^= v0;                \
-		v2 += v1, v1 = ROTL(v1, 17), v1 ^= v2, v2 = ROTL(v2, 32); \
+#define SIPROUND                                                               \
+	do {                                                                   \
+		v0 += v1, v1 = ROTL(v1, 13), v1 ^= v0, v0 = ROTL(v0, 32);      \
+		v2 += v3, v3 = ROTL(v3, 16), v3 ^= v2;                         \
+		v0 += v3, v3 = ROTL(v3, 21), v3 ^= v0;                         \
+		v2 += v1, v1 = ROTL(v1, 17), v1 ^= v2, v2 = ROTL(v2, 32);      \
 	} while (0)
 
 /* SipHash-1-3 of the 8-byte message m. */
@@ -176,8 +176,8 @@ vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier)
 	rs->delivered = true;
 	rs->queued_on = NULL;
 	rs->replier = replier;
-	rs->token = ((uint64_t)slot << 48) | ((uint64_t)(rs->gen & 0xffff) << 32) |
-		    mac;
+	rs->token = ((uint64_t)slot << 48) |
+		    ((uint64_t)(rs->gen & 0xffff) << 32) | mac;
 	return rs->token;
 }
 

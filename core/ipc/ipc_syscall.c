@@ -40,7 +40,6 @@
 #include "ipc_internal.h"
 #include "ipc_regs.h"
 
-
 vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a)
 {
 	/* ctx sits at the top of the caller's kernel stack */
@@ -143,8 +142,8 @@ void ipc_put_reply(struct vd_cpu_context *ctx,
 
 /* Finish a receive: registers (unless the fast path filled them) and the
  * optional header buffer. */
-static vd_err_t finish_receive(struct vd_cpu_context *ctx,
-			       struct ipc_waiter *w, uint64_t hdr_ptr)
+static vd_err_t finish_receive(struct vd_cpu_context *ctx, struct ipc_waiter *w,
+			       uint64_t hdr_ptr)
 {
 	if (!w->in_regs)
 		ipc_put_received(ctx, &w->q);
@@ -167,16 +166,16 @@ static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 	vd_err_t err;
 
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
-				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
+				  &ch)) != VD_OK ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
 	return gone_is_closed(vd_ipc_send_message(&self, ch, &m, a[2], a[3]));
 }
 
-static vd_err_t sys_ipc_receive(const uint64_t a[6],
-				struct vd_cpu_context *ctx, uint64_t *ret)
+static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
+				uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct ipc_waiter w;
@@ -184,8 +183,8 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6],
 	vd_err_t err;
 
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
-				  VD_RIGHT_READ, &ep)) != VD_OK)
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
+				  &ep)) != VD_OK)
 		return err;
 	if (a[1] != 0 && !vd_user_range_ok(a[1], sizeof(struct vd_ipc_header)))
 		return VD_ERR_MEM_BAD_ADDRESS;
@@ -218,8 +217,8 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	if (VD_LIKELY(err != IPC_NOT_FAST))
 		return gone_is_closed(err);
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
-				  VD_RIGHT_WRITE, &ch)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
+				  &ch)) != VD_OK ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
@@ -260,8 +259,7 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 
 static vd_err_t put_token(uint64_t uptr, vd_cap_token_t token)
 {
-	return vd_copy_to_user((void *)(uintptr_t)uptr, &token,
-			       sizeof(token));
+	return vd_copy_to_user((void *)(uintptr_t)uptr, &token, sizeof(token));
 }
 
 static vd_err_t sys_endpoint_create(const uint64_t a[6],
@@ -315,8 +313,8 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 
 	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
-				  VD_RIGHT_READ, &own)) != VD_OK ||
+	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
+				  &own)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_WRITE, &peer)) != VD_OK)
 		return err;
@@ -370,8 +368,8 @@ static vd_err_t sys_region_create(const uint64_t a[6],
 	return err;
 }
 
-static vd_err_t sys_region_map(const uint64_t a[6],
-			       struct vd_cpu_context *ctx, uint64_t *ret)
+static vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
+			       uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	vaddr_t va;
@@ -408,8 +406,8 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 
 	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[1], IPC_KIND_CHANNEL,
-				  VD_RIGHT_WRITE, &ch)) != VD_OK)
+	    (err = ipc_cap_object(&self, a[1], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
+				  &ch)) != VD_OK)
 		return err;
 	if (a[2] > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
@@ -433,8 +431,8 @@ static vd_err_t sys_region_release(const uint64_t a[6],
 	return vd_ipc_release_shared_region(&self, a[0]);
 }
 
-static vd_err_t sys_ipc_debug(const uint64_t a[6],
-			      struct vd_cpu_context *ctx, uint64_t *ret)
+static vd_err_t sys_ipc_debug(const uint64_t a[6], struct vd_cpu_context *ctx,
+			      uint64_t *ret)
 {
 	struct vd_ipc_stats st;
 
@@ -468,20 +466,20 @@ void vd_ipc_init(void)
 		unsigned nr;
 		vd_syscall_handler_t fn;
 	} table[] = {
-		{ VD_SYS_IPC_SEND, sys_ipc_send },
-		{ VD_SYS_IPC_RECEIVE, sys_ipc_receive },
-		{ VD_SYS_IPC_CALL, sys_ipc_call },
-		{ VD_SYS_IPC_REPLY, sys_ipc_reply },
-		{ VD_SYS_IPC_ENDPOINT_CREATE, sys_endpoint_create },
-		{ VD_SYS_IPC_ENDPOINT_DESTROY, sys_endpoint_destroy },
-		{ VD_SYS_IPC_CHANNEL_CREATE, sys_channel_create },
-		{ VD_SYS_IPC_CHANNEL_CLOSE, sys_channel_close },
-		{ VD_SYS_IPC_REGION_CREATE, sys_region_create },
-		{ VD_SYS_IPC_REGION_MAP, sys_region_map },
-		{ VD_SYS_IPC_REGION_UNMAP, sys_region_unmap },
-		{ VD_SYS_IPC_REGION_TRANSFER, sys_region_transfer },
-		{ VD_SYS_IPC_REGION_RELEASE, sys_region_release },
-		{ VD_SYS_IPC_DEBUG, sys_ipc_debug },
+		{VD_SYS_IPC_SEND, sys_ipc_send},
+		{VD_SYS_IPC_RECEIVE, sys_ipc_receive},
+		{VD_SYS_IPC_CALL, sys_ipc_call},
+		{VD_SYS_IPC_REPLY, sys_ipc_reply},
+		{VD_SYS_IPC_ENDPOINT_CREATE, sys_endpoint_create},
+		{VD_SYS_IPC_ENDPOINT_DESTROY, sys_endpoint_destroy},
+		{VD_SYS_IPC_CHANNEL_CREATE, sys_channel_create},
+		{VD_SYS_IPC_CHANNEL_CLOSE, sys_channel_close},
+		{VD_SYS_IPC_REGION_CREATE, sys_region_create},
+		{VD_SYS_IPC_REGION_MAP, sys_region_map},
+		{VD_SYS_IPC_REGION_UNMAP, sys_region_unmap},
+		{VD_SYS_IPC_REGION_TRANSFER, sys_region_transfer},
+		{VD_SYS_IPC_REGION_RELEASE, sys_region_release},
+		{VD_SYS_IPC_DEBUG, sys_ipc_debug},
 	};
 
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(table); i++)

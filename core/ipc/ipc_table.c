@@ -27,15 +27,15 @@ _Static_assert(VD_IPC_MAX_CHANNELS <= (1u << ID_SLOT_BITS), "slot bits");
 _Static_assert(VD_IPC_MAX_REGIONS <= (1u << ID_SLOT_BITS), "slot bits");
 
 struct ipc_table ipc_endpoints = {
-	IPC_KIND_ENDPOINT, VD_IPC_MAX_ENDPOINTS, 0, 0,
-	endpoint_objs,	   endpoint_gens,	 endpoint_free,
+	IPC_KIND_ENDPOINT, VD_IPC_MAX_ENDPOINTS, 0, 0, endpoint_objs,
+	endpoint_gens,	   endpoint_free,
 };
 struct ipc_table ipc_channels = {
-	IPC_KIND_CHANNEL, VD_IPC_MAX_CHANNELS, 0, 0,
-	channel_objs,	  channel_gens,	       channel_free,
+	IPC_KIND_CHANNEL, VD_IPC_MAX_CHANNELS, 0, 0, channel_objs,
+	channel_gens,	  channel_free,
 };
 struct ipc_table ipc_regions = {
-	IPC_KIND_REGION, VD_IPC_MAX_REGIONS, 0, 0,
+	IPC_KIND_REGION, VD_IPC_MAX_REGIONS, 0,		  0,
 	region_objs,	 region_gens,	     region_free,
 };
 

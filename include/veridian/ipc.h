@@ -42,21 +42,21 @@
 /* ---- user ABI (user programs include this with VD_USER) ---- */
 
 typedef uint64_t vd_endpoint_id_t; /* EndpointId */
-typedef uint64_t vd_channel_id_t; /* ChannelId */
-typedef uint64_t vd_region_id_t; /* SharedRegionId */
+typedef uint64_t vd_channel_id_t;  /* ChannelId */
+typedef uint64_t vd_region_id_t;   /* SharedRegionId */
 typedef uint64_t vd_reply_token_t; /* ReplyToken */
 
 /* Small messages travel in registers on the fast path. */
-#define VD_IPC_SMALL_MAX 64
+#define VD_IPC_SMALL_MAX   64
 #define VD_IPC_SMALL_WORDS (VD_IPC_SMALL_MAX / 8)
 /* Messages an endpoint holds before senders block. */
 #define VD_IPC_QUEUE_DEPTH 16
 
 /* Limits of the object tables (ids carry a 16-bit slot index). */
 #define VD_IPC_MAX_ENDPOINTS 1024
-#define VD_IPC_MAX_CHANNELS 1024
-#define VD_IPC_MAX_REGIONS 1024
-#define VD_IPC_MAX_REPLIES 1024
+#define VD_IPC_MAX_CHANNELS  1024
+#define VD_IPC_MAX_REGIONS   1024
+#define VD_IPC_MAX_REPLIES   1024
 /* Largest shared region: 4 MiB. */
 #define VD_IPC_REGION_MAX_PAGES 1024
 
@@ -75,7 +75,7 @@ struct vd_ipc_large {
 /* Message: the tagged union of the kernel API. */
 struct vd_ipc_message {
 	uint8_t kind; /* enum vd_ipc_msg_kind */
-	uint8_t len; /* SMALL: payload bytes, 0 .. VD_IPC_SMALL_MAX */
+	uint8_t len;  /* SMALL: payload bytes, 0 .. VD_IPC_SMALL_MAX */
 	uint16_t reserved0;
 	uint32_t reserved1;
 	union {
@@ -87,8 +87,8 @@ struct vd_ipc_message {
 
 /* MessageType. */
 enum vd_ipc_msg_type {
-	VD_IPC_TYPE_SEND = 0, /* one-way (send_message) */
-	VD_IPC_TYPE_CALL = 1, /* request: header.reply_token is valid */
+	VD_IPC_TYPE_SEND = 0,  /* one-way (send_message) */
+	VD_IPC_TYPE_CALL = 1,  /* request: header.reply_token is valid */
 	VD_IPC_TYPE_REPLY = 2, /* response to a call */
 };
 
@@ -99,10 +99,10 @@ enum vd_ipc_msg_type {
 struct vd_ipc_header {
 	vd_pid_t sender;
 	vd_pid_t recipient;
-	uint32_t type; /* enum vd_ipc_msg_type */
-	uint32_t flags; /* VD_IPC_HDR_* */
-	uint64_t sequence; /* per channel and direction, from 1 */
-	vd_channel_id_t channel; /* the channel it came through */
+	uint32_t type;		      /* enum vd_ipc_msg_type */
+	uint32_t flags;		      /* VD_IPC_HDR_* */
+	uint64_t sequence;	      /* per channel and direction, from 1 */
+	vd_channel_id_t channel;      /* the channel it came through */
 	vd_reply_token_t reply_token; /* CALL only, else 0 */
 	/* Option<IpcCapability>: the receiver's own copy of the capability
 	 * the sender attached (derived into the receiver's space). */
@@ -113,7 +113,7 @@ struct vd_ipc_header {
 enum vd_ipc_transfer_mode {
 	VD_IPC_TRANSFER_MOVE = 0, /* the sender loses its access and mappings */
 	VD_IPC_TRANSFER_SHARE = 1, /* both map the same frames */
-	VD_IPC_TRANSFER_COW = 2, /* private copy on first write, per page */
+	VD_IPC_TRANSFER_COW = 2,   /* private copy on first write, per page */
 };
 
 /*
@@ -121,27 +121,27 @@ enum vd_ipc_transfer_mode {
  * core/ipc/ipc_regs.h).  Small messages travel in eight message
  * registers; the info word describes them:
  */
-#define VD_IPC_INFO_LEN_MASK 0xffull /* SMALL payload bytes */
-#define VD_IPC_INFO_LARGE (1ull << 8) /* MR0..2 = region, offset, len */
-#define VD_IPC_INFO_TYPE_SHIFT 16 /* out: enum vd_ipc_msg_type */
-#define VD_IPC_INFO_FLAGS_SHIFT 24 /* out: VD_IPC_HDR_* */
-#define VD_IPC_INFO_SEQ_SHIFT 32 /* out: low 32 bits of the sequence */
+#define VD_IPC_INFO_LEN_MASK	0xffull	    /* SMALL payload bytes */
+#define VD_IPC_INFO_LARGE	(1ull << 8) /* MR0..2 = region, offset, len */
+#define VD_IPC_INFO_TYPE_SHIFT	16	    /* out: enum vd_ipc_msg_type */
+#define VD_IPC_INFO_FLAGS_SHIFT 24	    /* out: VD_IPC_HDR_* */
+#define VD_IPC_INFO_SEQ_SHIFT	32 /* out: low 32 bits of the sequence */
 
 /* SYS_IPC_DEBUG operations. */
-#define VD_IPC_DEBUG_STATS 0 /* copy struct vd_ipc_stats to a1 */
+#define VD_IPC_DEBUG_STATS  0 /* copy struct vd_ipc_stats to a1 */
 #define VD_IPC_DEBUG_CYCLES 1 /* return hal_cycles() (benchmarks) */
-#define VD_IPC_DEBUG_DUMP 2 /* vd_ipc_dump_state() on the console */
+#define VD_IPC_DEBUG_DUMP   2 /* vd_ipc_dump_state() on the console */
 
 struct vd_ipc_stats {
 	uint64_t endpoints; /* live objects */
 	uint64_t channels;
 	uint64_t regions;
 	uint64_t pending_replies; /* reply slots in use */
-	uint64_t region_frames; /* frames held by regions */
+	uint64_t region_frames;	  /* frames held by regions */
 	uint64_t queued_messages;
 	uint64_t messages_sent; /* since boot: send, call, reply */
 	uint64_t fastpath_hits; /* calls/replies that switched directly */
-	uint64_t cow_copies; /* pages copied by copy-on-write faults */
+	uint64_t cow_copies;	/* pages copied by copy-on-write faults */
 };
 
 #ifndef VD_USER /* ---- kernel only below ---- */
@@ -152,7 +152,7 @@ struct vd_ipc_stats {
 struct vd_ipc_actor {
 	vd_pid_t pid;
 	struct vd_cap_space *caps; /* its capability space */
-	struct vd_page_table *pt; /* its address space (NULL: none) */
+	struct vd_page_table *pt;  /* its address space (NULL: none) */
 };
 
 /* Region permissions: VD_RIGHT_READ, VD_RIGHT_WRITE (cap.h). */
@@ -278,8 +278,8 @@ vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 				       vd_region_id_t region,
 				       enum vd_ipc_transfer_mode mode);
 /* Size in bytes of a region p has access to. */
-vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p,
-			    vd_region_id_t region, size_t *out);
+vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p, vd_region_id_t region,
+			    size_t *out);
 
 /*
  * Page-fault hook (from core/proc's vd_page_fault): resolve a write fault

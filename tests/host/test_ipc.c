@@ -131,7 +131,7 @@ static void test_endpoint_table_exhaustion(void **state)
 	static vd_endpoint_id_t ids[VD_IPC_MAX_ENDPOINTS];
 	/* A kernel-side owner without a capability space (C's 64 slots
 	 * would run out first). */
-	struct vd_ipc_actor k = { .pid = 99 };
+	struct vd_ipc_actor k = {.pid = 99};
 	struct vd_capability c;
 	vd_endpoint_id_t extra;
 	unsigned n = 0;
@@ -312,9 +312,9 @@ static void test_blocked_sender_is_admitted_in_order(void **state)
 	}
 	m = word_msg(VD_IPC_QUEUE_DEPTH);
 	ipc_world = world_b_receives_one;
-	assert_int_equal(vd_ipc_send_message(&A.a, ch, &m, 0,
-					     VD_TIMEOUT_INFINITE),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_send_message(&A.a, ch, &m, 0, VD_TIMEOUT_INFINITE),
+		VD_OK);
 	assert_int_equal(ipc_sleeps, 1);
 	assert_int_equal(ipc_wakes, 1);
 	for (uint64_t i = 1; i <= VD_IPC_QUEUE_DEPTH; i++) {
@@ -367,8 +367,7 @@ static void test_receive_timeouts(void **state)
 			 VD_ERR_TIMEOUT);
 	assert_int_equal(ipc_sleeps, 0);
 	/* A finite timeout sleeps and reports Timeout. */
-	assert_int_equal(vd_ipc_receive_message(&B.a, eb, 5000000, &got,
-						NULL),
+	assert_int_equal(vd_ipc_receive_message(&B.a, eb, 5000000, &got, NULL),
 			 VD_ERR_TIMEOUT);
 	assert_int_equal(ipc_sleeps, 1);
 	/* The timed-out waiter is gone: a later send queues normally. */
@@ -399,9 +398,9 @@ static void test_waiting_receiver_gets_message_directly(void **state)
 	(void)state;
 
 	ipc_world = world_a_sends;
-	assert_int_equal(vd_ipc_receive_message(&B.a, eb, VD_TIMEOUT_INFINITE,
-						&got, &h),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_receive_message(&B.a, eb, VD_TIMEOUT_INFINITE, &got, &h),
+		VD_OK);
 	assert_int_equal(ipc_wakes, 1);
 	assert_memory_equal(got.data, "direct", 6);
 	assert_int_equal(h.sender, 10);
@@ -437,9 +436,9 @@ static void test_call_reply_round_trip(void **state)
 	(void)state;
 
 	ipc_world = world_b_serves;
-	assert_int_equal(vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE,
-				     &resp),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE, &resp),
+		VD_OK);
 	assert_int_equal(resp.words[0], 42);
 	/* Single use: the same token a second time is refused. */
 	assert_int_equal(vd_ipc_reply(&B.a, seen_token, &resp),
@@ -485,8 +484,7 @@ static void test_reply_token_misuse(void **state)
 	/* A bad response does not burn the token. */
 	struct vd_ipc_message bad = resp;
 	bad.len = 200;
-	assert_int_equal(vd_ipc_reply(&B.a, t, &bad),
-			 VD_ERR_IPC_MSG_TOO_LARGE);
+	assert_int_equal(vd_ipc_reply(&B.a, t, &bad), VD_ERR_IPC_MSG_TOO_LARGE);
 	assert_false(w.done);
 	/* The owner's reply still works, exactly once. */
 	assert_int_equal(vd_ipc_reply(&B.a, t, &resp), VD_OK);
@@ -550,8 +548,7 @@ static void test_call_timeouts(void **state)
 	assert_int_equal(st.pending_replies, 0);
 }
 
-static vd_err_t world_b_receives_then_closes(struct ipc_waiter *w,
-					     uint64_t dl)
+static vd_err_t world_b_receives_then_closes(struct ipc_waiter *w, uint64_t dl)
 {
 	struct vd_ipc_message got;
 	struct vd_ipc_header h;
@@ -570,9 +567,9 @@ static void test_close_channel_mid_call(void **state)
 	(void)state;
 
 	ipc_world = world_b_receives_then_closes;
-	assert_int_equal(vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE,
-				     &resp),
-			 VD_ERR_IPC_CLOSED);
+	assert_int_equal(
+		vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE, &resp),
+		VD_ERR_IPC_CLOSED);
 	assert_int_equal(vd_ipc_reply(&B.a, seen_token, &req),
 			 VD_ERR_IPC_BAD_REPLY_TOKEN);
 	assert_int_equal(vd_ipc_send_message(&A.a, ch, &req, 0, 0),
@@ -595,9 +592,9 @@ static void test_close_wakes_queued_caller_and_receiver(void **state)
 
 	/* A call still in the queue fails with Closed. */
 	ipc_world = world_close;
-	assert_int_equal(vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE,
-				     &resp),
-			 VD_ERR_IPC_CLOSED);
+	assert_int_equal(
+		vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE, &resp),
+		VD_ERR_IPC_CLOSED);
 	assert_int_equal(vd_ipc_create_channel(ea, eb, &ch), VD_OK);
 	/* A receiver whose endpoint loses its last channel wakes up. */
 	ipc_world = world_close;
@@ -636,9 +633,9 @@ static void test_server_killed_mid_call(void **state)
 	(void)state;
 
 	ipc_world = world_server_dies;
-	assert_int_equal(vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE,
-				     &resp),
-			 VD_ERR_IPC_PEER_DIED);
+	assert_int_equal(
+		vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE, &resp),
+		VD_ERR_IPC_PEER_DIED);
 	vd_ipc_get_stats(&st);
 	assert_int_equal(st.endpoints, 1); /* only A's is left */
 	assert_int_equal(st.channels, 0);
@@ -651,9 +648,9 @@ static void test_server_killed_mid_call(void **state)
 	assert_int_equal(vd_ipc_create_endpoint(&B.a, &eb, NULL), VD_OK);
 	assert_int_equal(vd_ipc_create_channel(ea, eb, &ch), VD_OK);
 	ipc_world = world_server_dies_before_receiving;
-	assert_int_equal(vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE,
-				     &resp),
-			 VD_ERR_IPC_PEER_DIED);
+	assert_int_equal(
+		vd_ipc_call(&A.a, ch, &req, 0, VD_TIMEOUT_INFINITE, &resp),
+		VD_ERR_IPC_PEER_DIED);
 	fake_proc_init(&B, 22); /* for the teardown */
 }
 
@@ -669,14 +666,14 @@ static void test_capability_transfer_checks_grant(void **state)
 	struct vd_cap_stats cs0, cs1;
 	(void)state;
 
-	assert_int_equal(vd_cap_create(A.a.caps, VD_OBJ_DEVICE, 0xd1,
-				       VD_RIGHT_READ | VD_RIGHT_WRITE |
-					       VD_RIGHT_GRANT,
-				       &obj),
-			 VD_OK);
-	assert_int_equal(vd_cap_derive(A.a.caps, obj.token, VD_RIGHT_READ,
-				       &weak),
-			 VD_OK);
+	assert_int_equal(
+		vd_cap_create(A.a.caps, VD_OBJ_DEVICE, 0xd1,
+			      VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_GRANT,
+			      &obj),
+		VD_OK);
+	assert_int_equal(
+		vd_cap_derive(A.a.caps, obj.token, VD_RIGHT_READ, &weak),
+		VD_OK);
 	vd_cap_get_stats(&cs0);
 
 	/* Without GRANT: refused, nothing sent, nothing derived. */
@@ -703,14 +700,12 @@ static void test_capability_transfer_checks_grant(void **state)
 	assert_int_equal(vd_cap_validate(B.a.caps, h.capability.token,
 					 VD_RIGHT_READ, &got_cap),
 			 VD_OK);
-	assert_int_not_equal(vd_cap_validate(A.a.caps, h.capability.token, 0,
-					     NULL),
-			     VD_OK);
+	assert_int_not_equal(
+		vd_cap_validate(A.a.caps, h.capability.token, 0, NULL), VD_OK);
 	/* It hangs under A's capability: revoking that revokes B's copy. */
 	assert_int_equal(vd_cap_revoke(A.a.caps, obj.token), VD_OK);
-	assert_int_not_equal(vd_cap_validate(B.a.caps, h.capability.token, 0,
-					     NULL),
-			     VD_OK);
+	assert_int_not_equal(
+		vd_cap_validate(B.a.caps, h.capability.token, 0, NULL), VD_OK);
 }
 
 static void test_undelivered_capability_is_revoked(void **state)
@@ -720,9 +715,9 @@ static void test_undelivered_capability_is_revoked(void **state)
 	struct vd_cap_stats cs0, cs1;
 	(void)state;
 
-	assert_int_equal(vd_cap_create(A.a.caps, VD_OBJ_MEMORY, 7,
-				       VD_RIGHTS_ALL, &obj),
-			 VD_OK);
+	assert_int_equal(
+		vd_cap_create(A.a.caps, VD_OBJ_MEMORY, 7, VD_RIGHTS_ALL, &obj),
+		VD_OK);
 	uint32_t b_used = vd_cap_space_used(B.a.caps);
 	vd_cap_get_stats(&cs0);
 	/* Queued with a capability, then the channel closes. */
@@ -763,11 +758,10 @@ static void test_large_message_shares_region(void **state)
 	vaddr_t va;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, 3 * VD_PAGE_SIZE,
-						     VD_RIGHT_READ |
-							     VD_RIGHT_WRITE,
-						     &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 3 * VD_PAGE_SIZE,
+					    VD_RIGHT_READ | VD_RIGHT_WRITE, &r),
+		VD_OK);
 	memset(&m, 0, sizeof(m));
 	m.kind = VD_IPC_MSG_LARGE;
 	m.large.region = r;

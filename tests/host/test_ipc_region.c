@@ -53,8 +53,8 @@ static paddr_t user_store(struct fake_proc *p, vaddr_t va, uint8_t value)
 	vd_err_t err = mmu(p, va, VD_FAULT_WRITE, &pa);
 
 	if (err == VD_ERR_MEM_FAULT) {
-		assert_true(vd_ipc_handle_page_fault(&p->a, va,
-						     VD_FAULT_WRITE));
+		assert_true(
+			vd_ipc_handle_page_fault(&p->a, va, VD_FAULT_WRITE));
 		err = mmu(p, va, VD_FAULT_WRITE, &pa);
 	}
 	assert_int_equal(err, VD_OK);
@@ -89,9 +89,9 @@ static void test_create_bad_input(void **state)
 				 (VD_IPC_REGION_MAX_PAGES + 1) * VD_PAGE_SIZE,
 				 RW, &r),
 			 VD_ERR_INVALID_PARAMETER);
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, 100,
-						     VD_RIGHT_WRITE, &r),
-			 VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 100, VD_RIGHT_WRITE, &r),
+		VD_ERR_INVALID_PARAMETER);
 	assert_int_equal(vd_ipc_create_shared_region(&A.a, 100,
 						     RW | VD_RIGHT_EXECUTE, &r),
 			 VD_ERR_INVALID_PARAMETER);
@@ -126,8 +126,7 @@ static void test_map_is_zeroed_and_sized(void **state)
 	assert_int_equal(vd_ipc_release_shared_region(&A.a, r), VD_OK);
 	assert_int_equal(mmu(&A, va, VD_FAULT_READ, NULL),
 			 VD_ERR_MEM_NOT_MAPPED);
-	assert_int_equal(vd_ipc_region_size(&A.a, r, &size),
-			 VD_ERR_NOT_FOUND);
+	assert_int_equal(vd_ipc_region_size(&A.a, r, &size), VD_ERR_NOT_FOUND);
 }
 
 static void test_map_addresses(void **state)
@@ -137,9 +136,9 @@ static void test_map_addresses(void **state)
 	paddr_t p1, p2;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, 2 * VD_PAGE_SIZE,
-						     RW, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 2 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
 	/* Twice in one process: two addresses, one set of frames. */
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va1), VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va2), VD_OK);
@@ -148,16 +147,14 @@ static void test_map_addresses(void **state)
 	assert_int_equal(mmu(&A, va2 + 10, VD_FAULT_READ, &p2), VD_OK);
 	assert_int_equal(p1, p2);
 	/* At a chosen address. */
-	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, fixed, &va1),
-			 VD_OK);
+	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, fixed, &va1), VD_OK);
 	assert_int_equal(va1, fixed);
 	assert_int_equal(user_load(&A, fixed + 10), 1);
 	/* Overlapping it: refused, and nothing half-mapped stays. */
-	assert_int_equal(vd_ipc_map_shared_region(&A.a, r,
-						  fixed + VD_PAGE_SIZE, &va1),
-			 VD_ERR_MEM_ALREADY_MAPPED);
-	assert_int_equal(mmu(&A, fixed + 2 * VD_PAGE_SIZE, VD_FAULT_READ,
-			     NULL),
+	assert_int_equal(
+		vd_ipc_map_shared_region(&A.a, r, fixed + VD_PAGE_SIZE, &va1),
+		VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(mmu(&A, fixed + 2 * VD_PAGE_SIZE, VD_FAULT_READ, NULL),
 			 VD_ERR_MEM_NOT_MAPPED);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, fixed + 1, &va1),
 			 VD_ERR_MEM_BAD_ADDRESS);
@@ -187,9 +184,9 @@ static void test_share_same_frames(void **state)
 	paddr_t pa, pb;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, 3 * VD_PAGE_SIZE,
-						     RW, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 3 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va), VD_OK);
 	assert_int_equal(vd_ipc_transfer_shared_region(&A.a, &B.a, r,
 						       VD_IPC_TRANSFER_SHARE),
@@ -233,9 +230,8 @@ static void test_move_sender_loses_mapping(void **state)
 	paddr_t pa, pb;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, VD_PAGE_SIZE, RW,
-						     &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, VD_PAGE_SIZE, RW, &r), VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va), VD_OK);
 	pa = user_store(&A, va + 100, 0x77);
 	assert_int_equal(vd_ipc_transfer_shared_region(&A.a, &B.a, r,
@@ -274,9 +270,9 @@ static void test_copy_on_write(void **state)
 	struct vd_ipc_stats st;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, 2 * VD_PAGE_SIZE,
-						     RW, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 2 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va), VD_OK);
 	pa0 = user_store(&A, va + 1, 0xa1);
 	user_store(&A, va + 2, 0xa3);
@@ -329,7 +325,7 @@ static void test_copy_on_write(void **state)
 	/* Everything goes back when both let go. */
 	assert_int_equal(vd_ipc_release_shared_region(&A.a, r), VD_OK);
 	assert_false(frame_is_free(pa_page1)); /* B's view still has it */
-	assert_true(frame_is_free(pa0)); /* only A used it */
+	assert_true(frame_is_free(pa0));       /* only A used it */
 	assert_true(frame_is_free(pa1));
 	assert_int_equal(vd_ipc_release_shared_region(&B.a, r), VD_OK);
 	assert_true(frame_is_free(pa_page1));
@@ -344,9 +340,8 @@ static void test_cow_then_share_groups(void **state)
 	(void)state;
 
 	/* A and C share one view; B has a copy-on-write view. */
-	assert_int_equal(vd_ipc_create_shared_region(&A.a, VD_PAGE_SIZE, RW,
-						     &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, VD_PAGE_SIZE, RW, &r), VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&A.a, r, 0, &va), VD_OK);
 	assert_int_equal(vd_ipc_transfer_shared_region(&A.a, &C.a, r,
 						       VD_IPC_TRANSFER_SHARE),
@@ -403,12 +398,12 @@ static void test_process_exit_releases_everything(void **state)
 	struct vd_ipc_stats st;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(&C.a, VD_PAGE_SIZE, RW,
-						     &r1),
-			 VD_OK);
-	assert_int_equal(vd_ipc_create_shared_region(&C.a, 4 * VD_PAGE_SIZE,
-						     RW, &r2),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&C.a, VD_PAGE_SIZE, RW, &r1),
+		VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&C.a, 4 * VD_PAGE_SIZE, RW, &r2),
+		VD_OK);
 	assert_int_equal(vd_ipc_map_shared_region(&C.a, r1, 0, &va), VD_OK);
 	p1 = user_store(&C, va, 1);
 	assert_int_equal(vd_ipc_map_shared_region(&C.a, r2, 0, &va), VD_OK);

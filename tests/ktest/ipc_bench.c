@@ -14,7 +14,7 @@
 
 static void bench(const char *mode, const char *what, uint64_t ops)
 {
-	const char *argv[] = { "ipc-bench", mode, NULL };
+	const char *argv[] = {"ipc-bench", mode, NULL};
 	struct vd_process_exit_info info;
 	struct vd_ipc_stats s0, s1;
 	vd_pid_t pid;

@@ -13,7 +13,7 @@
 #include <veridian/string.h>
 #include <veridian/thread.h>
 
-#define MS 1000000ull
+#define MS	1000000ull
 #define OP_QUIT 0xdeadull
 
 /* Kernel-side actors: pids far above any process's. */
@@ -134,8 +134,8 @@ VD_KTEST(ipc_kernel_call_reply_threads)
 	KT_ASSERT_OK(pair_start(&p, true));
 	for (uint64_t i = 0; i < 100; i++) {
 		m = word_msg(i * 3);
-		KT_ASSERT_OK(vd_ipc_call(&p.client.a, p.ch, &m, 0,
-					 1000 * MS, &r));
+		KT_ASSERT_OK(
+			vd_ipc_call(&p.client.a, p.ch, &m, 0, 1000 * MS, &r));
 		KT_ASSERT_EQ(r.words[0], i * 3 + 1);
 	}
 	KT_ASSERT_EQ(p.srv.served, 100);
@@ -153,9 +153,9 @@ VD_KTEST(ipc_kernel_timeouts_on_the_clock)
 
 	KT_ASSERT_OK(pair_start(&p, false));
 	uint64_t t0 = hal_timer_now_ns();
-	KT_ASSERT_EQ(vd_ipc_receive_message(&p.server.a, p.es, 30 * MS, &m,
-					    NULL),
-		     VD_ERR_TIMEOUT);
+	KT_ASSERT_EQ(
+		vd_ipc_receive_message(&p.server.a, p.es, 30 * MS, &m, NULL),
+		VD_ERR_TIMEOUT);
 	uint64_t t1 = hal_timer_now_ns();
 	KT_ASSERT(t1 - t0 >= 30 * MS);
 	/* Nobody serves: the call gives up, its request is withdrawn. */
@@ -194,8 +194,7 @@ VD_KTEST(ipc_kernel_blocked_sender_released)
 				       VD_PRIO_NORMAL, true, &t));
 	m = word_msg(VD_IPC_QUEUE_DEPTH);
 	/* Blocks until the drain thread takes one. */
-	KT_ASSERT_OK(vd_ipc_send_message(&p.client.a, p.ch, &m, 0,
-					 1000 * MS));
+	KT_ASSERT_OK(vd_ipc_send_message(&p.client.a, p.ch, &m, 0, 1000 * MS));
 	KT_ASSERT_OK(vd_thread_join(t->tid, 1000 * MS, &code));
 	KT_ASSERT_OK(p.srv.last);
 	for (uint64_t i = 1; i <= VD_IPC_QUEUE_DEPTH; i++) {
@@ -230,8 +229,8 @@ VD_KTEST(ipc_kernel_regions_real_page_tables)
 	vd_ipc_init();
 	KT_ASSERT_OK(kactor_init(&a, 0xfff00011));
 	KT_ASSERT_OK(kactor_init(&b, 0xfff00012));
-	KT_ASSERT_OK(vd_ipc_create_shared_region(&a.a, 2 * VD_PAGE_SIZE, RW,
-						 &r));
+	KT_ASSERT_OK(
+		vd_ipc_create_shared_region(&a.a, 2 * VD_PAGE_SIZE, RW, &r));
 	KT_ASSERT_OK(vd_ipc_map_shared_region(&a.a, r, 0, &va));
 	pa = frame_at(&a, va, &fa);
 	KT_ASSERT(pa != 0);

@@ -13,7 +13,7 @@
 static vd_err_t run(const char *prog, const char *role,
 		    struct vd_process_exit_info *info)
 {
-	const char *argv[] = { prog, role, NULL };
+	const char *argv[] = {prog, role, NULL};
 	vd_pid_t pid;
 	vd_err_t err;
 
@@ -24,21 +24,21 @@ static vd_err_t run(const char *prog, const char *role,
 	return err;
 }
 
-#define RUN_PROGRAM(prog, role)                                            \
-	do {                                                               \
-		struct vd_process_exit_info info_;                         \
-		struct vd_ipc_stats s0_, s1_;                              \
-		vd_ipc_get_stats(&s0_);                                    \
-		KT_ASSERT_OK(run(prog, role, &info_));                     \
-		KT_ASSERT_EQ(info_.exit_reason, VD_EXIT_NORMAL);           \
-		KT_ASSERT_EQ(info_.exit_code, 0);                          \
-		vd_ipc_get_stats(&s1_);                                    \
-		KT_ASSERT_EQ(s1_.endpoints, s0_.endpoints);                \
-		KT_ASSERT_EQ(s1_.channels, s0_.channels);                  \
-		KT_ASSERT_EQ(s1_.regions, s0_.regions);                    \
-		KT_ASSERT_EQ(s1_.region_frames, s0_.region_frames);        \
-		KT_ASSERT_EQ(s1_.pending_replies, s0_.pending_replies);    \
-		KT_ASSERT_EQ(s1_.queued_messages, s0_.queued_messages);    \
+#define RUN_PROGRAM(prog, role)                                                \
+	do {                                                                   \
+		struct vd_process_exit_info info_;                             \
+		struct vd_ipc_stats s0_, s1_;                                  \
+		vd_ipc_get_stats(&s0_);                                        \
+		KT_ASSERT_OK(run(prog, role, &info_));                         \
+		KT_ASSERT_EQ(info_.exit_reason, VD_EXIT_NORMAL);               \
+		KT_ASSERT_EQ(info_.exit_code, 0);                              \
+		vd_ipc_get_stats(&s1_);                                        \
+		KT_ASSERT_EQ(s1_.endpoints, s0_.endpoints);                    \
+		KT_ASSERT_EQ(s1_.channels, s0_.channels);                      \
+		KT_ASSERT_EQ(s1_.regions, s0_.regions);                        \
+		KT_ASSERT_EQ(s1_.region_frames, s0_.region_frames);            \
+		KT_ASSERT_EQ(s1_.pending_replies, s0_.pending_replies);        \
+		KT_ASSERT_EQ(s1_.queued_messages, s0_.queued_messages);        \
 	} while (0)
 
 VD_KTEST(ipc_user_pingpong)

@@ -14,13 +14,13 @@
  */
 #include <ipc_util.h>
 
-#define OP_QUIT 0x71756974ull
+#define OP_QUIT	 0x71756974ull
 #define OP_TOUCH 0x746f756368ull
-#define WARMUP 16
+#define WARMUP	 16
 
 static int role_server(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 	long st;
 
@@ -49,7 +49,7 @@ static int role_server(void)
 
 static long run_calls(vd_cap_token_t ch, unsigned len, unsigned n)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 
 	for (unsigned i = 0; i < WARMUP; i++)
 		if (vd_ipc_call(ch, &r, len, 0, VD_TIMEOUT_INFINITE))
@@ -63,7 +63,7 @@ static long run_calls(vd_cap_token_t ch, unsigned len, unsigned n)
 
 static long run_region(vd_cap_token_t ch, unsigned n)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	long id = vd_ipc_region_create(4096, VD_RIGHT_READ | VD_RIGHT_WRITE);
 	long va = vd_is_err(id) ? id : vd_ipc_region_map((uint64_t)id, 0);
 	uint64_t t0 = 0;
@@ -90,9 +90,8 @@ static long run_region(vd_cap_token_t ch, unsigned n)
 
 int main(int argc, char **argv, char **envp)
 {
-	static const char *const server_argv[] = { "ipc-bench", "server",
-						   NULL };
-	struct vd_ipc_regs r = { 0 };
+	static const char *const server_argv[] = {"ipc-bench", "server", NULL};
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, server_ep, pcap, ch;
 	const char *mode = argc > 1 ? argv[1] : "call0";
 	unsigned n = 1000;

@@ -15,7 +15,7 @@ static struct vd_utest t;
 
 static int role_hang(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 
 	if (vd_is_err(ipc_child_hello(&ep, &to_parent)))
@@ -33,7 +33,7 @@ static int role_hang(void)
 
 static int role_victim(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, ch;
 	long st;
 
@@ -49,11 +49,11 @@ static int role_victim(void)
 
 static int drive(void)
 {
-	static const char *const hang_argv[] = { "ipc-kill", "hang", NULL };
-	static const char *const victim_argv[] = { "ipc-kill", "victim", NULL };
+	static const char *const hang_argv[] = {"ipc-kill", "hang", NULL};
+	static const char *const victim_argv[] = {"ipc-kill", "victim", NULL};
 	struct vd_process_exit_info info;
 	struct vd_ipc_stats before, after;
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, server_ep, hcap, vcap;
 
 	t.prog = "ipc-kill";
@@ -64,21 +64,24 @@ static int drive(void)
 	vd_check(&t, ipc_await_hello(ep, &server_ep, NULL) == 0, "hello");
 	vd_check(&t, ipc_spawn("ipc-kill", victim_argv, server_ep, &vcap) > 0,
 		 "spawn the client");
-	vd_check(&t, vd_ipc_receive(ep, &r, NULL, 10 * SECOND) == 0 &&
-			     r.mr[0] == OP_GOT_CALL,
+	vd_check(&t,
+		 vd_ipc_receive(ep, &r, NULL, 10 * SECOND) == 0 &&
+			 r.mr[0] == OP_GOT_CALL,
 		 "the server holds the client's call");
 	vd_check(&t, vd_process_terminate(hcap, 99) == 0, "kill the server");
-	vd_check(&t, ipc_wait(hcap, &info) == 99 &&
-			     info.exit_reason == VD_EXIT_KILLED,
+	vd_check(&t,
+		 ipc_wait(hcap, &info) == 99 &&
+			 info.exit_reason == VD_EXIT_KILLED,
 		 "the server was killed");
 	vd_check(&t, ipc_wait(vcap, NULL) == 0,
 		 "the client's call failed with PeerDied");
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t, after.endpoints == before.endpoints &&
-			     after.channels == before.channels &&
-			     after.pending_replies == before.pending_replies &&
-			     after.queued_messages == before.queued_messages,
+	vd_check(&t,
+		 after.endpoints == before.endpoints &&
+			 after.channels == before.channels &&
+			 after.pending_replies == before.pending_replies &&
+			 after.queued_messages == before.queued_messages,
 		 "nothing leaked (endpoints %llu, channels %llu, replies %llu)",
 		 (unsigned long long)after.endpoints,
 		 (unsigned long long)after.channels,

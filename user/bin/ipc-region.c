@@ -17,7 +17,7 @@
 
 enum { OP_MAP = 1, OP_CHECK, OP_WRITE, OP_READ, OP_RELEASE, OP_QUIT };
 #define PAGES 4
-#define SIZE (PAGES * 4096)
+#define SIZE  (PAGES * 4096)
 
 static struct vd_utest t;
 
@@ -100,7 +100,7 @@ static bool peer_handle(struct vd_ipc_regs *r)
 
 static int role_peer(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 	long st;
 
@@ -124,7 +124,7 @@ static vd_cap_token_t ch;
 static uint64_t ask(uint64_t op, uint64_t region, uint64_t off, uint64_t val,
 		    uint64_t n, uint64_t *second)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 
 	r.mr[0] = op;
 	r.mr[1] = region;
@@ -166,8 +166,9 @@ static void test_share(void)
 		 "share: the peer reads what we wrote");
 	vd_check(&t, ask(OP_WRITE, id, 4096 + 5, 0x22, 3, NULL) == 0,
 		 "share: the peer writes");
-	vd_check(&t, b[4096 + 5] == 0x22 && b[4096 + 7] == 0x22 &&
-			     b[4096 + 8] == 0x11,
+	vd_check(&t,
+		 b[4096 + 5] == 0x22 && b[4096 + 7] == 0x22 &&
+			 b[4096 + 8] == 0x11,
 		 "share: we read the peer's write (same frames)");
 	b[3 * 4096] = 0x33;
 	vd_check(&t, ask(OP_READ, id, 3 * 4096, 0, 0, &got) == 0 && got == 0x33,
@@ -205,8 +206,7 @@ static void test_cow(void)
 	b[2 * 4096] = 0x44;
 	vd_check(&t, b[4096 + 100] == 0x43 && b[2 * 4096] == 0x44,
 		 "cow: we write after the transfer (faults)");
-	vd_check(&t, ask(OP_READ, id, 2 * 4096, 0, 0, &got) == 0 &&
-			     got == 0x41,
+	vd_check(&t, ask(OP_READ, id, 2 * 4096, 0, 0, &got) == 0 && got == 0x41,
 		 "cow: the peer does not see our write");
 	vd_check(&t, ask(OP_CHECK, id, 4096 + 16, 0x41, 4096 - 16, NULL) == 0,
 		 "cow: the rest of the peer's copied page is intact");
@@ -232,8 +232,9 @@ static void test_move(void)
 		 "move: transfer");
 	vd_check(&t, vd_ipc_region_map(id, 0) == -VD_ERR_PERMISSION_DENIED,
 		 "move: we cannot map it any more");
-	vd_check(&t, vd_ipc_region_transfer(id, ch, VD_IPC_TRANSFER_SHARE) ==
-			     -VD_ERR_PERMISSION_DENIED,
+	vd_check(&t,
+		 vd_ipc_region_transfer(id, ch, VD_IPC_TRANSFER_SHARE) ==
+			 -VD_ERR_PERMISSION_DENIED,
 		 "move: nor pass it on");
 	vd_check(&t, ask(OP_MAP, id, 0, 0, 0, &peer_va) == 0,
 		 "move: the peer maps it");
@@ -248,7 +249,7 @@ static void test_move(void)
 
 static void test_large(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	uint64_t id, want = 0;
 	uint8_t *b = new_region(&id, 0);
 
@@ -275,7 +276,8 @@ static void test_large(void)
 	r.mr[2] = 11;
 	r.a0 = ch;
 	r.a1 = VD_IPC_INFO_LARGE;
-	vd_check(&t, vd_ipc_sys(VD_SYS_IPC_CALL, &r) == -VD_ERR_INVALID_PARAMETER,
+	vd_check(&t,
+		 vd_ipc_sys(VD_SYS_IPC_CALL, &r) == -VD_ERR_INVALID_PARAMETER,
 		 "large: a slice past the end is refused");
 	vd_check(&t, ask(OP_RELEASE, id, 0, 0, 0, NULL) == 0,
 		 "large: the peer lets go");
@@ -284,7 +286,7 @@ static void test_large(void)
 
 static int drive(void)
 {
-	static const char *const argv[] = { "ipc-region", "peer", NULL };
+	static const char *const argv[] = {"ipc-region", "peer", NULL};
 	struct vd_ipc_stats before, after;
 	vd_cap_token_t ep, peer, pcap;
 
@@ -302,8 +304,9 @@ static int drive(void)
 	vd_check(&t, ipc_wait(pcap, NULL) == 0, "the peer exited cleanly");
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t, after.regions == before.regions &&
-			     after.region_frames == before.region_frames,
+	vd_check(&t,
+		 after.regions == before.regions &&
+			 after.region_frames == before.region_frames,
 		 "every region and frame freed (%llu regions, %llu frames)",
 		 (unsigned long long)after.regions,
 		 (unsigned long long)after.region_frames);

@@ -22,7 +22,8 @@ static struct vd_utest t;
 static bool ok_status(long st, long want, const char *what)
 {
 	return vd_check(&t, st == want, "%s: %s (want %s)", what,
-			vd_strerror(vd_err_of(st)), vd_strerror(vd_err_of(want)));
+			vd_strerror(vd_err_of(st)),
+			vd_strerror(vd_err_of(want)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -34,7 +35,7 @@ static bool ok_status(long st, long want, const char *what)
  * leaked anything past its length into the last message register. */
 static int role_server(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 	long st;
 
@@ -93,36 +94,37 @@ static int role_client(void)
 				continue;
 			}
 			for (unsigned i = 0; i < len; i++)
-				if (b[i] != (uint8_t)((i * 13 + len + round) ^
-						      0x5a)) {
+				if (b[i] !=
+				    (uint8_t)((i * 13 + len + round) ^ 0x5a)) {
 					bad++;
 					break;
 				}
 		}
 	}
-	vd_check(&t, bad == 0, "%u calls of 0..64 bytes, %u bad replies",
-		 calls, bad);
+	vd_check(&t, bad == 0, "%u calls of 0..64 bytes, %u bad replies", calls,
+		 bad);
 	/* A one-way message to the server (it does not answer). */
 	vd_memset(&r, 0, sizeof(r));
 	ok_status(vd_ipc_send(ch, &r, 3, 0, SECOND), 0, "send");
-	ok_status(vd_ipc_call(ch, &r, 65, 0, SECOND),
-		  -VD_ERR_IPC_MSG_TOO_LARGE, "65-byte call");
+	ok_status(vd_ipc_call(ch, &r, 65, 0, SECOND), -VD_ERR_IPC_MSG_TOO_LARGE,
+		  "65-byte call");
 	ok_status(vd_ipc_call(ch ^ 0x10, &r, 1, 0, SECOND),
 		  -VD_ERR_INVALID_CAPABILITY, "call through a forged cap");
-	ok_status(vd_ipc_call(ep, &r, 1, 0, SECOND),
-		  -VD_ERR_INVALID_CAPABILITY, "call through an endpoint cap");
+	ok_status(vd_ipc_call(ep, &r, 1, 0, SECOND), -VD_ERR_INVALID_CAPABILITY,
+		  "call through an endpoint cap");
 	ok_status(vd_ipc_receive(server, &r, NULL, 0),
-		  -VD_ERR_PERMISSION_DENIED, "receive on the server's endpoint");
+		  -VD_ERR_PERMISSION_DENIED,
+		  "receive on the server's endpoint");
 	return vd_utest_done(&t);
 }
 
 static int drive_pingpong(void)
 {
-	static const char *const server_argv[] = { "ipc-test", "server", NULL };
-	static const char *const client_argv[] = { "ipc-test", "client", NULL };
+	static const char *const server_argv[] = {"ipc-test", "server", NULL};
+	static const char *const client_argv[] = {"ipc-test", "client", NULL};
 	struct vd_ipc_stats before, after;
 	struct vd_ipc_header hdr;
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, server_ep, spcap, cpcap, ch;
 	uint64_t spid;
 
@@ -157,23 +159,25 @@ static int drive_pingpong(void)
 	vd_ipc_send(c23, &r, 8, 0, 0);
 	ok_status(vd_ipc_receive(e3, &r, &hdr, 0), 0, "receive with header");
 	ok_status(vd_ipc_receive(e3, &r, &hdr, 0), 0, "receive with header");
-	vd_check(&t, hdr.sender == vd_start->pid &&
-			     hdr.recipient == vd_start->pid &&
-			     hdr.sequence == 2 && hdr.type == VD_IPC_TYPE_SEND &&
-			     r.mr[0] == 42,
+	vd_check(&t,
+		 hdr.sender == vd_start->pid &&
+			 hdr.recipient == vd_start->pid && hdr.sequence == 2 &&
+			 hdr.type == VD_IPC_TYPE_SEND && r.mr[0] == 42,
 		 "header: sender, recipient, sequence 2, type");
 	vd_ipc_endpoint_destroy(e2);
 	vd_ipc_endpoint_destroy(e3);
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t, after.endpoints == before.endpoints &&
-			     after.channels == before.channels &&
-			     after.pending_replies == before.pending_replies &&
-			     after.queued_messages == before.queued_messages,
+	vd_check(&t,
+		 after.endpoints == before.endpoints &&
+			 after.channels == before.channels &&
+			 after.pending_replies == before.pending_replies &&
+			 after.queued_messages == before.queued_messages,
 		 "no IPC object left behind");
 	printf("ipc-pingpong: %llu messages, %llu on the fast path\n",
 	       (unsigned long long)(after.messages_sent - before.messages_sent),
-	       (unsigned long long)(after.fastpath_hits - before.fastpath_hits));
+	       (unsigned long long)(after.fastpath_hits -
+				    before.fastpath_hits));
 	return vd_utest_done(&t);
 }
 
@@ -185,7 +189,7 @@ static int drive_pingpong(void)
  * to the parent. */
 static int role_sleepy(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 	long st;
 
@@ -202,8 +206,8 @@ static int role_sleepy(void)
 
 static int drive_timeouts(void)
 {
-	static const char *const argv[] = { "ipc-test", "sleepy", NULL };
-	struct vd_ipc_regs r = { 0 };
+	static const char *const argv[] = {"ipc-test", "sleepy", NULL};
+	struct vd_ipc_regs r = {0};
 	struct vd_ipc_header hdr;
 	vd_cap_token_t ep, e2, e3, c23, peer, pcap, ch;
 
@@ -260,7 +264,7 @@ static int drive_timeouts(void)
  * then checks that the reply token died with it. */
 static int role_closer(void)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, to_parent;
 
 	if (vd_is_err(ipc_child_hello(&ep, &to_parent)))
@@ -277,8 +281,8 @@ static int role_closer(void)
 
 static int drive_close(void)
 {
-	static const char *const argv[] = { "ipc-test", "closer", NULL };
-	struct vd_ipc_regs r = { 0 };
+	static const char *const argv[] = {"ipc-test", "closer", NULL};
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t ep, peer, pcap, ch;
 
 	t.prog = "ipc-close";

@@ -92,8 +92,8 @@ static inline long vd_ipc_receive(vd_cap_token_t ep, struct vd_ipc_regs *r,
 	return vd_ipc_sys(VD_SYS_IPC_RECEIVE, r);
 }
 
-static inline long vd_ipc_reply(vd_reply_token_t token,
-				struct vd_ipc_regs *r, unsigned len)
+static inline long vd_ipc_reply(vd_reply_token_t token, struct vd_ipc_regs *r,
+				unsigned len)
 {
 	r->a0 = token;
 	r->a1 = len;
@@ -134,8 +134,8 @@ static inline bool vd_ipc_has_cap(const struct vd_ipc_regs *r)
 
 static inline long vd_ipc_region_create(size_t size, uint32_t perms)
 {
-	return vd_syscall6(VD_SYS_IPC_REGION_CREATE, (long)size, perms, 0, 0,
-			   0, 0);
+	return vd_syscall6(VD_SYS_IPC_REGION_CREATE, (long)size, perms, 0, 0, 0,
+			   0);
 }
 
 /* Returns the address (addr 0: the kernel picks). */
@@ -147,16 +147,16 @@ static inline long vd_ipc_region_map(uint64_t region, uintptr_t addr)
 
 static inline long vd_ipc_region_unmap(uint64_t region, uintptr_t addr)
 {
-	return vd_syscall6(VD_SYS_IPC_REGION_UNMAP, (long)region, (long)addr,
-			   0, 0, 0, 0);
+	return vd_syscall6(VD_SYS_IPC_REGION_UNMAP, (long)region, (long)addr, 0,
+			   0, 0, 0);
 }
 
 /* To the owner of the other end of channel `ch`. */
-static inline long vd_ipc_region_transfer(uint64_t region,
-					  vd_cap_token_t ch, unsigned mode)
+static inline long vd_ipc_region_transfer(uint64_t region, vd_cap_token_t ch,
+					  unsigned mode)
 {
-	return vd_syscall6(VD_SYS_IPC_REGION_TRANSFER, (long)region,
-			   (long)ch, mode, 0, 0, 0);
+	return vd_syscall6(VD_SYS_IPC_REGION_TRANSFER, (long)region, (long)ch,
+			   mode, 0, 0, 0);
 }
 
 static inline long vd_ipc_region_release(uint64_t region)
@@ -169,8 +169,8 @@ static inline long vd_ipc_region_release(uint64_t region)
 
 static inline long vd_ipc_stats(struct vd_ipc_stats *st)
 {
-	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st, 0,
-			   0, 0, 0);
+	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st, 0, 0,
+			   0, 0);
 }
 
 /* The kernel's instruction/cycle counter (hal_cycles). */

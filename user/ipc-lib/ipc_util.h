@@ -20,13 +20,13 @@
 #include "ipc.h"
 
 #define IPC_HELLO 0x6f6c6c6568ull /* "hello" */
-#define SECOND 1000000000ull
+#define SECOND	  1000000000ull
 
 /* Start `path` with argv and caps [console, extra] (extra may be 0). */
 static inline long ipc_spawn(const char *path, const char *const *argv,
 			     vd_cap_token_t extra, vd_cap_token_t *pcap)
 {
-	vd_cap_token_t caps[2] = { vd_console_cap(), extra };
+	vd_cap_token_t caps[2] = {vd_console_cap(), extra};
 	struct vd_process_create_args a = {
 		.path = (uintptr_t)path,
 		.argv = (uintptr_t)argv,
@@ -57,15 +57,15 @@ static inline vd_cap_token_t ipc_parent_cap(void)
 static inline long ipc_child_hello(vd_cap_token_t *ep,
 				   vd_cap_token_t *to_parent)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	vd_cap_token_t weak;
 	long e;
 
 	if (vd_is_err(e = vd_ipc_endpoint_create(ep)) ||
 	    vd_is_err(e = vd_ipc_channel_create(*ep, ipc_parent_cap(),
 						to_parent)) ||
-	    vd_is_err(e = vd_capability_derive(*ep, VD_RIGHT_WRITE | VD_RIGHT_GRANT,
-					&weak)))
+	    vd_is_err(e = vd_capability_derive(
+			      *ep, VD_RIGHT_WRITE | VD_RIGHT_GRANT, &weak)))
 		return e;
 	r.mr[0] = IPC_HELLO;
 	return vd_ipc_send(*to_parent, &r, 8, weak, SECOND);
@@ -78,7 +78,7 @@ static inline long ipc_child_hello(vd_cap_token_t *ep,
 static inline long ipc_await_hello(vd_cap_token_t my_ep,
 				   vd_cap_token_t *peer_ep, uint64_t *pid_out)
 {
-	struct vd_ipc_regs r = { 0 };
+	struct vd_ipc_regs r = {0};
 	long e = vd_ipc_receive(my_ep, &r, NULL, 10 * SECOND);
 
 	if (vd_is_err(e))
