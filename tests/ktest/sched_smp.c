@@ -54,7 +54,7 @@ VD_KTEST(sched_smp_pinned_thread_runs_there)
 	ran_on[0] = ~0u;
 	t = pinned(other, NULL);
 	KT_ASSERT(t != 0);
-	KT_ASSERT_OK(vd_thread_join(t, 2000000000ull, NULL));
+	KT_ASSERT_OK(vd_thread_join(t, 10000000000ull, NULL));
 	KT_ASSERT_EQ(ran_on[0], other);
 }
 
@@ -71,14 +71,14 @@ VD_KTEST(sched_smp_cross_cpu_wake)
 	smp_waiting = false;
 	t = pinned(other, (void *)1);
 	KT_ASSERT(t != 0);
-	deadline = hal_timer_now_ns() + 2000000000ull;
+	deadline = hal_timer_now_ns() + 10000000000ull;
 	while (!smp_waiting && hal_timer_now_ns() < deadline)
 		vd_sleep_ns(1000000);
 	KT_ASSERT(smp_waiting);
 	st = vd_sched_lock();
 	KT_ASSERT_EQ(vd_sched_wake_one_locked(&smp_wq), 1);
 	vd_sched_unlock(st);
-	KT_ASSERT_OK(vd_thread_join(t, 2000000000ull, NULL));
+	KT_ASSERT_OK(vd_thread_join(t, 10000000000ull, NULL));
 	KT_ASSERT_EQ(ran_on[0], other);
 	KT_ASSERT_EQ(ran_on[1], other);
 	KT_ASSERT_EQ(vd_thread_set_affinity(t, 1), VD_ERR_NOT_FOUND);

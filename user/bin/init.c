@@ -33,8 +33,9 @@ static void expect(const char *const *argv, const char *const *envp,
 static int test_suite(void)
 {
 	static const char *const faults[] = {
-		"null-read",  "null-write",   "unmapped",  "kernel-read",
-		"write-text", "write-rodata", "exec-data", "stack-overflow",
+		"null-read",   "null-write",	  "unmapped",  "kernel-read",
+		"write-text",  "write-rodata",	  "exec-data", "stack-overflow",
+		"thread-null", "blocked-sibling",
 	};
 	char ppid[32];
 	const char *envp[] = {ppid, NULL};
