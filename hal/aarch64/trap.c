@@ -149,13 +149,23 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 
 	switch (ec) {
 	case EC_DABT_CUR:
+	case EC_IABT_CUR:
+		/* Like the other HALs: kernel page faults, fetches too, go
+		 * to core (fault-safe user copies, lazy pages), with the
+		 * interrupt mask the faulting code had (core may block).
+		 * IRQs go off again before el1_restore reloads ELR/SPSR. */
 		if (a64_fixup_ad_fault(far, esr, ctx->pstate))
 			return;
-		if (vd_page_fault(ctx, far, abort_access(ec, esr), false))
+		if (!(ctx->pstate & A64_DAIF_I))
+			hal_irq_local_enable();
+		bool resolved =
+			vd_page_fault(ctx, far, abort_access(ec, esr), false);
+		(void)hal_irq_save();
+		if (resolved)
 			return;
-		a64_dump_and_panic(ctx, esr, far, "kernel data abort");
-	case EC_IABT_CUR:
-		a64_dump_and_panic(ctx, esr, far, "kernel instruction abort");
+		a64_dump_and_panic(ctx, esr, far,
+				   ec == EC_DABT_CUR ? "kernel data abort"
+						     : "kernel instruction abort");
 	case EC_UNKNOWN:
 		if (a64_semihosting_probe) {
 			ctx->pc += 4; /* hlt without -semihosting: skip it */
