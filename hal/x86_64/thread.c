@@ -79,12 +79,6 @@ void hal_set_kernel_stack(void *stack_top)
 	p->tss.rsp[0] = (uint64_t)stack_top - CTX_SIZE;
 }
 
-/* Current kernel stack top (for ktests that borrow the CPU briefly). */
-void *x86_get_kernel_stack(void)
-{
-	return (void *)x86_this_cpu()->kstack_top;
-}
-
 void hal_user_access_begin(void)
 {
 	if (x86_smap_enabled)

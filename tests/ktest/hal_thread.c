@@ -1,0 +1,103 @@
+/*
+ * Portable HAL ktests: kernel context switch (hal_kstack_init,
+ * hal_context_switch), setjmp/longjmp and the end of a frame chain; the
+ * context-switch benchmark.
+ */
+#include <veridian/hal.h>
+#include <veridian/ktest.h>
+
+static uint8_t thread_stack[16384] __attribute__((aligned(16)));
+static uintptr_t main_sp, thread_sp;
+static volatile unsigned thread_runs;
+static volatile uintptr_t thread_arg, thread_frame;
+static volatile bool thread_irqs_on;
+
+static void thread_body(void *arg)
+{
+	thread_arg = (uintptr_t)arg;
+	thread_irqs_on = hal_irq_local_enabled(); /* must be off */
+	thread_frame = (uintptr_t)__builtin_frame_address(0);
+	for (;;) {
+		thread_runs++;
+		hal_context_switch(&thread_sp, main_sp);
+	}
+}
+
+VD_KTEST(hal_context_switch_and_first_run)
+{
+	thread_runs = 0;
+	thread_sp = hal_kstack_init(thread_stack + sizeof(thread_stack),
+				    thread_body, (void *)0x5eed);
+	KT_ASSERT_EQ(thread_sp & 15, 0);
+	hal_irqstate_t s = hal_irq_save();
+	/* locals of this stack survive the round trips */
+	volatile uint64_t a = 3, b = 5, c = 7;
+	unsigned after_first = 0;
+	for (int i = 0; i < 3; i++) {
+		hal_context_switch(&main_sp, thread_sp);
+		if (i == 0)
+			after_first = thread_runs;
+		a += b;
+		b += c;
+		c += a;
+	}
+	hal_irq_restore(s);
+	KT_ASSERT_EQ(after_first, 1);
+	KT_ASSERT_EQ(thread_runs, 3);
+	KT_ASSERT_EQ(thread_arg, 0x5eed);
+	KT_ASSERT(!thread_irqs_on);
+	KT_ASSERT_EQ(thread_frame & 15, 0); /* entry got an aligned stack */
+	KT_ASSERT(thread_frame > (uintptr_t)thread_stack &&
+		  thread_frame <= (uintptr_t)thread_stack + sizeof(thread_stack));
+	KT_ASSERT_EQ(a + b + c, 191);
+}
+
+static struct hal_jmpbuf jb;
+
+static __attribute__((noinline)) void jump_back(int v)
+{
+	hal_longjmp(&jb, v);
+}
+
+VD_KTEST(hal_setjmp_longjmp)
+{
+	volatile int rounds = 0;
+	int r = hal_setjmp(&jb);
+	rounds++;
+	if (r == 0)
+		jump_back(0); /* 0 comes back as 1 */
+	else if (r == 1)
+		jump_back(7);
+	KT_ASSERT_EQ(r, 7);
+	KT_ASSERT_EQ(rounds, 3);
+}
+
+VD_KTEST(hal_unwind_stops_at_null_frame)
+{
+	uintptr_t fp = 0, pc = 0x1234;
+	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
+	fp = 1; /* misaligned */
+	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
+}
+
+static void pingpong(void *arg)
+{
+	(void)arg;
+	for (;;)
+		hal_context_switch(&thread_sp, main_sp);
+}
+
+VD_KBENCH(hal_context_switch)
+{
+	enum { N = 1000 };
+	thread_sp = hal_kstack_init(thread_stack + sizeof(thread_stack),
+				    pingpong, NULL);
+	hal_irqstate_t s = hal_irq_save();
+	hal_context_switch(&main_sp, thread_sp); /* first run */
+	uint64_t t0 = hal_cycles();
+	for (unsigned i = 0; i < N; i++)
+		hal_context_switch(&main_sp, thread_sp);
+	uint64_t t1 = hal_cycles();
+	hal_irq_restore(s);
+	vd_kbench_report("hal_context_switch (one way)", t1 - t0, 2 * N);
+}
