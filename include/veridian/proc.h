@@ -15,6 +15,7 @@
 #ifndef VERIDIAN_PROC_H
 #define VERIDIAN_PROC_H
 
+#include <veridian/syscall.h>
 #include <veridian/types.h>
 
 /* ExitReason. */
@@ -76,20 +77,6 @@ struct vd_start_info {
 	uint64_t stack_size;
 };
 
-/*
- * Syscall numbers beyond the seed's (the seed's are in syscall.h; these
- * belong there too once the lead folds them in).  See docs/syscall-abi.md.
- */
-#define VD_SYS_NULL		 0 /* does nothing, returns 0: benchmarks, probing */
-#define VD_SYS_PROCESS_TERMINATE 23
-#define VD_SYS_THREAD_YIELD	 28
-#define VD_SYS_THREAD_SLEEP	 29
-
-/* SYS_MMAP protection bits (READ is implied by the MMUs: required). */
-#define VD_PROT_READ  1u
-#define VD_PROT_WRITE 2u
-#define VD_PROT_EXEC  4u
-#define VD_MMAP_MAX   ((uint64_t)64 << 20)
 
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
@@ -273,20 +260,6 @@ void vd_uvm_destroy(struct vd_process *p);
 /* Is [va, va+len) inside one mapped region? */
 bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len);
 
-/* ---- syscall extension table ---- */
-
-/*
- * Subsystems outside core/syscall (the IPC module) register the handler
- * of a syscall number here; an unregistered number returns
- * VD_ERR_NOT_FOUND.  VD_ERR_BUSY if the number is taken, INVALID_PARAMETER
- * if out of range.  (Belongs in syscall.h; kept here until the lead folds
- * it in.)
- */
-struct vd_cpu_context;
-typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
-					 struct vd_cpu_context *ctx,
-					 uint64_t *ret);
-vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
 
 #endif /* !VD_USER */
 #endif /* VERIDIAN_PROC_H */

@@ -41,6 +41,18 @@
 #define VD_SYS_IPC_DEBUG 49
 #define VD_SYS_MAX 64
 
+/* Numbers beyond the seed's; see docs/syscall-abi.md. */
+#define VD_SYS_NULL 0 /* does nothing, returns 0: benchmarks, probing */
+#define VD_SYS_PROCESS_TERMINATE 23
+#define VD_SYS_THREAD_YIELD 28
+#define VD_SYS_THREAD_SLEEP 29
+
+/* SYS_MMAP protection bits (READ is implied by the MMUs: required). */
+#define VD_PROT_READ 1u
+#define VD_PROT_WRITE 2u
+#define VD_PROT_EXEC 4u
+#define VD_MMAP_MAX ((uint64_t)64 << 20)
+
 /*
  * handle_syscall of the kernel API: dispatch `nr` with `args`; on success
  * *ret is the result.  ctx is the caller's saved user context (some calls,
@@ -48,6 +60,17 @@
  */
 vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret);
+
+/*
+ * Subsystems outside core/syscall (the IPC module) register the handler
+ * of a syscall number here; an unregistered number returns
+ * VD_ERR_NOT_FOUND.  VD_ERR_BUSY if the number is taken, INVALID_PARAMETER
+ * if out of range.
+ */
+typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
+					 struct vd_cpu_context *ctx,
+					 uint64_t *ret);
+vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
 
 /*
  * Test hooks for HAL ktests that enter user mode on a hand-made code page
