@@ -7,7 +7,9 @@
 #   hal/common/kernel/*.c       helpers only the hardware HALs share (vd_hal)
 #   hal/${VD_ARCH}/hal.cmake    the arch's sources, linker script and image
 #                               kind, through vd_hal() (cmake/hal-common.cmake)
-#   tests/ktest/*.c             in-kernel tests and benchmarks (section .ktest)
+#   tests/ktest/*.c             in-kernel tests and benchmarks (section vd_ktests)
+#   cmake/user.cmake            (included after this file) adds the boot file
+#                               system with the user programs to both images
 #
 # Outputs in the build directory:
 #   veridian.elf / veridian.img             boots to the user-space demo
@@ -60,9 +62,6 @@ foreach(_img veridian veridian-test)
   vd_kernel_target_setup(${_img}.elf)
   if(_img STREQUAL "veridian-test")
     target_compile_definitions(${_img}.elf PRIVATE VD_KTEST_MODE=1)
-  endif()
-  if(TARGET vduser_bootfs)
-    target_sources(${_img}.elf PRIVATE $<TARGET_OBJECTS:vduser_bootfs>)
   endif()
   set_target_properties(${_img}.elf PROPERTIES LINK_DEPENDS ${VD_HAL_LINKER_SCRIPT})
   target_link_options(${_img}.elf PRIVATE
