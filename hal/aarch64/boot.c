@@ -12,6 +12,7 @@
 #include <a64/a64.h>
 #include <a64/mmu.h>
 #include <a64/sysreg.h>
+#include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -21,7 +22,6 @@ extern char _start[], _end[];
 extern bool a64_boot_pool_exhausted;
 void a64_boot_mmu_now_on(void);
 
-paddr_t a64_ram_lo, a64_ram_hi;
 static struct vd_boot_info boot_info;
 
 static const char *firmware_name(void)
@@ -35,20 +35,13 @@ static const char *firmware_name(void)
 
 static void map_all_ram(const struct vd_boot_info *bi)
 {
-	a64_ram_lo = ~(paddr_t)0;
-	a64_ram_hi = 0;
 	for (unsigned i = 0; i < bi->mem_count; i++) {
 		const struct vd_mem_region *r = &bi->mem[i];
 		paddr_t lo = VD_ALIGN_UP(r->base, (paddr_t)VD_PAGE_SIZE);
 		paddr_t hi =
 			VD_ALIGN_DOWN(r->base + r->size, (paddr_t)VD_PAGE_SIZE);
-		if (r->type != VD_MEM_USABLE || hi <= lo)
-			continue;
-		a64_map_physmap(lo, hi - lo);
-		if (lo < a64_ram_lo)
-			a64_ram_lo = lo;
-		if (hi > a64_ram_hi)
-			a64_ram_hi = hi;
+		if (r->type == VD_MEM_USABLE && hi > lo)
+			a64_map_physmap(lo, hi - lo);
 	}
 }
 
@@ -77,6 +70,7 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 		bi->cmdline = "";
 	vd_boot_add_region(bi->reserved, &bi->reserved_count, load_pa,
 			   (uint64_t)(_end - _start), VD_MEM_KERNEL);
+	hal_unwind_init(bi);
 
 	a64_write_sysreg(ttbr0_el1, a64_empty_user_root);
 	a64_isb();

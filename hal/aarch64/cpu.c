@@ -1,8 +1,8 @@
 /*
  * CPU-level HAL services: identity (TPIDR_EL1 -> struct a64_percpu),
  * interrupt mask, cycle counter, SMP start through PSCI CPU_ON, IPIs,
- * frame-pointer unwinding, power-off, thread stacks and the user-access
- * window (PAN).
+ * power-off, thread stacks and the user-access window (PAN).  Backtraces
+ * are in hal/common/kernel/unwind.c.
  */
 #include <a64/a64.h>
 #include <a64/asm.h>
@@ -23,7 +23,6 @@ uint64_t a64_secondary_sp[VD_MAX_CPUS];
 
 extern char a64_secondary_entry[];
 extern char a64_thread_start[];
-extern char _start[], _end[];
 
 /*
  * PMU (ARMv8 PMUv3): PMCR_EL0 bit 0 E (enable), bit 1 P (reset event
@@ -155,39 +154,6 @@ void hal_ipi_send(unsigned cpu)
 {
 	if (cpu < a64_cpu_total)
 		a64_gic_send_sgi(cpu, A64_IPI_SGI);
-}
-
-/* The caller's frame: our own frame record {fp, lr} at x29 is gone once
- * we return, so hand back the saved fp it points to. */
-uintptr_t hal_frame_pointer(void)
-{
-	return *(uintptr_t *)__builtin_frame_address(0);
-}
-
-/* Is [p, p+16) inside memory a kernel frame record can live in? */
-static bool frame_ok(uintptr_t p)
-{
-	if (p & 7)
-		return false;
-	if (p >= A64_KERNEL_VBASE && p + 16 <= (uintptr_t)_end)
-		return true;
-	return p >= A64_PHYSMAP_BASE + a64_ram_lo &&
-	       p + 16 <= A64_PHYSMAP_BASE + a64_ram_hi;
-}
-
-/* AArch64 frame record: [fp] = caller's fp, [fp + 8] = return address. */
-bool hal_unwind_frame(uintptr_t *fp, uintptr_t *pc)
-{
-	uintptr_t f = *fp;
-	if (!f || !frame_ok(f))
-		return false;
-	const uintptr_t *rec = (const uintptr_t *)f;
-	uintptr_t next = rec[0];
-	*pc = rec[1];
-	if (next && next <= f)
-		next = 0; /* frames live at increasing addresses */
-	*fp = next;
-	return *pc != 0;
 }
 
 /*

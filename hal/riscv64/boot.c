@@ -5,6 +5,7 @@
  * and the trap vector installed.
  */
 #include <hal/fdt.h>
+#include <hal/unwind.h>
 #include <rv/csr.h>
 #include <rv/mmu.h>
 #include <rv/platform.h>
@@ -100,6 +101,7 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	/* The real physmap keeps the DTB at the same virtual address, so
 	 * boot_fdt and the strings bi points into stay valid. */
 	rv_physmap_init(bi, dtb_pa, boot_fdt.size);
+	hal_unwind_init(bi);
 
 	rv_has_svpbmt = isa_has(boot_cpu_isa(&boot_fdt, hartid), "svpbmt");
 	rv_console_init(&boot_fdt);

@@ -11,6 +11,7 @@
  *   5. reserved ranges (first MiB, image + boot page tables, initrd)
  *   6. vd_kmain
  */
+#include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -49,6 +50,7 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_acpi_parse(bi);
 
 	x86_kmap_init(bi);
+	hal_unwind_init(bi);
 	x86_lapic_init_mapping();
 	x86_ioapic_init();
 	x86_smp_prepare(bi);

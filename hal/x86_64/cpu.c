@@ -213,36 +213,3 @@ bool hal_irq_local_enabled(void)
 {
 	return x86_read_rflags() & X86_RFLAGS_IF;
 }
-
-/* The caller's frame: this function's own record dies when it returns
- * (the next call reuses the stack), so hand back the saved rbp in it. */
-uintptr_t hal_frame_pointer(void)
-{
-	return *(uintptr_t *)__builtin_frame_address(0);
-}
-
-/* Kernel stacks live in the image (.bss) or in the physmap. */
-static bool frame_ok(uintptr_t f)
-{
-	extern char __kernel_start[], __kernel_end[];
-	extern paddr_t x86_physmap_end;
-	if (f & 7)
-		return false;
-	if (f >= (uintptr_t)__kernel_start && f + 16 <= (uintptr_t)__kernel_end)
-		return true;
-	return f >= X86_PHYSMAP_BASE &&
-	       f + 16 <= X86_PHYSMAP_BASE + x86_physmap_end;
-}
-
-/* A frame record is [saved rbp][return address] at rbp.  Chains end at
- * rbp = 0 (set by every entry path), and must climb the stack. */
-bool hal_unwind_frame(uintptr_t *fp, uintptr_t *pc)
-{
-	uintptr_t f = *fp;
-	if (!frame_ok(f))
-		return false;
-	uintptr_t next = ((uintptr_t *)f)[0];
-	*pc = ((uintptr_t *)f)[1];
-	*fp = next > f ? next : 0;
-	return *pc != 0;
-}

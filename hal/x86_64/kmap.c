@@ -23,8 +23,6 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
 extern paddr_t x86_kernel_root;
 
 static paddr_t boot_next, boot_limit;
-/* end of the highest physmap mapping (for sanity checks on pointers) */
-paddr_t x86_physmap_end;
 static uintptr_t mmio_next = X86_MMIO_BASE;
 
 paddr_t x86_boot_frame_alloc(void)
@@ -88,7 +86,6 @@ static void map_physmap(paddr_t root, paddr_t base, uint64_t size)
 			vd_panic("x86: physmap 0x%llx failed (%d)",
 				 (unsigned long long)pa, e);
 	}
-	x86_physmap_end = VD_MAX(x86_physmap_end, end);
 }
 
 void x86_kmap_init(const struct vd_boot_info *bi)

@@ -1,10 +1,12 @@
 /*
  * Portable HAL ktests: kernel context switch (hal_kstack_init,
- * hal_context_switch), setjmp/longjmp and the end of a frame chain; the
- * context-switch benchmark.
+ * hal_context_switch), setjmp/longjmp, backtraces on a thread stack from
+ * core's frame allocator and the end of a frame chain; the context-switch
+ * benchmark.
  */
 #include <veridian/hal.h>
 #include <veridian/ktest.h>
+#include <veridian/mm.h>
 
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
 static uintptr_t main_sp, thread_sp;
@@ -78,6 +80,44 @@ VD_KTEST(hal_unwind_stops_at_null_frame)
 	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
 	fp = 1; /* misaligned */
 	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
+}
+
+/* A thread on a stack in the physmap (like every core thread) unwinds
+ * from a callee into itself. */
+static volatile bool unwound;
+static volatile uintptr_t unwound_pc;
+
+static __attribute__((noinline)) void unwind_one(void)
+{
+	uintptr_t fp = hal_frame_pointer(), pc = 0;
+	unwound = hal_unwind_frame(&fp, &pc);
+	unwound_pc = pc;
+	__asm__ volatile("" ::: "memory"); /* keep this a real call */
+}
+
+static void unwinding_thread(void *arg)
+{
+	(void)arg;
+	unwind_one();
+	for (;;)
+		hal_context_switch(&thread_sp, main_sp);
+}
+
+VD_KTEST(hal_unwind_on_a_physmap_stack)
+{
+	struct vd_frame stack;
+	KT_ASSERT_OK(vd_frame_alloc(4, VD_ZONE_NORMAL, &stack));
+	uint8_t *top = (uint8_t *)vd_phys_to_virt(vd_frame_addr(stack)) +
+		       4 * VD_PAGE_SIZE;
+	unwound = false;
+	thread_sp = hal_kstack_init(top, unwinding_thread, NULL);
+	hal_irqstate_t s = hal_irq_save();
+	hal_context_switch(&main_sp, thread_sp);
+	hal_irq_restore(s);
+	vd_frame_free(stack, 4);
+	KT_ASSERT(unwound);
+	KT_ASSERT(unwound_pc > (uintptr_t)unwinding_thread &&
+		  unwound_pc < (uintptr_t)unwinding_thread + 256);
 }
 
 static void pingpong(void *arg)

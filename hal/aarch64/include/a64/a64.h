@@ -61,9 +61,6 @@ void a64_cpu_mark_online(void);
 extern unsigned a64_cpu_total;
 extern volatile bool a64_semihosting_probe;
 
-/* boot.c: RAM span, for sanity checks on frame pointers */
-extern paddr_t a64_ram_lo, a64_ram_hi;
-
 /* trap.c */
 void a64_handle_irq(void);
 VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
