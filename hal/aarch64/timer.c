@@ -11,11 +11,12 @@
  * <type number flags> with type 1 = PPI (INTID = 16 + number).  The
  * handler disables the timer before EOI so the line drops.
  *
- * ns <-> ticks use 32.32 fixed-point factors and 128-bit products, so no
- * division happens on the hot path.
+ * ns <-> ticks use 32.32 fixed-point factors (hal/q32.h), so no division
+ * happens on the hot path.
  */
 #include <a64/a64.h>
 #include <a64/sysreg.h>
+#include <hal/q32.h>
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -30,9 +31,8 @@ void a64_timer_init(const struct fdt *f)
 	timer_freq = a64_read_sysreg(cntfrq_el0);
 	if (!timer_freq)
 		timer_freq = 62500000; /* firmware forgot CNTFRQ */
-	ns_per_tick_32 = (NSEC_PER_SEC << 32) / timer_freq;
-	ticks_per_ns_32 =
-		((timer_freq << 32) + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	ns_per_tick_32 = hal_q32_div(NSEC_PER_SEC, timer_freq);
+	ticks_per_ns_32 = hal_q32_div_up(timer_freq, NSEC_PER_SEC);
 	boot_count = a64_read_sysreg(cntvct_el0);
 
 	int node = fdt_find_compatible(f, -1, "arm,armv8-timer");
@@ -61,7 +61,7 @@ unsigned a64_timer_intid(void)
 uint64_t hal_timer_now_ns(void)
 {
 	uint64_t ticks = a64_read_sysreg(cntvct_el0) - boot_count;
-	return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_32) >> 32);
+	return hal_q32_mul(ticks, ns_per_tick_32);
 }
 
 void hal_timer_set_deadline(uint64_t deadline_ns)
@@ -70,10 +70,7 @@ void hal_timer_set_deadline(uint64_t deadline_ns)
 		a64_write_sysreg(cntv_ctl_el0, 0);
 		return;
 	}
-	uint64_t ticks =
-		(uint64_t)(((unsigned __int128)deadline_ns * ticks_per_ns_32 +
-			    0xffffffffu) >>
-			   32);
+	uint64_t ticks = hal_q32_mul_up(deadline_ns, ticks_per_ns_32);
 	a64_write_sysreg(cntv_cval_el0, boot_count + ticks);
 	a64_write_sysreg(cntv_ctl_el0, 1);
 	a64_isb();

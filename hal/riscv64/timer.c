@@ -9,6 +9,7 @@
  * set_timer(UINT64_MAX) before calling core.
  */
 #include <hal/fdt.h>
+#include <hal/q32.h>
 #include <rv/csr.h>
 #include <rv/platform.h>
 #include <rv/sbi.h>
@@ -28,11 +29,6 @@ static inline uint64_t rdtime(void)
 	return t;
 }
 
-static inline uint64_t mul_shift32(uint64_t a, uint64_t mult)
-{
-	return (uint64_t)(((unsigned __int128)a * mult) >> 32);
-}
-
 void rv_timer_init(const struct fdt *f)
 {
 	uint64_t hz = 0;
@@ -43,15 +39,15 @@ void rv_timer_init(const struct fdt *f)
 			DEFAULT_TIMEBASE);
 		hz = DEFAULT_TIMEBASE;
 	}
-	ns_per_tick = (NSEC_PER_SEC << 32) / hz;
-	ticks_per_ns = ((hz << 32) + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	ns_per_tick = hal_q32_div(NSEC_PER_SEC, hz);
+	ticks_per_ns = hal_q32_div_up(hz, NSEC_PER_SEC);
 	boot_ticks = rdtime();
 	sbi_set_timer(UINT64_MAX);
 }
 
 uint64_t hal_timer_now_ns(void)
 {
-	return mul_shift32(rdtime() - boot_ticks, ns_per_tick);
+	return hal_q32_mul(rdtime() - boot_ticks, ns_per_tick);
 }
 
 void hal_timer_set_deadline(uint64_t deadline_ns)
@@ -59,7 +55,7 @@ void hal_timer_set_deadline(uint64_t deadline_ns)
 	if (deadline_ns == UINT64_MAX)
 		sbi_set_timer(UINT64_MAX);
 	else
-		sbi_set_timer(boot_ticks + mul_shift32(deadline_ns, ticks_per_ns));
+		sbi_set_timer(boot_ticks + hal_q32_mul(deadline_ns, ticks_per_ns));
 }
 
 void rv_timer_irq(void)

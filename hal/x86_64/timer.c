@@ -7,6 +7,7 @@
  * PIT and LAPIC timer run on the same virtual clock, so calibration sees a
  * 1 GHz TSC and time stays consistent (and monotonic) with the counter.
  */
+#include <hal/q32.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <x86/cpu.h>
@@ -20,11 +21,6 @@ uint64_t x86_tsc_hz, x86_lapic_hz;
 static uint64_t tsc_base;
 static uint64_t ns_per_tsc_q32;	  /* ns per TSC tick, 32.32 fixed point */
 static uint64_t lapic_per_ns_q32; /* LAPIC ticks per ns, 32.32 */
-
-static inline uint64_t mul_q32(uint64_t a, uint64_t q32)
-{
-	return (uint64_t)(((unsigned __int128)a * q32) >> 32);
-}
 
 /*
  * PIT channel 2 in mode 0 ("interrupt on terminal count"): its OUT pin,
@@ -60,8 +56,8 @@ static void calibrate(void)
 void x86_timer_init(void)
 {
 	calibrate();
-	ns_per_tsc_q32 = (1000000000ull << 32) / x86_tsc_hz;
-	lapic_per_ns_q32 = (x86_lapic_hz << 32) / 1000000000ull;
+	ns_per_tsc_q32 = hal_q32_div(1000000000ull, x86_tsc_hz);
+	lapic_per_ns_q32 = hal_q32_div(x86_lapic_hz, 1000000000ull);
 	tsc_base = x86_rdtsc();
 }
 
@@ -73,7 +69,7 @@ void x86_timer_init_cpu(void)
 
 uint64_t hal_timer_now_ns(void)
 {
-	return mul_q32(x86_rdtsc() - tsc_base, ns_per_tsc_q32);
+	return hal_q32_mul(x86_rdtsc() - tsc_base, ns_per_tsc_q32);
 }
 
 void x86_delay_us(uint64_t us)
@@ -94,7 +90,7 @@ void hal_timer_set_deadline(uint64_t deadline_ns)
 		uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
 		/* +1: never 0 (stopped), and round up so it rarely fires
 		 * early; if it does, the interrupt re-arms */
-		uint64_t ticks = mul_q32(delta, lapic_per_ns_q32) + 1;
+		uint64_t ticks = hal_q32_mul(delta, lapic_per_ns_q32) + 1;
 		x86_lapic_timer_oneshot(ticks > 0xffffffff ? 0xffffffff
 							   : (uint32_t)ticks);
 	}
