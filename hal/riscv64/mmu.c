@@ -216,18 +216,21 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	 * static boot tables inside the image). */
 	if (va >= RV_USER_TOP)
 		return VD_OK;
-	bool freed = false;
+	paddr_t freed[PT_LEVELS - 1];
+	int nfreed = 0;
 	for (int l = level; l < PT_LEVELS - 1 && table_empty(tables[l]); l++) {
 		uint64_t *parent_e = &tables[l + 1][PT_INDEX(va, l + 1)];
-		paddr_t table_pa = PTE_TO_PA(*parent_e);
+		freed[nfreed++] = PTE_TO_PA(*parent_e);
 		*parent_e = 0;
-		vd_pt_frame_free(table_pa);
-		freed = true;
 	}
 	/* `sfence.vma va` covers leaf entries only; a dropped table may be
-	 * cached as a non-leaf entry. */
-	if (freed)
+	 * cached as a non-leaf entry.  Flush before the frames go back: once
+	 * freed they can be reused (and rewritten) at once, and a walk must
+	 * not find them through a stale entry. */
+	if (nfreed)
 		rv_sfence_vma_all();
+	for (int i = 0; i < nfreed; i++)
+		vd_pt_frame_free(freed[i]);
 	return VD_OK;
 }
 
