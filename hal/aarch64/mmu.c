@@ -292,10 +292,19 @@ out:
 
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 {
+	/* Kernel-half entries change under the kernel lock, like map and
+	 * unmap: a protect racing an unmap must not bring the entry back. */
+	bool khalf = kernel_half(va);
+	hal_irqstate_t irq = 0;
+	if (khalf)
+		irq = vd_spin_lock_irqsave(&kernel_pt_lock);
 	int level;
 	uint64_t *e = a64_pte_lookup(root, va, &level);
-	if (!e)
+	if (!e) {
+		if (khalf)
+			vd_spin_unlock_irqrestore(&kernel_pt_lock, irq);
 		return VD_ERR_MEM_NOT_MAPPED;
+	}
 	uint64_t old = *e;
 	uint64_t d = encode(flags, old & A64_PTE_ADDR_MASK, level < 3);
 	/* Changing the memory type of a live mapping needs
@@ -307,6 +316,8 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	}
 	__atomic_store_n(e, d, __ATOMIC_RELAXED);
 	tlb_flush_va(va);
+	if (khalf)
+		vd_spin_unlock_irqrestore(&kernel_pt_lock, irq);
 	return VD_OK;
 }
 
