@@ -57,26 +57,28 @@ void hal_kt_emit_result_to_arg0(struct hal_kt_code *c)
 	(void)c; /* x0 is both */
 }
 
-size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+/* x9 = addr, then insn (which uses x9); returns the offset of insn. */
+static size_t via_x9(struct hal_kt_code *c, vaddr_t addr, uint32_t insn)
 {
 	set_reg(c, X_ADDR, addr);
 	size_t at = c->len;
-	word(c, 0xf9400000u | X_ADDR << 5 | 0);
+	word(c, insn);
 	return at;
+}
+
+size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+{
+	return via_x9(c, addr, 0xf9400000u | X_ADDR << 5 | 0); /* x0 */
 }
 
 size_t hal_kt_emit_store(struct hal_kt_code *c, vaddr_t addr)
 {
-	set_reg(c, X_ADDR, addr);
-	size_t at = c->len;
-	word(c, 0xf9000000u | X_ADDR << 5 | 0);
-	return at;
+	return via_x9(c, addr, 0xf9000000u | X_ADDR << 5 | 0);
 }
 
 void hal_kt_emit_jump(struct hal_kt_code *c, vaddr_t addr)
 {
-	set_reg(c, X_ADDR, addr);
-	word(c, 0xd61f0000u | X_ADDR << 5);
+	via_x9(c, addr, 0xd61f0000u | X_ADDR << 5);
 }
 
 void hal_kt_emit_spin(struct hal_kt_code *c)

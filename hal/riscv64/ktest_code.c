@@ -46,26 +46,28 @@ void hal_kt_emit_result_to_arg0(struct hal_kt_code *c)
 	(void)c; /* a0 is both */
 }
 
-size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+/* t0 = addr, then insn (which uses t0); returns the offset of insn. */
+static size_t via_t0(struct hal_kt_code *c, vaddr_t addr, uint32_t insn)
 {
 	rv_kt_set_reg(c, RV_T0, addr);
 	size_t at = c->len;
-	rv_kt_word(c, rv_ld(RV_A0, RV_T0, 0));
+	rv_kt_word(c, insn);
 	return at;
+}
+
+size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+{
+	return via_t0(c, addr, rv_ld(RV_A0, RV_T0, 0));
 }
 
 size_t hal_kt_emit_store(struct hal_kt_code *c, vaddr_t addr)
 {
-	rv_kt_set_reg(c, RV_T0, addr);
-	size_t at = c->len;
-	rv_kt_word(c, rv_sd(RV_A0, RV_T0, 0));
-	return at;
+	return via_t0(c, addr, rv_sd(RV_A0, RV_T0, 0));
 }
 
 void hal_kt_emit_jump(struct hal_kt_code *c, vaddr_t addr)
 {
-	rv_kt_set_reg(c, RV_T0, addr);
-	rv_kt_word(c, rv_i_type(0x67, 0, RV_ZERO, RV_T0, 0)); /* jalr */
+	via_t0(c, addr, rv_i_type(0x67, 0, RV_ZERO, RV_T0, 0)); /* jalr */
 }
 
 void hal_kt_emit_spin(struct hal_kt_code *c)

@@ -35,15 +35,6 @@ uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va)
 	return 0;
 }
 
-paddr_t rv_ktest_frame(void)
-{
-	struct vd_frame f;
-	if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK)
-		return 0;
-	vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
-	return vd_frame_addr(f);
-}
-
 static size_t free_frames(void)
 {
 	struct vd_memory_stats st;
@@ -87,7 +78,7 @@ static const struct {
 
 VD_KTEST(rv_pt_flag_encodings)
 {
-	paddr_t root, frame = rv_ktest_frame(), pa;
+	paddr_t root, frame = vd_pt_frame_alloc(), pa;
 	uint32_t flags;
 	KT_ASSERT(frame != 0);
 	KT_ASSERT_OK(hal_pt_create(&root));
@@ -132,12 +123,12 @@ VD_KTEST(rv_pt_flag_encodings)
 	KT_ASSERT_OK(hal_pt_unmap(root, USER_VA, &pa, &flags));
 
 	hal_pt_destroy(root);
-	vd_frame_free(vd_frame_of(frame), 1);
+	vd_pt_frame_free(frame);
 }
 
 VD_KTEST(rv_pt_access_through_mappings)
 {
-	paddr_t root, data = rv_ktest_frame(), ro = rv_ktest_frame(), pa;
+	paddr_t root, data = vd_pt_frame_alloc(), ro = vd_pt_frame_alloc(), pa;
 	uint32_t flags;
 	uint64_t satp = csr_read(satp);
 	KT_ASSERT(data && ro);
@@ -191,8 +182,8 @@ VD_KTEST(rv_pt_access_through_mappings)
 	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY),
 		     VD_PTE_ACCESSED);
 	hal_pt_destroy(root);
-	vd_frame_free(vd_frame_of(data), 1);
-	vd_frame_free(vd_frame_of(ro), 1);
+	vd_pt_frame_free(data);
+	vd_pt_frame_free(ro);
 }
 
 /* A 2 MiB leaf lives in the L1 table, and the MMU reaches its middle. */
@@ -226,7 +217,7 @@ VD_KTEST(rv_pt_huge_pages)
  * exactly an L1 and an L0 table, which go again with the last page. */
 VD_KTEST(rv_pt_bad_flags_and_table_counts)
 {
-	paddr_t root, pa, frame = rv_ktest_frame();
+	paddr_t root, pa, frame = vd_pt_frame_alloc();
 	uint32_t flags;
 	KT_ASSERT(frame != 0);
 	size_t before = free_frames();
@@ -246,7 +237,7 @@ VD_KTEST(rv_pt_bad_flags_and_table_counts)
 	KT_ASSERT_EQ(((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(USER_VA, 2)],
 		     0);
 	hal_pt_destroy(root);
-	vd_frame_free(vd_frame_of(frame), 1);
+	vd_pt_frame_free(frame);
 }
 
 /*
@@ -261,7 +252,7 @@ VD_KTEST(rv_pt_kernel_exec_and_nx)
 		0x00008067, /* jalr zero, 0(ra)  (ret) */
 	};
 	vaddr_t va = 0xfffffff000000000ul;
-	paddr_t root = hal_pt_kernel_root(), frame = rv_ktest_frame(), pa;
+	paddr_t root = hal_pt_kernel_root(), frame = vd_pt_frame_alloc(), pa;
 	uint32_t flags;
 	KT_ASSERT(frame != 0);
 	vd_memcpy(vd_phys_to_virt(frame), code, sizeof(code));
@@ -278,5 +269,5 @@ VD_KTEST(rv_pt_kernel_exec_and_nx)
 	KT_ASSERT_EQ(hal_kt_fault.addr, va);
 	KT_ASSERT_OK(hal_pt_unmap(root, va, &pa, &flags));
 	KT_ASSERT_EQ(pa, frame);
-	vd_frame_free(vd_frame_of(frame), 1);
+	vd_pt_frame_free(frame);
 }

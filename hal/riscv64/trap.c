@@ -118,15 +118,21 @@ static void handle_interrupt(uint64_t code)
 	}
 }
 
+/* Handle scause if it is an interrupt; false for an exception. */
+static inline bool took_interrupt(uint64_t scause)
+{
+	if (!(scause & SCAUSE_INTERRUPT))
+		return false;
+	handle_interrupt(scause & ~SCAUSE_INTERRUPT);
+	return true;
+}
+
 /* Trap taken in S-mode (interrupt, or a kernel fault). */
 void rv_kernel_trap(struct vd_cpu_context *ctx, uint64_t scause)
 {
-	uint64_t code = scause & ~SCAUSE_INTERRUPT;
-	if (scause & SCAUSE_INTERRUPT) {
-		handle_interrupt(code);
+	if (took_interrupt(scause))
 		return;
-	}
-	uint64_t stval = csr_read(stval);
+	uint64_t code = scause, stval = csr_read(stval);
 	/* Core may claim a kernel page fault: its fault-safe user copies
 	 * longjmp out of vd_page_fault and never come back here.  It runs
 	 * with interrupts as the faulting code had them (it may block). */
@@ -148,12 +154,9 @@ void rv_kernel_trap(struct vd_cpu_context *ctx, uint64_t scause)
 /* Trap from U-mode other than ecall; ctx is the saved user context. */
 void rv_user_trap(struct vd_cpu_context *ctx, uint64_t scause)
 {
-	uint64_t code = scause & ~SCAUSE_INTERRUPT;
-	if (scause & SCAUSE_INTERRUPT) {
-		handle_interrupt(code);
+	if (took_interrupt(scause))
 		return;
-	}
-	uint64_t stval = csr_read(stval);
+	uint64_t code = scause, stval = csr_read(stval);
 	/* sepc/scause/stval are safe in ctx and locals: let interrupts in
 	 * while core resolves the fault (it may block). */
 	csr_set(sstatus, SSTATUS_SIE);

@@ -53,29 +53,33 @@ void hal_kt_emit_result_to_arg0(struct hal_kt_code *c)
 	hal_kt_emit_bytes(c, mov_rax_rdi, sizeof(mov_rax_rdi));
 }
 
-size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+/* movabs $addr, %r11, then the 3-byte instruction insn that uses it;
+ * returns the offset of insn. */
+static size_t via_r11(struct hal_kt_code *c, vaddr_t addr,
+		      const uint8_t insn[3])
 {
-	static const uint8_t load[] = {0x49, 0x8b, 0x3b};
 	movabs(c, R11, addr);
 	size_t at = c->len;
-	hal_kt_emit_bytes(c, load, sizeof(load));
+	hal_kt_emit_bytes(c, insn, 3);
 	return at;
+}
+
+size_t hal_kt_emit_load(struct hal_kt_code *c, vaddr_t addr)
+{
+	static const uint8_t load[3] = {0x49, 0x8b, 0x3b};
+	return via_r11(c, addr, load);
 }
 
 size_t hal_kt_emit_store(struct hal_kt_code *c, vaddr_t addr)
 {
-	static const uint8_t store[] = {0x49, 0x89, 0x3b};
-	movabs(c, R11, addr);
-	size_t at = c->len;
-	hal_kt_emit_bytes(c, store, sizeof(store));
-	return at;
+	static const uint8_t store[3] = {0x49, 0x89, 0x3b};
+	return via_r11(c, addr, store);
 }
 
 void hal_kt_emit_jump(struct hal_kt_code *c, vaddr_t addr)
 {
-	static const uint8_t jmp_r11[] = {0x41, 0xff, 0xe3};
-	movabs(c, R11, addr);
-	hal_kt_emit_bytes(c, jmp_r11, sizeof(jmp_r11));
+	static const uint8_t jmp_r11[3] = {0x41, 0xff, 0xe3};
+	via_r11(c, addr, jmp_r11);
 }
 
 void hal_kt_emit_spin(struct hal_kt_code *c)

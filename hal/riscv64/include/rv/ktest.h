@@ -11,9 +11,6 @@
 /* The raw Sv39 leaf entry mapping va (0 if none). */
 uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va);
 
-/* One zeroed frame from core's allocator (0 if none). */
-paddr_t rv_ktest_frame(void);
-
 /* ---- RV64I encoders (unprivileged spec, "RV32I Base" formats) ------- */
 
 enum {
