@@ -12,6 +12,7 @@
 #include <a64/a64.h>
 #include <a64/mmu.h>
 #include <a64/sysreg.h>
+#include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
@@ -63,13 +64,8 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	vd_memset(bi, 0, sizeof(*bi));
 	fdt_init(&f, vd_phys_to_virt(dtb_pa));
 	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
-	bi->arch = "aarch64";
-	bi->board = VD_BOARD_NAME;
-	bi->firmware = firmware_name();
-	if (!bi->cmdline)
-		bi->cmdline = "";
-	vd_boot_add_region(bi->reserved, &bi->reserved_count, load_pa,
-			   (uint64_t)(_end - _start), VD_MEM_KERNEL);
+	hal_boot_info_finish(bi, firmware_name(), load_pa,
+			     (uint64_t)(_end - _start));
 	hal_unwind_init(bi);
 
 	a64_write_sysreg(ttbr0_el1, a64_empty_user_root);

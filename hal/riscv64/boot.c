@@ -4,6 +4,7 @@
  * vd_kmain.  head.S got here with the MMU on, tp = CPU 0's per-CPU block
  * and the trap vector installed.
  */
+#include <hal/boot_info.h>
 #include <hal/fdt.h>
 #include <hal/unwind.h>
 #include <rv/csr.h>
@@ -92,11 +93,8 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
 			 (unsigned long long)dtb_pa);
 	fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid);
-	bi->arch = "riscv64";
-	bi->board = VD_BOARD_NAME;
-	bi->firmware = firmware_describe();
-	vd_boot_add_region(bi->reserved, &bi->reserved_count, rv_kernel_pa,
-			   (uint64_t)(_end - _kernel_start), VD_MEM_KERNEL);
+	hal_boot_info_finish(bi, firmware_describe(), rv_kernel_pa,
+			     (uint64_t)(_end - _kernel_start));
 
 	/* The real physmap keeps the DTB at the same virtual address, so
 	 * boot_fdt and the strings bi points into stay valid. */

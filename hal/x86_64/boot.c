@@ -11,6 +11,7 @@
  *   5. reserved ranges (first MiB, image + boot page tables, initrd)
  *   6. vd_kmain
  */
+#include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
@@ -26,14 +27,6 @@ VD_NORETURN void x86_boot_main(uint32_t start_info);
 
 static struct vd_boot_info boot_info;
 
-static void reserve(struct vd_boot_info *bi, paddr_t base, uint64_t size,
-		    enum vd_mem_type type)
-{
-	if (!vd_boot_add_region(bi->reserved, &bi->reserved_count, base, size,
-				type))
-		vd_panic("x86: too many reserved ranges");
-}
-
 VD_NORETURN void x86_boot_main(uint32_t start_info)
 {
 	struct vd_boot_info *bi = &boot_info;
@@ -43,9 +36,6 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_idt_init();
 	x86_cpu_init(0, x86_cpuid(1, 0).ebx >> 24);
 
-	bi->arch = "x86_64";
-	bi->board = VD_BOARD_NAME;
-	bi->firmware = "PVH";
 	x86_pvh_parse(start_info, bi);
 	x86_acpi_parse(bi);
 
@@ -56,12 +46,12 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_smp_prepare(bi);
 
 	/* BIOS data area, EBDA, option ROMs and the AP trampoline */
-	reserve(bi, 0, 0x100000, VD_MEM_RESERVED);
+	hal_boot_reserve(bi, 0, 0x100000, VD_MEM_RESERVED);
 	/* image, then the page tables the boot allocator placed after it */
 	paddr_t kstart = X86_PA((uintptr_t)__kernel_start);
-	reserve(bi, kstart, x86_boot_alloc_end() - kstart, VD_MEM_KERNEL);
-	if (bi->initrd_size)
-		reserve(bi, bi->initrd_base, bi->initrd_size, VD_MEM_BOOT_DATA);
+	hal_boot_info_finish(bi, "PVH", kstart, x86_boot_alloc_end() - kstart);
+	hal_boot_reserve(bi, bi->initrd_base, bi->initrd_size,
+			 VD_MEM_BOOT_DATA);
 
 	x86_pic_disable();
 	x86_lapic_init();
