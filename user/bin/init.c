@@ -2,7 +2,8 @@
  * init: the first user process, started by the kernel with the console
  * capability.
  *
- *   init        (normal image) greet, run a child, report, exit 0
+ *   init        (normal image) a demo tour: a child, threads, IPC,
+ *               shared regions, a faulting process; exit 0
  *   init test   (test image, from the ktest user_suite) run the user
  *               test programs and the deliberate faults, check how each
  *               ended, print a summary, exit with the number of failures
@@ -54,19 +55,51 @@ static int test_suite(void)
 	return vd_utest_done(&T);
 }
 
+/* Run one demo step and say how it ended. */
+static void demo(const char *what, const char *const *argv)
+{
+	struct vd_process_exit_info info = {0};
+	long r;
+
+	printf("\ninit: --- %s: %s %s\n", what, argv[0],
+	       argv[1] ? argv[1] : "");
+	r = vd_run(argv[0], argv, &info);
+	if (vd_is_err(r)) {
+		printf("init: could not run %s: %s\n", argv[0],
+		       vd_strerror(vd_err_of(r)));
+		return;
+	}
+	printf("init: %s ended: reason %u, code %d, %llu syscalls\n", argv[0],
+	       (unsigned)info.exit_reason, (int)info.exit_code,
+	       (unsigned long long)info.resource_usage.syscalls);
+}
+
+/*
+ * The normal image's demo: processes, threads, IPC between processes,
+ * zero-copy regions, and a faulting process that dies alone while the
+ * kernel and init carry on.
+ */
+static int demo_tour(void)
+{
+	printf("init: hello from user space (pid %llu)\n",
+	       (unsigned long long)vd_start->pid);
+	demo("a child process", (const char *const[]){"hello", "7", NULL});
+	demo("threads: create, join, timeouts, preemption",
+	     (const char *const[]){"threads", NULL});
+	demo("IPC ping-pong between two processes",
+	     (const char *const[]){"ipc-test", "pingpong", NULL});
+	demo("zero-copy shared regions (Share, COW, Move)",
+	     (const char *const[]){"ipc-region", NULL});
+	demo("a process that writes through a null pointer",
+	     (const char *const[]){"fault", "null-write", NULL});
+	printf("\ninit: demo done; the kernel is still running\n");
+	return 0;
+}
+
 int main(int argc, char **argv, char **envp)
 {
-	struct vd_process_exit_info info;
-
 	(void)envp;
 	if (argc > 1 && !vd_strcmp(argv[1], "test"))
 		return test_suite();
-	printf("init: hello from user space (pid %llu)\n",
-	       (unsigned long long)vd_start->pid);
-	if (vd_run("hello", (const char *const[]){"hello", "7", NULL}, &info) ==
-	    0)
-		printf("init: hello exited with %d after %llu syscalls\n",
-		       (int)info.exit_code,
-		       (unsigned long long)info.resource_usage.syscalls);
-	return 0;
+	return demo_tour();
 }
