@@ -13,8 +13,8 @@
 #include <veridian/ktest.h>
 #include <veridian/syscall.h>
 
-#define USER_CODE  0x400000ul
-#define KTEST_KVA  0xffffc00000000000ul /* unused kernel-half window */
+#define USER_CODE 0x400000ul
+#define KTEST_KVA 0xffffc00000000000ul /* unused kernel-half window */
 
 #define F_P  VD_PTE_PRESENT
 #define F_W  VD_PTE_WRITABLE
@@ -193,8 +193,8 @@ VD_KTEST(a64_pan_user_access_window)
 	 * reaches vd_page_fault with from_user = false. */
 	bool hole = hal_kt_catch_fault(user_access_read, HAL_KT_HOLE_VA);
 	struct hal_kt_fault hf = hal_kt_fault;
-	bool pan = a64_has_pan &&
-		   hal_kt_catch_fault(hal_kt_read, HAL_KT_STACK_VA);
+	bool pan =
+		a64_has_pan && hal_kt_catch_fault(hal_kt_read, HAL_KT_STACK_VA);
 	struct hal_kt_fault pf = hal_kt_fault;
 	hal_pt_activate(hal_pt_kernel_root());
 	uint64_t written = *(uint64_t *)vd_phys_to_virt(u.stack);

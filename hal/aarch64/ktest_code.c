@@ -16,8 +16,8 @@
  */
 #include <hal/ktest.h>
 
-#define X_NR 8
-#define X_ADDR 9
+#define X_NR	8
+#define X_ADDR	9
 #define X_COUNT 19
 
 static void word(struct hal_kt_code *c, uint32_t insn)

@@ -15,13 +15,12 @@ void hal_print_regs(const struct hal_reg *regs, unsigned n, unsigned per_line)
 		char line[160];
 		size_t len = 0;
 		line[0] = '\0';
-		for (unsigned j = i; j < n && j < i + per_line &&
-				     len < sizeof(line);
-		     j++)
-			len += (size_t)vd_snprintf(line + len, sizeof(line) - len,
-						   "  %*s %016llx", width,
-						   regs[j].name,
-						   (unsigned long long)regs[j].value);
+		for (unsigned j = i;
+		     j < n && j < i + per_line && len < sizeof(line); j++)
+			len += (size_t)vd_snprintf(
+				line + len, sizeof(line) - len, "  %*s %016llx",
+				width, regs[j].name,
+				(unsigned long long)regs[j].value);
 		kprintf("%s\n", line);
 	}
 }

@@ -23,7 +23,7 @@ void rv_kt_set_reg(struct hal_kt_code *c, unsigned rd, uint64_t v)
 	}
 	if ((c->len + 12) % 8)
 		rv_kt_word(c, rv_addi(RV_ZERO, RV_ZERO, 0)); /* nop */
-	rv_kt_word(c, rd << 7 | 0x17); /* auipc rd, 0 */
+	rv_kt_word(c, rd << 7 | 0x17);			     /* auipc rd, 0 */
 	rv_kt_word(c, rv_ld(rd, rd, 12));
 	rv_kt_word(c, rv_jal_zero(12));
 	hal_kt_emit_bytes(c, &v, sizeof(v));

@@ -52,7 +52,7 @@ VD_KTEST(rv_user_ecall_state)
 	KT_ASSERT_EQ(run(&c), 1);
 	KT_ASSERT_EQ(sys.nr, 0x77);
 	KT_ASSERT_EQ(sys.status & SSTATUS_SPP, 0); /* came from U-mode */
-	KT_ASSERT(sys.status & SSTATUS_SPIE); /* user had interrupts on */
+	KT_ASSERT(sys.status & SSTATUS_SPIE);	   /* user had interrupts on */
 	/* back in the kernel for good: no user window, no user tp */
 	KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_SUM, 0);
 	KT_ASSERT_EQ(csr_read(sscratch), 0);
@@ -100,8 +100,8 @@ VD_KTEST(rv_cpus_and_ipis)
 
 	/* every online CPU (this one too) takes an IPI */
 	for (unsigned c = 0; c < hal_cpu_count(); c++) {
-		uint64_t before = __atomic_load_n(&rv_percpu[c].ipis,
-						  __ATOMIC_ACQUIRE);
+		uint64_t before =
+			__atomic_load_n(&rv_percpu[c].ipis, __ATOMIC_ACQUIRE);
 		uint64_t t0 = hal_timer_now_ns();
 		hal_ipi_send(c);
 		while (__atomic_load_n(&rv_percpu[c].ipis, __ATOMIC_ACQUIRE) ==
@@ -115,11 +115,11 @@ VD_KTEST(rv_cpus_and_ipis)
 /* ---- PLIC: a device interrupt reaches vd_irq, masking holds it ---- */
 /* QEMU virt's Goldfish RTC: an alarm at or before "now" raises its
  * level-triggered interrupt at once; CLEAR_INTERRUPT lowers it. */
-#define RTC_TIME_LOW 0
-#define RTC_TIME_HIGH 1
-#define RTC_ALARM_LOW 2
-#define RTC_ALARM_HIGH 3
-#define RTC_IRQ_ENABLED 4
+#define RTC_TIME_LOW	    0
+#define RTC_TIME_HIGH	    1
+#define RTC_ALARM_LOW	    2
+#define RTC_ALARM_HIGH	    3
+#define RTC_IRQ_ENABLED	    4
 #define RTC_CLEAR_INTERRUPT 7
 
 static volatile uint32_t *rtc;
@@ -160,7 +160,7 @@ VD_KTEST(rv_plic_device_interrupt)
 	rtc[RTC_IRQ_ENABLED] = 1;
 	uint32_t lo = rtc[RTC_TIME_LOW], hi = rtc[RTC_TIME_HIGH];
 	rtc[RTC_ALARM_HIGH] = hi;
-	rtc[RTC_ALARM_LOW] = lo; /* now: the line goes up */
+	rtc[RTC_ALARM_LOW] = lo;    /* now: the line goes up */
 	wait_for_rtc_irq(20000000); /* masked: nothing arrives */
 	unsigned while_masked = rtc_irqs;
 	hal_irq_unmask(irq);

@@ -14,15 +14,15 @@
 #include <veridian/ktest.h>
 #include <veridian/mm.h>
 
-#define P VD_PTE_PRESENT
-#define W VD_PTE_WRITABLE
-#define U VD_PTE_USER
-#define A VD_PTE_ACCESSED
-#define D VD_PTE_DIRTY
-#define G VD_PTE_GLOBAL
-#define NX VD_PTE_NO_EXECUTE
-#define WT VD_PTE_WRITE_THROUGH
-#define CD VD_PTE_CACHE_DISABLE
+#define P    VD_PTE_PRESENT
+#define W    VD_PTE_WRITABLE
+#define U    VD_PTE_USER
+#define A    VD_PTE_ACCESSED
+#define D    VD_PTE_DIRTY
+#define G    VD_PTE_GLOBAL
+#define NX   VD_PTE_NO_EXECUTE
+#define WT   VD_PTE_WRITE_THROUGH
+#define CD   VD_PTE_CACHE_DISABLE
 #define HUGE VD_PTE_HUGE
 
 #define TEST_VA ((vaddr_t)0x400000)
@@ -130,8 +130,7 @@ VD_KTEST(hal_pt_errors)
 		     VD_ERR_MEM_NOT_MAPPED);
 	KT_ASSERT_EQ(hal_pt_unmap(root, TEST_VA, &pa, &f),
 		     VD_ERR_MEM_NOT_MAPPED);
-	KT_ASSERT_EQ(hal_pt_protect(root, TEST_VA, P),
-		     VD_ERR_MEM_NOT_MAPPED);
+	KT_ASSERT_EQ(hal_pt_protect(root, TEST_VA, P), VD_ERR_MEM_NOT_MAPPED);
 	/* failed calls built no tables */
 	KT_ASSERT_EQ(free_frames(), before);
 	hal_pt_destroy(root);

@@ -50,7 +50,8 @@ VD_KTEST(hal_context_switch_and_first_run)
 	KT_ASSERT(!thread_irqs_on);
 	KT_ASSERT_EQ(thread_frame & 15, 0); /* entry got an aligned stack */
 	KT_ASSERT(thread_frame > (uintptr_t)thread_stack &&
-		  thread_frame <= (uintptr_t)thread_stack + sizeof(thread_stack));
+		  thread_frame <=
+			  (uintptr_t)thread_stack + sizeof(thread_stack));
 	KT_ASSERT_EQ(a + b + c, 191);
 }
 

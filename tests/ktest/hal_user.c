@@ -19,9 +19,9 @@
 
 /* ---- syscalls ---- */
 
-#define NR_FIRST 0x70
+#define NR_FIRST  0x70
 #define NR_SECOND 0x71
-#define NR_LAST 0x72
+#define NR_LAST	  0x72
 
 static struct {
 	unsigned calls;
@@ -217,14 +217,14 @@ VD_KTEST(hal_user_fault_retried_after_map)
 
 /* ---- benchmark ---- */
 
-#define NR_NULL 0
+#define NR_NULL	 0
 #define NR_START 0x7a
-#define NR_STOP 0x7b
+#define NR_STOP	 0x7b
 
 static uint64_t bench_t0, bench_t1;
 
-static __attribute__((noinline)) void bench_start_stop(
-	struct vd_cpu_context *ctx)
+static __attribute__((noinline)) void
+bench_start_stop(struct vd_cpu_context *ctx)
 {
 	if (VD_CTX_SYSNR(ctx) == NR_START) {
 		bench_t0 = hal_cycles();

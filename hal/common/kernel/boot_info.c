@@ -8,8 +8,8 @@
 void hal_boot_reserve(struct vd_boot_info *bi, paddr_t base, uint64_t size,
 		      enum vd_mem_type type)
 {
-	if (size && !vd_boot_add_region(bi->reserved, &bi->reserved_count,
-					base, size, type))
+	if (size && !vd_boot_add_region(bi->reserved, &bi->reserved_count, base,
+					size, type))
 		vd_panic("boot: more than %u reserved ranges",
 			 (unsigned)VD_MAX_MEM_REGIONS);
 }

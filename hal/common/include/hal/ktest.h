@@ -41,10 +41,10 @@ extern struct hal_kt_fault hal_kt_fault;
 bool hal_kt_catch_fault(void (*fn)(uintptr_t), uintptr_t arg);
 
 /* Touch helpers for hal_kt_catch_fault. */
-void hal_kt_read(uintptr_t va);	  /* 8-byte load */
-void hal_kt_write(uintptr_t va);  /* 8-byte store */
+void hal_kt_read(uintptr_t va);	   /* 8-byte load */
+void hal_kt_write(uintptr_t va);   /* 8-byte store */
 void hal_kt_rewrite(uintptr_t va); /* store a byte back unchanged */
-void hal_kt_call(uintptr_t va);	  /* call va as a function */
+void hal_kt_call(uintptr_t va);	   /* call va as a function */
 
 /* ---- a user address space ------------------------------------------- */
 
@@ -55,10 +55,10 @@ void hal_kt_call(uintptr_t va);	  /* call va as a function */
  *   HAL_KT_HOLE_VA    nothing mapped
  *   HAL_KT_STACK_VA   the user stack, user RW- NX (sp starts at its top)
  */
-#define HAL_KT_CODE_VA ((vaddr_t)0x400000)
-#define HAL_KT_RO_VA ((vaddr_t)0x500000)
-#define HAL_KT_HOLE_VA ((vaddr_t)0x600000)
-#define HAL_KT_STACK_VA ((vaddr_t)0x7ff000)
+#define HAL_KT_CODE_VA	 ((vaddr_t)0x400000)
+#define HAL_KT_RO_VA	 ((vaddr_t)0x500000)
+#define HAL_KT_HOLE_VA	 ((vaddr_t)0x600000)
+#define HAL_KT_STACK_VA	 ((vaddr_t)0x7ff000)
 #define HAL_KT_STACK_TOP (HAL_KT_STACK_VA + VD_PAGE_SIZE)
 
 #define HAL_KT_CODE_MAX 256

@@ -14,15 +14,31 @@ uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va);
 /* ---- RV64I encoders (unprivileged spec, "RV32I Base" formats) ------- */
 
 enum {
-	RV_ZERO = 0, RV_RA = 1, RV_SP = 2, RV_TP = 4, RV_T0 = 5, RV_T1 = 6,
-	RV_T2 = 7, RV_S1 = 9, RV_A0 = 10, RV_A1, RV_A2, RV_A3, RV_A4, RV_A5,
-	RV_A6, RV_A7, RV_S2 = 18, RV_S3, RV_S4
+	RV_ZERO = 0,
+	RV_RA = 1,
+	RV_SP = 2,
+	RV_TP = 4,
+	RV_T0 = 5,
+	RV_T1 = 6,
+	RV_T2 = 7,
+	RV_S1 = 9,
+	RV_A0 = 10,
+	RV_A1,
+	RV_A2,
+	RV_A3,
+	RV_A4,
+	RV_A5,
+	RV_A6,
+	RV_A7,
+	RV_S2 = 18,
+	RV_S3,
+	RV_S4
 };
 
-#define RV_ECALL 0x00000073u
-#define RV_BNE 1
-#define RV_BLTU 6
-#define RV_CSR_TIME 0xc01
+#define RV_ECALL       0x00000073u
+#define RV_BNE	       1
+#define RV_BLTU	       6
+#define RV_CSR_TIME    0xc01
 #define RV_CSR_INSTRET 0xc02
 
 /* I-type: imm[11:0] rs1 funct3 rd opcode */
