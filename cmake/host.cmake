@@ -26,19 +26,27 @@ target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_ARCH_NAME="host"
 target_link_options(vdcore_host PUBLIC ${VD_SANITIZE})
 
 # Device trees for the FDT suite, compiled by dtc at build time.
+# Every tests/host/data/NAME.dts becomes ${CMAKE_BINARY_DIR}/NAME.dtb.
 find_program(VD_DTC dtc REQUIRED)
-set(VD_TEST_DTB ${CMAKE_BINARY_DIR}/test-board.dtb)
-add_custom_command(OUTPUT ${VD_TEST_DTB}
-  COMMAND ${VD_DTC} -q -I dts -O dtb -o ${VD_TEST_DTB} ${VD_ROOT}/tests/host/data/board.dts
-  DEPENDS ${VD_ROOT}/tests/host/data/board.dts)
-add_custom_target(vd_test_dtbs DEPENDS ${VD_TEST_DTB})
+set(VD_TEST_DTB ${CMAKE_BINARY_DIR}/board.dtb)
+file(GLOB _vd_dts CONFIGURE_DEPENDS ${VD_ROOT}/tests/host/data/*.dts)
+set(_vd_dtbs "")
+foreach(_dts IN LISTS _vd_dts)
+  get_filename_component(_n ${_dts} NAME_WE)
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/${_n}.dtb
+    COMMAND ${VD_DTC} -q -I dts -O dtb -o ${CMAKE_BINARY_DIR}/${_n}.dtb ${_dts}
+    DEPENDS ${_dts})
+  list(APPEND _vd_dtbs ${CMAKE_BINARY_DIR}/${_n}.dtb)
+endforeach()
+add_custom_target(vd_test_dtbs DEPENDS ${_vd_dtbs})
 
 file(GLOB VD_HOST_TESTS CONFIGURE_DEPENDS ${VD_ROOT}/tests/host/test_*.c)
 foreach(_src IN LISTS VD_HOST_TESTS)
   get_filename_component(_name ${_src} NAME_WE)
   add_executable(${_name} ${_src})
   target_link_libraries(${_name} PRIVATE vdcore_host ${CMOCKA_LIBRARIES})
-  target_compile_definitions(${_name} PRIVATE VD_TEST_DTB="${VD_TEST_DTB}")
+  target_compile_definitions(${_name} PRIVATE VD_TEST_DTB="${VD_TEST_DTB}"
+    VD_TEST_DATA_DIR="${CMAKE_BINARY_DIR}")
   add_dependencies(${_name} vd_test_dtbs)
   add_test(NAME ${_name} COMMAND ${_name})
   set_tests_properties(${_name} PROPERTIES TIMEOUT 120

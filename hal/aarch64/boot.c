@@ -63,7 +63,9 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 
 	vd_memset(bi, 0, sizeof(*bi));
 	fdt_init(&f, vd_phys_to_virt(dtb_pa));
-	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
+	if (!fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid))
+		vd_panic("aarch64: the DTB lists more memory regions than "
+			 "boot info holds (%d)", VD_MAX_MEM_REGIONS);
 	hal_boot_info_finish(bi, firmware_name(), load_pa,
 			     (uint64_t)(_end - _start));
 	hal_unwind_init(bi);

@@ -354,6 +354,17 @@ bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
 	return true;
 }
 
+/* Set when a region did not fit in boot info: losing a reservation would
+ * hand firmware memory to the allocator, so the caller must not go on. */
+static bool fdt_overflow;
+
+static void add_region(struct vd_mem_region *list, unsigned *count,
+		       paddr_t base, uint64_t size, enum vd_mem_type type)
+{
+	if (size && !vd_boot_add_region(list, count, base, size, type))
+		fdt_overflow = true;
+}
+
 static void add_cpus(const struct fdt *f, struct vd_boot_info *bi,
 		     uint64_t boot_hwid)
 {
@@ -393,7 +404,7 @@ static void add_memory(const struct fdt *f, struct vd_boot_info *bi)
 			continue;
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
-			vd_boot_add_region(bi->mem, &bi->mem_count, base, size,
+			add_region(bi->mem, &bi->mem_count, base, size,
 					   VD_MEM_USABLE);
 	}
 }
@@ -408,7 +419,7 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 		uint64_t base = fdt_be64(rsv), size = fdt_be64(rsv + 8);
 		if (!base && !size)
 			break;
-		vd_boot_add_region(bi->reserved, &bi->reserved_count, base,
+		add_region(bi->reserved, &bi->reserved_count, base,
 				   size, VD_MEM_RESERVED);
 		rsv += 16;
 	}
@@ -418,10 +429,10 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 	     n = fdt_next_sibling(f, n)) {
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
-			vd_boot_add_region(bi->reserved, &bi->reserved_count,
+			add_region(bi->reserved, &bi->reserved_count,
 					   base, size, VD_MEM_RESERVED);
 	}
-	vd_boot_add_region(bi->reserved, &bi->reserved_count,
+	add_region(bi->reserved, &bi->reserved_count,
 			   VD_ALIGN_DOWN(blob_pa, (paddr_t)VD_PAGE_SIZE),
 			   VD_ALIGN_UP(f->size + (blob_pa & (VD_PAGE_SIZE - 1)),
 				       (uint64_t)VD_PAGE_SIZE),
@@ -443,7 +454,7 @@ static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
 	    fdt_prop_u64(f, chosen, "linux,initrd-end", &end) && end > start) {
 		bi->initrd_base = start;
 		bi->initrd_size = end - start;
-		vd_boot_add_region(bi->reserved, &bi->reserved_count,
+		add_region(bi->reserved, &bi->reserved_count,
 				   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
 				   VD_ALIGN_UP(end, (uint64_t)VD_PAGE_SIZE) -
 					   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
@@ -451,13 +462,15 @@ static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
 	}
 }
 
-void fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
+bool fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
 			paddr_t blob_pa, uint64_t boot_hwid)
 {
 	if (!bi->cmdline)
 		bi->cmdline = "";
+	fdt_overflow = false;
 	add_memory(f, bi);
 	add_reserved(f, bi, blob_pa);
 	add_cpus(f, bi, boot_hwid);
 	add_chosen(f, bi);
+	return !fdt_overflow;
 }

@@ -92,7 +92,9 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	    !fdt_init(&boot_fdt, vd_phys_to_virt(dtb_pa)))
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
 			 (unsigned long long)dtb_pa);
-	fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid);
+	if (!fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid))
+		vd_panic("riscv: the DTB lists more memory regions than boot "
+			 "info holds (%d)", VD_MAX_MEM_REGIONS);
 	hal_boot_info_finish(bi, firmware_describe(), rv_kernel_pa,
 			     (uint64_t)(_end - _kernel_start));
 

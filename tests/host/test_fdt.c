@@ -16,21 +16,30 @@
 static uint8_t *blob;
 static size_t blob_len;
 
-static int load_blob(void **state)
+static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(VD_TEST_DTB, "rb");
-	(void)state;
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
 
 	if (!f)
-		return -1;
+		return NULL;
 	fseek(f, 0, SEEK_END);
-	blob_len = (size_t)ftell(f);
+	*len = (size_t)ftell(f);
 	fseek(f, 0, SEEK_SET);
-	blob = malloc(blob_len);
-	if (fread(blob, 1, blob_len, f) != blob_len)
-		return -1;
+	buf = malloc(*len);
+	if (fread(buf, 1, *len, f) != *len) {
+		free(buf);
+		buf = NULL;
+	}
 	fclose(f);
-	return 0;
+	return buf;
+}
+
+static int load_blob(void **state)
+{
+	(void)state;
+	blob = read_file(VD_TEST_DTB, &blob_len);
+	return blob ? 0 : -1;
 }
 
 static int free_blob(void **state)
@@ -109,7 +118,7 @@ static void test_fill_boot_info(void **state)
 
 	memset(&bi, 0, sizeof(bi));
 	assert_true(fdt_init(&f, blob));
-	fdt_fill_boot_info(&f, &bi, 0x5f000100, 1);
+	assert_true(fdt_fill_boot_info(&f, &bi, 0x5f000100, 1));
 
 	assert_int_equal(bi.mem_count, 2);
 	assert_true(has_region(bi.mem, bi.mem_count, 0x40000000, 0x20000000,
@@ -168,6 +177,23 @@ static void test_rejects_corrupt_blobs(void **state)
 	free(copy);
 }
 
+static void test_too_many_regions_is_reported(void **state)
+{
+	struct fdt f;
+	struct vd_boot_info bi;
+	size_t len;
+	uint8_t *many = read_file(VD_TEST_DATA_DIR "/many-regions.dtb", &len);
+	(void)state;
+
+	assert_non_null(many);
+	memset(&bi, 0, sizeof(bi));
+	assert_true(fdt_init(&f, many));
+	assert_false(fdt_fill_boot_info(&f, &bi, 0x5f000000, 0));
+	assert_int_equal(bi.reserved_count, VD_MAX_MEM_REGIONS);
+	assert_int_equal(bi.mem_count, 1);
+	free(many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_props_and_reg),
 		cmocka_unit_test(test_fill_boot_info),
 		cmocka_unit_test(test_rejects_corrupt_blobs),
+		cmocka_unit_test(test_too_many_regions_is_reported),
 	};
 	return cmocka_run_group_tests(tests, load_blob, free_blob);
 }

@@ -84,8 +84,11 @@ uint64_t fdt_be64(const void *p);
  * VD_MEM_BOOT_DATA, CPUs from /cpus (cpu_hwid[] = reg, ordered with the
  * boot CPU first), /chosen bootargs and linux,initrd-start/-end.
  * boot_hwid is the id of the CPU running this (hart id / MPIDR affinity).
+ * Returns false if a RAM or reserved region did not fit in bi (more than
+ * VD_MAX_MEM_REGIONS): the caller must stop rather than boot with a
+ * reservation missing.
  */
-void fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
+bool fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
 			paddr_t blob_pa, uint64_t boot_hwid);
 
 #endif /* HAL_FDT_H */
