@@ -1,35 +1,61 @@
 /*
  * The IPC fast path: call and reply-and-receive between threads that find
- * their peer already waiting, as seL4's fastpath does.
+ * their peer already waiting, the way seL4's fastpath does it.
  *
  * In the steady state of a client/server pair the server sits in
  * reply-and-receive and the client in call, so every message finds its
- * receiver parked with its saved user registers on record (waiter
- * user_ctx).  Then the kernel:
+ * receiver blocked with its saved user registers on record (waiter
+ * user_ctx).  vd_syscall calls vd_ipc_fastpath for SYS_IPC_CALL and
+ * SYS_IPC_REPLY before the dispatcher, and the fast path:
  *
- *   1. copies the message registers straight from the sender's saved
- *      context into the receiver's, with the info word, sender and reply
- *      token (no queue slot, no intermediate buffer);
- *   2. marks the receiver's wait complete without waking it through the
- *      run queue;
- *   3. parks the sender (waiting for the reply, or for the next request)
- *      and switches to the receiver directly (vd_sched_wait_switch_locked):
- *      the receiver's syscall returns at once with its registers set.
+ *   1. checks everything before it changes anything: a small message
+ *      (0..64 bytes) and no capability to pass, a nonzero timeout, the
+ *      capability (inline, cap_fast.h), the channel or reply token, an
+ *      empty queue, a waiting peer that did not ask for the header
+ *      buffer, and that the peer may take this CPU now (sched_fast.h:
+ *      not a higher priority ready, affinity, caller not being killed);
+ *      if one fails it returns and the general path runs, with the same
+ *      results and the precise error;
+ *   2. copies the message registers straight from the caller's saved
+ *      context into the peer's, with the info word, sender and reply
+ *      token, and the peer's syscall status (0);
+ *   3. blocks the caller *without keeping its kernel frames*: its wait
+ *      record lives in its thread (struct fast_wait in t->ipc_wait), and
+ *      if the wait ends any other way than by the peer's fast reply
+ *      (timeout, kill, close, a reply through the general path), the
+ *      scheduler starts it afresh in fast_resume, which finishes the
+ *      syscall;
+ *   4. makes the peer current and, when the peer also waits without
+ *      kernel frames, returns to its user mode directly
+ *      (hal_syscall_return): no context switch, no unwinding.
  *
- * ipc_fast_call / ipc_fast_reply_recv check every condition before they
- * change anything and return IPC_NOT_FAST when one fails -- a capability
- * to pass, a large message, a queue
- * with messages in it, a receiver that wants the full header, a bad
- * capability or token -- and the caller takes the general path
- * (ipc_call_regs / ipc_reply_recv_regs), which gives the same results and
- * the precise error.
+ * So a round trip is two syscall entries, two runs of this file and two
+ * syscall exits.  docs/ipc.md has the numbers.
  */
 #include <veridian/metrics.h>
 #include <veridian/proc.h>
 #include <veridian/thread.h>
 
+#include "../cap/cap_fast.h"
+#include "../sched/sched_fast.h"
 #include "ipc_internal.h"
 #include "ipc_regs.h"
+
+#define FAST static inline __attribute__((always_inline))
+
+/* A wait of the fast path, kept in the waiting thread (t->ipc_wait). */
+struct fast_wait {
+	struct ipc_waiter w;
+	struct vd_ipc_message reply; /* a call's reply, if not in registers */
+	uint64_t deadline;
+	bool is_call; /* waits for a reply; else for a message */
+	bool stack_done; /* hal_syscall_return's flag, unused: the stack
+			  * fast_resume leaves is the thread's own */
+};
+
+_Static_assert(sizeof(struct fast_wait) <=
+		       sizeof(((struct vd_thread *)0)->ipc_wait),
+	       "VD_THREAD_IPC_WAIT_WORDS too small for struct fast_wait");
 
 /* Deadline for a relative timeout; skips the clock when it is infinite. */
 static uint64_t deadline_of(uint64_t timeout_ns)
@@ -39,169 +65,208 @@ static uint64_t deadline_of(uint64_t timeout_ns)
 	return vd_deadline_after(ipc_now_ns(), timeout_ns);
 }
 
-/* A small message of 0..64 bytes, no other bits. */
-static bool fast_info(uint64_t info)
+/* As in ipc_syscall.c: a live capability whose object is gone means the
+ * endpoint or channel was closed. */
+static vd_err_t gone_is_closed(vd_err_t err)
 {
-	return info <= VD_IPC_SMALL_MAX;
+	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
 }
 
-/* Minimal set-up of a waiter for the fast path (see ipc_waiter_init). */
-static void fast_waiter(struct ipc_waiter *w, struct vd_thread *t,
-			struct vd_process *p, struct vd_cpu_context *ctx)
+/*
+ * t's fast wait record, ready for a new wait.  The fields that never
+ * change for a thread (who waits, its registers, where a reply goes) are
+ * set the first time; a wait sets the rest.  Between waits the record is
+ * idle: its link self-linked, no reply slot.
+ */
+FAST struct fast_wait *fast_wait_of(struct vd_thread *t,
+				    struct vd_cpu_context *ctx)
 {
-	vd_list_init(&w->link);
-	w->done = false;
-	w->result = VD_OK;
-	w->thread = t;
-	w->ep = NULL;
-	w->self.pid = p->pid;
-	w->self.caps = p->caps;
-	w->self.pt = &p->pt;
-	w->q.hdr.flags = 0;
-	w->q.reply_slot = -1;
-	w->q.ch = NULL;
-	w->reply_slot = -1;
-	w->user_ctx = ctx;
-	w->in_regs = false;
-	w->want_hdr = false;
+	struct fast_wait *fw = (struct fast_wait *)(void *)t->ipc_wait;
+
+	if (VD_UNLIKELY(fw->w.thread != t)) {
+		struct vd_ipc_actor self = {
+			.pid = t->proc->pid,
+			.caps = t->proc->caps,
+			.pt = &t->proc->pt,
+		};
+		ipc_waiter_init(&fw->w, &self);
+		fw->w.thread = t;
+		fw->w.user_ctx = ctx;
+		fw->w.reply_out = &fw->reply;
+	}
+	fw->w.done = false;
+	fw->w.result = VD_OK;
+	fw->w.in_regs = false;
+	return fw;
 }
 
-/* Finish a fast-path wait: the peer ran; we are back (woken, timed out
- * or killed). */
-static inline vd_err_t fast_wait_rest(struct ipc_waiter *w, vd_err_t slept,
-				      uint64_t deadline, ipc_lock_state_t *st)
+/*
+ * A thread whose fast wait ended some other way than by its peer's fast
+ * path (which returns it to user mode itself): the scheduler runs this
+ * on a fresh stack, lock held, interrupts masked.  It is the tail of the
+ * general syscall: finish the wait, put the result in the registers, and
+ * leave the way the syscall would have.
+ */
+static void fast_resume(struct vd_thread *t)
 {
-	if (VD_LIKELY(w->done))
-		return w->result;
-	if (slept != VD_OK)
-		ipc_waiter_cancel(w, slept);
-	return ipc_wait_done(w, IPC_PENDING, deadline, st);
+	struct fast_wait *fw = (struct fast_wait *)(void *)t->ipc_wait;
+	struct ipc_waiter *w = &fw->w;
+	struct vd_cpu_context *ctx = t->uctx;
+	ipc_lock_state_t st = hal_irq_save(); /* masked: stays masked */
+	vd_err_t err = t->wake_result;
+
+	if (!w->done && err != VD_OK)
+		ipc_waiter_cancel(w, err);
+	err = ipc_wait_done(w, IPC_PENDING, fw->deadline, &st);
+	ipc_unlock(st);
+	if (err == VD_OK && !w->in_regs) {
+		if (fw->is_call)
+			ipc_put_reply(ctx, &fw->reply);
+		else
+			ipc_put_received(ctx, &w->q);
+	}
+	VD_CTX_RET(ctx) =
+		err == VD_OK ? 0 : (uint64_t) - (int64_t)gone_is_closed(err);
+	hal_syscall_return(ctx, &t->user_work, &fw->stack_done);
 }
 
-vd_err_t ipc_fast_call(struct vd_cpu_context *ctx, const uint64_t a[6])
+/* Book-keeping of a message that went the fast way. */
+FAST void fast_count(struct vd_thread *t)
 {
-	struct vd_thread *t = vd_thread_of_stack(ctx);
+	struct vd_metrics_cpu *m = &vd_metrics_percpu[t->cpu];
+
+	m->count[VD_METRIC_SYSCALLS]++;
+	m->count[VD_METRIC_IPC_MESSAGES]++;
+	t->proc->usage.syscalls++;
+	ipc_messages_sent++;
+	ipc_fastpath_hits++;
+}
+
+/* SYS_IPC_CALL: A0 channel cap, A1 info, A2 0, A3 timeout, MRs. */
+FAST void fast_call(struct vd_cpu_context *ctx, struct vd_thread *t)
+{
 	struct vd_process *p = t->proc;
-	struct vd_capability c;
-	struct vd_ipc_message reply;
-	struct ipc_waiter w;
-	unsigned end, n = ipc_words(IPC_INFO_LEN(a[1]));
+	uint64_t info = IPC_R_INFO(ctx), oid;
+	unsigned end;
 
-	if (!fast_info(a[1]) || a[2] != VD_CAP_TOKEN_NULL || a[3] == 0 ||
-	    vd_cap_validate_type(p->caps, a[0], VD_OBJ_IPC_ENDPOINT,
-				 VD_RIGHT_WRITE, &c) != VD_OK)
-		return IPC_NOT_FAST;
-
+	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
+	    IPC_R_TIMEOUT(ctx) == 0 ||
+	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
+				VD_RIGHT_WRITE, &oid))
+		return;
+	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
 	ipc_lock_state_t st = ipc_lock();
-	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, c.object_id);
+	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, oid);
 	if (VD_UNLIKELY(ch == NULL))
-		goto busy;
+		goto not_fast;
 	if (ch->ep[0]->owner.pid == p->pid)
 		end = 0;
 	else if (ch->ep[1]->owner.pid == p->pid)
 		end = 1;
 	else
-		goto busy;
+		goto not_fast;
 	struct ipc_endpoint *dst = ch->ep[1 - end];
 	if (dst->count != 0 || vd_list_empty(&dst->receivers))
-		goto busy;
+		goto not_fast;
 	struct ipc_waiter *r =
 		VD_LIST_ENTRY(dst->receivers.next, struct ipc_waiter, link);
-	if (r->user_ctx == NULL || r->want_hdr)
-		goto busy;
-	fast_waiter(&w, t, p, ctx);
-	int slot = ipc_reply_alloc(&w, ch);
+	struct cpu_sched *c = sched_fast_cpu(t);
+	if (r->user_ctx == NULL || r->want_hdr ||
+	    !sched_fast_can_run(c, t, r->thread, deadline))
+		goto not_fast;
+	struct fast_wait *fw = fast_wait_of(t, ctx);
+	int slot = ipc_reply_alloc(&fw->w, ch);
 	if (VD_UNLIKELY(slot < 0))
-		goto busy;
+		goto not_fast;
 
-	/* 1. The request goes into the receiver's registers. */
+	/* The request goes into the receiver's registers; its wait is
+	 * over. */
 	struct vd_cpu_context *rc = r->user_ctx;
 	uint64_t seq = ++ch->seq[end];
-	ipc_regs_copy(rc, ctx, n);
-	ipc_regs_mask_tail(rc, (unsigned)a[1]);
-	IPC_R_INFO(rc) = a[1] |
+	ipc_regs_copy(rc, ctx, ipc_words((unsigned)info));
+	ipc_regs_mask_tail(rc, (unsigned)info);
+	IPC_R_INFO(rc) = info |
 			 (uint64_t)VD_IPC_TYPE_CALL << VD_IPC_INFO_TYPE_SHIFT |
 			 (seq & 0xffffffffull) << VD_IPC_INFO_SEQ_SHIFT;
 	IPC_R_CAP(rc) = 0;
 	IPC_R_SENDER(rc) = p->pid;
 	IPC_R_RTOKEN(rc) = ipc_reply_mint(slot, r->self.pid);
-	/* 2. Its wait is over. */
+	VD_CTX_RET(rc) = 0;
 	r->in_regs = true;
 	ipc_waiter_finish(r, VD_OK);
-	/* 3. We wait for the reply; the receiver runs now. */
-	w.state = IPC_WAIT_REPLY;
-	w.reply_slot = slot;
-	w.q.reply_slot = slot;
-	w.q.ch = ch;
-	w.reply_out = &reply;
-	ipc_messages_sent++;
-	ipc_fastpath_hits++;
-	vd_metrics_percpu[t->cpu].count[VD_METRIC_IPC_MESSAGES]++;
-	uint64_t deadline = deadline_of(a[3]);
-	vd_err_t err =
-		vd_sched_wait_switch_locked(r->thread, VD_BLOCK_IPC, deadline);
-	err = fast_wait_rest(&w, err, deadline, &st);
+	/* We wait for the reply, without kernel frames; it runs now. */
+	fw->w.state = IPC_WAIT_REPLY;
+	fw->w.ep = NULL;
+	fw->w.reply_slot = slot;
+	fw->deadline = deadline;
+	fw->is_call = true;
+	fast_count(t);
+	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
+	sched_fast_run(c, t, r->thread);
+not_fast:
 	ipc_unlock(st);
-	if (err == VD_OK && !w.in_regs)
-		ipc_put_reply(ctx, &reply);
-	return err;
-busy:
-	ipc_unlock(st);
-	return IPC_NOT_FAST;
 }
 
-vd_err_t ipc_fast_reply_recv(struct vd_cpu_context *ctx, const uint64_t a[6])
+/* SYS_IPC_REPLY with an endpoint: A0 reply token, A1 info, MRs; A2
+ * endpoint cap to receive on, A3 its timeout. */
+FAST void fast_reply_recv(struct vd_cpu_context *ctx, struct vd_thread *t)
 {
-	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
-	struct vd_capability c;
-	struct ipc_waiter w;
-	unsigned n = ipc_words(IPC_INFO_LEN(a[1]));
+	uint64_t info = IPC_R_INFO(ctx), oid;
 
-	if (!fast_info(a[1]) || a[3] == 0 ||
-	    vd_cap_validate_type(p->caps, a[2], VD_OBJ_IPC_ENDPOINT,
-				 VD_RIGHT_READ, &c) != VD_OK)
-		return IPC_NOT_FAST;
-
+	if (info > VD_IPC_SMALL_MAX || IPC_R_TIMEOUT(ctx) == 0 ||
+	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,
+				VD_RIGHT_READ, &oid))
+		return;
+	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
 	ipc_lock_state_t st = ipc_lock();
-	int slot = ipc_reply_lookup(a[0], p->pid);
+	int slot = ipc_reply_lookup(IPC_R_TOKEN(ctx), p->pid);
 	if (slot < 0)
-		goto busy;
+		goto not_fast;
 	struct ipc_waiter *caller = ipc_reply_slots[slot].caller;
-	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, c.object_id);
-	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
-	    ep->count != 0)
-		goto busy;
+	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, oid);
+	struct cpu_sched *c = sched_fast_cpu(t);
+	if (caller->user_ctx == NULL || ep == NULL ||
+	    ep->owner.pid != p->pid || ep->count != 0 ||
+	    !sched_fast_can_run(c, t, caller->thread, deadline))
+		goto not_fast;
 
-	/* The reply goes into the caller's registers... */
+	/* The reply goes into the caller's registers; its wait is over. */
 	struct vd_cpu_context *cc = caller->user_ctx;
-	ipc_regs_copy(cc, ctx, n);
-	ipc_regs_mask_tail(cc, (unsigned)a[1]);
-	IPC_R_INFO(cc) = a[1] | (uint64_t)VD_IPC_TYPE_REPLY
-					<< VD_IPC_INFO_TYPE_SHIFT;
+	ipc_regs_copy(cc, ctx, ipc_words((unsigned)info));
+	ipc_regs_mask_tail(cc, (unsigned)info);
+	IPC_R_INFO(cc) =
+		info | (uint64_t)VD_IPC_TYPE_REPLY << VD_IPC_INFO_TYPE_SHIFT;
+	VD_CTX_RET(cc) = 0;
 	caller->in_regs = true;
 	ipc_reply_free(slot);
 	caller->reply_slot = -1;
 	ipc_waiter_finish(caller, VD_OK);
-	ipc_messages_sent++;
-	ipc_fastpath_hits++;
-	vd_metrics_percpu[t->cpu].count[VD_METRIC_IPC_MESSAGES]++;
-	/* ...we wait for the next request, and the caller runs now. */
-	fast_waiter(&w, t, p, ctx);
-	w.ep = ep;
-	w.state = IPC_WAIT_RECV;
-	vd_list_add_tail(&ep->receivers, &w.link);
-	uint64_t deadline = deadline_of(a[3]);
-	vd_err_t err = vd_sched_wait_switch_locked(caller->thread, VD_BLOCK_IPC,
-						   deadline);
-	err = fast_wait_rest(&w, err, deadline, &st);
+	/* We wait for the next request, without kernel frames; the caller
+	 * runs now. */
+	struct fast_wait *fw = fast_wait_of(t, ctx);
+	fw->w.state = IPC_WAIT_RECV;
+	fw->w.ep = ep;
+	fw->w.reply_slot = -1;
+	vd_list_add_tail(&ep->receivers, &fw->w.link);
+	fw->deadline = deadline;
+	fw->is_call = false;
+	fast_count(t);
+	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
+	sched_fast_run(c, t, caller->thread);
+not_fast:
 	ipc_unlock(st);
-	if (err == VD_OK && !w.in_regs)
-		ipc_put_received(ctx, &w.q);
-	return err;
-busy:
-	ipc_unlock(st);
-	return IPC_NOT_FAST;
+}
+
+void vd_ipc_fastpath(struct vd_cpu_context *ctx)
+{
+	/* Only user threads make syscalls: t->proc is set. */
+	struct vd_thread *t = vd_thread_of_stack(ctx);
+
+	if (VD_CTX_SYSNR(ctx) == VD_SYS_IPC_CALL)
+		fast_call(ctx, t);
+	else if (IPC_R_CAP(ctx) != 0)
+		fast_reply_recv(ctx, t);
 }
 
 /* ------------------------------------------------------------------ */

@@ -39,8 +39,6 @@ typedef vd_sched_lock_state_t ipc_lock_state_t;
 
 /* Result of a state-machine step that had to park its waiter. */
 #define IPC_PENDING ((vd_err_t)-1)
-/* A fast path does not apply (nothing was changed): take the general one. */
-#define IPC_NOT_FAST ((vd_err_t)-2)
 
 /* ------------------------------------------------------------------ */
 /* Id tables (ipc_table.c)                                             */
@@ -207,7 +205,8 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self);
 void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result);
 /* The same without the wake-up: the caller hands the CPU to w's thread
  * itself (fast path). */
-static inline void ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
+static inline __attribute__((always_inline)) void
+ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
 {
 	vd_list_remove(&w->link);
 	w->state = IPC_WAIT_NONE;
@@ -269,12 +268,60 @@ struct ipc_reply_slot {
 
 extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 extern unsigned ipc_reply_used;
+extern int ipc_reply_free_head;
+extern uint64_t ipc_nonce_pool;
+extern bool ipc_nonce_half;
 
 void ipc_reply_init(void);
+uint32_t ipc_nonce_refill(void);
+
 /* A fresh slot for `caller` on channel ch, or -1 if none is free. */
-int ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch);
+static inline __attribute__((always_inline)) int
+ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
+{
+	int i = ipc_reply_free_head;
+
+	if (VD_UNLIKELY(i < 0))
+		return -1;
+	struct ipc_reply_slot *rs = &ipc_reply_slots[i];
+	ipc_reply_free_head = rs->next_free;
+	rs->used = true;
+	rs->delivered = false;
+	rs->caller = caller;
+	rs->ch = ch;
+	rs->queued_on = NULL;
+	rs->replier = 0;
+	rs->token = 0;
+	ipc_reply_used++;
+	return i;
+}
+
+/* 32 unpredictable bits (ipc_reply.c: SipHash-1-3 of a counter under
+ * the boot key, two nonces per hash). */
+static inline __attribute__((always_inline)) uint32_t ipc_next_nonce(void)
+{
+	if (ipc_nonce_half) {
+		ipc_nonce_half = false;
+		return (uint32_t)(ipc_nonce_pool >> 32);
+	}
+	return ipc_nonce_refill();
+}
+
 /* Mint the token for `replier` (the process that received the call). */
-vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier);
+static inline __attribute__((always_inline)) vd_reply_token_t
+ipc_reply_mint(int slot, vd_pid_t replier)
+{
+	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+	uint32_t mac = ipc_next_nonce();
+
+	rs->delivered = true;
+	rs->queued_on = NULL;
+	rs->replier = replier;
+	rs->token = ((uint64_t)slot << 48) |
+		    ((uint64_t)(rs->gen & 0xffff) << 32) | mac;
+	return rs->token;
+}
+
 /* The slot `token` names if it is live and belongs to `replier`, else
  * -1.  (A free or undelivered slot stores token 0, which never matches:
  * tokens are never 0.) */
@@ -290,7 +337,29 @@ static inline int ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 		return -1;
 	return (int)slot;
 }
-void ipc_reply_free(int slot);
+
+/* Free a slot (reply, timeout, close, death): its generation moves on,
+ * so its token dies. */
+static inline __attribute__((always_inline)) void ipc_reply_free(int slot)
+{
+	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+
+	if (!rs->used)
+		return;
+	rs->used = false;
+	rs->delivered = false;
+	rs->caller = NULL;
+	rs->ch = NULL;
+	rs->queued_on = NULL;
+	rs->token = 0;
+	rs->gen++;
+	if ((rs->gen & 0xffff) == 0)
+		rs->gen++; /* keeps every token non-zero */
+	rs->next_free = ipc_reply_free_head;
+	ipc_reply_free_head = slot;
+	ipc_reply_used--;
+}
+
 /* Tests: fixed MAC key. */
 void ipc_reply_set_key(const uint8_t key[16]);
 
@@ -421,10 +490,8 @@ uint64_t ipc_info_word(const struct vd_ipc_message *m, uint32_t type,
 void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q);
 void ipc_put_reply(struct vd_cpu_context *ctx,
 		   const struct vd_ipc_message *reply);
-/* The blocking syscalls (ipc_fastpath.c): the fast paths, straight from
- * the syscall arguments, or IPC_NOT_FAST; then the general paths. */
-vd_err_t ipc_fast_call(struct vd_cpu_context *ctx, const uint64_t a[6]);
-vd_err_t ipc_fast_reply_recv(struct vd_cpu_context *ctx, const uint64_t a[6]);
+/* The general paths of the blocking syscalls (ipc_fastpath.c, after the
+ * fast path, vd_ipc_fastpath). */
 vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       const struct vd_ipc_message *m, vd_cap_token_t cap,
 		       uint64_t timeout_ns, struct vd_cpu_context *ctx,

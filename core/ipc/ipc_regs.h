@@ -131,7 +131,7 @@ static inline unsigned ipc_words(unsigned len)
 	case i + 1:                                                            \
 		d->f = s->f;                                                   \
 		__attribute__((fallthrough));
-static inline void ipc_regs_copy(struct vd_cpu_context *d,
+static inline __attribute__((always_inline)) void ipc_regs_copy(struct vd_cpu_context *d,
 				 const struct vd_cpu_context *s, unsigned n)
 {
 	switch (n) {
@@ -147,7 +147,7 @@ static inline void ipc_regs_copy(struct vd_cpu_context *d,
 	case i:                                                                \
 		d->f &= mask;                                                  \
 		break;
-static inline void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
+static inline __attribute__((always_inline)) void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 {
 	uint64_t mask = ~0ull >> (64 - 8 * (len % 8));
 
@@ -164,7 +164,7 @@ static inline void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 	case i + 1:                                                            \
 		w[i] = s->f;                                                   \
 		__attribute__((fallthrough));
-static inline void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
+static inline __attribute__((always_inline)) void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
 				unsigned n)
 {
 	switch (n) {
@@ -178,7 +178,7 @@ static inline void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
 	case i + 1:                                                            \
 		d->f = w[i];                                                   \
 		__attribute__((fallthrough));
-static inline void ipc_regs_put(struct vd_cpu_context *d, const uint64_t *w,
+static inline __attribute__((always_inline)) void ipc_regs_put(struct vd_cpu_context *d, const uint64_t *w,
 				unsigned n)
 {
 	switch (n) {

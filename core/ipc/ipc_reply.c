@@ -22,6 +22,8 @@
  * once.  The function is SipHash-1-3 of the counter under the key, with
  * the key schedule done once; each 64-bit output gives two nonces (this
  * runs on every call, so it stays at a few dozen instructions a token).
+ * Allocating, minting and freeing are inline in ipc_internal.h: the IPC
+ * fast path does each on every call.
  */
 #include <veridian/cap.h>
 #include <veridian/hal.h>
@@ -30,11 +32,12 @@
 
 struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 unsigned ipc_reply_used;
-static int reply_free_head = -1;
+int ipc_reply_free_head = -1;
 static uint8_t reply_key[16];
 static bool reply_key_ready;
-static uint64_t nonce_counter, nonce_pool;
-static bool nonce_half;	  /* nonce_pool's upper half is still unused */
+static uint64_t nonce_counter;
+uint64_t ipc_nonce_pool;
+bool ipc_nonce_half;	  /* ipc_nonce_pool's upper half is still unused */
 static uint64_t sip_v[4]; /* SipHash state right after the key is mixed in */
 
 static void schedule_key(void);
@@ -73,7 +76,7 @@ void ipc_reply_init(void)
 {
 	if (!reply_key_ready)
 		seed_key();
-	reply_free_head = -1;
+	ipc_reply_free_head = -1;
 	ipc_reply_used = 0;
 	for (int i = VD_IPC_MAX_REPLIES - 1; i >= 0; i--) {
 		struct ipc_reply_slot *rs = &ipc_reply_slots[i];
@@ -83,28 +86,9 @@ void ipc_reply_init(void)
 		if ((rs->gen & 0xffff) == 0)
 			rs->gen++;
 		rs->used = false;
-		rs->next_free = reply_free_head;
-		reply_free_head = i;
+		rs->next_free = ipc_reply_free_head;
+		ipc_reply_free_head = i;
 	}
-}
-
-int ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
-{
-	int i = reply_free_head;
-
-	if (i < 0)
-		return -1;
-	struct ipc_reply_slot *rs = &ipc_reply_slots[i];
-	reply_free_head = rs->next_free;
-	rs->used = true;
-	rs->delivered = false;
-	rs->caller = caller;
-	rs->ch = ch;
-	rs->queued_on = NULL;
-	rs->replier = 0;
-	rs->token = 0;
-	ipc_reply_used++;
-	return i;
 }
 
 static uint64_t load_le64(const uint8_t *p)
@@ -126,7 +110,7 @@ static void schedule_key(void)
 	sip_v[2] = k0 ^ 0x6c7967656e657261ull;
 	sip_v[3] = k1 ^ 0x7465646279746573ull;
 	nonce_counter = 0;
-	nonce_half = false;
+	ipc_nonce_half = false;
 }
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -157,46 +141,11 @@ static uint64_t siphash13_u64(uint64_t m)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static uint32_t next_nonce(void)
+/* The pool is used up: the next 64 bits, whose low half is returned and
+ * whose upper half waits in the pool (ipc_next_nonce). */
+uint32_t ipc_nonce_refill(void)
 {
-	if (nonce_half) {
-		nonce_half = false;
-		return (uint32_t)(nonce_pool >> 32);
-	}
-	nonce_pool = siphash13_u64(++nonce_counter);
-	nonce_half = true;
-	return (uint32_t)nonce_pool;
-}
-
-vd_reply_token_t ipc_reply_mint(int slot, vd_pid_t replier)
-{
-	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
-	uint32_t mac = next_nonce();
-
-	rs->delivered = true;
-	rs->queued_on = NULL;
-	rs->replier = replier;
-	rs->token = ((uint64_t)slot << 48) |
-		    ((uint64_t)(rs->gen & 0xffff) << 32) | mac;
-	return rs->token;
-}
-
-void ipc_reply_free(int slot)
-{
-	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
-
-	if (!rs->used)
-		return;
-	rs->used = false;
-	rs->delivered = false;
-	rs->caller = NULL;
-	rs->ch = NULL;
-	rs->queued_on = NULL;
-	rs->token = 0;
-	rs->gen++;
-	if ((rs->gen & 0xffff) == 0)
-		rs->gen++; /* keeps every token non-zero */
-	rs->next_free = reply_free_head;
-	reply_free_head = slot;
-	ipc_reply_used--;
+	ipc_nonce_pool = siphash13_u64(++nonce_counter);
+	ipc_nonce_half = true;
+	return (uint32_t)ipc_nonce_pool;
 }

@@ -29,7 +29,9 @@
  *
  * Blocking calls run the state machine with the waiter's user_ctx set, so
  * a peer on the fast path (ipc_fastpath.c) can write the message straight
- * into this thread's saved registers.
+ * into this thread's saved registers.  SYS_IPC_CALL and SYS_IPC_REPLY
+ * reach the handlers here only when vd_ipc_fastpath, which vd_syscall
+ * tries first, did not apply.
  */
 #include <veridian/debug.h>
 #include <veridian/proc.h>
@@ -179,29 +181,32 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 {
 	struct vd_ipc_actor self;
 	struct ipc_waiter w;
-	uint64_t ep;
+	uint64_t ep, hdr_ptr = a[1], timeout = a[3];
 	vd_err_t err;
 
+	/* a[] may alias ctx, which a sender may fill while we wait: the
+	 * arguments are read first. */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
 				  &ep)) != VD_OK)
 		return err;
-	if (a[1] != 0 && !vd_user_range_ok(a[1], sizeof(struct vd_ipc_header)))
+	if (hdr_ptr != 0 &&
+	    !vd_user_range_ok(hdr_ptr, sizeof(struct vd_ipc_header)))
 		return VD_ERR_MEM_BAD_ADDRESS;
 	ipc_waiter_init(&w, &self);
 	w.user_ctx = ctx;
 	w.thread = vd_thread_of_stack(ctx);
-	w.want_hdr = a[1] != 0;
+	w.want_hdr = hdr_ptr != 0;
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
-	uint64_t deadline = vd_deadline_after(ipc_now_ns(), a[3]);
-	err = ipc_receive_begin(&w, ep, a[3] == 0);
+	uint64_t deadline = vd_deadline_after(ipc_now_ns(), timeout);
+	err = ipc_receive_begin(&w, ep, timeout == 0);
 	err = ipc_wait_done(&w, err, deadline, &st);
 	ipc_unlock(st);
 	if (err != VD_OK)
 		return gone_is_closed(err);
 	*ret = 0;
-	return finish_receive(ctx, &w, a[1]);
+	return finish_receive(ctx, &w, hdr_ptr);
 }
 
 static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
@@ -212,10 +217,7 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ch;
 	vd_err_t err;
 
-	*ret = 0;
-	err = ipc_fast_call(ctx, a);
-	if (VD_LIKELY(err != IPC_NOT_FAST))
-		return gone_is_closed(err);
+	/* (vd_ipc_fastpath already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
 				  &ch)) != VD_OK ||
@@ -234,12 +236,7 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ep = 0;
 	vd_err_t err;
 
-	*ret = 0;
-	if (a[2] != 0) {
-		err = ipc_fast_reply_recv(ctx, a);
-		if (VD_LIKELY(err != IPC_NOT_FAST))
-			return gone_is_closed(err);
-	}
+	/* (vd_ipc_fastpath already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (a[2] != 0 &&
 	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,

@@ -83,7 +83,7 @@ void vd_irq(unsigned irq)
 /*
  * Every return to user mode, interrupts off: the place where user
  * threads are preempted (the tick asked for it) and where killed threads
- * stop.
+ * stop.  The syscall exit calls it only when t->user_work is set.
  */
 void vd_return_to_user_hook(struct vd_cpu_context *ctx)
 {

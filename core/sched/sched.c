@@ -149,12 +149,35 @@ static void finish_switch_of(struct vd_thread *self)
 		thread_put_locked(prev); /* the reference of a live thread */
 }
 
+/*
+ * First code of a thread blocked without kernel frames (sched_fast.h), on
+ * a fresh stack below its user context: finish the switch and let its
+ * resume function complete the syscall, lock held, interrupts masked.
+ */
+static VD_NORETURN void resume_entry(void *arg)
+{
+	struct vd_thread *t = arg;
+	void (*resume)(struct vd_thread *t) = t->resume;
+
+	finish_switch_of(t);
+	t->resume = NULL;
+	t->block_reason = VD_BLOCK_NONE;
+	resume(t);
+	VD_BUG("resume function returned");
+}
+
 /* Switch from the current thread to `next` (not on any queue). */
 static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 {
 	struct vd_thread *prev = c->current;
 	paddr_t root;
 
+	/* A thread that blocked without kernel frames (sched_fast.h) may
+	 * still be on its way off its stack on the CPU it blocked on, which
+	 * no longer holds the lock: wait for that CPU to let go. */
+	if (VD_UNLIKELY(next->resume != NULL))
+		while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+			;
 	if (prev->is_idle)
 		prev->state = VD_THREAD_READY; /* never queued */
 	next->state = VD_THREAD_RUNNING;
@@ -176,11 +199,24 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
 	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	/* Blocked without kernel frames (sched_fast.h): start it afresh. */
+	if (VD_UNLIKELY(next->resume != NULL)) {
+		next->ksp = hal_kstack_init(
+			(void *)VD_ALIGN_DOWN((uintptr_t)next->uctx, 16),
+			resume_entry, next);
+	}
 
 	hal_context_switch(&prev->ksp, next->ksp);
 
 	/* prev runs again here, perhaps on another CPU */
 	finish_switch_of(prev);
+}
+
+/* sched_fast.h: next has kernel frames; prev (current) gave up its. */
+VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next)
+{
+	switch_to_locked(this_cpu_sched(), next);
+	VD_BUG("a thread blocked without kernel frames came back");
 }
 
 void sched_finish_switch(void)

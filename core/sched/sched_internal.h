@@ -54,6 +54,10 @@ struct vd_thread *thread_alloc(const char *name, unsigned prio,
 			       bool with_stack);
 void thread_free(struct vd_thread *t);
 
+/* sched_fast.h: run next, which has kernel frames, after the current
+ * thread blocked without its own (sched_fast_block). */
+VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next);
+
 /* A new thread's first code: finish the switch that started it, drop the
  * scheduler lock the switch held. */
 void sched_thread_first_run(void);

@@ -2,10 +2,14 @@
  * The portable syscall upcall: the HAL's syscall_entry / svc_entry /
  * ecall_entry saved the user registers in ctx and calls vd_syscall(ctx).
  * It decodes number and arguments with the cpu_context.h accessors,
- * dispatches, and encodes the result (negative = -vd_err_t).
+ * dispatches, and encodes the result (negative = -vd_err_t).  It returns
+ * the caller's return-to-user work word, which the HAL checks with
+ * interrupts masked: on the common path, nothing to do, the HAL goes
+ * straight back to user mode without calling vd_return_to_user_hook.
  */
 #include <veridian/cpu_context.h>
 #include <veridian/hal.h>
+#include <veridian/ipc.h>
 #include <veridian/metrics.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
@@ -16,22 +20,48 @@ void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
 bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx, vaddr_t addr,
 				unsigned access, bool from_user);
 
-void vd_syscall(struct vd_cpu_context *ctx)
+/* The work word of a syscall caught by the test hook: nothing to do. */
+static const uint32_t no_user_work;
+
+/* Where the handler finds the six arguments.  Where the context keeps
+ * them in consecutive slots (AArch64 x0..x5, RISC-V a0..a5) that is the
+ * context itself; x86_64's are scattered, so they are gathered into buf.
+ * The test folds to a constant. */
+static inline const uint64_t *syscall_args(struct vd_cpu_context *ctx,
+					   uint64_t *buf)
 {
-	uint64_t args[VD_SYSCALL_MAX_ARGS], ret = 0;
+	bool in_place = true;
+
+	for (unsigned i = 1; i < VD_SYSCALL_MAX_ARGS; i++)
+		in_place &= vd_ctx_arg_slot(ctx, i) == vd_ctx_arg_slot(ctx, 0) + i;
+	if (in_place)
+		return vd_ctx_arg_slot(ctx, 0);
+	for (unsigned i = 0; i < VD_SYSCALL_MAX_ARGS; i++)
+		buf[i] = vd_ctx_arg(ctx, i);
+	return buf;
+}
+
+const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
+{
+	uint64_t buf[VD_SYSCALL_MAX_ARGS], ret = 0;
+	uint64_t nr = VD_CTX_SYSNR(ctx);
 	struct vd_thread *t;
 
 	if (VD_UNLIKELY(vd_syscall_test_hook != NULL)) {
 		vd_metrics_count(VD_METRIC_SYSCALLS);
 		vd_syscall_test_hook(ctx);
-		return;
+		return &no_user_work;
 	}
+	/* Call and reply-and-receive first try the IPC fast path, which
+	 * returns to user mode itself when it applies. */
+	if (nr == VD_SYS_IPC_CALL || nr == VD_SYS_IPC_REPLY)
+		vd_ipc_fastpath(ctx);
 	/* ctx is at the top of the caller's kernel stack: its owner is the
 	 * caller, and its cpu field is the CPU we run on */
 	t = vd_thread_of_stack(ctx);
 	vd_metrics_percpu[t->cpu].count[VD_METRIC_SYSCALLS]++;
-	for (unsigned i = 0; i < VD_SYSCALL_MAX_ARGS; i++)
-		args[i] = vd_ctx_arg(ctx, i);
-	vd_err_t err = syscall_dispatch(t, VD_CTX_SYSNR(ctx), args, ctx, &ret);
+	vd_err_t err = syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx,
+					&ret);
 	VD_CTX_RET(ctx) = err == VD_OK ? ret : (uint64_t) - (int64_t)err;
+	return &t->user_work;
 }

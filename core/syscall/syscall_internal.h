@@ -35,6 +35,9 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 	return h(args, ctx, ret);
 }
 
+/* A handler.  a[] may be the caller's saved argument registers in ctx
+ * themselves (entry.c, syscall_args): a handler that writes ctx, or
+ * whose ctx a peer may write while it blocks (IPC), reads a[] first. */
 #define SYSCALL(name)                                                          \
 	vd_err_t name(const uint64_t a[6], struct vd_cpu_context *ctx,         \
 		      uint64_t *ret)

@@ -111,7 +111,8 @@ a64_vectors:
 /*
  * SVC from user mode.  On entry sp = this thread's vd_cpu_context and x0/x1
  * are already saved in it.  Interrupts are on while core runs the call and
- * off again on the way out.
+ * off again on the way out, where vd_return_to_user_hook runs only if the
+ * work word whose address vd_syscall returned is set.
  */
 	.balign 16
 	.globl svc_entry
@@ -121,6 +122,9 @@ svc_entry:
 	msr	daifclr, #2
 	mov	x0, sp
 	bl	vd_syscall
+	msr	daifset, #2
+	ldr	w1, [x0]		// the caller's work word
+	cbz	w1, a64_restore_user
 	/* fall through */
 
 /* Back to user mode from the context at sp. */
@@ -186,4 +190,19 @@ hal_return_to_user:
 	msr	daifset, #2
 	mov	sp, x0
 	mov	x29, xzr
+	b	a64_ret_to_user
+
+/*
+ * hal_syscall_return(ctx, work, done): the exit of svc_entry for the
+ * thread whose context is ctx, from any stack (ERET restores every
+ * register, so it is hal_return_to_user with the syscall's work check).
+ */
+	.globl hal_syscall_return
+hal_syscall_return:
+	msr	daifset, #2
+	mov	sp, x0
+	mov	x29, xzr
+	stlrb	wzr, [x2]		// *done = false, release
+	ldr	w1, [x1]
+	cbz	w1, a64_restore_user
 	b	a64_ret_to_user

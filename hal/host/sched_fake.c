@@ -44,6 +44,16 @@ void hal_return_to_user(struct vd_cpu_context *ctx)
 	abort();
 }
 
+void hal_syscall_return(struct vd_cpu_context *ctx,
+			const volatile uint32_t *work, bool *done)
+{
+	(void)ctx;
+	(void)work;
+	(void)done;
+	fprintf(stderr, "hal_syscall_return: no user mode on the host\n");
+	abort();
+}
+
 /* An empty boot file system (tests may define their own table with
  * these names in their own executable, which wins over this one). */
 __attribute__((weak)) const struct vd_bootfs_file vd_bootfs_files[1];

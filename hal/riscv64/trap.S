@@ -84,7 +84,9 @@ rv_trap_vector:
 /*
  * System call (ecall from U-mode): the number in a7, arguments in a0..a5,
  * result in a0 -- all read and written by core through the context.
- * Runs with interrupts enabled; sepc moves past the 4-byte ecall.
+ * Runs with interrupts enabled; sepc moves past the 4-byte ecall.  On
+ * the way out vd_return_to_user_hook runs only if the work word whose
+ * address vd_syscall returned is set (read with interrupts off).
  */
 	.globl	ecall_entry
 ecall_entry:
@@ -93,6 +95,9 @@ ecall_entry:
 	csrsi	sstatus, SSTATUS_SIE
 	mv	a0, sp
 	call	vd_syscall
+	csrci	sstatus, SSTATUS_SIE
+	lw	a0, 0(a0)		/* the caller's work word */
+	beqz	a0, .Lrestore_user
 	j	.Lreturn_to_user
 
 .Luser_trap:
@@ -107,6 +112,21 @@ ecall_entry:
  * context at the top of this thread's kernel stack.  Also the tail of
  * hal_return_to_user.
  */
+/*
+ * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
+ * thread whose context is ctx, from any stack (sret restores every
+ * register, so it is hal_return_to_user with the syscall's work check).
+ */
+	.globl	hal_syscall_return
+hal_syscall_return:
+	csrci	sstatus, SSTATUS_SIE
+	mv	sp, a0
+	fence	rw, w
+	sb	zero, 0(a2)		/* *done = false, release */
+	lw	a1, 0(a1)
+	beqz	a1, .Lrestore_user
+	j	.Lreturn_to_user
+
 	.globl	rv_return_to_user
 	.globl	hal_return_to_user
 rv_return_to_user:
@@ -116,6 +136,7 @@ hal_return_to_user:
 	csrci	sstatus, SSTATUS_SIE
 	mv	a0, sp
 	call	vd_return_to_user_hook
+.Lrestore_user:
 	ld	t0, CTX_PC(sp)
 	ld	t1, CTX_STATUS(sp)
 	/* sret to U-mode (SPP = 0) with interrupts on (SPIE = 1), and SIE

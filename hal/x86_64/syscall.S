@@ -9,8 +9,10 @@
  * The entry switches to the thread's kernel stack and pushes the user
  * registers so that they form the struct vd_cpu_context at the top of it
  * (pushes go from the last field, cr3, down to rax), calls
- * vd_syscall(ctx) with interrupts enabled, then vd_return_to_user_hook
- * with them disabled, and returns with SYSRET.
+ * vd_syscall(ctx) with interrupts enabled, then, with them disabled,
+ * vd_return_to_user_hook only if the work word vd_syscall returned is
+ * set, and returns with SYSRET.  hal_syscall_return(ctx) joins the same
+ * exit from another thread's kernel stack (the IPC fast path).
  *
  * On Intel CPUs SYSRET with a non-canonical RCX raises #GP while still in
  * ring 0, on the user stack, with the user GS base: a classic privilege
@@ -57,9 +59,9 @@ syscall_entry:
 	sti
 	call vd_syscall
 	cli
-	movq %rbx, %rdi
-	call vd_return_to_user_hook
-
+	cmpl $0, (%rax)			/* the caller's work word */
+	jne .Lsyscall_work
+.Lsyscall_exit:
 	/* SYSRET only to a user-half RIP; everything else via IRETQ */
 	movq CTX_RIP(%rbx), %rcx
 	movq $X86_USER_END, %rax
@@ -91,3 +93,25 @@ syscall_entry:
 
 1:	movq %rbx, %rdi
 	jmp x86_return_to_user
+
+.Lsyscall_work:
+	movq %rbx, %rdi
+	call vd_return_to_user_hook
+	jmp .Lsyscall_exit
+
+/*
+ * hal_syscall_return(ctx, work, done): the syscall exit of the thread
+ * whose context is ctx, from any stack.  rsp goes where syscall_entry
+ * leaves it (ctx is 8 mod 16; 8 below it realigns for C); the store to
+ * *done is a release on x86 (stores are not reordered with older ones).
+ */
+	.globl hal_syscall_return
+hal_syscall_return:
+	cli
+	movq %rdi, %rbx
+	leaq -8(%rdi), %rsp
+	movb $0, (%rdx)
+	xorl %ebp, %ebp
+	cmpl $0, (%rsi)
+	jne .Lsyscall_work
+	jmp .Lsyscall_exit

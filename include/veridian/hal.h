@@ -241,6 +241,25 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
  * the current thread's kernel stack (see vd_cpu_context); the next trap
  * from user mode saves into the same place. */
 VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx);
+/*
+ * Finish the system call of the thread whose saved user context is ctx,
+ * from another thread's kernel stack, the way the syscall exit does after
+ * vd_syscall returned `work`: sp moves to ctx's kernel stack (ctx sits at
+ * its top, as in hal_return_to_user) and the current stack is abandoned;
+ * then *done = false is stored with release order, telling core that the
+ * old stack is no longer in use; then, interrupts masked,
+ * vd_return_to_user_hook(ctx) runs if *work is nonzero, and the thread
+ * returns to user mode as from a syscall.  Registers the architecture's
+ * syscall convention destroys are not restored (rcx and r11 on x86_64,
+ * where this may return with SYSRET), so ctx must have been saved by the
+ * HAL's syscall entry.  Core has made the thread current (address space,
+ * hal_set_kernel_stack) and masked interrupts before calling.  The IPC
+ * fast path switches from the sender straight to the receiver's user mode
+ * with it, without a kernel context switch.
+ */
+VD_NORETURN void hal_syscall_return(struct vd_cpu_context *ctx,
+				    const volatile uint32_t *work,
+				    bool *done);
 /* Tell the CPU which kernel stack top user-mode traps land on (TSS.rsp0 on
  * x86_64, sscratch on RISC-V; no-op on AArch64, where SP_EL1 is kept). */
 void hal_set_kernel_stack(void *stack_top);
@@ -274,10 +293,21 @@ VD_NORETURN void vd_kmain_secondary(unsigned cpu);
 paddr_t vd_pt_frame_alloc(void);
 void vd_pt_frame_free(paddr_t frame);
 
-/* Syscall from user mode.  ctx holds the user registers; core reads the
+/*
+ * Syscall from user mode.  ctx holds the user registers; core reads the
  * number/arguments and writes the return value into ctx.  Called from
- * syscall_entry (x86_64), svc_entry (AArch64), ecall_entry (RISC-V). */
-void vd_syscall(struct vd_cpu_context *ctx);
+ * syscall_entry (x86_64), svc_entry (AArch64), ecall_entry (RISC-V),
+ * with interrupts enabled.
+ *
+ * Returns the address of the calling thread's return-to-user work word.
+ * The HAL masks interrupts, reads the word, calls
+ * vd_return_to_user_hook(ctx) only if it is nonzero, and returns to user
+ * mode with ctx.  Skipping the hook is safe because the word is read
+ * with interrupts masked: whatever sets it later (the tick, another
+ * CPU's kill or wake-up) also raises an interrupt, which stays pending
+ * and is taken as soon as user mode runs.
+ */
+const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx);
 
 enum vd_fault_access {
 	VD_FAULT_READ = 1,

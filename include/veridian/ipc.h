@@ -314,5 +314,16 @@ void vd_ipc_dump_state(void);
  */
 void vd_ipc_init(void);
 
+struct vd_cpu_context;
+/*
+ * The IPC fast path (core/ipc/ipc_fastpath.c), tried by the syscall entry
+ * for SYS_IPC_CALL and SYS_IPC_REPLY before anything else.  When the
+ * peer already waits and the message is a plain small one it completes
+ * the syscall itself and never returns: the CPU goes straight to the
+ * peer's user mode.  Otherwise it returns having changed nothing, and
+ * the dispatcher runs the general path, which gives the same results.
+ */
+void vd_ipc_fastpath(struct vd_cpu_context *ctx);
+
 #endif /* !VD_USER */
 #endif /* VERIDIAN_IPC_H */

@@ -60,6 +60,8 @@ struct vd_thread_info {
 
 #define VD_KSTACK_SIZE	   ((size_t)16 << 10)
 #define VD_THREAD_NAME_MAX 16
+/* Room for core/ipc's stackless wait (checked there). */
+#define VD_THREAD_IPC_WAIT_WORDS 48
 
 struct vd_process;
 
@@ -73,11 +75,21 @@ struct vd_thread {
 	struct vd_sched_entity se;
 	unsigned cpu; /* run queue / timeout queue it is on */
 	vd_cpuset_t affinity;
-	bool on_cpu; /* its stack is live on some CPU */
+	bool on_cpu; /* its stack is live on some CPU (atomic) */
 	bool is_idle;
-	bool detached;	   /* nobody will join: reap at exit */
-	bool kill_pending; /* exit at the next return to user */
-	bool resched;	   /* the tick or a wake-up wants this CPU back */
+	bool detached; /* nobody will join: reap at exit */
+	/*
+	 * Work before the return to user mode.  One word, so that the
+	 * syscall exit checks all of it with a single load (vd_syscall
+	 * returns its address to the HAL, see hal.h).
+	 */
+	union {
+		struct {
+			bool kill_pending; /* exit at the next return */
+			bool resched; /* the tick or a wake-up wants the CPU */
+		};
+		uint32_t user_work;
+	};
 	enum vd_block_reason block_reason;
 	vd_err_t wake_result;
 	struct vd_waitqueue *waiting_on;
@@ -87,6 +99,16 @@ struct vd_thread {
 	struct vd_list table_link; /* thread table hash bucket */
 	struct vd_list proc_link;  /* process's thread list (proc lock) */
 	uint32_t refs;		   /* atomic; the struct is freed at 0 */
+	/*
+	 * Blocked without kernel frames (a syscall that gave up its kernel
+	 * stack to switch straight to another thread's user mode): instead
+	 * of returning into hal_context_switch, the thread's next switch-in
+	 * runs resume(t) on a fresh stack, lock held, to finish the
+	 * syscall.  NULL otherwise.  ipc_wait holds core/ipc's state of such
+	 * a wait (opaque here).
+	 */
+	void (*resume)(struct vd_thread *t);
+	uint64_t ipc_wait[VD_THREAD_IPC_WAIT_WORDS];
 
 	/* ---- owned by the thread itself ---- */
 	void *kstack;		     /* lowest address; VD_KSTACK_SIZE bytes */

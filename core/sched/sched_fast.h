@@ -1,0 +1,127 @@
+/*
+ * Scheduler primitives of the IPC fast path (core/ipc/ipc_fastpath.c),
+ * inline because they are most of what a fast call or reply costs.
+ *
+ * The fast path hands the CPU from the thread in the syscall (t) to the
+ * thread whose wait it just satisfied (next), the way seL4's fastpath
+ * does: t blocks *without keeping its kernel frames* and, when next is
+ * itself blocked that way, the CPU goes straight to next's user mode
+ * through hal_syscall_return -- no hal_context_switch, no unwinding of
+ * next's syscall, no run queue.
+ *
+ *   sched_fast_can_run  may next take the CPU from t now?  (the rules of
+ *                       vd_sched_wait_switch_locked)
+ *   sched_fast_block    t blocks without kernel frames: its next switch-in
+ *                       runs `resume` on a fresh stack (switch_to_locked)
+ *   sched_fast_run      run next, never returns
+ *
+ * Stacks.  t's kernel stack is still in use until hal_syscall_return has
+ * moved to next's, after the scheduler lock is dropped; t->on_cpu stays
+ * true until then (the HAL clears it, with release order, once it is off
+ * the stack).  Whoever starts t again waits for that: switch_to_locked
+ * spins on on_cpu before it builds t's fresh stack, and sched_fast_can_run
+ * refuses a next whose on_cpu is still set.  t cannot run meanwhile
+ * anyway unless another CPU wakes it and its affinity moved it there.
+ */
+#ifndef CORE_SCHED_FAST_H
+#define CORE_SCHED_FAST_H
+
+#include <veridian/metrics.h>
+#include <veridian/panic.h>
+#include <veridian/proc.h>
+
+#include "sched_internal.h"
+
+/* The CPU the calling thread t runs on (t->cpu is kept by the switch). */
+static inline __attribute__((always_inline)) struct cpu_sched *
+sched_fast_cpu(const struct vd_thread *t)
+{
+	return &vd_cpu_sched[t->cpu];
+}
+
+/* May next (BLOCKED in a wait the caller is about to satisfy, on no wait
+ * queue) run on this CPU at once, instead of the caller t, which is about
+ * to block until `deadline_ns`?  Not if t is being killed, next may not
+ * run here, or a higher priority is ready; nor if the deadline already
+ * passed (then t must not block at all). */
+static inline __attribute__((always_inline)) bool
+sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
+				      struct vd_thread *next,
+				      uint64_t deadline_ns)
+{
+	unsigned cpu = t->cpu;
+
+	return !t->kill_pending && next->state == VD_THREAD_BLOCKED &&
+	       next->waiting_on == NULL &&
+	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) &&
+	       (next->affinity >> cpu & 1) &&
+	       c->rq.ready_bitmap >> next->se.prio >> 1 == 0 &&
+	       (deadline_ns == VD_TIMEOUT_INFINITE ||
+		deadline_ns > hal_timer_now_ns());
+}
+
+/* t, the calling thread, blocks without kernel frames: when it is next
+ * switched in, resume(t) runs on a fresh stack instead.  Like
+ * vd_sched_wait_locked, it wakes on vd_sched_wake_thread_locked or at
+ * deadline_ns (wake_result VD_ERR_TIMEOUT). */
+static inline __attribute__((always_inline)) void
+sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
+				    enum vd_block_reason reason,
+				    uint64_t deadline_ns,
+				    void (*resume)(struct vd_thread *t))
+{
+	t->state = VD_THREAD_BLOCKED;
+	t->block_reason = reason;
+	t->wake_result = VD_OK;
+	t->resume = resume;
+	if (deadline_ns != VD_TIMEOUT_INFINITE) {
+		vd_timeout_add(&c->rq, &t->se, deadline_ns);
+		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
+			vd_timer_timeout_added(deadline_ns);
+	}
+}
+
+/* Hand the CPU from prev (blocked by sched_fast_block) to next, which
+ * sched_fast_can_run allowed, and drop the scheduler lock.  If next is
+ * blocked without kernel frames too, its syscall result is already in its
+ * registers and it returns to user mode directly; otherwise it resumes
+ * inside its wait through hal_context_switch (out of line).  Never
+ * returns. */
+static inline __attribute__((always_inline)) VD_NORETURN void
+sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
+	       struct vd_thread *next)
+{
+	struct vd_spinlock *l = &vd_sched_lock_word;
+	paddr_t root;
+
+	if (next->se.on_timeout)
+		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
+	next->wake_result = VD_OK;
+	if (VD_UNLIKELY(next->resume == NULL))
+		vd_sched_fast_switch_locked(next);
+	next->resume = NULL;
+	next->block_reason = VD_BLOCK_NONE;
+	next->state = VD_THREAD_RUNNING;
+	next->cpu = prev->cpu;
+	next->on_cpu = true;
+	next->switches++;
+	next->resched = false;
+	c->current = next;
+	root = vd_process_root(next->proc);
+	if (root != c->active_root) {
+		hal_pt_activate(root);
+		c->active_root = root;
+	}
+	hal_set_kernel_stack(vd_thread_kstack_top(next));
+	if (VD_UNLIKELY(*(const volatile uint64_t *)prev->kstack !=
+			STACK_CANARY))
+		vd_panic("kernel stack overflow in thread %llu (%s)",
+			 (unsigned long long)prev->tid, prev->name);
+	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	/* vd_sched_unlock without the interrupt state: they stay masked
+	 * until user mode */
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	hal_syscall_return(next->uctx, &next->user_work, &prev->on_cpu);
+}
+
+#endif /* CORE_SCHED_FAST_H */
