@@ -53,6 +53,9 @@ struct fast_wait {
 			  * fast_resume leaves is the thread's own */
 };
 
+_Static_assert(__builtin_offsetof(struct ipc_channel, id) == 0 &&
+		       __builtin_offsetof(struct ipc_endpoint, id) == 0,
+	       "ipc_table_lookup_self needs the id first");
 _Static_assert(sizeof(struct fast_wait) <=
 		       sizeof(((struct vd_thread *)0)->ipc_wait),
 	       "VD_THREAD_IPC_WAIT_WORDS too small for struct fast_wait");
@@ -155,8 +158,8 @@ FAST void fast_call(struct vd_cpu_context *ctx, struct vd_thread *t)
 				VD_RIGHT_WRITE, &oid))
 		return;
 	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	ipc_lock_state_t st = ipc_lock();
-	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, oid);
+	ipc_lock_state_t st = sched_fast_lock();
+	struct ipc_channel *ch = ipc_table_lookup_self(&ipc_channels, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
 	if (ch->ep[0]->owner.pid == p->pid)
@@ -174,10 +177,23 @@ FAST void fast_call(struct vd_cpu_context *ctx, struct vd_thread *t)
 	if (r->user_ctx == NULL || r->want_hdr ||
 	    !sched_fast_can_run(c, t, r->thread, deadline))
 		goto not_fast;
-	struct fast_wait *fw = fast_wait_of(t, ctx);
-	int slot = ipc_reply_alloc(&fw->w, ch);
+	int slot = ipc_reply_free_head;
 	if (VD_UNLIKELY(slot < 0))
 		goto not_fast;
+
+	/* A reply slot, delivered at once: ipc_reply_alloc + _mint. */
+	struct fast_wait *fw = fast_wait_of(t, ctx);
+	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+	ipc_reply_free_head = rs->next_free;
+	ipc_reply_used++;
+	rs->used = true;
+	rs->delivered = true;
+	rs->caller = &fw->w;
+	rs->ch = ch;
+	rs->queued_on = NULL;
+	rs->replier = r->self.pid;
+	rs->token = ((uint64_t)slot << 48) |
+		    ((uint64_t)(rs->gen & 0xffff) << 32) | ipc_next_nonce();
 
 	/* The request goes into the receiver's registers; its wait is
 	 * over. */
@@ -190,7 +206,7 @@ FAST void fast_call(struct vd_cpu_context *ctx, struct vd_thread *t)
 			 (seq & 0xffffffffull) << VD_IPC_INFO_SEQ_SHIFT;
 	IPC_R_CAP(rc) = 0;
 	IPC_R_SENDER(rc) = p->pid;
-	IPC_R_RTOKEN(rc) = ipc_reply_mint(slot, r->self.pid);
+	IPC_R_RTOKEN(rc) = rs->token;
 	VD_CTX_RET(rc) = 0;
 	r->in_regs = true;
 	ipc_waiter_finish(r, VD_OK);
@@ -219,12 +235,13 @@ FAST void fast_reply_recv(struct vd_cpu_context *ctx, struct vd_thread *t)
 				VD_RIGHT_READ, &oid))
 		return;
 	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	ipc_lock_state_t st = ipc_lock();
+	ipc_lock_state_t st = sched_fast_lock();
 	int slot = ipc_reply_lookup(IPC_R_TOKEN(ctx), p->pid);
 	if (slot < 0)
 		goto not_fast;
-	struct ipc_waiter *caller = ipc_reply_slots[slot].caller;
-	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, oid);
+	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+	struct ipc_waiter *caller = rs->caller;
+	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (caller->user_ctx == NULL || ep == NULL ||
 	    ep->owner.pid != p->pid || ep->count != 0 ||
@@ -238,10 +255,23 @@ FAST void fast_reply_recv(struct vd_cpu_context *ctx, struct vd_thread *t)
 	IPC_R_INFO(cc) =
 		info | (uint64_t)VD_IPC_TYPE_REPLY << VD_IPC_INFO_TYPE_SHIFT;
 	VD_CTX_RET(cc) = 0;
+	/* Its wait record is on no list: ipc_waiter_finish without the
+	 * unlink. */
 	caller->in_regs = true;
-	ipc_reply_free(slot);
 	caller->reply_slot = -1;
-	ipc_waiter_finish(caller, VD_OK);
+	caller->state = IPC_WAIT_NONE;
+	caller->result = VD_OK;
+	caller->done = true;
+	/* ipc_reply_free of a slot known to be in use; the other fields
+	 * are only read while it is. */
+	rs->used = false;
+	rs->token = 0;
+	rs->gen++;
+	if (VD_UNLIKELY((rs->gen & 0xffff) == 0))
+		rs->gen++; /* keeps every token non-zero */
+	rs->next_free = ipc_reply_free_head;
+	ipc_reply_free_head = slot;
+	ipc_reply_used--;
 	/* We wait for the next request, without kernel frames; the caller
 	 * runs now. */
 	struct fast_wait *fw = fast_wait_of(t, ctx);

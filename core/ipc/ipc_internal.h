@@ -101,6 +101,22 @@ static inline void *ipc_table_lookup(const struct ipc_table *t, uint64_t id)
 /* Free the slot of a live id (its generation moves on). */
 void ipc_table_remove(struct ipc_table *t, uint64_t id);
 
+/* ipc_table_lookup for endpoints and channels, whose first field is their
+ * own id: the stored id is compared instead of rebuilding the slot's. */
+static inline __attribute__((always_inline)) void *
+ipc_table_lookup_self(const struct ipc_table *t, uint64_t id)
+{
+	uint32_t slot = (uint32_t)(id & ((1u << IPC_ID_SLOT_BITS) - 1));
+	const uint64_t *obj;
+
+	if (VD_UNLIKELY(slot >= t->size))
+		return NULL;
+	obj = t->obj[slot];
+	if (VD_UNLIKELY(obj == NULL || *obj != id))
+		return NULL;
+	return (void *)obj;
+}
+
 extern struct ipc_table ipc_endpoints, ipc_channels, ipc_regions;
 
 /* ------------------------------------------------------------------ */
@@ -120,7 +136,7 @@ struct ipc_qmsg {
 };
 
 struct ipc_endpoint {
-	vd_endpoint_id_t id;
+	vd_endpoint_id_t id; /* first: ipc_table_lookup_self */
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
 	unsigned nchannels;	   /* open channels attached */
 	struct vd_list channels;   /* ipc_chan_link.node of those channels */
@@ -137,7 +153,7 @@ struct ipc_chan_link {
 };
 
 struct ipc_channel {
-	vd_channel_id_t id;
+	vd_channel_id_t id; /* first: ipc_table_lookup_self */
 	struct ipc_endpoint *ep[2];
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */

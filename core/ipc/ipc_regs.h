@@ -149,10 +149,11 @@ static inline __attribute__((always_inline)) void ipc_regs_copy(struct vd_cpu_co
 		break;
 static inline __attribute__((always_inline)) void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 {
-	uint64_t mask = ~0ull >> (64 - 8 * (len % 8));
+	uint64_t mask;
 
 	if (len % 8 == 0)
 		return;
+	mask = ~0ull >> (64 - 8 * (len % 8));
 	switch (len / 8) {
 		IPC_MR_DESC(IPC_CASE_MASK)
 	default:

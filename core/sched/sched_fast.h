@@ -32,6 +32,19 @@
 
 #include "sched_internal.h"
 
+/* vd_sched_lock, inline (the same ticket lock, same word). */
+static inline __attribute__((always_inline)) vd_sched_lock_state_t
+sched_fast_lock(void)
+{
+	struct vd_spinlock *l = &vd_sched_lock_word;
+	vd_sched_lock_state_t st = hal_irq_save();
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		;
+	return st;
+}
+
 /* The CPU the calling thread t runs on (t->cpu is kept by the switch). */
 static inline __attribute__((always_inline)) struct cpu_sched *
 sched_fast_cpu(const struct vd_thread *t)
