@@ -74,19 +74,18 @@ void hal_cpu_idle(void)
 	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
 }
 
-hal_irqstate_t hal_irq_save(void)
+/* No stack frames for these two: every scheduler lock takes them. */
+__attribute__((naked)) hal_irqstate_t hal_irq_save(void)
 {
-	hal_irqstate_t s;
-	__asm__ volatile("mrs %0, daif\n\tmsr daifset, #2"
-			 : "=r"(s)
-			 :
-			 : "memory");
-	return s;
+	__asm__("mrs x0, daif\n\t"
+		"msr daifset, #2\n\t"
+		"ret");
 }
 
-void hal_irq_restore(hal_irqstate_t state)
+__attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 {
-	__asm__ volatile("msr daif, %0" ::"r"(state) : "memory");
+	__asm__("msr daif, x0\n\t"
+		"ret");
 }
 
 void hal_irq_local_enable(void)
@@ -218,9 +217,11 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->pstate = 0; /* EL0t, AArch64, interrupts unmasked */
 }
 
-void hal_set_kernel_stack(void *stack_top)
+/* SP_EL1 already is the thread's kernel stack.  (No frame: every switch
+ * to a user thread calls it.) */
+__attribute__((naked)) void hal_set_kernel_stack(void *stack_top)
 {
-	(void)stack_top; /* SP_EL1 already is the thread's kernel stack */
+	__asm__("ret");
 }
 
 /* PAN (ARMv8.1): while PSTATE.PAN is 1, EL1 data accesses to EL0-accessible

@@ -19,17 +19,21 @@ void hal_cpu_idle(void)
 	rv_wfi();
 }
 
-hal_irqstate_t hal_irq_save(void)
+/* No stack frames for these two: every scheduler lock takes them. */
+__attribute__((naked)) hal_irqstate_t hal_irq_save(void)
 {
-	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	__asm__("csrrci a0, sstatus, %0\n\t"
+		"andi a0, a0, %0\n\t"
+		"ret" ::"i"(SSTATUS_SIE));
 }
 
-void hal_irq_restore(hal_irqstate_t state)
+/* SIE off, then on again if the state had it. */
+__attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 {
-	if (state & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-	else
-		csr_clear(sstatus, SSTATUS_SIE);
+	__asm__("andi a0, a0, %0\n\t"
+		"csrci sstatus, %0\n\t"
+		"csrs sstatus, a0\n\t"
+		"ret" ::"i"(SSTATUS_SIE));
 }
 
 void hal_irq_local_enable(void)

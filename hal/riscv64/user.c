@@ -41,10 +41,14 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->_pad = 0;
 }
 
-/* The trap entry wants the context's address, so store that. */
-void hal_set_kernel_stack(void *stack_top)
+/* The trap entry wants the context's address, so store that.  No stack
+ * frame: every switch to a user thread calls it. */
+__attribute__((naked)) void hal_set_kernel_stack(void *stack_top)
 {
-	rv_this_cpu()->user_ctx = (uintptr_t)stack_top - CTX_SIZE;
+	__asm__("addi a0, a0, -%0\n\t"
+		"sd a0, %1(tp)\n\t"
+		"ret" ::"i"(CTX_SIZE),
+		"i"(PCPU_USER_CTX));
 }
 
 void hal_user_access_begin(void)

@@ -191,17 +191,22 @@ void hal_cpu_idle(void)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-hal_irqstate_t hal_irq_save(void)
+/* No stack frames for these two: every scheduler lock takes them. */
+__attribute__((naked)) hal_irqstate_t hal_irq_save(void)
 {
-	uint64_t f;
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f) : : "memory");
-	return f & X86_RFLAGS_IF;
+	__asm__("pushfq\n\t"
+		"popq %%rax\n\t"
+		"cli\n\t"
+		"andl %0, %%eax\n\t"
+		"ret" ::"i"(X86_RFLAGS_IF));
 }
 
-void hal_irq_restore(hal_irqstate_t state)
+__attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 {
-	if (state & X86_RFLAGS_IF)
-		__asm__ volatile("sti" ::: "memory");
+	__asm__("testl %0, %%edi\n\t"
+		"jz 1f\n\t"
+		"sti\n"
+		"1:\tret" ::"i"(X86_RFLAGS_IF));
 }
 
 void hal_irq_local_enable(void)
