@@ -35,8 +35,10 @@ void vd_kmain(const struct vd_boot_info *bi)
 	hal_poweroff(failed ? 1 : 0);
 #else
 	vd_start_userspace();
+	/* "main" has nothing left to do: it sleeps for good and leaves
+	 * this CPU to its idle thread and to whatever init left running */
 	for (;;)
-		hal_cpu_idle();
+		vd_sleep_ns(VD_TIMEOUT_INFINITE);
 #endif
 }
 

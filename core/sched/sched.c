@@ -365,18 +365,26 @@ void vd_ipi(void)
 /* Idle threads and start-up                                           */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The idle thread runs with interrupts masked and checks for work before
+ * every wait; hal_cpu_idle() then enables them and waits in one atomic
+ * step.  A wake-up (need_resched set, then a reschedule IPI) that lands
+ * after the check stays pending and ends the wait at once.  Checking with
+ * interrupts enabled would let that IPI be taken between the check and
+ * the wait, and the CPU would sleep with a ready thread until its next
+ * tick.
+ */
 static VD_NORETURN void idle_loop(void)
 {
-	for (;;) {
-		struct cpu_sched *c = this_cpu_sched();
+	struct cpu_sched *c = this_cpu_sched(); /* idle threads never move */
 
-		hal_irq_local_enable();
-		if (c->need_resched ||
-		    __atomic_load_n(&c->rq.nr_ready, __ATOMIC_RELAXED)) {
-			vd_schedule();
-			continue;
-		}
-		hal_cpu_idle();
+	(void)hal_irq_save();
+	for (;;) {
+		if (__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&c->rq.nr_ready, __ATOMIC_ACQUIRE))
+			vd_schedule(); /* back here, interrupts still off */
+		else
+			hal_cpu_idle();
 	}
 }
 
@@ -439,7 +447,7 @@ void vd_sched_run_secondary(unsigned cpu)
 		idle = thread_alloc("idle", VD_PRIO_IDLE, false);
 	if (!idle) {
 		kprintf("sched: cpu %u runs without a scheduler\n", cpu);
-		hal_irq_local_enable();
+		(void)hal_irq_save();
 		for (;;)
 			hal_cpu_idle();
 	}

@@ -25,8 +25,8 @@ void vd_smp_init(const struct vd_boot_info *bi)
 			continue;
 		}
 		uint64_t deadline = hal_timer_now_ns() + SMP_START_TIMEOUT_NS;
+		/* checked with interrupts masked; the tick ends each wait */
 		hal_irqstate_t st = hal_irq_save();
-		hal_irq_local_enable(); /* let the tick wake the idle wait */
 		while (vd_cpus_online() == before &&
 		       hal_timer_now_ns() < deadline)
 			hal_cpu_idle();

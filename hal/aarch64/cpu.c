@@ -71,7 +71,20 @@ uint64_t hal_cycles(void)
 
 void hal_cpu_idle(void)
 {
-	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
+	/* WFI wakes on a pending interrupt even with PSTATE.I set, so
+	 * with IRQs masked (the contract) no wake-up is lost between the
+	 * caller's check and the wait.  Then open the mask for a moment
+	 * to take it: the ISB makes the unmask take effect before the
+	 * mask comes back.  (Entered unmasked it is a plain wfi.) */
+	if (hal_irq_local_enabled()) {
+		__asm__ volatile("dsb sy\n\twfi" ::: "memory");
+		return;
+	}
+	__asm__ volatile("dsb sy\n\t"
+			 "wfi\n\t"
+			 "msr daifclr, #2\n\t"
+			 "isb\n\t"
+			 "msr daifset, #2" ::: "memory");
 }
 
 /* No stack frames for these two: every scheduler lock takes them. */

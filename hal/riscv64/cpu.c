@@ -16,7 +16,19 @@ uint64_t hal_cycles(void)
 
 void hal_cpu_idle(void)
 {
+	/* WFI wakes on an interrupt that is pending and enabled in sie,
+	 * whatever sstatus.SIE says, so with SIE clear (the contract) no
+	 * wake-up is lost between the caller's check and the wait.  Then
+	 * set SIE for a moment to take it: QEMU and hardware recognise the
+	 * interrupt right after the CSR write.  (Entered with SIE set it is
+	 * a plain wfi.) */
+	if (csr_read(sstatus) & SSTATUS_SIE) {
+		rv_wfi();
+		return;
+	}
 	rv_wfi();
+	csr_set(sstatus, SSTATUS_SIE);
+	csr_clear(sstatus, SSTATUS_SIE);
 }
 
 /* No stack frames for these two: every scheduler lock takes them. */

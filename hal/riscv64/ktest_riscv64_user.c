@@ -103,11 +103,13 @@ VD_KTEST(rv_cpus_and_ipis)
 		uint64_t before =
 			__atomic_load_n(&rv_percpu[c].ipis, __ATOMIC_ACQUIRE);
 		uint64_t t0 = hal_timer_now_ns();
+		hal_irqstate_t s = hal_irq_save();
 		hal_ipi_send(c);
 		while (__atomic_load_n(&rv_percpu[c].ipis, __ATOMIC_ACQUIRE) ==
 			       before &&
 		       hal_timer_now_ns() - t0 < 2000000000ull)
 			hal_cpu_idle();
+		hal_irq_restore(s);
 		KT_ASSERT(rv_percpu[c].ipis > before);
 	}
 }
@@ -135,8 +137,10 @@ static void rtc_irq_hook(unsigned irq)
 static void wait_for_rtc_irq(uint64_t ns)
 {
 	uint64_t t0 = hal_timer_now_ns();
+	hal_irqstate_t s = hal_irq_save();
 	while (!rtc_irqs && hal_timer_now_ns() - t0 < ns)
 		hal_cpu_idle();
+	hal_irq_restore(s);
 }
 
 VD_KTEST(rv_plic_device_interrupt)

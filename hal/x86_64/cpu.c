@@ -183,8 +183,9 @@ uint64_t hal_cycles(void)
 void hal_cpu_idle(void)
 {
 	/* STI's one-instruction shadow makes "sti; hlt" atomic: an
-	 * interrupt pending now still wakes the hlt.  With interrupts
-	 * disabled on entry they are disabled again on return. */
+	 * interrupt already pending wakes the hlt instead of being taken
+	 * before it.  The handler runs between hlt and cli.  (Entered with
+	 * interrupts on, against the contract, it is a plain hlt.) */
 	if (x86_read_rflags() & X86_RFLAGS_IF)
 		__asm__ volatile("hlt" ::: "memory");
 	else

@@ -227,12 +227,15 @@ VD_KTEST(x86_ioapic_mask_unmask)
 	KT_ASSERT(off & (1u << 16));
 }
 
-/* Wait up to 200 ms (interrupts on) for *counter to pass `before`. */
+/* Wait up to 200 ms (interrupts taken in hal_cpu_idle) for *counter to
+ * pass `before`. */
 static bool wait_for_count(volatile uint64_t *counter, uint64_t before)
 {
 	uint64_t end = hal_timer_now_ns() + 200000000ull;
+	hal_irqstate_t s = hal_irq_save();
 	while (*counter == before && hal_timer_now_ns() < end)
 		hal_cpu_idle();
+	hal_irq_restore(s);
 	return *counter != before;
 }
 
@@ -249,7 +252,6 @@ VD_KTEST(x86_ioapic_delivers_pit_irq)
 	x86_outb(0x43, 0x30);	     /* channel 0, lobyte/hibyte, mode 0 */
 	x86_outb(0x40, 1193 & 0xff); /* 1 ms */
 	x86_outb(0x40, 1193 >> 8);
-	hal_irq_local_enable();
 	bool got = wait_for_count(&x86_irq_counts[0], before);
 	hal_irq_mask(0);
 	hal_irq_restore(s);
@@ -259,7 +261,6 @@ VD_KTEST(x86_ioapic_delivers_pit_irq)
 VD_KTEST(x86_ipi_reaches_every_cpu)
 {
 	hal_irqstate_t s = hal_irq_save();
-	hal_irq_local_enable();
 	bool ok = true;
 	unsigned bad = 0;
 	for (unsigned c = 0; c < VD_MAX_CPUS && ok; c++) {

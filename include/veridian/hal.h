@@ -84,7 +84,23 @@ unsigned hal_cpu_count(void);
  * report differences of it.
  */
 uint64_t hal_cycles(void);
-/* Wait for an interrupt (hlt / wfi).  Returns after any interrupt. */
+/*
+ * Wait for an interrupt.  Call with local interrupts DISABLED, after
+ * checking for work: the wait and the enabling of interrupts are one
+ * atomic step, so an interrupt (a wake-up IPI) that arrives between the
+ * caller's check and the wait is not lost, it ends the wait at once.
+ * The interrupt that ended the wait has been handled (its handler ran)
+ * when this returns, and interrupts are disabled again.  x86_64: "sti;
+ * hlt" (STI's one-instruction shadow makes the pair atomic), then cli;
+ * AArch64 / RISC-V: wfi, which wakes on a pending interrupt even while
+ * it is masked, then unmask for a moment to take it.  May return without
+ * an interrupt (spurious wake-ups): callers loop and re-check.
+ *
+ *	hal_irqstate_t s = hal_irq_save();
+ *	while (!work_to_do())
+ *		hal_cpu_idle();
+ *	hal_irq_restore(s);
+ */
 void hal_cpu_idle(void);
 
 /* Local interrupt mask: save-and-disable, restore, enable. */

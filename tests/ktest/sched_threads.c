@@ -126,8 +126,10 @@ VD_KTEST(sched_sleep_and_timeout)
 	bool early = false;
 	for (int try = 0; try < 5 && !early; try++) {
 		uint64_t ticks = vd_ticks(hal_cpu_id());
+		hal_irqstate_t s = hal_irq_save();
 		while (vd_ticks(hal_cpu_id()) == ticks)
 			hal_cpu_idle(); /* to just after a tick */
+		hal_irq_restore(s);
 		ticks = vd_ticks(hal_cpu_id());
 		t0 = hal_timer_now_ns();
 		vd_sleep_ns(1 * MS);
