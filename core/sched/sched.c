@@ -381,10 +381,13 @@ static VD_NORETURN void idle_loop(void)
 	(void)hal_irq_save();
 	for (;;) {
 		if (__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE) ||
-		    __atomic_load_n(&c->rq.nr_ready, __ATOMIC_ACQUIRE))
+		    __atomic_load_n(&c->rq.nr_ready, __ATOMIC_ACQUIRE)) {
+			vd_timer_idle_exit();
 			vd_schedule(); /* back here, interrupts still off */
-		else
+		} else {
+			vd_timer_idle_enter();
 			hal_cpu_idle();
+		}
 	}
 }
 

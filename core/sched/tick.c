@@ -8,6 +8,14 @@
  * the next tick and the CPU's earliest timeout, and an interrupt that
  * comes before the tick only expires timeouts.  So a 1 ms sleep takes
  * about 1 ms, not up to a tick.
+ *
+ * An idle secondary CPU stops its tick (vd_timer_idle_enter): it has no
+ * thread to account or preempt, and its timer then fires only for its
+ * timeouts.  Every tick takes the global scheduler lock; idle CPUs
+ * ticking for nothing add contention that, on an overcommitted host
+ * (QEMU -smp 4 on fewer host cores), can grow until each tick is due
+ * again before the CPUs get out of the last one.  The boot CPU keeps
+ * ticking: it drives the metrics callback.
  */
 #include <veridian/hal.h>
 #include <veridian/kernel.h>
@@ -16,6 +24,7 @@
 
 static uint64_t next_deadline[VD_MAX_CPUS];
 static volatile uint64_t tick_count[VD_MAX_CPUS];
+static bool tick_stopped[VD_MAX_CPUS]; /* idle, see vd_timer_idle_enter */
 
 uint64_t vd_ticks(unsigned cpu)
 {
@@ -35,13 +44,14 @@ void vd_timer_init(void)
 	vd_timer_init_cpu();
 }
 
-/* Arm the timer for the next tick or the earliest timeout of this CPU. */
+/* Arm the timer for the next tick (unless stopped) or the earliest
+ * timeout of this CPU, whichever comes first. */
 static void arm(unsigned cpu)
 {
 	uint64_t timeout = vd_sched_next_timeout();
+	uint64_t tick = tick_stopped[cpu] ? UINT64_MAX : next_deadline[cpu];
 
-	hal_timer_set_deadline(
-		timeout < next_deadline[cpu] ? timeout : next_deadline[cpu]);
+	hal_timer_set_deadline(timeout < tick ? timeout : tick);
 }
 
 void vd_timer_irq(void)
@@ -50,7 +60,7 @@ void vd_timer_irq(void)
 	uint64_t now = hal_timer_now_ns();
 
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
-	if (now >= next_deadline[cpu]) {
+	if (!tick_stopped[cpu] && now >= next_deadline[cpu]) {
 		tick_count[cpu]++;
 		do {
 			next_deadline[cpu] += VD_TICK_NS;
@@ -71,4 +81,28 @@ void vd_timer_timeout_added(uint64_t deadline_ns)
 	 * and the next tick */
 	if (deadline_ns < next_deadline[cpu])
 		hal_timer_set_deadline(deadline_ns);
+}
+
+void vd_timer_idle_enter(void)
+{
+	unsigned cpu = hal_cpu_id();
+
+	if (cpu == 0 || tick_stopped[cpu])
+		return;
+	tick_stopped[cpu] = true;
+	arm(cpu); /* the earliest timeout only */
+}
+
+void vd_timer_idle_exit(void)
+{
+	unsigned cpu = hal_cpu_id();
+	uint64_t now;
+
+	if (!tick_stopped[cpu])
+		return;
+	tick_stopped[cpu] = false;
+	now = hal_timer_now_ns();
+	if (next_deadline[cpu] <= now)
+		next_deadline[cpu] = now + VD_TICK_NS;
+	arm(cpu);
 }

@@ -160,6 +160,10 @@ uint64_t vd_sched_next_timeout(void);
 /* (core/sched/tick.c) A timeout with this deadline became the earliest
  * of the calling CPU, interrupts off: fire the timer early enough. */
 void vd_timer_timeout_added(uint64_t deadline_ns);
+/* The idle loop, interrupts masked: about to wait with nothing to run
+ * (a secondary CPU stops its tick), or found work (the tick restarts). */
+void vd_timer_idle_enter(void);
+void vd_timer_idle_exit(void);
 
 /*
  * Give the CPU to the best ready thread, if it is not the caller.  The
