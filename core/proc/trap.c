@@ -93,6 +93,7 @@ void vd_return_to_user_hook(struct vd_cpu_context *ctx)
 	if (VD_UNLIKELY(vd_syscall_test_hook || vd_page_fault_test_hook))
 		return;
 	t = vd_thread_of_stack(ctx);
+	t->uctx_replaced = false; /* the HAL restores all of ctx after us */
 	while (VD_UNLIKELY(t->kill_pending || t->resched)) {
 		if (t->kill_pending)
 			vd_thread_exit(0);

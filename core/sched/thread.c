@@ -455,5 +455,6 @@ vd_err_t vd_restore_context(const struct vd_cpu_context *ctx)
 	if (!ctx || !t || !t->uctx)
 		return VD_ERR_INVALID_PARAMETER;
 	*t->uctx = *ctx;
+	t->uctx_replaced = true;
 	return VD_OK;
 }

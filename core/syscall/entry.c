@@ -41,27 +41,51 @@ static inline const uint64_t *syscall_args(struct vd_cpu_context *ctx,
 	return buf;
 }
 
-const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
+/* The dispatcher: decode, count, call the handler, encode the result. */
+static inline __attribute__((always_inline)) const volatile uint32_t *
+dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 {
 	uint64_t buf[VD_SYSCALL_MAX_ARGS], ret = 0;
-	uint64_t nr = VD_CTX_SYSNR(ctx);
-	struct vd_thread *t;
+	/* ctx is at the top of the caller's kernel stack: its owner is the
+	 * caller, and its cpu field is the CPU we run on */
+	struct vd_thread *t = vd_thread_of_stack(ctx);
 
+	vd_metrics_percpu[t->cpu].count[VD_METRIC_SYSCALLS]++;
+	vd_err_t err = syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx,
+					&ret);
+	/* Only ctx is kept across the handler; what derives from it (the
+	 * result slot, the thread) is recomputed, which is cheaper than
+	 * saving more callee-saved registers on every syscall.  The empty
+	 * asm hides that they were computed before. */
+	__asm__("" : "+r"(ctx));
+	VD_CTX_RET(ctx) = err == VD_OK ? ret : (uint64_t) - (int64_t)err;
+	return &vd_thread_of_stack(ctx)->user_work;
+}
+
+
+
+/* The dispatcher for the IPC calls the fast path did not take. */
+static __attribute__((noinline)) const volatile uint32_t *
+dispatch_ipc(struct vd_cpu_context *ctx)
+{
+	return dispatch(ctx, VD_CTX_SYSNR(ctx));
+}
+
+const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
+{
+	uint64_t nr = VD_CTX_SYSNR(ctx);
+
+	/* HAL ktests' syscalls (on borrowed stacks, without threads) */
 	if (VD_UNLIKELY(vd_syscall_test_hook != NULL)) {
-		vd_metrics_count(VD_METRIC_SYSCALLS);
 		vd_syscall_test_hook(ctx);
+		vd_metrics_count(VD_METRIC_SYSCALLS);
 		return &no_user_work;
 	}
 	/* Call and reply-and-receive first try the IPC fast path, which
 	 * returns to user mode itself when it applies. */
-	if (nr == VD_SYS_IPC_CALL || nr == VD_SYS_IPC_REPLY)
+	if (nr == VD_SYS_IPC_CALL || nr == VD_SYS_IPC_REPLY) {
 		vd_ipc_fastpath(ctx);
-	/* ctx is at the top of the caller's kernel stack: its owner is the
-	 * caller, and its cpu field is the CPU we run on */
-	t = vd_thread_of_stack(ctx);
-	vd_metrics_percpu[t->cpu].count[VD_METRIC_SYSCALLS]++;
-	vd_err_t err = syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx,
-					&ret);
-	VD_CTX_RET(ctx) = err == VD_OK ? ret : (uint64_t) - (int64_t)err;
-	return &t->user_work;
+		return dispatch_ipc(ctx);
+	}
+	return dispatch(ctx, nr);
 }

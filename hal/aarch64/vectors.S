@@ -124,7 +124,7 @@ svc_entry:
 	bl	vd_syscall
 	msr	daifset, #2
 	ldr	w1, [x0]		// the caller's work word
-	cbz	w1, a64_restore_user
+	cbz	w1, svc_restore_user
 	/* fall through */
 
 /* Back to user mode from the context at sp. */
@@ -141,6 +141,33 @@ a64_restore_user:
 	msr	sp_el0, x0
 	ldp	x0, x1, [sp, #A64_CTX_X(0)]
 	ctx_x2_x29 ldp
+	add	sp, sp, #A64_CTX_SIZE
+	eret
+
+/*
+ * The plain end of a syscall: x19..x28 hold the user's values again (the
+ * C ABI kept them through vd_syscall, and with the work word clear core
+ * has not replaced them in ctx, see vd_syscall in hal.h), so only the
+ * rest is loaded.  x29 was cleared on entry.
+ */
+svc_restore_user:
+	ldp	x0, x1, [sp, #A64_CTX_PC]
+	msr	elr_el1, x0
+	and	x1, x1, #0xf0000000	// keep NZCV: EL0t, AArch64, DAIF clear
+	msr	spsr_el1, x1
+	ldp	x30, x0, [sp, #A64_CTX_X(30)]
+	msr	sp_el0, x0
+	ldp	x0, x1, [sp, #A64_CTX_X(0)]
+	ldp	x2, x3, [sp, #A64_CTX_X(2)]
+	ldp	x4, x5, [sp, #A64_CTX_X(4)]
+	ldp	x6, x7, [sp, #A64_CTX_X(6)]
+	ldp	x8, x9, [sp, #A64_CTX_X(8)]
+	ldp	x10, x11, [sp, #A64_CTX_X(10)]
+	ldp	x12, x13, [sp, #A64_CTX_X(12)]
+	ldp	x14, x15, [sp, #A64_CTX_X(14)]
+	ldp	x16, x17, [sp, #A64_CTX_X(16)]
+	ldr	x18, [sp, #A64_CTX_X(18)]
+	ldr	x29, [sp, #A64_CTX_X(29)]
 	add	sp, sp, #A64_CTX_SIZE
 	eret
 

@@ -23,15 +23,16 @@
 #include <rv/csr.h>
 #include <rv/percpu.h>
 
-/* x1, x3 and x5..x31: every register but zero, sp and tp. */
-.macro for_gprs op
+/* x1, x3, x5..x8, x10..x17 and x28..x31: the registers the C calling
+ * convention does not preserve, plus s0 (the frame pointer, which trap
+ * entry clears). */
+.macro for_scratch_gprs op
 	\op	x1, CTX_X(1)(sp)
 	\op	x3, CTX_X(3)(sp)
 	\op	x5, CTX_X(5)(sp)
 	\op	x6, CTX_X(6)(sp)
 	\op	x7, CTX_X(7)(sp)
 	\op	x8, CTX_X(8)(sp)
-	\op	x9, CTX_X(9)(sp)
 	\op	x10, CTX_X(10)(sp)
 	\op	x11, CTX_X(11)(sp)
 	\op	x12, CTX_X(12)(sp)
@@ -40,6 +41,15 @@
 	\op	x15, CTX_X(15)(sp)
 	\op	x16, CTX_X(16)(sp)
 	\op	x17, CTX_X(17)(sp)
+	\op	x28, CTX_X(28)(sp)
+	\op	x29, CTX_X(29)(sp)
+	\op	x30, CTX_X(30)(sp)
+	\op	x31, CTX_X(31)(sp)
+.endm
+
+/* s1..s11 (x9, x18..x27): preserved by the C calling convention. */
+.macro for_callee_gprs op
+	\op	x9, CTX_X(9)(sp)
 	\op	x18, CTX_X(18)(sp)
 	\op	x19, CTX_X(19)(sp)
 	\op	x20, CTX_X(20)(sp)
@@ -50,10 +60,27 @@
 	\op	x25, CTX_X(25)(sp)
 	\op	x26, CTX_X(26)(sp)
 	\op	x27, CTX_X(27)(sp)
-	\op	x28, CTX_X(28)(sp)
-	\op	x29, CTX_X(29)(sp)
-	\op	x30, CTX_X(30)(sp)
-	\op	x31, CTX_X(31)(sp)
+.endm
+
+/* x1, x3 and x5..x31: every register but zero, sp and tp. */
+.macro for_gprs op
+	for_scratch_gprs \op
+	for_callee_gprs \op
+.endm
+
+/* sepc and sstatus from the context at sp, for sret to U-mode (SPP = 0)
+ * with interrupts on (SPIE = 1), and SIE off until then, whatever core
+ * left in the word.  SUM and MXR are 0 in every saved user status: trap
+ * entry from U-mode finds them clear because this path only ever writes
+ * such a word.  sscratch = this CPU, for the next trap from user mode. */
+.macro restore_user_csrs
+	ld	t0, CTX_PC(sp)
+	ld	t1, CTX_STATUS(sp)
+	andi	t1, t1, ~(SSTATUS_SPP | SSTATUS_SIE)
+	ori	t1, t1, SSTATUS_SPIE
+	csrw	sstatus, t1		/* SIE stays 0 until sret */
+	csrw	sepc, t0
+	csrw	sscratch, tp
 .endm
 
 #define KFRAME_SIZE (CTX_SIZE + 16)
@@ -97,8 +124,16 @@ ecall_entry:
 	call	vd_syscall
 	csrci	sstatus, SSTATUS_SIE
 	lw	a0, 0(a0)		/* the caller's work word */
-	beqz	a0, .Lrestore_user
-	j	.Lreturn_to_user
+	bnez	a0, .Lreturn_to_user
+	/* Nothing to do: s1..s11 hold the user's values again (the C ABI
+	 * kept them through vd_syscall, and with the work word clear core
+	 * has not replaced them in ctx, see vd_syscall in hal.h), so only
+	 * the rest is loaded. */
+	restore_user_csrs
+	for_scratch_gprs ld
+	ld	tp, CTX_X(4)(sp)
+	ld	sp, CTX_X(2)(sp)
+	sret
 
 .Luser_trap:
 	sd	t2, CTX_PC(sp)
@@ -108,14 +143,10 @@ ecall_entry:
 	j	.Lreturn_to_user
 
 /*
- * rv_return_to_user(ctx): leave for user mode with ctx, which must be the
- * context at the top of this thread's kernel stack.  Also the tail of
- * hal_return_to_user.
- */
-/*
  * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
- * thread whose context is ctx, from any stack (sret restores every
- * register, so it is hal_return_to_user with the syscall's work check).
+ * thread whose context is ctx, from any stack.  The registers come from
+ * ctx, all of them: the C ABI argument of the plain exit does not hold
+ * on another thread's behalf.
  */
 	.globl	hal_syscall_return
 hal_syscall_return:
@@ -127,6 +158,11 @@ hal_syscall_return:
 	beqz	a1, .Lrestore_user
 	j	.Lreturn_to_user
 
+/*
+ * rv_return_to_user(ctx): leave for user mode with ctx, which must be the
+ * context at the top of this thread's kernel stack.  Also the tail of
+ * hal_return_to_user.
+ */
 	.globl	rv_return_to_user
 	.globl	hal_return_to_user
 rv_return_to_user:
@@ -137,17 +173,7 @@ hal_return_to_user:
 	mv	a0, sp
 	call	vd_return_to_user_hook
 .Lrestore_user:
-	ld	t0, CTX_PC(sp)
-	ld	t1, CTX_STATUS(sp)
-	/* sret to U-mode (SPP = 0) with interrupts on (SPIE = 1), and SIE
-	 * off until then, whatever core left in the word.  SUM and MXR are
-	 * 0 in every saved user status: trap entry from U-mode finds them
-	 * clear because this path only ever writes such a word. */
-	andi	t1, t1, ~(SSTATUS_SPP | SSTATUS_SIE)
-	ori	t1, t1, SSTATUS_SPIE
-	csrw	sstatus, t1		/* SIE stays 0 until sret */
-	csrw	sepc, t0
-	csrw	sscratch, tp		/* traps from user find this CPU */
+	restore_user_csrs
 	for_gprs ld
 	ld	tp, CTX_X(4)(sp)
 	ld	sp, CTX_X(2)(sp)

@@ -322,6 +322,15 @@ void vd_pt_frame_free(paddr_t frame);
  * with interrupts masked: whatever sets it later (the tick, another
  * CPU's kill or wake-up) also raises an interrupt, which stays pending
  * and is taken as soon as user mode runs.
+ *
+ * With the word clear, the registers the C calling convention preserves
+ * are the user's again when vd_syscall returns, and core has not
+ * replaced them in ctx unless they are IPC message registers (core/ipc/
+ * ipc_regs.h; core replaces a thread's context wholesale only through
+ * vd_restore_context, which sets the word).  So the plain exit may leave
+ * the callee-saved registers that carry no IPC message in place instead
+ * of reloading them: AArch64 x19..x28, RISC-V s1..s11 (x86_64's are all
+ * message registers).
  */
 const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx);
 

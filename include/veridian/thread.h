@@ -87,6 +87,11 @@ struct vd_thread {
 		struct {
 			bool kill_pending; /* exit at the next return */
 			bool resched; /* the tick or a wake-up wants the CPU */
+			/* vd_restore_context replaced the user registers:
+			 * the exit must load all of them (a syscall exit
+			 * may otherwise trust the C ABI for callee-saved
+			 * ones, see hal.h) */
+			bool uctx_replaced;
 		};
 		uint32_t user_work;
 	};

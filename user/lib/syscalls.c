@@ -1,13 +1,7 @@
 /* One function per system call: registers in, register out. */
 #include <vd.h>
 
-#define SC0(nr) vd_syscall6((nr), 0, 0, 0, 0, 0, 0)
 #define L(x)	((long)(x))
-
-long vd_null(void)
-{
-	return SC0(VD_SYS_NULL);
-}
 
 void vd_exit(int code)
 {
@@ -80,11 +74,6 @@ long vd_thread_join(vd_cap_token_t thread, uint64_t timeout_ns,
 {
 	return vd_syscall6(VD_SYS_THREAD_JOIN, L(thread), L(timeout_ns),
 			   L(code_out), 0, 0, 0);
-}
-
-long vd_thread_yield(void)
-{
-	return SC0(VD_SYS_THREAD_YIELD);
 }
 
 long vd_thread_sleep(uint64_t ns)

@@ -2,6 +2,17 @@
  * AArch64 system call: SVC #0 with the number in x8 and arguments in
  * x0..x5.  Result in x0.
  */
+/* A call without arguments: only the number register is set (the kernel
+ * reads no argument register for it). */
+static inline long vd_syscall0(long nr)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0");
+
+	__asm__ volatile("svc #0" : "=r"(x0) : "r"(x8) : "memory");
+	return x0;
+}
+
 static inline long vd_syscall6(long nr, long a0, long a1, long a2, long a3,
 			       long a4, long a5)
 {

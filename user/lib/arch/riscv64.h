@@ -2,6 +2,17 @@
  * RISC-V system call: ECALL from U-mode with the number in a7 and
  * arguments in a0..a5.  Result in a0.
  */
+/* A call without arguments: only the number register is set (the kernel
+ * reads no argument register for it). */
+static inline long vd_syscall0(long nr)
+{
+	register long r7 __asm__("a7") = nr;
+	register long r0 __asm__("a0");
+
+	__asm__ volatile("ecall" : "=r"(r0) : "r"(r7) : "memory");
+	return r0;
+}
+
 static inline long vd_syscall6(long nr, long a0, long a1, long a2, long a3,
 			       long a4, long a5)
 {
