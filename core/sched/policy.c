@@ -10,8 +10,10 @@
  *            (always zero)   RT    High  Normal  Low  Idle
  *
  * Bit p is set exactly when queue[p] is non-empty, so the best ready
- * priority is 63 - clz(bitmap): a single instruction on all three
- * architectures, whatever the number of threads.
+ * priority is 63 - clz(bitmap), whatever the number of threads.  It is
+ * cached in top_prio (clz is a single instruction on x86_64 and AArch64
+ * but a software sequence on RISC-V without Zbb) and recomputed only when
+ * the top level empties.
  */
 #include <veridian/sched.h>
 
@@ -20,6 +22,7 @@
 void vd_rq_init(struct vd_runqueue *rq, uint16_t slice_ticks)
 {
 	rq->ready_bitmap = 0;
+	rq->top_prio = -1;
 	rq->nr_ready = 0;
 	for (unsigned p = 0; p < VD_PRIO_LEVELS; p++)
 		vd_list_init(&rq->queue[p]);

@@ -94,28 +94,25 @@ sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
 	}
 }
 
-/* Hand the CPU from prev (blocked by sched_fast_block) to next, which
- * sched_fast_can_run allowed, and drop the scheduler lock.  If next is
- * blocked without kernel frames too, its syscall result is already in its
- * registers and it returns to user mode directly; otherwise it resumes
- * inside its wait through hal_context_switch (out of line).  Never
- * returns. */
+/*
+ * Make next (blocked or ready, on no queue, blocked without kernel frames
+ * and with its syscall's result already in its registers) the running
+ * thread instead of prev, which gave up its own kernel frames, drop the
+ * scheduler lock and return to next's user mode.  Never returns.
+ */
 static inline __attribute__((always_inline)) VD_NORETURN void
-sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
-	       struct vd_thread *next)
+sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
+		  struct vd_thread *next)
 {
 	struct vd_spinlock *l = &vd_sched_lock_word;
 	paddr_t root;
 
-	if (next->se.on_timeout)
-		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
-	next->wake_result = VD_OK;
-	if (VD_UNLIKELY(next->resume == NULL))
-		vd_sched_fast_switch_locked(next);
+	unsigned cpu = prev->cpu;
+
 	next->resume = NULL;
 	next->block_reason = VD_BLOCK_NONE;
 	next->state = VD_THREAD_RUNNING;
-	next->cpu = prev->cpu;
+	next->cpu = cpu;
 	next->on_cpu = true;
 	next->switches++;
 	next->resched = false;
@@ -130,11 +127,29 @@ sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
 			STACK_CANARY))
 		vd_panic("kernel stack overflow in thread %llu (%s)",
 			 (unsigned long long)prev->tid, prev->name);
-	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	vd_metrics_percpu[cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
 	/* vd_sched_unlock without the interrupt state: they stay masked
 	 * until user mode */
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 	hal_syscall_return(next->uctx, &next->user_work, &prev->on_cpu);
+}
+
+/* Hand the CPU from prev (blocked by sched_fast_block) to next, which
+ * sched_fast_can_run allowed, and drop the scheduler lock.  If next is
+ * blocked without kernel frames too, its syscall result is already in its
+ * registers and it returns to user mode directly; otherwise it resumes
+ * inside its wait through hal_context_switch (out of line).  Never
+ * returns. */
+static inline __attribute__((always_inline)) VD_NORETURN void
+sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
+	       struct vd_thread *next)
+{
+	if (next->se.on_timeout)
+		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
+	next->wake_result = VD_OK;
+	if (VD_UNLIKELY(next->resume == NULL))
+		vd_sched_fast_switch_locked(next);
+	sched_fast_resume(c, prev, next);
 }
 
 #endif /* CORE_SCHED_FAST_H */

@@ -159,9 +159,9 @@ SYSCALL(sys_thread_join)
 SYSCALL(sys_thread_yield)
 {
 	(void)a;
-	(void)ctx;
+	vd_sched_yield_syscall(ctx);
 	*ret = 0;
-	return vd_yield_cpu();
+	return VD_OK;
 }
 
 SYSCALL(sys_thread_sleep)

@@ -73,6 +73,7 @@ struct vd_sched_entity {
 
 struct vd_runqueue {
 	uint64_t ready_bitmap; /* bit p: queue[p] is not empty */
+	int top_prio; /* highest set bit of ready_bitmap, -1 if none */
 	unsigned nr_ready;
 	struct vd_list queue[VD_PRIO_LEVELS];
 	struct vd_list timeouts; /* sorted by deadline, earliest first */
@@ -189,6 +190,12 @@ vd_err_t vd_set_thread_priority(vd_tid_t tid, unsigned prio);
  * queue).  VD_ERR_NOT_FOUND if only the idle thread would run. */
 vd_err_t vd_next_thread(unsigned cpu, vd_tid_t *out);
 vd_err_t vd_yield_cpu(void);
+struct vd_cpu_context;
+/* SYS_THREAD_YIELD (core/sched/yield.c): vd_yield_cpu for the user thread
+ * whose syscall context is ctx, which gives up its kernel frames when
+ * another thread runs (it returns 0 to user mode when picked again).
+ * Returns only if the caller runs on. */
+void vd_sched_yield_syscall(struct vd_cpu_context *ctx);
 /*
  * Block thread `tid` for `reason` until vd_wake_thread or the timeout
  * (VD_TIMEOUT_INFINITE = none).  For the calling thread this returns when
