@@ -264,10 +264,15 @@ void hal_pt_destroy(paddr_t root)
 	vd_pt_frame_free(root);
 }
 
-void hal_pt_activate(paddr_t root)
+/* Writing CR3 flushes the non-global TLB entries, so only on a change.
+ * No stack frame: every switch between processes calls it. */
+__attribute__((naked)) void hal_pt_activate(paddr_t root)
 {
-	if (x86_read_cr3() != root)
-		x86_write_cr3(root);
+	__asm__("movq %%cr3, %%rax\n\t"
+		"cmpq %%rdi, %%rax\n\t"
+		"je 1f\n\t"
+		"movq %%rdi, %%cr3\n"
+		"1:\tret" ::);
 }
 
 void hal_tlb_flush_page(vaddr_t va)

@@ -72,11 +72,15 @@ VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx)
 	x86_return_to_user(ctx);
 }
 
-void hal_set_kernel_stack(void *stack_top)
+/* No stack frame: every switch to a user thread calls it.  GS is this
+ * CPU's x86_percpu (kernel GS while in the kernel). */
+__attribute__((naked)) void hal_set_kernel_stack(void *stack_top)
 {
-	struct x86_percpu *p = x86_this_cpu();
-	p->kstack_top = (uint64_t)stack_top;
-	p->tss.rsp[0] = (uint64_t)stack_top - CTX_SIZE;
+	__asm__("movq %%rdi, %%gs:%c0\n\t"
+		"subq %1, %%rdi\n\t"
+		"movq %%rdi, %%gs:%c2\n\t"
+		"ret" ::"i"(offsetof(struct x86_percpu, kstack_top)),
+		"i"(CTX_SIZE), "i"(offsetof(struct x86_percpu, tss.rsp[0])));
 }
 
 void hal_user_access_begin(void)
