@@ -325,7 +325,7 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 	out->pending_replies = ipc_reply_used;
 	out->region_frames = ipc_region_frames;
 	out->queued_messages = queued;
-	out->messages_sent = ipc_messages_sent;
+	out->messages_sent = ipc_messages_sent + ipc_fastpath_hits;
 	out->fastpath_hits = ipc_fastpath_hits;
 	out->cow_copies = ipc_cow_copies;
 	ipc_unlock(st);

@@ -5,8 +5,8 @@
  * In the steady state of a client/server pair the server sits in
  * reply-and-receive and the client in call, so every message finds its
  * receiver blocked with its saved user registers on record (waiter
- * user_ctx).  vd_syscall calls vd_ipc_fastpath for SYS_IPC_CALL and
- * SYS_IPC_REPLY before the dispatcher, and the fast path:
+ * user_ctx).  vd_syscall calls vd_ipc_fast_call and vd_ipc_fast_reply_recv
+ * for SYS_IPC_CALL and SYS_IPC_REPLY before the dispatcher, and they:
  *
  *   1. checks everything before it changes anything: a small message
  *      (0..64 bytes) and no capability to pass, a nonzero timeout, the
@@ -141,13 +141,14 @@ FAST void fast_count(struct vd_thread *t)
 	m->count[VD_METRIC_SYSCALLS]++;
 	m->count[VD_METRIC_IPC_MESSAGES]++;
 	t->proc->usage.syscalls++;
-	ipc_messages_sent++;
-	ipc_fastpath_hits++;
+	ipc_fastpath_hits++; /* messages_sent adds them (ipc_api.c) */
 }
 
 /* SYS_IPC_CALL: A0 channel cap, A1 info, A2 0, A3 timeout, MRs. */
-FAST void fast_call(struct vd_cpu_context *ctx, struct vd_thread *t)
+void vd_ipc_fast_call(struct vd_cpu_context *ctx)
 {
+	/* Only user threads make syscalls: t->proc is set. */
+	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	uint64_t info = IPC_R_INFO(ctx), oid;
 	unsigned end;
@@ -224,9 +225,11 @@ not_fast:
 }
 
 /* SYS_IPC_REPLY with an endpoint: A0 reply token, A1 info, MRs; A2
- * endpoint cap to receive on, A3 its timeout. */
-FAST void fast_reply_recv(struct vd_cpu_context *ctx, struct vd_thread *t)
+ * endpoint cap to receive on, A3 its timeout.  (Without one, a plain
+ * reply, A2 is 0, which no capability is.) */
+void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 {
+	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	uint64_t info = IPC_R_INFO(ctx), oid;
 
@@ -286,17 +289,6 @@ FAST void fast_reply_recv(struct vd_cpu_context *ctx, struct vd_thread *t)
 	sched_fast_run(c, t, caller->thread);
 not_fast:
 	ipc_unlock(st);
-}
-
-void vd_ipc_fastpath(struct vd_cpu_context *ctx)
-{
-	/* Only user threads make syscalls: t->proc is set. */
-	struct vd_thread *t = vd_thread_of_stack(ctx);
-
-	if (VD_CTX_SYSNR(ctx) == VD_SYS_IPC_CALL)
-		fast_call(ctx, t);
-	else if (IPC_R_CAP(ctx) != 0)
-		fast_reply_recv(ctx, t);
 }
 
 /* ------------------------------------------------------------------ */

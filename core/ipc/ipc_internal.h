@@ -280,7 +280,7 @@ struct ipc_reply_slot {
 	vd_pid_t replier; /* who holds the token (after delivery) */
 	vd_reply_token_t token;
 	int next_free;
-};
+} __attribute__((aligned(64))); /* a line each; indexing is a shift */
 
 extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 extern unsigned ipc_reply_used;
@@ -507,7 +507,7 @@ void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q);
 void ipc_put_reply(struct vd_cpu_context *ctx,
 		   const struct vd_ipc_message *reply);
 /* The general paths of the blocking syscalls (ipc_fastpath.c, after the
- * fast path, vd_ipc_fastpath). */
+ * fast path, vd_ipc_fast_call and _reply_recv). */
 vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       const struct vd_ipc_message *m, vd_cap_token_t cap,
 		       uint64_t timeout_ns, struct vd_cpu_context *ctx,
@@ -526,7 +526,8 @@ vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
 /* Host tests: forget all IPC state (after the heap was re-initialised). */
 void ipc_test_reset(void);
 
-/* Counters for vd_ipc_get_stats. */
+/* Counters for vd_ipc_get_stats: messages of the general paths, and of
+ * the fast path (which counts only the second). */
 extern uint64_t ipc_messages_sent, ipc_fastpath_hits;
 
 #endif /* CORE_IPC_INTERNAL_H */

@@ -30,7 +30,7 @@
  * Blocking calls run the state machine with the waiter's user_ctx set, so
  * a peer on the fast path (ipc_fastpath.c) can write the message straight
  * into this thread's saved registers.  SYS_IPC_CALL and SYS_IPC_REPLY
- * reach the handlers here only when vd_ipc_fastpath, which vd_syscall
+ * reach the handlers here only when the fast path, which vd_syscall
  * tries first, did not apply.
  */
 #include <veridian/debug.h>
@@ -217,7 +217,7 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ch;
 	vd_err_t err;
 
-	/* (vd_ipc_fastpath already tried the fast path.) */
+	/* (vd_syscall already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
 				  &ch)) != VD_OK ||
@@ -236,7 +236,7 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ep = 0;
 	vd_err_t err;
 
-	/* (vd_ipc_fastpath already tried the fast path.) */
+	/* (vd_syscall already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (a[2] != 0 &&
 	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,

@@ -84,7 +84,10 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 	/* Call and reply-and-receive first try the IPC fast path, which
 	 * returns to user mode itself when it applies. */
 	if (nr == VD_SYS_IPC_CALL || nr == VD_SYS_IPC_REPLY) {
-		vd_ipc_fastpath(ctx);
+		if (nr == VD_SYS_IPC_CALL)
+			vd_ipc_fast_call(ctx);
+		else
+			vd_ipc_fast_reply_recv(ctx);
 		return dispatch_ipc(ctx);
 	}
 	return dispatch(ctx, nr);

@@ -323,7 +323,8 @@ struct vd_cpu_context;
  * peer's user mode.  Otherwise it returns having changed nothing, and
  * the dispatcher runs the general path, which gives the same results.
  */
-void vd_ipc_fastpath(struct vd_cpu_context *ctx);
+void vd_ipc_fast_call(struct vd_cpu_context *ctx);
+void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx);
 
 #endif /* !VD_USER */
 #endif /* VERIDIAN_IPC_H */
