@@ -65,3 +65,10 @@ VD_KTEST(ipc_user_regions)
 {
 	RUN_PROGRAM("ipc-region", "driver");
 }
+
+/* Fast-path waits (IPC and yield keep no kernel frames) ended by a
+ * timeout, a kill, a message from the general path. */
+VD_KTEST(ipc_user_fastpath_waits)
+{
+	RUN_PROGRAM("ipc-fast", "driver");
+}
