@@ -12,6 +12,7 @@
  *   ipc_api.c       the public blocking API, process exit, statistics
  *   ipc_block.c     sleeping and waking through the scheduler
  *   ipc_syscall.c   SYS_IPC_* and the region syscalls
+ *   ipc_fastpath.c  call and reply-and-receive from the syscall entry
  *
  * The state machine never sleeps.  An operation that cannot finish at once
  * parks a struct ipc_waiter (which lives on the blocked thread's kernel
@@ -194,8 +195,9 @@ enum ipc_wait_state {
 };
 
 /*
- * One blocked thread.  Lives on the thread's kernel stack (or in a test)
- * for exactly one operation.
+ * One blocked thread, for exactly one operation.  Lives on the thread's
+ * kernel stack (or in a test); the fast path's lives in the thread
+ * (ipc_fastpath.c), which keeps no kernel frames while it waits.
  */
 struct ipc_waiter {
 	struct vd_list link;

@@ -297,8 +297,9 @@ bool vd_ipc_handle_page_fault(const struct vd_ipc_actor *p, vaddr_t addr,
  * A process is exiting: destroy its endpoints, fail the calls it was
  * serving with VD_ERR_IPC_PEER_DIED, drop its region access and mappings.
  * Call it after every thread of the process has left the kernel (a thread
- * blocked in IPC keeps its wait record on its kernel stack; a killed
- * thread's wait ends with an error and withdraws it) and before the
+ * blocked in IPC keeps its wait record on its kernel stack, or in its
+ * thread for a fast-path wait; a killed thread's wait ends with an error
+ * and withdraws it) and before the
  * capability space and page table go.
  */
 void vd_ipc_process_exit(const struct vd_ipc_actor *p);
