@@ -13,9 +13,8 @@
 #include "cap_internal.h"
 
 static inline __attribute__((always_inline)) bool
-vd_cap_fast_object(struct vd_cap_space *space,
-				      vd_cap_token_t token, uint32_t type,
-				      uint32_t rights, uint64_t *object_id)
+vd_cap_fast_object(struct vd_cap_space *space, vd_cap_token_t token,
+		   uint32_t type, uint32_t rights, uint64_t *object_id)
 {
 	uint32_t idx = cap_token_slot(token);
 	const struct vd_cap_slot *s;

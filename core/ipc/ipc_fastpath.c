@@ -48,7 +48,7 @@ struct fast_wait {
 	struct ipc_waiter w;
 	struct vd_ipc_message reply; /* a call's reply, if not in registers */
 	uint64_t deadline;
-	bool is_call; /* waits for a reply; else for a message */
+	bool is_call;	 /* waits for a reply; else for a message */
 	bool stack_done; /* hal_syscall_return's flag, unused: the stack
 			  * fast_resume leaves is the thread's own */
 };
@@ -246,8 +246,8 @@ void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct ipc_waiter *caller = rs->caller;
 	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
-	if (caller->user_ctx == NULL || ep == NULL ||
-	    ep->owner.pid != p->pid || ep->count != 0 ||
+	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
+	    ep->count != 0 ||
 	    !sched_fast_can_run(c, t, caller->thread, deadline))
 		goto not_fast;
 
@@ -255,8 +255,8 @@ void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct vd_cpu_context *cc = caller->user_ctx;
 	ipc_regs_copy(cc, ctx, ipc_words((unsigned)info));
 	ipc_regs_mask_tail(cc, (unsigned)info);
-	IPC_R_INFO(cc) =
-		info | (uint64_t)VD_IPC_TYPE_REPLY << VD_IPC_INFO_TYPE_SHIFT;
+	IPC_R_INFO(cc) = info | (uint64_t)VD_IPC_TYPE_REPLY
+					<< VD_IPC_INFO_TYPE_SHIFT;
 	VD_CTX_RET(cc) = 0;
 	/* Its wait record is on no list: ipc_waiter_finish without the
 	 * unlink. */

@@ -137,7 +137,7 @@ struct ipc_qmsg {
 };
 
 struct ipc_endpoint {
-	vd_endpoint_id_t id; /* first: ipc_table_lookup_self */
+	vd_endpoint_id_t id;	   /* first: ipc_table_lookup_self */
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
 	unsigned nchannels;	   /* open channels attached */
 	struct vd_list channels;   /* ipc_chan_link.node of those channels */

@@ -131,8 +131,9 @@ static inline unsigned ipc_words(unsigned len)
 	case i + 1:                                                            \
 		d->f = s->f;                                                   \
 		__attribute__((fallthrough));
-static inline __attribute__((always_inline)) void ipc_regs_copy(struct vd_cpu_context *d,
-				 const struct vd_cpu_context *s, unsigned n)
+static inline __attribute__((always_inline)) void
+ipc_regs_copy(struct vd_cpu_context *d, const struct vd_cpu_context *s,
+	      unsigned n)
 {
 	switch (n) {
 		IPC_MR_DESC(IPC_CASE_CTX_TO_CTX)
@@ -147,7 +148,8 @@ static inline __attribute__((always_inline)) void ipc_regs_copy(struct vd_cpu_co
 	case i:                                                                \
 		d->f &= mask;                                                  \
 		break;
-static inline __attribute__((always_inline)) void ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
+static inline __attribute__((always_inline)) void
+ipc_regs_mask_tail(struct vd_cpu_context *d, unsigned len)
 {
 	uint64_t mask;
 
@@ -165,8 +167,8 @@ static inline __attribute__((always_inline)) void ipc_regs_mask_tail(struct vd_c
 	case i + 1:                                                            \
 		w[i] = s->f;                                                   \
 		__attribute__((fallthrough));
-static inline __attribute__((always_inline)) void ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s,
-				unsigned n)
+static inline __attribute__((always_inline)) void
+ipc_regs_get(uint64_t *w, const struct vd_cpu_context *s, unsigned n)
 {
 	switch (n) {
 		IPC_MR_DESC(IPC_CASE_CTX_TO_WORDS)
@@ -179,8 +181,8 @@ static inline __attribute__((always_inline)) void ipc_regs_get(uint64_t *w, cons
 	case i + 1:                                                            \
 		d->f = w[i];                                                   \
 		__attribute__((fallthrough));
-static inline __attribute__((always_inline)) void ipc_regs_put(struct vd_cpu_context *d, const uint64_t *w,
-				unsigned n)
+static inline __attribute__((always_inline)) void
+ipc_regs_put(struct vd_cpu_context *d, const uint64_t *w, unsigned n)
 {
 	switch (n) {
 		IPC_MR_DESC(IPC_CASE_WORDS_TO_CTX)

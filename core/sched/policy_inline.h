@@ -11,8 +11,8 @@
 
 #include <veridian/sched.h>
 
-static inline __attribute__((always_inline)) void rq_insert(struct vd_runqueue *rq, struct vd_sched_entity *se,
-			     bool at_head)
+static inline __attribute__((always_inline)) void
+rq_insert(struct vd_runqueue *rq, struct vd_sched_entity *se, bool at_head)
 {
 	struct vd_list *q = &rq->queue[se->prio];
 
@@ -29,15 +29,17 @@ static inline __attribute__((always_inline)) void rq_insert(struct vd_runqueue *
 		se->slice_left = rq->slice_ticks;
 }
 
-static inline __attribute__((always_inline)) void rq_unlink(struct vd_runqueue *rq, struct vd_sched_entity *se)
+static inline __attribute__((always_inline)) void
+rq_unlink(struct vd_runqueue *rq, struct vd_sched_entity *se)
 {
 	vd_list_remove(&se->rq_link);
 	if (vd_list_empty(&rq->queue[se->prio])) {
 		rq->ready_bitmap &= ~(1ull << se->prio);
 		if ((int)se->prio == rq->top_prio)
-			rq->top_prio = rq->ready_bitmap
-					       ? 63 - __builtin_clzll(rq->ready_bitmap)
-					       : -1;
+			rq->top_prio =
+				rq->ready_bitmap
+					? 63 - __builtin_clzll(rq->ready_bitmap)
+					: -1;
 	}
 	rq->nr_ready--;
 	se->on_rq = false;
@@ -59,12 +61,14 @@ rq_swap_same_level(struct vd_runqueue *rq, struct vd_sched_entity *out,
 	in->on_rq = true;
 }
 
-static inline __attribute__((always_inline)) int rq_top_prio(const struct vd_runqueue *rq)
+static inline __attribute__((always_inline)) int
+rq_top_prio(const struct vd_runqueue *rq)
 {
 	return rq->top_prio;
 }
 
-static inline __attribute__((always_inline)) struct vd_sched_entity *rq_peek(const struct vd_runqueue *rq)
+static inline __attribute__((always_inline)) struct vd_sched_entity *
+rq_peek(const struct vd_runqueue *rq)
 {
 	int p = rq_top_prio(rq);
 
@@ -74,7 +78,8 @@ static inline __attribute__((always_inline)) struct vd_sched_entity *rq_peek(con
 			     rq_link);
 }
 
-static inline __attribute__((always_inline)) struct vd_sched_entity *rq_pick(struct vd_runqueue *rq)
+static inline __attribute__((always_inline)) struct vd_sched_entity *
+rq_pick(struct vd_runqueue *rq)
 {
 	struct vd_sched_entity *se = rq_peek(rq);
 

@@ -157,7 +157,7 @@ static void finish_switch_of(struct vd_thread *self)
 static VD_NORETURN void resume_entry(void *arg)
 {
 	struct vd_thread *t = arg;
-	void (*resume)(struct vd_thread *t) = t->resume;
+	void (*resume)(struct vd_thread *) = t->resume;
 
 	finish_switch_of(t);
 	t->resume = NULL;

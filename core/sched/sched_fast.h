@@ -59,8 +59,7 @@ sched_fast_cpu(const struct vd_thread *t)
  * passed (then t must not block at all). */
 static inline __attribute__((always_inline)) bool
 sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
-				      struct vd_thread *next,
-				      uint64_t deadline_ns)
+		   struct vd_thread *next, uint64_t deadline_ns)
 {
 	unsigned cpu = t->cpu;
 
@@ -79,9 +78,8 @@ sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
  * deadline_ns (wake_result VD_ERR_TIMEOUT). */
 static inline __attribute__((always_inline)) void
 sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
-				    enum vd_block_reason reason,
-				    uint64_t deadline_ns,
-				    void (*resume)(struct vd_thread *t))
+		 enum vd_block_reason reason, uint64_t deadline_ns,
+		 void (*resume)(struct vd_thread *t))
 {
 	t->state = VD_THREAD_BLOCKED;
 	t->block_reason = reason;

@@ -33,7 +33,8 @@ static inline const uint64_t *syscall_args(struct vd_cpu_context *ctx,
 	bool in_place = true;
 
 	for (unsigned i = 1; i < VD_SYSCALL_MAX_ARGS; i++)
-		in_place &= vd_ctx_arg_slot(ctx, i) == vd_ctx_arg_slot(ctx, 0) + i;
+		in_place &=
+			vd_ctx_arg_slot(ctx, i) == vd_ctx_arg_slot(ctx, 0) + i;
 	if (in_place)
 		return vd_ctx_arg_slot(ctx, 0);
 	for (unsigned i = 0; i < VD_SYSCALL_MAX_ARGS; i++)
@@ -51,8 +52,8 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 
 	vd_metrics_percpu[t->cpu].count[VD_METRIC_SYSCALLS]++;
-	vd_err_t err = syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx,
-					&ret);
+	vd_err_t err =
+		syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx, &ret);
 	/* Only ctx is kept across the handler; what derives from it (the
 	 * result slot, the thread) is recomputed, which is cheaper than
 	 * saving more callee-saved registers on every syscall.  The empty
@@ -61,8 +62,6 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	VD_CTX_RET(ctx) = err == VD_OK ? ret : (uint64_t) - (int64_t)err;
 	return &vd_thread_of_stack(ctx)->user_work;
 }
-
-
 
 /* The dispatcher for the IPC calls the fast path did not take. */
 static __attribute__((noinline)) const volatile uint32_t *

@@ -307,7 +307,7 @@ void hal_pt_destroy(paddr_t root)
  * processes calls it. */
 __attribute__((naked)) void hal_pt_activate(paddr_t root)
 {
-	__asm__("slli a0, a0, 8\n\t" /* drop bits above the 56-bit PA */
+	__asm__("slli a0, a0, 8\n\t"  /* drop bits above the 56-bit PA */
 		"srli a0, a0, 20\n\t" /* PPN */
 		"li a1, %0\n\t"
 		"slli a1, a1, 60\n\t"

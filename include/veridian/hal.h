@@ -274,8 +274,7 @@ VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx);
  * with it, without a kernel context switch.
  */
 VD_NORETURN void hal_syscall_return(struct vd_cpu_context *ctx,
-				    const volatile uint32_t *work,
-				    bool *done);
+				    const volatile uint32_t *work, bool *done);
 /* Tell the CPU which kernel stack top user-mode traps land on (TSS.rsp0 on
  * x86_64, sscratch on RISC-V; no-op on AArch64, where SP_EL1 is kept). */
 void hal_set_kernel_stack(void *stack_top);

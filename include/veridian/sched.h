@@ -73,7 +73,7 @@ struct vd_sched_entity {
 
 struct vd_runqueue {
 	uint64_t ready_bitmap; /* bit p: queue[p] is not empty */
-	int top_prio; /* highest set bit of ready_bitmap, -1 if none */
+	int top_prio;	       /* highest set bit of ready_bitmap, -1 if none */
 	unsigned nr_ready;
 	struct vd_list queue[VD_PRIO_LEVELS];
 	struct vd_list timeouts; /* sorted by deadline, earliest first */
