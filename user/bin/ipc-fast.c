@@ -16,11 +16,11 @@
  */
 #include <ipc_util.h>
 
-#define OP_ECHO	 0x6f686365ull   /* "echo" */
+#define OP_ECHO	 0x6f686365ull	 /* "echo" */
 #define OP_STALL 0x6c6c617473ull /* "stall": hold the call, 200 ms */
-#define OP_HOLD	 0x646c6f68ull   /* "hold": keep it until OP_LATE */
-#define OP_LATE	 0x6574616cull   /* "late": reply to the held call now */
-#define OP_QUIT	 0x74697571ull   /* "quit" */
+#define OP_HOLD	 0x646c6f68ull	 /* "hold": keep it until OP_LATE */
+#define OP_LATE	 0x6574616cull	 /* "late": reply to the held call now */
+#define OP_QUIT	 0x74697571ull	 /* "quit" */
 
 static struct vd_utest t;
 
@@ -104,8 +104,8 @@ static void yield_forever(uintptr_t arg)
 /* Two threads yielding to each other until the process is killed. */
 static int role_yielder(void)
 {
-	long stack = vd_mmap(vd_self_cap(), 0, 16384,
-			     VD_PROT_READ | VD_PROT_WRITE);
+	long stack =
+		vd_mmap(vd_self_cap(), 0, 16384, VD_PROT_READ | VD_PROT_WRITE);
 	vd_cap_token_t th;
 
 	if (vd_is_err(stack) ||
@@ -131,8 +131,7 @@ static int drive(void)
 {
 	static const char *const server_argv[] = {"ipc-fast", "server", NULL};
 	static const char *const victim_argv[] = {"ipc-fast", "victim", NULL};
-	static const char *const yielder_argv[] = {"ipc-fast", "yielder",
-						   NULL};
+	static const char *const yielder_argv[] = {"ipc-fast", "yielder", NULL};
 	struct vd_process_exit_info info;
 	struct vd_ipc_stats before, mid, after;
 	struct vd_ipc_regs r = {0};
@@ -185,7 +184,8 @@ static int drive(void)
 	/* A client killed while the server holds its call. */
 	vd_check(&t, ipc_spawn("ipc-fast", victim_argv, server_ep, &vcap) > 0,
 		 "spawn a second client");
-	vd_check(&t, got_report(ep, OP_HOLD, NULL), "the server holds its call");
+	vd_check(&t, got_report(ep, OP_HOLD, NULL),
+		 "the server holds its call");
 	vd_check(&t, vd_process_terminate(vcap, 42) == 0, "kill the client");
 	vd_check(&t,
 		 ipc_wait(vcap, &info) == 42 &&
