@@ -5,6 +5,7 @@
  * amoadd.w.aq / fence).
  */
 #include <veridian/panic.h>
+#include <veridian/smp.h>
 #include <veridian/spinlock.h>
 
 void vd_spin_init(struct vd_spinlock *l)
@@ -14,13 +15,21 @@ void vd_spin_init(struct vd_spinlock *l)
 	l->holder_cpu = -1;
 }
 
+/* Out of line, so that the uncontended path stays a leaf. */
+static __attribute__((noinline)) void spin_wait(struct vd_spinlock *l,
+						uint32_t ticket)
+{
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		vd_cpu_relax(); /* answers TLB shootdowns; a pause/yield
+				   hint belongs there too */
+}
+
 void vd_spin_lock(struct vd_spinlock *l)
 {
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
-		__asm__ volatile("" ::: "memory"); /* a pause/yield hint
-						      belongs here */
+	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
+		spin_wait(l, ticket);
 	l->holder_cpu = (int)hal_cpu_id();
 }
 

@@ -19,6 +19,7 @@
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/proc.h>
+#include <veridian/smp.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
 
@@ -218,7 +219,7 @@ static void teardown(struct vd_process *p)
 			VD_LIST_ENTRY(it, struct vd_thread, proc_link);
 		while (t != vd_current_thread() &&
 		       __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
-			;
+			vd_cpu_relax();
 	}
 	proc_lock_give(st);
 

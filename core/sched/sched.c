@@ -24,6 +24,7 @@
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/proc.h>
+#include <veridian/smp.h>
 
 #include "policy_inline.h"
 #include "sched_internal.h"
@@ -44,9 +45,16 @@ vd_sched_lock_state_t vd_sched_lock(void)
 	hal_irqstate_t st = hal_irq_save();
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
-		;
+	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
+		sched_lock_wait(ticket);
 	return st;
+}
+
+void sched_lock_wait(uint32_t ticket)
+{
+	while (__atomic_load_n(&vd_sched_lock_word.owner, __ATOMIC_ACQUIRE) !=
+	       ticket)
+		vd_cpu_relax(); /* answers TLB shootdowns (tlb.c) */
 }
 
 void vd_sched_unlock(vd_sched_lock_state_t st)
@@ -177,7 +185,7 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	 * no longer holds the lock: wait for that CPU to let go. */
 	if (VD_UNLIKELY(next->resume != NULL))
 		while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-			;
+			vd_cpu_relax();
 	if (prev->is_idle)
 		prev->state = VD_THREAD_READY; /* never queued */
 	next->state = VD_THREAD_RUNNING;
@@ -191,10 +199,8 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	/* Kernel threads run on the kernel's own tables, so a process's
 	 * tables are never live on a CPU after its threads are gone. */
 	root = next->proc ? vd_process_root(next->proc) : hal_pt_kernel_root();
-	if (root != c->active_root) {
-		hal_pt_activate(root);
-		c->active_root = root;
-	}
+	if (root != c->active_root)
+		sched_switch_root(c, root);
 	if (next->proc)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
@@ -254,10 +260,30 @@ void vd_sched_leave_address_space(struct vd_process *p)
 	vd_sched_lock_state_t st = vd_sched_lock();
 	struct cpu_sched *c = this_cpu_sched();
 
-	if (c->active_root == vd_process_root(p)) {
-		c->active_root = hal_pt_kernel_root();
-		hal_pt_activate(c->active_root);
-	}
+	if (c->active_root == vd_process_root(p))
+		sched_switch_root(c, hal_pt_kernel_root());
+	vd_sched_unlock(st);
+}
+
+void vd_sched_borrow_address_space(paddr_t root)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct cpu_sched *c = this_cpu_sched();
+
+	if (c->active_root != root)
+		sched_switch_root(c, root);
+	vd_sched_unlock(st);
+}
+
+void vd_sched_return_address_space(void)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct cpu_sched *c = this_cpu_sched();
+	struct vd_process *p = c->current->proc;
+	paddr_t root = p ? vd_process_root(p) : hal_pt_kernel_root();
+
+	if (c->active_root != root)
+		sched_switch_root(c, root);
 	vd_sched_unlock(st);
 }
 
@@ -357,8 +383,9 @@ void vd_sched_tick(uint64_t now)
 void vd_ipi(void)
 {
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
-	/* the sender already set need_resched; the interrupted idle loop or
-	 * the return to user mode acts on it */
+	sched_tlb_ipi();
+	/* a reschedule: the sender already set need_resched; the
+	 * interrupted idle loop or the return to user mode acts on it */
 }
 
 /* ------------------------------------------------------------------ */
@@ -466,6 +493,7 @@ void vd_sched_run_secondary(unsigned cpu)
 	vd_cpu_sched[cpu].idle = idle;
 	vd_cpu_sched[cpu].active_root = 0;
 	vd_cpu_sched[cpu].online = true;
+	__atomic_fetch_add(&vd_smp_cpus, 1, __ATOMIC_RELAXED);
 	vd_sched_unlock(st);
 	idle_loop();
 }

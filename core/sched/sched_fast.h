@@ -40,8 +40,8 @@ sched_fast_lock(void)
 	vd_sched_lock_state_t st = hal_irq_save();
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
-		;
+	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
+		sched_lock_wait(ticket);
 	return st;
 }
 
@@ -116,10 +116,8 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	next->resched = false;
 	c->current = next;
 	root = vd_process_root(next->proc);
-	if (root != c->active_root) {
-		hal_pt_activate(root);
-		c->active_root = root;
-	}
+	if (root != c->active_root)
+		sched_switch_root(c, root);
 	hal_set_kernel_stack(vd_thread_kstack_top(next));
 	if (VD_UNLIKELY(*(const volatile uint64_t *)prev->kstack !=
 			STACK_CANARY))

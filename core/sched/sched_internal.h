@@ -30,6 +30,27 @@ static inline struct cpu_sched *this_cpu_sched(void)
 	return &vd_cpu_sched[hal_cpu_id()];
 }
 
+/*
+ * Load address space `root` on c's CPU (the calling one).  active_root is
+ * published first, with a full barrier before the load, so that a TLB
+ * shootdown of an entry of root (tlb.c) either finds this CPU in root or
+ * changed the entry before this CPU could cache it.  Nothing touches the
+ * previous space's user half between the store and the load.
+ */
+static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
+{
+	__atomic_store_n(&c->active_root, root, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	hal_pt_activate(root);
+}
+
+/* The contended half of the scheduler lock: spin until `ticket` is
+ * served (out of line, so that the lock's fast path stays a leaf). */
+__attribute__((noinline)) void sched_lock_wait(uint32_t ticket);
+
+/* tlb.c: answer the shootdowns pending for this CPU (from vd_ipi). */
+void sched_tlb_ipi(void);
+
 #define STACK_CANARY 0x5ca1ab1e0ddba11ull
 
 /* sched.c */
