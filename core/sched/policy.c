@@ -28,6 +28,7 @@ void vd_rq_init(struct vd_runqueue *rq, uint16_t slice_ticks)
 		vd_list_init(&rq->queue[p]);
 	vd_list_init(&rq->timeouts);
 	rq->nr_timeouts = 0;
+	rq->earliest = UINT64_MAX;
 	rq->slice_ticks = slice_ticks ? slice_ticks : 1;
 }
 
@@ -132,6 +133,18 @@ bool vd_rq_tick(struct vd_runqueue *rq, struct vd_sched_entity *cur)
 	return false;
 }
 
+/* After a change to the timeout queue: publish its first deadline. */
+static void update_earliest(struct vd_runqueue *rq)
+{
+	uint64_t first = UINT64_MAX;
+
+	if (!vd_list_empty(&rq->timeouts))
+		first = VD_LIST_ENTRY(rq->timeouts.next, struct vd_sched_entity,
+				      timeout_link)
+				->deadline_ns;
+	__atomic_store_n(&rq->earliest, first, __ATOMIC_RELAXED);
+}
+
 vd_err_t vd_timeout_add(struct vd_runqueue *rq, struct vd_sched_entity *se,
 			uint64_t deadline_ns)
 {
@@ -156,6 +169,7 @@ vd_err_t vd_timeout_add(struct vd_runqueue *rq, struct vd_sched_entity *se,
 	vd_list__insert(&se->timeout_link, it, it->next);
 	se->on_timeout = true;
 	rq->nr_timeouts++;
+	update_earliest(rq);
 	return VD_OK;
 }
 
@@ -168,6 +182,7 @@ vd_err_t vd_timeout_remove(struct vd_runqueue *rq, struct vd_sched_entity *se)
 	vd_list_remove(&se->timeout_link);
 	se->on_timeout = false;
 	rq->nr_timeouts--;
+	update_earliest(rq);
 	return VD_OK;
 }
 
@@ -188,11 +203,7 @@ struct vd_sched_entity *vd_timeout_pop_expired(struct vd_runqueue *rq,
 
 uint64_t vd_timeout_next(const struct vd_runqueue *rq)
 {
-	if (vd_list_empty(&rq->timeouts))
-		return UINT64_MAX;
-	return VD_LIST_ENTRY(rq->timeouts.next, struct vd_sched_entity,
-			     timeout_link)
-		->deadline_ns;
+	return __atomic_load_n(&rq->earliest, __ATOMIC_RELAXED);
 }
 
 const char *vd_block_reason_name(enum vd_block_reason r)

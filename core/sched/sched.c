@@ -327,57 +327,64 @@ static void expire_locked(struct cpu_sched *c, uint64_t now)
 		vd_sched_wake_thread_locked(thread_of(se), VD_ERR_TIMEOUT);
 }
 
+/*
+ * The timer interrupt takes the scheduler lock only when a timeout of
+ * this CPU is due (vd_timeout_next needs no lock).  A tick that took the
+ * global lock on every CPU every 10 ms turned into a livelock on an
+ * overcommitted host: a vCPU descheduled for a host time slice while it
+ * held or queued for the ticket lock stalled the others' ticks, until
+ * each CPU's next tick was due before it left the last one.
+ */
 void vd_sched_expire_timeouts(uint64_t now)
 {
 	vd_sched_lock_state_t st;
+	struct cpu_sched *c;
 
 	if (!sched_up)
 		return;
+	c = this_cpu_sched();
+	if (vd_timeout_next(&c->rq) > now)
+		return;
 	st = vd_sched_lock();
-	expire_locked(this_cpu_sched(), now);
+	expire_locked(c, now);
 	vd_sched_unlock(st);
 }
 
 uint64_t vd_sched_next_timeout(void)
 {
-	vd_sched_lock_state_t st;
-	uint64_t next;
-
 	if (!sched_up)
 		return UINT64_MAX;
-	st = vd_sched_lock();
-	next = vd_timeout_next(&this_cpu_sched()->rq);
-	vd_sched_unlock(st);
-	return next;
+	return vd_timeout_next(&this_cpu_sched()->rq);
 }
 
+/*
+ * The rest of the tick needs no lock either: only this CPU switches its
+ * current thread (not during its own interrupt) and charges its slice,
+ * other CPUs only ever set need_resched/resched (set_resched here does
+ * no more), and the run queue's top priority is a hint read once.
+ */
 void vd_sched_tick(uint64_t now)
 {
 	struct cpu_sched *c;
 	struct vd_thread *cur;
-	vd_sched_lock_state_t st;
 
 	if (hal_cpu_id() == 0)
 		vd_metrics_tick();
 	if (!sched_up)
 		return;
-	st = vd_sched_lock();
 	c = this_cpu_sched();
-	if (!c->online) {
-		vd_sched_unlock(st);
+	if (!c->online)
 		return;
-	}
-	expire_locked(c, now);
+	vd_sched_expire_timeouts(now);
 	cur = c->current;
 	if (cur->is_idle) {
-		if (c->rq.nr_ready)
+		if (__atomic_load_n(&c->rq.nr_ready, __ATOMIC_RELAXED))
 			set_resched(c);
 	} else {
 		cur->cpu_time_ns += VD_TICK_NS;
 		if (vd_rq_tick(&c->rq, &cur->se))
 			set_resched(c);
 	}
-	vd_sched_unlock(st);
 }
 
 void vd_ipi(void)

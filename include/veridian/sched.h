@@ -78,6 +78,9 @@ struct vd_runqueue {
 	struct vd_list queue[VD_PRIO_LEVELS];
 	struct vd_list timeouts; /* sorted by deadline, earliest first */
 	unsigned nr_timeouts;
+	/* deadline of the first timeout, UINT64_MAX if none: kept by the
+	 * timeout functions, read without the lock (vd_timeout_next) */
+	uint64_t earliest;
 	uint16_t slice_ticks; /* slice given to each entity */
 };
 
@@ -121,7 +124,9 @@ vd_err_t vd_timeout_remove(struct vd_runqueue *rq, struct vd_sched_entity *se);
 /* Earliest entity whose deadline is <= now, removed; NULL if none. */
 struct vd_sched_entity *vd_timeout_pop_expired(struct vd_runqueue *rq,
 					       uint64_t now_ns);
-/* Earliest deadline on the queue, or UINT64_MAX. */
+/* Earliest deadline on the queue, or UINT64_MAX.  Safe without the
+ * scheduler lock: then it may be a moment old (the timer tick uses it to
+ * skip the lock when nothing is due). */
 uint64_t vd_timeout_next(const struct vd_runqueue *rq);
 
 /* Absolute deadline for a relative timeout, saturating at infinity. */
