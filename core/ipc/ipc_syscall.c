@@ -283,20 +283,28 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 	return VD_OK;
 }
 
+/* Destroy the endpoint or channel (kind) a capability with DELETE names. */
+static vd_err_t destroy_by_cap(struct vd_cpu_context *ctx, uint64_t token,
+			       unsigned kind, vd_err_t (*destroy)(uint64_t id),
+			       uint64_t *ret)
+{
+	struct vd_ipc_actor self;
+	uint64_t id;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
+	    (err = ipc_cap_object(&self, token, kind, VD_RIGHT_DELETE, &id)) !=
+		    VD_OK)
+		return err;
+	*ret = 0;
+	return gone_is_closed(destroy(id));
+}
+
 static vd_err_t sys_endpoint_destroy(const uint64_t a[6],
 				     struct vd_cpu_context *ctx, uint64_t *ret)
 {
-	struct vd_ipc_actor self;
-	uint64_t ep;
-	vd_err_t err;
-
-	(void)ctx;
-	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT,
-				  VD_RIGHT_DELETE, &ep)) != VD_OK)
-		return err;
-	*ret = 0;
-	return gone_is_closed(vd_ipc_destroy_endpoint(ep));
+	return destroy_by_cap(ctx, a[0], IPC_KIND_ENDPOINT,
+			      vd_ipc_destroy_endpoint, ret);
 }
 
 static vd_err_t sys_channel_create(const uint64_t a[6],
@@ -334,17 +342,8 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 static vd_err_t sys_channel_close(const uint64_t a[6],
 				  struct vd_cpu_context *ctx, uint64_t *ret)
 {
-	struct vd_ipc_actor self;
-	uint64_t ch;
-	vd_err_t err;
-
-	(void)ctx;
-	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL,
-				  VD_RIGHT_DELETE, &ch)) != VD_OK)
-		return err;
-	*ret = 0;
-	return gone_is_closed(vd_ipc_close_channel(ch));
+	return destroy_by_cap(ctx, a[0], IPC_KIND_CHANNEL, vd_ipc_close_channel,
+			      ret);
 }
 
 static vd_err_t sys_region_create(const uint64_t a[6],
