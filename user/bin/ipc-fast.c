@@ -212,11 +212,7 @@ static int drive(void)
 	vd_check(&t, ipc_wait(scap, NULL) == 0, "the server exited cleanly");
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t,
-		 after.endpoints == before.endpoints &&
-			 after.channels == before.channels &&
-			 after.pending_replies == before.pending_replies &&
-			 after.queued_messages == before.queued_messages,
+	vd_check(&t, ipc_no_objects_leaked(&before, &after),
 		 "no IPC object left behind");
 	return vd_utest_done(&t);
 }

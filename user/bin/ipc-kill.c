@@ -77,11 +77,7 @@ static int drive(void)
 		 "the client's call failed with PeerDied");
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t,
-		 after.endpoints == before.endpoints &&
-			 after.channels == before.channels &&
-			 after.pending_replies == before.pending_replies &&
-			 after.queued_messages == before.queued_messages,
+	vd_check(&t, ipc_no_objects_leaked(&before, &after),
 		 "nothing leaked (endpoints %llu, channels %llu, replies %llu)",
 		 (unsigned long long)after.endpoints,
 		 (unsigned long long)after.channels,

@@ -168,11 +168,7 @@ static int drive_pingpong(void)
 	vd_ipc_endpoint_destroy(e3);
 	vd_ipc_endpoint_destroy(ep);
 	vd_ipc_stats(&after);
-	vd_check(&t,
-		 after.endpoints == before.endpoints &&
-			 after.channels == before.channels &&
-			 after.pending_replies == before.pending_replies &&
-			 after.queued_messages == before.queued_messages,
+	vd_check(&t, ipc_no_objects_leaked(&before, &after),
 		 "no IPC object left behind");
 	printf("ipc-pingpong: %llu messages, %llu on the fast path\n",
 	       (unsigned long long)(after.messages_sent - before.messages_sent),

@@ -104,4 +104,15 @@ static inline int ipc_wait(vd_cap_token_t pcap,
 	return info->exit_code;
 }
 
+/* Did the kernel's IPC objects return to where they were (no endpoint,
+ * channel, pending reply or queued message leaked)? */
+static inline bool ipc_no_objects_leaked(const struct vd_ipc_stats *before,
+					 const struct vd_ipc_stats *after)
+{
+	return after->endpoints == before->endpoints &&
+	       after->channels == before->channels &&
+	       after->pending_replies == before->pending_replies &&
+	       after->queued_messages == before->queued_messages;
+}
+
 #endif /* VD_USER_IPC_UTIL_H */
