@@ -267,7 +267,6 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 	vd_endpoint_id_t id;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
@@ -316,7 +315,6 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	vd_channel_id_t ch;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
 				  &own)) != VD_OK ||
@@ -353,7 +351,6 @@ static vd_err_t sys_region_create(const uint64_t a[6],
 	vd_region_id_t r;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	if (a[1] > UINT32_MAX)
@@ -371,7 +368,6 @@ static vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
 	vaddr_t va;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	err = vd_ipc_map_shared_region(&self, a[0], a[1], &va);
@@ -386,7 +382,6 @@ static vd_err_t sys_region_unmap(const uint64_t a[6],
 	struct vd_ipc_actor self;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	*ret = 0;
@@ -400,7 +395,6 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 	uint64_t ch;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
 				  &ch)) != VD_OK)
@@ -420,7 +414,6 @@ static vd_err_t sys_region_release(const uint64_t a[6],
 	struct vd_ipc_actor self;
 	vd_err_t err;
 
-	(void)ctx;
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
 	*ret = 0;

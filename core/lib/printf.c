@@ -282,9 +282,6 @@ void vd_console_write(const char *s, size_t len)
 int vkprintf(const char *fmt, va_list ap)
 {
 	char buf[256];
-	va_list ap2;
-
-	va_copy(ap2, ap);
 	int n = vd_vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < (int)sizeof(buf)) {
 		vd_console_write(buf, (size_t)n);
@@ -294,7 +291,6 @@ int vkprintf(const char *fmt, va_list ap)
 		vd_console_write(buf, sizeof(buf) - 1);
 		vd_console_write("...[truncated]\n", 15);
 	}
-	va_end(ap2);
 	return n;
 }
 
