@@ -26,13 +26,16 @@ set(VD_USER_CFLAGS
     -fno-omit-frame-pointer -ffunction-sections -fdata-sections
     -O2 -g)
 if(VD_ARCH STREQUAL "x86_64")
-  list(APPEND VD_USER_CFLAGS -mcmodel=small)
+  # -Werror=vla: the inline IPC syscall (user/ipc-lib/arch/x86_64.h) binds
+  # MR6 to rbx, which clang silently takes as its base pointer in a
+  # function with both a variable-sized and an over-aligned stack object.
+  list(APPEND VD_USER_CFLAGS -mcmodel=small -Werror=vla)
 endif()
 
 file(GLOB VD_USER_LIB_SOURCES CONFIGURE_DEPENDS ${VD_USER_DIR}/lib/*.c)
-# Further libraries in user/<name>-lib/ (e.g. ipc-lib): their C files and
-# their ${VD_ARCH}.S, if any, join libveridian; their headers are on the
-# include path of every program.
+# Further libraries in user/<name>-lib/ (e.g. ipc-lib, headers only): their
+# C files and their ${VD_ARCH}.S, if any, join libveridian; their headers
+# are on the include path of every program.
 file(GLOB _vd_extra_libs LIST_DIRECTORIES true ${VD_USER_DIR}/*-lib)
 set(VD_USER_EXTRA_INCLUDES "")
 foreach(_dir IN LISTS _vd_extra_libs)

@@ -1,17 +1,22 @@
 /*
  * libveridian IPC: user-space side of the IPC syscalls (docs/ipc.md).
  *
- * Small messages travel in thirteen registers, more than a C call can
- * hand to inline assembly on x86_64 (rbp is one of them), so every IPC
- * syscall goes through vd_ipc_sys(), an assembly stub per architecture
- * (x86_64.S, aarch64.S, riscv64.S) that loads a register block, traps,
- * and stores the registers the kernel returns back into the block:
+ * Small messages travel in thirteen registers.  Every IPC syscall goes
+ * through vd_ipc_sys(), an always-inline function per architecture
+ * (arch/x86_64.h, arch/aarch64.h, arch/riscv64.h) that binds the fields
+ * of a register block to the registers of the IPC ABI, traps, and
+ * stores the registers the kernel returns back into the block:
  *
  *   in:  a0 target (capability or reply token), a1 info, a2 capability
  *        to pass / endpoint to receive on next, a3 timeout, mr[] payload
  *   out: a0 reply token of a received call, a1 info, a2 capability
  *        received, a3 sender pid, mr[] payload; the return value is the
  *        status (0 or -vd_err_t)
+ *
+ * Because it is inlined, a caller's local struct vd_ipc_regs whose
+ * address goes nowhere else lives in those registers (as seL4's libsel4
+ * does it): a loop of calls keeps its message in registers instead of
+ * loading and storing the whole block around every trap.
  */
 #ifndef VD_USER_IPC_H
 #define VD_USER_IPC_H
@@ -24,7 +29,13 @@ struct vd_ipc_regs {
 	uint64_t mr[VD_IPC_SMALL_WORDS];
 };
 
-long vd_ipc_sys(long nr, struct vd_ipc_regs *r);
+#if defined(__x86_64__)
+#include "arch/x86_64.h"
+#elif defined(__aarch64__)
+#include "arch/aarch64.h"
+#elif defined(__riscv)
+#include "arch/riscv64.h"
+#endif
 
 /* ---- objects ---- */
 
