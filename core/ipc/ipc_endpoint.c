@@ -206,6 +206,7 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 	for (unsigned end = 0; end < 2; end++) {
 		ch->link[end].ch = ch;
 		ch->seq[end] = 0;
+		ch->pid[end] = ch->ep[end]->owner.pid;
 		vd_list_add_tail(&ch->ep[end]->channels, &ch->link[end].node);
 		ch->ep[end]->nchannels++;
 	}

@@ -34,6 +34,7 @@
  */
 #include <veridian/metrics.h>
 #include <veridian/proc.h>
+#include <veridian/syscall.h>
 #include <veridian/thread.h>
 
 #include "../cap/cap_fast.h"
@@ -133,50 +134,48 @@ static void fast_resume(struct vd_thread *t)
 	hal_syscall_return(ctx, &t->user_work, &fw->stack_done);
 }
 
-/* Book-keeping of a message that went the fast way. */
+/* Book-keeping of a message that went the fast way.  (The context
+ * switch is counted by sched_fast_run.) */
 FAST void fast_count(struct vd_thread *t)
 {
 	struct vd_metrics_cpu *m = &vd_metrics_percpu[t->cpu];
 
-	m->count[VD_METRIC_SYSCALLS]++;
 	m->count[VD_METRIC_IPC_MESSAGES]++;
 	t->proc->usage.syscalls++;
 	ipc_fastpath_hits++; /* messages_sent adds them (ipc_api.c) */
 }
 
 /* SYS_IPC_CALL: A0 channel cap, A1 info, A2 0, A3 timeout, MRs. */
-void vd_ipc_fast_call(struct vd_cpu_context *ctx)
+const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 {
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	uint64_t info = IPC_R_INFO(ctx), oid;
-	unsigned end;
 
 	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
 	    IPC_R_TIMEOUT(ctx) == 0 ||
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_WRITE, &oid))
-		return;
+		return vd_syscall_general(ctx);
 	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	ipc_lock_state_t st = sched_fast_lock();
+	sched_fast_lock_masked();
 	struct ipc_channel *ch = ipc_table_lookup_self(&ipc_channels, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
-	if (ch->ep[0]->owner.pid == p->pid)
-		end = 0;
-	else if (ch->ep[1]->owner.pid == p->pid)
-		end = 1;
-	else
+	/* our end: 0 if we own ep[0], else 1 if we own ep[1] */
+	unsigned end = ch->pid[0] != p->pid;
+	if (VD_UNLIKELY(ch->pid[end] != p->pid))
 		goto not_fast;
-	struct ipc_endpoint *dst = ch->ep[1 - end];
+	struct ipc_endpoint *dst = ch->ep[end ^ 1];
 	if (dst->count != 0 || vd_list_empty(&dst->receivers))
 		goto not_fast;
 	struct ipc_waiter *r =
 		VD_LIST_ENTRY(dst->receivers.next, struct ipc_waiter, link);
+	struct vd_thread *next = r->thread;
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (r->user_ctx == NULL || r->want_hdr ||
-	    !sched_fast_can_run(c, t, r->thread, deadline))
+	    !sched_fast_can_run(c, t, next, deadline))
 		goto not_fast;
 	int slot = ipc_reply_free_head;
 	if (VD_UNLIKELY(slot < 0))
@@ -185,6 +184,7 @@ void vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	/* A reply slot, delivered at once: ipc_reply_alloc + _mint. */
 	struct fast_wait *fw = fast_wait_of(t, ctx);
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+	vd_reply_token_t token = ipc_reply_token(slot, rs);
 	ipc_reply_free_head = rs->next_free;
 	ipc_reply_used++;
 	rs->used = true;
@@ -193,8 +193,7 @@ void vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	rs->ch = ch;
 	rs->queued_on = NULL;
 	rs->replier = r->self.pid;
-	rs->token = ((uint64_t)slot << 48) |
-		    ((uint64_t)(rs->gen & 0xffff) << 32) | ipc_next_nonce();
+	rs->token = token;
 
 	/* The request goes into the receiver's registers; its wait is
 	 * over. */
@@ -207,7 +206,7 @@ void vd_ipc_fast_call(struct vd_cpu_context *ctx)
 			 (seq & 0xffffffffull) << VD_IPC_INFO_SEQ_SHIFT;
 	IPC_R_CAP(rc) = 0;
 	IPC_R_SENDER(rc) = p->pid;
-	IPC_R_RTOKEN(rc) = rs->token;
+	IPC_R_RTOKEN(rc) = token;
 	VD_CTX_RET(rc) = 0;
 	r->in_regs = true;
 	ipc_waiter_finish(r, VD_OK);
@@ -219,15 +218,16 @@ void vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	fw->is_call = true;
 	fast_count(t);
 	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
-	sched_fast_run(c, t, r->thread);
+	sched_fast_run(c, t, next);
 not_fast:
-	ipc_unlock(st);
+	sched_fast_unlock_masked();
+	return vd_syscall_general(ctx);
 }
 
 /* SYS_IPC_REPLY with an endpoint: A0 reply token, A1 info, MRs; A2
  * endpoint cap to receive on, A3 its timeout.  (Without one, a plain
  * reply, A2 is 0, which no capability is.) */
-void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
+const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 {
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
@@ -236,19 +236,19 @@ void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	if (info > VD_IPC_SMALL_MAX || IPC_R_TIMEOUT(ctx) == 0 ||
 	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_READ, &oid))
-		return;
+		return vd_syscall_general(ctx);
 	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	ipc_lock_state_t st = sched_fast_lock();
+	sched_fast_lock_masked();
 	int slot = ipc_reply_lookup(IPC_R_TOKEN(ctx), p->pid);
 	if (slot < 0)
 		goto not_fast;
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 	struct ipc_waiter *caller = rs->caller;
+	struct vd_thread *next = caller->thread;
 	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
-	    ep->count != 0 ||
-	    !sched_fast_can_run(c, t, caller->thread, deadline))
+	    ep->count != 0 || !sched_fast_can_run(c, t, next, deadline))
 		goto not_fast;
 
 	/* The reply goes into the caller's registers; its wait is over. */
@@ -269,9 +269,7 @@ void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	 * are only read while it is. */
 	rs->used = false;
 	rs->token = 0;
-	rs->gen++;
-	if (VD_UNLIKELY((rs->gen & 0xffff) == 0))
-		rs->gen++; /* keeps every token non-zero */
+	ipc_reply_gen_next(rs);
 	rs->next_free = ipc_reply_free_head;
 	ipc_reply_free_head = slot;
 	ipc_reply_used--;
@@ -286,9 +284,10 @@ void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	fw->is_call = false;
 	fast_count(t);
 	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
-	sched_fast_run(c, t, caller->thread);
+	sched_fast_run(c, t, next);
 not_fast:
-	ipc_unlock(st);
+	sched_fast_unlock_masked();
+	return vd_syscall_general(ctx);
 }
 
 /* ------------------------------------------------------------------ */

@@ -158,6 +158,7 @@ struct ipc_channel {
 	struct ipc_endpoint *ep[2];
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */
+	vd_pid_t pid[2]; /* ep[i]->owner.pid, for the fast path's end test */
 };
 
 /* Ring operations. */
@@ -273,7 +274,7 @@ void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why);
 /* ------------------------------------------------------------------ */
 
 struct ipc_reply_slot {
-	uint32_t gen; /* changes on every free: old tokens die */
+	uint64_t gen; /* 48 bits, never 0; changes on every free */
 	bool used;
 	bool delivered; /* the request reached a receiver */
 	struct ipc_waiter *caller;
@@ -287,11 +288,27 @@ struct ipc_reply_slot {
 extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 extern unsigned ipc_reply_used;
 extern int ipc_reply_free_head;
-extern uint64_t ipc_nonce_pool;
-extern bool ipc_nonce_half;
+
+#define IPC_REPLY_GEN_MASK ((1ull << 48) - 1)
 
 void ipc_reply_init(void);
-uint32_t ipc_nonce_refill(void);
+
+/* Move a slot's generation on (its old tokens die), skipping 0 so that
+ * no token is 0. */
+static inline __attribute__((always_inline)) void
+ipc_reply_gen_next(struct ipc_reply_slot *rs)
+{
+	rs->gen = (rs->gen + 1) & IPC_REPLY_GEN_MASK;
+	if (VD_UNLIKELY(rs->gen == 0))
+		rs->gen = 1;
+}
+
+/* The token of slot i at its current generation (ipc_reply.c). */
+static inline __attribute__((always_inline)) vd_reply_token_t
+ipc_reply_token(int slot, const struct ipc_reply_slot *rs)
+{
+	return ((uint64_t)slot << 48) | rs->gen;
+}
 
 /* A fresh slot for `caller` on channel ch, or -1 if none is free. */
 static inline __attribute__((always_inline)) int
@@ -314,36 +331,24 @@ ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 	return i;
 }
 
-/* 32 unpredictable bits (ipc_reply.c: SipHash-1-3 of a counter under
- * the boot key, two nonces per hash). */
-static inline __attribute__((always_inline)) uint32_t ipc_next_nonce(void)
-{
-	if (ipc_nonce_half) {
-		ipc_nonce_half = false;
-		return (uint32_t)(ipc_nonce_pool >> 32);
-	}
-	return ipc_nonce_refill();
-}
-
 /* Mint the token for `replier` (the process that received the call). */
 static inline __attribute__((always_inline)) vd_reply_token_t
 ipc_reply_mint(int slot, vd_pid_t replier)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
-	uint32_t mac = ipc_next_nonce();
 
 	rs->delivered = true;
 	rs->queued_on = NULL;
 	rs->replier = replier;
-	rs->token = ((uint64_t)slot << 48) |
-		    ((uint64_t)(rs->gen & 0xffff) << 32) | mac;
+	rs->token = ipc_reply_token(slot, rs);
 	return rs->token;
 }
 
 /* The slot `token` names if it is live and belongs to `replier`, else
  * -1.  (A free or undelivered slot stores token 0, which never matches:
  * tokens are never 0.) */
-static inline int ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
+static inline __attribute__((always_inline)) int
+ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 {
 	uint64_t slot = token >> 48;
 
@@ -370,16 +375,11 @@ static inline __attribute__((always_inline)) void ipc_reply_free(int slot)
 	rs->ch = NULL;
 	rs->queued_on = NULL;
 	rs->token = 0;
-	rs->gen++;
-	if ((rs->gen & 0xffff) == 0)
-		rs->gen++; /* keeps every token non-zero */
+	ipc_reply_gen_next(rs);
 	rs->next_free = ipc_reply_free_head;
 	ipc_reply_free_head = slot;
 	ipc_reply_used--;
 }
-
-/* Tests: fixed MAC key. */
-void ipc_reply_set_key(const uint8_t key[16]);
 
 /* ------------------------------------------------------------------ */
 /* Shared regions (ipc_region.c, ipc_cow.c)                            */

@@ -27,6 +27,8 @@
 
 static struct vd_spinlock proc_lock = VD_SPINLOCK_INIT;
 static struct vd_list proc_table = VD_LIST_INIT(proc_table);
+/* System calls of processes reaped from the table (proc lock). */
+static uint64_t retired_syscalls;
 static uint64_t next_pid = 1;
 static unsigned live_procs;
 
@@ -76,6 +78,22 @@ void vd_process_put(struct vd_process *p)
 		vd_kfree(p);
 		__atomic_fetch_sub(&live_procs, 1, __ATOMIC_RELAXED);
 	}
+}
+
+uint64_t vd_proc_syscalls_total(void)
+{
+	hal_irqstate_t st = proc_lock_take();
+	uint64_t n = __atomic_load_n(&retired_syscalls, __ATOMIC_RELAXED);
+	struct vd_list *it;
+
+	vd_list_for_each(it, &proc_table)
+	{
+		const struct vd_process *p =
+			VD_LIST_ENTRY(it, struct vd_process, table_link);
+		n += __atomic_load_n(&p->usage.syscalls, __ATOMIC_RELAXED);
+	}
+	proc_lock_give(st);
+	return n;
 }
 
 unsigned vd_process_count(void)
@@ -195,6 +213,8 @@ vd_err_t vd_process_start(vd_pid_t pid)
 static void reap_locked(struct vd_process *p)
 {
 	p->reaped = true;
+	__atomic_fetch_add(&retired_syscalls, p->usage.syscalls,
+			   __ATOMIC_RELAXED);
 	vd_list_remove(&p->table_link);
 	vd_list_remove(&p->sibling_link);
 	vd_process_put(p); /* the table's reference */

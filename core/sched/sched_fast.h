@@ -45,6 +45,25 @@ sched_fast_lock(void)
 	return st;
 }
 
+/* The same for a caller that runs with interrupts masked already (the IPC
+ * fast path, entered from the syscall trap): no interrupt state to keep. */
+static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
+{
+	struct vd_spinlock *l = &vd_sched_lock_word;
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
+		sched_lock_wait(ticket);
+}
+
+/* vd_sched_unlock without touching the interrupt state. */
+static inline __attribute__((always_inline)) void sched_fast_unlock_masked(void)
+{
+	struct vd_spinlock *l = &vd_sched_lock_word;
+
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
 /* The CPU the calling thread t runs on (t->cpu is kept by the switch). */
 static inline __attribute__((always_inline)) struct cpu_sched *
 sched_fast_cpu(const struct vd_thread *t)
@@ -64,7 +83,6 @@ sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
 	unsigned cpu = t->cpu;
 
 	return !t->kill_pending && next->state == VD_THREAD_BLOCKED &&
-	       next->waiting_on == NULL &&
 	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) &&
 	       (next->affinity >> cpu & 1) &&
 	       c->rq.ready_bitmap >> next->se.prio >> 1 == 0 &&
@@ -97,6 +115,12 @@ sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
  * and with its syscall's result already in its registers) the running
  * thread instead of prev, which gave up its own kernel frames, drop the
  * scheduler lock and return to next's user mode.  Never returns.
+ *
+ * What the general switch does besides (switch_to_locked) and this does
+ * not: the stack canary check of prev (which only ran the shallow,
+ * non-recursive syscall path since its last check) and
+ * hal_set_kernel_stack (hal_syscall_return does it).  Callers count the
+ * context switch.
  */
 static inline __attribute__((always_inline)) VD_NORETURN void
 sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
@@ -118,12 +142,6 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	root = vd_process_root(next->proc);
 	if (root != c->active_root)
 		sched_switch_root(c, root);
-	hal_set_kernel_stack(vd_thread_kstack_top(next));
-	if (VD_UNLIKELY(*(const volatile uint64_t *)prev->kstack !=
-			STACK_CANARY))
-		vd_panic("kernel stack overflow in thread %llu (%s)",
-			 (unsigned long long)prev->tid, prev->name);
-	vd_metrics_percpu[cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
 	/* vd_sched_unlock without the interrupt state: they stay masked
 	 * until user mode */
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
@@ -142,9 +160,11 @@ sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
 {
 	if (next->se.on_timeout)
 		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
-	next->wake_result = VD_OK;
-	if (VD_UNLIKELY(next->resume == NULL))
+	if (VD_UNLIKELY(next->resume == NULL)) {
+		next->wake_result = VD_OK;
 		vd_sched_fast_switch_locked(next);
+	}
+	vd_metrics_percpu[prev->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
 	sched_fast_resume(c, prev, next);
 }
 

@@ -56,5 +56,6 @@ void vd_sched_yield_syscall(struct vd_cpu_context *ctx)
 	if (VD_UNLIKELY(next->resume != yield_resume ||
 			__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE)))
 		vd_sched_fast_switch_locked(next);
+	vd_metrics_percpu[t->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
 	sched_fast_resume(c, t, next);
 }

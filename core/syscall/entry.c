@@ -51,7 +51,6 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	 * caller, and its cpu field is the CPU we run on */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 
-	vd_metrics_percpu[t->cpu].count[VD_METRIC_SYSCALLS]++;
 	vd_err_t err =
 		syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx, &ret);
 	/* Only ctx is kept across the handler; what derives from it (the
@@ -63,31 +62,21 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	return &vd_thread_of_stack(ctx)->user_work;
 }
 
-/* The dispatcher for the IPC calls the fast path did not take. */
-static __attribute__((noinline)) const volatile uint32_t *
-dispatch_ipc(struct vd_cpu_context *ctx)
-{
-	return dispatch(ctx, VD_CTX_SYSNR(ctx));
-}
-
-const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
+/*
+ * Every syscall but the two the IPC fast path may take, and those when
+ * it does not apply: the dispatcher, with interrupts enabled.
+ */
+const volatile uint32_t *vd_syscall_general(struct vd_cpu_context *ctx)
 {
 	uint64_t nr = VD_CTX_SYSNR(ctx);
 
-	/* HAL ktests' syscalls (on borrowed stacks, without threads) */
-	if (VD_UNLIKELY(vd_syscall_test_hook != NULL)) {
+	hal_irq_local_enable();
+	/* HAL ktests' syscalls (on borrowed stacks, without threads; they
+	 * use numbers no real syscall has) */
+	if (VD_UNLIKELY(nr >= VD_SYS_MAX) && vd_syscall_test_hook != NULL) {
 		vd_syscall_test_hook(ctx);
 		vd_metrics_count(VD_METRIC_SYSCALLS);
 		return &no_user_work;
-	}
-	/* Call and reply-and-receive first try the IPC fast path, which
-	 * returns to user mode itself when it applies. */
-	if (nr == VD_SYS_IPC_CALL || nr == VD_SYS_IPC_REPLY) {
-		if (nr == VD_SYS_IPC_CALL)
-			vd_ipc_fast_call(ctx);
-		else
-			vd_ipc_fast_reply_recv(ctx);
-		return dispatch_ipc(ctx);
 	}
 	return dispatch(ctx, nr);
 }

@@ -101,9 +101,11 @@ __attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 		"ret");
 }
 
-void hal_irq_local_enable(void)
+/* No frame: the syscall path calls it on every general syscall. */
+__attribute__((naked)) void hal_irq_local_enable(void)
 {
-	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	__asm__("msr daifclr, #2\n\t"
+		"ret");
 }
 
 bool hal_irq_local_enabled(void)

@@ -155,7 +155,7 @@ VD_KTEST(a64_user_svc_saves_el0_state)
 {
 	struct hal_kt_code c = {0};
 	struct hal_kt_user u;
-	hal_kt_emit_syscall(&c, 42);
+	hal_kt_emit_syscall(&c, 0x7c); /* >= VD_SYS_MAX: the test hook */
 	hal_kt_emit_spin(&c);
 	KT_ASSERT(hal_kt_user_init(&u, &c));
 	vd_syscall_test_hook = record_syscall;

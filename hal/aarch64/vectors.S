@@ -110,16 +110,16 @@ a64_vectors:
 
 /*
  * SVC from user mode.  On entry sp = this thread's vd_cpu_context and x0/x1
- * are already saved in it.  Interrupts are on while core runs the call and
- * off again on the way out, where vd_return_to_user_hook runs only if the
- * work word whose address vd_syscall returned is set.
+ * are already saved in it.  vd_syscall starts with interrupts masked (core
+ * unmasks them unless the IPC fast path applies, see hal.h); they are
+ * masked again on the way out, where vd_return_to_user_hook runs only if
+ * the work word whose address vd_syscall returned is set.
  */
 	.balign 16
 	.globl svc_entry
 svc_entry:
 	save_rest
 	mov	x29, xzr		// end of the backtrace chain
-	msr	daifclr, #2
 	mov	x0, sp
 	bl	vd_syscall
 	msr	daifset, #2

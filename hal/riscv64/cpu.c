@@ -48,9 +48,11 @@ __attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 		"ret" ::"i"(SSTATUS_SIE));
 }
 
-void hal_irq_local_enable(void)
+/* No frame: the syscall path calls it on every general syscall. */
+__attribute__((naked)) void hal_irq_local_enable(void)
 {
-	csr_set(sstatus, SSTATUS_SIE);
+	__asm__("csrsi sstatus, %0\n\t"
+		"ret" ::"i"(SSTATUS_SIE));
 }
 
 bool hal_irq_local_enabled(void)

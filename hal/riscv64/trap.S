@@ -111,7 +111,8 @@ rv_trap_vector:
 /*
  * System call (ecall from U-mode): the number in a7, arguments in a0..a5,
  * result in a0 -- all read and written by core through the context.
- * Runs with interrupts enabled; sepc moves past the 4-byte ecall.  On
+ * vd_syscall starts with interrupts masked (core enables them unless the
+ * IPC fast path applies, see hal.h); sepc moves past the 4-byte ecall.  On
  * the way out vd_return_to_user_hook runs only if the work word whose
  * address vd_syscall returned is set (read with interrupts off).
  */
@@ -119,7 +120,6 @@ rv_trap_vector:
 ecall_entry:
 	addi	t2, t2, 4
 	sd	t2, CTX_PC(sp)
-	csrsi	sstatus, SSTATUS_SIE
 	mv	a0, sp
 	call	vd_syscall
 	csrci	sstatus, SSTATUS_SIE
@@ -146,12 +146,14 @@ ecall_entry:
  * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
  * thread whose context is ctx, from any stack.  The registers come from
  * ctx, all of them: the C ABI argument of the plain exit does not hold
- * on another thread's behalf.
+ * on another thread's behalf.  Traps from user mode land on ctx from now
+ * on (hal_set_kernel_stack(ctx + 1), user.c).
  */
 	.globl	hal_syscall_return
 hal_syscall_return:
 	csrci	sstatus, SSTATUS_SIE
 	mv	sp, a0
+	sd	a0, PCPU_USER_CTX(tp)
 	fence	rw, w
 	sb	zero, 0(a2)		/* *done = false, release */
 	lw	a1, 0(a1)

@@ -210,9 +210,11 @@ __attribute__((naked)) void hal_irq_restore(hal_irqstate_t state)
 		"1:\tret" ::"i"(X86_RFLAGS_IF));
 }
 
-void hal_irq_local_enable(void)
+/* No frame: the syscall path calls it on every general syscall. */
+__attribute__((naked)) void hal_irq_local_enable(void)
 {
-	__asm__ volatile("sti" ::: "memory");
+	__asm__("sti\n\t"
+		"ret");
 }
 
 bool hal_irq_local_enabled(void)

@@ -41,7 +41,7 @@ VD_KTEST(x86_user_syscall_saves_rcx_r11_cr3)
 {
 	struct hal_kt_code c = {0};
 	paddr_t root;
-	size_t pc = hal_kt_emit_syscall(&c, 42);
+	size_t pc = hal_kt_emit_syscall(&c, 0x7c); /* >= VD_SYS_MAX: the test hook */
 	hal_kt_emit_spin(&c);
 	vd_syscall_test_hook = record_syscall;
 	KT_ASSERT(run(&c, &root, NULL));
@@ -65,12 +65,12 @@ VD_KTEST(x86_user_interrupt_returns_to_user)
 	struct hal_kt_code c = {0};
 	paddr_t root;
 	uint64_t before = x86_user_interrupts;
-	size_t pc = hal_kt_emit_syscall(&c, 43);
+	size_t pc = hal_kt_emit_syscall(&c, 0x7d);
 	hal_kt_emit_spin(&c);
 	vd_syscall_test_hook = record_syscall;
 	KT_ASSERT(run(&c, &root, self_ipi));
 	KT_ASSERT(x86_user_interrupts > before);
-	KT_ASSERT_EQ(seen.rax, 43);
+	KT_ASSERT_EQ(seen.rax, 0x7d);
 	KT_ASSERT_EQ(seen.rdi, 0x11);
 	KT_ASSERT_EQ(seen.rsi, 0x22);
 	KT_ASSERT_EQ(seen.rsp, HAL_KT_STACK_TOP);

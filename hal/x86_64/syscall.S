@@ -9,9 +9,10 @@
  * The entry switches to the thread's kernel stack and pushes the user
  * registers so that they form the struct vd_cpu_context at the top of it
  * (pushes go from the last field, cr3, down to rax), calls
- * vd_syscall(ctx) with interrupts enabled, then, with them disabled,
- * vd_return_to_user_hook only if the work word vd_syscall returned is
- * set, and returns with SYSRET.  hal_syscall_return(ctx) joins the same
+ * vd_syscall(ctx) with interrupts still disabled (SYSCALL cleared IF;
+ * core enables them when the call is not a fast one, see hal.h), then,
+ * with them disabled again, vd_return_to_user_hook only if the work word
+ * vd_syscall returned is set, and returns with SYSRET.  hal_syscall_return(ctx) joins the same
  * exit from another thread's kernel stack (the IPC fast path).
  *
  * On Intel CPUs SYSRET with a non-canonical RCX raises #GP while still in
@@ -56,7 +57,6 @@ syscall_entry:
 	movq %rsp, %rdi
 	xorl %ebp, %ebp
 	subq $8, %rsp			/* ctx is 8 mod 16: realign for C */
-	sti
 	call vd_syscall
 	cli
 	cmpl $0, (%rax)			/* the caller's work word */
@@ -102,14 +102,19 @@ syscall_entry:
 /*
  * hal_syscall_return(ctx, work, done): the syscall exit of the thread
  * whose context is ctx, from any stack.  rsp goes where syscall_entry
- * leaves it (ctx is 8 mod 16; 8 below it realigns for C); the store to
- * *done is a release on x86 (stores are not reordered with older ones).
+ * leaves it (ctx is 8 mod 16; 8 below it realigns for C), and the CPU's
+ * entry stack to ctx's, as hal_set_kernel_stack(ctx + 1) would (thread.c);
+ * the store to *done is a release on x86 (stores are not reordered with
+ * older ones).
  */
 	.globl hal_syscall_return
 hal_syscall_return:
 	cli
 	movq %rdi, %rbx
 	leaq -8(%rdi), %rsp
+	movq %rdi, %gs:X86_PCPU_TSS_RSP0
+	leaq CTX_SIZE(%rdi), %rax
+	movq %rax, %gs:X86_PCPU_KSTACK_TOP
 	movb $0, (%rdx)
 	xorl %ebp, %ebp
 	cmpl $0, (%rsi)

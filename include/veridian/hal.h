@@ -262,14 +262,16 @@ VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx);
  * from another thread's kernel stack, the way the syscall exit does after
  * vd_syscall returned `work`: sp moves to ctx's kernel stack (ctx sits at
  * its top, as in hal_return_to_user) and the current stack is abandoned;
+ * traps from user mode will land on that stack too (what
+ * hal_set_kernel_stack(ctx + 1) does, so core need not call it);
  * then *done = false is stored with release order, telling core that the
  * old stack is no longer in use; then, interrupts masked,
  * vd_return_to_user_hook(ctx) runs if *work is nonzero, and the thread
  * returns to user mode as from a syscall.  Registers the architecture's
  * syscall convention destroys are not restored (rcx and r11 on x86_64,
  * where this may return with SYSRET), so ctx must have been saved by the
- * HAL's syscall entry.  Core has made the thread current (address space,
- * hal_set_kernel_stack) and masked interrupts before calling.  The IPC
+ * HAL's syscall entry.  Core has made the thread current (address space)
+ * and masked interrupts before calling.  The IPC
  * fast path switches from the sender straight to the receiver's user mode
  * with it, without a kernel context switch.
  */
@@ -312,7 +314,9 @@ void vd_pt_frame_free(paddr_t frame);
  * Syscall from user mode.  ctx holds the user registers; core reads the
  * number/arguments and writes the return value into ctx.  Called from
  * syscall_entry (x86_64), svc_entry (AArch64), ecall_entry (RISC-V),
- * with interrupts enabled.
+ * with interrupts still masked: core enables them (hal_irq_local_enable)
+ * before anything that may take long or sleep, and the IPC fast path runs
+ * from entry to hal_syscall_return without ever enabling them.
  *
  * Returns the address of the calling thread's return-to-user work word.
  * The HAL masks interrupts, reads the word, calls

@@ -317,15 +317,15 @@ void vd_ipc_init(void);
 
 struct vd_cpu_context;
 /*
- * The IPC fast path (core/ipc/ipc_fastpath.c), tried by the syscall entry
- * for SYS_IPC_CALL and SYS_IPC_REPLY before anything else.  When the
- * peer already waits and the message is a plain small one it completes
- * the syscall itself and never returns: the CPU goes straight to the
- * peer's user mode.  Otherwise it returns having changed nothing, and
- * the dispatcher runs the general path, which gives the same results.
+ * The IPC fast path (core/ipc/ipc_fastpath.c), where vd_syscall sends
+ * SYS_IPC_CALL and SYS_IPC_REPLY, interrupts still masked.  When the peer
+ * already waits and the message is a plain small one it completes the
+ * syscall itself and never returns: the CPU goes straight to the peer's
+ * user mode.  Otherwise it changes nothing and returns what
+ * vd_syscall_general (the dispatcher) returns, with the same results.
  */
-void vd_ipc_fast_call(struct vd_cpu_context *ctx);
-void vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx);
+const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx);
+const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx);
 
 #endif /* !VD_USER */
 #endif /* VERIDIAN_IPC_H */

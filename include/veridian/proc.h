@@ -211,6 +211,10 @@ void vd_process_put(struct vd_process *p);
 struct vd_process *vd_current_process(void);
 /* Live process structs (leak checks in tests). */
 unsigned vd_process_count(void);
+/* System calls made by all processes so far, live and reaped: the kernel
+ * keeps the count per process only (usage.syscalls), so that the syscall
+ * paths bump one counter, and vd_kernel_metrics adds them up. */
+uint64_t vd_proc_syscalls_total(void);
 const char *vd_exit_reason_name(enum vd_exit_reason r);
 
 /* Bring up init from the boot file system (normal image). */

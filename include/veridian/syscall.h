@@ -62,6 +62,13 @@ vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret);
 
 /*
+ * The general syscall path (vd_syscall, hal.h, is the entry): enables
+ * interrupts and dispatches.  The IPC fast path ends here when it does
+ * not apply; returns what vd_syscall returns.
+ */
+const volatile uint32_t *vd_syscall_general(struct vd_cpu_context *ctx);
+
+/*
  * Subsystems outside core/syscall (the IPC module) register the handler
  * of a syscall number here; an unregistered number returns
  * VD_ERR_NOT_FOUND.  VD_ERR_BUSY if the number is taken, INVALID_PARAMETER
@@ -74,8 +81,9 @@ vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
 
 /*
  * Test hooks for HAL ktests that enter user mode on a hand-made code page
- * before processes exist: when set, vd_syscall / vd_page_fault call the
- * hook instead of the real handler.  Never set outside ktests.
+ * before processes exist: when set, syscalls numbered VD_SYS_MAX or above
+ * and page faults go to the hook instead of the real handler.  Never set
+ * outside ktests.
  */
 extern void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
 extern bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx,

@@ -48,7 +48,6 @@ static inline void fixture_wake(struct ipc_waiter *w)
 }
 
 static const uint8_t fixture_cap_key[16] = "ipc-test-capkey";
-static const uint8_t fixture_reply_key[16] = "ipc-test-replyk";
 
 static size_t fixture_heap_at_start;
 
@@ -75,7 +74,6 @@ static int ipc_group_setup(void **state)
 	host_pt_reset();
 	vd_cap_set_key(fixture_cap_key);
 	ipc_test_reset();
-	ipc_reply_set_key(fixture_reply_key);
 	/* The kernel root table is made on first use: count it now. */
 	(void)vd_kernel_page_table();
 	return 0;

@@ -217,7 +217,7 @@ VD_KTEST(hal_user_fault_retried_after_map)
 
 /* ---- benchmark ---- */
 
-#define NR_NULL	 0
+#define NR_NULL	 0x7e
 #define NR_START 0x7a
 #define NR_STOP	 0x7b
 

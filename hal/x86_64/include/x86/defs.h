@@ -125,6 +125,7 @@
 #define X86_PCPU_USER_RSP   16 /* syscall entry: user rsp until saved */
 #define X86_PCPU_SCRATCH    24 /* trap entry: user rax until saved */
 #define X86_PCPU_CPU_ID	    32
+#define X86_PCPU_TSS_RSP0   132 /* tss.rsp[0]: ring-3 interrupt stack */
 
 /* struct vd_cpu_context offsets (include/veridian/cpu_context.h) */
 #define CTX_RAX	   0

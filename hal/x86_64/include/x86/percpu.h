@@ -54,6 +54,8 @@ _Static_assert(offsetof(struct x86_percpu, user_rsp) == X86_PCPU_USER_RSP,
 _Static_assert(offsetof(struct x86_percpu, scratch) == X86_PCPU_SCRATCH,
 	       "pcpu");
 _Static_assert(offsetof(struct x86_percpu, cpu_id) == X86_PCPU_CPU_ID, "pcpu");
+_Static_assert(offsetof(struct x86_percpu, tss.rsp[0]) == X86_PCPU_TSS_RSP0,
+	       "pcpu");
 
 extern struct x86_percpu x86_percpu[VD_MAX_CPUS];
 
