@@ -23,8 +23,8 @@
  *
  * A0..A3 are the first four syscall argument registers of cpu_context.h.
  * On x86_64 SYSCALL clobbers rcx and r11, which leaves exactly the
- * thirteen registers above; rbp is a message register there, so user
- * stubs save it themselves (user/ipc-lib).
+ * thirteen registers above; rbp is a message register there, so the user
+ * library's inline vd_ipc_sys saves it itself (user/ipc-lib/arch/).
  *
  * The info word:
  *
