@@ -37,7 +37,8 @@ void vd_kernel_metrics(struct vd_kernel_metrics *out)
 	}
 	out->context_switches = c[VD_METRIC_CONTEXT_SWITCHES];
 	/* per process (proc.h), plus the few counted here: HAL ktests' */
-	out->syscalls_processed = c[VD_METRIC_SYSCALLS] + vd_proc_syscalls_total();
+	out->syscalls_processed =
+		c[VD_METRIC_SYSCALLS] + vd_proc_syscalls_total();
 	out->page_faults = c[VD_METRIC_PAGE_FAULTS];
 	out->interrupts_handled = c[VD_METRIC_INTERRUPTS];
 	out->ipc_messages_sent = c[VD_METRIC_IPC_MESSAGES];

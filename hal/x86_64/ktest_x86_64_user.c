@@ -41,7 +41,8 @@ VD_KTEST(x86_user_syscall_saves_rcx_r11_cr3)
 {
 	struct hal_kt_code c = {0};
 	paddr_t root;
-	size_t pc = hal_kt_emit_syscall(&c, 0x7c); /* >= VD_SYS_MAX: the test hook */
+	/* a number >= VD_SYS_MAX, which goes to the test hook */
+	size_t pc = hal_kt_emit_syscall(&c, 0x7c);
 	hal_kt_emit_spin(&c);
 	vd_syscall_test_hook = record_syscall;
 	KT_ASSERT(run(&c, &root, NULL));
