@@ -32,21 +32,9 @@
 
 #include "sched_internal.h"
 
-/* vd_sched_lock, inline (the same ticket lock, same word). */
-static inline __attribute__((always_inline)) vd_sched_lock_state_t
-sched_fast_lock(void)
-{
-	struct vd_spinlock *l = &vd_sched_lock_word;
-	vd_sched_lock_state_t st = hal_irq_save();
-	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-
-	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
-		sched_lock_wait(ticket);
-	return st;
-}
-
-/* The same for a caller that runs with interrupts masked already (the IPC
- * fast path, entered from the syscall trap): no interrupt state to keep. */
+/* vd_sched_lock, inline (the same ticket lock, same word), for a caller
+ * that runs with interrupts masked already (the IPC fast path, entered
+ * from the syscall trap): no interrupt state to keep. */
 static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
 {
 	struct vd_spinlock *l = &vd_sched_lock_word;
@@ -54,6 +42,16 @@ static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
 		sched_lock_wait(ticket);
+}
+
+/* vd_sched_lock, inline: interrupts masked, then the lock. */
+static inline __attribute__((always_inline)) vd_sched_lock_state_t
+sched_fast_lock(void)
+{
+	vd_sched_lock_state_t st = hal_irq_save();
+
+	sched_fast_lock_masked();
+	return st;
 }
 
 /* vd_sched_unlock without touching the interrupt state. */
@@ -126,9 +124,7 @@ static inline __attribute__((always_inline)) VD_NORETURN void
 sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 		  struct vd_thread *next)
 {
-	struct vd_spinlock *l = &vd_sched_lock_word;
 	paddr_t root;
-
 	unsigned cpu = prev->cpu;
 
 	next->resume = NULL;
@@ -142,9 +138,8 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	root = vd_process_root(next->proc);
 	if (root != c->active_root)
 		sched_switch_root(c, root);
-	/* vd_sched_unlock without the interrupt state: they stay masked
-	 * until user mode */
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	/* interrupts stay masked until user mode */
+	sched_fast_unlock_masked();
 	hal_syscall_return(next->uctx, &next->user_work, &prev->on_cpu);
 }
 

@@ -21,9 +21,7 @@ static bool own_stack_done;
 /* A yielded thread picked by the ordinary switch: its syscall is done. */
 static void yield_resume(struct vd_thread *t)
 {
-	struct vd_spinlock *l = &vd_sched_lock_word;
-
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	sched_fast_unlock_masked(); /* interrupts stay masked */
 	hal_syscall_return(t->uctx, &t->user_work, &own_stack_done);
 }
 

@@ -1,11 +1,13 @@
 /*
- * The portable syscall upcall: the HAL's syscall_entry / svc_entry /
- * ecall_entry saved the user registers in ctx and calls vd_syscall(ctx).
- * It decodes number and arguments with the cpu_context.h accessors,
- * dispatches, and encodes the result (negative = -vd_err_t).  It returns
- * the caller's return-to-user work word, which the HAL checks with
- * interrupts masked: on the common path, nothing to do, the HAL goes
- * straight back to user mode without calling vd_return_to_user_hook.
+ * The general syscall path: the HAL's syscall_entry / svc_entry /
+ * ecall_entry saved the user registers in ctx and called vd_syscall(ctx)
+ * (entry_first.c), which sends everything the IPC fast path does not take
+ * here, to vd_syscall_general.  It decodes number and arguments with the
+ * cpu_context.h accessors, dispatches, and encodes the result (negative =
+ * -vd_err_t).  It returns the caller's return-to-user work word, which
+ * the HAL checks with interrupts masked: on the common path, nothing to
+ * do, the HAL goes straight back to user mode without calling
+ * vd_return_to_user_hook.
  */
 #include <veridian/cpu_context.h>
 #include <veridian/hal.h>
