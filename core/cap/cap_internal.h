@@ -59,8 +59,13 @@ static inline uint16_t cap_token_gen(vd_cap_token_t t)
 struct vd_cap_slot {
 	vd_cap_token_t token; /* 0 while free; published last on mint */
 	uint64_t object_id;
-	uint16_t rights;      /* VD_RIGHT_* (6 bits used) */
-	uint16_t object_type; /* enum vd_object_type */
+	union {
+		struct {
+			uint16_t rights;      /* VD_RIGHT_* (6 bits used) */
+			uint16_t object_type; /* enum vd_object_type */
+		};
+		uint32_t rights_type; /* both, for one-load checks */
+	};
 
 	uint32_t generation;	    /* full count of frees of this slot */
 	struct vd_cap_space *space; /* owner of this slot */

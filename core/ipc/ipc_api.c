@@ -20,7 +20,6 @@
 
 #include "ipc_internal.h"
 
-uint64_t ipc_fastpath_hits;
 static bool ipc_initialised;
 
 void ipc_init_locked(void)
@@ -39,7 +38,6 @@ void ipc_test_reset(void)
 {
 	ipc_initialised = false;
 	ipc_messages_sent = 0;
-	ipc_fastpath_hits = 0;
 	ipc_cow_copies = 0;
 	ipc_region_frames = 0;
 	ipc_anchor_frame = 0;
@@ -325,8 +323,9 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 	out->pending_replies = ipc_reply_used;
 	out->region_frames = ipc_region_frames;
 	out->queued_messages = queued;
-	out->messages_sent = ipc_messages_sent + ipc_fastpath_hits;
-	out->fastpath_hits = ipc_fastpath_hits;
+	/* one per hand-over of the fast path (sched_fast_run) */
+	out->fastpath_hits = vd_sched_fast_handoffs();
+	out->messages_sent = ipc_messages_sent + out->fastpath_hits;
 	out->cow_copies = ipc_cow_copies;
 	ipc_unlock(st);
 }

@@ -31,6 +31,17 @@
  *
  * So a round trip is two syscall entries, two runs of this file and two
  * syscall exits.  docs/ipc.md has the numbers.
+ *
+ * FAST_ORDER.  Every value the compiler keeps across a call costs a
+ * callee-saved register, saved in the prologue on every run (twelve of
+ * them on RISC-V, before this order).  So what may call out comes before
+ * anything else is loaded: the lock (which calls only when contended)
+ * and the deadline (which reads the clock only for a finite timeout),
+ * with just ctx live.  After that the only calls are the timeout queue
+ * (finite timeouts), and the address-space switch and the return at the
+ * very end, with three values live.  The thread's fast wait record is
+ * set up by the general path (ipc_fast_wait_prepare), not here, for the same
+ * reason; this file is built without frame pointers (cmake/kernel.cmake).
  */
 #include <veridian/metrics.h>
 #include <veridian/proc.h>
@@ -61,47 +72,59 @@ _Static_assert(sizeof(struct fast_wait) <=
 		       sizeof(((struct vd_thread *)0)->ipc_wait),
 	       "VD_THREAD_IPC_WAIT_WORDS too small for struct fast_wait");
 
-/* Deadline for a relative timeout; skips the clock when it is infinite. */
-static uint64_t deadline_of(uint64_t timeout_ns)
+static struct fast_wait *fast_wait_of(struct vd_thread *t)
 {
-	if (timeout_ns == VD_TIMEOUT_INFINITE)
-		return VD_TIMEOUT_INFINITE;
-	return vd_deadline_after(ipc_now_ns(), timeout_ns);
-}
-
-/* As in ipc_syscall.c: a live capability whose object is gone means the
- * endpoint or channel was closed. */
-static vd_err_t gone_is_closed(vd_err_t err)
-{
-	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
+	return (struct fast_wait *)(void *)t->ipc_wait;
 }
 
 /*
- * t's fast wait record, ready for a new wait.  The fields that never
- * change for a thread (who waits, its registers, where a reply goes) are
- * set the first time; a wait sets the rest.  Between waits the record is
- * idle: its link self-linked, no reply slot.
+ * Set up t's fast wait record, once, in its first IPC syscall: the fields
+ * that never change for a thread (who waits, its registers, where a reply
+ * goes).  Each wait sets the rest (fast_wait_start).  Between waits the
+ * record is idle: its link self-linked, no reply slot.  The general path
+ * (ipc_syscall_wait.c) does this, so that the fast path has no call to
+ * make here (FAST_ORDER).
  */
-FAST struct fast_wait *fast_wait_of(struct vd_thread *t,
-				    struct vd_cpu_context *ctx)
+void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx)
 {
-	struct fast_wait *fw = (struct fast_wait *)(void *)t->ipc_wait;
+	struct fast_wait *fw = fast_wait_of(t);
 
-	if (VD_UNLIKELY(fw->w.thread != t)) {
-		struct vd_ipc_actor self = {
-			.pid = t->proc->pid,
-			.caps = t->proc->caps,
-			.pt = &t->proc->pt,
-		};
-		ipc_waiter_init(&fw->w, &self);
-		fw->w.thread = t;
-		fw->w.user_ctx = ctx;
-		fw->w.reply_out = &fw->reply;
-	}
+	if (VD_LIKELY(fw->w.thread == t))
+		return;
+	struct vd_ipc_actor self = {
+		.pid = t->proc->pid,
+		.caps = t->proc->caps,
+		.pt = &t->proc->pt,
+	};
+	ipc_waiter_init(&fw->w, &self);
+	fw->w.thread = t;
+	fw->w.user_ctx = ctx;
+	fw->w.reply_out = &fw->reply;
+}
+
+/* A new wait in `state`: not done, nothing in the registers yet (one
+ * store, struct ipc_waiter). */
+FAST void fast_wait_start(struct fast_wait *fw, enum ipc_wait_state state,
+			  uint64_t deadline, bool is_call)
+{
+	fw->w.state = state;
 	fw->w.done = false;
-	fw->w.result = VD_OK;
 	fw->w.in_regs = false;
-	return fw;
+	fw->w.want_hdr = false;
+	fw->w.result = VD_OK;
+	fw->deadline = deadline;
+	fw->is_call = is_call;
+}
+
+/* Pass the message registers of a small message from ctx to d (none for
+ * an empty one, the common case of a reply). */
+FAST void fast_copy_mrs(struct vd_cpu_context *d,
+			const struct vd_cpu_context *ctx, uint64_t info)
+{
+	if (info == 0)
+		return;
+	ipc_regs_copy(d, ctx, ipc_words((unsigned)info));
+	ipc_regs_mask_tail(d, (unsigned)info);
 }
 
 /*
@@ -113,7 +136,7 @@ FAST struct fast_wait *fast_wait_of(struct vd_thread *t,
  */
 static void fast_resume(struct vd_thread *t)
 {
-	struct fast_wait *fw = (struct fast_wait *)(void *)t->ipc_wait;
+	struct fast_wait *fw = fast_wait_of(t);
 	struct ipc_waiter *w = &fw->w;
 	struct vd_cpu_context *ctx = t->uctx;
 	ipc_lock_state_t st = hal_irq_save(); /* masked: stays masked */
@@ -130,36 +153,29 @@ static void fast_resume(struct vd_thread *t)
 			ipc_put_received(ctx, &w->q);
 	}
 	VD_CTX_RET(ctx) =
-		err == VD_OK ? 0 : (uint64_t) - (int64_t)gone_is_closed(err);
+		err == VD_OK ? 0
+			     : (uint64_t) - (int64_t)ipc_gone_is_closed(err);
 	hal_syscall_return(ctx, &t->user_work, &fw->stack_done);
-}
-
-/* Book-keeping of a message that went the fast way.  (The context
- * switch is counted by sched_fast_run.) */
-FAST void fast_count(struct vd_thread *t)
-{
-	struct vd_metrics_cpu *m = &vd_metrics_percpu[t->cpu];
-
-	m->count[VD_METRIC_IPC_MESSAGES]++;
-	t->proc->usage.syscalls++;
-	ipc_fastpath_hits++; /* messages_sent adds them (ipc_api.c) */
 }
 
 /* SYS_IPC_CALL: A0 channel cap, A1 info, A2 0, A3 timeout, MRs. */
 const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 {
+	uint64_t oid;
+
+	if (IPC_R_TIMEOUT(ctx) == 0)
+		return vd_syscall_general(ctx);
+	/* What may call out comes first (FAST_ORDER). */
+	sched_fast_lock_masked();
+	uint64_t deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
-	uint64_t info = IPC_R_INFO(ctx), oid;
-
+	uint64_t info = IPC_R_INFO(ctx);
 	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
-	    IPC_R_TIMEOUT(ctx) == 0 ||
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_WRITE, &oid))
-		return vd_syscall_general(ctx);
-	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	sched_fast_lock_masked();
+		goto not_fast;
 	struct ipc_channel *ch = ipc_table_lookup_self(&ipc_channels, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
@@ -175,14 +191,14 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	struct vd_thread *next = r->thread;
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (r->user_ctx == NULL || r->want_hdr ||
-	    !sched_fast_can_run(c, t, next, deadline))
+	    !sched_fast_can_run(c, t, next))
 		goto not_fast;
 	int slot = ipc_reply_free_head;
-	if (VD_UNLIKELY(slot < 0))
+	struct fast_wait *fw = fast_wait_of(t);
+	if (VD_UNLIKELY(slot < 0 || fw->w.thread != t))
 		goto not_fast;
 
 	/* A reply slot, delivered at once: ipc_reply_alloc + _mint. */
-	struct fast_wait *fw = fast_wait_of(t, ctx);
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 	vd_reply_token_t token = ipc_reply_token(slot, rs);
 	ipc_reply_free_head = rs->next_free;
@@ -199,8 +215,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	 * over. */
 	struct vd_cpu_context *rc = r->user_ctx;
 	uint64_t seq = ++ch->seq[end];
-	ipc_regs_copy(rc, ctx, ipc_words((unsigned)info));
-	ipc_regs_mask_tail(rc, (unsigned)info);
+	fast_copy_mrs(rc, ctx, info);
 	IPC_R_INFO(rc) = info |
 			 (uint64_t)VD_IPC_TYPE_CALL << VD_IPC_INFO_TYPE_SHIFT |
 			 (seq & 0xffffffffull) << VD_IPC_INFO_SEQ_SHIFT;
@@ -208,15 +223,17 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	IPC_R_SENDER(rc) = p->pid;
 	IPC_R_RTOKEN(rc) = token;
 	VD_CTX_RET(rc) = 0;
+	vd_list_remove(&r->link);
+	r->state = IPC_WAIT_NONE;
+	r->done = true;
 	r->in_regs = true;
-	ipc_waiter_finish(r, VD_OK);
+	r->want_hdr = false;
+	r->result = VD_OK;
 	/* We wait for the reply, without kernel frames; it runs now. */
-	fw->w.state = IPC_WAIT_REPLY;
+	fast_wait_start(fw, IPC_WAIT_REPLY, deadline, true);
 	fw->w.ep = NULL;
 	fw->w.reply_slot = slot;
-	fw->deadline = deadline;
-	fw->is_call = true;
-	fast_count(t);
+	p->usage.syscalls++; /* the message: sched_fast_run */
 	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
 	sched_fast_run(c, t, next);
 not_fast:
@@ -229,16 +246,20 @@ not_fast:
  * reply, A2 is 0, which no capability is.) */
 const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 {
+	uint64_t oid;
+
+	if (IPC_R_TIMEOUT(ctx) == 0)
+		return vd_syscall_general(ctx);
+	/* What may call out comes first (FAST_ORDER). */
+	sched_fast_lock_masked();
+	uint64_t deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
-	uint64_t info = IPC_R_INFO(ctx), oid;
-
-	if (info > VD_IPC_SMALL_MAX || IPC_R_TIMEOUT(ctx) == 0 ||
+	uint64_t info = IPC_R_INFO(ctx);
+	if (info > VD_IPC_SMALL_MAX ||
 	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_READ, &oid))
-		return vd_syscall_general(ctx);
-	uint64_t deadline = deadline_of(IPC_R_TIMEOUT(ctx));
-	sched_fast_lock_masked();
+		goto not_fast;
 	int slot = ipc_reply_lookup(IPC_R_TOKEN(ctx), p->pid);
 	if (slot < 0)
 		goto not_fast;
@@ -247,176 +268,44 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct vd_thread *next = caller->thread;
 	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
+	struct fast_wait *fw = fast_wait_of(t);
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
-	    ep->count != 0 || !sched_fast_can_run(c, t, next, deadline))
+	    ep->count != 0 || fw->w.thread != t ||
+	    !sched_fast_can_run(c, t, next))
 		goto not_fast;
 
-	/* The reply goes into the caller's registers; its wait is over. */
+	/* The reply goes into the caller's registers; its wait is over.
+	 * Its wait record is on no list: ipc_waiter_finish without the
+	 * unlink. */
 	struct vd_cpu_context *cc = caller->user_ctx;
-	ipc_regs_copy(cc, ctx, ipc_words((unsigned)info));
-	ipc_regs_mask_tail(cc, (unsigned)info);
+	fast_copy_mrs(cc, ctx, info);
 	IPC_R_INFO(cc) = info | (uint64_t)VD_IPC_TYPE_REPLY
 					<< VD_IPC_INFO_TYPE_SHIFT;
 	VD_CTX_RET(cc) = 0;
-	/* Its wait record is on no list: ipc_waiter_finish without the
-	 * unlink. */
-	caller->in_regs = true;
-	caller->reply_slot = -1;
 	caller->state = IPC_WAIT_NONE;
-	caller->result = VD_OK;
 	caller->done = true;
+	caller->in_regs = true;
+	caller->want_hdr = false;
+	caller->result = VD_OK;
+	caller->reply_slot = -1;
 	/* ipc_reply_free of a slot known to be in use; the other fields
 	 * are only read while it is. */
 	rs->used = false;
-	rs->token = 0;
+	rs->token = IPC_REPLY_NO_TOKEN;
 	ipc_reply_gen_next(rs);
 	rs->next_free = ipc_reply_free_head;
 	ipc_reply_free_head = slot;
 	ipc_reply_used--;
 	/* We wait for the next request, without kernel frames; the caller
 	 * runs now. */
-	struct fast_wait *fw = fast_wait_of(t, ctx);
-	fw->w.state = IPC_WAIT_RECV;
+	fast_wait_start(fw, IPC_WAIT_RECV, deadline, false);
 	fw->w.ep = ep;
 	fw->w.reply_slot = -1;
 	vd_list_add_tail(&ep->receivers, &fw->w.link);
-	fw->deadline = deadline;
-	fw->is_call = false;
-	fast_count(t);
+	p->usage.syscalls++; /* the message: sched_fast_run */
 	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
 	sched_fast_run(c, t, next);
 not_fast:
 	sched_fast_unlock_masked();
 	return vd_syscall_general(ctx);
-}
-
-/* ------------------------------------------------------------------ */
-/* The general paths of the same syscalls                              */
-/* ------------------------------------------------------------------ */
-
-vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
-		       const struct vd_ipc_message *m, vd_cap_token_t cap,
-		       uint64_t timeout_ns, struct vd_cpu_context *ctx,
-		       struct vd_ipc_message *reply)
-{
-	struct ipc_waiter w;
-	vd_err_t err;
-
-	ipc_waiter_init(&w, self);
-	w.user_ctx = ctx;
-	w.thread = vd_thread_of_stack(ctx);
-	w.reply_out = reply;
-	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	uint64_t deadline = deadline_of(timeout_ns);
-	err = ipc_call_begin(&w, ch, m, cap, reply, false);
-	if (err == IPC_PENDING && timeout_ns == 0 && !w.done)
-		ipc_waiter_cancel(&w, VD_ERR_TIMEOUT);
-	err = ipc_wait_done(&w, err, deadline, &st);
-	ipc_unlock(st);
-	if (err == VD_OK && !w.in_regs)
-		ipc_put_reply(ctx, reply);
-	return err;
-}
-
-vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self, vd_reply_token_t token,
-			const struct vd_ipc_message *m)
-{
-	return vd_ipc_reply(self, token, m);
-}
-
-/*
- * Reply into the caller's registers if it waits with them on record (no
- * wake-up yet: *woken_out is the caller to run), else through the general
- * path (the caller is woken there; *woken_out is NULL).
- */
-static vd_err_t reply_step(const struct vd_ipc_actor *self,
-			   vd_reply_token_t token,
-			   const struct vd_ipc_message *m,
-			   struct ipc_waiter **woken_out)
-{
-	int slot = ipc_reply_lookup(token, self->pid);
-	struct ipc_waiter *caller;
-
-	*woken_out = NULL;
-	if (slot < 0)
-		return VD_ERR_IPC_BAD_REPLY_TOKEN;
-	caller = ipc_reply_slots[slot].caller;
-	if (m->kind != VD_IPC_MSG_SMALL || caller->user_ctx == NULL ||
-	    m->len > VD_IPC_SMALL_MAX)
-		return ipc_reply_locked(self, token, m, NULL);
-
-	struct vd_cpu_context *cc = caller->user_ctx;
-	ipc_regs_put(cc, m->words, ipc_words(m->len));
-	IPC_R_INFO(cc) = (uint64_t)m->len | (uint64_t)VD_IPC_TYPE_REPLY
-						    << VD_IPC_INFO_TYPE_SHIFT;
-	caller->in_regs = true;
-	ipc_reply_free(slot);
-	caller->reply_slot = -1;
-	ipc_waiter_finish(caller, VD_OK);
-	ipc_messages_sent++;
-	vd_metrics_count(VD_METRIC_IPC_MESSAGES);
-	*woken_out = caller;
-	return VD_OK;
-}
-
-vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
-			     vd_reply_token_t token,
-			     const struct vd_ipc_message *m,
-			     vd_endpoint_id_t ep, uint64_t timeout_ns,
-			     struct vd_cpu_context *ctx)
-{
-	struct ipc_waiter w, *caller;
-	vd_err_t err;
-
-	ipc_waiter_init(&w, self);
-	w.user_ctx = ctx;
-	w.thread = vd_thread_of_stack(ctx);
-	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	err = reply_step(self, token, m, &caller);
-	if (err != VD_OK) {
-		ipc_unlock(st);
-		return err;
-	}
-	uint64_t deadline = deadline_of(timeout_ns);
-	err = ipc_receive_begin(&w, ep, timeout_ns == 0);
-	if (caller != NULL) {
-		if (err == IPC_PENDING) {
-			/* Nothing to receive yet: run the caller at once. */
-			vd_err_t e = ipc_sleep_switch_locked(&w, caller,
-							     deadline, &st);
-			if (!w.done && e != VD_OK)
-				ipc_waiter_cancel(&w, e);
-		} else {
-			ipc_wake_locked(caller);
-		}
-	}
-	err = ipc_wait_done(&w, err, deadline, &st);
-	ipc_unlock(st);
-	if (err == VD_OK && !w.in_regs)
-		ipc_put_received(ctx, &w.q);
-	return err;
-}
-
-vd_err_t ipc_channel_peer_actor(vd_channel_id_t id, vd_pid_t pid,
-				struct vd_ipc_actor *out)
-{
-	vd_err_t err = VD_ERR_NOT_FOUND;
-
-	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, id);
-	if (ch != NULL) {
-		err = VD_ERR_PERMISSION_DENIED;
-		for (unsigned end = 0; end < 2; end++) {
-			if (ch->ep[end]->owner.pid == pid) {
-				*out = ch->ep[1 - end]->owner;
-				err = VD_OK;
-				break;
-			}
-		}
-	}
-	ipc_unlock(st);
-	return err;
 }

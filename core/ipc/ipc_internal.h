@@ -13,6 +13,7 @@
  *   ipc_block.c     sleeping and waking through the scheduler
  *   ipc_syscall.c   SYS_IPC_* and the region syscalls
  *   ipc_fastpath.c  call and reply-and-receive from the syscall entry
+ *   ipc_syscall_wait.c  their general paths, which sleep
  *
  * The state machine never sleeps.  An operation that cannot finish at once
  * parks a struct ipc_waiter (which lives on the blocked thread's kernel
@@ -188,7 +189,8 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
 /* Waiters and the message state machine (ipc_message.c)              */
 /* ------------------------------------------------------------------ */
 
-enum ipc_wait_state {
+/* One byte (packed), to share a word with the flags of struct ipc_waiter. */
+enum __attribute__((packed)) ipc_wait_state {
 	IPC_WAIT_NONE = 0,
 	IPC_WAIT_RECV,	/* on ep->receivers */
 	IPC_WAIT_SEND,	/* on ep->senders, message in w->q */
@@ -202,8 +204,12 @@ enum ipc_wait_state {
  */
 struct ipc_waiter {
 	struct vd_list link;
+	/* state to result are one 8-byte word: the fast path starts and ends
+	 * a wait with one store (the compiler merges adjacent ones) */
 	enum ipc_wait_state state;
-	bool done; /* result is final */
+	bool done;     /* result is final */
+	bool in_regs;  /* see user_ctx */
+	bool want_hdr; /* the receiver asked for the full header */
 	vd_err_t result;
 	struct vd_thread *thread; /* woken by ipc_waiter_complete */
 	struct ipc_endpoint *ep;  /* RECV / SEND: where it waits */
@@ -215,9 +221,11 @@ struct ipc_waiter {
 	 * fast path writes a small message or reply straight into them and
 	 * sets in_regs, so the woken thread has nothing left to copy. */
 	struct vd_cpu_context *user_ctx;
-	bool in_regs;
-	bool want_hdr; /* the receiver asked for the full header */
 };
+_Static_assert(sizeof(enum ipc_wait_state) == 1 &&
+		       __builtin_offsetof(struct ipc_waiter, result) ==
+			       __builtin_offsetof(struct ipc_waiter, state) + 4,
+	       "ipc_waiter: state, flags and result share a word");
 
 void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self);
 /* Final result: record it and wake the thread (if it sleeps). */
@@ -229,8 +237,8 @@ ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
 {
 	vd_list_remove(&w->link);
 	w->state = IPC_WAIT_NONE;
-	w->result = result;
 	w->done = true;
+	w->result = result;
 }
 /*
  * After a step returned `step`: if it parked w, sleep until w completes,
@@ -290,6 +298,10 @@ extern unsigned ipc_reply_used;
 extern int ipc_reply_free_head;
 
 #define IPC_REPLY_GEN_MASK ((1ull << 48) - 1)
+/* What a slot stores while it has no live token (free, or its call not
+ * yet delivered): slot index 0xffff, past every slot, so it matches no
+ * token that ipc_reply_lookup accepts. */
+#define IPC_REPLY_NO_TOKEN (~0ull)
 
 void ipc_reply_init(void);
 
@@ -326,7 +338,7 @@ ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 	rs->ch = ch;
 	rs->queued_on = NULL;
 	rs->replier = 0;
-	rs->token = 0;
+	rs->token = IPC_REPLY_NO_TOKEN;
 	ipc_reply_used++;
 	return i;
 }
@@ -345,8 +357,8 @@ ipc_reply_mint(int slot, vd_pid_t replier)
 }
 
 /* The slot `token` names if it is live and belongs to `replier`, else
- * -1.  (A free or undelivered slot stores token 0, which never matches:
- * tokens are never 0.) */
+ * -1.  (A free or undelivered slot stores IPC_REPLY_NO_TOKEN, which no
+ * token past the index check equals.) */
 static inline __attribute__((always_inline)) int
 ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 {
@@ -355,8 +367,7 @@ ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 	if (VD_UNLIKELY(slot >= VD_IPC_MAX_REPLIES))
 		return -1;
 	const struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
-	if (VD_UNLIKELY(rs->token != token || token == 0 ||
-			rs->replier != replier))
+	if (VD_UNLIKELY(rs->token != token || rs->replier != replier))
 		return -1;
 	return (int)slot;
 }
@@ -374,7 +385,7 @@ static inline __attribute__((always_inline)) void ipc_reply_free(int slot)
 	rs->caller = NULL;
 	rs->ch = NULL;
 	rs->queued_on = NULL;
-	rs->token = 0;
+	rs->token = IPC_REPLY_NO_TOKEN;
 	ipc_reply_gen_next(rs);
 	rs->next_free = ipc_reply_free_head;
 	ipc_reply_free_head = slot;
@@ -492,8 +503,27 @@ extern vd_err_t (*ipc_test_sleep_hook)(struct ipc_waiter *w,
 extern void (*ipc_test_wake_hook)(struct ipc_waiter *w);
 
 /* ------------------------------------------------------------------ */
-/* Syscall layer (ipc_syscall.c, ipc_fastpath.c)                       */
+/* Syscall layer (ipc_syscall.c, ipc_fastpath.c, ipc_syscall_wait.c)   */
 /* ------------------------------------------------------------------ */
+
+/* Deadline for a relative timeout; skips the clock when it is infinite. */
+static inline uint64_t ipc_deadline_of(uint64_t timeout_ns)
+{
+	if (timeout_ns == VD_TIMEOUT_INFINITE)
+		return VD_TIMEOUT_INFINITE;
+	return vd_deadline_after(ipc_now_ns(), timeout_ns);
+}
+
+/* An id behind a valid capability that no longer names a live object:
+ * the endpoint or channel was closed (or died with its owner). */
+static inline vd_err_t ipc_gone_is_closed(vd_err_t err)
+{
+	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
+}
+
+/* Set up the calling thread's fast-path wait record, once (general path,
+ * ipc_fastpath.c). */
+void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx);
 
 /* The calling process as an actor (VD_ERR_INVALID_PARAMETER if none). */
 vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a);
@@ -508,8 +538,8 @@ uint64_t ipc_info_word(const struct vd_ipc_message *m, uint32_t type,
 void ipc_put_received(struct vd_cpu_context *ctx, const struct ipc_qmsg *q);
 void ipc_put_reply(struct vd_cpu_context *ctx,
 		   const struct vd_ipc_message *reply);
-/* The general paths of the blocking syscalls (ipc_fastpath.c, after the
- * fast path, vd_ipc_fast_call and _reply_recv). */
+/* The general paths of the blocking syscalls (ipc_syscall_wait.c, after
+ * the fast path, vd_ipc_fast_call and _reply_recv). */
 vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       const struct vd_ipc_message *m, vd_cap_token_t cap,
 		       uint64_t timeout_ns, struct vd_cpu_context *ctx,
@@ -528,8 +558,8 @@ vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
 /* Host tests: forget all IPC state (after the heap was re-initialised). */
 void ipc_test_reset(void);
 
-/* Counters for vd_ipc_get_stats: messages of the general paths, and of
- * the fast path (which counts only the second). */
-extern uint64_t ipc_messages_sent, ipc_fastpath_hits;
+/* Messages of the general paths, for vd_ipc_get_stats (the fast path's
+ * are VD_METRIC_IPC_FAST). */
+extern uint64_t ipc_messages_sent;
 
 #endif /* CORE_IPC_INTERNAL_H */

@@ -29,7 +29,8 @@ struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 unsigned ipc_reply_used;
 int ipc_reply_free_head = -1;
 
-_Static_assert(VD_IPC_MAX_REPLIES <= 65536, "16-bit slot index in tokens");
+_Static_assert(VD_IPC_MAX_REPLIES < 65536,
+	       "16-bit slot index in tokens, 0xffff for IPC_REPLY_NO_TOKEN");
 
 void ipc_reply_init(void)
 {
@@ -41,6 +42,7 @@ void ipc_reply_init(void)
 		/* Generations survive re-initialisation (host tests). */
 		ipc_reply_gen_next(rs);
 		rs->used = false;
+		rs->token = IPC_REPLY_NO_TOKEN;
 		rs->next_free = ipc_reply_free_head;
 		ipc_reply_free_head = i;
 	}

@@ -71,13 +71,6 @@ vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
 	return VD_OK;
 }
 
-/* An id behind a valid capability that no longer names a live object:
- * the endpoint or channel was closed (or died with its owner). */
-static vd_err_t gone_is_closed(vd_err_t err)
-{
-	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
-}
-
 /* The message described by the info word and message registers. */
 vd_err_t ipc_msg_from_regs(struct vd_cpu_context *ctx, uint64_t info,
 			   struct vd_ipc_message *m)
@@ -173,7 +166,8 @@ static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
-	return gone_is_closed(vd_ipc_send_message(&self, ch, &m, a[2], a[3]));
+	return ipc_gone_is_closed(
+		vd_ipc_send_message(&self, ch, &m, a[2], a[3]));
 }
 
 static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
@@ -204,7 +198,7 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	err = ipc_wait_done(&w, err, deadline, &st);
 	ipc_unlock(st);
 	if (err != VD_OK)
-		return gone_is_closed(err);
+		return ipc_gone_is_closed(err);
 	*ret = 0;
 	return finish_receive(ctx, &w, hdr_ptr);
 }
@@ -224,7 +218,7 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
-	return gone_is_closed(
+	return ipc_gone_is_closed(
 		ipc_call_regs(&self, ch, &m, a[2], a[3], ctx, &reply));
 }
 
@@ -246,7 +240,7 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 	*ret = 0;
 	if (ep == 0)
 		return ipc_reply_regs(&self, a[0], &m);
-	return gone_is_closed(
+	return ipc_gone_is_closed(
 		ipc_reply_recv_regs(&self, a[0], &m, ep, a[3], ctx));
 }
 
@@ -296,7 +290,7 @@ static vd_err_t destroy_by_cap(struct vd_cpu_context *ctx, uint64_t token,
 		    VD_OK)
 		return err;
 	*ret = 0;
-	return gone_is_closed(destroy(id));
+	return ipc_gone_is_closed(destroy(id));
 }
 
 static vd_err_t sys_endpoint_destroy(const uint64_t a[6],
@@ -324,7 +318,7 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
 	if ((err = vd_ipc_create_channel(own, peer, &ch)) != VD_OK)
-		return gone_is_closed(err);
+		return ipc_gone_is_closed(err);
 	err = vd_cap_create(self.caps, VD_OBJ_IPC_ENDPOINT, ch, VD_RIGHTS_ALL,
 			    &cap);
 	if (err == VD_OK && (err = put_token(a[2], cap.token)) != VD_OK)
@@ -402,7 +396,7 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 	if (a[2] > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
 	if ((err = ipc_channel_peer_actor(ch, self.pid, &to)) != VD_OK)
-		return gone_is_closed(err);
+		return ipc_gone_is_closed(err);
 	*ret = 0;
 	return vd_ipc_transfer_shared_region(&self, &to, a[0],
 					     (enum vd_ipc_transfer_mode)a[2]);

@@ -514,6 +514,24 @@ void vd_waitqueue_init(struct vd_waitqueue *wq)
 	vd_list_init(&wq->waiters);
 }
 
+void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
+			      uint64_t deadline_ns)
+{
+	vd_timeout_add(&c->rq, &t->se, deadline_ns);
+	if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
+		vd_timer_timeout_added(deadline_ns);
+}
+
+uint64_t vd_sched_fast_handoffs(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++)
+		n += __atomic_load_n(&vd_cpu_sched[cpu].fast_handoffs,
+				     __ATOMIC_RELAXED);
+	return n;
+}
+
 vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 			      enum vd_block_reason reason, uint64_t deadline_ns)
 {
@@ -534,11 +552,8 @@ vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 		vd_list_add_tail(&wq->waiters, &t->wait_link);
 		t->waiting_on = wq;
 	}
-	if (deadline_ns != VD_TIMEOUT_INFINITE) {
-		vd_timeout_add(&c->rq, &t->se, deadline_ns);
-		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
-			vd_timer_timeout_added(deadline_ns);
-	}
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		sched_timeout_arm_locked(c, t, deadline_ns);
 	sched_schedule_locked();
 	t->block_reason = VD_BLOCK_NONE;
 	return t->wake_result;
@@ -578,11 +593,8 @@ vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
 	t->state = VD_THREAD_BLOCKED;
 	t->block_reason = reason;
 	t->wake_result = VD_OK;
-	if (deadline_ns != VD_TIMEOUT_INFINITE) {
-		vd_timeout_add(&c->rq, &t->se, deadline_ns);
-		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
-			vd_timer_timeout_added(deadline_ns);
-	}
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		sched_timeout_arm_locked(c, t, deadline_ns);
 	switch_to_locked(c, next);
 	t->block_reason = VD_BLOCK_NONE;
 	return t->wake_result;

@@ -71,21 +71,20 @@ sched_fast_cpu(const struct vd_thread *t)
 
 /* May next (BLOCKED in a wait the caller is about to satisfy, on no wait
  * queue) run on this CPU at once, instead of the caller t, which is about
- * to block until `deadline_ns`?  Not if t is being killed, next may not
- * run here, or a higher priority is ready; nor if the deadline already
- * passed (then t must not block at all). */
+ * to block?  Not if t is being killed, next may not run here, or a higher
+ * priority is ready.  (t's deadline may have passed already: then its
+ * timer fires at once, as for any wait that began just before its
+ * deadline.) */
 static inline __attribute__((always_inline)) bool
 sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
-		   struct vd_thread *next, uint64_t deadline_ns)
+		   struct vd_thread *next)
 {
 	unsigned cpu = t->cpu;
 
 	return !t->kill_pending && next->state == VD_THREAD_BLOCKED &&
 	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) &&
 	       (next->affinity >> cpu & 1) &&
-	       c->rq.ready_bitmap >> next->se.prio >> 1 == 0 &&
-	       (deadline_ns == VD_TIMEOUT_INFINITE ||
-		deadline_ns > hal_timer_now_ns());
+	       c->rq.ready_bitmap >> next->se.prio >> 1 == 0;
 }
 
 /* t, the calling thread, blocks without kernel frames: when it is next
@@ -101,11 +100,8 @@ sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
 	t->block_reason = reason;
 	t->wake_result = VD_OK;
 	t->resume = resume;
-	if (deadline_ns != VD_TIMEOUT_INFINITE) {
-		vd_timeout_add(&c->rq, &t->se, deadline_ns);
-		if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
-			vd_timer_timeout_added(deadline_ns);
-	}
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		sched_timeout_arm_locked(c, t, deadline_ns);
 }
 
 /*
@@ -148,7 +144,10 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
  * blocked without kernel frames too, its syscall result is already in its
  * registers and it returns to user mode directly; otherwise it resumes
  * inside its wait through hal_context_switch (out of line).  Never
- * returns. */
+ * returns.  It counts the IPC message that caused the hand-over: as a
+ * fast hand-over, which is a message and a context switch in one
+ * increment, or, when the general switch runs (and counts the switch), as
+ * a message. */
 static inline __attribute__((always_inline)) VD_NORETURN void
 sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
 	       struct vd_thread *next)
@@ -156,10 +155,11 @@ sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
 	if (next->se.on_timeout)
 		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
 	if (VD_UNLIKELY(next->resume == NULL)) {
+		vd_metrics_count(VD_METRIC_IPC_MESSAGES);
 		next->wake_result = VD_OK;
 		vd_sched_fast_switch_locked(next);
 	}
-	vd_metrics_percpu[prev->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	c->fast_handoffs++;
 	sched_fast_resume(c, prev, next);
 }
 

@@ -20,6 +20,9 @@ struct cpu_sched {
 	bool need_resched;
 	bool online;
 	paddr_t active_root; /* page table the CPU runs on */
+	/* sched_fast_run's hand-overs: IPC fast-path messages, each also a
+	 * context switch (vd_sched_fast_handoffs) */
+	uint64_t fast_handoffs;
 };
 
 extern struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
@@ -74,6 +77,11 @@ void thread_put_locked(struct vd_thread *t);
 struct vd_thread *thread_alloc(const char *name, unsigned prio,
 			       bool with_stack);
 void thread_free(struct vd_thread *t);
+
+/* Put t (the current thread of c, blocking) on c's timeout queue until
+ * deadline_ns, and arm the timer if that is now the earliest. */
+void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
+			      uint64_t deadline_ns);
 
 /* sched_fast.h: run next, which has kernel frames, after the current
  * thread blocked without its own (sched_fast_block). */
