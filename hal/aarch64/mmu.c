@@ -362,15 +362,19 @@ vaddr_t hal_user_top(void)
 	return A64_USER_TOP;
 }
 
-void hal_pt_activate(paddr_t root)
+/* A leaf without a frame: the IPC fast path switches spaces with it on
+ * every message between two processes.  All address spaces share ASID 0,
+ * so the previous one's non-global entries are forgotten (global kernel
+ * entries stay); the ISB before the TLBI keeps walks through the old
+ * table from refilling them after it. */
+__attribute__((naked)) void hal_pt_activate(paddr_t root)
 {
-	if (a64_read_sysreg(ttbr0_el1) == root)
-		return;
-	a64_write_sysreg(ttbr0_el1, root);
-	a64_isb();
-	/* All address spaces share ASID 0: forget the previous one's
-	 * non-global entries (global kernel entries stay). */
-	__asm__ volatile("tlbi aside1, xzr\n\tdsb nsh\n\tisb" ::: "memory");
+	__asm__("msr ttbr0_el1, x0\n\t"
+		"isb\n\t"
+		"tlbi aside1, xzr\n\t"
+		"dsb nsh\n\t"
+		"isb\n\t"
+		"ret");
 }
 
 void hal_tlb_flush_page(vaddr_t va)

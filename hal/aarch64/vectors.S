@@ -223,10 +223,10 @@ hal_return_to_user:
  * hal_syscall_return(ctx, work, done): the exit of svc_entry for the
  * thread whose context is ctx, from any stack (ERET restores every
  * register, so it is hal_return_to_user with the syscall's work check).
+ * Interrupts are masked already (hal.h).
  */
 	.globl hal_syscall_return
 hal_syscall_return:
-	msr	daifset, #2
 	mov	sp, x0
 	mov	x29, xzr
 	stlrb	wzr, [x2]		// *done = false, release

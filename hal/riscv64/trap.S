@@ -147,11 +147,11 @@ ecall_entry:
  * thread whose context is ctx, from any stack.  The registers come from
  * ctx, all of them: the C ABI argument of the plain exit does not hold
  * on another thread's behalf.  Traps from user mode land on ctx from now
- * on (hal_set_kernel_stack(ctx + 1), user.c).
+ * on (hal_set_kernel_stack(ctx + 1), user.c).  Interrupts are masked
+ * already (hal.h).
  */
 	.globl	hal_syscall_return
 hal_syscall_return:
-	csrci	sstatus, SSTATUS_SIE
 	mv	sp, a0
 	sd	a0, PCPU_USER_CTX(tp)
 	fence	rw, w

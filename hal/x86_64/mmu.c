@@ -264,15 +264,13 @@ void hal_pt_destroy(paddr_t root)
 	vd_pt_frame_free(root);
 }
 
-/* Writing CR3 flushes the non-global TLB entries, so only on a change.
- * No stack frame: every switch between processes calls it. */
+/* Writing CR3 flushes the non-global TLB entries, so the scheduler calls
+ * this only on a change (hal.h).  No stack frame: every switch between
+ * processes calls it. */
 __attribute__((naked)) void hal_pt_activate(paddr_t root)
 {
-	__asm__("movq %%cr3, %%rax\n\t"
-		"cmpq %%rdi, %%rax\n\t"
-		"je 1f\n\t"
-		"movq %%rdi, %%cr3\n"
-		"1:\tret" ::);
+	__asm__("movq %rdi, %cr3\n\t"
+		"ret");
 }
 
 void hal_tlb_flush_page(vaddr_t va)

@@ -95,6 +95,7 @@ syscall_entry:
 	jmp x86_return_to_user
 
 .Lsyscall_work:
+	xorl %ebp, %ebp			/* end of the backtrace chain */
 	movq %rbx, %rdi
 	call vd_return_to_user_hook
 	jmp .Lsyscall_exit
@@ -105,18 +106,16 @@ syscall_entry:
  * leaves it (ctx is 8 mod 16; 8 below it realigns for C), and the CPU's
  * entry stack to ctx's, as hal_set_kernel_stack(ctx + 1) would (thread.c);
  * the store to *done is a release on x86 (stores are not reordered with
- * older ones).
+ * older ones).  Interrupts are masked already (hal.h).
  */
 	.globl hal_syscall_return
 hal_syscall_return:
-	cli
 	movq %rdi, %rbx
 	leaq -8(%rdi), %rsp
 	movq %rdi, %gs:X86_PCPU_TSS_RSP0
 	leaq CTX_SIZE(%rdi), %rax
 	movq %rax, %gs:X86_PCPU_KSTACK_TOP
 	movb $0, (%rdx)
-	xorl %ebp, %ebp
 	cmpl $0, (%rsi)
-	jne .Lsyscall_work
-	jmp .Lsyscall_exit
+	je .Lsyscall_exit
+	jmp .Lsyscall_work

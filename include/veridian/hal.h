@@ -224,7 +224,9 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 /* Change the flags of an existing mapping (e.g. write-protect for COW);
  * flushes the TLB entry. */
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags);
-/* Switch the calling CPU to address space `root`. */
+/* Switch the calling CPU to address space `root`.  It always loads it
+ * (and so flushes the old space's TLB entries): the scheduler calls it
+ * only when the root changes. */
 void hal_pt_activate(paddr_t root);
 
 void hal_tlb_flush_page(vaddr_t va);
