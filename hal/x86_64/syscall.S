@@ -17,11 +17,16 @@
  *
  * On Intel CPUs SYSRET with a non-canonical RCX raises #GP while still in
  * ring 0, on the user stack, with the user GS base: a classic privilege
- * escalation.  So ctx->rip
- * (which core may have changed) is checked against the user half, and
- * anything else leaves through IRETQ (x86_return_to_user, which
- * sanitises).  RFLAGS is sanitised the same way: user-owned bits only, IF
- * on.
+ * escalation.  SYSRET therefore only returns a context exactly as a
+ * SYSCALL saved it: its RIP follows a SYSCALL instruction in a user page,
+ * and user pages end a page short of the canonical boundary
+ * (hal_user_top), so it is canonical; its RFLAGS came from ring 3, where
+ * IF cannot be cleared nor IOPL raised.  Core changes a context's RIP or
+ * RFLAGS only through vd_restore_context, which sets the thread's work
+ * word (uctx_replaced), and with the work word set the exit goes through
+ * vd_return_to_user_hook and IRETQ (x86_return_to_user), which sanitises
+ * both.  The IPC fast path writes only the message registers of the
+ * contexts it resumes, which were saved by this entry (hal.h).
  */
 #include <x86/defs.h>
 
@@ -62,14 +67,9 @@ syscall_entry:
 	cmpl $0, (%rax)			/* the caller's work word */
 	jne .Lsyscall_work
 .Lsyscall_exit:
-	/* SYSRET only to a user-half RIP; everything else via IRETQ */
+	/* RIP and RFLAGS as SYSCALL saved them (see above) */
 	movq CTX_RIP(%rbx), %rcx
-	movq $X86_USER_END, %rax
-	cmpq %rax, %rcx
-	jae 1f
 	movq CTX_RFLAGS(%rbx), %r11
-	andl $X86_RFLAGS_USER_MASK, %r11d
-	orl $(X86_RFLAGS_IF | X86_RFLAGS_FIXED), %r11d
 	movq %rbx, %rsp
 	popq %rax
 	popq %rbx
@@ -91,14 +91,11 @@ syscall_entry:
 	swapgs
 	sysretq
 
-1:	movq %rbx, %rdi
-	jmp x86_return_to_user
-
+/* Work to do (vd_return_to_user_hook), which may also have replaced
+ * ctx: the general way out, which sanitises. */
 .Lsyscall_work:
-	xorl %ebp, %ebp			/* end of the backtrace chain */
 	movq %rbx, %rdi
-	call vd_return_to_user_hook
-	jmp .Lsyscall_exit
+	jmp x86_return_to_user
 
 /*
  * hal_syscall_return(ctx, work, done): the syscall exit of the thread

@@ -335,7 +335,9 @@ void vd_pt_frame_free(paddr_t frame);
  * vd_restore_context, which sets the word).  So the plain exit may leave
  * the callee-saved registers that carry no IPC message in place instead
  * of reloading them: AArch64 x19..x28, RISC-V s1..s11 (x86_64's are all
- * message registers).
+ * message registers).  It may also trust the PC and flags as the entry
+ * saved them, which core never changes on its own (x86_64 returns with
+ * SYSRET without checking them again, syscall.S).
  */
 const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx);
 
