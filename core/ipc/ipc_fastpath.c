@@ -34,14 +34,14 @@
  *
  * FAST_ORDER.  Every value the compiler keeps across a call costs a
  * callee-saved register, saved in the prologue on every run (twelve of
- * them on RISC-V, before this order).  So what may call out comes before
- * anything else is loaded: the lock (which calls only when contended)
- * and the deadline (which reads the clock only for a finite timeout),
- * with just ctx live.  After that the only calls are the timeout queue
- * (finite timeouts), and the address-space switch and the return at the
- * very end, with three values live.  The thread's fast wait record is
- * set up by the general path (ipc_fast_wait_prepare), not here, for the same
- * reason; this file is built without frame pointers (cmake/kernel.cmake).
+ * them on RISC-V once).  So the common case makes no call before the
+ * never-returning exit: the deadline of a finite timeout (a clock read)
+ * and the contended lock come first, each handing ctx back instead of
+ * keeping it; the thread's fast wait record is set up by the general
+ * path (ipc_fast_wait_prepare); timeouts to arm or cancel go to one
+ * out-of-line tail (sched_fast_run_slow); and the address space is
+ * switched by the HAL's exit (hal_syscall_return_space).  This file is
+ * built without frame pointers (cmake/kernel.cmake).
  */
 #include <veridian/metrics.h>
 #include <veridian/proc.h>
@@ -100,6 +100,31 @@ void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx)
 	fw->w.thread = t;
 	fw->w.user_ctx = ctx;
 	fw->w.reply_out = &fw->reply;
+}
+
+/*
+ * The deadline of a finite timeout, computed before anything else is
+ * loaded (FAST_ORDER): it reads the clock, a call, so it parks the
+ * deadline in the thread's fast wait record (idle during its own
+ * syscall) and hands ctx back.  fast_deadline_of picks it up.
+ */
+static __attribute__((noinline)) struct vd_cpu_context *
+fast_deadline(struct vd_cpu_context *ctx)
+{
+	struct fast_wait *fw = fast_wait_of(vd_thread_of_stack(ctx));
+
+	fw->deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
+	/* opaque, or the compiler sees that ctx comes back and keeps the
+	 * caller's copy live across the call after all */
+	__asm__("" : "+r"(ctx));
+	return ctx;
+}
+
+FAST uint64_t fast_deadline_of(const struct vd_cpu_context *ctx,
+			       const struct fast_wait *fw)
+{
+	return IPC_R_TIMEOUT(ctx) == VD_TIMEOUT_INFINITE ? VD_TIMEOUT_INFINITE
+							 : fw->deadline;
 }
 
 /* A new wait in `state`: not done, nothing in the registers yet (one
@@ -165,12 +190,15 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 
 	if (IPC_R_TIMEOUT(ctx) == 0)
 		return vd_syscall_general(ctx);
-	/* What may call out comes first (FAST_ORDER). */
-	sched_fast_lock_masked();
-	uint64_t deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
+	/* What may call out comes first, passing ctx through (FAST_ORDER). */
+	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
+		ctx = fast_deadline(ctx);
+	ctx = sched_fast_lock_masked(ctx);
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
+	struct fast_wait *fw = fast_wait_of(t);
+	uint64_t deadline = fast_deadline_of(ctx, fw);
 	uint64_t info = IPC_R_INFO(ctx);
 	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
@@ -194,7 +222,6 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	    !sched_fast_can_run(c, t, next))
 		goto not_fast;
 	int slot = ipc_reply_free_head;
-	struct fast_wait *fw = fast_wait_of(t);
 	if (VD_UNLIKELY(slot < 0 || fw->w.thread != t))
 		goto not_fast;
 
@@ -234,8 +261,8 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	fw->w.ep = NULL;
 	fw->w.reply_slot = slot;
 	p->usage.syscalls++; /* the message: sched_fast_run */
-	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
-	sched_fast_run(c, t, next);
+	sched_fast_block(t, VD_BLOCK_IPC, fast_resume);
+	sched_fast_run(c, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
 	return vd_syscall_general(ctx);
@@ -250,11 +277,14 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 
 	if (IPC_R_TIMEOUT(ctx) == 0)
 		return vd_syscall_general(ctx);
-	/* What may call out comes first (FAST_ORDER). */
-	sched_fast_lock_masked();
-	uint64_t deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
+	/* What may call out comes first, passing ctx through (FAST_ORDER). */
+	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
+		ctx = fast_deadline(ctx);
+	ctx = sched_fast_lock_masked(ctx);
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
+	struct fast_wait *fw = fast_wait_of(t);
+	uint64_t deadline = fast_deadline_of(ctx, fw);
 	uint64_t info = IPC_R_INFO(ctx);
 	if (info > VD_IPC_SMALL_MAX ||
 	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,
@@ -268,7 +298,6 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct vd_thread *next = caller->thread;
 	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
-	struct fast_wait *fw = fast_wait_of(t);
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
 	    ep->count != 0 || fw->w.thread != t ||
 	    !sched_fast_can_run(c, t, next))
@@ -303,8 +332,8 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	fw->w.reply_slot = -1;
 	vd_list_add_tail(&ep->receivers, &fw->w.link);
 	p->usage.syscalls++; /* the message: sched_fast_run */
-	sched_fast_block(c, t, VD_BLOCK_IPC, deadline, fast_resume);
-	sched_fast_run(c, t, next);
+	sched_fast_block(t, VD_BLOCK_IPC, fast_resume);
+	sched_fast_run(c, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
 	return vd_syscall_general(ctx);

@@ -46,15 +46,16 @@ vd_sched_lock_state_t vd_sched_lock(void)
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
-		sched_lock_wait(ticket);
+		sched_lock_wait(ticket, NULL);
 	return st;
 }
 
-void sched_lock_wait(uint32_t ticket)
+void *sched_lock_wait(uint32_t ticket, void *keep)
 {
 	while (__atomic_load_n(&vd_sched_lock_word.owner, __ATOMIC_ACQUIRE) !=
 	       ticket)
 		vd_cpu_relax(); /* answers TLB shootdowns (tlb.c) */
+	return keep;
 }
 
 void vd_sched_unlock(vd_sched_lock_state_t st)

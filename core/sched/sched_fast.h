@@ -34,14 +34,17 @@
 
 /* vd_sched_lock, inline (the same ticket lock, same word), for a caller
  * that runs with interrupts masked already (the IPC fast path, entered
- * from the syscall trap): no interrupt state to keep. */
-static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
+ * from the syscall trap): no interrupt state to keep.  Returns `keep`
+ * (see sched_lock_wait). */
+static inline __attribute__((always_inline)) void *
+sched_fast_lock_masked(void *keep)
 {
 	struct vd_spinlock *l = &vd_sched_lock_word;
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
-		sched_lock_wait(ticket);
+		return sched_lock_wait(ticket, keep);
+	return keep;
 }
 
 /* vd_sched_lock, inline: interrupts masked, then the lock. */
@@ -50,7 +53,7 @@ sched_fast_lock(void)
 {
 	vd_sched_lock_state_t st = hal_irq_save();
 
-	sched_fast_lock_masked();
+	sched_fast_lock_masked(NULL);
 	return st;
 }
 
@@ -89,19 +92,17 @@ sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
 
 /* t, the calling thread, blocks without kernel frames: when it is next
  * switched in, resume(t) runs on a fresh stack instead.  Like
- * vd_sched_wait_locked, it wakes on vd_sched_wake_thread_locked or at
- * deadline_ns (wake_result VD_ERR_TIMEOUT). */
+ * vd_sched_wait_locked, it wakes on vd_sched_wake_thread_locked, or at
+ * the deadline that sched_fast_run is given (wake_result
+ * VD_ERR_TIMEOUT). */
 static inline __attribute__((always_inline)) void
-sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
-		 enum vd_block_reason reason, uint64_t deadline_ns,
+sched_fast_block(struct vd_thread *t, enum vd_block_reason reason,
 		 void (*resume)(struct vd_thread *t))
 {
 	t->state = VD_THREAD_BLOCKED;
 	t->block_reason = reason;
 	t->wake_result = VD_OK;
 	t->resume = resume;
-	if (deadline_ns != VD_TIMEOUT_INFINITE)
-		sched_timeout_arm_locked(c, t, deadline_ns);
 }
 
 /*
@@ -115,6 +116,12 @@ sched_fast_block(struct cpu_sched *c, struct vd_thread *t,
  * non-recursive syscall path since its last check) and
  * hal_set_kernel_stack (hal_syscall_return does it).  Callers count the
  * context switch.
+ *
+ * A new address space is loaded by the HAL's exit itself
+ * (hal_syscall_return_space), after the lock is dropped: active_root is
+ * published with a full barrier first, as sched_switch_root does, and
+ * prev->on_cpu, which a dying process waits for, is cleared only after
+ * the load.
  */
 static inline __attribute__((always_inline)) VD_NORETURN void
 sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
@@ -132,33 +139,38 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	next->resched = false;
 	c->current = next;
 	root = vd_process_root(next->proc);
-	if (root != c->active_root)
-		sched_switch_root(c, root);
 	/* interrupts stay masked until user mode */
+	if (root != c->active_root) {
+		__atomic_store_n(&c->active_root, root, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		sched_fast_unlock_masked();
+		hal_syscall_return_space(next->uctx, &next->user_work,
+					 &prev->on_cpu, root);
+	}
 	sched_fast_unlock_masked();
 	hal_syscall_return(next->uctx, &next->user_work, &prev->on_cpu);
 }
 
-/* Hand the CPU from prev (blocked by sched_fast_block) to next, which
- * sched_fast_can_run allowed, and drop the scheduler lock.  If next is
- * blocked without kernel frames too, its syscall result is already in its
- * registers and it returns to user mode directly; otherwise it resumes
- * inside its wait through hal_context_switch (out of line).  Never
- * returns.  It counts the IPC message that caused the hand-over: as a
- * fast hand-over, which is a message and a context switch in one
- * increment, or, when the general switch runs (and counts the switch), as
- * a message. */
+/* Hand the CPU from prev (blocked by sched_fast_block, until
+ * deadline_ns) to next, which sched_fast_can_run allowed, and drop the
+ * scheduler lock.  If next is blocked without kernel frames too, its
+ * syscall result is already in its registers and it returns to user mode
+ * directly; otherwise it resumes inside its wait through
+ * hal_context_switch.  Never returns.  It counts the IPC message that
+ * caused the hand-over: as a fast hand-over, which is a message and a
+ * context switch in one increment, or, when the general switch runs (and
+ * counts the switch), as a message.
+ *
+ * Whatever needs a call -- a timeout to arm for prev or to cancel for
+ * next, or the general switch -- goes to one out-of-line tail
+ * (sched_fast_run_slow), so that the common case makes none. */
 static inline __attribute__((always_inline)) VD_NORETURN void
 sched_fast_run(struct cpu_sched *c, struct vd_thread *prev,
-	       struct vd_thread *next)
+	       struct vd_thread *next, uint64_t deadline_ns)
 {
-	if (next->se.on_timeout)
-		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
-	if (VD_UNLIKELY(next->resume == NULL)) {
-		vd_metrics_count(VD_METRIC_IPC_MESSAGES);
-		next->wake_result = VD_OK;
-		vd_sched_fast_switch_locked(next);
-	}
+	if (VD_UNLIKELY(deadline_ns != VD_TIMEOUT_INFINITE ||
+			next->se.on_timeout || next->resume == NULL))
+		sched_fast_run_slow(c, prev, next, deadline_ns);
 	c->fast_handoffs++;
 	sched_fast_resume(c, prev, next);
 }

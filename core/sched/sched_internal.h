@@ -48,8 +48,10 @@ static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
 }
 
 /* The contended half of the scheduler lock: spin until `ticket` is
- * served (out of line, so that the lock's fast path stays a leaf). */
-__attribute__((noinline)) void sched_lock_wait(uint32_t ticket);
+ * served (out of line, so that the lock's fast path stays a leaf).  It
+ * returns `keep`, so that a caller can pass its one live value through
+ * instead of keeping it in a callee-saved register (sched_fast.h). */
+__attribute__((noinline)) void *sched_lock_wait(uint32_t ticket, void *keep);
 
 /* tlb.c: answer the shootdowns pending for this CPU (from vd_ipi). */
 void sched_tlb_ipi(void);
@@ -86,6 +88,10 @@ void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
 /* sched_fast.h: run next, which has kernel frames, after the current
  * thread blocked without its own (sched_fast_block). */
 VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next);
+/* sched_fast.h: sched_fast_run when it has a call to make. */
+__attribute__((noinline)) VD_NORETURN void
+sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
+		    struct vd_thread *next, uint64_t deadline_ns);
 
 /* A new thread's first code: finish the switch that started it, drop the
  * scheduler lock the switch held. */

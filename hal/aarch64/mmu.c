@@ -362,20 +362,8 @@ vaddr_t hal_user_top(void)
 	return A64_USER_TOP;
 }
 
-/* A leaf without a frame: the IPC fast path switches spaces with it on
- * every message between two processes.  All address spaces share ASID 0,
- * so the previous one's non-global entries are forgotten (global kernel
- * entries stay); the ISB before the TLBI keeps walks through the old
- * table from refilling them after it. */
-__attribute__((naked)) void hal_pt_activate(paddr_t root)
-{
-	__asm__("msr ttbr0_el1, x0\n\t"
-		"isb\n\t"
-		"tlbi aside1, xzr\n\t"
-		"dsb nsh\n\t"
-		"isb\n\t"
-		"ret");
-}
+/* hal_pt_activate is in vectors.S, next to the syscall exit that shares
+ * its TTBR0 sequence (load_ttbr0). */
 
 void hal_tlb_flush_page(vaddr_t va)
 {

@@ -220,11 +220,36 @@ hal_return_to_user:
 	b	a64_ret_to_user
 
 /*
+ * Load address space \root into TTBR0_EL1.  All address spaces share
+ * ASID 0, so the previous one's non-global entries are forgotten (global
+ * kernel entries stay); the ISB before the TLBI keeps walks through the
+ * old table from refilling them after it.
+ */
+.macro load_ttbr0 root
+	msr	ttbr0_el1, \root
+	isb
+	tlbi	aside1, xzr
+	dsb	nsh
+	isb
+.endm
+
+/* hal_pt_activate(root): a leaf without a frame, here with its macro. */
+	.globl hal_pt_activate
+hal_pt_activate:
+	load_ttbr0 x0
+	ret
+
+/*
  * hal_syscall_return(ctx, work, done): the exit of svc_entry for the
  * thread whose context is ctx, from any stack (ERET restores every
  * register, so it is hal_return_to_user with the syscall's work check).
- * Interrupts are masked already (hal.h).
+ * Interrupts are masked already (hal.h).  hal_syscall_return_space(ctx,
+ * work, done, root) loads the address space first.
  */
+	.globl hal_syscall_return_space
+hal_syscall_return_space:
+	load_ttbr0 x3
+	/* fall through */
 	.globl hal_syscall_return
 hal_syscall_return:
 	mov	sp, x0

@@ -54,6 +54,14 @@ void hal_syscall_return(struct vd_cpu_context *ctx,
 	abort();
 }
 
+void hal_syscall_return_space(struct vd_cpu_context *ctx,
+			      const volatile uint32_t *work, bool *done,
+			      paddr_t root)
+{
+	hal_pt_activate(root);
+	hal_syscall_return(ctx, work, done);
+}
+
 /* An empty boot file system (tests may define their own table with
  * these names in their own executable, which wins over this one). */
 __attribute__((weak)) const struct vd_bootfs_file vd_bootfs_files[1];

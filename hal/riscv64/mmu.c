@@ -302,20 +302,9 @@ void hal_pt_destroy(paddr_t root)
 	vd_pt_frame_free(root);
 }
 
-/* satp = Sv39 | PPN of root (the PPN field is 44 bits wide), then flush
- * the old space's entries.  No stack frame: every switch between
- * processes calls it. */
-__attribute__((naked)) void hal_pt_activate(paddr_t root)
-{
-	__asm__("slli a0, a0, 8\n\t"  /* drop bits above the 56-bit PA */
-		"srli a0, a0, 20\n\t" /* PPN */
-		"li a1, %0\n\t"
-		"slli a1, a1, 60\n\t"
-		"or a0, a0, a1\n\t"
-		"csrw satp, a0\n\t"
-		"sfence.vma\n\t"
-		"ret" ::"i"(SATP_MODE_SV39 >> 60));
-}
+/* hal_pt_activate is in trap.S, next to the syscall exit that shares its
+ * satp sequence (load_satp), which hard-codes the mode. */
+_Static_assert(SATP_MODE_SV39 == 8ul << 60, "trap.S load_satp: Sv39 is 8");
 
 void hal_tlb_flush_page(vaddr_t va)
 {

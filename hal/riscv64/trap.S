@@ -143,13 +143,46 @@ ecall_entry:
 	j	.Lreturn_to_user
 
 /*
+ * satp = MODE | ASID | PPN (RISC-V privileged spec, "satp"):
+ *
+ *   63   60 59        44 43                        0
+ *  +-------+------------+---------------------------+
+ *  | MODE  |    ASID    |   PPN of the root table   |
+ *  +-------+------------+---------------------------+
+ *
+ * MODE 8 is Sv39 (mmu.c checks SATP_MODE_SV39); ASID 0 for every space,
+ * so the old space's entries are flushed with SFENCE.VMA.  Clobbers both
+ * registers.
+ */
+.macro load_satp root, tmp
+	slli	\root, \root, 8	/* drop bits above the 56-bit PA */
+	srli	\root, \root, 20	/* PPN */
+	li	\tmp, 8
+	slli	\tmp, \tmp, 60
+	or	\root, \root, \tmp
+	csrw	satp, \root
+	sfence.vma
+.endm
+
+/* hal_pt_activate(root): a leaf without a frame. */
+	.globl	hal_pt_activate
+hal_pt_activate:
+	load_satp a0, a1
+	ret
+
+/*
  * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
  * thread whose context is ctx, from any stack.  The registers come from
  * ctx, all of them: the C ABI argument of the plain exit does not hold
  * on another thread's behalf.  Traps from user mode land on ctx from now
  * on (hal_set_kernel_stack(ctx + 1), user.c).  Interrupts are masked
- * already (hal.h).
+ * already (hal.h).  hal_syscall_return_space(ctx, work, done, root) loads
+ * the address space first.
  */
+	.globl	hal_syscall_return_space
+hal_syscall_return_space:
+	load_satp a3, a4
+	/* fall through */
 	.globl	hal_syscall_return
 hal_syscall_return:
 	mv	sp, a0

@@ -104,7 +104,12 @@ syscall_entry:
  * entry stack to ctx's, as hal_set_kernel_stack(ctx + 1) would (thread.c);
  * the store to *done is a release on x86 (stores are not reordered with
  * older ones).  Interrupts are masked already (hal.h).
+ * hal_syscall_return_space(ctx, work, done, root) loads CR3 first.
  */
+	.globl hal_syscall_return_space
+hal_syscall_return_space:
+	movq %rcx, %cr3
+	/* fall through */
 	.globl hal_syscall_return
 hal_syscall_return:
 	movq %rdi, %rbx

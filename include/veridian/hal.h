@@ -279,6 +279,12 @@ VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx);
  */
 VD_NORETURN void hal_syscall_return(struct vd_cpu_context *ctx,
 				    const volatile uint32_t *work, bool *done);
+/* hal_pt_activate(root), then hal_syscall_return(ctx, work, done): how
+ * the IPC fast path enters another process, with no call in between that
+ * would make it keep registers of its own (core/ipc/ipc_fastpath.c). */
+VD_NORETURN void hal_syscall_return_space(struct vd_cpu_context *ctx,
+					  const volatile uint32_t *work,
+					  bool *done, paddr_t root);
 /* Tell the CPU which kernel stack top user-mode traps land on (TSS.rsp0 on
  * x86_64, sscratch on RISC-V; no-op on AArch64, where SP_EL1 is kept). */
 void hal_set_kernel_stack(void *stack_top);

@@ -1,0 +1,26 @@
+/*
+ * The out-of-line half of the fast hand-over (sched_fast.h): what
+ * sched_fast_run does only when it has a call to make, so that its
+ * common case makes none and its callers keep nothing in callee-saved
+ * registers (core/ipc/ipc_fastpath.c, FAST_ORDER).
+ */
+#include <veridian/metrics.h>
+
+#include "sched_fast.h"
+
+void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
+			 struct vd_thread *next, uint64_t deadline_ns)
+{
+	if (deadline_ns != VD_TIMEOUT_INFINITE)
+		sched_timeout_arm_locked(c, prev, deadline_ns);
+	if (next->se.on_timeout)
+		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
+	if (next->resume == NULL) {
+		/* the general switch counts the switch; this is the message */
+		vd_metrics_count(VD_METRIC_IPC_MESSAGES);
+		next->wake_result = VD_OK;
+		vd_sched_fast_switch_locked(next);
+	}
+	c->fast_handoffs++;
+	sched_fast_resume(c, prev, next);
+}
