@@ -67,7 +67,7 @@ struct fast_wait {
 
 _Static_assert(__builtin_offsetof(struct ipc_channel, id) == 0 &&
 		       __builtin_offsetof(struct ipc_endpoint, id) == 0,
-	       "ipc_table_lookup_self needs the id first");
+	       "ipc_objs_lookup_self needs the id first");
 _Static_assert(sizeof(struct fast_wait) <=
 		       sizeof(((struct vd_thread *)0)->ipc_wait),
 	       "VD_THREAD_IPC_WAIT_WORDS too small for struct fast_wait");
@@ -204,13 +204,17 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_WRITE, &oid))
 		goto not_fast;
-	struct ipc_channel *ch = ipc_table_lookup_self(&ipc_channels, oid);
+	struct ipc_channel *ch = ipc_objs_lookup_self(
+		ipc_channel_objs, VD_IPC_MAX_CHANNELS, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
 	/* our end: 0 if we own ep[0], else 1 if we own ep[1] */
-	unsigned end = ch->pid[0] != p->pid;
-	if (VD_UNLIKELY(ch->pid[end] != p->pid))
-		goto not_fast;
+	unsigned end = 0;
+	if (ch->pid[0] != p->pid) {
+		if (VD_UNLIKELY(ch->pid[1] != p->pid))
+			goto not_fast;
+		end = 1;
+	}
 	struct ipc_endpoint *dst = ch->ep[end ^ 1];
 	if (dst->count != 0 || vd_list_empty(&dst->receivers))
 		goto not_fast;
@@ -296,7 +300,8 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 	struct ipc_waiter *caller = rs->caller;
 	struct vd_thread *next = caller->thread;
-	struct ipc_endpoint *ep = ipc_table_lookup_self(&ipc_endpoints, oid);
+	struct ipc_endpoint *ep = ipc_objs_lookup_self(
+		ipc_endpoint_objs, VD_IPC_MAX_ENDPOINTS, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
 	    ep->count != 0 || fw->w.thread != t ||

@@ -103,23 +103,30 @@ static inline void *ipc_table_lookup(const struct ipc_table *t, uint64_t id)
 /* Free the slot of a live id (its generation moves on). */
 void ipc_table_remove(struct ipc_table *t, uint64_t id);
 
-/* ipc_table_lookup for endpoints and channels, whose first field is their
- * own id: the stored id is compared instead of rebuilding the slot's. */
-static inline __attribute__((always_inline)) void *
-ipc_table_lookup_self(const struct ipc_table *t, uint64_t id)
-{
-	uint32_t slot = (uint32_t)(id & ((1u << IPC_ID_SLOT_BITS) - 1));
-	const uint64_t *obj;
+extern struct ipc_table ipc_endpoints, ipc_channels, ipc_regions;
+/* The object arrays of the endpoint and channel tables (ipc_table.c). */
+extern void *ipc_endpoint_objs[VD_IPC_MAX_ENDPOINTS];
+extern void *ipc_channel_objs[VD_IPC_MAX_CHANNELS];
 
-	if (VD_UNLIKELY(slot >= t->size))
-		return NULL;
-	obj = t->obj[slot];
+/*
+ * ipc_table_lookup for the IPC fast path, on the endpoint or channel
+ * table (objs, of a power-of-two size): these objects start with their
+ * own id, so the stored id is compared instead of rebuilding the slot's,
+ * and the slot is masked instead of bounds-checked -- a masked slot of a
+ * foreign id holds no object or one whose id differs.
+ */
+static inline __attribute__((always_inline)) void *
+ipc_objs_lookup_self(void *const *objs, uint32_t size, uint64_t id)
+{
+	const uint64_t *obj = objs[id & (size - 1)];
+
 	if (VD_UNLIKELY(obj == NULL || *obj != id))
 		return NULL;
 	return (void *)obj;
 }
-
-extern struct ipc_table ipc_endpoints, ipc_channels, ipc_regions;
+_Static_assert((VD_IPC_MAX_ENDPOINTS & (VD_IPC_MAX_ENDPOINTS - 1)) == 0 &&
+		       (VD_IPC_MAX_CHANNELS & (VD_IPC_MAX_CHANNELS - 1)) == 0,
+	       "ipc_objs_lookup_self masks slots");
 
 /* ------------------------------------------------------------------ */
 /* Messages, endpoints, channels (ipc_endpoint.c)                      */

@@ -12,10 +12,10 @@
 
 #define ID_SLOT_BITS IPC_ID_SLOT_BITS
 
-static void *endpoint_objs[VD_IPC_MAX_ENDPOINTS];
+void *ipc_endpoint_objs[VD_IPC_MAX_ENDPOINTS];
 static uint32_t endpoint_gens[VD_IPC_MAX_ENDPOINTS];
 static uint32_t endpoint_free[VD_IPC_MAX_ENDPOINTS];
-static void *channel_objs[VD_IPC_MAX_CHANNELS];
+void *ipc_channel_objs[VD_IPC_MAX_CHANNELS];
 static uint32_t channel_gens[VD_IPC_MAX_CHANNELS];
 static uint32_t channel_free[VD_IPC_MAX_CHANNELS];
 static void *region_objs[VD_IPC_MAX_REGIONS];
@@ -27,11 +27,11 @@ _Static_assert(VD_IPC_MAX_CHANNELS <= (1u << ID_SLOT_BITS), "slot bits");
 _Static_assert(VD_IPC_MAX_REGIONS <= (1u << ID_SLOT_BITS), "slot bits");
 
 struct ipc_table ipc_endpoints = {
-	IPC_KIND_ENDPOINT, VD_IPC_MAX_ENDPOINTS, 0, 0, endpoint_objs,
+	IPC_KIND_ENDPOINT, VD_IPC_MAX_ENDPOINTS, 0, 0, ipc_endpoint_objs,
 	endpoint_gens,	   endpoint_free,
 };
 struct ipc_table ipc_channels = {
-	IPC_KIND_CHANNEL, VD_IPC_MAX_CHANNELS, 0, 0, channel_objs,
+	IPC_KIND_CHANNEL, VD_IPC_MAX_CHANNELS, 0, 0, ipc_channel_objs,
 	channel_gens,	  channel_free,
 };
 struct ipc_table ipc_regions = {

@@ -96,8 +96,8 @@ a64_vectors:
 	mrs	x0, esr_el1
 	lsr	x1, x0, #26		// ESR_EL1.EC
 	cmp	x1, #A64_EC_SVC64
-	b.ne	el0_sync_other
-	b	svc_entry
+	b.eq	svc_entry
+	b	el0_sync_other
 	.balign 128
 	b	el0_irq
 	bad_vector 10
