@@ -204,8 +204,8 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_WRITE, &oid))
 		goto not_fast;
-	struct ipc_channel *ch = ipc_objs_lookup_self(
-		ipc_channel_objs, VD_IPC_MAX_CHANNELS, oid);
+	struct ipc_channel *ch = ipc_objs_lookup_self(ipc_channel_objs,
+						      VD_IPC_MAX_CHANNELS, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
 	/* our end: 0 if we own ep[0], else 1 if we own ep[1] */
