@@ -36,8 +36,8 @@
 syscall_entry:
 	swapgs
 	movq %rsp, %gs:X86_PCPU_USER_RSP
-	movq %gs:X86_PCPU_KSTACK_TOP, %rsp
-	subq $8, %rsp			/* cr3, stored below */
+	movq %gs:X86_PCPU_TSS_RSP0, %rsp /* this thread's context */
+	addq $CTX_SIZE - 8, %rsp	/* its top; cr3, stored below */
 	pushq %r11			/* rflags */
 	pushq %rcx			/* rip */
 	pushq %r15
@@ -115,8 +115,6 @@ hal_syscall_return:
 	movq %rdi, %rbx
 	leaq -8(%rdi), %rsp
 	movq %rdi, %gs:X86_PCPU_TSS_RSP0
-	leaq CTX_SIZE(%rdi), %rax
-	movq %rax, %gs:X86_PCPU_KSTACK_TOP
 	movb $0, (%rdx)
 	cmpl $0, (%rsi)
 	je .Lsyscall_exit

@@ -8,9 +8,9 @@
  *                                            ^ TSS.RSP0        top ^
  *
  * hal_set_kernel_stack(top) makes TSS.RSP0 = top - sizeof(context), so
- * interrupts from ring 3 push their frame just below the context, and the
- * per-CPU kstack_top = top, where syscall_entry and the trap entry find
- * the context to save the user registers into.
+ * interrupts from ring 3 push their frame just below the context, and
+ * syscall_entry and the trap entry find the context to save the user
+ * registers into at TSS.RSP0 too.
  */
 #include <veridian/hal.h>
 #include <veridian/string.h>
@@ -76,11 +76,10 @@ VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx)
  * CPU's x86_percpu (kernel GS while in the kernel). */
 __attribute__((naked)) void hal_set_kernel_stack(void *stack_top)
 {
-	__asm__("movq %%rdi, %%gs:%c0\n\t"
-		"subq %1, %%rdi\n\t"
-		"movq %%rdi, %%gs:%c2\n\t"
-		"ret" ::"i"(offsetof(struct x86_percpu, kstack_top)),
-		"i"(CTX_SIZE), "i"(offsetof(struct x86_percpu, tss.rsp[0])));
+	__asm__("subq %0, %%rdi\n\t"
+		"movq %%rdi, %%gs:%c1\n\t"
+		"ret" ::"i"(CTX_SIZE),
+		"i"(offsetof(struct x86_percpu, tss.rsp[0])));
 }
 
 void hal_user_access_begin(void)

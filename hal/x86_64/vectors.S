@@ -15,8 +15,8 @@
  *   + 0  vector
  *
  * From user mode (CS.RPL = 3) the registers are saved straight into the
- * thread's struct vd_cpu_context at the top of its kernel stack (found via
- * the per-CPU kstack_top), x86_user_trap(ctx, vector, error) runs, and the
+ * thread's struct vd_cpu_context at the top of its kernel stack (found at
+ * the TSS's RSP0, right above the CPU frame), x86_user_trap(ctx, vector, error) runs, and the
  * thread leaves through x86_return_to_user, like every return to user.
  *
  * From kernel mode a vd_cpu_context is built on the current stack below
@@ -158,8 +158,7 @@ x86_trap_common:
 trap_from_user:
 	swapgs
 	movq %rax, %gs:X86_PCPU_SCRATCH
-	movq %gs:X86_PCPU_KSTACK_TOP, %rax
-	subq $CTX_SIZE, %rax		/* rax = this thread's context */
+	movq %gs:X86_PCPU_TSS_RSP0, %rax /* rax = this thread's context */
 	movq %rbx, CTX_RBX(%rax)
 	movq %rcx, CTX_RCX(%rax)
 	movq %rdx, CTX_RDX(%rax)

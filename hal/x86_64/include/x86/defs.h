@@ -120,12 +120,13 @@
  * every user<->kernel transition).  Offsets used by assembly; the C
  * struct in percpu.h has _Static_asserts on them.
  */
-#define X86_PCPU_SELF	    0
-#define X86_PCPU_KSTACK_TOP 8  /* current thread's kernel stack top */
-#define X86_PCPU_USER_RSP   16 /* syscall entry: user rsp until saved */
-#define X86_PCPU_SCRATCH    24 /* trap entry: user rax until saved */
-#define X86_PCPU_CPU_ID	    32
-#define X86_PCPU_TSS_RSP0   132 /* tss.rsp[0]: ring-3 interrupt stack */
+#define X86_PCPU_SELF	  0
+#define X86_PCPU_USER_RSP 8  /* syscall entry: user rsp until saved */
+#define X86_PCPU_SCRATCH  16 /* trap entry: user rax until saved */
+#define X86_PCPU_CPU_ID	  24
+/* tss.rsp[0]: the ring-3 interrupt stack, which is also where the current
+ * thread's user context is (thread.c): the entries save into it */
+#define X86_PCPU_TSS_RSP0 132
 
 /* struct vd_cpu_context offsets (include/veridian/cpu_context.h) */
 #define CTX_RAX	   0

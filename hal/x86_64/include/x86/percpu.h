@@ -34,7 +34,6 @@ _Static_assert(sizeof(struct x86_tss) == 104, "TSS layout");
 
 struct x86_percpu {
 	struct x86_percpu *self;
-	uint64_t kstack_top;
 	uint64_t user_rsp;
 	uint64_t scratch;
 	uint32_t cpu_id;
@@ -47,8 +46,6 @@ struct x86_percpu {
 };
 
 _Static_assert(offsetof(struct x86_percpu, self) == X86_PCPU_SELF, "pcpu");
-_Static_assert(offsetof(struct x86_percpu, kstack_top) == X86_PCPU_KSTACK_TOP,
-	       "pcpu");
 _Static_assert(offsetof(struct x86_percpu, user_rsp) == X86_PCPU_USER_RSP,
 	       "pcpu");
 _Static_assert(offsetof(struct x86_percpu, scratch) == X86_PCPU_SCRATCH,
