@@ -87,7 +87,7 @@ sched_fast_can_run(struct cpu_sched *c, struct vd_thread *t,
 	return !t->kill_pending && next->state == VD_THREAD_BLOCKED &&
 	       !__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) &&
 	       (next->affinity >> cpu & 1) &&
-	       c->rq.ready_bitmap >> next->se.prio >> 1 == 0;
+	       c->rq.top_prio <= (int)next->se.prio;
 }
 
 /* t, the calling thread, blocks without kernel frames: when it is next
