@@ -164,27 +164,51 @@ vd_err_t vd_ipc_close_channel(vd_channel_id_t id)
 	return ch ? VD_OK : VD_ERR_NOT_FOUND;
 }
 
+/* The endpoint at the other end of channel id from pid's end (lock
+ * held): NOT_FOUND without the channel, PERMISSION_DENIED if pid owns
+ * neither end. */
+static vd_err_t channel_peer_locked(vd_channel_id_t id, vd_pid_t pid,
+				    struct ipc_endpoint **peer)
+{
+	ipc_init_locked();
+	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, id);
+	if (ch == NULL)
+		return VD_ERR_NOT_FOUND;
+	for (unsigned end = 0; end < 2; end++) {
+		if (ch->ep[end]->owner.pid == pid) {
+			*peer = ch->ep[1 - end];
+			return VD_OK;
+		}
+	}
+	return VD_ERR_PERMISSION_DENIED;
+}
+
 vd_err_t vd_ipc_channel_peer(vd_channel_id_t id, vd_pid_t pid,
 			     vd_endpoint_id_t *ep_out, vd_pid_t *owner_out)
 {
-	vd_err_t err = VD_ERR_NOT_FOUND;
-
+	struct ipc_endpoint *peer;
 	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, id);
-	if (ch != NULL) {
-		err = VD_ERR_PERMISSION_DENIED;
-		for (unsigned end = 0; end < 2; end++) {
-			if (ch->ep[end]->owner.pid != pid)
-				continue;
-			if (ep_out)
-				*ep_out = ch->ep[1 - end]->id;
-			if (owner_out)
-				*owner_out = ch->ep[1 - end]->owner.pid;
-			err = VD_OK;
-			break;
-		}
+	vd_err_t err = channel_peer_locked(id, pid, &peer);
+
+	if (err == VD_OK) {
+		if (ep_out)
+			*ep_out = peer->id;
+		if (owner_out)
+			*owner_out = peer->owner.pid;
 	}
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t ipc_channel_peer_actor(vd_channel_id_t id, vd_pid_t pid,
+				struct vd_ipc_actor *out)
+{
+	struct ipc_endpoint *peer;
+	ipc_lock_state_t st = ipc_lock();
+	vd_err_t err = channel_peer_locked(id, pid, &peer);
+
+	if (err == VD_OK)
+		*out = peer->owner;
 	ipc_unlock(st);
 	return err;
 }

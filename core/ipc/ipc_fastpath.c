@@ -127,6 +127,15 @@ FAST uint64_t fast_deadline_of(const struct vd_cpu_context *ctx,
 							 : fw->deadline;
 }
 
+/* What may call out comes first, passing ctx through (FAST_ORDER): the
+ * deadline of a finite timeout, then the scheduler lock. */
+FAST struct vd_cpu_context *fast_begin(struct vd_cpu_context *ctx)
+{
+	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
+		ctx = fast_deadline(ctx);
+	return sched_fast_lock_masked(ctx);
+}
+
 /* A new wait in `state`: not done, nothing in the registers yet (one
  * store, struct ipc_waiter). */
 FAST void fast_wait_start(struct fast_wait *fw, enum ipc_wait_state state,
@@ -190,10 +199,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 
 	if (IPC_R_TIMEOUT(ctx) == 0)
 		return vd_syscall_general(ctx);
-	/* What may call out comes first, passing ctx through (FAST_ORDER). */
-	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
-		ctx = fast_deadline(ctx);
-	ctx = sched_fast_lock_masked(ctx);
+	ctx = fast_begin(ctx);
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
@@ -281,10 +287,7 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 
 	if (IPC_R_TIMEOUT(ctx) == 0)
 		return vd_syscall_general(ctx);
-	/* What may call out comes first, passing ctx through (FAST_ORDER). */
-	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
-		ctx = fast_deadline(ctx);
-	ctx = sched_fast_lock_masked(ctx);
+	ctx = fast_begin(ctx);
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	struct fast_wait *fw = fast_wait_of(t);

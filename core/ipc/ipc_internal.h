@@ -558,7 +558,7 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     const struct vd_ipc_message *m,
 			     vd_endpoint_id_t ep, uint64_t timeout_ns,
 			     struct vd_cpu_context *ctx);
-/* The owner of the other end of `ch` as seen from pid. */
+/* The owner of the other end of `ch` as seen from pid (ipc_api.c). */
 vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
 				struct vd_ipc_actor *out);
 

@@ -119,25 +119,3 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 		ipc_put_received(ctx, &w.q);
 	return err;
 }
-
-vd_err_t ipc_channel_peer_actor(vd_channel_id_t id, vd_pid_t pid,
-				struct vd_ipc_actor *out)
-{
-	vd_err_t err = VD_ERR_NOT_FOUND;
-
-	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, id);
-	if (ch != NULL) {
-		err = VD_ERR_PERMISSION_DENIED;
-		for (unsigned end = 0; end < 2; end++) {
-			if (ch->ep[end]->owner.pid == pid) {
-				*out = ch->ep[1 - end]->owner;
-				err = VD_OK;
-				break;
-			}
-		}
-	}
-	ipc_unlock(st);
-	return err;
-}
