@@ -7,12 +7,11 @@
  * fast path that gets "no" falls back to the general path, which repeats
  * the check through vd_cap_validate_type and reports the precise error.
  *
- * Two shortcuts keep it to a handful of instructions.  Type and rights
- * are one 32-bit word (rights_type), checked with one mask and compare.
- * And the null token needs no test of its own: it matches only a free
- * slot (a live slot's token is never null), whose type field is 0
- * (cap_space.c clears it), so `type` must not be 0 (VD_OBJ_MEMORY): fast
- * paths ask for IPC objects only.
+ * Type and rights are one 32-bit word (rights_type), checked with one
+ * mask and compare.  The null token is refused by a test of its own: it
+ * names slot 0 with its token still null, and while slot 0 is being
+ * minted (token published last) or freed (token cleared first) the
+ * seqlock reads would find the new or the old type and rights there.
  */
 #ifndef CORE_CAP_FAST_H
 #define CORE_CAP_FAST_H
@@ -32,8 +31,8 @@ vd_cap_fast_object(struct vd_cap_space *space, vd_cap_token_t token,
 	uint32_t rt;
 	uint64_t oid;
 
-	_Static_assert(VD_OBJ_IPC_ENDPOINT != 0, "free slots have type 0");
-	if (VD_UNLIKELY(space == NULL || idx >= space->nslots))
+	if (VD_UNLIKELY(space == NULL || idx >= space->nslots ||
+			token == VD_CAP_TOKEN_NULL))
 		return false;
 	s = &space->slots[idx];
 	/* one register for the slot, so that both reads of its token use

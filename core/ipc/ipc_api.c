@@ -348,7 +348,7 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 	out->region_frames = ipc_region_frames;
 	out->queued_messages = queued;
 	/* one per hand-over of the fast path (sched_fast_run) */
-	out->fastpath_hits = vd_sched_fast_handoffs();
+	out->fastpath_hits = vd_sched_fast_handoffs(NULL);
 	out->messages_sent = ipc_messages_sent + out->fastpath_hits;
 	out->cow_copies = ipc_cow_copies;
 	ipc_unlock(st);

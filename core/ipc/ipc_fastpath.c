@@ -35,13 +35,13 @@
  * FAST_ORDER.  Every value the compiler keeps across a call costs a
  * callee-saved register, saved in the prologue on every run (twelve of
  * them on RISC-V once).  So the common case makes no call before the
- * never-returning exit: the deadline of a finite timeout (a clock read)
- * and the contended lock come first, each handing ctx back instead of
- * keeping it; the thread's fast wait record is set up by the general
- * path (ipc_fast_wait_prepare); timeouts to arm or cancel go to one
- * out-of-line tail (sched_fast_run_slow); and the address space is
- * switched by the HAL's exit (hal_syscall_return_space).  This file is
- * built without frame pointers (cmake/kernel.cmake).
+ * never-returning exit: only the deadline of a finite timeout (a clock
+ * read) and a contended lock call out, and both come first, while just
+ * ctx and the deadline are live; the thread's fast wait record is set up
+ * by the general path (ipc_fast_wait_prepare); timeouts to arm or cancel
+ * go to one out-of-line tail (sched_fast_run_slow); and the address
+ * space is switched by the HAL's exit (hal_syscall_return_space).  This
+ * file is built without frame pointers (cmake/kernel.cmake).
  */
 #include <veridian/metrics.h>
 #include <veridian/proc.h>
@@ -102,38 +102,18 @@ void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx)
 	fw->w.reply_out = &fw->reply;
 }
 
-/*
- * The deadline of a finite timeout, computed before anything else is
- * loaded (FAST_ORDER): it reads the clock, a call, so it parks the
- * deadline in the thread's fast wait record (idle during its own
- * syscall) and hands ctx back.  fast_deadline_of picks it up.
- */
-static __attribute__((noinline)) struct vd_cpu_context *
-fast_deadline(struct vd_cpu_context *ctx)
+/* What may call out comes first (FAST_ORDER): the deadline of a finite
+ * timeout, then the scheduler lock.  False for a zero timeout (a poll),
+ * which is the general path's. */
+FAST bool fast_begin(const struct vd_cpu_context *ctx, uint64_t *deadline)
 {
-	struct fast_wait *fw = fast_wait_of(vd_thread_of_stack(ctx));
+	uint64_t timeout = IPC_R_TIMEOUT(ctx);
 
-	fw->deadline = ipc_deadline_of(IPC_R_TIMEOUT(ctx));
-	/* opaque, or the compiler sees that ctx comes back and keeps the
-	 * caller's copy live across the call after all */
-	__asm__("" : "+r"(ctx));
-	return ctx;
-}
-
-FAST uint64_t fast_deadline_of(const struct vd_cpu_context *ctx,
-			       const struct fast_wait *fw)
-{
-	return IPC_R_TIMEOUT(ctx) == VD_TIMEOUT_INFINITE ? VD_TIMEOUT_INFINITE
-							 : fw->deadline;
-}
-
-/* What may call out comes first, passing ctx through (FAST_ORDER): the
- * deadline of a finite timeout, then the scheduler lock. */
-FAST struct vd_cpu_context *fast_begin(struct vd_cpu_context *ctx)
-{
-	if (IPC_R_TIMEOUT(ctx) != VD_TIMEOUT_INFINITE)
-		ctx = fast_deadline(ctx);
-	return sched_fast_lock_masked(ctx);
+	if (timeout == 0)
+		return false;
+	*deadline = ipc_deadline_of(timeout);
+	sched_fast_lock_masked();
+	return true;
 }
 
 /* A new wait in `state`: not done, nothing in the registers yet (one
@@ -195,16 +175,14 @@ static void fast_resume(struct vd_thread *t)
 /* SYS_IPC_CALL: A0 channel cap, A1 info, A2 0, A3 timeout, MRs. */
 const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 {
-	uint64_t oid;
+	uint64_t oid, deadline;
 
-	if (IPC_R_TIMEOUT(ctx) == 0)
+	if (!fast_begin(ctx, &deadline))
 		return vd_syscall_general(ctx);
-	ctx = fast_begin(ctx);
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	struct fast_wait *fw = fast_wait_of(t);
-	uint64_t deadline = fast_deadline_of(ctx, fw);
 	uint64_t info = IPC_R_INFO(ctx);
 	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
@@ -283,15 +261,13 @@ not_fast:
  * reply, A2 is 0, which no capability is.) */
 const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 {
-	uint64_t oid;
+	uint64_t oid, deadline;
 
-	if (IPC_R_TIMEOUT(ctx) == 0)
+	if (!fast_begin(ctx, &deadline))
 		return vd_syscall_general(ctx);
-	ctx = fast_begin(ctx);
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	struct fast_wait *fw = fast_wait_of(t);
-	uint64_t deadline = fast_deadline_of(ctx, fw);
 	uint64_t info = IPC_R_INFO(ctx);
 	if (info > VD_IPC_SMALL_MAX ||
 	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,

@@ -145,7 +145,7 @@ struct ipc_qmsg {
 };
 
 struct ipc_endpoint {
-	vd_endpoint_id_t id;	   /* first: ipc_table_lookup_self */
+	vd_endpoint_id_t id;	   /* first: ipc_objs_lookup_self */
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
 	unsigned nchannels;	   /* open channels attached */
 	struct vd_list channels;   /* ipc_chan_link.node of those channels */
@@ -162,7 +162,7 @@ struct ipc_chan_link {
 };
 
 struct ipc_channel {
-	vd_channel_id_t id; /* first: ipc_table_lookup_self */
+	vd_channel_id_t id; /* first: ipc_objs_lookup_self */
 	struct ipc_endpoint *ep[2];
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */
@@ -566,7 +566,7 @@ vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
 void ipc_test_reset(void);
 
 /* Messages of the general paths, for vd_ipc_get_stats (the fast path's
- * are VD_METRIC_IPC_FAST). */
+ * are the scheduler's hand-overs, vd_sched_fast_handoffs). */
 extern uint64_t ipc_messages_sent;
 
 #endif /* CORE_IPC_INTERNAL_H */

@@ -36,10 +36,10 @@ void vd_kernel_metrics(struct vd_kernel_metrics *out)
 			n[i] += m->latency_samples[i];
 		}
 	}
-	/* the IPC fast path's hand-overs are a message and a switch each,
-	 * counted once, by the scheduler */
-	uint64_t handoffs = vd_sched_fast_handoffs();
-	out->context_switches = c[VD_METRIC_CONTEXT_SWITCHES] + handoffs;
+	/* the IPC fast path's messages are counted once, by the scheduler,
+	 * and the direct hand-overs among them are context switches too */
+	uint64_t direct, handoffs = vd_sched_fast_handoffs(&direct);
+	out->context_switches = c[VD_METRIC_CONTEXT_SWITCHES] + direct;
 	/* per process (proc.h), plus the few counted here: HAL ktests' */
 	out->syscalls_processed =
 		c[VD_METRIC_SYSCALLS] + vd_proc_syscalls_total();

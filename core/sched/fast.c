@@ -4,8 +4,6 @@
  * common case makes none and its callers keep nothing in callee-saved
  * registers (core/ipc/ipc_fastpath.c, FAST_ORDER).
  */
-#include <veridian/metrics.h>
-
 #include "sched_fast.h"
 
 void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
@@ -16,8 +14,8 @@ void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 	if (next->se.on_timeout)
 		vd_timeout_remove(&vd_cpu_sched[next->cpu].rq, &next->se);
 	if (next->resume == NULL) {
-		/* the general switch counts the switch; this is the message */
-		vd_metrics_count(VD_METRIC_IPC_MESSAGES);
+		/* the general switch counts the switch itself */
+		c->fast_handoffs_switched++;
 		next->wake_result = VD_OK;
 		vd_sched_fast_switch_locked(next);
 	}

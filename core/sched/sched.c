@@ -46,16 +46,15 @@ vd_sched_lock_state_t vd_sched_lock(void)
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
-		sched_lock_wait(ticket, NULL);
+		sched_lock_wait(ticket);
 	return st;
 }
 
-void *sched_lock_wait(uint32_t ticket, void *keep)
+void sched_lock_wait(uint32_t ticket)
 {
 	while (__atomic_load_n(&vd_sched_lock_word.owner, __ATOMIC_ACQUIRE) !=
 	       ticket)
 		vd_cpu_relax(); /* answers TLB shootdowns (tlb.c) */
-	return keep;
 }
 
 void vd_sched_unlock(vd_sched_lock_state_t st)
@@ -523,14 +522,19 @@ void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
 		vd_timer_timeout_added(deadline_ns);
 }
 
-uint64_t vd_sched_fast_handoffs(void)
+uint64_t vd_sched_fast_handoffs(uint64_t *direct)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, switched = 0;
 
-	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++)
-		n += __atomic_load_n(&vd_cpu_sched[cpu].fast_handoffs,
-				     __ATOMIC_RELAXED);
-	return n;
+	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
+		const struct cpu_sched *c = &vd_cpu_sched[cpu];
+		n += __atomic_load_n(&c->fast_handoffs, __ATOMIC_RELAXED);
+		switched += __atomic_load_n(&c->fast_handoffs_switched,
+					    __ATOMIC_RELAXED);
+	}
+	if (direct)
+		*direct = n;
+	return n + switched;
 }
 
 vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,

@@ -10,7 +10,8 @@
  * next's syscall, no run queue.
  *
  *   sched_fast_can_run  may next take the CPU from t now?  (the rules of
- *                       vd_sched_wait_switch_locked)
+ *                       vd_sched_wait_switch_locked, except that t's
+ *                       deadline may have passed: its timer fires at once)
  *   sched_fast_block    t blocks without kernel frames: its next switch-in
  *                       runs `resume` on a fresh stack (switch_to_locked)
  *   sched_fast_run      run next, never returns
@@ -34,17 +35,14 @@
 
 /* vd_sched_lock, inline (the same ticket lock, same word), for a caller
  * that runs with interrupts masked already (the IPC fast path, entered
- * from the syscall trap): no interrupt state to keep.  Returns `keep`
- * (see sched_lock_wait). */
-static inline __attribute__((always_inline)) void *
-sched_fast_lock_masked(void *keep)
+ * from the syscall trap): no interrupt state to keep. */
+static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
 {
 	struct vd_spinlock *l = &vd_sched_lock_word;
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
-		return sched_lock_wait(ticket, keep);
-	return keep;
+		sched_lock_wait(ticket);
 }
 
 /* vd_sched_lock, inline: interrupts masked, then the lock. */
@@ -53,7 +51,7 @@ sched_fast_lock(void)
 {
 	vd_sched_lock_state_t st = hal_irq_save();
 
-	sched_fast_lock_masked(NULL);
+	sched_fast_lock_masked();
 	return st;
 }
 
@@ -157,9 +155,9 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
  * syscall result is already in its registers and it returns to user mode
  * directly; otherwise it resumes inside its wait through
  * hal_context_switch.  Never returns.  It counts the IPC message that
- * caused the hand-over: as a fast hand-over, which is a message and a
- * context switch in one increment, or, when the general switch runs (and
- * counts the switch), as a message.
+ * caused the hand-over (cpu_sched.fast_handoffs: a message and a context
+ * switch in one increment; fast_handoffs_switched when the general switch
+ * runs, which counts the switch).
  *
  * Whatever needs a call -- a timeout to arm for prev or to cancel for
  * next, or the general switch -- goes to one out-of-line tail

@@ -20,9 +20,11 @@ struct cpu_sched {
 	bool need_resched;
 	bool online;
 	paddr_t active_root; /* page table the CPU runs on */
-	/* sched_fast_run's hand-overs: IPC fast-path messages, each also a
-	 * context switch (vd_sched_fast_handoffs) */
-	uint64_t fast_handoffs;
+	/* sched_fast_run's hand-overs, one per IPC fast-path message
+	 * (vd_sched_fast_handoffs): straight to user mode, each also a
+	 * context switch, or through the general switch, which counts the
+	 * switch itself */
+	uint64_t fast_handoffs, fast_handoffs_switched;
 };
 
 extern struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
@@ -48,10 +50,8 @@ static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
 }
 
 /* The contended half of the scheduler lock: spin until `ticket` is
- * served (out of line, so that the lock's fast path stays a leaf).  It
- * returns `keep`, so that a caller can pass its one live value through
- * instead of keeping it in a callee-saved register (sched_fast.h). */
-__attribute__((noinline)) void *sched_lock_wait(uint32_t ticket, void *keep);
+ * served (out of line, so that the lock's fast path stays a leaf). */
+__attribute__((noinline)) void sched_lock_wait(uint32_t ticket);
 
 /* tlb.c: answer the shootdowns pending for this CPU (from vd_ipi). */
 void sched_tlb_ipi(void);

@@ -11,9 +11,11 @@
  * (pushes go from the last field, cr3, down to rax), calls
  * vd_syscall(ctx) with interrupts still disabled (SYSCALL cleared IF;
  * core enables them when the call is not a fast one, see hal.h), then,
- * with them disabled again, vd_return_to_user_hook only if the work word
- * vd_syscall returned is set, and returns with SYSRET.  hal_syscall_return(ctx) joins the same
- * exit from another thread's kernel stack (the IPC fast path).
+ * with them disabled again, returns with SYSRET if the work word
+ * vd_syscall returned is clear, and otherwise through
+ * vd_return_to_user_hook and IRETQ (x86_return_to_user).
+ * hal_syscall_return(ctx) joins the same exit from another thread's
+ * kernel stack (the IPC fast path).
  *
  * On Intel CPUs SYSRET with a non-canonical RCX raises #GP while still in
  * ring 0, on the user stack, with the user GS base: a classic privilege
@@ -94,6 +96,7 @@ syscall_entry:
 /* Work to do (vd_return_to_user_hook), which may also have replaced
  * ctx: the general way out, which sanitises. */
 .Lsyscall_work:
+	xorl %ebp, %ebp			/* end of the backtrace chain */
 	movq %rbx, %rdi
 	jmp x86_return_to_user
 

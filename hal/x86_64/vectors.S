@@ -16,8 +16,9 @@
  *
  * From user mode (CS.RPL = 3) the registers are saved straight into the
  * thread's struct vd_cpu_context at the top of its kernel stack (found at
- * the TSS's RSP0, right above the CPU frame), x86_user_trap(ctx, vector, error) runs, and the
- * thread leaves through x86_return_to_user, like every return to user.
+ * the TSS's RSP0, right above the CPU frame), x86_user_trap(ctx, vector,
+ * error) runs, and the thread leaves through x86_return_to_user, like
+ * every return to user.
  *
  * From kernel mode a vd_cpu_context is built on the current stack below
  * the CPU frame, x86_kernel_trap(ctx, vector, error) runs, and the

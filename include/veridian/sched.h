@@ -164,8 +164,10 @@ void vd_sched_expire_timeouts(uint64_t now);
 /* Earliest timeout on the calling CPU's queue, or UINT64_MAX. */
 uint64_t vd_sched_next_timeout(void);
 /* Hand-overs of the IPC fast path (sched_fast_run), over all CPUs: each
- * delivered one fast-path message and was one context switch. */
-uint64_t vd_sched_fast_handoffs(void);
+ * delivered one fast-path message.  *direct (if not NULL) gets the number
+ * that went straight to user mode, each also a context switch not counted
+ * elsewhere (the rest went through the general switch, which counts). */
+uint64_t vd_sched_fast_handoffs(uint64_t *direct);
 /* (core/sched/tick.c) A timeout with this deadline became the earliest
  * of the calling CPU, interrupts off: fire the timer early enough. */
 void vd_timer_timeout_added(uint64_t deadline_ns);
