@@ -162,6 +162,12 @@ static int drive(void)
 	vd_check(&t, after.fastpath_hits - mid.fastpath_hits >= 190,
 		 "%llu of 200 messages on the fast path",
 		 (unsigned long long)(after.fastpath_hits - mid.fastpath_hits));
+	/* each once, whether the hand-over went straight to user mode or,
+	 * for the first (the server received on the general path), through
+	 * the general switch */
+	vd_check(&t, after.messages_sent - mid.messages_sent == 200,
+		 "every message counted once (%llu of 200)",
+		 (unsigned long long)(after.messages_sent - mid.messages_sent));
 
 	/* A fast call whose wait ends by its timeout. */
 	r.mr[0] = OP_STALL;
