@@ -6,28 +6,29 @@
  * reply-and-receive and the client in call, so every message finds its
  * receiver blocked with its saved user registers on record (waiter
  * user_ctx).  vd_syscall calls vd_ipc_fast_call and vd_ipc_fast_reply_recv
- * for SYS_IPC_CALL and SYS_IPC_REPLY before the dispatcher, and they:
+ * for SYS_IPC_CALL and SYS_IPC_REPLY before the dispatcher, and they
  *
- *   1. checks everything before it changes anything: a small message
+ *   1. check everything before they change anything: a small message
  *      (0..64 bytes) and no capability to pass, a nonzero timeout, the
  *      capability (inline, cap_fast.h), the channel or reply token, an
  *      empty queue, a waiting peer that did not ask for the header
- *      buffer, and that the peer may take this CPU now (sched_fast.h:
- *      not a higher priority ready, affinity, caller not being killed);
- *      if one fails it returns and the general path runs, with the same
- *      results and the precise error;
- *   2. copies the message registers straight from the caller's saved
+ *      buffer, that the peer may take this CPU now (sched_fast.h: not a
+ *      higher priority ready, affinity, caller not being killed), and
+ *      that the caller's fast wait record is set up; if one fails the
+ *      general path runs instead, with the same results and the precise
+ *      error;
+ *   2. copy the message registers straight from the caller's saved
  *      context into the peer's, with the info word, sender and reply
  *      token, and the peer's syscall status (0);
- *   3. blocks the caller *without keeping its kernel frames*: its wait
+ *   3. block the caller *without keeping its kernel frames*: its wait
  *      record lives in its thread (struct fast_wait in t->ipc_wait), and
  *      if the wait ends any other way than by the peer's fast reply
  *      (timeout, kill, close, a reply through the general path), the
  *      scheduler starts it afresh in fast_resume, which finishes the
  *      syscall;
- *   4. makes the peer current and, when the peer also waits without
- *      kernel frames, returns to its user mode directly
- *      (hal_syscall_return): no context switch, no unwinding.
+ *   4. make the peer current and, when the peer also waits without
+ *      kernel frames, return to its user mode directly
+ *      (hal_syscall_return_space): no context switch, no unwinding.
  *
  * So a round trip is two syscall entries, two runs of this file and two
  * syscall exits.  docs/ipc.md has the numbers.

@@ -2,7 +2,8 @@
  * The out-of-line half of the fast hand-over (sched_fast.h): what
  * sched_fast_run does only when it has a call to make, so that its
  * common case makes none and its callers keep nothing in callee-saved
- * registers (core/ipc/ipc_fastpath.c, FAST_ORDER).
+ * registers (core/ipc/ipc_fastpath.c, FAST_ORDER); the timeout arming it
+ * shares with the general waits (sched.c); and its counts.
  */
 #include "sched_fast.h"
 
@@ -21,4 +22,27 @@ void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 	}
 	c->fast_handoffs++;
 	sched_fast_resume(c, prev, next);
+}
+
+void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
+			      uint64_t deadline_ns)
+{
+	vd_timeout_add(&c->rq, &t->se, deadline_ns);
+	if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
+		vd_timer_timeout_added(deadline_ns);
+}
+
+uint64_t vd_sched_fast_handoffs(uint64_t *direct)
+{
+	uint64_t n = 0, switched = 0;
+
+	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
+		const struct cpu_sched *c = &vd_cpu_sched[cpu];
+		n += __atomic_load_n(&c->fast_handoffs, __ATOMIC_RELAXED);
+		switched += __atomic_load_n(&c->fast_handoffs_switched,
+					    __ATOMIC_RELAXED);
+	}
+	if (direct)
+		*direct = n;
+	return n + switched;
 }

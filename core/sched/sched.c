@@ -514,29 +514,6 @@ void vd_waitqueue_init(struct vd_waitqueue *wq)
 	vd_list_init(&wq->waiters);
 }
 
-void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
-			      uint64_t deadline_ns)
-{
-	vd_timeout_add(&c->rq, &t->se, deadline_ns);
-	if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
-		vd_timer_timeout_added(deadline_ns);
-}
-
-uint64_t vd_sched_fast_handoffs(uint64_t *direct)
-{
-	uint64_t n = 0, switched = 0;
-
-	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
-		const struct cpu_sched *c = &vd_cpu_sched[cpu];
-		n += __atomic_load_n(&c->fast_handoffs, __ATOMIC_RELAXED);
-		switched += __atomic_load_n(&c->fast_handoffs_switched,
-					    __ATOMIC_RELAXED);
-	}
-	if (direct)
-		*direct = n;
-	return n + switched;
-}
-
 vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 			      enum vd_block_reason reason, uint64_t deadline_ns)
 {

@@ -81,7 +81,7 @@ struct vd_thread *thread_alloc(const char *name, unsigned prio,
 void thread_free(struct vd_thread *t);
 
 /* Put t (the current thread of c, blocking) on c's timeout queue until
- * deadline_ns, and arm the timer if that is now the earliest. */
+ * deadline_ns, and arm the timer if that is now the earliest (fast.c). */
 void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
 			      uint64_t deadline_ns);
 
