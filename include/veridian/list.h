@@ -49,11 +49,15 @@ static inline void vd_list_add_tail(struct vd_list *head, struct vd_list *n)
 	vd_list__insert(n, head->prev, head);
 }
 
-/* Unlink n and leave it self-linked, so a second remove is harmless. */
+/* Unlink n and leave it self-linked, so a second remove is harmless.
+ * Both neighbours are read first: written as n->prev->next = n->next,
+ * the store could alias n's fields and the compiler reads them again. */
 static inline void vd_list_remove(struct vd_list *n)
 {
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
+	struct vd_list *next = n->next, *prev = n->prev;
+
+	prev->next = next;
+	next->prev = prev;
 	vd_list_init(n);
 }
 
