@@ -193,14 +193,16 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 						      VD_IPC_MAX_CHANNELS, oid);
 	if (VD_UNLIKELY(ch == NULL))
 		goto not_fast;
-	/* our end: 0 if we own ep[0], else 1 if we own ep[1] */
+	/* our end: 0 if we own ep[0], else 1 if we own ep[1]; dst the
+	 * other */
 	unsigned end = 0;
+	struct ipc_endpoint *dst = ch->ep[1];
 	if (ch->pid[0] != p->pid) {
 		if (VD_UNLIKELY(ch->pid[1] != p->pid))
 			goto not_fast;
 		end = 1;
+		dst = ch->ep[0];
 	}
-	struct ipc_endpoint *dst = ch->ep[end ^ 1];
 	if (dst->count != 0 || vd_list_empty(&dst->receivers))
 		goto not_fast;
 	struct ipc_waiter *r =
