@@ -73,6 +73,8 @@ _Static_assert(sizeof(struct fast_wait) <=
 		       sizeof(((struct vd_thread *)0)->ipc_wait),
 	       "VD_THREAD_IPC_WAIT_WORDS too small for struct fast_wait");
 
+static void fast_resume(struct vd_thread *t);
+
 static struct fast_wait *fast_wait_of(struct vd_thread *t)
 {
 	return (struct fast_wait *)(void *)t->ipc_wait;
@@ -117,9 +119,11 @@ FAST bool fast_begin(const struct vd_cpu_context *ctx, uint64_t *deadline)
 	return true;
 }
 
-/* A new wait in `state`: not done, nothing in the registers yet (one
- * store, struct ipc_waiter). */
+/* A new wait in `state` (on endpoint ep, or for the reply of
+ * reply_slot): not done, nothing in the registers yet (one store for
+ * state, flags and result, struct ipc_waiter). */
 FAST void fast_wait_start(struct fast_wait *fw, enum ipc_wait_state state,
+			  struct ipc_endpoint *ep, int reply_slot,
 			  uint64_t deadline, bool is_call)
 {
 	fw->w.state = state;
@@ -127,8 +131,22 @@ FAST void fast_wait_start(struct fast_wait *fw, enum ipc_wait_state state,
 	fw->w.in_regs = false;
 	fw->w.want_hdr = false;
 	fw->w.result = VD_OK;
+	fw->w.ep = ep;
+	fw->w.reply_slot = reply_slot;
 	fw->deadline = deadline;
 	fw->is_call = is_call;
+}
+
+/* The caller t (of process p), whose wait fast_wait_start began, blocks
+ * without kernel frames until `deadline`, and next runs at once.  Never
+ * returns. */
+FAST VD_NORETURN void fast_hand_over(struct cpu_sched *c, struct vd_process *p,
+				     struct vd_thread *t,
+				     struct vd_thread *next, uint64_t deadline)
+{
+	p->usage.syscalls++; /* the message: sched_fast_run */
+	sched_fast_block(t, VD_BLOCK_IPC, fast_resume);
+	sched_fast_run(c, t, next, deadline);
 }
 
 /* Pass the message registers of a small message from ctx to d (none for
@@ -242,18 +260,10 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	IPC_R_RTOKEN(rc) = token;
 	VD_CTX_RET(rc) = 0;
 	vd_list_remove(&r->link);
-	r->state = IPC_WAIT_NONE;
-	r->done = true;
-	r->in_regs = true;
-	r->want_hdr = false;
-	r->result = VD_OK;
+	ipc_waiter_done_in_regs(r);
 	/* We wait for the reply, without kernel frames; it runs now. */
-	fast_wait_start(fw, IPC_WAIT_REPLY, deadline, true);
-	fw->w.ep = NULL;
-	fw->w.reply_slot = slot;
-	p->usage.syscalls++; /* the message: sched_fast_run */
-	sched_fast_block(t, VD_BLOCK_IPC, fast_resume);
-	sched_fast_run(c, t, next, deadline);
+	fast_wait_start(fw, IPC_WAIT_REPLY, NULL, slot, deadline, true);
+	fast_hand_over(c, p, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
 	return vd_syscall_general(ctx);
@@ -290,37 +300,21 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	    !sched_fast_can_run(c, t, next))
 		goto not_fast;
 
-	/* The reply goes into the caller's registers; its wait is over.
-	 * Its wait record is on no list: ipc_waiter_finish without the
-	 * unlink. */
+	/* The reply goes into the caller's registers; its wait is over
+	 * (it waits on no list), and its slot is free. */
 	struct vd_cpu_context *cc = caller->user_ctx;
 	fast_copy_mrs(cc, ctx, info);
 	IPC_R_INFO(cc) = info | (uint64_t)VD_IPC_TYPE_REPLY
 					<< VD_IPC_INFO_TYPE_SHIFT;
 	VD_CTX_RET(cc) = 0;
-	caller->state = IPC_WAIT_NONE;
-	caller->done = true;
-	caller->in_regs = true;
-	caller->want_hdr = false;
-	caller->result = VD_OK;
+	ipc_waiter_done_in_regs(caller);
 	caller->reply_slot = -1;
-	/* ipc_reply_free of a slot known to be in use; the other fields
-	 * are only read while it is. */
-	rs->used = false;
-	rs->token = IPC_REPLY_NO_TOKEN;
-	ipc_reply_gen_next(rs);
-	rs->next_free = ipc_reply_free_head;
-	ipc_reply_free_head = slot;
-	ipc_reply_used--;
+	ipc_reply_release(slot);
 	/* We wait for the next request, without kernel frames; the caller
 	 * runs now. */
-	fast_wait_start(fw, IPC_WAIT_RECV, deadline, false);
-	fw->w.ep = ep;
-	fw->w.reply_slot = -1;
+	fast_wait_start(fw, IPC_WAIT_RECV, ep, -1, deadline, false);
 	vd_list_add_tail(&ep->receivers, &fw->w.link);
-	p->usage.syscalls++; /* the message: sched_fast_run */
-	sched_fast_block(t, VD_BLOCK_IPC, fast_resume);
-	sched_fast_run(c, t, next, deadline);
+	fast_hand_over(c, p, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
 	return vd_syscall_general(ctx);

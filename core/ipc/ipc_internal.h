@@ -247,6 +247,18 @@ ipc_waiter_finish(struct ipc_waiter *w, vd_err_t result)
 	w->done = true;
 	w->result = result;
 }
+/* A waiter's wait is over, successfully, with its message or reply put
+ * into its registers (in_regs): one store for state, flags and result.
+ * It is on no list (any more): the fast path's. */
+static inline __attribute__((always_inline)) void
+ipc_waiter_done_in_regs(struct ipc_waiter *w)
+{
+	w->state = IPC_WAIT_NONE;
+	w->done = true;
+	w->in_regs = true;
+	w->want_hdr = false;
+	w->result = VD_OK;
+}
 /*
  * After a step returned `step`: if it parked w, sleep until w completes,
  * the absolute deadline passes, or the thread is killed (then cancel).
@@ -379,24 +391,34 @@ ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 	return (int)slot;
 }
 
-/* Free a slot (reply, timeout, close, death): its generation moves on,
- * so its token dies. */
+/* Free a slot known to be in use: its generation moves on, so its token
+ * dies.  The fields that describe the call are left: they are read only
+ * while the slot is in use (the fast path's reply frees this way). */
+static inline __attribute__((always_inline)) void ipc_reply_release(int slot)
+{
+	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
+
+	rs->used = false;
+	rs->token = IPC_REPLY_NO_TOKEN;
+	ipc_reply_gen_next(rs);
+	rs->next_free = ipc_reply_free_head;
+	ipc_reply_free_head = slot;
+	ipc_reply_used--;
+}
+
+/* Free a slot if it is in use (reply, timeout, close, death), clearing
+ * what it said of its call. */
 static inline __attribute__((always_inline)) void ipc_reply_free(int slot)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 
 	if (!rs->used)
 		return;
-	rs->used = false;
 	rs->delivered = false;
 	rs->caller = NULL;
 	rs->ch = NULL;
 	rs->queued_on = NULL;
-	rs->token = IPC_REPLY_NO_TOKEN;
-	ipc_reply_gen_next(rs);
-	rs->next_free = ipc_reply_free_head;
-	ipc_reply_free_head = slot;
-	ipc_reply_used--;
+	ipc_reply_release(slot);
 }
 
 /* ------------------------------------------------------------------ */
