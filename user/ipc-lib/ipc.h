@@ -29,6 +29,21 @@ struct vd_ipc_regs {
 	uint64_t mr[VD_IPC_SMALL_WORDS];
 };
 
+/* The end of every architecture's vd_ipc_sys: the registers the kernel
+ * returned, back into the block.  Inlined, a block that lives in
+ * registers costs nothing here (mr is a temporary the compiler drops). */
+static inline __attribute__((always_inline)) void
+vd_ipc_regs_out(struct vd_ipc_regs *r, uint64_t a0, uint64_t a1, uint64_t a2,
+		uint64_t a3, const uint64_t mr[VD_IPC_SMALL_WORDS])
+{
+	r->a0 = a0;
+	r->a1 = a1;
+	r->a2 = a2;
+	r->a3 = a3;
+	for (unsigned i = 0; i < VD_IPC_SMALL_WORDS; i++)
+		r->mr[i] = mr[i];
+}
+
 #if defined(__x86_64__)
 #include "arch/x86_64.h"
 #elif defined(__aarch64__)

@@ -40,17 +40,9 @@ vd_ipc_sys(long nr, struct vd_ipc_regs *r)
 			   "+r"(m5), "+r"(m6), "+r"(m7)
 			 :
 			 : "memory");
-	r->a0 = x8;
-	r->a1 = x1;
-	r->a2 = x2;
-	r->a3 = x3;
-	r->mr[0] = m0;
-	r->mr[1] = m1;
-	r->mr[2] = m2;
-	r->mr[3] = m3;
-	r->mr[4] = m4;
-	r->mr[5] = m5;
-	r->mr[6] = m6;
-	r->mr[7] = m7;
+	const uint64_t mr[VD_IPC_SMALL_WORDS] = {m0, m1, m2, m3,
+						 m4, m5, m6, m7};
+
+	vd_ipc_regs_out(r, x8, x1, x2, x3, mr);
 	return (long)x0;
 }

@@ -54,17 +54,9 @@ vd_ipc_sys(long nr, struct vd_ipc_regs *r)
 			   "+r"(m5), "+b"(m6), "+c"(m7)
 			 :
 			 : "r11", "cc", "memory");
-	r->a0 = a0;
-	r->a1 = a1;
-	r->a2 = a2;
-	r->a3 = a3;
-	r->mr[0] = m0;
-	r->mr[1] = m1;
-	r->mr[2] = m2;
-	r->mr[3] = m3;
-	r->mr[4] = m4;
-	r->mr[5] = m5;
-	r->mr[6] = m6;
-	r->mr[7] = m7;
+	const uint64_t mr[VD_IPC_SMALL_WORDS] = {m0, m1, m2, m3,
+						 m4, m5, m6, m7};
+
+	vd_ipc_regs_out(r, a0, a1, a2, a3, mr);
 	return status;
 }
