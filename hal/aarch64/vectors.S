@@ -19,9 +19,9 @@
  */
 #include <a64/asm.h>
 
-/* op (stp or ldp) x2..x29 at their vd_cpu_context slots; sp = the
- * context.  x0/x1, x30 and the system registers differ per path. */
-.macro ctx_x2_x29 op
+/* op (stp or ldp) x2..x17 at their vd_cpu_context slots; sp = the
+ * context. */
+.macro ctx_x2_x17 op
 	\op	x2, x3, [sp, #A64_CTX_X(2)]
 	\op	x4, x5, [sp, #A64_CTX_X(4)]
 	\op	x6, x7, [sp, #A64_CTX_X(6)]
@@ -30,6 +30,12 @@
 	\op	x12, x13, [sp, #A64_CTX_X(12)]
 	\op	x14, x15, [sp, #A64_CTX_X(14)]
 	\op	x16, x17, [sp, #A64_CTX_X(16)]
+.endm
+
+/* The same for x2..x29.  x0/x1, x30 and the system registers differ per
+ * path. */
+.macro ctx_x2_x29 op
+	ctx_x2_x17 \op
 	\op	x18, x19, [sp, #A64_CTX_X(18)]
 	\op	x20, x21, [sp, #A64_CTX_X(20)]
 	\op	x22, x23, [sp, #A64_CTX_X(22)]
@@ -49,6 +55,19 @@
 	mrs	x2, elr_el1		// kernel_entry relies on x2 = ELR
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #A64_CTX_PC]
+.endm
+
+/* From the user context at sp: ELR and SPSR (only NZCV kept: EL0t,
+ * AArch64, DAIF clear), x30, SP_EL0, then x0/x1.  Every return to EL0
+ * starts with this. */
+.macro restore_eret_state
+	ldp	x0, x1, [sp, #A64_CTX_PC]
+	msr	elr_el1, x0
+	and	x1, x1, #0xf0000000
+	msr	spsr_el1, x1
+	ldp	x30, x0, [sp, #A64_CTX_X(30)]
+	msr	sp_el0, x0
+	ldp	x0, x1, [sp, #A64_CTX_X(0)]
 .endm
 
 /* Kernel-trap frame: context + frame record; x0 = context on exit. */
@@ -133,13 +152,7 @@ a64_ret_to_user:
 	mov	x0, sp
 	bl	vd_return_to_user_hook
 a64_restore_user:
-	ldp	x0, x1, [sp, #A64_CTX_PC]
-	msr	elr_el1, x0
-	and	x1, x1, #0xf0000000	// keep NZCV: EL0t, AArch64, DAIF clear
-	msr	spsr_el1, x1
-	ldp	x30, x0, [sp, #A64_CTX_X(30)]
-	msr	sp_el0, x0
-	ldp	x0, x1, [sp, #A64_CTX_X(0)]
+	restore_eret_state
 	ctx_x2_x29 ldp
 	add	sp, sp, #A64_CTX_SIZE
 	eret
@@ -151,21 +164,8 @@ a64_restore_user:
  * rest is loaded.  x29 was cleared on entry.
  */
 svc_restore_user:
-	ldp	x0, x1, [sp, #A64_CTX_PC]
-	msr	elr_el1, x0
-	and	x1, x1, #0xf0000000	// keep NZCV: EL0t, AArch64, DAIF clear
-	msr	spsr_el1, x1
-	ldp	x30, x0, [sp, #A64_CTX_X(30)]
-	msr	sp_el0, x0
-	ldp	x0, x1, [sp, #A64_CTX_X(0)]
-	ldp	x2, x3, [sp, #A64_CTX_X(2)]
-	ldp	x4, x5, [sp, #A64_CTX_X(4)]
-	ldp	x6, x7, [sp, #A64_CTX_X(6)]
-	ldp	x8, x9, [sp, #A64_CTX_X(8)]
-	ldp	x10, x11, [sp, #A64_CTX_X(10)]
-	ldp	x12, x13, [sp, #A64_CTX_X(12)]
-	ldp	x14, x15, [sp, #A64_CTX_X(14)]
-	ldp	x16, x17, [sp, #A64_CTX_X(16)]
+	restore_eret_state
+	ctx_x2_x17 ldp
 	ldr	x18, [sp, #A64_CTX_X(18)]
 	ldr	x29, [sp, #A64_CTX_X(29)]
 	add	sp, sp, #A64_CTX_SIZE
