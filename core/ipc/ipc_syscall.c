@@ -152,6 +152,23 @@ static vd_err_t finish_receive(struct vd_cpu_context *ctx, struct ipc_waiter *w,
 /* Message passing                                                     */
 /* ------------------------------------------------------------------ */
 
+/* The arguments of a send or a call: the caller, the channel behind the
+ * capability in a[0] (which must allow writing), the message a[1]
+ * describes. */
+static vd_err_t channel_message_args(const uint64_t a[6],
+				     struct vd_cpu_context *ctx,
+				     struct vd_ipc_actor *self, uint64_t *ch,
+				     struct vd_ipc_message *m)
+{
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(ctx, self)) != VD_OK ||
+	    (err = ipc_cap_object(self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
+				  ch)) != VD_OK)
+		return err;
+	return ipc_msg_from_regs(ctx, a[1], m);
+}
+
 static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 			     uint64_t *ret)
 {
@@ -160,10 +177,7 @@ static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 	uint64_t ch;
 	vd_err_t err;
 
-	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
-				  &ch)) != VD_OK ||
-	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
+	if ((err = channel_message_args(a, ctx, &self, &ch, &m)) != VD_OK)
 		return err;
 	*ret = 0;
 	return ipc_gone_is_closed(
@@ -212,10 +226,7 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 	vd_err_t err;
 
 	/* (vd_syscall already tried the fast path.) */
-	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (err = ipc_cap_object(&self, a[0], IPC_KIND_CHANNEL, VD_RIGHT_WRITE,
-				  &ch)) != VD_OK ||
-	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
+	if ((err = channel_message_args(a, ctx, &self, &ch, &m)) != VD_OK)
 		return err;
 	*ret = 0;
 	return ipc_gone_is_closed(

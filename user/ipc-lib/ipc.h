@@ -83,15 +83,24 @@ static inline long vd_ipc_channel_close(vd_cap_token_t ch)
 
 /* ---- messages ---- */
 
+/* vd_ipc_sys with the four argument words set (the message registers are
+ * the caller's r->mr). */
+static inline __attribute__((always_inline)) long
+vd_ipc_trap(long nr, struct vd_ipc_regs *r, uint64_t a0, uint64_t a1,
+	    uint64_t a2, uint64_t a3)
+{
+	r->a0 = a0;
+	r->a1 = a1;
+	r->a2 = a2;
+	r->a3 = a3;
+	return vd_ipc_sys(nr, r);
+}
+
 static inline long vd_ipc_send(vd_cap_token_t ch, struct vd_ipc_regs *r,
 			       unsigned len, vd_cap_token_t cap,
 			       uint64_t timeout_ns)
 {
-	r->a0 = ch;
-	r->a1 = len;
-	r->a2 = cap;
-	r->a3 = timeout_ns;
-	return vd_ipc_sys(VD_SYS_IPC_SEND, r);
+	return vd_ipc_trap(VD_SYS_IPC_SEND, r, ch, len, cap, timeout_ns);
 }
 
 /* Reply in r->a1 (info) and r->mr. */
@@ -99,11 +108,7 @@ static inline long vd_ipc_call(vd_cap_token_t ch, struct vd_ipc_regs *r,
 			       unsigned len, vd_cap_token_t cap,
 			       uint64_t timeout_ns)
 {
-	r->a0 = ch;
-	r->a1 = len;
-	r->a2 = cap;
-	r->a3 = timeout_ns;
-	return vd_ipc_sys(VD_SYS_IPC_CALL, r);
+	return vd_ipc_trap(VD_SYS_IPC_CALL, r, ch, len, cap, timeout_ns);
 }
 
 /* hdr may be NULL. */
@@ -111,21 +116,14 @@ static inline long vd_ipc_receive(vd_cap_token_t ep, struct vd_ipc_regs *r,
 				  struct vd_ipc_header *hdr,
 				  uint64_t timeout_ns)
 {
-	r->a0 = ep;
-	r->a1 = (uintptr_t)hdr;
-	r->a2 = 0;
-	r->a3 = timeout_ns;
-	return vd_ipc_sys(VD_SYS_IPC_RECEIVE, r);
+	return vd_ipc_trap(VD_SYS_IPC_RECEIVE, r, ep, (uintptr_t)hdr, 0,
+			   timeout_ns);
 }
 
 static inline long vd_ipc_reply(vd_reply_token_t token, struct vd_ipc_regs *r,
 				unsigned len)
 {
-	r->a0 = token;
-	r->a1 = len;
-	r->a2 = 0;
-	r->a3 = 0;
-	return vd_ipc_sys(VD_SYS_IPC_REPLY, r);
+	return vd_ipc_trap(VD_SYS_IPC_REPLY, r, token, len, 0, 0);
 }
 
 /* Reply, then receive the next message on `ep` (seL4's ReplyRecv). */
@@ -133,11 +131,7 @@ static inline long vd_ipc_reply_recv(vd_reply_token_t token,
 				     struct vd_ipc_regs *r, unsigned len,
 				     vd_cap_token_t ep, uint64_t timeout_ns)
 {
-	r->a0 = token;
-	r->a1 = len;
-	r->a2 = ep;
-	r->a3 = timeout_ns;
-	return vd_ipc_sys(VD_SYS_IPC_REPLY, r);
+	return vd_ipc_trap(VD_SYS_IPC_REPLY, r, token, len, ep, timeout_ns);
 }
 
 /* Fields of a received message. */
