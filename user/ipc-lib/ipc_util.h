@@ -27,18 +27,8 @@ static inline long ipc_spawn(const char *path, const char *const *argv,
 			     vd_cap_token_t extra, vd_cap_token_t *pcap)
 {
 	vd_cap_token_t caps[2] = {vd_console_cap(), extra};
-	struct vd_process_create_args a = {
-		.path = (uintptr_t)path,
-		.argv = (uintptr_t)argv,
-		.caps = (uintptr_t)caps,
-		.ncaps = extra ? 2 : 1,
-	};
-	long pid = vd_process_create(&a, pcap);
 
-	if (vd_is_err(pid))
-		return pid;
-	long r = vd_process_start(*pcap);
-	return vd_is_err(r) ? r : pid;
+	return vd_spawn_caps(path, argv, NULL, caps, extra ? 2 : 1, pcap);
 }
 
 /* The capability the parent handed over as caps[1]. */

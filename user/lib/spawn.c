@@ -11,12 +11,21 @@ long vd_spawn_env(const char *path, const char *const *argv,
 		  const char *const *envp, vd_cap_token_t *cap_out)
 {
 	vd_cap_token_t console = vd_console_cap();
+
+	return vd_spawn_caps(path, argv, envp, &console, console ? 1 : 0,
+			     cap_out);
+}
+
+long vd_spawn_caps(const char *path, const char *const *argv,
+		   const char *const *envp, const vd_cap_token_t *caps,
+		   unsigned ncaps, vd_cap_token_t *cap_out)
+{
 	struct vd_process_create_args a = {
 		.path = (uintptr_t)path,
 		.argv = (uintptr_t)argv,
 		.envp = (uintptr_t)envp,
-		.caps = (uintptr_t)&console,
-		.ncaps = console ? 1 : 0,
+		.caps = (uintptr_t)caps,
+		.ncaps = ncaps,
 	};
 	long pid = vd_process_create(&a, cap_out);
 

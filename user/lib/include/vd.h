@@ -98,6 +98,11 @@ long vd_spawn(const char *path, const char *const *argv,
 /* The same with an environment (NULL-terminated "KEY=VALUE" strings). */
 long vd_spawn_env(const char *path, const char *const *argv,
 		  const char *const *envp, vd_cap_token_t *cap_out);
+/* The same with the capabilities caps[0..ncaps) instead of the console
+ * (envp may be NULL). */
+long vd_spawn_caps(const char *path, const char *const *argv,
+		   const char *const *envp, const vd_cap_token_t *caps,
+		   unsigned ncaps, vd_cap_token_t *cap_out);
 /* Spawn and wait: fills *info, returns 0 or -error. */
 long vd_run(const char *path, const char *const *argv,
 	    struct vd_process_exit_info *info);
