@@ -35,9 +35,6 @@ vd_cap_fast_object(struct vd_cap_space *space, vd_cap_token_t token,
 			token == VD_CAP_TOKEN_NULL))
 		return false;
 	s = &space->slots[idx];
-	/* one register for the slot, so that both reads of its token use
-	 * it (the fence otherwise makes clang rebuild the address) */
-	__asm__("" : "+r"(s));
 	if (__atomic_load_n(&s->token, __ATOMIC_ACQUIRE) != token)
 		return false;
 	rt = __atomic_load_n(&s->rights_type, __ATOMIC_RELAXED);
