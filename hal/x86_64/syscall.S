@@ -8,7 +8,9 @@
  *
  * The entry switches to the thread's kernel stack and pushes the user
  * registers so that they form the struct vd_cpu_context at the top of it
- * (pushes go from the last field, cr3, down to rax), calls
+ * (pushes go from rsp down to rax; the rcx and r11 slots above them are
+ * left alone: SYSCALL has replaced both registers with RIP and RFLAGS,
+ * which the syscall ABI lets it clobber, cpu_context.h), calls
  * vd_syscall(ctx) with interrupts still disabled (SYSCALL cleared IF;
  * core enables them when the call is not a fast one, see hal.h), then,
  * with them disabled again, returns with SYSRET if the work word
@@ -39,31 +41,26 @@ syscall_entry:
 	swapgs
 	movq %rsp, %gs:X86_PCPU_USER_RSP
 	movq %gs:X86_PCPU_TSS_RSP0, %rsp /* this thread's context */
-	addq $CTX_SIZE - 8, %rsp	/* its top; cr3, stored below */
+	addq $CTX_RCX, %rsp		/* above rsp: rcx, r11 are not kept */
+	pushq %gs:X86_PCPU_USER_RSP	/* rsp */
 	pushq %r11			/* rflags */
 	pushq %rcx			/* rip */
 	pushq %r15
 	pushq %r14
 	pushq %r13
 	pushq %r12
-	pushq %r11
 	pushq %r10
 	pushq %r9
 	pushq %r8
-	pushq %gs:X86_PCPU_USER_RSP	/* rsp */
 	pushq %rbp
 	pushq %rdi
 	pushq %rsi
 	pushq %rdx
-	pushq %rcx
 	pushq %rbx
-	pushq %rax			/* rsp = ctx */
-	movq %cr3, %rax
-	movq %rax, CTX_CR3(%rsp)
+	pushq %rax			/* rsp = ctx, 16-byte aligned */
 	movq %rsp, %rbx			/* rbx = ctx, callee-saved */
 	movq %rsp, %rdi
 	xorl %ebp, %ebp
-	subq $8, %rsp			/* ctx is 8 mod 16: realign for C */
 	call vd_syscall
 	cli
 	cmpl $0, (%rax)			/* the caller's work word */
@@ -75,16 +72,13 @@ syscall_entry:
 	movq %rbx, %rsp
 	popq %rax
 	popq %rbx
-	addq $8, %rsp			/* rcx: holds the return RIP */
 	popq %rdx
 	popq %rsi
 	popq %rdi
 	popq %rbp
-	addq $8, %rsp			/* rsp: loaded last */
 	popq %r8
 	popq %r9
 	popq %r10
-	addq $8, %rsp			/* r11: holds the return RFLAGS */
 	popq %r12
 	popq %r13
 	popq %r14
@@ -103,7 +97,7 @@ syscall_entry:
 /*
  * hal_syscall_return(ctx, work, done): the syscall exit of the thread
  * whose context is ctx, from any stack.  rsp goes where syscall_entry
- * leaves it (ctx is 8 mod 16; 8 below it realigns for C), and the CPU's
+ * leaves it (ctx, which is 16-byte aligned, as C calls need), and the CPU's
  * entry stack to ctx's, as hal_set_kernel_stack(ctx + 1) would (thread.c);
  * the store to *done is a release on x86 (stores are not reordered with
  * older ones).  Interrupts are masked already (hal.h).
@@ -116,7 +110,7 @@ hal_syscall_return_space:
 	.globl hal_syscall_return
 hal_syscall_return:
 	movq %rdi, %rbx
-	leaq -8(%rdi), %rsp
+	movq %rdi, %rsp
 	movq %rdi, %gs:X86_PCPU_TSS_RSP0
 	movb $0, (%rdx)
 	cmpl $0, (%rsi)

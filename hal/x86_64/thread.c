@@ -24,7 +24,7 @@ _Static_assert(offsetof(struct vd_cpu_context, r8) == CTX_R8, "ctx");
 _Static_assert(offsetof(struct vd_cpu_context, r15) == CTX_R15, "ctx");
 _Static_assert(offsetof(struct vd_cpu_context, rip) == CTX_RIP, "ctx");
 _Static_assert(offsetof(struct vd_cpu_context, rflags) == CTX_RFLAGS, "ctx");
-_Static_assert(offsetof(struct vd_cpu_context, cr3) == CTX_CR3, "ctx");
+_Static_assert(offsetof(struct vd_cpu_context, r11) == CTX_R11, "ctx");
 
 extern char x86_thread_start[];
 extern bool x86_smap_enabled;
@@ -62,13 +62,10 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->rdi = arg0;
 	ctx->rsi = arg1;
 	ctx->rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED;
-	/* cr3 = 0: hal_return_to_user keeps the active address space */
 }
 
 VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx)
 {
-	if (ctx->cr3 && ctx->cr3 != x86_read_cr3())
-		x86_write_cr3(ctx->cr3);
 	x86_return_to_user(ctx);
 }
 

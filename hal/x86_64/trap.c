@@ -88,14 +88,17 @@ static VD_NORETURN void dump_and_panic(struct vd_cpu_context *c, uint64_t vec,
 			(err & PF_RSVD) ? ", reserved bit set" : "",
 			(err & 0x20) ? ", protection key" : "");
 	const struct hal_reg regs[] = {
-		{"rip", c->rip},	{"rsp", c->rsp}, {"rflags", c->rflags},
-		{"rax", c->rax},	{"rbx", c->rbx}, {"rcx", c->rcx},
-		{"rdx", c->rdx},	{"rsi", c->rsi}, {"rdi", c->rdi},
-		{"rbp", c->rbp},	{"r8", c->r8},	 {"r9", c->r9},
-		{"r10", c->r10},	{"r11", c->r11}, {"r12", c->r12},
-		{"r13", c->r13},	{"r14", c->r14}, {"r15", c->r15},
-		{"cr0", x86_read_cr0()}, {"cr2", cr2},	 {"cr3", c->cr3},
-		{"cr4", x86_read_cr4()},
+		{"rip", c->rip},	 {"rsp", c->rsp},
+		{"rflags", c->rflags},	 {"rax", c->rax},
+		{"rbx", c->rbx},	 {"rcx", c->rcx},
+		{"rdx", c->rdx},	 {"rsi", c->rsi},
+		{"rdi", c->rdi},	 {"rbp", c->rbp},
+		{"r8", c->r8},		 {"r9", c->r9},
+		{"r10", c->r10},	 {"r11", c->r11},
+		{"r12", c->r12},	 {"r13", c->r13},
+		{"r14", c->r14},	 {"r15", c->r15},
+		{"cr0", x86_read_cr0()}, {"cr2", cr2},
+		{"cr3", x86_read_cr3()}, {"cr4", x86_read_cr4()},
 	};
 	hal_print_regs(regs, VD_ARRAY_SIZE(regs), 3);
 	if (!user)

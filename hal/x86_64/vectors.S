@@ -96,8 +96,6 @@ x86_trap_common:
 	movq %rax, CTX_RFLAGS(%rsp)
 	movq CTX_SIZE + F_RSP(%rsp), %rax
 	movq %rax, CTX_RSP(%rsp)
-	movq %cr3, %rax
-	movq %rax, CTX_CR3(%rsp)
 	CLAC_IF_SMAP
 
 	/*
@@ -182,8 +180,6 @@ trap_from_user:
 	movq %rbx, CTX_RFLAGS(%rax)
 	movq F_RSP(%rsp), %rbx
 	movq %rbx, CTX_RSP(%rax)
-	movq %cr3, %rbx
-	movq %rbx, CTX_CR3(%rax)
 	CLAC_IF_SMAP
 
 	movq %rax, %rbx			/* rbx = ctx (callee-saved) */

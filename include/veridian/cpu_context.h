@@ -24,13 +24,16 @@
 
 #if defined(__x86_64__)
 
+/* The order is syscall_entry's (hal/x86_64/syscall.S): its pushes fill
+ * rflags down to rax, and rcx and r11, which SYSCALL overwrites with the
+ * return RIP and RFLAGS, come last, where neither its pushes nor the
+ * SYSRET exit's pops reach them. */
 struct vd_cpu_context {
-	uint64_t rax, rbx, rcx, rdx;
-	uint64_t rsi, rdi, rbp, rsp;
-	uint64_t r8, r9, r10, r11;
-	uint64_t r12, r13, r14, r15;
-	uint64_t rip, rflags;
-	uint64_t cr3; /* page-table root of the owning address space */
+	uint64_t rax, rbx, rdx, rsi;
+	uint64_t rdi, rbp, r8, r9;
+	uint64_t r10, r12, r13, r14;
+	uint64_t r15, rip, rflags, rsp;
+	uint64_t rcx, r11;
 };
 
 #define VD_CTX_PC(c) ((c)->rip)

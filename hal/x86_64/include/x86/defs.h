@@ -131,24 +131,23 @@
 /* struct vd_cpu_context offsets (include/veridian/cpu_context.h) */
 #define CTX_RAX	   0
 #define CTX_RBX	   8
-#define CTX_RCX	   16
-#define CTX_RDX	   24
-#define CTX_RSI	   32
-#define CTX_RDI	   40
-#define CTX_RBP	   48
-#define CTX_RSP	   56
-#define CTX_R8	   64
-#define CTX_R9	   72
-#define CTX_R10	   80
-#define CTX_R11	   88
-#define CTX_R12	   96
-#define CTX_R13	   104
-#define CTX_R14	   112
-#define CTX_R15	   120
-#define CTX_RIP	   128
-#define CTX_RFLAGS 136
-#define CTX_CR3	   144
-#define CTX_SIZE   152
+#define CTX_RDX	   16
+#define CTX_RSI	   24
+#define CTX_RDI	   32
+#define CTX_RBP	   40
+#define CTX_R8	   48
+#define CTX_R9	   56
+#define CTX_R10	   64
+#define CTX_R12	   72
+#define CTX_R13	   80
+#define CTX_R14	   88
+#define CTX_R15	   96
+#define CTX_RIP	   104
+#define CTX_RFLAGS 112
+#define CTX_RSP	   120
+#define CTX_RCX	   128
+#define CTX_R11	   136
+#define CTX_SIZE   144
 
 /* First non-user address; user RIPs at or above it are non-canonical or
  * kernel addresses and must never reach SYSRET (see syscall.S). */
