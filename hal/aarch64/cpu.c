@@ -232,8 +232,9 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->pstate = 0; /* EL0t, AArch64, interrupts unmasked */
 }
 
-/* SP_EL1 already is the thread's kernel stack.  (No frame: every switch
- * to a user thread calls it.) */
+/* Nothing to do: in user mode SP_EL1 is the thread's context at the top
+ * of its kernel stack, where every return to EL0 leaves it (vectors.S).
+ * (No frame: every switch to a user thread calls it.) */
 __attribute__((naked)) void hal_set_kernel_stack(void *stack_top)
 {
 	__asm__("ret");

@@ -22,8 +22,6 @@ _Static_assert(offsetof(struct vd_cpu_context, sp) == A64_CTX_SP, "ctx sp");
 _Static_assert(offsetof(struct vd_cpu_context, pc) == A64_CTX_PC, "ctx pc");
 _Static_assert(offsetof(struct vd_cpu_context, pstate) == A64_CTX_PSTATE,
 	       "ctx pstate");
-_Static_assert(offsetof(struct vd_cpu_context, ttbr0) == A64_CTX_TTBR0,
-	       "ctx ttbr0");
 _Static_assert(sizeof(struct vd_cpu_context) == A64_CTX_SIZE, "ctx size");
 _Static_assert(sizeof(struct hal_jmpbuf) >= 14 * 8, "jmpbuf");
 
@@ -112,7 +110,7 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
 	regs[31] = (struct hal_reg){"sp", ctx->sp};
 	regs[32] = (struct hal_reg){"pc", ctx->pc};
 	regs[33] = (struct hal_reg){"spsr", ctx->pstate};
-	regs[34] = (struct hal_reg){"ttbr0", ctx->ttbr0};
+	regs[34] = (struct hal_reg){"ttbr0", a64_read_sysreg(ttbr0_el1)};
 	hal_print_regs(regs, VD_ARRAY_SIZE(regs), 3);
 	vd_panic("unexpected %s (%s) at pc 0x%llx, address 0x%llx", what,
 		 ec_name(ec), (unsigned long long)ctx->pc,

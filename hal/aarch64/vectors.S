@@ -9,11 +9,11 @@
  *   0x400 lower EL, AArch64    sync irq fiq serror  (user traps)
  *   0x600 lower EL, AArch32    sync irq fiq serror  (unsupported: bad)
  *
- * A trap from EL0 lands on SP_EL1, which is the top of the current thread's
- * kernel stack (hal_return_to_user left it there), so the first thing the
- * user entries do is carve the thread's struct vd_cpu_context out of the
- * top of that stack and save every user register into it (offsets in
- * a64/asm.h).  Kernel traps push the same frame on the current stack plus
+ * A trap from EL0 lands on SP_EL1, which is the current thread's struct
+ * vd_cpu_context at the top of its kernel stack (every return to EL0
+ * leaves it there), so the user entries save every user register into it
+ * at once (offsets in a64/asm.h), and their C code runs on the stack
+ * below it.  Kernel traps push the same frame on the current stack plus
  * a frame record {interrupted fp, interrupted pc} so backtraces walk
  * through the trap.
  */
@@ -44,26 +44,29 @@
 	\op	x28, x29, [sp, #A64_CTX_X(28)]
 .endm
 
-/* Save x2..x30, SP_EL0, ELR, SPSR and TTBR0 at sp (x0/x1 already saved).
+/* Save x2..x30, SP_EL0, ELR and SPSR at sp (x0/x1 already saved).
  * Leaves x0 and x1 alone. */
 .macro save_rest
 	ctx_x2_x29 stp
 	mrs	x2, sp_el0
 	stp	x30, x2, [sp, #A64_CTX_X(30)]
-	mrs	x2, ttbr0_el1
-	str	x2, [sp, #A64_CTX_TTBR0]
 	mrs	x2, elr_el1		// kernel_entry relies on x2 = ELR
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #A64_CTX_PC]
 .endm
 
-/* From the user context at sp: ELR and SPSR (only NZCV kept: EL0t,
- * AArch64, DAIF clear), x30, SP_EL0, then x0/x1.  Every return to EL0
- * starts with this. */
-.macro restore_eret_state
+/* From the user context at sp: ELR and SPSR, x30, SP_EL0, then x0/x1.
+ * Every return to EL0 starts with this.  With `sanitize` only NZCV of
+ * the saved SPSR is kept (EL0t, AArch64, DAIF clear); without, the SPSR
+ * is the one an SVC saved, which is that already: only a context core
+ * replaced (vd_restore_context, which sets the work word, hal.h) needs
+ * it. */
+.macro restore_eret_state sanitize
 	ldp	x0, x1, [sp, #A64_CTX_PC]
 	msr	elr_el1, x0
+	.if \sanitize
 	and	x1, x1, #0xf0000000
+	.endif
 	msr	spsr_el1, x1
 	ldp	x30, x0, [sp, #A64_CTX_X(30)]
 	msr	sp_el0, x0
@@ -108,9 +111,8 @@ a64_vectors:
 	bad_vector 6
 	bad_vector 7
 
-	/* Lower EL, AArch64: user mode. */
+	/* Lower EL, AArch64: user mode; sp = the thread's context. */
 	.balign 128
-	sub	sp, sp, #A64_CTX_SIZE
 	stp	x0, x1, [sp, #A64_CTX_X(0)]
 	mrs	x0, esr_el1
 	lsr	x1, x0, #26		// ESR_EL1.EC
@@ -152,9 +154,15 @@ a64_ret_to_user:
 	mov	x0, sp
 	bl	vd_return_to_user_hook
 a64_restore_user:
-	restore_eret_state
+	restore_eret_state 1
 	ctx_x2_x29 ldp
-	add	sp, sp, #A64_CTX_SIZE
+	eret		/* sp = ctx, where the next entry from EL0 saves */
+
+/* The same for a syscall's own context, which needs no sanitising
+ * (restore_eret_state): hal_syscall_return to a thread without work. */
+a64_syscall_restore_all:
+	restore_eret_state 0
+	ctx_x2_x29 ldp
 	eret
 
 /*
@@ -164,11 +172,10 @@ a64_restore_user:
  * rest is loaded.  x29 was cleared on entry.
  */
 svc_restore_user:
-	restore_eret_state
+	restore_eret_state 0
 	ctx_x2_x17 ldp
 	ldr	x18, [sp, #A64_CTX_X(18)]
 	ldr	x29, [sp, #A64_CTX_X(29)]
-	add	sp, sp, #A64_CTX_SIZE
 	eret
 
 /* Any other synchronous exception from user mode; x0 = ESR_EL1. */
@@ -181,7 +188,6 @@ el0_sync_other:
 	b	a64_ret_to_user
 
 el0_irq:
-	sub	sp, sp, #A64_CTX_SIZE
 	stp	x0, x1, [sp, #A64_CTX_X(0)]
 	save_rest
 	mov	x29, xzr
@@ -209,8 +215,8 @@ el1_restore:
 
 /*
  * hal_return_to_user(ctx): ctx sits at the top of the current kernel
- * stack, so once it is popped SP_EL1 is that stack's top, where the next
- * user trap will build its context again.
+ * stack, and SP_EL1 stays at ctx in user mode: the next trap from EL0
+ * saves into it.
  */
 	.globl hal_return_to_user
 hal_return_to_user:
@@ -253,8 +259,8 @@ hal_syscall_return_space:
 	.globl hal_syscall_return
 hal_syscall_return:
 	mov	sp, x0
-	mov	x29, xzr
 	stlrb	wzr, [x2]		// *done = false, release
 	ldr	w1, [x1]
-	cbz	w1, a64_restore_user
+	cbz	w1, a64_syscall_restore_all
+	mov	x29, xzr		// end of the backtrace chain
 	b	a64_ret_to_user

@@ -54,8 +54,6 @@ struct vd_cpu_context {
 	uint64_t sp; /* SP_EL0 */
 	uint64_t pc; /* ELR_EL1 */
 	uint64_t pstate; /* SPSR_EL1 */
-	uint64_t ttbr0; /* page-table root of the owning address space */
-	uint64_t _pad; /* keeps the frame 16-byte aligned */
 };
 
 #define VD_CTX_PC(c) ((c)->pc)
