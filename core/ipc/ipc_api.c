@@ -344,7 +344,7 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 	out->endpoints = ipc_endpoints.used;
 	out->channels = ipc_channels.used;
 	out->regions = ipc_regions.used;
-	out->pending_replies = ipc_reply_used;
+	out->pending_replies = ipc_reply_count_used();
 	out->region_frames = ipc_region_frames;
 	out->queued_messages = queued;
 	/* one per hand-over of the fast path (sched_fast_run) */
@@ -361,7 +361,7 @@ void vd_ipc_dump_state(void)
 	kprintf("ipc: %u endpoints, %u channels, %u regions, %u pending "
 		"calls\n",
 		ipc_endpoints.used, ipc_channels.used, ipc_regions.used,
-		ipc_reply_used);
+		ipc_reply_count_used());
 	for (uint32_t slot = 0; slot < ipc_endpoints.size; slot++) {
 		struct ipc_endpoint *ep = ipc_endpoints.obj[slot];
 		if (ep == NULL)

@@ -238,7 +238,6 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 	vd_reply_token_t token = ipc_reply_token(slot, rs);
 	ipc_reply_free_head = rs->next_free;
-	ipc_reply_used++;
 	rs->used = true;
 	rs->delivered = true;
 	rs->caller = &fw->w;

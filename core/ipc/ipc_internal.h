@@ -301,7 +301,7 @@ void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why);
 /* ------------------------------------------------------------------ */
 
 struct ipc_reply_slot {
-	uint64_t gen; /* 48 bits, never 0; changes on every free */
+	uint64_t gen; /* 48 bits, odd; changes on every free */
 	bool used;
 	bool delivered; /* the request reached a receiver */
 	struct ipc_waiter *caller;
@@ -313,7 +313,6 @@ struct ipc_reply_slot {
 } __attribute__((aligned(64))); /* a line each; indexing is a shift */
 
 extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
-extern unsigned ipc_reply_used;
 extern int ipc_reply_free_head;
 
 #define IPC_REPLY_GEN_MASK ((1ull << 48) - 1)
@@ -324,15 +323,17 @@ extern int ipc_reply_free_head;
 
 void ipc_reply_init(void);
 
-/* Move a slot's generation on (its old tokens die), skipping 0 so that
- * no token is 0. */
+/* Move a slot's generation on (its old tokens die).  Generations are
+ * odd (ipc_reply_init starts them at 1) and step by 2, so none is 0 and
+ * no token is 0, without a test. */
 static inline __attribute__((always_inline)) void
 ipc_reply_gen_next(struct ipc_reply_slot *rs)
 {
-	rs->gen = (rs->gen + 1) & IPC_REPLY_GEN_MASK;
-	if (VD_UNLIKELY(rs->gen == 0))
-		rs->gen = 1;
+	rs->gen = (rs->gen + 2) & IPC_REPLY_GEN_MASK;
 }
+
+/* Reply slots in use (statistics; the fast path keeps no count). */
+unsigned ipc_reply_count_used(void);
 
 /* The token of slot i at its current generation (ipc_reply.c). */
 static inline __attribute__((always_inline)) vd_reply_token_t
@@ -358,7 +359,6 @@ ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 	rs->queued_on = NULL;
 	rs->replier = 0;
 	rs->token = IPC_REPLY_NO_TOKEN;
-	ipc_reply_used++;
 	return i;
 }
 
@@ -403,7 +403,6 @@ static inline __attribute__((always_inline)) void ipc_reply_release(int slot)
 	ipc_reply_gen_next(rs);
 	rs->next_free = ipc_reply_free_head;
 	ipc_reply_free_head = slot;
-	ipc_reply_used--;
 }
 
 /* Free a slot if it is in use (reply, timeout, close, death), clearing

@@ -16,7 +16,7 @@
  * delivered to (the replier is checked), only while its call waits, and
  * only once -- freeing a slot (reply, timeout, close, death) bumps its
  * generation and clears the stored token, and a generation never comes
- * back in 2^48 uses of a slot.  A process can name only tokens of calls
+ * back in 2^47 uses of a slot.  A process can name only tokens of calls
  * it received, which it holds anyway; guessing one of another process's
  * gets VD_ERR_IPC_BAD_REPLY_TOKEN.  (A keyed hash mixed into each token
  * would add nothing against that, and cost 40-80 instructions a call.)
@@ -26,7 +26,6 @@
 #include "ipc_internal.h"
 
 struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
-unsigned ipc_reply_used;
 int ipc_reply_free_head = -1;
 
 _Static_assert(VD_IPC_MAX_REPLIES < 65536,
@@ -35,15 +34,25 @@ _Static_assert(VD_IPC_MAX_REPLIES < 65536,
 void ipc_reply_init(void)
 {
 	ipc_reply_free_head = -1;
-	ipc_reply_used = 0;
 	for (int i = VD_IPC_MAX_REPLIES - 1; i >= 0; i--) {
 		struct ipc_reply_slot *rs = &ipc_reply_slots[i];
 
-		/* Generations survive re-initialisation (host tests). */
+		/* Generations survive re-initialisation (host tests), and
+		 * are odd from the start (ipc_reply_gen_next). */
+		rs->gen |= 1;
 		ipc_reply_gen_next(rs);
 		rs->used = false;
 		rs->token = IPC_REPLY_NO_TOKEN;
 		rs->next_free = ipc_reply_free_head;
 		ipc_reply_free_head = i;
 	}
+}
+
+unsigned ipc_reply_count_used(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VD_IPC_MAX_REPLIES; i++)
+		n += ipc_reply_slots[i].used;
+	return n;
 }

@@ -25,7 +25,7 @@ struct cpu_sched {
 	 * context switch, or through the general switch, which counts the
 	 * switch itself */
 	uint64_t fast_handoffs, fast_handoffs_switched;
-};
+} __attribute__((aligned(1024))); /* indexing by CPU is a shift */
 
 extern struct cpu_sched vd_cpu_sched[VD_MAX_CPUS];
 extern struct vd_spinlock vd_sched_lock_word;

@@ -71,7 +71,11 @@ struct vd_thread {
 	struct vd_process *proc; /* NULL: kernel thread */
 
 	/* ---- protected by the scheduler lock ---- */
+	/* state, block_reason and wake_result in a row: the IPC fast path
+	 * sets them together (core/sched/sched_fast.h) */
 	enum vd_thread_state state;
+	enum vd_block_reason block_reason;
+	vd_err_t wake_result;
 	struct vd_sched_entity se;
 	unsigned cpu; /* run queue / timeout queue it is on */
 	vd_cpuset_t affinity;
@@ -95,8 +99,6 @@ struct vd_thread {
 		};
 		uint32_t user_work;
 	};
-	enum vd_block_reason block_reason;
-	vd_err_t wake_result;
 	struct vd_waitqueue *waiting_on;
 	struct vd_list wait_link;
 	struct vd_waitqueue joiners;
