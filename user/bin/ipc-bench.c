@@ -11,39 +11,57 @@
  * The client measures with the kernel's counter (SYS_IPC_DEBUG) around
  * the loop and exits with the total; the kernel divides by N.  A negative
  * exit code is an error.
+ *
+ * The server (a child, "server echo" or "server region") is a bare
+ * reply-and-receive loop, like seL4bench's: it never tells requests
+ * apart, so the client ends it with vd_process_terminate.
  */
 #include <ipc_util.h>
 
-#define OP_QUIT	 0x71756974ull
-#define OP_TOUCH 0x746f756368ull
-#define WARMUP	 16
+#define WARMUP	    16
+#define SERVER_DONE 77 /* the exit code the client terminates it with */
 
-static int role_server(void)
+/* Echo every request back as the reply. */
+static void serve_echo(vd_cap_token_t ep)
 {
 	struct vd_ipc_regs r = {0};
+	long st = vd_ipc_receive(ep, &r, NULL, VD_TIMEOUT_INFINITE);
+
+	while (!vd_is_err(st))
+		st = vd_ipc_reply_recv(r.a0, &r, vd_ipc_len(&r), ep,
+				       VD_TIMEOUT_INFINITE);
+}
+
+/* Each request names a shared region (MR0): map it, reply with its
+ * first word, unmap and release it. */
+static void serve_region(vd_cap_token_t ep)
+{
+	struct vd_ipc_regs r = {0};
+	long st = vd_ipc_receive(ep, &r, NULL, VD_TIMEOUT_INFINITE);
+
+	while (!vd_is_err(st)) {
+		uint64_t id = r.mr[0];
+		long va = vd_ipc_region_map(id, 0);
+		if (vd_is_err(va))
+			return;
+		r.mr[0] = *(volatile uint64_t *)(uintptr_t)va;
+		vd_ipc_region_unmap(id, (uintptr_t)va);
+		vd_ipc_region_release(id);
+		st = vd_ipc_reply_recv(r.a0, &r, 8, ep, VD_TIMEOUT_INFINITE);
+	}
+}
+
+/* Returns only on an error: the client terminates a working server. */
+static int role_server(const char *kind)
+{
 	vd_cap_token_t ep, to_parent;
-	long st;
 
 	if (vd_is_err(ipc_child_hello(&ep, &to_parent)))
 		return 1;
-	st = vd_ipc_receive(ep, &r, NULL, VD_TIMEOUT_INFINITE);
-	while (!vd_is_err(st)) {
-		vd_reply_token_t token = r.a0;
-		unsigned len = vd_ipc_len(&r);
-
-		if (len == 8 && r.mr[0] == OP_QUIT)
-			return (int)-vd_ipc_reply(token, &r, 0);
-		if (len == 16 && r.mr[0] == OP_TOUCH) {
-			long va = vd_ipc_region_map(r.mr[1], 0);
-			if (vd_is_err(va))
-				return 3;
-			r.mr[0] = *(volatile uint64_t *)(uintptr_t)va;
-			vd_ipc_region_unmap(r.mr[1], (uintptr_t)va);
-			vd_ipc_region_release(r.mr[1]);
-			len = 8;
-		}
-		st = vd_ipc_reply_recv(token, &r, len, ep, VD_TIMEOUT_INFINITE);
-	}
+	if (!vd_strcmp(kind, "region"))
+		serve_region(ep);
+	else
+		serve_echo(ep);
 	return 2;
 }
 
@@ -77,9 +95,8 @@ static long run_region(vd_cap_token_t ch, unsigned n)
 		if (vd_ipc_region_transfer((uint64_t)id, ch,
 					   VD_IPC_TRANSFER_SHARE))
 			return -1;
-		r.mr[0] = OP_TOUCH;
-		r.mr[1] = (uint64_t)id;
-		if (vd_ipc_call(ch, &r, 16, 0, VD_TIMEOUT_INFINITE) ||
+		r.mr[0] = (uint64_t)id;
+		if (vd_ipc_call(ch, &r, 8, 0, VD_TIMEOUT_INFINITE) ||
 		    r.mr[0] != 0x1234)
 			return -1;
 	}
@@ -90,16 +107,17 @@ static long run_region(vd_cap_token_t ch, unsigned n)
 
 int main(int argc, char **argv, char **envp)
 {
-	static const char *const server_argv[] = {"ipc-bench", "server", NULL};
-	struct vd_ipc_regs r = {0};
-	vd_cap_token_t ep, server_ep, pcap, ch;
 	const char *mode = argc > 1 ? argv[1] : "call0";
+	const char *const server_argv[] = {
+		"ipc-bench", "server",
+		!vd_strcmp(mode, "region") ? "region" : "echo", NULL};
+	vd_cap_token_t ep, server_ep, pcap, ch;
 	unsigned n = 1000;
 	long total;
 
 	(void)envp;
 	if (!vd_strcmp(mode, "server"))
-		return role_server();
+		return role_server(argc > 2 ? argv[2] : "echo");
 	if (vd_is_err(vd_ipc_endpoint_create(&ep)) ||
 	    ipc_spawn("ipc-bench", server_argv, ep, &pcap) <= 0 ||
 	    ipc_await_hello(ep, &server_ep, NULL) ||
@@ -113,9 +131,8 @@ int main(int argc, char **argv, char **envp)
 		total = run_region(ch, n / 5);
 	else
 		total = -3;
-	r.mr[0] = OP_QUIT;
-	vd_ipc_call(ch, &r, 8, 0, VD_TIMEOUT_INFINITE);
-	if (ipc_wait(pcap, NULL) != 0)
+	if (vd_process_terminate(pcap, SERVER_DONE) != 0 ||
+	    ipc_wait(pcap, NULL) != SERVER_DONE)
 		return -4;
 	vd_ipc_endpoint_destroy(ep);
 	if (total < 0)
