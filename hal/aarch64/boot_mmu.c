@@ -123,9 +123,10 @@ static void map_image_part(const char *from, const char *to, uint64_t attrs)
 /*
  * TCR_EL1: 48-bit VA in both halves (T0SZ = T1SZ = 16), 4 KiB granules
  * (TG0 = 0b00, TG1 = 0b10), table walks inner shareable and write-back
- * cacheable (SH = 0b11, IRGN = ORGN = 0b01), 8-bit ASIDs taken from TTBR0
- * (AS = 0, A1 = 0), IPS = the CPU's physical address size; HA/HD let the
- * hardware keep the access flag / dirty state when FEAT_HAFDBS exists.
+ * cacheable (SH = 0b11, IRGN = ORGN = 0b01), ASIDs taken from TTBR0
+ * (A1 = 0), 16 bits of them if the CPU has 16 (ID_AA64MMFR0_EL1.ASIDBits
+ * = 0b0010: AS = 1, asid.c), IPS = the CPU's physical address size; HA/HD let
+ * the hardware keep the access flag / dirty state when FEAT_HAFDBS exists.
  */
 static uint64_t compute_tcr(void)
 {
@@ -137,6 +138,8 @@ static uint64_t compute_tcr(void)
 	uint64_t tcr = 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) |
 		       (0ull << 14) | (16ull << 16) | (1ull << 24) |
 		       (1ull << 26) | (3ull << 28) | (2ull << 30) | (ips << 32);
+	if ((mmfr0 >> 4 & 0xf) == 2)
+		tcr |= 1ull << 36; /* AS: 16-bit ASIDs */
 	unsigned hafdbs = mmfr1 & 0xf;
 	if (hafdbs >= 1)
 		tcr |= 1ull << 39; /* HA */

@@ -333,12 +333,19 @@ static void free_tables(paddr_t table, int level)
 	vd_pt_frame_free(table);
 }
 
+/* The root handle: table address and ASID, TTBR0's layout (asid.c). */
 vd_err_t hal_pt_create(paddr_t *root_out)
 {
-	paddr_t root = vd_pt_frame_alloc();
-	if (!root)
+	unsigned asid = a64_asid_alloc();
+	if (!asid)
 		return VD_ERR_OUT_OF_MEMORY;
-	*root_out = root; /* the kernel half is TTBR1's: nothing to copy */
+	paddr_t root = vd_pt_frame_alloc();
+	if (!root) {
+		a64_asid_free(asid);
+		return VD_ERR_OUT_OF_MEMORY;
+	}
+	/* the kernel half is TTBR1's: nothing to copy */
+	*root_out = root | (uint64_t)asid << A64_TTBR_ASID_SHIFT;
 	return VD_OK;
 }
 
@@ -346,10 +353,15 @@ void hal_pt_destroy(paddr_t root)
 {
 	if (root == a64_empty_user_root || root == a64_kernel_root)
 		return;
-	free_tables(root, 0);
-	/* Every address space is ASID 0: drop its non-global entries. */
-	__asm__ volatile("dsb ishst\n\ttlbi aside1is, xzr\n\tdsb ish\n\tisb" ::
-				 : "memory");
+	free_tables(root & A64_PTE_ADDR_MASK, 0);
+	/* Drop the space's entries on every CPU before its ASID returns
+	 * (TLBI ASIDE1IS takes the ASID in bits 63:48, where it is). */
+	uint64_t asid_op = root & ~A64_PTE_ADDR_MASK;
+	__asm__ volatile(
+		"dsb ishst\n\ttlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(
+			asid_op)
+		: "memory");
+	a64_asid_free((unsigned)(root >> A64_TTBR_ASID_SHIFT));
 }
 
 paddr_t hal_pt_kernel_root(void)
@@ -362,8 +374,8 @@ vaddr_t hal_user_top(void)
 	return A64_USER_TOP;
 }
 
-/* hal_pt_activate is in vectors.S, next to the syscall exit that shares
- * its TTBR0 sequence (load_ttbr0). */
+/* hal_pt_activate is in vectors.S, next to the syscall exit that loads
+ * TTBR0 the same way. */
 
 void hal_tlb_flush_page(vaddr_t va)
 {

@@ -226,23 +226,16 @@ hal_return_to_user:
 	b	a64_ret_to_user
 
 /*
- * Load address space \root into TTBR0_EL1.  All address spaces share
- * ASID 0, so the previous one's non-global entries are forgotten (global
- * kernel entries stay); the ISB before the TLBI keeps walks through the
- * old table from refilling them after it.
+ * Switch to address space `root`: the root handle is TTBR0_EL1's value,
+ * ASID included, and TLB entries are tagged with it, so nothing is
+ * flushed (asid.c).  The ISB makes the new TTBR0 govern the kernel's own
+ * accesses to user memory that may follow; the syscall exit needs none,
+ * as its ERET synchronises the context.
  */
-.macro load_ttbr0 root
-	msr	ttbr0_el1, \root
-	isb
-	tlbi	aside1, xzr
-	dsb	nsh
-	isb
-.endm
-
-/* hal_pt_activate(root): a leaf without a frame, here with its macro. */
 	.globl hal_pt_activate
 hal_pt_activate:
-	load_ttbr0 x0
+	msr	ttbr0_el1, x0
+	isb
 	ret
 
 /*
@@ -254,7 +247,7 @@ hal_pt_activate:
  */
 	.globl hal_syscall_return_space
 hal_syscall_return_space:
-	load_ttbr0 x3
+	msr	ttbr0_el1, x3		// ERET below synchronises it
 	/* fall through */
 	.globl hal_syscall_return
 hal_syscall_return:
@@ -262,5 +255,6 @@ hal_syscall_return:
 	stlrb	wzr, [x2]		// *done = false, release
 	ldr	w1, [x1]
 	cbz	w1, a64_syscall_restore_all
+	isb				// the new TTBR0, for the hook's C
 	mov	x29, xzr		// end of the backtrace chain
 	b	a64_ret_to_user

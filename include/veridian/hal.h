@@ -199,7 +199,11 @@ vaddr_t hal_user_top(void);
 /* Root of the kernel's own page table (kernel half only). */
 paddr_t hal_pt_kernel_root(void);
 /* Create a new address space: a root table whose kernel half shares the
- * kernel's mappings.  Intermediate tables come from vd_pt_frame_alloc(). */
+ * kernel's mappings.  Intermediate tables come from vd_pt_frame_alloc().
+ * The root is a handle core only compares and passes back: the table's
+ * physical address, with whatever tag the HAL keeps in bits it leaves
+ * free (AArch64: the space's ASID in bits 63:48).  VD_ERR_OUT_OF_MEMORY
+ * if no frame or no tag is left. */
 vd_err_t hal_pt_create(paddr_t *root_out);
 /* Free every table of the user half and the root.  Leaf frames are not
  * freed: they belong to whoever mapped them. */
@@ -224,9 +228,12 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 /* Change the flags of an existing mapping (e.g. write-protect for COW);
  * flushes the TLB entry. */
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags);
-/* Switch the calling CPU to address space `root`.  It always loads it
- * (and so flushes the old space's TLB entries): the scheduler calls it
- * only when the root changes. */
+/* Switch the calling CPU to address space `root`.  It always loads it:
+ * the scheduler calls it only when the root changes.  The old space's
+ * TLB entries are flushed, or, where the HAL tags them per space (ASIDs
+ * on AArch64), kept; such a HAL's invalidations (unmap, protect,
+ * hal_tlb_flush_page) then reach every CPU by themselves, and
+ * hal_pt_destroy drops the space's entries before its tag is reused. */
 void hal_pt_activate(paddr_t root);
 
 void hal_tlb_flush_page(vaddr_t va);

@@ -98,6 +98,8 @@
 #define A64_PTE_SW_MAPPED  (1ull << 55) /* a not-present mapping */
 #define A64_PTE_SW_DIRTY   (1ull << 56) /* dirty, read-only page */
 #define A64_PTE_ADDR_MASK  0x0000fffffffff000ull
+/* TTBR0_EL1 and user root handles: the ASID in bits 63:48 (asid.c). */
+#define A64_TTBR_ASID_SHIFT 48
 
 /* MAIR_EL1 attribute indexes and their bytes. */
 #define A64_MAIR_NORMAL_WB 0 /* 0xff: inner/outer write-back, RW-allocate */
@@ -161,5 +163,9 @@ uint64_t *a64_pte_lookup(paddr_t root, vaddr_t va, int *level);
 /* Resolve access-flag and dirty-bit faults in software; true if handled.
  * spsr is the interrupted PSTATE (to tell PAN faults from dirty ones). */
 bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr);
+/* asid.c: take a free ASID (0 if none is left); give one back once no
+ * CPU holds TLB entries tagged with it. */
+unsigned a64_asid_alloc(void);
+void a64_asid_free(unsigned asid);
 
 #endif /* A64_MMU_H */
