@@ -12,6 +12,10 @@
  * names slot 0 with its token still null, and while slot 0 is being
  * minted (token published last) or freed (token cleared first) the
  * seqlock reads would find the new or the old type and rights there.
+ *
+ * space is the calling thread's own process's, which is never NULL while
+ * one of its threads runs: the process's last thread tears it down
+ * (proc.c) and never returns to user mode after that.
  */
 #ifndef CORE_CAP_FAST_H
 #define CORE_CAP_FAST_H
@@ -31,8 +35,7 @@ vd_cap_fast_object(struct vd_cap_space *space, vd_cap_token_t token,
 	uint32_t rt;
 	uint64_t oid;
 
-	if (VD_UNLIKELY(space == NULL || idx >= space->nslots ||
-			token == VD_CAP_TOKEN_NULL))
+	if (VD_UNLIKELY(idx >= space->nslots || token == VD_CAP_TOKEN_NULL))
 		return false;
 	s = &space->slots[idx];
 	if (__atomic_load_n(&s->token, __ATOMIC_ACQUIRE) != token)
