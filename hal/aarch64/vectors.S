@@ -139,8 +139,7 @@ a64_vectors:
 	.balign 16
 	.globl svc_entry
 svc_entry:
-	save_rest
-	mov	x29, xzr		// end of the backtrace chain
+	save_rest			// x29 stays the user's (unwind.c)
 	mov	x0, sp
 	bl	vd_syscall
 	msr	daifset, #2
@@ -166,16 +165,15 @@ a64_syscall_restore_all:
 	eret
 
 /*
- * The plain end of a syscall: x19..x28 hold the user's values again (the
+ * The plain end of a syscall: x19..x29 hold the user's values again (the
  * C ABI kept them through vd_syscall, and with the work word clear core
  * has not replaced them in ctx, see vd_syscall in hal.h), so only the
- * rest is loaded.  x29 was cleared on entry.
+ * rest is loaded.
  */
 svc_restore_user:
 	restore_eret_state 0
 	ctx_x2_x17 ldp
 	ldr	x18, [sp, #A64_CTX_X(18)]
-	ldr	x29, [sp, #A64_CTX_X(29)]
 	eret
 
 /* Any other synchronous exception from user mode; x0 = ESR_EL1. */

@@ -23,16 +23,14 @@
 #include <rv/csr.h>
 #include <rv/percpu.h>
 
-/* x1, x3, x5..x8, x10..x17 and x28..x31: the registers the C calling
- * convention does not preserve, plus s0 (the frame pointer, which trap
- * entry clears). */
+/* x1, x3, x5..x7, x10..x17 and x28..x31: the registers the C calling
+ * convention does not preserve. */
 .macro for_scratch_gprs op
 	\op	x1, CTX_X(1)(sp)
 	\op	x3, CTX_X(3)(sp)
 	\op	x5, CTX_X(5)(sp)
 	\op	x6, CTX_X(6)(sp)
 	\op	x7, CTX_X(7)(sp)
-	\op	x8, CTX_X(8)(sp)
 	\op	x10, CTX_X(10)(sp)
 	\op	x11, CTX_X(11)(sp)
 	\op	x12, CTX_X(12)(sp)
@@ -47,8 +45,9 @@
 	\op	x31, CTX_X(31)(sp)
 .endm
 
-/* s1..s11 (x9, x18..x27): preserved by the C calling convention. */
+/* s0..s11 (x8, x9, x18..x27): preserved by the C calling convention. */
 .macro for_callee_gprs op
+	\op	x8, CTX_X(8)(sp)
 	\op	x9, CTX_X(9)(sp)
 	\op	x18, CTX_X(18)(sp)
 	\op	x19, CTX_X(19)(sp)
@@ -103,8 +102,7 @@ rv_trap_vector:
 	csrr	t4, scause
 	sd	t0, CTX_X(2)(sp)
 	sd	t1, CTX_X(4)(sp)
-	sd	t3, CTX_STATUS(sp)
-	li	s0, 0			/* user fp means nothing here */
+	sd	t3, CTX_STATUS(sp)	/* s0 stays the user's (unwind.c) */
 	li	t5, EXC_ECALL_U
 	bne	t4, t5, .Luser_trap
 
@@ -125,7 +123,7 @@ ecall_entry:
 	csrci	sstatus, SSTATUS_SIE
 	lw	a0, 0(a0)		/* the caller's work word */
 	bnez	a0, .Lreturn_to_user
-	/* Nothing to do: s1..s11 hold the user's values again (the C ABI
+	/* Nothing to do: s0..s11 hold the user's values again (the C ABI
 	 * kept them through vd_syscall, and with the work word clear core
 	 * has not replaced them in ctx, see vd_syscall in hal.h), so only
 	 * the rest is loaded. */

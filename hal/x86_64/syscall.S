@@ -59,8 +59,7 @@ syscall_entry:
 	pushq %rbx
 	pushq %rax			/* rsp = ctx, 16-byte aligned */
 	movq %rsp, %rbx			/* rbx = ctx, callee-saved */
-	movq %rsp, %rdi
-	xorl %ebp, %ebp
+	movq %rsp, %rdi			/* rbp stays the user's (unwind.c) */
 	call vd_syscall
 	cli
 	cmpl $0, (%rax)			/* the caller's work word */

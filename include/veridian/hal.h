@@ -347,7 +347,9 @@ void vd_pt_frame_free(paddr_t frame);
  * ipc_regs.h; core replaces a thread's context wholesale only through
  * vd_restore_context, which sets the word).  So the plain exit may leave
  * the callee-saved registers that carry no IPC message in place instead
- * of reloading them: AArch64 x19..x28, RISC-V s1..s11 (x86_64's are all
+ * of reloading them: AArch64 x19..x29, RISC-V s0..s11 (frame pointers
+ * included: the syscall entries leave the user's in place, which ends a
+ * kernel backtrace there, hal/common/kernel/unwind.c; x86_64's are all
  * message registers).  It may also trust the PC and flags as the entry
  * saved them, which core never changes on its own (x86_64 returns with
  * SYSRET without checking them again, syscall.S).

@@ -9,11 +9,14 @@
  *   RISC-V (psABI)                         just above it:
  *        fp - 16 caller's fp     fp - 8  return address
  *
- * Every entry path starts its chain with fp = 0 and trap entries add a
- * record whose return address is the interrupted pc, so a backtrace runs
- * through traps into the interrupted code.  A record is only read if it
- * lies where kernel stacks live (hal/unwind.h), and the chain must climb
- * the stack, so a corrupt fp ends the walk instead of faulting.
+ * Kernel trap entries add a record whose return address is the
+ * interrupted pc, so a backtrace runs through traps into the interrupted
+ * code.  A record is only read if it lies where kernel stacks live (the
+ * image or RAM in the physmap), and the chain must climb the stack, so a
+ * corrupt fp ends the walk instead of faulting.  That is also how a walk
+ * ends at a syscall: the syscall entries leave the user's fp in place
+ * (an instruction fewer on every syscall), and a user address is no
+ * kernel stack.
  */
 #include <hal/unwind.h>
 
