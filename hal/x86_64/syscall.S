@@ -58,17 +58,15 @@ syscall_entry:
 	pushq %rdx
 	pushq %rbx
 	pushq %rax			/* rsp = ctx, 16-byte aligned */
-	movq %rsp, %rbx			/* rbx = ctx, callee-saved */
 	movq %rsp, %rdi			/* rbp stays the user's (unwind.c) */
-	call vd_syscall
+	call vd_syscall			/* returns with rsp = ctx again */
 	cli
 	cmpl $0, (%rax)			/* the caller's work word */
 	jne .Lsyscall_work
-.Lsyscall_exit:
+.Lsyscall_exit:				/* rsp = ctx */
 	/* RIP and RFLAGS as SYSCALL saved them (see above) */
-	movq CTX_RIP(%rbx), %rcx
-	movq CTX_RFLAGS(%rbx), %r11
-	movq %rbx, %rsp
+	movq CTX_RIP(%rsp), %rcx
+	movq CTX_RFLAGS(%rsp), %r11
 	popq %rax
 	popq %rbx
 	popq %rdx
@@ -90,7 +88,7 @@ syscall_entry:
  * ctx: the general way out, which sanitises. */
 .Lsyscall_work:
 	xorl %ebp, %ebp			/* end of the backtrace chain */
-	movq %rbx, %rdi
+	movq %rsp, %rdi
 	jmp x86_return_to_user
 
 /*
@@ -108,7 +106,6 @@ hal_syscall_return_space:
 	/* fall through */
 	.globl hal_syscall_return
 hal_syscall_return:
-	movq %rdi, %rbx
 	movq %rdi, %rsp
 	movq %rdi, %gs:X86_PCPU_TSS_RSP0
 	movb $0, (%rdx)
