@@ -49,7 +49,7 @@ bool vd_spin_trylock(struct vd_spinlock *l)
 void vd_spin_unlock(struct vd_spinlock *l)
 {
 	l->holder_cpu = -1;
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	vd_ticket_release(&l->owner);
 }
 
 bool vd_spin_is_held(const struct vd_spinlock *l)

@@ -59,9 +59,7 @@ void sched_lock_wait(uint32_t ticket)
 
 void vd_sched_unlock(vd_sched_lock_state_t st)
 {
-	struct vd_spinlock *l = &vd_sched_lock_word;
-
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	vd_ticket_release(&vd_sched_lock_word.owner);
 	hal_irq_restore(st);
 }
 

@@ -58,9 +58,7 @@ sched_fast_lock(void)
 /* vd_sched_unlock without touching the interrupt state. */
 static inline __attribute__((always_inline)) void sched_fast_unlock_masked(void)
 {
-	struct vd_spinlock *l = &vd_sched_lock_word;
-
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	vd_ticket_release(&vd_sched_lock_word.owner);
 }
 
 /* The CPU the calling thread t runs on (t->cpu is kept by the switch). */

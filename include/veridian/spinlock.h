@@ -19,6 +19,24 @@ struct vd_spinlock {
 
 #define VD_SPINLOCK_INIT { 0, 0, -1 }
 
+/*
+ * Let the next ticket in: owner + 1, stored with release order.  Only
+ * the holder writes owner, so the increment need not be atomic.  x86_64
+ * orders every store after the ones before it (TSO), so there a compiler
+ * barrier and an increment in place do it, in one instruction; elsewhere
+ * it is a load and a store-release.
+ */
+static inline __attribute__((always_inline)) void
+vd_ticket_release(uint32_t *owner)
+{
+#if defined(__x86_64__)
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	(*(volatile uint32_t *)owner)++;
+#else
+	__atomic_store_n(owner, *owner + 1, __ATOMIC_RELEASE);
+#endif
+}
+
 void vd_spin_init(struct vd_spinlock *l);
 void vd_spin_lock(struct vd_spinlock *l);
 bool vd_spin_trylock(struct vd_spinlock *l);
