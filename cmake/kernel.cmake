@@ -42,12 +42,10 @@ file(GLOB VD_CORE_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/core/*/*.c)
 file(GLOB VD_HAL_COMMON_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/hal/common/*.c)
 file(GLOB VD_KTEST_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/tests/ktest/*.c)
 
-# vd_syscall only dispatches with tail calls: without a frame, the IPC
-# fast path it leads to pays nothing for it (core/syscall/entry_first.c);
-# the fast path itself saves a register and two instructions a run
-# (core/ipc/ipc_fastpath.c, FAST_ORDER).  Backtraces skip these frames.
+# The IPC fast path saves a register and two instructions a run without
+# a frame (core/ipc/ipc_fastpath.c, FAST_ORDER).  Backtraces skip it.
 set_source_files_properties(
-  ${VD_ROOT}/core/syscall/entry_first.c ${VD_ROOT}/core/ipc/ipc_fastpath.c
+  ${VD_ROOT}/core/ipc/ipc_fastpath.c
   PROPERTIES
   COMPILE_OPTIONS "-fomit-frame-pointer;-momit-leaf-frame-pointer")
 

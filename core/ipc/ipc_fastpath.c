@@ -197,7 +197,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	uint64_t oid, deadline;
 
 	if (!fast_begin(ctx, &deadline))
-		return vd_syscall_general(ctx);
+		return vd_syscall(ctx);
 	/* Only user threads make syscalls: t->proc is set. */
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
@@ -265,7 +265,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	fast_hand_over(c, p, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
-	return vd_syscall_general(ctx);
+	return vd_syscall(ctx);
 }
 
 /* SYS_IPC_REPLY with an endpoint: A0 reply token, A1 info, MRs; A2
@@ -276,7 +276,7 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	uint64_t oid, deadline;
 
 	if (!fast_begin(ctx, &deadline))
-		return vd_syscall_general(ctx);
+		return vd_syscall(ctx);
 	struct vd_thread *t = vd_thread_of_stack(ctx);
 	struct vd_process *p = t->proc;
 	struct fast_wait *fw = fast_wait_of(t);
@@ -316,5 +316,5 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	fast_hand_over(c, p, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
-	return vd_syscall_general(ctx);
+	return vd_syscall(ctx);
 }

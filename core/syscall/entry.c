@@ -1,9 +1,9 @@
 /*
  * The general syscall path: the HAL's syscall_entry / svc_entry /
  * ecall_entry saved the user registers in ctx and called vd_syscall(ctx)
- * (entry_first.c), which sends everything the IPC fast path does not take
- * here, to vd_syscall_general.  It decodes number and arguments with the
- * cpu_context.h accessors, dispatches, and encodes the result (negative =
+ * for every number but the IPC fast path's two (which come here when
+ * the fast path does not apply, hal.h).  It decodes number and arguments with
+ * the cpu_context.h accessors, dispatches, and encodes the result (negative =
  * -vd_err_t).  It returns the caller's return-to-user work word, which
  * the HAL checks with interrupts masked: on the common path, nothing to
  * do, the HAL goes straight back to user mode without calling
@@ -65,10 +65,11 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 }
 
 /*
- * Every syscall but the two the IPC fast path may take, and those when
- * it does not apply: the dispatcher, with interrupts enabled.
+ * Every syscall but the two the IPC fast path may take (which the HAL
+ * sends to it, hal.h), and those when it does not apply: the
+ * dispatcher, with interrupts enabled.
  */
-const volatile uint32_t *vd_syscall_general(struct vd_cpu_context *ctx)
+const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 {
 	uint64_t nr = VD_CTX_SYSNR(ctx);
 

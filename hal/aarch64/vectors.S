@@ -18,6 +18,7 @@
  * through the trap.
  */
 #include <a64/asm.h>
+#include <veridian/syscall_nr.h>
 
 /* op (stp or ldp) x2..x17 at their vd_cpu_context slots; sp = the
  * context. */
@@ -141,7 +142,13 @@ a64_vectors:
 svc_entry:
 	save_rest			// x29 stays the user's (unwind.c)
 	mov	x0, sp
+	/* the IPC fast path's two numbers go straight to it (hal.h) */
+	cmp	x8, #VD_SYS_IPC_REPLY
+	b.eq	svc_ipc_reply
+	cmp	x8, #VD_SYS_IPC_CALL
+	b.eq	svc_ipc_call
 	bl	vd_syscall
+svc_done:
 	msr	daifset, #2
 	ldr	w1, [x0]		// the caller's work word
 	cbz	w1, svc_restore_user
@@ -175,6 +182,13 @@ svc_restore_user:
 	ctx_x2_x17 ldp
 	ldr	x18, [sp, #A64_CTX_X(18)]
 	eret
+
+svc_ipc_reply:
+	bl	vd_ipc_fast_reply_recv	// returns only if it did not apply
+	b	svc_done
+svc_ipc_call:
+	bl	vd_ipc_fast_call
+	b	svc_done
 
 /* Any other synchronous exception from user mode; x0 = ESR_EL1. */
 el0_sync_other:

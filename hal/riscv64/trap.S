@@ -22,6 +22,7 @@
  */
 #include <rv/csr.h>
 #include <rv/percpu.h>
+#include <veridian/syscall_nr.h>
 
 /* x1, x3, x5..x7, x10..x17 and x28..x31: the registers the C calling
  * convention does not preserve. */
@@ -119,7 +120,13 @@ ecall_entry:
 	addi	t2, t2, 4
 	sd	t2, CTX_PC(sp)
 	mv	a0, sp
+	/* the IPC fast path's two numbers go straight to it (hal.h) */
+	li	t0, VD_SYS_IPC_REPLY
+	beq	a7, t0, .Lecall_ipc_reply
+	li	t0, VD_SYS_IPC_CALL
+	beq	a7, t0, .Lecall_ipc_call
 	call	vd_syscall
+.Lecall_done:
 	csrci	sstatus, SSTATUS_SIE
 	lw	a0, 0(a0)		/* the caller's work word */
 	bnez	a0, .Lreturn_to_user
@@ -132,6 +139,13 @@ ecall_entry:
 	ld	tp, CTX_X(4)(sp)
 	ld	sp, CTX_X(2)(sp)
 	sret
+
+.Lecall_ipc_reply:
+	call	vd_ipc_fast_reply_recv	/* returns only if it did not apply */
+	j	.Lecall_done
+.Lecall_ipc_call:
+	call	vd_ipc_fast_call
+	j	.Lecall_done
 
 .Luser_trap:
 	sd	t2, CTX_PC(sp)

@@ -32,6 +32,7 @@
  * both.  The IPC fast path writes only the message registers of the
  * contexts it resumes, which were saved by this entry (hal.h).
  */
+#include <veridian/syscall_nr.h>
 #include <x86/defs.h>
 
 	.text
@@ -59,7 +60,13 @@ syscall_entry:
 	pushq %rbx
 	pushq %rax			/* rsp = ctx, 16-byte aligned */
 	movq %rsp, %rdi			/* rbp stays the user's (unwind.c) */
+	/* the IPC fast path's two numbers go straight to it (hal.h) */
+	cmpq $VD_SYS_IPC_REPLY, %rax
+	je .Lsyscall_reply
+	cmpq $VD_SYS_IPC_CALL, %rax
+	je .Lsyscall_call
 	call vd_syscall			/* returns with rsp = ctx again */
+.Lsyscall_done:
 	cli
 	cmpl $0, (%rax)			/* the caller's work word */
 	jne .Lsyscall_work
@@ -83,6 +90,13 @@ syscall_entry:
 	movq CTX_RSP - CTX_RIP(%rsp), %rsp
 	swapgs
 	sysretq
+
+.Lsyscall_reply:
+	call vd_ipc_fast_reply_recv	/* returns only if it did not apply */
+	jmp .Lsyscall_done
+.Lsyscall_call:
+	call vd_ipc_fast_call
+	jmp .Lsyscall_done
 
 /* Work to do (vd_return_to_user_hook), which may also have replaced
  * ctx: the general way out, which sanitises. */

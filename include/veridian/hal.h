@@ -330,8 +330,11 @@ void vd_pt_frame_free(paddr_t frame);
  * number/arguments and writes the return value into ctx.  Called from
  * syscall_entry (x86_64), svc_entry (AArch64), ecall_entry (RISC-V),
  * with interrupts still masked: core enables them (hal_irq_local_enable)
- * before anything that may take long or sleep, and the IPC fast path runs
- * from entry to hal_syscall_return without ever enabling them.
+ * before anything that may take long or sleep.  For VD_SYS_IPC_CALL and
+ * VD_SYS_IPC_REPLY (veridian/syscall_nr.h) the entry calls
+ * vd_ipc_fast_call or vd_ipc_fast_reply_recv (ipc.h) instead, with the
+ * same contract: they run from entry to hal_syscall_return without ever
+ * enabling interrupts, or return what vd_syscall would.
  *
  * Returns the address of the calling thread's return-to-user work word.
  * The HAL masks interrupts, reads the word, calls

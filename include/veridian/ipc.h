@@ -317,12 +317,13 @@ void vd_ipc_init(void);
 
 struct vd_cpu_context;
 /*
- * The IPC fast path (core/ipc/ipc_fastpath.c), where vd_syscall sends
- * SYS_IPC_CALL and SYS_IPC_REPLY, interrupts still masked.  When the peer
- * already waits and the message is a plain small one it completes the
- * syscall itself and never returns: the CPU goes straight to the peer's
- * user mode.  Otherwise it changes nothing and returns what
- * vd_syscall_general (the dispatcher) returns, with the same results.
+ * The IPC fast path (core/ipc/ipc_fastpath.c), where the HAL's syscall
+ * entry sends SYS_IPC_CALL and SYS_IPC_REPLY instead of to vd_syscall,
+ * interrupts still masked (hal.h).  When the peer already waits and the
+ * message is a plain small one it completes the syscall itself and never
+ * returns: the CPU goes straight to the peer's user mode.  Otherwise it
+ * changes nothing and returns what vd_syscall (the dispatcher) returns,
+ * with the same results.
  */
 const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx);
 const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx);
