@@ -301,7 +301,7 @@ void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why);
 /* ------------------------------------------------------------------ */
 
 struct ipc_reply_slot {
-	uint64_t gen; /* 48 bits, odd; changes on every free */
+	uint64_t gen; /* odd; steps by 2 on every free */
 	bool used;
 	bool delivered; /* the request reached a receiver */
 	struct ipc_waiter *caller;
@@ -315,7 +315,7 @@ struct ipc_reply_slot {
 extern struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 extern int ipc_reply_free_head;
 
-#define IPC_REPLY_GEN_MASK ((1ull << 48) - 1)
+#define IPC_REPLY_SLOT_BITS 16
 /* What a slot stores while it has no live token (free, or its call not
  * yet delivered): slot index 0xffff, past every slot, so it matches no
  * token that ipc_reply_lookup accepts. */
@@ -325,11 +325,12 @@ void ipc_reply_init(void);
 
 /* Move a slot's generation on (its old tokens die).  Generations are
  * odd (ipc_reply_init starts them at 1) and step by 2, so none is 0 and
- * no token is 0, without a test. */
+ * no token is 0, without a test; a token keeps their low 48 bits, which
+ * the shift in ipc_reply_token cuts off by itself. */
 static inline __attribute__((always_inline)) void
 ipc_reply_gen_next(struct ipc_reply_slot *rs)
 {
-	rs->gen = (rs->gen + 2) & IPC_REPLY_GEN_MASK;
+	rs->gen += 2;
 }
 
 /* Reply slots in use (statistics; the fast path keeps no count). */
@@ -339,7 +340,7 @@ unsigned ipc_reply_count_used(void);
 static inline __attribute__((always_inline)) vd_reply_token_t
 ipc_reply_token(int slot, const struct ipc_reply_slot *rs)
 {
-	return ((uint64_t)slot << 48) | rs->gen;
+	return rs->gen << IPC_REPLY_SLOT_BITS | (uint64_t)slot;
 }
 
 /* A fresh slot for `caller` on channel ch, or -1 if none is free. */
@@ -381,7 +382,7 @@ ipc_reply_mint(int slot, vd_pid_t replier)
 static inline __attribute__((always_inline)) int
 ipc_reply_lookup(vd_reply_token_t token, vd_pid_t replier)
 {
-	uint64_t slot = token >> 48;
+	uint64_t slot = token & ((1u << IPC_REPLY_SLOT_BITS) - 1);
 
 	if (VD_UNLIKELY(slot >= VD_IPC_MAX_REPLIES))
 		return -1;

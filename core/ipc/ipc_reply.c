@@ -5,18 +5,20 @@
  * request, the slot is bound to the receiving process and a token is
  * minted for it:
  *
- *   63          48 47                                               0
- *  +--------------+--------------------------------------------------+
- *  |  slot index  |  generation of the slot (48 bits, never 0)        |
- *  +--------------+--------------------------------------------------+
+ *   63                                               16 15           0
+ *  +---------------------------------------------------+--------------+
+ *  |  generation of the slot (low 48 bits, odd)          |  slot index  |
+ *  +---------------------------------------------------+--------------+
  *
  * The slot stores the whole token and the process it was handed to, so
  * checking one is two compares.  That binding is what makes a token
  * unforgeable: the kernel honours a token only from the process it was
  * delivered to (the replier is checked), only while its call waits, and
  * only once -- freeing a slot (reply, timeout, close, death) bumps its
- * generation and clears the stored token, and a generation never comes
- * back in 2^47 uses of a slot.  A process can name only tokens of calls
+ * generation and clears the stored token, and a token's generation bits
+ * come back only after 2^47 uses of a slot.  (The generation sits above
+ * the index so that moving it on is one add: the shift that makes the
+ * token drops its top bits.)  A process can name only tokens of calls
  * it received, which it holds anyway; guessing one of another process's
  * gets VD_ERR_IPC_BAD_REPLY_TOKEN.  (A keyed hash mixed into each token
  * would add nothing against that, and cost 40-80 instructions a call.)
@@ -28,7 +30,7 @@
 struct ipc_reply_slot ipc_reply_slots[VD_IPC_MAX_REPLIES];
 int ipc_reply_free_head = -1;
 
-_Static_assert(VD_IPC_MAX_REPLIES < 65536,
+_Static_assert(VD_IPC_MAX_REPLIES < (1u << IPC_REPLY_SLOT_BITS) - 1,
 	       "16-bit slot index in tokens, 0xffff for IPC_REPLY_NO_TOKEN");
 
 void ipc_reply_init(void)

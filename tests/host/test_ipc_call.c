@@ -106,7 +106,7 @@ static void test_reply_token_misuse(void **state)
 	parked_caller(&w, &req, &out);
 	assert_int_equal(recv_now(&B, eb, &got, &h), VD_OK);
 	assert_int_not_equal(h.reply_token, t);
-	assert_int_equal(h.reply_token >> 48, t >> 48);
+	assert_int_equal(h.reply_token & 0xffff, t & 0xffff); /* slot */
 	assert_int_equal(vd_ipc_reply(&B.a, t, &resp),
 			 VD_ERR_IPC_BAD_REPLY_TOKEN);
 	assert_int_equal(vd_ipc_reply(&B.a, h.reply_token, &resp), VD_OK);
