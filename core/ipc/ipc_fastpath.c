@@ -11,8 +11,9 @@
  *   1. check everything before they change anything: a small message
  *      (0..64 bytes) and no capability to pass, a nonzero timeout, the
  *      capability (inline, cap_fast.h), the channel or reply token, an
- *      empty queue, a waiting peer that did not ask for the header
- *      buffer, that the peer may take this CPU now (sched_fast.h: not a
+ *      empty queue, a waiting peer that takes it in registers (regs_ok:
+ *      not one that asked for the header buffer), that the peer may
+ *      take this CPU now (sched_fast.h: not a
  *      higher priority ready, affinity, caller not being killed), and
  *      that the caller's fast wait record is set up; if one fails the
  *      general path runs instead, with the same results and the precise
@@ -61,7 +62,6 @@ struct fast_wait {
 	struct ipc_waiter w;
 	struct vd_ipc_message reply; /* a call's reply, if not in registers */
 	uint64_t deadline;
-	bool is_call;	 /* waits for a reply; else for a message */
 	bool stack_done; /* hal_syscall_return's flag, unused: the stack
 			  * fast_resume leaves is the thread's own */
 };
@@ -119,22 +119,29 @@ FAST bool fast_begin(const struct vd_cpu_context *ctx, uint64_t *deadline)
 	return true;
 }
 
-/* A new wait in `state` (on endpoint ep, or for the reply of
- * reply_slot): not done, nothing in the registers yet (one store for
- * state, flags and result, struct ipc_waiter). */
+/* A new wait in `state` (on endpoint ep, or, with ep NULL, for the
+ * reply of reply_slot: fast_wait_is_call): not done, nothing in the
+ * registers yet (one store for state, flags and result, struct
+ * ipc_waiter). */
 FAST void fast_wait_start(struct fast_wait *fw, enum ipc_wait_state state,
 			  struct ipc_endpoint *ep, int reply_slot,
-			  uint64_t deadline, bool is_call)
+			  uint64_t deadline)
 {
 	fw->w.state = state;
 	fw->w.done = false;
 	fw->w.in_regs = false;
-	fw->w.want_hdr = false;
+	fw->w.regs_ok = true;
 	fw->w.result = VD_OK;
 	fw->w.ep = ep;
 	fw->w.reply_slot = reply_slot;
 	fw->deadline = deadline;
-	fw->is_call = is_call;
+}
+
+/* Does the fast wait (started, maybe over) wait for a reply, rather than
+ * for a message?  Only fast_wait_start sets the record's ep. */
+FAST bool fast_wait_is_call(const struct fast_wait *fw)
+{
+	return fw->w.ep == NULL;
 }
 
 /* The caller t (of process p), whose wait fast_wait_start began, blocks
@@ -180,7 +187,7 @@ static void fast_resume(struct vd_thread *t)
 	err = ipc_wait_done(w, IPC_PENDING, fw->deadline, &st);
 	ipc_unlock(st);
 	if (err == VD_OK && !w->in_regs) {
-		if (fw->is_call)
+		if (fast_wait_is_call(fw))
 			ipc_put_reply(ctx, &fw->reply);
 		else
 			ipc_put_received(ctx, &w->q);
@@ -227,8 +234,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 		VD_LIST_ENTRY(dst->receivers.next, struct ipc_waiter, link);
 	struct vd_thread *next = r->thread;
 	struct cpu_sched *c = sched_fast_cpu(t);
-	if (r->user_ctx == NULL || r->want_hdr ||
-	    !sched_fast_can_run(c, t, next))
+	if (!r->regs_ok || !sched_fast_can_run(c, t, next))
 		goto not_fast;
 	int slot = ipc_reply_free_head;
 	if (VD_UNLIKELY(slot < 0 || fw->w.thread != t))
@@ -261,7 +267,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	vd_list_remove(&r->link);
 	ipc_waiter_done_in_regs(r);
 	/* We wait for the reply, without kernel frames; it runs now. */
-	fast_wait_start(fw, IPC_WAIT_REPLY, NULL, slot, deadline, true);
+	fast_wait_start(fw, IPC_WAIT_REPLY, NULL, slot, deadline);
 	fast_hand_over(c, p, t, next, deadline);
 not_fast:
 	sched_fast_unlock_masked();
@@ -311,7 +317,7 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	ipc_reply_release(slot);
 	/* We wait for the next request, without kernel frames; the caller
 	 * runs now. */
-	fast_wait_start(fw, IPC_WAIT_RECV, ep, -1, deadline, false);
+	fast_wait_start(fw, IPC_WAIT_RECV, ep, -1, deadline);
 	vd_list_add_tail(&ep->receivers, &fw->w.link);
 	fast_hand_over(c, p, t, next, deadline);
 not_fast:

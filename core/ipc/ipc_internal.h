@@ -216,7 +216,10 @@ struct ipc_waiter {
 	enum ipc_wait_state state;
 	bool done;     /* result is final */
 	bool in_regs;  /* see user_ctx */
-	bool want_hdr; /* the receiver asked for the full header */
+	/* a small message may go straight into user_ctx: a syscall waiter
+	 * that did not ask for the full header (one test for the fast
+	 * path) */
+	bool regs_ok;
 	vd_err_t result;
 	struct vd_thread *thread; /* woken by ipc_waiter_complete */
 	struct ipc_endpoint *ep;  /* RECV / SEND: where it waits */
@@ -256,7 +259,7 @@ ipc_waiter_done_in_regs(struct ipc_waiter *w)
 	w->state = IPC_WAIT_NONE;
 	w->done = true;
 	w->in_regs = true;
-	w->want_hdr = false;
+	w->regs_ok = true;
 	w->result = VD_OK;
 }
 /*

@@ -35,7 +35,7 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
 	w->reply_out = NULL;
 	w->user_ctx = NULL;
 	w->in_regs = false;
-	w->want_hdr = false;
+	w->regs_ok = false;
 }
 
 void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)

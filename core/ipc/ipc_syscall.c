@@ -204,7 +204,7 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	ipc_waiter_init(&w, &self);
 	w.user_ctx = ctx;
 	w.thread = vd_thread_of_stack(ctx);
-	w.want_hdr = hdr_ptr != 0;
+	w.regs_ok = hdr_ptr == 0;
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	uint64_t deadline = vd_deadline_after(ipc_now_ns(), timeout);

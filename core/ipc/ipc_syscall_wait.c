@@ -23,6 +23,7 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 
 	ipc_waiter_init(&w, self);
 	w.user_ctx = ctx;
+	w.regs_ok = true;
 	w.thread = vd_thread_of_stack(ctx);
 	w.reply_out = reply;
 	ipc_fast_wait_prepare(w.thread, ctx);
@@ -91,6 +92,7 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 
 	ipc_waiter_init(&w, self);
 	w.user_ctx = ctx;
+	w.regs_ok = true;
 	w.thread = vd_thread_of_stack(ctx);
 	ipc_fast_wait_prepare(w.thread, ctx);
 	ipc_lock_state_t st = ipc_lock();
