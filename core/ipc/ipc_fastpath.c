@@ -14,10 +14,8 @@
  *      empty queue, a waiting peer that takes it in registers (regs_ok:
  *      not one that asked for the header buffer), that the peer may
  *      take this CPU now (sched_fast.h: not a
- *      higher priority ready, affinity, caller not being killed), and
- *      that the caller's fast wait record is set up; if one fails the
- *      general path runs instead, with the same results and the precise
- *      error;
+ *      higher priority ready, affinity, caller not being killed); if one fails
+ * the general path runs instead, with the same results and the precise error;
  *   2. copy the message registers straight from the caller's saved
  *      context into the peer's, with the info word, sender and reply
  *      token, and the peer's syscall status (0);
@@ -40,7 +38,7 @@
  * never-returning exit: only the deadline of a finite timeout (a clock
  * read) and a contended lock call out, and both come first, while just
  * ctx and the deadline are live; the thread's fast wait record is set up
- * by the general path (ipc_fast_wait_prepare); timeouts to arm or cancel
+ * when the thread is made (vd_ipc_thread_init); timeouts to arm or cancel
  * go to one out-of-line tail (sched_fast_run_slow); and the address
  * space is switched by the HAL's exit (hal_syscall_return_space).  This
  * file is built without frame pointers (cmake/kernel.cmake).
@@ -81,19 +79,14 @@ static struct fast_wait *fast_wait_of(struct vd_thread *t)
 }
 
 /*
- * Set up t's fast wait record, once, in its first IPC syscall: the fields
- * that never change for a thread (who waits, its registers, where a reply
- * goes).  Each wait sets the rest (fast_wait_start).  Between waits the
- * record is idle: its link self-linked, no reply slot.  The general path
- * (ipc_syscall_wait.c) does this, so that the fast path has no call to
- * make here (FAST_ORDER).
+ * Set up a new user thread's fast wait record (vd_ipc_thread_init, ipc.h):
+ * the fields that never change for a thread (who waits, its registers,
+ * where a reply goes).  Each wait sets the rest (fast_wait_start).
+ * Between waits the record is idle: its link self-linked, no reply slot.
  */
-void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx)
+void vd_ipc_thread_init(struct vd_thread *t)
 {
 	struct fast_wait *fw = fast_wait_of(t);
-
-	if (VD_LIKELY(fw->w.thread == t))
-		return;
 	struct vd_ipc_actor self = {
 		.pid = t->proc->pid,
 		.caps = t->proc->caps,
@@ -101,7 +94,7 @@ void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx)
 	};
 	ipc_waiter_init(&fw->w, &self);
 	fw->w.thread = t;
-	fw->w.user_ctx = ctx;
+	fw->w.user_ctx = t->uctx;
 	fw->w.reply_out = &fw->reply;
 }
 
@@ -237,7 +230,7 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	if (!r->regs_ok || !sched_fast_can_run(c, t, next))
 		goto not_fast;
 	int slot = ipc_reply_free_head;
-	if (VD_UNLIKELY(slot < 0 || fw->w.thread != t))
+	if (VD_UNLIKELY(slot < 0))
 		goto not_fast;
 
 	/* A reply slot, delivered at once: ipc_reply_alloc + _mint. */
@@ -301,8 +294,7 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 		ipc_endpoint_objs, VD_IPC_MAX_ENDPOINTS, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
-	    ep->count != 0 || fw->w.thread != t ||
-	    !sched_fast_can_run(c, t, next))
+	    ep->count != 0 || !sched_fast_can_run(c, t, next))
 		goto not_fast;
 
 	/* The reply goes into the caller's registers; its wait is over

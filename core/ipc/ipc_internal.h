@@ -553,10 +553,6 @@ static inline vd_err_t ipc_gone_is_closed(vd_err_t err)
 	return err == VD_ERR_NOT_FOUND ? VD_ERR_IPC_CLOSED : err;
 }
 
-/* Set up the calling thread's fast-path wait record, once (general path,
- * ipc_fastpath.c). */
-void ipc_fast_wait_prepare(struct vd_thread *t, struct vd_cpu_context *ctx);
-
 /* The calling process as an actor (VD_ERR_INVALID_PARAMETER if none). */
 vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a);
 /* The endpoint or channel id (kind) behind a capability with `rights`. */

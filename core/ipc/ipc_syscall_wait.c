@@ -26,7 +26,6 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 	w.regs_ok = true;
 	w.thread = vd_thread_of_stack(ctx);
 	w.reply_out = reply;
-	ipc_fast_wait_prepare(w.thread, ctx);
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	uint64_t deadline = ipc_deadline_of(timeout_ns);
@@ -94,7 +93,6 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 	w.user_ctx = ctx;
 	w.regs_ok = true;
 	w.thread = vd_thread_of_stack(ctx);
-	ipc_fast_wait_prepare(w.thread, ctx);
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	err = reply_step(self, token, m, &caller);

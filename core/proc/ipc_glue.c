@@ -19,6 +19,11 @@ void proc_ipc_exit(struct vd_process *p)
 	vd_ipc_process_exit(&a);
 }
 
+void proc_ipc_thread_init(struct vd_thread *t)
+{
+	vd_ipc_thread_init(t);
+}
+
 bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr, unsigned access)
 {
 	struct vd_ipc_actor a = actor_of(p);

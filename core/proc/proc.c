@@ -172,6 +172,7 @@ vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t)
 		proc_lock_give(st);
 		return VD_ERR_BUSY;
 	}
+	proc_ipc_thread_init(t);
 	vd_list_add_tail(&p->threads, &t->proc_link);
 	p->live_threads++;
 	p->usage.threads_created++;

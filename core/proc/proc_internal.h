@@ -20,6 +20,7 @@ void proc_publish(struct vd_process *p, struct vd_process *parent);
 /* IPC clean-up of an exiting process (before its caps and page table
  * go).  No-op until the IPC module is linked in. */
 void proc_ipc_exit(struct vd_process *p);
+void proc_ipc_thread_init(struct vd_thread *t);
 /* Copy-on-write fault on a shared region page: true if resolved. */
 bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr, unsigned access);
 

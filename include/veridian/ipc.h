@@ -304,6 +304,11 @@ bool vd_ipc_handle_page_fault(const struct vd_ipc_actor *p, vaddr_t addr,
  */
 void vd_ipc_process_exit(const struct vd_ipc_actor *p);
 
+/* A new user thread t (t->proc and t->uctx set) joins its process: set
+ * up the wait record the IPC fast path keeps in it. */
+struct vd_thread;
+void vd_ipc_thread_init(struct vd_thread *t);
+
 void vd_ipc_get_stats(struct vd_ipc_stats *out);
 
 /* dump_ipc_state of the debug interface. */
