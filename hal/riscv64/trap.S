@@ -148,6 +148,7 @@ ecall_entry:
 	j	.Lecall_done
 
 .Luser_trap:
+	li	s0, 0			/* end of the backtrace chain */
 	sd	t2, CTX_PC(sp)
 	mv	a0, sp
 	mv	a1, t4

@@ -4,9 +4,11 @@
  * core's frame allocator and the end of a frame chain; the context-switch
  * benchmark.
  */
+#include <hal/unwind.h>
 #include <veridian/hal.h>
 #include <veridian/ktest.h>
 #include <veridian/mm.h>
+#include <veridian/thread.h>
 
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
 static uintptr_t main_sp, thread_sp;
@@ -81,6 +83,40 @@ VD_KTEST(hal_unwind_stops_at_null_frame)
 	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
 	fp = 1; /* misaligned */
 	KT_ASSERT(!hal_unwind_frame(&fp, &pc));
+}
+
+/* A chain on a thread's kernel stack (VD_KSTACK_SIZE-aligned, in RAM)
+ * stays on it: a record whose caller's fp points into the next stack up
+ * -- what a user fp left in place by a syscall entry may do -- is the
+ * last one read. */
+VD_KTEST(hal_unwind_stays_on_its_kernel_stack)
+{
+	struct vd_frame mem;
+	const unsigned pages = 3 * VD_KSTACK_SIZE / VD_PAGE_SIZE;
+	KT_ASSERT_OK(vd_frame_alloc(pages, VD_ZONE_NORMAL, &mem));
+	uintptr_t base = (uintptr_t)vd_phys_to_virt(vd_frame_addr(mem));
+	uintptr_t stack = VD_ALIGN_UP(base, VD_KSTACK_SIZE); /* one block */
+	uintptr_t *r0 = (uintptr_t *)(stack + 64);  /* innermost record */
+	uintptr_t *r1 = (uintptr_t *)(stack + 256); /* its caller's */
+	uintptr_t *r2 = (uintptr_t *)(stack + VD_KSTACK_SIZE + 64); /* beyond */
+	r0[0] = (uintptr_t)r1 + HAL_FP_RECORD_BELOW;
+	r0[1] = 0x1111;
+	r1[0] = (uintptr_t)r2 + HAL_FP_RECORD_BELOW;
+	r1[1] = 0x2222;
+	r2[0] = 0;
+	r2[1] = 0x3333;
+
+	uintptr_t fp = (uintptr_t)r0 + HAL_FP_RECORD_BELOW, pc[2] = {0, 0};
+	bool first = hal_unwind_frame(&fp, &pc[0]);
+	uintptr_t fp1 = fp;
+	bool second = hal_unwind_frame(&fp, &pc[1]);
+	uintptr_t fp2 = fp;
+	vd_frame_free(mem, pages);
+	KT_ASSERT(first && second);
+	KT_ASSERT_EQ(pc[0], 0x1111);
+	KT_ASSERT_EQ(fp1, (uintptr_t)r1 + HAL_FP_RECORD_BELOW);
+	KT_ASSERT_EQ(pc[1], 0x2222);
+	KT_ASSERT_EQ(fp2, 0); /* r2 is on another stack: not followed */
 }
 
 /* A thread on a stack in the physmap (like every core thread) unwinds

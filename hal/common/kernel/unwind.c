@@ -13,18 +13,19 @@
  * interrupted pc, so a backtrace runs through traps into the interrupted
  * code.  A record is only read if it lies where kernel stacks live (the
  * image or RAM in the physmap), and the chain must climb the stack, so a
- * corrupt fp ends the walk instead of faulting.  That is also how a walk
- * ends at a syscall: the syscall entries leave the user's fp in place
- * (an instruction fewer on every syscall), and a user address is no
- * kernel stack.
+ * corrupt fp ends the walk instead of faulting.  A chain that runs on a
+ * thread's kernel stack (VD_KSTACK_SIZE-aligned, in RAM) stays on that
+ * stack; only one on a stack in the image (boot, per-CPU, IST) may lead
+ * to another.  That is also how a walk ends at a syscall: the syscall
+ * entries leave the user's fp in place (an instruction fewer on every
+ * syscall), and whatever the user put there either is no kernel stack
+ * or lies within the thread's own, so a panic backtrace never reads
+ * elsewhere for it.
  */
 #include <hal/unwind.h>
+#include <veridian/thread.h>
 
-#if defined(__riscv)
-#define RECORD_BELOW_FP 16
-#else
-#define RECORD_BELOW_FP 0
-#endif
+#define RECORD_BELOW_FP HAL_FP_RECORD_BELOW
 
 /* Linker-script symbols around the whole image (every HAL's script). */
 extern char __kernel_start[], __kernel_end[];
@@ -48,15 +49,27 @@ void hal_unwind_init(const struct vd_boot_info *bi)
 	}
 }
 
+static bool in_image(uintptr_t rec)
+{
+	return rec >= (uintptr_t)__kernel_start &&
+	       rec + 16 <= (uintptr_t)__kernel_end;
+}
+
 /* Is the 16-byte record at rec where a kernel stack can be? */
 static bool record_ok(uintptr_t rec)
 {
 	if (rec & 7)
 		return false;
-	if (rec >= (uintptr_t)__kernel_start &&
-	    rec + 16 <= (uintptr_t)__kernel_end)
-		return true;
-	return rec >= ram_lo && rec + 16 <= ram_hi;
+	return in_image(rec) || (rec >= ram_lo && rec + 16 <= ram_hi);
+}
+
+/* May a chain go on from the record at rec to the one at next?  Up the
+ * stack, and off a thread's kernel stack never. */
+static bool next_ok(uintptr_t rec, uintptr_t next)
+{
+	if (next <= rec)
+		return false;
+	return in_image(rec) || next / VD_KSTACK_SIZE == rec / VD_KSTACK_SIZE;
 }
 
 /* Our own record dies when we return (the next call reuses the stack),
@@ -74,6 +87,6 @@ bool hal_unwind_frame(uintptr_t *fp, uintptr_t *pc)
 		return false;
 	uintptr_t next = ((const uintptr_t *)rec)[0];
 	*pc = ((const uintptr_t *)rec)[1];
-	*fp = next > f ? next : 0; /* frames live at increasing addresses */
+	*fp = next_ok(rec, next - RECORD_BELOW_FP) ? next : 0;
 	return *pc != 0;
 }

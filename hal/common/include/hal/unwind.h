@@ -8,6 +8,14 @@
 
 #include <veridian/hal.h>
 
+/* How far below the frame pointer its {caller's fp, return address}
+ * record sits (unwind.c). */
+#if defined(__riscv)
+#define HAL_FP_RECORD_BELOW 16
+#else
+#define HAL_FP_RECORD_BELOW 0
+#endif
+
 /* Frame records may live in the kernel image (boot and per-CPU stacks in
  * .bss) from the start, and in the physmap of RAM (thread stacks from
  * core's frame allocator) once the HAL calls this, with the physmap and
