@@ -9,11 +9,13 @@
  * freed and handed to someone else.
  *
  * Who may cache an entry of address space `root`: the CPUs running it
- * now (cpu_sched.active_root == root).  Every HAL drops the user half of
- * the TLB when it loads another root (x86_64 CR3 write, AArch64 TLBI
- * ASIDE1 with every space on ASID 0, RISC-V sfence.vma), so a CPU that
- * ran `root` earlier holds nothing of it.  Kernel-half entries are cached
- * under every root: those go to every CPU.
+ * now (cpu_sched.active_root == root).  x86_64 and RISC-V drop the user
+ * half of the TLB when they load another root (CR3 write, sfence.vma), so
+ * a CPU that ran `root` earlier holds nothing of it.  AArch64 keeps such
+ * entries, tagged with the space's ASID, but its HAL's invalidations are
+ * broadcast to every CPU by the hardware (hal.h, hal_pt_activate), so
+ * they need no IPI and the targets below only repeat them.  Kernel-half
+ * entries are cached under every root: those go to every CPU.
  *
  * Ordering (the store-buffer pattern): the initiator changes the entry,
  * issues a full barrier, then reads the other CPUs' active_root; a CPU

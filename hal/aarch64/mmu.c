@@ -353,14 +353,15 @@ void hal_pt_destroy(paddr_t root)
 {
 	if (root == a64_empty_user_root || root == a64_kernel_root)
 		return;
-	free_tables(root & A64_PTE_ADDR_MASK, 0);
-	/* Drop the space's entries on every CPU before its ASID returns
-	 * (TLBI ASIDE1IS takes the ASID in bits 63:48, where it is). */
+	/* Drop the space's entries, walk caches included, on every CPU
+	 * (TLBI ASIDE1IS takes the ASID in bits 63:48, where it is), then
+	 * its tables; then its ASID may return. */
 	uint64_t asid_op = root & ~A64_PTE_ADDR_MASK;
 	__asm__ volatile(
 		"dsb ishst\n\ttlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(
 			asid_op)
 		: "memory");
+	free_tables(root & A64_PTE_ADDR_MASK, 0);
 	a64_asid_free((unsigned)(root >> A64_TTBR_ASID_SHIFT));
 }
 

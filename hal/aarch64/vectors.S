@@ -240,9 +240,10 @@ hal_return_to_user:
 /*
  * Switch to address space `root`: the root handle is TTBR0_EL1's value,
  * ASID included, and TLB entries are tagged with it, so nothing is
- * flushed (asid.c).  The ISB makes the new TTBR0 govern the kernel's own
- * accesses to user memory that may follow; the syscall exit needs none,
- * as its ERET synchronises the context.
+ * flushed (asid.c).  The ISB makes the new TTBR0 govern what follows:
+ * the kernel's own accesses to user memory, and, on the fast path's exit
+ * (hal_syscall_return_space), the release of *done, after which the old
+ * space may be torn down while no walk runs through its tables.
  */
 	.globl hal_pt_activate
 hal_pt_activate:
@@ -259,7 +260,8 @@ hal_pt_activate:
  */
 	.globl hal_syscall_return_space
 hal_syscall_return_space:
-	msr	ttbr0_el1, x3		// ERET below synchronises it
+	msr	ttbr0_el1, x3
+	isb			// no walk through the old root once *done is clear
 	/* fall through */
 	.globl hal_syscall_return
 hal_syscall_return:
@@ -267,6 +269,5 @@ hal_syscall_return:
 	stlrb	wzr, [x2]		// *done = false, release
 	ldr	w1, [x1]
 	cbz	w1, a64_syscall_restore_all
-	isb				// the new TTBR0, for the hook's C
 	mov	x29, xzr		// end of the backtrace chain
 	b	a64_ret_to_user
