@@ -333,6 +333,7 @@ void vd_ipc_process_exit(const struct vd_ipc_actor *p)
 void vd_ipc_get_stats(struct vd_ipc_stats *out)
 {
 	uint64_t queued = 0;
+	unsigned replies = ipc_reply_count_used();
 
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
@@ -344,7 +345,7 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 	out->endpoints = ipc_endpoints.used;
 	out->channels = ipc_channels.used;
 	out->regions = ipc_regions.used;
-	out->pending_replies = ipc_reply_count_used();
+	out->pending_replies = replies;
 	out->region_frames = ipc_region_frames;
 	out->queued_messages = queued;
 	/* one per hand-over of the fast path (sched_fast_run) */
@@ -356,12 +357,13 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out)
 
 void vd_ipc_dump_state(void)
 {
+	unsigned replies = ipc_reply_count_used();
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	kprintf("ipc: %u endpoints, %u channels, %u regions, %u pending "
 		"calls\n",
 		ipc_endpoints.used, ipc_channels.used, ipc_regions.used,
-		ipc_reply_count_used());
+		replies);
 	for (uint32_t slot = 0; slot < ipc_endpoints.size; slot++) {
 		struct ipc_endpoint *ep = ipc_endpoints.obj[slot];
 		if (ep == NULL)

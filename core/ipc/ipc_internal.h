@@ -336,7 +336,8 @@ ipc_reply_gen_next(struct ipc_reply_slot *rs)
 	rs->gen += 2;
 }
 
-/* Reply slots in use (statistics; the fast path keeps no count). */
+/* Reply slots in use (statistics; the fast path keeps no count).  Call
+ * it without the IPC lock. */
 unsigned ipc_reply_count_used(void);
 
 /* The token of slot i at its current generation (ipc_reply.c). */

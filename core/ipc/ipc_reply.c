@@ -50,11 +50,14 @@ void ipc_reply_init(void)
 	}
 }
 
+/* Without the lock (a snapshot, for statistics): the scan is long for a
+ * section that masks interrupts. */
 unsigned ipc_reply_count_used(void)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < VD_IPC_MAX_REPLIES; i++)
-		n += ipc_reply_slots[i].used;
+		n += __atomic_load_n(&ipc_reply_slots[i].used,
+				     __ATOMIC_RELAXED);
 	return n;
 }
