@@ -3,7 +3,7 @@
  * sched_fast_run does only when it has a call to make, so that its
  * common case makes none and its callers keep nothing in callee-saved
  * registers (core/ipc/ipc_fastpath.c, FAST_ORDER); the timeout arming it
- * shares with the general waits (sched.c); and its counts.
+ * shares with the general waits (wait.c); and its counts.
  */
 #include "sched_fast.h"
 

@@ -1,6 +1,7 @@
 /*
- * Scheduler mechanism: per-CPU state, the context switch, the tick, block
- * and wake, idle threads.
+ * Scheduler mechanism: per-CPU state, the context switch, the tick, idle
+ * threads.  Blocking and waking are in wait.c, the kernel API that names
+ * threads by id in by_tid.c.
  *
  * Locking.  One scheduler lock (taken with interrupts masked) protects
  * every run queue, timeout queue, wait queue, thread state and the thread
@@ -73,11 +74,6 @@ struct vd_thread *vd_current_thread(void)
 	if (!sched_up)
 		return NULL;
 	return this_cpu_sched()->current;
-}
-
-static struct vd_thread *thread_of(struct vd_sched_entity *se)
-{
-	return VD_CONTAINER_OF(se, struct vd_thread, se);
 }
 
 static void check_canary(const struct vd_thread *t)
@@ -173,7 +169,7 @@ static VD_NORETURN void resume_entry(void *arg)
 }
 
 /* Switch from the current thread to `next` (not on any queue). */
-static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
+void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 {
 	struct vd_thread *prev = c->current;
 	paddr_t root;
@@ -219,7 +215,7 @@ static void switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 /* sched_fast.h: next has kernel frames; prev (current) gave up its. */
 VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next)
 {
-	switch_to_locked(this_cpu_sched(), next);
+	sched_switch_to_locked(this_cpu_sched(), next);
 	VD_BUG("a thread blocked without kernel frames came back");
 }
 
@@ -228,7 +224,7 @@ void sched_finish_switch(void)
 	finish_switch_of(this_cpu_sched()->current);
 }
 
-static void schedule_on(struct cpu_sched *c)
+void sched_schedule_on(struct cpu_sched *c)
 {
 	struct vd_thread *prev = c->current, *next;
 	struct vd_sched_entity *se;
@@ -240,17 +236,17 @@ static void schedule_on(struct cpu_sched *c)
 		rq_insert(&c->rq, &prev->se, false);
 	}
 	se = rq_pick(&c->rq);
-	next = se ? thread_of(se) : c->idle;
+	next = se ? sched_thread_of(se) : c->idle;
 	if (next == prev) {
 		prev->state = VD_THREAD_RUNNING;
 		return;
 	}
-	switch_to_locked(c, next);
+	sched_switch_to_locked(c, next);
 }
 
 void sched_schedule_locked(void)
 {
-	schedule_on(this_cpu_sched());
+	sched_schedule_on(this_cpu_sched());
 }
 
 void vd_sched_leave_address_space(struct vd_process *p)
@@ -322,7 +318,8 @@ static void expire_locked(struct cpu_sched *c, uint64_t now)
 	struct vd_sched_entity *se;
 
 	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
-		vd_sched_wake_thread_locked(thread_of(se), VD_ERR_TIMEOUT);
+		vd_sched_wake_thread_locked(sched_thread_of(se),
+					    VD_ERR_TIMEOUT);
 }
 
 /*
@@ -501,293 +498,4 @@ void vd_sched_run_secondary(unsigned cpu)
 	__atomic_fetch_add(&vd_smp_cpus, 1, __ATOMIC_RELAXED);
 	vd_sched_unlock(st);
 	idle_loop();
-}
-
-/* ------------------------------------------------------------------ */
-/* Blocking                                                            */
-/* ------------------------------------------------------------------ */
-
-void vd_waitqueue_init(struct vd_waitqueue *wq)
-{
-	vd_list_init(&wq->waiters);
-}
-
-vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
-			      enum vd_block_reason reason, uint64_t deadline_ns)
-{
-	struct cpu_sched *c = this_cpu_sched();
-	struct vd_thread *t = c->current;
-
-	if (t->is_idle)
-		VD_BUG("the idle thread must not sleep");
-	if (t->kill_pending)
-		return VD_ERR_BUSY;
-	if (deadline_ns != VD_TIMEOUT_INFINITE &&
-	    deadline_ns <= hal_timer_now_ns())
-		return VD_ERR_TIMEOUT;
-	t->state = VD_THREAD_BLOCKED;
-	t->block_reason = reason;
-	t->wake_result = VD_OK;
-	if (wq) {
-		vd_list_add_tail(&wq->waiters, &t->wait_link);
-		t->waiting_on = wq;
-	}
-	if (deadline_ns != VD_TIMEOUT_INFINITE)
-		sched_timeout_arm_locked(c, t, deadline_ns);
-	sched_schedule_locked();
-	t->block_reason = VD_BLOCK_NONE;
-	return t->wake_result;
-}
-
-vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result)
-{
-	if (t->state != VD_THREAD_BLOCKED)
-		return VD_ERR_BUSY;
-	sched_unblock_locked(t);
-	t->wake_result = result;
-	sched_make_ready_locked(t);
-	return VD_OK;
-}
-
-/* IPC fast path (see sched.h): block the caller and run `next` at once. */
-vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
-				     enum vd_block_reason reason,
-				     uint64_t deadline_ns)
-{
-	struct cpu_sched *c = this_cpu_sched();
-	struct vd_thread *t = c->current;
-	unsigned cpu = (unsigned)(c - vd_cpu_sched);
-
-	/* Anything unusual: the ordinary wake-up and block. */
-	if (VD_UNLIKELY(t->is_idle || t->kill_pending ||
-			next->state != VD_THREAD_BLOCKED || next->waiting_on ||
-			!(next->affinity >> cpu & 1) ||
-			vd_rq_top_prio(&c->rq) > (int)next->se.prio ||
-			(deadline_ns != VD_TIMEOUT_INFINITE &&
-			 deadline_ns <= hal_timer_now_ns()))) {
-		vd_sched_wake_thread_locked(next, VD_OK);
-		return vd_sched_wait_locked(NULL, reason, deadline_ns);
-	}
-	sched_unblock_locked(next);
-	next->wake_result = VD_OK;
-	t->state = VD_THREAD_BLOCKED;
-	t->block_reason = reason;
-	t->wake_result = VD_OK;
-	if (deadline_ns != VD_TIMEOUT_INFINITE)
-		sched_timeout_arm_locked(c, t, deadline_ns);
-	switch_to_locked(c, next);
-	t->block_reason = VD_BLOCK_NONE;
-	return t->wake_result;
-}
-
-unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
-{
-	if (vd_list_empty(&wq->waiters))
-		return 0;
-	vd_sched_wake_thread_locked(
-		VD_LIST_ENTRY(wq->waiters.next, struct vd_thread, wait_link),
-		VD_OK);
-	return 1;
-}
-
-unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq)
-{
-	unsigned n = 0;
-
-	while (vd_sched_wake_one_locked(wq))
-		n++;
-	return n;
-}
-
-void vd_sleep_ns(uint64_t ns)
-{
-	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), ns);
-	vd_sched_lock_state_t st = vd_sched_lock();
-
-	while (vd_sched_wait_locked(NULL, VD_BLOCK_SLEEP, deadline) == VD_OK)
-		;
-	vd_sched_unlock(st);
-}
-
-/* ------------------------------------------------------------------ */
-/* Scheduling API by thread id                                         */
-/* ------------------------------------------------------------------ */
-
-vd_err_t vd_schedule_thread(vd_tid_t tid, unsigned prio)
-{
-	vd_err_t err = VD_OK;
-	vd_sched_lock_state_t st;
-	struct vd_thread *t;
-
-	if (prio > VD_PRIO_MAX)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	t = thread_find_locked(tid);
-	if (!t || t->is_idle) {
-		err = t ? VD_ERR_INVALID_PARAMETER : VD_ERR_NOT_FOUND;
-	} else if (t->state == VD_THREAD_CREATED ||
-		   t->state == VD_THREAD_SUSPENDED) {
-		t->se.prio = (uint8_t)prio;
-		sched_make_ready_locked(t);
-	} else {
-		err = VD_ERR_BUSY;
-	}
-	vd_sched_unlock(st);
-	return err;
-}
-
-vd_err_t vd_unschedule_thread(vd_tid_t tid)
-{
-	vd_err_t err = VD_OK;
-	vd_sched_lock_state_t st = vd_sched_lock();
-	struct cpu_sched *c = this_cpu_sched();
-	struct vd_thread *t = thread_find_locked(tid);
-
-	if (!t) {
-		err = VD_ERR_NOT_FOUND;
-	} else if (t->is_idle || t->state == VD_THREAD_DEAD) {
-		err = VD_ERR_INVALID_PARAMETER;
-	} else if (t == c->current) {
-		t->state = VD_THREAD_SUSPENDED;
-		sched_schedule_locked(); /* back when rescheduled */
-	} else if (t->state == VD_THREAD_READY) {
-		vd_rq_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
-		t->state = VD_THREAD_SUSPENDED;
-	} else if (t->state != VD_THREAD_CREATED &&
-		   t->state != VD_THREAD_SUSPENDED) {
-		err = VD_ERR_BUSY; /* blocked, or running on another CPU */
-	}
-	vd_sched_unlock(st);
-	return err;
-}
-
-vd_err_t vd_set_thread_priority(vd_tid_t tid, unsigned prio)
-{
-	vd_err_t err = VD_OK;
-	vd_sched_lock_state_t st;
-	struct vd_thread *t;
-
-	if (prio > VD_PRIO_MAX)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	t = thread_find_locked(tid);
-	if (!t) {
-		err = VD_ERR_NOT_FOUND;
-	} else if (t->is_idle) {
-		err = VD_ERR_INVALID_PARAMETER;
-	} else if (t->state == VD_THREAD_READY) {
-		vd_rq_set_prio(&vd_cpu_sched[t->cpu].rq, &t->se, prio);
-		if (vd_cpu_sched[t->cpu].current->se.prio < prio)
-			sched_request_resched(t->cpu);
-	} else {
-		t->se.prio = (uint8_t)prio;
-		/* a running thread that dropped below a ready one yields */
-		if (t->state == VD_THREAD_RUNNING &&
-		    vd_rq_should_preempt(&vd_cpu_sched[t->cpu].rq, &t->se))
-			sched_request_resched(t->cpu);
-	}
-	vd_sched_unlock(st);
-	return err;
-}
-
-vd_err_t vd_next_thread(unsigned cpu, vd_tid_t *out)
-{
-	struct vd_sched_entity *se;
-	vd_sched_lock_state_t st;
-
-	if (!out || cpu >= VD_MAX_CPUS || !vd_cpu_sched[cpu].online)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	se = vd_rq_peek(&vd_cpu_sched[cpu].rq);
-	if (se)
-		*out = thread_of(se)->tid;
-	vd_sched_unlock(st);
-	return se ? VD_OK : VD_ERR_NOT_FOUND;
-}
-
-vd_err_t vd_yield_cpu(void)
-{
-	vd_sched_lock_state_t st;
-	struct cpu_sched *c;
-
-	if (!sched_up)
-		return VD_ERR_BUSY;
-	st = vd_sched_lock();
-	c = this_cpu_sched();
-	c->current->se.slice_left = 0; /* to the tail */
-	schedule_on(c);
-	vd_sched_unlock(st);
-	return VD_OK;
-}
-
-vd_err_t vd_block_thread(vd_tid_t tid, enum vd_block_reason reason,
-			 uint64_t timeout_ns)
-{
-	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
-	vd_err_t err = VD_OK;
-	vd_sched_lock_state_t st;
-	struct vd_thread *t;
-
-	if (reason == VD_BLOCK_NONE || reason > VD_BLOCK_JOIN)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	t = thread_find_locked(tid);
-	if (!t) {
-		err = VD_ERR_NOT_FOUND;
-	} else if (t->is_idle) {
-		err = VD_ERR_INVALID_PARAMETER;
-	} else if (t == this_cpu_sched()->current) {
-		err = vd_sched_wait_locked(NULL, reason, deadline);
-	} else if (t->state == VD_THREAD_READY) {
-		vd_rq_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
-		t->state = VD_THREAD_BLOCKED;
-		t->block_reason = reason;
-		t->wake_result = VD_OK;
-		if (deadline != VD_TIMEOUT_INFINITE)
-			vd_timeout_add(&vd_cpu_sched[t->cpu].rq, &t->se,
-				       deadline);
-	} else {
-		err = VD_ERR_BUSY;
-	}
-	vd_sched_unlock(st);
-	return err;
-}
-
-vd_err_t vd_wake_thread(vd_tid_t tid)
-{
-	vd_sched_lock_state_t st = vd_sched_lock();
-	struct vd_thread *t = thread_find_locked(tid);
-	vd_err_t err =
-		t ? vd_sched_wake_thread_locked(t, VD_OK) : VD_ERR_NOT_FOUND;
-
-	vd_sched_unlock(st);
-	return err;
-}
-
-vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to)
-{
-	vd_err_t err = VD_OK;
-	vd_sched_lock_state_t st = vd_sched_lock();
-	struct cpu_sched *c = this_cpu_sched();
-	struct vd_thread *prev = c->current, *next = thread_find_locked(to);
-
-	if (prev->tid != from) {
-		err = VD_ERR_INVALID_PARAMETER;
-	} else if (!next) {
-		err = VD_ERR_NOT_FOUND;
-	} else if (next == prev) {
-		err = VD_OK;
-	} else if (next->state != VD_THREAD_READY ||
-		   next->cpu != c - vd_cpu_sched) {
-		err = VD_ERR_BUSY; /* not ready on this CPU */
-	} else {
-		vd_rq_remove(&c->rq, &next->se);
-		if (!prev->is_idle) {
-			prev->state = VD_THREAD_READY;
-			vd_rq_enqueue(&c->rq, &prev->se);
-		}
-		switch_to_locked(c, next);
-	}
-	vd_sched_unlock(st);
-	return err;
 }

@@ -1,6 +1,7 @@
 /*
  * Scheduler internals shared by core/sched/sched.c (per-CPU state, the
- * switch) and core/sched/thread.c (thread table, create, exit, join).
+ * switch), wait.c (block and wake), by_tid.c (the API by thread id),
+ * thread.c (thread table, create, exit, join) and the fast hand-overs.
  * Everything here is protected by the scheduler lock unless noted.
  */
 #ifndef CORE_SCHED_INTERNAL_H
@@ -96,5 +97,17 @@ sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 /* A new thread's first code: finish the switch that started it, drop the
  * scheduler lock the switch held. */
 void sched_thread_first_run(void);
+
+/* sched.c, for wait.c and by_tid.c.  sched_switch_to_locked: make next
+ * current on c (the calling CPU) now, the current thread having been
+ * queued or blocked already; returns when that thread runs again.
+ * sched_schedule_on: pick c's next thread and switch to it. */
+void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next);
+void sched_schedule_on(struct cpu_sched *c);
+
+static inline struct vd_thread *sched_thread_of(struct vd_sched_entity *se)
+{
+	return VD_CONTAINER_OF(se, struct vd_thread, se);
+}
 
 #endif /* CORE_SCHED_INTERNAL_H */

@@ -11,7 +11,7 @@
  *     ticks.  Each run queue also keeps the CPU's timeout queue: blocked
  *     entities sorted by wake-up deadline.
  *
- *   MECHANISM (core/sched/sched.c): threads, the per-CPU state (current
+ *   MECHANISM (core/sched/sched.c, wait.c): threads, the per-CPU state (current
  *     thread, idle thread, need-resched flag), one scheduler lock, block /
  *     wake, and the switch itself through hal_context_switch().
  *
