@@ -21,16 +21,26 @@ static struct vd_thread *target_locked(vd_tid_t tid, vd_err_t *err)
 	return *err == VD_OK ? t : NULL;
 }
 
+/* Take the scheduler lock and find the target of a call that sets the
+ * priority `prio` (VD_ERR_INVALID_PARAMETER if out of range). */
+static struct vd_thread *lock_prio_target(vd_tid_t tid, unsigned prio,
+					  vd_sched_lock_state_t *st,
+					  vd_err_t *err)
+{
+	*st = vd_sched_lock();
+	if (prio > VD_PRIO_MAX) {
+		*err = VD_ERR_INVALID_PARAMETER;
+		return NULL;
+	}
+	return target_locked(tid, err);
+}
+
 vd_err_t vd_schedule_thread(vd_tid_t tid, unsigned prio)
 {
 	vd_err_t err;
 	vd_sched_lock_state_t st;
-	struct vd_thread *t;
+	struct vd_thread *t = lock_prio_target(tid, prio, &st, &err);
 
-	if (prio > VD_PRIO_MAX)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	t = target_locked(tid, &err);
 	if (t && (t->state == VD_THREAD_CREATED ||
 		  t->state == VD_THREAD_SUSPENDED)) {
 		t->se.prio = (uint8_t)prio;
@@ -71,12 +81,8 @@ vd_err_t vd_set_thread_priority(vd_tid_t tid, unsigned prio)
 {
 	vd_err_t err;
 	vd_sched_lock_state_t st;
-	struct vd_thread *t;
+	struct vd_thread *t = lock_prio_target(tid, prio, &st, &err);
 
-	if (prio > VD_PRIO_MAX)
-		return VD_ERR_INVALID_PARAMETER;
-	st = vd_sched_lock();
-	t = target_locked(tid, &err);
 	if (!t) {
 		/* err says why */
 	} else if (t->state == VD_THREAD_READY) {
