@@ -8,6 +8,7 @@
  * the user-space demo.
  */
 #include <veridian/boot.h>
+#include <veridian/cap.h>
 #include <veridian/hal.h>
 #include <veridian/ipc.h>
 #include <veridian/kernel.h>
@@ -25,6 +26,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 	vd_sched_init();
 	vd_ipc_init(); /* registers the IPC syscalls */
 	vd_timer_init();
+	vd_cap_init(); /* the capabilities' MAC key, with the clock running */
 	vd_smp_init(bi);
 	hal_irq_local_enable();
 

@@ -11,6 +11,7 @@
 
 #include <veridian/hal.h>
 #include <veridian/mm.h>
+#include <veridian/printf.h>
 #include <veridian/string.h>
 
 struct vd_spinlock vd_cap_lock = VD_SPINLOCK_INIT;
@@ -25,18 +26,21 @@ static uint64_t cap_next_space_id = 1;
 /* ------------------------------------------------------------------ */
 
 /*
- * The key only needs to be unknown to user space.  The HAL offers no
- * entropy source yet, so mix what varies between boots -- the cycle
- * counter and the clock, read twice around some work so their low bits
- * jitter -- and the address of a stack variable, through SipHash under a
- * fixed key.  Under QEMU -icount these are reproducible; a hardware RNG
- * (RDRAND, RNDR, the Zkr seed CSR, virtio-rng) should be mixed in when
- * the HAL grows one.
+ * The key only needs to be unknown to user space.  Two words of the CPU's
+ * random number generator (hal_entropy: RDRAND, RNDR), where it has one,
+ * are mixed with what varies between boots anyway -- the cycle counter
+ * and the clock, read twice around some work so their low bits jitter --
+ * and the address of a stack variable, through SipHash under a fixed
+ * key.  Without a hardware source (RISC-V here, a Cortex-A72), and under
+ * QEMU -icount, the rest is reproducible: the boot log says which
+ * (cap_key_hw_words).
  */
+static unsigned cap_key_hw_words;
+
 static void cap_seed_key_locked(void)
 {
 	static const uint8_t mixer_key[16] = "veridian-capkey";
-	uint64_t words[6];
+	uint64_t words[8] = {0};
 	uint64_t h0, h1;
 
 	words[0] = hal_cycles();
@@ -45,6 +49,9 @@ static void cap_seed_key_locked(void)
 	words[3] = vd_siphash24(mixer_key, words, 3 * sizeof(uint64_t));
 	words[4] = hal_cycles();
 	words[5] = hal_timer_now_ns();
+	cap_key_hw_words = 0;
+	for (unsigned i = 6; i < 8; i++)
+		cap_key_hw_words += hal_entropy(&words[i]);
 	h0 = vd_siphash24(mixer_key, words, sizeof(words));
 	words[0] ^= h0;
 	h1 = vd_siphash24(mixer_key, words, sizeof(words));
@@ -58,10 +65,17 @@ static void cap_seed_key_locked(void)
 void vd_cap_init(void)
 {
 	hal_irqstate_t st = vd_spin_lock_irqsave(&vd_cap_lock);
+	bool seeded = !cap_key_ready;
 
-	if (!cap_key_ready)
+	if (seeded)
 		cap_seed_key_locked();
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	if (seeded)
+		kprintf("cap: MAC key seeded with %u hardware random words%s\n",
+			cap_key_hw_words,
+			cap_key_hw_words ? ""
+					 : " (no RNG: reproducible under "
+					   "-icount)");
 }
 
 vd_err_t vd_cap_set_key(const uint8_t key[VD_CAP_KEY_BYTES])

@@ -69,6 +69,28 @@ uint64_t hal_cycles(void)
 	return a64_read_sysreg(pmccntr_el0);
 }
 
+/* RNDR (FEAT_RNG, ID_AA64ISAR0_EL1.RNDR = bits 63:60 nonzero) reads a
+ * random number and clears PSTATE.Z, or sets Z when none was ready; it is
+ * retried a few times.  Its encoding is S3_3_C2_C4_0 (the assembler
+ * knows the name only with +rng). */
+bool hal_entropy(uint64_t *out)
+{
+	if (!(a64_read_sysreg(id_aa64isar0_el1) >> 60))
+		return false;
+	for (int i = 0; i < 10; i++) {
+		uint64_t v, ok;
+		__asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne"
+				 : "=r"(v), "=r"(ok)
+				 :
+				 : "cc");
+		if (ok) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
 void hal_cpu_idle(void)
 {
 	/* WFI wakes on a pending interrupt even with PSTATE.I set, so

@@ -141,6 +141,13 @@ uint64_t hal_cycles(void)
 	return cycles++;
 }
 
+/* Host tests want reproducible runs: no hardware randomness. */
+bool hal_entropy(uint64_t *out)
+{
+	(void)out;
+	return false;
+}
+
 void hal_cpu_idle(void)
 {
 	now_ns += 1000;

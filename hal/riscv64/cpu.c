@@ -14,6 +14,14 @@ uint64_t hal_cycles(void)
 	return n;
 }
 
+/* The Zkr seed CSR is for M-mode unless the SBI firmware opens it to
+ * S-mode (mseccfg.SSEED), which OpenSBI does not: no source here. */
+bool hal_entropy(uint64_t *out)
+{
+	(void)out;
+	return false;
+}
+
 void hal_cpu_idle(void)
 {
 	/* WFI wakes on an interrupt that is pending and enabled in sie,

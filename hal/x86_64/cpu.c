@@ -23,6 +23,7 @@ void x86_cpu_detect_features(void)
 	struct x86_cpuid max = x86_cpuid(0, 0);
 	struct x86_cpuid l1 = x86_cpuid(1, 0);
 	x86_features.pge = l1.edx & (1u << 13);
+	x86_features.rdrand = l1.ecx & (1u << 30);
 	if (max.eax >= 7) {
 		struct x86_cpuid l7 = x86_cpuid(7, 0);
 		x86_features.smep = l7.ebx & (1u << 7);
@@ -178,6 +179,24 @@ unsigned hal_cpu_count(void)
 uint64_t hal_cycles(void)
 {
 	return x86_rdtsc();
+}
+
+/* RDRAND sets CF when it delivered a number; it may run dry for a moment,
+ * so it is retried a few times, as the SDM suggests (vol. 1, 7.3.17.1). */
+bool hal_entropy(uint64_t *out)
+{
+	if (!x86_features.rdrand)
+		return false;
+	for (int i = 0; i < 10; i++) {
+		uint64_t v;
+		bool ok;
+		__asm__ volatile("rdrand %0" : "=r"(v), "=@ccc"(ok));
+		if (ok) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
 }
 
 void hal_cpu_idle(void)

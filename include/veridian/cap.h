@@ -171,8 +171,10 @@ vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space,
 #define VD_CAP_KEY_BYTES 16
 
 /*
- * Seed the MAC key from the HAL's cycle counter and clock.  Called
- * implicitly by the first vd_cap_space_create; calling it again is a no-op.
+ * Seed the MAC key from the CPU's random number generator where it has
+ * one (hal_entropy), the cycle counter and the clock, and log which.
+ * The kernel calls it at boot; the first vd_cap_space_create seeds the
+ * key too if nobody did; calling it again is a no-op.
  */
 void vd_cap_init(void);
 /*

@@ -85,6 +85,13 @@ unsigned hal_cpu_count(void);
  */
 uint64_t hal_cycles(void);
 /*
+ * One 64-bit word from the CPU's hardware random number generator
+ * (x86_64 RDRAND, AArch64 RNDR), if it has one: true and *out set.  False
+ * when there is none or it keeps failing; callers that need a secret
+ * (the capability MAC key) mix it with what else they have.
+ */
+bool hal_entropy(uint64_t *out);
+/*
  * Wait for an interrupt.  Call with local interrupts DISABLED, after
  * checking for work: the wait and the enabling of interrupts are one
  * atomic step, so an interrupt (a wake-up IPI) that arrives between the

@@ -107,6 +107,7 @@ struct x86_features {
 	bool umip;	    /* CPUID 7 ECX[2] */
 	bool pge;	    /* CPUID 1 EDX[13] */
 	bool invariant_tsc; /* CPUID 8000_0007h EDX[8] */
+	bool rdrand;	    /* CPUID 1 ECX[30] */
 };
 extern struct x86_features x86_features;
 void x86_cpu_detect_features(void);
