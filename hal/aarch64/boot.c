@@ -14,6 +14,7 @@
 #include <a64/sysreg.h>
 #include <hal/boot_info.h>
 #include <hal/unwind.h>
+#include <hal/virtio_rng.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -88,6 +89,7 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_gic_init(&f);
 	a64_timer_init(&f);
 	a64_timer_cpu_init();
+	virtio_rng_find(&f, a64_map_device); /* for hal_entropy without RNDR */
 	kprintf("aarch64: entered at EL%u, image at 0x%llx, PAN %s, "
 		"hardware A/D %s, GICv%d, PSCI via %s\n",
 		entry_el, (unsigned long long)load_pa,

@@ -8,6 +8,7 @@
 #include <a64/asm.h>
 #include <a64/mmu.h>
 #include <a64/sysreg.h>
+#include <hal/virtio_rng.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
 
@@ -72,11 +73,12 @@ uint64_t hal_cycles(void)
 /* RNDR (FEAT_RNG, ID_AA64ISAR0_EL1.RNDR = bits 63:60 nonzero) reads a
  * random number and clears PSTATE.Z, or sets Z when none was ready; it is
  * retried a few times.  Its encoding is S3_3_C2_C4_0 (the assembler
- * knows the name only with +rng). */
+ * knows the name only with +rng).  Without it, a virtio-rng device, where
+ * the board has one. */
 bool hal_entropy(uint64_t *out)
 {
 	if (!(a64_read_sysreg(id_aa64isar0_el1) >> 60))
-		return false;
+		return virtio_rng_read(out);
 	for (int i = 0; i < 10; i++) {
 		uint64_t v, ok;
 		__asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne"

@@ -7,6 +7,7 @@
 #include <hal/boot_info.h>
 #include <hal/fdt.h>
 #include <hal/unwind.h>
+#include <hal/virtio_rng.h>
 #include <rv/csr.h>
 #include <rv/mmu.h>
 #include <rv/platform.h>
@@ -110,6 +111,7 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_power_init(&boot_fdt);
 	rv_timer_init(&boot_fdt);
 	rv_plic_init(&boot_fdt, bi);
+	virtio_rng_find(&boot_fdt, rv_ioremap); /* for hal_entropy */
 	rv_smp_init(bi, hartid);
 	rv_trap_cpu_init();
 	cpu->online = true;

@@ -2,6 +2,7 @@
  * Small per-CPU primitives: counters, the local interrupt mask (sstatus.SIE)
  * and idling.  Backtraces: hal/common/kernel/unwind.c.
  */
+#include <hal/virtio_rng.h>
 #include <rv/csr.h>
 #include <veridian/hal.h>
 
@@ -15,11 +16,11 @@ uint64_t hal_cycles(void)
 }
 
 /* The Zkr seed CSR is for M-mode unless the SBI firmware opens it to
- * S-mode (mseccfg.SSEED), which OpenSBI does not: no source here. */
+ * S-mode (mseccfg.SSEED), which OpenSBI does not; a virtio-rng device,
+ * where the board has one, is the source. */
 bool hal_entropy(uint64_t *out)
 {
-	(void)out;
-	return false;
+	return virtio_rng_read(out);
 }
 
 void hal_cpu_idle(void)
