@@ -133,11 +133,12 @@ vd_err_t vd_ipc_endpoint_owner(vd_endpoint_id_t id, vd_pid_t *out)
 	return ep ? VD_OK : VD_ERR_NOT_FOUND;
 }
 
-vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
-			       vd_channel_id_t *out)
+/* A channel between e1 and e2; with `owner` set, only if e1 is owner's. */
+static vd_err_t create_channel(const vd_pid_t *owner, vd_endpoint_id_t e1,
+			       vd_endpoint_id_t e2, vd_channel_id_t *out)
 {
 	struct ipc_channel *ch;
-	vd_err_t err;
+	vd_err_t err = VD_OK;
 
 	if (out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
@@ -146,11 +147,31 @@ vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
 		return VD_ERR_OUT_OF_MEMORY;
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
-	err = ipc_channel_create_locked(ch, e1, e2, out);
+	if (owner != NULL) {
+		struct ipc_endpoint *own = ipc_table_lookup(&ipc_endpoints, e1);
+		if (own == NULL)
+			err = VD_ERR_NOT_FOUND;
+		else if (own->owner.pid != *owner)
+			err = VD_ERR_PERMISSION_DENIED;
+	}
+	if (err == VD_OK)
+		err = ipc_channel_create_locked(ch, e1, e2, out);
 	ipc_unlock(st);
 	if (err != VD_OK)
 		vd_kfree(ch);
 	return err;
+}
+
+vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
+			       vd_channel_id_t *out)
+{
+	return create_channel(NULL, e1, e2, out);
+}
+
+vd_err_t ipc_create_own_channel(vd_pid_t owner, vd_endpoint_id_t own,
+				vd_endpoint_id_t peer, vd_channel_id_t *out)
+{
+	return create_channel(&owner, own, peer, out);
 }
 
 vd_err_t vd_ipc_close_channel(vd_channel_id_t id)
@@ -200,15 +221,18 @@ vd_err_t vd_ipc_channel_peer(vd_channel_id_t id, vd_pid_t pid,
 	return err;
 }
 
-vd_err_t ipc_channel_peer_actor(vd_channel_id_t id, vd_pid_t pid,
-				struct vd_ipc_actor *out)
+vd_err_t ipc_transfer_on_channel(const struct vd_ipc_actor *self,
+				 vd_channel_id_t id, vd_region_id_t region,
+				 enum vd_ipc_transfer_mode mode)
 {
 	struct ipc_endpoint *peer;
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = channel_peer_locked(id, pid, &peer);
+	vd_err_t err = channel_peer_locked(id, self->pid, &peer);
 
 	if (err == VD_OK)
-		*out = peer->owner;
+		err = ipc_transfer_locked(self, &peer->owner, region, mode);
+	else
+		err = ipc_gone_is_closed(err);
 	ipc_unlock(st);
 	return err;
 }

@@ -91,6 +91,7 @@ void vd_ipc_thread_init(struct vd_thread *t)
 		.pid = t->proc->pid,
 		.caps = t->proc->caps,
 		.pt = &t->proc->pt,
+		.proc = t->proc,
 	};
 	ipc_waiter_init(&fw->w, &self);
 	fw->w.thread = t;

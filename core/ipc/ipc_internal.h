@@ -142,6 +142,9 @@ struct ipc_qmsg {
 	struct ipc_channel *ch; /* channel it came through */
 	int reply_slot;		/* CALL: the caller's reply slot, else -1 */
 	struct vd_cap_space *cap_space; /* where hdr.capability lives */
+	/* LARGE: the recipient's access to the region is provisional until
+	 * this message is delivered (share_large, ipc_message.c) */
+	bool region_in_flight;
 };
 
 struct ipc_endpoint {
@@ -458,6 +461,11 @@ struct ipc_holder {
 	struct vd_list mappings;
 	struct ipc_mapping first; /* the first mapping needs no allocation */
 	bool first_used;
+	/* Made for a large message not yet delivered (ipc_message.c): the
+	 * access goes again if every message that would give it is dropped
+	 * undelivered; in_flight counts those messages. */
+	bool provisional;
+	uint32_t in_flight;
 };
 
 /* Every holder of every region: per-process lookups (free addresses, COW
@@ -580,9 +588,21 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     const struct vd_ipc_message *m,
 			     vd_endpoint_id_t ep, uint64_t timeout_ns,
 			     struct vd_cpu_context *ctx);
-/* The owner of the other end of `ch` as seen from pid (ipc_api.c). */
-vd_err_t ipc_channel_peer_actor(vd_channel_id_t ch, vd_pid_t pid,
-				struct vd_ipc_actor *out);
+/* create_channel for a process: `own` must be an endpoint of `owner`'s
+ * (VD_ERR_PERMISSION_DENIED), as a capability to someone else's endpoint
+ * does not make one its end of a channel (ipc_api.c). */
+vd_err_t ipc_create_own_channel(vd_pid_t owner, vd_endpoint_id_t own,
+				vd_endpoint_id_t peer, vd_channel_id_t *out);
+/* transfer_shared_region to the owner of the other end of channel ch,
+ * found under the same lock (ipc_api.c); and the transfer itself, lock
+ * held (ipc_region.c). */
+vd_err_t ipc_transfer_on_channel(const struct vd_ipc_actor *self,
+				 vd_channel_id_t ch, vd_region_id_t region,
+				 enum vd_ipc_transfer_mode mode);
+vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
+			     const struct vd_ipc_actor *to,
+			     vd_region_id_t region,
+			     enum vd_ipc_transfer_mode mode);
 
 /* Host tests: forget all IPC state (after the heap was re-initialised). */
 void ipc_test_reset(void);

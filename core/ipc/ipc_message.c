@@ -31,6 +31,7 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
 	w->q.hdr.flags = 0;
 	w->q.reply_slot = -1;
 	w->q.ch = NULL;
+	w->q.region_in_flight = false;
 	w->reply_slot = -1;
 	w->reply_out = NULL;
 	w->user_ctx = NULL;
@@ -71,20 +72,84 @@ vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 	}
 }
 
-/* A large message gives its receiver access to the region it names. */
+/*
+ * A large message gives its receiver access to the region it names (a
+ * holder).  A reply is delivered at once; a message that may wait in a
+ * queue gives provisional access, and *in_flight says it relies on it:
+ * the access becomes the receiver's when the message is delivered
+ * (large_delivered), and goes again if every message that would give it
+ * is dropped undelivered (large_dropped) -- a sender whose message never
+ * arrives must not leave the receiver holding, and pinning, its region.
+ */
 static vd_err_t share_large(const struct vd_ipc_actor *from,
 			    const struct vd_ipc_message *msg,
-			    const struct vd_ipc_actor *to)
+			    const struct vd_ipc_actor *to, bool *in_flight)
 {
+	if (in_flight)
+		*in_flight = false;
 	if (msg->kind != VD_IPC_MSG_LARGE)
 		return VD_OK;
 	struct ipc_region *r =
 		ipc_table_lookup(&ipc_regions, msg->large.region);
-	return ipc_region_share_locked(r, ipc_region_holder(r, from->pid), to);
+	if (in_flight == NULL) /* delivered now */
+		return ipc_region_share_locked(
+			r, ipc_region_holder(r, from->pid), to);
+	struct ipc_holder *h = ipc_region_holder(r, to->pid);
+	if (h == NULL) {
+		vd_err_t err = ipc_region_share_locked(
+			r, ipc_region_holder(r, from->pid), to);
+		if (err != VD_OK)
+			return err;
+		h = ipc_region_holder(r, to->pid);
+		h->provisional = true;
+	}
+	if (h->provisional) {
+		h->in_flight++;
+		*in_flight = true;
+	}
+	return VD_OK;
+}
+
+/* The holder a large message in flight relies on, if it is still there. */
+static struct ipc_holder *in_flight_holder(const struct ipc_qmsg *m)
+{
+	struct ipc_region *r =
+		ipc_table_lookup(&ipc_regions, m->msg.large.region);
+
+	return r ? ipc_region_holder(r, m->hdr.recipient) : NULL;
+}
+
+/* m reached its receiver: the access it gave is the receiver's. */
+static void large_delivered(struct ipc_qmsg *m)
+{
+	struct ipc_holder *h;
+
+	if (!m->region_in_flight)
+		return;
+	m->region_in_flight = false;
+	h = in_flight_holder(m);
+	if (h != NULL) {
+		h->provisional = false;
+		h->in_flight--;
+	}
+}
+
+/* m will never arrive: take back the access if nothing else gives it. */
+static void large_dropped(struct ipc_qmsg *m)
+{
+	struct ipc_holder *h;
+
+	if (!m->region_in_flight)
+		return;
+	m->region_in_flight = false;
+	h = in_flight_holder(m);
+	if (h != NULL && --h->in_flight == 0 && h->provisional)
+		ipc_holder_release_locked(h);
 }
 
 void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why)
 {
+	large_dropped(m);
 	if (m->hdr.flags & VD_IPC_HDR_HAS_CAP) {
 		vd_cap_revoke(m->cap_space, m->hdr.capability.token);
 		m->hdr.flags &= ~VD_IPC_HDR_HAS_CAP;
@@ -142,7 +207,7 @@ static vd_err_t prepare(struct ipc_waiter *w, vd_channel_id_t ch_id,
 			return err;
 		q->hdr.flags |= VD_IPC_HDR_HAS_CAP;
 	}
-	err = share_large(&w->self, msg, &dst->owner);
+	err = share_large(&w->self, msg, &dst->owner, &q->region_in_flight);
 	if (err != VD_OK) {
 		if (q->hdr.flags & VD_IPC_HDR_HAS_CAP)
 			vd_cap_revoke(dst->owner.caps, q->hdr.capability.token);
@@ -169,6 +234,7 @@ static bool hand_to_receiver(struct ipc_waiter *w, struct ipc_endpoint *dst)
 	if (n == NULL)
 		return false;
 	struct ipc_waiter *r = VD_LIST_ENTRY(n, struct ipc_waiter, link);
+	large_delivered(&w->q);
 	r->q = w->q;
 	if (w->q.reply_slot >= 0)
 		r->q.hdr.reply_token =
@@ -267,6 +333,7 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 		return IPC_PENDING;
 	}
 	ipc_ring_pop(ep, &w->q);
+	large_delivered(&w->q);
 	if (w->q.reply_slot >= 0)
 		w->q.hdr.reply_token =
 			ipc_reply_mint(w->q.reply_slot, w->self.pid);
@@ -290,7 +357,7 @@ vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 	if (err != VD_OK)
 		return err;
 	struct ipc_waiter *caller = ipc_reply_slots[slot].caller;
-	err = share_large(replier, resp, &caller->self);
+	err = share_large(replier, resp, &caller->self, NULL);
 	if (err != VD_OK)
 		return err;
 	*caller->reply_out = *resp;

@@ -25,6 +25,7 @@
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
+#include <veridian/proc.h>
 #include <veridian/string.h>
 
 #include "ipc_internal.h"
@@ -161,6 +162,8 @@ static void mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
 	for (uint32_t i = 0; i < h->region->npages; i++)
 		vd_unmap_page(h->who.pt, m->va + ((vaddr_t)i << VD_PAGE_SHIFT),
 			      NULL);
+	if (h->who.proc)
+		vd_uvm_unclaim(h->who.proc, m->va, region_bytes(h->region));
 	vd_list_remove(&m->link);
 	if (m == &h->first)
 		h->first_used = false;
@@ -193,8 +196,12 @@ void ipc_holder_release_locked(struct ipc_holder *h)
 vd_err_t ipc_region_share_locked(struct ipc_region *r, struct ipc_holder *from,
 				 const struct vd_ipc_actor *to)
 {
-	if (ipc_region_holder(r, to->pid) != NULL)
+	struct ipc_holder *h = ipc_region_holder(r, to->pid);
+
+	if (h != NULL) {
+		h->provisional = false; /* it is given for real now */
 		return VD_OK;
+	}
 	if (holder_new(r, to, from->view) == NULL)
 		return VD_ERR_OUT_OF_MEMORY;
 	from->view->refs++;
@@ -305,11 +312,20 @@ static void place_anchor(const struct vd_ipc_actor *p)
 		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
 		ipc_anchor_frame = vd_frame_addr(f);
 	}
-	vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame), MAP_FLAGS_BASE);
+	/* claimed for good (teardown leaves it to the page table's end),
+	 * unless the process has memory of its own there */
+	if (p->proc &&
+	    vd_uvm_claim(p->proc, base, VD_PAGE_SIZE, false, NULL) != VD_OK)
+		return;
+	if (vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame),
+			MAP_FLAGS_BASE) != VD_OK &&
+	    p->proc)
+		vd_uvm_unclaim(p->proc, base, VD_PAGE_SIZE);
 }
 
-/* Lowest free, page-aligned address range of `bytes` for p, above every
- * region p has mapped, in the window. */
+/* Lowest free, page-aligned address range of `bytes` for p in the
+ * window, claimed from the process (vd_uvm_claim) if p has one, else
+ * above every region p has mapped. */
 static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 			     vaddr_t *out)
 {
@@ -318,6 +334,8 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 	struct vd_list *hi, *it;
 
 	place_anchor(p);
+	if (p->proc)
+		return vd_uvm_claim(p->proc, va, bytes, true, out);
 	vd_list_for_each(hi, &ipc_holders)
 	{
 		struct ipc_holder *h =
@@ -416,9 +434,15 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 			 address < VD_USER_BASE || address + bytes < address ||
 			 address + bytes > hal_user_top())
 			err = VD_ERR_MEM_BAD_ADDRESS;
+		else if (p->proc) /* not over memory of the process's own */
+			err = vd_uvm_claim(p->proc, address, bytes, false,
+					   NULL);
+		if (err == VD_OK) {
+			err = map_locked(h, address);
+			if (err != VD_OK && p->proc)
+				vd_uvm_unclaim(p->proc, address, bytes);
+		}
 	}
-	if (err == VD_OK)
-		err = map_locked(h, address);
 	if (err == VD_OK)
 		*out = address;
 	ipc_unlock(st);
@@ -511,13 +535,24 @@ vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 				       vd_region_id_t region,
 				       enum vd_ipc_transfer_mode mode)
 {
+	ipc_lock_state_t st = ipc_lock();
+	vd_err_t err = ipc_transfer_locked(from, to, region, mode);
+
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
+			     const struct vd_ipc_actor *to,
+			     vd_region_id_t region,
+			     enum vd_ipc_transfer_mode mode)
+{
 	struct ipc_holder *h;
 	vd_err_t err;
 
 	if (from == NULL || to == NULL || from->pid == to->pid ||
 	    mode > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
-	ipc_lock_state_t st = ipc_lock();
 	err = find_holder(from, region, &h);
 	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
 		err = VD_ERR_BUSY;
@@ -535,7 +570,6 @@ vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 			break;
 		}
 	}
-	ipc_unlock(st);
 	return err;
 }
 

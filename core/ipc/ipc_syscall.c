@@ -52,6 +52,7 @@ vd_err_t ipc_current_actor(struct vd_cpu_context *ctx, struct vd_ipc_actor *a)
 	a->pid = p->pid;
 	a->caps = p->caps;
 	a->pt = &p->pt;
+	a->proc = p;
 	return VD_OK;
 }
 
@@ -198,8 +199,10 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
 				  &ep)) != VD_OK)
 		return err;
+	/* the header buffer must take the copy before a message is taken
+	 * off the queue (it could not be put back) */
 	if (hdr_ptr != 0 &&
-	    !vd_user_range_ok(hdr_ptr, sizeof(struct vd_ipc_header)))
+	    vd_user_probe_out(hdr_ptr, sizeof(struct vd_ipc_header)) != VD_OK)
 		return VD_ERR_MEM_BAD_ADDRESS;
 	ipc_waiter_init(&w, &self);
 	w.user_ctx = ctx;
@@ -328,7 +331,7 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 		return err;
 	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
-	if ((err = vd_ipc_create_channel(own, peer, &ch)) != VD_OK)
+	if ((err = ipc_create_own_channel(self.pid, own, peer, &ch)) != VD_OK)
 		return ipc_gone_is_closed(err);
 	err = vd_cap_create(self.caps, VD_OBJ_IPC_ENDPOINT, ch, VD_RIGHTS_ALL,
 			    &cap);
@@ -396,7 +399,7 @@ static vd_err_t sys_region_unmap(const uint64_t a[6],
 static vd_err_t sys_region_transfer(const uint64_t a[6],
 				    struct vd_cpu_context *ctx, uint64_t *ret)
 {
-	struct vd_ipc_actor self, to;
+	struct vd_ipc_actor self;
 	uint64_t ch;
 	vd_err_t err;
 
@@ -406,11 +409,11 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 		return err;
 	if (a[2] > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
-	if ((err = ipc_channel_peer_actor(ch, self.pid, &to)) != VD_OK)
-		return ipc_gone_is_closed(err);
 	*ret = 0;
-	return vd_ipc_transfer_shared_region(&self, &to, a[0],
-					     (enum vd_ipc_transfer_mode)a[2]);
+	/* the peer found and the region handed over under one lock: a
+	 * peer that exits meanwhile cannot be given a region */
+	return ipc_transfer_on_channel(&self, ch, a[0],
+				       (enum vd_ipc_transfer_mode)a[2]);
 }
 
 static vd_err_t sys_region_release(const uint64_t a[6],

@@ -170,7 +170,7 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 	}
 	if (err)
 		goto fail;
-	err = vd_uthread_create(p, entry, sp, sp, 0, &t);
+	err = vd_uthread_create(p, entry, sp, sp, 0, true, &t);
 	if (err) {
 		if (parent)
 			vd_cap_revoke(parent->caps, p->parent_cap);

@@ -63,10 +63,14 @@ static void dump_process(uint64_t pid)
 	{
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
-		kprintf("  region [%#lx, %#lx) %c%c\n", (unsigned long)r->start,
+		kprintf("  region [%#lx, %#lx) %s\n", (unsigned long)r->start,
 			(unsigned long)(r->start + r->size),
-			(r->pte_flags & VD_PTE_WRITABLE) ? 'w' : '-',
-			(r->pte_flags & VD_PTE_NO_EXECUTE) ? '-' : 'x');
+			r->foreign ? "shared"
+			: (r->pte_flags & VD_PTE_WRITABLE)
+				? ((r->pte_flags & VD_PTE_NO_EXECUTE) ? "rw"
+								      : "rwx")
+				: ((r->pte_flags & VD_PTE_NO_EXECUTE) ? "r"
+								      : "rx"));
 	}
 	vd_spin_unlock(&p->vm_lock);
 	vd_process_put(p);

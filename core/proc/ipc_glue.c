@@ -9,7 +9,7 @@
 
 static struct vd_ipc_actor actor_of(struct vd_process *p)
 {
-	return (struct vd_ipc_actor){p->pid, p->caps, &p->pt};
+	return (struct vd_ipc_actor){p->pid, p->caps, &p->pt, p};
 }
 
 void proc_ipc_exit(struct vd_process *p)

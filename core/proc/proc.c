@@ -163,7 +163,38 @@ void proc_publish(struct vd_process *p, struct vd_process *parent)
 	proc_lock_give(st);
 }
 
-vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t)
+/*
+ * p's thread list holds a reference on each thread, so that teardown and
+ * the dump can walk it safely.  Threads that are finished (dead, joined,
+ * off every CPU) leave it here: after a join, and whenever a thread is
+ * added, so that a process that keeps making and joining threads does
+ * not keep their stacks.  Process lock held.
+ */
+static void proc_forget_finished_locked(struct vd_process *p)
+{
+	struct vd_list *it, *tmp;
+
+	vd_list_for_each_safe(it, tmp, &p->threads)
+	{
+		struct vd_thread *t =
+			VD_LIST_ENTRY(it, struct vd_thread, proc_link);
+		if (t != vd_current_thread() && vd_thread_finished(t)) {
+			vd_list_remove(&t->proc_link);
+			vd_thread_unref(t);
+		}
+	}
+}
+
+void vd_proc_forget_finished(struct vd_process *p)
+{
+	hal_irqstate_t st = proc_lock_take();
+
+	proc_forget_finished_locked(p);
+	proc_lock_give(st);
+}
+
+vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t,
+			    bool start)
 {
 	hal_irqstate_t st = proc_lock_take();
 	bool running = p->state == VD_PROC_RUNNING;
@@ -173,11 +204,13 @@ vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t)
 		return VD_ERR_BUSY;
 	}
 	proc_ipc_thread_init(t);
+	proc_forget_finished_locked(p);
 	vd_list_add_tail(&p->threads, &t->proc_link);
+	vd_thread_ref(t); /* the list's: see proc_forget_finished_locked */
 	p->live_threads++;
 	p->usage.threads_created++;
 	proc_lock_give(st);
-	if (running)
+	if (running && start)
 		vd_schedule_thread(t->tid, t->se.prio);
 	return VD_OK;
 }
@@ -285,9 +318,16 @@ static void teardown(struct vd_process *p)
 		if (c->state == VD_PROC_ZOMBIE)
 			reap_locked(c);
 	}
-	/* threads: nobody joins them any more */
-	vd_list_for_each(it, &p->threads) vd_thread_detach(
-		VD_LIST_ENTRY(it, struct vd_thread, proc_link));
+	/* threads: nobody joins them any more, and the list lets go of
+	 * them (the others are off every CPU by now, see above; this one
+	 * keeps its own reference while it runs) */
+	while (!vd_list_empty(&p->threads)) {
+		struct vd_thread *t = VD_LIST_ENTRY(
+			p->threads.next, struct vd_thread, proc_link);
+		vd_list_remove(&t->proc_link);
+		vd_thread_detach(t);
+		vd_thread_unref(t);
+	}
 	if (p->orphan)
 		reap_locked(p);
 	proc_lock_give(st);

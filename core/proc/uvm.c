@@ -9,8 +9,9 @@
  * kernel copy to or from user memory.  Unmapping frees whatever frames
  * are present, and process teardown unmaps every region, so "all its
  * frames" really come back.  Frames that other subsystems map into the
- * same page table (IPC shared regions) are not in the list: their owners
- * unmap them.
+ * same page table (IPC shared regions) lie in foreign regions they claim
+ * (vd_uvm_claim): this file keeps everything else out of those and never
+ * unmaps or frees what is mapped there; their owners do.
  *
  * The kernel fills user pages through the physmap (vd_uvm_write), never
  * through the user mapping, so it works whichever address space is active
@@ -194,6 +195,10 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		err = VD_ERR_MEM_NOT_MAPPED; /* must lie in one region */
 		goto out;
 	}
+	if (r->foreign) {
+		err = VD_ERR_PERMISSION_DENIED; /* a shared region's */
+		goto out;
+	}
 	unmap_and_free(p, r, va, size);
 	if (va == r->start && size == r->size) {
 		vd_list_remove(&r->link);
@@ -221,19 +226,15 @@ out:
 	return err;
 }
 
-vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
-			  vaddr_t *out)
+/* The lowest free range of `size` at or above va (vm_lock held). */
+static vd_err_t find_free_locked(struct vd_process *p, vaddr_t va, size_t size,
+				 vaddr_t *out)
 {
-	vaddr_t va, top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE);
-	vd_err_t err = VD_ERR_OUT_OF_MEMORY;
+	vaddr_t top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE);
 	struct vd_uvm_region *r;
 
-	if (!p || !out || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE))
-		return VD_ERR_INVALID_PARAMETER;
-	va = hint ? VD_ALIGN_UP(hint, VD_PAGE_SIZE) : MMAP_BASE;
 	if (va < VD_USER_BASE)
 		va = VD_USER_BASE;
-	vd_spin_lock(&p->vm_lock);
 	while (va < top && size <= top - va) {
 		r = region_overlapping(p, va, size);
 		if (r) {
@@ -242,13 +243,72 @@ vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
 		}
 		if (pt_range_free(p, va, size)) {
 			*out = va;
-			err = VD_OK;
-			break;
+			return VD_OK;
 		}
 		va += VD_PAGE_SIZE;
 	}
+	return VD_ERR_OUT_OF_MEMORY;
+}
+
+vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
+			  vaddr_t *out)
+{
+	vd_err_t err;
+
+	if (!p || !out || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE))
+		return VD_ERR_INVALID_PARAMETER;
+	vd_spin_lock(&p->vm_lock);
+	err = find_free_locked(
+		p, hint ? VD_ALIGN_UP(hint, VD_PAGE_SIZE) : MMAP_BASE, size,
+		out);
 	vd_spin_unlock(&p->vm_lock);
 	return err;
+}
+
+vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
+		      bool anywhere, vaddr_t *out)
+{
+	struct vd_uvm_region *r;
+	vd_err_t err = VD_OK;
+
+	if (!p || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE) ||
+	    (anywhere ? !out : !range_ok(va, size)))
+		return VD_ERR_INVALID_PARAMETER;
+	r = vd_kzalloc(sizeof(*r));
+	if (!r)
+		return VD_ERR_OUT_OF_MEMORY;
+	vd_spin_lock(&p->vm_lock);
+	if (anywhere)
+		err = find_free_locked(p, VD_ALIGN_UP(va, VD_PAGE_SIZE), size,
+				       &va);
+	else if (region_overlapping(p, va, size) || !pt_range_free(p, va, size))
+		err = VD_ERR_MEM_ALREADY_MAPPED;
+	if (err == VD_OK) {
+		r->start = va;
+		r->size = size;
+		r->foreign = true;
+		region_insert(p, r);
+		r = NULL;
+		if (out)
+			*out = va;
+	}
+	vd_spin_unlock(&p->vm_lock);
+	vd_kfree(r);
+	return err;
+}
+
+void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size)
+{
+	struct vd_uvm_region *r;
+
+	vd_spin_lock(&p->vm_lock);
+	r = region_overlapping(p, va, size);
+	if (r && r->foreign && r->start == va && r->size == size)
+		vd_list_remove(&r->link);
+	else
+		r = NULL;
+	vd_spin_unlock(&p->vm_lock);
+	vd_kfree(r);
 }
 
 /* Copy between kernel memory and p's user pages, via the physmap. */
@@ -366,7 +426,8 @@ void vd_uvm_destroy(struct vd_process *p)
 	{
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
-		unmap_and_free(p, r, r->start, r->size);
+		if (!r->foreign)
+			unmap_and_free(p, r, r->start, r->size);
 		vd_list_remove(&r->link);
 		vd_kfree(r);
 	}

@@ -228,7 +228,8 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 }
 
 vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
-			   uint64_t arg0, uint64_t arg1, struct vd_thread **out)
+			   uint64_t arg0, uint64_t arg1, bool start,
+			   struct vd_thread **out)
 {
 	struct vd_thread *t;
 	vd_sched_lock_state_t st;
@@ -241,7 +242,7 @@ vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 	thread_table_insert_locked(t);
 	vd_sched_unlock(st);
 	/* joins p's thread list; makes it ready if p already runs */
-	err = vd_proc_add_thread(p, t);
+	err = vd_proc_add_thread(p, t, start);
 	if (err) {
 		st = vd_sched_lock();
 		vd_list_remove(&t->table_link);
@@ -260,8 +261,9 @@ static bool user_range_ok(vaddr_t base, size_t size)
 	       base + size <= hal_user_top();
 }
 
-vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
-			  size_t stack_size, uint64_t arg, vd_tid_t *out)
+static vd_err_t thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
+			      size_t stack_size, uint64_t arg, bool start,
+			      vd_tid_t *out)
 {
 	struct vd_process *p;
 	struct vd_thread *t;
@@ -275,7 +277,7 @@ vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 		return VD_ERR_NOT_FOUND;
 	err = vd_uthread_create(p, entry,
 				VD_ALIGN_DOWN(stack_base + stack_size, 16), arg,
-				0, &t);
+				0, start, &t);
 	if (!err) {
 		t->ustack_base = stack_base;
 		t->ustack_size = stack_size;
@@ -284,6 +286,32 @@ vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 	}
 	vd_process_put(p);
 	return err;
+}
+
+vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
+			  size_t stack_size, uint64_t arg, vd_tid_t *out)
+{
+	return thread_create(pid, entry, stack_base, stack_size, arg, true,
+			     out);
+}
+
+vd_err_t vd_thread_create_held(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
+			       size_t stack_size, uint64_t arg, vd_tid_t *out)
+{
+	return thread_create(pid, entry, stack_base, stack_size, arg, false,
+			     out);
+}
+
+void vd_thread_abandon(vd_tid_t tid)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	struct vd_thread *t = thread_find_locked(tid);
+
+	/* It exits without entering user mode (uthread_entry) and, like
+	 * any thread nobody joins, is reaped with its process. */
+	if (t)
+		vd_thread_kill_locked(t);
+	vd_sched_unlock(st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,6 +356,26 @@ void vd_thread_kill_locked(struct vd_thread *t)
 	default: /* READY: exits when it next runs; DEAD: nothing to do */
 		break;
 	}
+}
+
+void vd_thread_ref(struct vd_thread *t)
+{
+	__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void vd_thread_unref(struct vd_thread *t)
+{
+	thread_put_locked(t); /* needs no lock */
+}
+
+bool vd_thread_finished(const struct vd_thread *t)
+{
+	vd_sched_lock_state_t st = vd_sched_lock();
+	bool done = t->state == VD_THREAD_DEAD &&
+		    vd_list_empty(&t->table_link) && !t->on_cpu;
+
+	vd_sched_unlock(st);
+	return done;
 }
 
 void vd_thread_detach(struct vd_thread *t)

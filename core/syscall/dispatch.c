@@ -80,20 +80,6 @@ vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token)
 	return vd_copy_to_user((void *)(uintptr_t)uptr, &token, sizeof(token));
 }
 
-vd_err_t sys_probe_out(uint64_t uptr, size_t len)
-{
-	static const uint8_t zeros[256];
-	vd_err_t err = VD_OK;
-
-	while (!err && len) {
-		size_t n = VD_MIN(len, sizeof(zeros));
-		err = vd_copy_to_user((void *)(uintptr_t)uptr, zeros, n);
-		uptr += n;
-		len -= n;
-	}
-	return err;
-}
-
 SYSCALL(sys_null)
 {
 	(void)a;

@@ -52,7 +52,7 @@ SYSCALL(sys_cap_create)
 	if (a[0] >= VD_OBJ_TYPE_COUNT || (a[2] & ~(uint64_t)VD_RIGHTS_ALL))
 		return VD_ERR_INVALID_PARAMETER;
 	if (a[3])
-		err = sys_probe_out(a[3], sizeof(vd_cap_token_t));
+		err = vd_user_probe_out(a[3], sizeof(vd_cap_token_t));
 	else
 		err = VD_ERR_INVALID_PARAMETER; /* a token nobody sees */
 	if (!err)
@@ -76,7 +76,7 @@ SYSCALL(sys_cap_derive)
 		return VD_ERR_INVALID_PARAMETER;
 	if (!a[2])
 		return VD_ERR_INVALID_PARAMETER;
-	err = sys_probe_out(a[2], sizeof(vd_cap_token_t));
+	err = vd_user_probe_out(a[2], sizeof(vd_cap_token_t));
 	if (!err)
 		err = vd_cap_derive(vd_current_process()->caps, a[0],
 				    (uint32_t)a[1], &c);

@@ -43,14 +43,22 @@ SYSCALL(sys_process_create)
 	err = vd_copy_from_user(&args, (const void *)(uintptr_t)a[0],
 				sizeof(args));
 	if (!err && a[1])
-		err = sys_probe_out(a[1], sizeof(token));
+		err = vd_user_probe_out(a[1], sizeof(token));
 	if (!err)
 		err = vd_process_create_from_user(&args, &pid, &token);
 	if (err)
 		return err;
 	err = sys_put_token(a[1], token);
-	if (err) { /* the pointer went away meanwhile: undo */
+	if (err) {
+		/* The pointer went away meanwhile: undo all of it -- the
+		 * capability, and the child, which never ran (so it dies at
+		 * once), reaped so that no zombie is left behind. */
+		struct vd_process *self = vd_current_process();
+		struct vd_process_exit_info info;
+
+		vd_cap_revoke(self->caps, token);
 		vd_process_terminate(pid, -1);
+		vd_process_wait(self->pid, pid, 1000000000ull /* 1 s */, &info);
 		return err;
 	}
 	*ret = pid;
@@ -77,7 +85,7 @@ SYSCALL(sys_process_wait)
 
 	(void)ctx;
 	if (!err && a[1])
-		err = sys_probe_out(a[1], sizeof(info));
+		err = vd_user_probe_out(a[1], sizeof(info));
 	if (!err)
 		err = vd_process_wait(vd_current_process()->pid, c.object_id,
 				      a[2], &info);
@@ -113,17 +121,28 @@ SYSCALL(sys_thread_create)
 	if (c.object_id != self->pid)
 		return VD_ERR_PERMISSION_DENIED;
 	if (a[5])
-		err = sys_probe_out(a[5], sizeof(vd_cap_token_t));
+		err = vd_user_probe_out(a[5], sizeof(vd_cap_token_t));
+	/* The thread runs only once its capability exists and is handed
+	 * out: a failure after it was made takes it back unrun. */
 	if (!err)
-		err = vd_thread_create(self->pid, a[1], a[2], a[3], a[4], &tid);
-	if (!err)
-		err = vd_cap_create(self->caps, VD_OBJ_THREAD, tid,
-				    THREAD_CAP_RIGHTS, &c);
-	if (!err)
+		err = vd_thread_create_held(self->pid, a[1], a[2], a[3], a[4],
+					    &tid);
+	if (err)
+		return err;
+	err = vd_cap_create(self->caps, VD_OBJ_THREAD, tid, THREAD_CAP_RIGHTS,
+			    &c);
+	if (!err) {
 		err = sys_put_token(a[5], c.token);
-	if (!err)
-		*ret = tid;
-	return err;
+		if (err)
+			vd_cap_revoke(self->caps, c.token);
+	}
+	if (err) {
+		vd_thread_abandon(tid);
+		return err;
+	}
+	vd_schedule_thread(tid, VD_PRIO_NORMAL);
+	*ret = tid;
+	return VD_OK;
 }
 
 SYSCALL(sys_thread_exit)
@@ -141,13 +160,15 @@ SYSCALL(sys_thread_join)
 
 	(void)ctx;
 	if (!err && a[2])
-		err = sys_probe_out(a[2], sizeof(int32_t));
+		err = vd_user_probe_out(a[2], sizeof(int32_t));
 	if (!err)
 		err = vd_thread_join(c.object_id, a[1], &code);
 	if (!err) {
 		int32_t code32 = code;
-		/* the thread is gone: so is every capability to it */
+		/* the thread is gone: so is every capability to it, and its
+		 * stack */
 		vd_cap_revoke(vd_current_process()->caps, a[0]);
+		vd_proc_forget_finished(vd_current_process());
 		if (a[2])
 			err = vd_copy_to_user((void *)(uintptr_t)a[2], &code32,
 					      sizeof(code32));

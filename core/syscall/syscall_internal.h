@@ -48,7 +48,6 @@ vd_err_t sys_cap(vd_cap_token_t token, enum vd_object_type type,
 /* Write a token to a user pointer (0 = the caller does not want it). */
 vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token);
 /* Check that a user pointer can take `len` bytes, by writing zeros. */
-vd_err_t sys_probe_out(uint64_t uptr, size_t len);
 
 SYSCALL(sys_null);
 SYSCALL(sys_read);

@@ -112,3 +112,17 @@ vd_err_t vd_strncpy_from_user(char *dst, const char *user_src, size_t max,
 		*len_out = n;
 	return VD_OK;
 }
+
+vd_err_t vd_user_probe_out(uint64_t user_dst, size_t len)
+{
+	static const uint8_t zeros[256];
+	vd_err_t err = VD_OK;
+
+	while (!err && len) {
+		size_t n = VD_MIN(len, sizeof(zeros));
+		err = vd_copy_to_user((void *)(uintptr_t)user_dst, zeros, n);
+		user_dst += n;
+		len -= n;
+	}
+	return err;
+}

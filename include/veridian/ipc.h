@@ -149,10 +149,15 @@ struct vd_ipc_stats {
 #include <veridian/mm.h>
 
 /* Who is acting: a process as IPC sees it. */
+struct vd_process;
 struct vd_ipc_actor {
 	vd_pid_t pid;
 	struct vd_cap_space *caps; /* its capability space */
 	struct vd_page_table *pt;  /* its address space (NULL: none) */
+	/* the process whose page table pt is, so that shared regions are
+	 * mapped only where it has nothing of its own (vd_uvm_claim); NULL
+	 * for a kernel actor with a bare page table */
+	struct vd_process *proc;
 };
 
 /* Region permissions: VD_RIGHT_READ, VD_RIGHT_WRITE (cap.h). */

@@ -108,13 +108,17 @@ enum vd_process_state {
 	VD_PROC_ZOMBIE = 3,
 };
 
-/* One contiguous range of user memory; its frames belong to the process. */
+/* One contiguous range of user memory; its frames belong to the process,
+ * unless the range is foreign: claimed for frames another subsystem maps
+ * there (IPC shared regions, vd_uvm_claim), which this list only keeps
+ * free of anything else. */
 struct vd_uvm_region {
 	struct vd_list link; /* process region list, sorted by start */
 	vaddr_t start;
 	size_t size;
 	uint32_t pte_flags; /* VD_PTE_* of every page */
 	bool lazy;	    /* frames on first touch (vd_uvm_fault) */
+	bool foreign;	    /* vd_uvm_claim: not ours to unmap or free */
 	size_t present;	    /* pages that have their frame */
 };
 
@@ -226,8 +230,13 @@ vd_err_t vd_spawn_from_bootfs(const char *path, const char *const *argv,
 /* A user thread of p is exiting with `code`; the last one tears the
  * process down (address space, capabilities) and wakes the parent. */
 void vd_proc_thread_exit(struct vd_thread *t, int code);
-/* Attach a new thread to p (VD_ERR_BUSY if p is exiting). */
-vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t);
+/* Attach a new thread to p (VD_ERR_BUSY if p is exiting); make it ready
+ * if start and p already runs (else it waits, CREATED). */
+vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t,
+			    bool start);
+/* Let go of p's threads that are dead, joined and off every CPU (after a
+ * join: their stacks are freed now rather than with p). */
+void vd_proc_forget_finished(struct vd_process *p);
 /* Page-table root a thread of p runs on. */
 static inline paddr_t vd_process_root(const struct vd_process *p)
 {
@@ -251,6 +260,21 @@ bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
 /* Unmap [va, va+size) and free its frames.  Every page must be mapped
  * (VD_ERR_MEM_NOT_MAPPED otherwise, nothing changes). */
 vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size);
+/*
+ * Claim [va, va+size) for frames another subsystem maps into p's page
+ * table itself (IPC shared regions): a foreign region, which no mmap,
+ * munmap (VD_ERR_PERMISSION_DENIED) or teardown touches, so that p's own
+ * memory and mapped-in frames never share a page.  With `anywhere`, va is
+ * where to start looking and *out gets the lowest free range above it.
+ * VD_ERR_MEM_ALREADY_MAPPED if the range meets a region or a mapping;
+ * VD_ERR_OUT_OF_MEMORY if nothing fits.  The caller may hold the
+ * scheduler lock (the order is scheduler lock, then vm_lock).
+ */
+vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
+		      bool anywhere, vaddr_t *out);
+/* Give back the claim made at exactly [va, va+size), its pages unmapped
+ * by its owner first. */
+void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size);
 /* A free, page-aligned range of `size` bytes at or above `hint`. */
 vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
 			  vaddr_t *out);

@@ -166,11 +166,22 @@ vd_err_t vd_kthread_create(const char *name, void (*fn)(void *), void *arg,
  */
 vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 			  size_t stack_size, uint64_t arg, vd_tid_t *out);
+/*
+ * The same, but the thread is left CREATED even in a running process,
+ * for a caller that has more to do before it may run (the syscall makes
+ * its capability first): vd_schedule_thread starts it, or
+ * vd_thread_abandon makes it exit without running user code (it is
+ * reaped with its process, as a thread nobody joins is).
+ */
+vd_err_t vd_thread_create_held(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
+			       size_t stack_size, uint64_t arg, vd_tid_t *out);
+void vd_thread_abandon(vd_tid_t tid);
 
 /* The same with the process in hand and the initial user registers:
- * pc, sp and the first two argument registers (used for main threads). */
+ * pc, sp and the first two argument registers (used for main threads);
+ * start as for vd_proc_add_thread. */
 vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
-			   uint64_t arg0, uint64_t arg1,
+			   uint64_t arg0, uint64_t arg1, bool start,
 			   struct vd_thread **out);
 
 /* exit_thread: end the calling thread.  The last thread of a process
@@ -188,6 +199,13 @@ VD_NORETURN void vd_thread_exit(int code);
 vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out);
 /* Nobody will join t: it is reaped as soon as it exits. */
 void vd_thread_detach(struct vd_thread *t);
+/* A reference that keeps t's struct (and kernel stack) allocated: a
+ * process's thread list holds one on each of its threads (proc.c). */
+void vd_thread_ref(struct vd_thread *t);
+void vd_thread_unref(struct vd_thread *t);
+/* Dead, joined or detached (out of the thread table) and off every CPU:
+ * only references keep it now. */
+bool vd_thread_finished(const struct vd_thread *t);
 
 /* Free a user thread that never ran (its process is discarded before it
  * started).  The caller holds the process lock and unlinks nothing. */

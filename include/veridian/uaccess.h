@@ -24,6 +24,10 @@ bool vd_user_range_ok(uintptr_t addr, size_t len);
 
 vd_err_t vd_copy_from_user(void *dst, const void *user_src, size_t len);
 vd_err_t vd_copy_to_user(void *user_dst, const void *src, size_t len);
+/* Make sure a later copy of len bytes to user_dst cannot fail: zero the
+ * range now (faulting in lazy pages).  Syscalls use it before anything
+ * they could not undo, such as taking a message off a queue. */
+vd_err_t vd_user_probe_out(uint64_t user_dst, size_t len);
 /*
  * Copy a NUL-terminated user string of at most max-1 characters into
  * dst[max] (always terminated).  *len_out (may be NULL) gets its length.

@@ -66,6 +66,14 @@ VD_KTEST(ipc_user_regions)
 	RUN_PROGRAM("ipc-region", "driver");
 }
 
+/* Hostile inputs from a syscall audit: shared regions against mmap,
+ * a bad header buffer, a thread without room for its capability, an
+ * undelivered large message, a channel from someone else's endpoint. */
+VD_KTEST(ipc_user_hostile_inputs)
+{
+	RUN_PROGRAM("guard", "driver");
+}
+
 /* Fast-path waits (IPC and yield keep no kernel frames) ended by a
  * timeout, a kill, a message from the general path. */
 VD_KTEST(ipc_user_fastpath_waits)
