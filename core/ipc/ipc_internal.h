@@ -35,6 +35,7 @@
 #include <veridian/cpu_context.h>
 #include <veridian/ipc.h>
 #include <veridian/list.h>
+#include <veridian/proc.h>
 #include <veridian/sched.h>
 
 typedef vd_sched_lock_state_t ipc_lock_state_t;
@@ -449,6 +450,7 @@ struct ipc_view {
 struct ipc_mapping {
 	struct vd_list link; /* in holder->mappings */
 	vaddr_t va;
+	struct vd_uvm_region claim; /* its range in the process's map */
 };
 
 /* One process's access to a region. */

@@ -314,8 +314,8 @@ static void place_anchor(const struct vd_ipc_actor *p)
 	}
 	/* claimed for good (teardown leaves it to the page table's end),
 	 * unless the process has memory of its own there */
-	if (p->proc &&
-	    vd_uvm_claim(p->proc, base, VD_PAGE_SIZE, false, NULL) != VD_OK)
+	if (p->proc && vd_uvm_claim(p->proc, base, VD_PAGE_SIZE, false, NULL,
+				    NULL) != VD_OK)
 		return;
 	if (vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame),
 			MAP_FLAGS_BASE) != VD_OK &&
@@ -324,10 +324,10 @@ static void place_anchor(const struct vd_ipc_actor *p)
 }
 
 /* Lowest free, page-aligned address range of `bytes` for p in the
- * window, claimed from the process (vd_uvm_claim) if p has one, else
- * above every region p has mapped. */
+ * window, claimed from the process (vd_uvm_claim, in claim) if p has
+ * one, else above every region p has mapped. */
 static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
-			     vaddr_t *out)
+			     vaddr_t *out, struct vd_uvm_region *claim)
 {
 	vaddr_t top = hal_user_top();
 	vaddr_t va = window_base() + VD_PAGE_SIZE;
@@ -335,7 +335,7 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 
 	place_anchor(p);
 	if (p->proc)
-		return vd_uvm_claim(p->proc, va, bytes, true, out);
+		return vd_uvm_claim(p->proc, va, bytes, true, out, claim);
 	vd_list_for_each(hi, &ipc_holders)
 	{
 		struct ipc_holder *h =
@@ -367,14 +367,12 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 	return VD_OK;
 }
 
-static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
+/* Map h's view at va, recorded in m (h->first or allocated). */
+static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
+			   vaddr_t va)
 {
 	struct ipc_region *r = h->region;
-	struct ipc_mapping *m =
-		h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
 
-	if (m == NULL)
-		return VD_ERR_OUT_OF_MEMORY;
 	for (uint32_t i = 0; i < r->npages; i++) {
 		vd_err_t err = vd_map_page(h->who.pt,
 					   va + ((vaddr_t)i << VD_PAGE_SHIFT),
@@ -386,8 +384,6 @@ static vd_err_t map_locked(struct ipc_holder *h, vaddr_t va)
 					h->who.pt,
 					va + ((vaddr_t)i << VD_PAGE_SHIFT),
 					NULL);
-			if (m != &h->first)
-				vd_kfree(m);
 			return err;
 		}
 	}
@@ -418,6 +414,7 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 				  vd_region_id_t region, vaddr_t address,
 				  vaddr_t *out)
 {
+	struct ipc_mapping *m = NULL;
 	struct ipc_holder *h;
 	vd_err_t err;
 
@@ -426,23 +423,30 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 	ipc_lock_state_t st = ipc_lock();
 	err = find_holder(p, region, &h);
 	if (err == VD_OK) {
+		m = h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
+		if (m == NULL)
+			err = VD_ERR_OUT_OF_MEMORY;
+	}
+	if (err == VD_OK) {
 		size_t bytes = region_bytes(h->region);
 
 		if (address == 0)
-			err = pick_address(p, bytes, &address);
+			err = pick_address(p, bytes, &address, &m->claim);
 		else if (!VD_IS_ALIGNED(address, VD_PAGE_SIZE) ||
 			 address < VD_USER_BASE || address + bytes < address ||
 			 address + bytes > hal_user_top())
 			err = VD_ERR_MEM_BAD_ADDRESS;
 		else if (p->proc) /* not over memory of the process's own */
-			err = vd_uvm_claim(p->proc, address, bytes, false,
-					   NULL);
+			err = vd_uvm_claim(p->proc, address, bytes, false, NULL,
+					   &m->claim);
 		if (err == VD_OK) {
-			err = map_locked(h, address);
+			err = map_locked(h, m, address);
 			if (err != VD_OK && p->proc)
 				vd_uvm_unclaim(p->proc, address, bytes);
 		}
 	}
+	if (err != VD_OK && m != NULL && m != &h->first)
+		vd_kfree(m);
 	if (err == VD_OK)
 		*out = address;
 	ipc_unlock(st);

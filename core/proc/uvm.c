@@ -266,15 +266,19 @@ vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
 }
 
 vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
-		      bool anywhere, vaddr_t *out)
+		      bool anywhere, vaddr_t *out,
+		      struct vd_uvm_region *storage)
 {
-	struct vd_uvm_region *r;
+	struct vd_uvm_region *r = storage;
 	vd_err_t err = VD_OK;
 
 	if (!p || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE) ||
 	    (anywhere ? !out : !range_ok(va, size)))
 		return VD_ERR_INVALID_PARAMETER;
-	r = vd_kzalloc(sizeof(*r));
+	if (r)
+		*r = (struct vd_uvm_region){.lent = true};
+	else
+		r = vd_kzalloc(sizeof(*r));
 	if (!r)
 		return VD_ERR_OUT_OF_MEMORY;
 	vd_spin_lock(&p->vm_lock);
@@ -293,7 +297,8 @@ vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
 			*out = va;
 	}
 	vd_spin_unlock(&p->vm_lock);
-	vd_kfree(r);
+	if (r && !r->lent)
+		vd_kfree(r);
 	return err;
 }
 
@@ -308,7 +313,8 @@ void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size)
 	else
 		r = NULL;
 	vd_spin_unlock(&p->vm_lock);
-	vd_kfree(r);
+	if (r && !r->lent)
+		vd_kfree(r);
 }
 
 /* Copy between kernel memory and p's user pages, via the physmap. */
@@ -429,7 +435,8 @@ void vd_uvm_destroy(struct vd_process *p)
 		if (!r->foreign)
 			unmap_and_free(p, r, r->start, r->size);
 		vd_list_remove(&r->link);
-		vd_kfree(r);
+		if (!r->lent)
+			vd_kfree(r);
 	}
 	p->mapped_bytes = 0;
 	vd_spin_unlock(&p->vm_lock);

@@ -119,6 +119,7 @@ struct vd_uvm_region {
 	uint32_t pte_flags; /* VD_PTE_* of every page */
 	bool lazy;	    /* frames on first touch (vd_uvm_fault) */
 	bool foreign;	    /* vd_uvm_claim: not ours to unmap or free */
+	bool lent;	    /* foreign, in the claimer's storage: not freed */
 	size_t present;	    /* pages that have their frame */
 };
 
@@ -268,10 +269,13 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size);
  * where to start looking and *out gets the lowest free range above it.
  * VD_ERR_MEM_ALREADY_MAPPED if the range meets a region or a mapping;
  * VD_ERR_OUT_OF_MEMORY if nothing fits.  The caller may hold the
- * scheduler lock (the order is scheduler lock, then vm_lock).
+ * scheduler lock (the order is scheduler lock, then vm_lock).  storage,
+ * if not NULL, is where the claimer keeps the region's record (no
+ * allocation; it must live until vd_uvm_unclaim).
  */
 vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
-		      bool anywhere, vaddr_t *out);
+		      bool anywhere, vaddr_t *out,
+		      struct vd_uvm_region *storage);
 /* Give back the claim made at exactly [va, va+size), its pages unmapped
  * by its owner first. */
 void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size);
