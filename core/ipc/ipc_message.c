@@ -110,24 +110,23 @@ static vd_err_t share_large(const struct vd_ipc_actor *from,
 	return VD_OK;
 }
 
-/* The holder a large message in flight relies on, if it is still there. */
-static struct ipc_holder *in_flight_holder(const struct ipc_qmsg *m)
+/* m no longer in flight: the holder it relied on, if any is left. */
+static struct ipc_holder *land(struct ipc_qmsg *m)
 {
-	struct ipc_region *r =
-		ipc_table_lookup(&ipc_regions, m->msg.large.region);
+	struct ipc_region *r;
 
+	if (!m->region_in_flight)
+		return NULL;
+	m->region_in_flight = false;
+	r = ipc_table_lookup(&ipc_regions, m->msg.large.region);
 	return r ? ipc_region_holder(r, m->hdr.recipient) : NULL;
 }
 
 /* m reached its receiver: the access it gave is the receiver's. */
 static void large_delivered(struct ipc_qmsg *m)
 {
-	struct ipc_holder *h;
+	struct ipc_holder *h = land(m);
 
-	if (!m->region_in_flight)
-		return;
-	m->region_in_flight = false;
-	h = in_flight_holder(m);
 	if (h != NULL) {
 		h->provisional = false;
 		h->in_flight--;
@@ -137,12 +136,8 @@ static void large_delivered(struct ipc_qmsg *m)
 /* m will never arrive: take back the access if nothing else gives it. */
 static void large_dropped(struct ipc_qmsg *m)
 {
-	struct ipc_holder *h;
+	struct ipc_holder *h = land(m);
 
-	if (!m->region_in_flight)
-		return;
-	m->region_in_flight = false;
-	h = in_flight_holder(m);
 	if (h != NULL && --h->in_flight == 0 && h->provisional)
 		ipc_holder_release_locked(h);
 }

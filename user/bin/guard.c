@@ -133,7 +133,7 @@ static void thread_without_capability(void)
  * keep: once the sender lets go of the region, it is gone. */
 static void undelivered_large_message(vd_cap_token_t ch)
 {
-	struct vd_ipc_stats before, after;
+	struct vd_ipc_stats before;
 	struct vd_ipc_regs r = {0};
 	long id, st = 0;
 
@@ -150,13 +150,7 @@ static void undelivered_large_message(vd_cap_token_t ch)
 			 -(long)VD_ERR_IPC_QUEUE_FULL,
 		 "a large message to a full queue is refused");
 	vd_check(&t, vd_ipc_region_release((uint64_t)id) == 0, "released");
-	vd_ipc_stats(&after);
-	vd_check(&t,
-		 after.regions == before.regions &&
-			 after.region_frames == before.region_frames,
-		 "the region went with it (%llu regions, %llu frames)",
-		 (unsigned long long)after.regions,
-		 (unsigned long long)after.region_frames);
+	ipc_check_regions_back(&t, &before, "the region went with it");
 }
 
 static int role_peer(void)
@@ -205,7 +199,5 @@ static int drive(void)
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	if (argc > 1 && !vd_strcmp(argv[1], "peer"))
-		return role_peer();
-	return drive();
+	return ipc_peer_or_driver(argc, argv, role_peer, drive);
 }

@@ -287,7 +287,7 @@ static void test_large(void)
 static int drive(void)
 {
 	static const char *const argv[] = {"ipc-region", "peer", NULL};
-	struct vd_ipc_stats before, after;
+	struct vd_ipc_stats before;
 	vd_cap_token_t ep, peer, pcap;
 
 	t.prog = "ipc-region";
@@ -303,20 +303,12 @@ static int drive(void)
 	ask(OP_QUIT, 0, 0, 0, 0, NULL);
 	vd_check(&t, ipc_wait(pcap, NULL) == 0, "the peer exited cleanly");
 	vd_ipc_endpoint_destroy(ep);
-	vd_ipc_stats(&after);
-	vd_check(&t,
-		 after.regions == before.regions &&
-			 after.region_frames == before.region_frames,
-		 "every region and frame freed (%llu regions, %llu frames)",
-		 (unsigned long long)after.regions,
-		 (unsigned long long)after.region_frames);
+	ipc_check_regions_back(&t, &before, "every region and frame freed");
 	return vd_utest_done(&t);
 }
 
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	if (argc > 1 && !vd_strcmp(argv[1], "peer"))
-		return role_peer();
-	return drive();
+	return ipc_peer_or_driver(argc, argv, role_peer, drive);
 }

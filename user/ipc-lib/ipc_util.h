@@ -32,6 +32,14 @@ static inline long ipc_spawn(const char *path, const char *const *argv,
 }
 
 /* The capability the parent handed over as caps[1]. */
+/* main() of a test program that is its own "peer" child: argv[1]
+ * "peer" runs peer, anything else the driver. */
+static inline int ipc_peer_or_driver(int argc, char **argv, int (*peer)(void),
+				     int (*driver)(void))
+{
+	return argc > 1 && !vd_strcmp(argv[1], "peer") ? peer() : driver();
+}
+
 static inline vd_cap_token_t ipc_parent_cap(void)
 {
 	if (!vd_start || vd_start->ncaps < 2)
@@ -103,6 +111,23 @@ static inline bool ipc_no_objects_leaked(const struct vd_ipc_stats *before,
 	       after->channels == before->channels &&
 	       after->pending_replies == before->pending_replies &&
 	       after->queued_messages == before->queued_messages;
+}
+
+/* Check that the kernel has as many regions and region frames as in
+ * `before`: "<what> (N regions, N frames)". */
+static inline bool ipc_check_regions_back(struct vd_utest *t,
+					  const struct vd_ipc_stats *before,
+					  const char *what)
+{
+	struct vd_ipc_stats after;
+
+	vd_ipc_stats(&after);
+	return vd_check(t,
+			after.regions == before->regions &&
+				after.region_frames == before->region_frames,
+			"%s (%llu regions, %llu frames)", what,
+			(unsigned long long)after.regions,
+			(unsigned long long)after.region_frames);
 }
 
 #endif /* VD_USER_IPC_UTIL_H */
