@@ -407,6 +407,9 @@ static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
 	*out = ipc_region_holder(r, p->pid);
+	/* access a large message gives is not p's before it arrives */
+	if (*out != NULL && (*out)->provisional)
+		*out = NULL;
 	return *out ? VD_OK : VD_ERR_PERMISSION_DENIED;
 }
 

@@ -58,7 +58,7 @@ static void dump_process(uint64_t pid)
 				: "");
 	}
 	proc_lock_give(st);
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	vd_list_for_each(it, &p->regions)
 	{
 		struct vd_uvm_region *r =
@@ -72,7 +72,7 @@ static void dump_process(uint64_t pid)
 				: ((r->pte_flags & VD_PTE_NO_EXECUTE) ? "r"
 								      : "rx"));
 	}
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	vd_process_put(p);
 }
 

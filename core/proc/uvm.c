@@ -13,6 +13,11 @@
  * (vd_uvm_claim): this file keeps everything else out of those and never
  * unmaps or frees what is mapped there; their owners do.
  *
+ * vm_lock is taken with interrupts masked: IPC claims ranges while it
+ * holds the scheduler lock (scheduler lock, then vm_lock), and a timer
+ * interrupt taking the scheduler lock on a CPU that holds vm_lock would
+ * turn that order around.
+ *
  * The kernel fills user pages through the physmap (vd_uvm_write), never
  * through the user mapping, so it works whichever address space is active
  * and needs no user-access window.
@@ -151,7 +156,7 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	r = vd_kzalloc(sizeof(*r));
 	if (!r)
 		return VD_ERR_OUT_OF_MEMORY;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	if (region_overlapping(p, va, size) || !pt_range_free(p, va, size)) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
@@ -173,7 +178,7 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	region_insert(p, r);
 	r = NULL;
 out:
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	vd_kfree(r);
 	return err;
 }
@@ -189,7 +194,7 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 	tail = vd_kzalloc(sizeof(*tail));
 	if (!tail)
 		return VD_ERR_OUT_OF_MEMORY;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	r = region_overlapping(p, va, size);
 	if (!r || va < r->start || va + size > r->start + r->size) {
 		err = VD_ERR_MEM_NOT_MAPPED; /* must lie in one region */
@@ -221,7 +226,7 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		tail = NULL;
 	}
 out:
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	vd_kfree(tail);
 	return err;
 }
@@ -257,11 +262,11 @@ vd_err_t vd_uvm_find_free(struct vd_process *p, vaddr_t hint, size_t size,
 
 	if (!p || !out || size == 0 || !VD_IS_ALIGNED(size, VD_PAGE_SIZE))
 		return VD_ERR_INVALID_PARAMETER;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	err = find_free_locked(
 		p, hint ? VD_ALIGN_UP(hint, VD_PAGE_SIZE) : MMAP_BASE, size,
 		out);
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	return err;
 }
 
@@ -281,7 +286,7 @@ vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
 		r = vd_kzalloc(sizeof(*r));
 	if (!r)
 		return VD_ERR_OUT_OF_MEMORY;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	if (anywhere)
 		err = find_free_locked(p, VD_ALIGN_UP(va, VD_PAGE_SIZE), size,
 				       &va);
@@ -296,7 +301,7 @@ vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
 		if (out)
 			*out = va;
 	}
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	if (r && !r->lent)
 		vd_kfree(r);
 	return err;
@@ -306,13 +311,13 @@ void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size)
 {
 	struct vd_uvm_region *r;
 
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	r = region_overlapping(p, va, size);
 	if (r && r->foreign && r->start == va && r->size == size)
 		vd_list_remove(&r->link);
 	else
 		r = NULL;
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	if (r && !r->lent)
 		vd_kfree(r);
 }
@@ -326,7 +331,7 @@ static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
 	if (!p || (len && (va < VD_USER_BASE || va + len < va ||
 			   va + len > hal_user_top())))
 		return VD_ERR_MEM_BAD_ADDRESS;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	while (len > 0) {
 		size_t off = va & (VD_PAGE_SIZE - 1);
 		size_t n = VD_MIN(len, VD_PAGE_SIZE - off);
@@ -359,7 +364,7 @@ static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
 		va += n;
 		len -= n;
 	}
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	return err;
 }
 
@@ -384,7 +389,7 @@ bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
 
 	if (!p || addr < VD_USER_BASE || addr >= hal_user_top())
 		return false;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	r = region_overlapping(p, page, VD_PAGE_SIZE);
 	if (!r || !r->lazy)
 		goto out;
@@ -405,7 +410,7 @@ bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
 		resolved = true;
 	}
 out:
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	return resolved;
 }
 
@@ -416,10 +421,10 @@ bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
 
 	if (!p || len == 0 || va + len < va)
 		return false;
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	r = region_overlapping(p, va, len);
 	ok = r && va >= r->start && va + len <= r->start + r->size;
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	return ok;
 }
 
@@ -427,7 +432,7 @@ void vd_uvm_destroy(struct vd_process *p)
 {
 	struct vd_list *it, *tmp;
 
-	vd_spin_lock(&p->vm_lock);
+	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	vd_list_for_each_safe(it, tmp, &p->regions)
 	{
 		struct vd_uvm_region *r =
@@ -439,7 +444,7 @@ void vd_uvm_destroy(struct vd_process *p)
 			vd_kfree(r);
 	}
 	p->mapped_bytes = 0;
-	vd_spin_unlock(&p->vm_lock);
+	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	if (p->pt.root_frame) {
 		vd_page_table_destroy(&p->pt);
 		p->pt.root_frame = 0;

@@ -210,10 +210,14 @@ static vd_err_t uthread_alloc(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 	return VD_OK;
 }
 
-/* Free a thread that never ran and is in no table or list. */
-static void uthread_discard(struct vd_thread *t)
+/* Drop the `refs` references of a thread that never ran and is out of
+ * the table and its process's list (the table's, the list's if it was
+ * on it, and its own as a live thread): whoever else holds one (a
+ * capability being made for it, vd_thread_get) frees it last. */
+static void uthread_discard(struct vd_thread *t, unsigned refs)
 {
-	thread_free(t);
+	while (refs-- > 0)
+		thread_put_locked(t);
 }
 
 void vd_thread_discard_unstarted(struct vd_thread *t)
@@ -224,7 +228,7 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 	vd_list_remove(&t->proc_link);
 	vd_list_remove(&t->table_link);
 	vd_sched_unlock(st);
-	uthread_discard(t);
+	uthread_discard(t, 3);
 }
 
 vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
@@ -247,7 +251,7 @@ vd_err_t vd_uthread_create(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 		st = vd_sched_lock();
 		vd_list_remove(&t->table_link);
 		vd_sched_unlock(st);
-		uthread_discard(t);
+		uthread_discard(t, 2); /* never on p's list */
 		return err;
 	}
 	if (out)
@@ -307,10 +311,13 @@ void vd_thread_abandon(vd_tid_t tid)
 	vd_sched_lock_state_t st = vd_sched_lock();
 	struct vd_thread *t = thread_find_locked(tid);
 
-	/* It exits without entering user mode (uthread_entry) and, like
-	 * any thread nobody joins, is reaped with its process. */
-	if (t)
+	/* It exits without entering user mode (uthread_entry) and is
+	 * reaped then (nobody can join it: no capability to it exists);
+	 * its process's thread list lets go of it later. */
+	if (t) {
+		t->detached = true;
 		vd_thread_kill_locked(t);
+	}
 	vd_sched_unlock(st);
 }
 

@@ -170,8 +170,8 @@ vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
  * The same, but the thread is left CREATED even in a running process,
  * for a caller that has more to do before it may run (the syscall makes
  * its capability first): vd_schedule_thread starts it, or
- * vd_thread_abandon makes it exit without running user code (it is
- * reaped with its process, as a thread nobody joins is).
+ * vd_thread_abandon makes it exit without running user code and be
+ * reaped.
  */
 vd_err_t vd_thread_create_held(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 			       size_t stack_size, uint64_t arg, vd_tid_t *out);

@@ -23,13 +23,17 @@
  *   +0x400 buffer       the device writes the random bytes here
  *
  * A read posts one device-writable descriptor for 8 bytes, notifies, and
- * polls the used ring (no interrupt: avail.flags asks for none).  QEMU's
- * device is cache-coherent; full fences order the ring updates against
- * the notify and the used index against the buffer.
+ * polls the used ring (no interrupt: avail.flags asks for none).  The
+ * device is cache-coherent; io_wmb orders the ring updates before the
+ * notify (a device access: RISC-V's FENCE needs its O bit for that,
+ * AArch64 the outer-shareable DMB), io_rmb the used index before the
+ * buffer.  A device that does not answer in time is reset and given up
+ * (its queue could not be reused safely while it might still write).
  */
 #include <hal/virtio_rng.h>
 #include <veridian/hal.h>
 #include <veridian/printf.h>
+#include <veridian/smp.h>
 #include <veridian/spinlock.h>
 
 #define VIRTIO_MAGIC	     0x74726976u /* "virt" */
@@ -39,6 +43,7 @@
 #define STATUS_DRIVER	     2u
 #define STATUS_DRIVER_OK     4u
 #define STATUS_FEATURES_OK   8u
+#define STATUS_FAILED	     128u
 #define DESC_F_WRITE	     2u
 #define AVAIL_F_NO_INTERRUPT 1u
 
@@ -46,6 +51,7 @@ enum {
 	R_MAGIC = 0x000,
 	R_VERSION = 0x004,
 	R_DEVICE_ID = 0x008,
+	R_DEV_FEATURES = 0x010,
 	R_DEV_FEATURES_SEL = 0x014,
 	R_DRV_FEATURES = 0x020,
 	R_DRV_FEATURES_SEL = 0x024,
@@ -93,6 +99,28 @@ static paddr_t rng_frame;	    /* its queue and buffer, once set up */
 static bool rng_broken;		    /* setup failed: do not retry */
 static uint16_t rng_used_seen;
 static struct vd_spinlock rng_lock = VD_SPINLOCK_INIT;
+
+static inline void io_wmb(void)
+{
+#if defined(__riscv)
+	__asm__ volatile("fence w,o" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile("dmb oshst" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+static inline void io_rmb(void)
+{
+#if defined(__riscv)
+	__asm__ volatile("fence r,r" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile("dmb oshld" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
 
 static uint32_t rd(volatile uint32_t *regs, unsigned off)
 {
@@ -150,6 +178,8 @@ static bool rng_setup_locked(void)
 	wr(r, R_STATUS, STATUS_ACKNOWLEDGE);
 	wr(r, R_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
 	wr(r, R_DEV_FEATURES_SEL, 1);
+	if (!(rd(r, R_DEV_FEATURES) & VIRTIO_F_VERSION_1))
+		goto fail; /* a modern transport offers it */
 	wr(r, R_DRV_FEATURES_SEL, 1);
 	wr(r, R_DRV_FEATURES, VIRTIO_F_VERSION_1);
 	wr(r, R_DRV_FEATURES_SEL, 0);
@@ -169,7 +199,7 @@ static bool rng_setup_locked(void)
 		(struct virtq_avail *)((char *)vd_phys_to_virt(frame) +
 				       OFF_AVAIL);
 	avail->flags = AVAIL_F_NO_INTERRUPT;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	io_wmb();
 	wr(r, R_QUEUE_READY, 1);
 	wr(r, R_STATUS,
 	   STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
@@ -177,7 +207,7 @@ static bool rng_setup_locked(void)
 	rng_frame = frame;
 	return true;
 fail:
-	wr(r, R_STATUS, 0);
+	wr(r, R_STATUS, STATUS_FAILED);
 	vd_pt_frame_free(frame);
 	return false;
 }
@@ -197,17 +227,25 @@ static bool rng_read_locked(uint64_t *out)
 		.flags = DESC_F_WRITE,
 	};
 	avail->ring[avail->idx % QSIZE] = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	io_wmb();
 	avail->idx++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	io_wmb();
 	wr(rng_regs, R_QUEUE_NOTIFY, 0);
-	for (uint32_t i = 0; used->idx == rng_used_seen; i++)
-		if (i == POLL_LIMIT)
+	for (uint32_t i = 0; used->idx == rng_used_seen; i++) {
+		if (i == POLL_LIMIT) {
+			/* the request may still be the device's: stop it
+			 * (reset) before its memory could be reused */
+			wr(rng_regs, R_STATUS, 0);
+			rng_broken = true;
 			return false;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
+		vd_cpu_relax(); /* answer TLB shootdowns meanwhile */
+	}
+	io_rmb();
+	uint32_t id = used->ring[rng_used_seen % QSIZE].id;
 	uint32_t len = used->ring[rng_used_seen % QSIZE].len;
 	rng_used_seen++;
-	if (len != sizeof(uint64_t))
+	if (id != 0 || len != sizeof(uint64_t))
 		return false;
 	*out = *(volatile uint64_t *)(q + OFF_BUFFER);
 	return true;
@@ -222,7 +260,7 @@ bool virtio_rng_read(uint64_t *out)
 	hal_irqstate_t st = vd_spin_lock_irqsave(&rng_lock);
 	if (!rng_frame && !rng_broken && !rng_setup_locked())
 		rng_broken = true;
-	if (rng_frame)
+	if (rng_frame && !rng_broken)
 		ok = rng_read_locked(out);
 	vd_spin_unlock_irqrestore(&rng_lock, st);
 	return ok;
