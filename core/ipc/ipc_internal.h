@@ -483,10 +483,13 @@ struct ipc_region {
 };
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
-/* Share r with `to` (large messages use this); VD_OK if it already has
- * access. */
-vd_err_t ipc_region_share_locked(struct ipc_region *r, struct ipc_holder *from,
-				 const struct vd_ipc_actor *to);
+/* Share r with `to` (large messages, transfers): `to`'s holder, new
+ * (*created, if not NULL, says so) or the one it has; NULL if out of
+ * memory. */
+struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
+					   struct ipc_holder *from,
+					   const struct vd_ipc_actor *to,
+					   bool *created);
 void ipc_holder_release_locked(struct ipc_holder *h);
 void ipc_region_process_exit_locked(vd_pid_t pid);
 /* Page-table flags for page i of view v in region r. */

@@ -85,27 +85,26 @@ static vd_err_t share_large(const struct vd_ipc_actor *from,
 			    const struct vd_ipc_message *msg,
 			    const struct vd_ipc_actor *to, bool *in_flight)
 {
+	bool created;
+
 	if (in_flight)
 		*in_flight = false;
 	if (msg->kind != VD_IPC_MSG_LARGE)
 		return VD_OK;
 	struct ipc_region *r =
 		ipc_table_lookup(&ipc_regions, msg->large.region);
-	if (in_flight == NULL) /* delivered now */
-		return ipc_region_share_locked(
-			r, ipc_region_holder(r, from->pid), to);
-	struct ipc_holder *h = ipc_region_holder(r, to->pid);
-	if (h == NULL) {
-		vd_err_t err = ipc_region_share_locked(
-			r, ipc_region_holder(r, from->pid), to);
-		if (err != VD_OK)
-			return err;
-		h = ipc_region_holder(r, to->pid);
-		h->provisional = true;
-	}
-	if (h->provisional) {
-		h->in_flight++;
-		*in_flight = true;
+	struct ipc_holder *h = ipc_region_share_locked(
+		r, ipc_region_holder(r, from->pid), to, &created);
+	if (h == NULL)
+		return VD_ERR_OUT_OF_MEMORY;
+	if (in_flight == NULL) { /* delivered now: given for real */
+		h->provisional = false;
+	} else {
+		h->provisional |= created;
+		if (h->provisional) {
+			h->in_flight++;
+			*in_flight = true;
+		}
 	}
 	return VD_OK;
 }

@@ -193,19 +193,22 @@ void ipc_holder_release_locked(struct ipc_holder *h)
 	}
 }
 
-vd_err_t ipc_region_share_locked(struct ipc_region *r, struct ipc_holder *from,
-				 const struct vd_ipc_actor *to)
+struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
+					   struct ipc_holder *from,
+					   const struct vd_ipc_actor *to,
+					   bool *created)
 {
 	struct ipc_holder *h = ipc_region_holder(r, to->pid);
+	bool fresh = h == NULL;
 
-	if (h != NULL) {
-		h->provisional = false; /* it is given for real now */
-		return VD_OK;
+	if (fresh) {
+		h = holder_new(r, to, from->view);
+		if (h != NULL)
+			from->view->refs++;
 	}
-	if (holder_new(r, to, from->view) == NULL)
-		return VD_ERR_OUT_OF_MEMORY;
-	from->view->refs++;
-	return VD_OK;
+	if (created)
+		*created = fresh;
+	return h;
 }
 
 /* ------------------------------------------------------------------ */
@@ -570,7 +573,8 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 			h->who = *to;
 			break;
 		case VD_IPC_TRANSFER_SHARE:
-			err = ipc_region_share_locked(h->region, h, to);
+			if (!ipc_region_share_locked(h->region, h, to, NULL))
+				err = VD_ERR_OUT_OF_MEMORY;
 			break;
 		case VD_IPC_TRANSFER_COW:
 			err = transfer_cow(h, to);
