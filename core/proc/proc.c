@@ -180,7 +180,7 @@ static void proc_forget_finished_locked(struct vd_process *p)
 			VD_LIST_ENTRY(it, struct vd_thread, proc_link);
 		if (t != vd_current_thread() && vd_thread_finished(t)) {
 			vd_list_remove(&t->proc_link);
-			vd_thread_unref(t);
+			vd_thread_put(t);
 		}
 	}
 }
@@ -326,7 +326,7 @@ static void teardown(struct vd_process *p)
 			p->threads.next, struct vd_thread, proc_link);
 		vd_list_remove(&t->proc_link);
 		vd_thread_detach(t);
-		vd_thread_unref(t);
+		vd_thread_put(t);
 	}
 	if (p->orphan)
 		reap_locked(p);

@@ -141,6 +141,19 @@ static bool pt_range_free(struct vd_process *p, vaddr_t va, size_t size)
 	return true;
 }
 
+/* Does [va, va+size) meet a region or a mapping (vm_lock held)? */
+static bool range_taken_locked(struct vd_process *p, vaddr_t va, size_t size)
+{
+	return region_overlapping(p, va, size) || !pt_range_free(p, va, size);
+}
+
+/* A region record that is out of the list: freed unless it is lent. */
+static void region_free(struct vd_uvm_region *r)
+{
+	if (r && !r->lent)
+		vd_kfree(r);
+}
+
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags)
 {
@@ -157,7 +170,7 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	if (!r)
 		return VD_ERR_OUT_OF_MEMORY;
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
-	if (region_overlapping(p, va, size) || !pt_range_free(p, va, size)) {
+	if (range_taken_locked(p, va, size)) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
 	}
@@ -290,7 +303,7 @@ vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
 	if (anywhere)
 		err = find_free_locked(p, VD_ALIGN_UP(va, VD_PAGE_SIZE), size,
 				       &va);
-	else if (region_overlapping(p, va, size) || !pt_range_free(p, va, size))
+	else if (range_taken_locked(p, va, size))
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 	if (err == VD_OK) {
 		r->start = va;
@@ -302,8 +315,7 @@ vd_err_t vd_uvm_claim(struct vd_process *p, vaddr_t va, size_t size,
 			*out = va;
 	}
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
-	if (r && !r->lent)
-		vd_kfree(r);
+	region_free(r);
 	return err;
 }
 
@@ -318,8 +330,7 @@ void vd_uvm_unclaim(struct vd_process *p, vaddr_t va, size_t size)
 	else
 		r = NULL;
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
-	if (r && !r->lent)
-		vd_kfree(r);
+	region_free(r);
 }
 
 /* Copy between kernel memory and p's user pages, via the physmap. */
@@ -440,8 +451,7 @@ void vd_uvm_destroy(struct vd_process *p)
 		if (!r->foreign)
 			unmap_and_free(p, r, r->start, r->size);
 		vd_list_remove(&r->link);
-		if (!r->lent)
-			vd_kfree(r);
+		region_free(r);
 	}
 	p->mapped_bytes = 0;
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);

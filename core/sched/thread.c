@@ -5,9 +5,10 @@
  * Lifetime.  A thread struct carries two references from birth: the
  * table's (dropped when the thread is reaped: joined, or detached after
  * exit) and the running thread's own (dropped by the scheduler once the
- * dead thread is off the CPU, since only then is its stack unused).
- * vd_thread_get() adds temporary ones.  The last put frees the kernel
- * stack and the struct.
+ * dead thread is off the CPU, since only then is its stack unused).  A
+ * user thread also has its process's thread list's (proc.c).
+ * vd_thread_get() and vd_thread_ref() add others.  The last put frees the
+ * kernel stack and the struct.
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
@@ -368,11 +369,6 @@ void vd_thread_kill_locked(struct vd_thread *t)
 void vd_thread_ref(struct vd_thread *t)
 {
 	__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
-}
-
-void vd_thread_unref(struct vd_thread *t)
-{
-	thread_put_locked(t); /* needs no lock */
 }
 
 bool vd_thread_finished(const struct vd_thread *t)

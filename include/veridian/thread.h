@@ -199,16 +199,17 @@ VD_NORETURN void vd_thread_exit(int code);
 vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out);
 /* Nobody will join t: it is reaped as soon as it exits. */
 void vd_thread_detach(struct vd_thread *t);
-/* A reference that keeps t's struct (and kernel stack) allocated: a
- * process's thread list holds one on each of its threads (proc.c). */
+/* One more reference on t, which keeps its struct (and kernel stack)
+ * allocated until vd_thread_put: a process's thread list holds one on
+ * each of its threads (proc.c). */
 void vd_thread_ref(struct vd_thread *t);
-void vd_thread_unref(struct vd_thread *t);
 /* Dead, joined or detached (out of the thread table) and off every CPU:
  * only references keep it now. */
 bool vd_thread_finished(const struct vd_thread *t);
 
-/* Free a user thread that never ran (its process is discarded before it
- * started).  The caller holds the process lock and unlinks nothing. */
+/* Discard a user thread that never ran (its process is discarded before
+ * it started): out of the table and its process's list, its references
+ * dropped.  The caller holds the process lock. */
 void vd_thread_discard_unstarted(struct vd_thread *t);
 /* The calling CPU stops using p's page table (p is being torn down). */
 void vd_sched_leave_address_space(struct vd_process *p);
