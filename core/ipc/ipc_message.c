@@ -60,7 +60,12 @@ vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 
 		if (r == NULL)
 			return VD_ERR_NOT_FOUND;
-		if (ipc_region_holder(r, from->pid) == NULL)
+		/* Access a large message gives while it is queued is not
+		 * the receiver's yet (share_large): passed on -- to itself
+		 * or anyone else -- it would become real, and outlive the
+		 * message if that is dropped. */
+		struct ipc_holder *h = ipc_region_holder(r, from->pid);
+		if (h == NULL || h->provisional)
 			return VD_ERR_PERMISSION_DENIED;
 		if (msg->large.offset > r->size ||
 		    msg->large.len > r->size - msg->large.offset)
