@@ -588,11 +588,15 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       struct vd_ipc_message *reply);
 vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self, vd_reply_token_t token,
 			const struct vd_ipc_message *m);
+/* Reply-and-receive: the reply, then (if it was delivered) the receive
+ * on ep -- or, if the endpoint capability was bad (ep_err), that error.
+ * Errors of the reply come back as they are (nothing happened); those
+ * of the receive with NOT_FOUND as VD_ERR_IPC_CLOSED. */
 vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     vd_reply_token_t token,
 			     const struct vd_ipc_message *m,
-			     vd_endpoint_id_t ep, uint64_t timeout_ns,
-			     struct vd_cpu_context *ctx);
+			     vd_endpoint_id_t ep, vd_err_t ep_err,
+			     uint64_t timeout_ns, struct vd_cpu_context *ctx);
 /* create_channel for a process: `own` must be an endpoint of `owner`'s
  * (VD_ERR_PERMISSION_DENIED), as a capability to someone else's endpoint
  * does not make one its end of a channel (ipc_api.c). */

@@ -246,16 +246,18 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 
 	/* (vd_syscall already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (a[2] != 0 &&
-	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
-				   VD_RIGHT_READ, &ep)) != VD_OK) ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
-	if (ep == 0)
+	if (a[2] == 0)
 		return ipc_reply_regs(&self, a[0], &m);
-	return ipc_gone_is_closed(
-		ipc_reply_recv_regs(&self, a[0], &m, ep, a[3], ctx));
+	/* Reply-and-receive: the endpoint is the receive's business, which
+	 * comes after the reply -- a dead or wrong endpoint capability
+	 * fails the receive, not the reply (docs/ipc.md). */
+	vd_err_t ep_err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
+					 VD_RIGHT_READ, &ep);
+	return ipc_reply_recv_regs(&self, a[0], &m, ep_err == VD_OK ? ep : 0,
+				   ep_err, a[3], ctx);
 }
 
 /* ------------------------------------------------------------------ */
