@@ -42,6 +42,8 @@ typedef vd_sched_lock_state_t ipc_lock_state_t;
 
 /* Result of a state-machine step that had to park its waiter. */
 #define IPC_PENDING ((vd_err_t)-1)
+/* ipc_receive_take: the message peeked is no longer first: peek again. */
+#define IPC_AGAIN ((vd_err_t)-2)
 
 /* ------------------------------------------------------------------ */
 /* Id tables (ipc_table.c)                                             */
@@ -153,9 +155,25 @@ struct ipc_endpoint {
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
 	unsigned nchannels;	   /* open channels attached */
 	struct vd_list channels;   /* ipc_chan_link.node of those channels */
-	struct vd_list receivers;  /* waiters in receive, FIFO */
-	struct vd_list senders;	   /* waiters blocked on a full queue, FIFO */
-	unsigned head, count;	   /* ring of VD_IPC_QUEUE_DEPTH messages */
+	/* waiters in receive, FIFO.  Invariant, between operations: while
+	 * one waits, nothing is queued (count == 0) -- a message finds its
+	 * receiver at once (ipc_endpoint_feed) */
+	struct vd_list receivers;
+	struct vd_list senders; /* waiters blocked on a full queue, FIFO */
+	unsigned head;		/* ring of VD_IPC_QUEUE_DEPTH messages */
+	union {
+		struct {
+			uint32_t count; /* messages queued */
+			/* its channels have all closed and none is left:
+			 * a receive with nothing queued fails with
+			 * VD_ERR_IPC_CLOSED at once (a fresh endpoint,
+			 * which never had one, waits for its first) */
+			uint32_t closed;
+		};
+		/* both, for the fast path's one test: a receiver may wait
+		 * here only if this is 0 */
+		uint64_t count_closed;
+	};
 	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
 };
 
@@ -189,6 +207,10 @@ vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    vd_endpoint_id_t *id_out);
 /* Move parked senders into free ring slots (after something left it). */
 void ipc_endpoint_admit(struct ipc_endpoint *ep);
+/* Restore the receivers invariant (struct ipc_endpoint) after messages
+ * were queued while receivers wait: each gets the oldest message, or is
+ * woken to take it itself (take_self); then admit (ipc_message.c). */
+void ipc_endpoint_feed(struct ipc_endpoint *ep);
 /* Tear down: channels close, waiters wake with `why`; the object is
  * freed. */
 void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why);
@@ -230,6 +252,10 @@ struct ipc_waiter {
 	struct vd_ipc_actor self; /* who waits */
 	struct ipc_qmsg q; /* SEND: message to deliver; RECV: delivered */
 	int reply_slot;	   /* CALL: own reply slot, else -1 */
+	/* RECV: a sender only wakes it; it takes the message from the queue
+	 * itself, once it has put the header where it must go
+	 * (ipc_receive_peek) */
+	bool take_self;
 	struct vd_ipc_message *reply_out; /* CALL: where the reply goes */
 	/* Syscalls (ipc_syscall.c): the waiter's saved user registers.  The
 	 * fast path writes a small message or reply straight into them and
@@ -294,6 +320,26 @@ vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 			struct vd_ipc_message *reply_out, bool nonblocking);
 vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep,
 			   bool nonblocking);
+/*
+ * A receive whose header goes where writing it may fail (a user buffer
+ * that another thread may unmap): the message leaves the queue only once
+ * the header is out, so a failed receive loses nothing.
+ *
+ * ipc_receive_peek is ipc_receive_begin without the taking: VD_OK puts a
+ * copy of the first queued message in w->q (with the reply token it will
+ * get) and leaves it queued; a parked waiter is woken without a message
+ * when one arrives (take_self) and peeks again.  Then, lock released,
+ * write the header; lock taken again, either ipc_receive_take -- VD_OK
+ * (w->q is the message, delivered), IPC_AGAIN (it is no longer first:
+ * another thread took it, or it was withdrawn; peek again) or
+ * VD_ERR_NOT_FOUND (the endpoint is gone) -- or, if the header could
+ * not be written, ipc_receive_give_up, which hands the message on to
+ * any other receiver waiting.
+ */
+vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep,
+			  bool nonblocking);
+vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep);
+void ipc_receive_give_up(vd_endpoint_id_t ep);
 vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 			  vd_reply_token_t token,
 			  const struct vd_ipc_message *resp,
