@@ -333,13 +333,13 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep,
  * (w->q is the message, delivered), IPC_AGAIN (it is no longer first:
  * another thread took it, or it was withdrawn; peek again) or
  * VD_ERR_NOT_FOUND (the endpoint is gone) -- or, if the header could
- * not be written, ipc_receive_give_up, which hands the message on to
- * any other receiver waiting.
+ * not be written, just leave: the message stays queued, and no other
+ * receiver waits for it (a message that is queued has no receiver
+ * waiting: feed woke them all).
  */
 vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep,
 			  bool nonblocking);
 vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep);
-void ipc_receive_give_up(vd_endpoint_id_t ep);
 vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 			  vd_reply_token_t token,
 			  const struct vd_ipc_message *resp,

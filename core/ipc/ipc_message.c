@@ -456,15 +456,6 @@ vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep_id)
 	return VD_OK;
 }
 
-void ipc_receive_give_up(vd_endpoint_id_t ep_id)
-{
-	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, ep_id);
-
-	/* It may have been the one woken for the message (feed). */
-	if (ep != NULL)
-		ipc_endpoint_feed(ep);
-}
-
 vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 			  vd_reply_token_t token,
 			  const struct vd_ipc_message *resp,

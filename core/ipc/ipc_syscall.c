@@ -207,10 +207,8 @@ static vd_err_t receive_with_header(struct ipc_waiter *w, vd_endpoint_id_t ep,
 		err = vd_copy_to_user((void *)(uintptr_t)hdr_ptr, &hdr,
 				      sizeof(hdr));
 		st = ipc_lock();
-		if (err != VD_OK) {
-			ipc_receive_give_up(ep);
-			break;
-		}
+		if (err != VD_OK)
+			break; /* still queued, for the next receive */
 		err = ipc_receive_take(w, ep);
 		if (err != IPC_AGAIN)
 			break;
