@@ -47,6 +47,28 @@ void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
 	ipc_wake_locked(w);
 }
 
+/* The region part of ipc_check_message, out of line: the small case,
+ * every message of the hot paths, stays small enough to inline. */
+static __attribute__((noinline)) vd_err_t
+check_large(const struct vd_ipc_actor *from, const struct vd_ipc_message *msg)
+{
+	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+
+	if (r == NULL)
+		return VD_ERR_NOT_FOUND;
+	/* Access a large message gives while it is queued is not the
+	 * receiver's yet (share_large): passed on -- to itself or anyone
+	 * else -- it would become real, and outlive the message if that is
+	 * dropped. */
+	struct ipc_holder *h = ipc_region_holder(r, from->pid);
+	if (h == NULL || h->provisional)
+		return VD_ERR_PERMISSION_DENIED;
+	if (msg->large.offset > r->size ||
+	    msg->large.len > r->size - msg->large.offset)
+		return VD_ERR_INVALID_PARAMETER;
+	return VD_OK;
+}
+
 vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 			   const struct vd_ipc_message *msg)
 {
@@ -56,24 +78,8 @@ vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 	case VD_IPC_MSG_SMALL:
 		return msg->len <= VD_IPC_SMALL_MAX ? VD_OK
 						    : VD_ERR_IPC_MSG_TOO_LARGE;
-	case VD_IPC_MSG_LARGE: {
-		struct ipc_region *r =
-			ipc_table_lookup(&ipc_regions, msg->large.region);
-
-		if (r == NULL)
-			return VD_ERR_NOT_FOUND;
-		/* Access a large message gives while it is queued is not
-		 * the receiver's yet (share_large): passed on -- to itself
-		 * or anyone else -- it would become real, and outlive the
-		 * message if that is dropped. */
-		struct ipc_holder *h = ipc_region_holder(r, from->pid);
-		if (h == NULL || h->provisional)
-			return VD_ERR_PERMISSION_DENIED;
-		if (msg->large.offset > r->size ||
-		    msg->large.len > r->size - msg->large.offset)
-			return VD_ERR_INVALID_PARAMETER;
-		return VD_OK;
-	}
+	case VD_IPC_MSG_LARGE:
+		return check_large(from, msg);
 	default:
 		return VD_ERR_INVALID_PARAMETER;
 	}
