@@ -1,8 +1,9 @@
 /*
  * cmocka suite for IPC under hostile sequences (issue 11): provisional
  * region access that must stay provisional, a receive that must not
- * lose its message when writing the header fails, and receives on an
- * endpoint whose channels have all closed.  See test_ipc_fixture.h for
+ * lose its message when writing the header fails, reply-and-receive
+ * that must deliver a valid reply whatever the endpoint, and receives
+ * on an endpoint whose channels have all closed.  See test_ipc_fixture.h for
  * how blocking is simulated; the ktest ipc_user_hostile_sequences
  * (user/bin/ipc-hostile) runs the same sequences through the syscalls.
  */
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 #include <stdlib.h>
+#include <veridian/thread.h>
 
 #include "test_ipc_pair.h"
 
@@ -262,6 +264,95 @@ static void test_take_self_waiter(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Reply-and-receive on a dead endpoint (issue 11, 4)                  */
+/* ------------------------------------------------------------------ */
+
+/* The syscall's general path (ipc_reply_recv_regs), with its saved user
+ * registers on a fake kernel stack (vd_thread_of_stack reads its second
+ * word).  A pending call of A's, received by B: *token. */
+static struct vd_cpu_context *fake_ctx(void **kstack)
+{
+	*kstack = aligned_alloc(VD_KSTACK_SIZE, VD_KSTACK_SIZE);
+	assert_non_null(*kstack);
+	memset(*kstack, 0, VD_KSTACK_SIZE);
+	return (struct vd_cpu_context *)((char *)*kstack + VD_KSTACK_SIZE -
+					 sizeof(struct vd_cpu_context));
+}
+
+static void call_received_by_b(struct ipc_waiter *call, uint64_t word,
+			       struct vd_ipc_message *out,
+			       vd_reply_token_t *token)
+{
+	struct vd_ipc_message req = word_msg(word), got;
+	struct vd_ipc_header h;
+
+	ipc_lock_state_t st = ipc_lock();
+	ipc_waiter_init(call, &A.a);
+	assert_int_equal(ipc_call_begin(call, ch, &req, 0, out, false),
+			 IPC_PENDING);
+	ipc_unlock(st);
+	assert_int_equal(recv_now(&B, eb, &got, &h), VD_OK);
+	assert_int_equal(got.words[0], word);
+	*token = h.reply_token;
+}
+
+static void test_reply_recv_dead_endpoint_still_replies(void **state)
+{
+	struct vd_ipc_message out, resp;
+	struct ipc_waiter call;
+	vd_endpoint_id_t dead, lonely;
+	vd_channel_id_t gone;
+	vd_reply_token_t tok;
+	void *kstack;
+	struct vd_cpu_context *ctx = fake_ctx(&kstack);
+	(void)state;
+
+	/* The endpoint capability was bad (the syscall found it so): the
+	 * reply is delivered, the status is the capability's error. */
+	call_received_by_b(&call, 1, &out, &tok);
+	resp = word_msg(101);
+	assert_int_equal(ipc_reply_recv_regs(&B.a, tok, &resp, 0,
+					     VD_ERR_INVALID_CAPABILITY,
+					     VD_TIMEOUT_INFINITE, ctx),
+			 VD_ERR_INVALID_CAPABILITY);
+	assert_true(call.done);
+	assert_int_equal(call.result, VD_OK);
+	assert_int_equal(out.words[0], 101);
+	/* the token is spent: a second reply-and-receive fails in the
+	 * reply, and then does not receive either */
+	assert_int_equal(ipc_reply_recv_regs(&B.a, tok, &resp, eb, VD_OK, 0,
+					     ctx),
+			 VD_ERR_IPC_BAD_REPLY_TOKEN);
+
+	/* A destroyed endpoint: Closed, reply delivered. */
+	assert_int_equal(vd_ipc_create_endpoint(&B.a, &dead, NULL), VD_OK);
+	assert_int_equal(vd_ipc_destroy_endpoint(dead), VD_OK);
+	call_received_by_b(&call, 2, &out, &tok);
+	resp = word_msg(102);
+	assert_int_equal(ipc_reply_recv_regs(&B.a, tok, &resp, dead, VD_OK,
+					     VD_TIMEOUT_INFINITE, ctx),
+			 VD_ERR_IPC_CLOSED);
+	assert_true(call.done);
+	assert_int_equal(out.words[0], 102);
+
+	/* One whose channels all closed: Closed at once, reply delivered. */
+	assert_int_equal(vd_ipc_create_endpoint(&B.a, &lonely, NULL), VD_OK);
+	assert_int_equal(vd_ipc_create_channel(ea, lonely, &gone), VD_OK);
+	assert_int_equal(vd_ipc_close_channel(gone), VD_OK);
+	call_received_by_b(&call, 3, &out, &tok);
+	resp = word_msg(103);
+	ipc_sleeps = 0;
+	assert_int_equal(ipc_reply_recv_regs(&B.a, tok, &resp, lonely, VD_OK,
+					     VD_TIMEOUT_INFINITE, ctx),
+			 VD_ERR_IPC_CLOSED);
+	assert_int_equal(ipc_sleeps, 0);
+	assert_true(call.done);
+	assert_int_equal(out.words[0], 103);
+	assert_int_equal(vd_ipc_destroy_endpoint(lonely), VD_OK);
+	free(kstack);
+}
+
+/* ------------------------------------------------------------------ */
 /* Closed endpoints (issue 11, 9)                                      */
 /* ------------------------------------------------------------------ */
 
@@ -313,6 +404,7 @@ int main(void)
 		T(test_peek_then_fail_leaves_message),
 		T(test_peek_take_call_and_race),
 		T(test_take_self_waiter),
+		T(test_reply_recv_dead_endpoint_still_replies),
 		T(test_receive_after_last_channel_closed),
 	};
 	return cmocka_run_group_tests(tests, ipc_group_setup, NULL);
