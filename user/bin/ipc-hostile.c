@@ -14,7 +14,9 @@
  *     header        a receive whose header buffer another thread
  *                   unmaps while it waits fails with MemoryError(Fault),
  *                   leaves the message queued and the registers as
- *                   they were
+ *                   they were; threads receiving with and without a
+ *                   header take each message once, each header its
+ *                   message's
  *     reply_recv    reply-and-receive with a valid token but a dead
  *                   endpoint (capability revoked, endpoint destroyed,
  *                   no channel left) delivers the reply and reports
@@ -58,6 +60,7 @@ static void loop_free(struct loop *l)
 
 static uint8_t stack_a[STACK] __attribute__((aligned(16)));
 static uint8_t stack_b[STACK] __attribute__((aligned(16)));
+static uint8_t stack_c[STACK] __attribute__((aligned(16)));
 
 /* A call through a channel, by a thread: its status and reply. */
 struct call_job {
@@ -247,6 +250,97 @@ static void header_unmapped(void)
 	loop_free(&l);
 }
 
+/* Receivers with and without a header buffer, on other CPUs, race for
+ * one endpoint's messages: each message is taken once, and a header
+ * written is the header of the message taken with it. */
+#define RACE_N 300
+
+struct race_job {
+	vd_cap_token_t ep;
+	bool with_header;
+	volatile unsigned count, mismatched;
+	volatile uint64_t sum;
+	volatile long status;
+};
+
+static void race_thread(uintptr_t arg)
+{
+	struct race_job *j = (struct race_job *)arg;
+	struct vd_ipc_header hdr;
+	long st;
+
+	for (;;) {
+		struct vd_ipc_regs r = {0};
+
+		st = vd_ipc_receive(j->ep, &r, j->with_header ? &hdr : NULL,
+				    10 * SECOND);
+		if (st != 0)
+			break;
+		if (j->with_header && hdr.sequence != r.mr[0])
+			j->mismatched++;
+		j->sum += r.mr[0];
+		j->count++;
+	}
+	j->status = st;
+	vd_thread_exit(0);
+}
+
+static void header_race(void)
+{
+	struct race_job jobs[3] = {{.with_header = true},
+				   {.with_header = true},
+				   {.with_header = false}};
+	uint8_t *stacks[3] = {stack_a, stack_b, stack_c};
+	vd_cap_token_t tc[3];
+	struct vd_ipc_regs r = {0};
+	unsigned sent = 0, got = 0, bad = 0;
+	uint64_t sum = 0;
+	struct loop l;
+
+	if (!vd_check(&t, loop_make(&l), "race: a channel to ourselves"))
+		return;
+	for (unsigned i = 0; i < 3; i++) {
+		jobs[i].ep = l.to;
+		if (spawn_thread(race_thread, stacks[i], &jobs[i], &tc[i]) <= 0)
+			tc[i] = 0;
+	}
+	/* sequences start at 1 on a new channel: word i is sequence i */
+	for (uint64_t i = 1; i <= RACE_N; i++) {
+		r.mr[0] = i;
+		sent += vd_ipc_send(l.ch, &r, 8, 0, 5 * SECOND) == 0;
+	}
+	for (unsigned wait = 0; wait < 500; wait++) {
+		got = jobs[0].count + jobs[1].count + jobs[2].count;
+		if (got >= RACE_N)
+			break;
+		vd_thread_sleep(10 * MS);
+	}
+	/* the receivers end with Closed */
+	vd_ipc_channel_close(l.ch);
+	for (unsigned i = 0; i < 3; i++) {
+		if (tc[i] != 0)
+			join(tc[i]);
+		sum += jobs[i].sum;
+		bad += jobs[i].mismatched;
+	}
+	got = jobs[0].count + jobs[1].count + jobs[2].count;
+	vd_check(&t, sent == RACE_N && got == RACE_N,
+		 "race: %u sent, %u received (%u, %u with a header; %u "
+		 "without)",
+		 sent, got, jobs[0].count, jobs[1].count, jobs[2].count);
+	vd_check(&t, sum == (uint64_t)RACE_N * (RACE_N + 1) / 2,
+		 "race: each exactly once");
+	vd_check(&t, bad == 0, "race: every header is its message's (%u not)",
+		 bad);
+	vd_check(&t,
+		 jobs[0].status == -(long)VD_ERR_IPC_CLOSED &&
+			 jobs[1].status == -(long)VD_ERR_IPC_CLOSED &&
+			 jobs[2].status == -(long)VD_ERR_IPC_CLOSED,
+		 "race: the close ended every receiver (%ld %ld %ld)",
+		 jobs[0].status, jobs[1].status, jobs[2].status);
+	loop_free(&l);
+}
+
 /* ---- reply-and-receive on a dead endpoint ---- */
 
 enum dead_kind { DEAD_REVOKED, DEAD_DESTROYED, DEAD_NO_CHANNEL };
@@ -402,6 +496,7 @@ static int drive(void)
 	self = vd_self_cap();
 	vd_ipc_stats(&before);
 	header_unmapped();
+	header_race();
 	reply_recv_dead();
 	closed_endpoint();
 
