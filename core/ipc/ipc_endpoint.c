@@ -208,7 +208,8 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 		return VD_ERR_NOT_FOUND;
 	if (a == b)
 		return VD_ERR_INVALID_PARAMETER;
-	ch->limits = vd_limits_charge_ref(a->limits, VD_LIMIT_CHANNELS, 1, &err);
+	ch->limits =
+		vd_limits_charge_ref(a->limits, VD_LIMIT_CHANNELS, 1, &err);
 	if (err)
 		return err;
 	id = ipc_table_insert(&ipc_channels, ch);

@@ -563,8 +563,8 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 		return VD_ERR_OUT_OF_MEMORY;
 	/* every page may be copied once for this view: the sender pays */
 	v->limits = vd_limits_charge_ref(
-		from->who.proc ? from->who.proc->limits : NULL,
-		VD_LIMIT_MEMORY, region_bytes(r), &err);
+		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,
+		region_bytes(r), &err);
 	if (err == VD_OK && holder_new(r, to, v) == NULL)
 		err = VD_ERR_OUT_OF_MEMORY;
 	if (err != VD_OK) {

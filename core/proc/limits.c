@@ -128,8 +128,7 @@ struct vd_limits *vd_limits_charge_ref(struct vd_limits *l,
 	return *err ? NULL : vd_limits_get(l);
 }
 
-void vd_limits_release(struct vd_limits *l, enum vd_limit_kind kind,
-		       uint64_t n)
+void vd_limits_release(struct vd_limits *l, enum vd_limit_kind kind, uint64_t n)
 {
 	vd_limits_uncharge(l, kind, n);
 	vd_limits_put(l);

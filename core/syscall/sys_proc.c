@@ -122,8 +122,8 @@ SYSCALL(sys_process_limits)
 	struct vd_limits_info want, info;
 	struct vd_process *p = NULL;
 	struct vd_capability c;
-	uint32_t rights = (a[1] ? VD_RIGHT_WRITE : 0) |
-			  (a[2] ? VD_RIGHT_READ : 0);
+	uint32_t rights =
+		(a[1] ? VD_RIGHT_WRITE : 0) | (a[2] ? VD_RIGHT_READ : 0);
 	vd_err_t err;
 
 	(void)ctx;

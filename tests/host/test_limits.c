@@ -130,9 +130,9 @@ static void test_charge_is_hierarchical(void **state)
 
 	/* memory over its limit is out of memory, and all or nothing */
 	assert_int_equal(lower(a, VD_LIMIT_MEMORY, 3 * VD_PAGE_SIZE), VD_OK);
-	assert_int_equal(vd_limits_charge(grand, VD_LIMIT_MEMORY,
-					  4 * VD_PAGE_SIZE),
-			 VD_ERR_OUT_OF_MEMORY);
+	assert_int_equal(
+		vd_limits_charge(grand, VD_LIMIT_MEMORY, 4 * VD_PAGE_SIZE),
+		VD_ERR_OUT_OF_MEMORY);
 	assert_int_equal(usage(root, VD_LIMIT_MEMORY), 0);
 	/* a huge n does not wrap around */
 	assert_int_equal(vd_limits_charge(b, VD_LIMIT_THREADS, UINT64_MAX),
@@ -170,7 +170,7 @@ static void test_limits_only_go_down(void **state)
 	assert_int_equal(lower(child, VD_LIMIT_CHANNELS, 6),
 			 VD_ERR_PERMISSION_DENIED);
 	assert_int_equal(vd_limits_read(child, &li), VD_OK);
-	li.limit[VD_LIMIT_THREADS] = 3;		  /* lower */
+	li.limit[VD_LIMIT_THREADS] = 3;		 /* lower */
 	li.limit[VD_LIMIT_REGIONS] = UINT64_MAX; /* raise */
 	assert_int_equal(vd_limits_lower(child, li.limit),
 			 VD_ERR_PERMISSION_DENIED);
@@ -292,16 +292,16 @@ static void test_regions_outlive_their_creator(void **state)
 	la = A.proc.limits;
 	assert_int_equal(lower(la, VD_LIMIT_MEMORY, 6 * VD_PAGE_SIZE), VD_OK);
 	assert_int_equal(lower(la, VD_LIMIT_REGIONS, 2), VD_OK);
-	assert_int_equal(vd_ipc_create_shared_region(&A.f.a, 4 * VD_PAGE_SIZE,
-						     RW, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.f.a, 4 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
 	assert_int_equal(usage(la, VD_LIMIT_REGIONS), 1);
 	assert_int_equal(usage(la, VD_LIMIT_MEMORY), 4 * VD_PAGE_SIZE);
 	/* over the memory limit: out of memory, nothing charged, no frame */
 	struct vd_ipc_stats st;
-	assert_int_equal(vd_ipc_create_shared_region(&A.f.a, 3 * VD_PAGE_SIZE,
-						     RW, &r2),
-			 VD_ERR_OUT_OF_MEMORY);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.f.a, 3 * VD_PAGE_SIZE, RW, &r2),
+		VD_ERR_OUT_OF_MEMORY);
 	vd_ipc_get_stats(&st);
 	assert_int_equal(st.region_frames, 4);
 	assert_int_equal(usage(la, VD_LIMIT_REGIONS), 1);
@@ -310,9 +310,9 @@ static void test_regions_outlive_their_creator(void **state)
 						       VD_IPC_TRANSFER_COW),
 			 VD_ERR_OUT_OF_MEMORY);
 	assert_int_equal(usage(la, VD_LIMIT_MEMORY), 4 * VD_PAGE_SIZE);
-	assert_int_equal(vd_ipc_create_shared_region(&A.f.a, 2 * VD_PAGE_SIZE,
-						     RW, &r2),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.f.a, 2 * VD_PAGE_SIZE, RW, &r2),
+		VD_OK);
 	assert_int_equal(vd_ipc_transfer_shared_region(&A.f.a, &B.f.a, r2,
 						       VD_IPC_TRANSFER_COW),
 			 VD_ERR_OUT_OF_MEMORY);
@@ -346,9 +346,9 @@ static void test_cow_view_charge_comes_back(void **state)
 	limited_init(&A, 10, NULL);
 	limited_init(&B, 20, NULL);
 	la = A.proc.limits;
-	assert_int_equal(vd_ipc_create_shared_region(&A.f.a, 2 * VD_PAGE_SIZE,
-						     RW, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.f.a, 2 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
 	assert_int_equal(vd_ipc_transfer_shared_region(&A.f.a, &B.f.a, r,
 						       VD_IPC_TRANSFER_COW),
 			 VD_OK);
@@ -361,9 +361,9 @@ static void test_cow_view_charge_comes_back(void **state)
 	struct fake_proc K;
 	vd_region_id_t rk;
 	fake_proc_init(&K, 30);
-	assert_int_equal(vd_ipc_create_shared_region(&K.a, VD_PAGE_SIZE, RW,
-						     &rk),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&K.a, VD_PAGE_SIZE, RW, &rk),
+		VD_OK);
 	fake_proc_exit(&K);
 	limited_exit(&A);
 	assert_int_equal(usage(B.proc.limits, VD_LIMIT_MEMORY), 0);

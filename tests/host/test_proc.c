@@ -548,9 +548,9 @@ static void test_limits_charge_and_give_back(void **state)
 			 2 * VD_CAP_DEFAULT_SLOTS);
 	/* a thread over the child's limit, a process over the parent's */
 	lim_lower(c, VD_LIMIT_THREADS, 1);
-	assert_int_equal(vd_thread_create(child, BASE, va, VD_PAGE_SIZE, 0,
-					  &tid),
-			 VD_ERR_RESOURCE_EXHAUSTED);
+	assert_int_equal(
+		vd_thread_create(child, BASE, va, VD_PAGE_SIZE, 0, &tid),
+		VD_ERR_RESOURCE_EXHAUSTED);
 	lim_lower(p, VD_LIMIT_PROCESSES, 2);
 	assert_int_equal(vd_process_create(pid, elf, elf_size, NULL, NULL, NULL,
 					   0, &none, NULL),
