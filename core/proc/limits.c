@@ -45,16 +45,24 @@ unsigned vd_limits_count(void)
 
 static void root_defaults(uint64_t limit[VD_LIMIT_KINDS])
 {
-	struct vd_memory_stats ms;
+	/* RAM does not change after boot: ask the frame allocator once */
+	static uint64_t half_ram;
+	uint64_t mem = __atomic_load_n(&half_ram, __ATOMIC_RELAXED);
 
-	vd_memory_stats(&ms);
+	if (!mem) {
+		struct vd_memory_stats ms;
+
+		vd_memory_stats(&ms);
+		mem = (uint64_t)ms.total_frames * VD_PAGE_SIZE / 2;
+		__atomic_store_n(&half_ram, mem, __ATOMIC_RELAXED);
+	}
 	limit[VD_LIMIT_ENDPOINTS] = VD_LIMIT_DEFAULT_ENDPOINTS;
 	limit[VD_LIMIT_CHANNELS] = VD_LIMIT_DEFAULT_CHANNELS;
 	limit[VD_LIMIT_REGIONS] = VD_LIMIT_DEFAULT_REGIONS;
 	limit[VD_LIMIT_THREADS] = VD_LIMIT_DEFAULT_THREADS;
 	limit[VD_LIMIT_PROCESSES] = VD_LIMIT_DEFAULT_PROCESSES;
 	limit[VD_LIMIT_CAP_SLOTS] = VD_LIMIT_DEFAULT_CAP_SLOTS;
-	limit[VD_LIMIT_MEMORY] = (uint64_t)ms.total_frames * VD_PAGE_SIZE / 2;
+	limit[VD_LIMIT_MEMORY] = mem;
 }
 
 struct vd_limits *vd_limits_get(struct vd_limits *l)

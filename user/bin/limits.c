@@ -309,7 +309,14 @@ static int drive(void)
 			 vd_process_limits(vd_console_cap(), NULL, &li) ==
 				 -VD_ERR_INVALID_CAPABILITY &&
 			 vd_process_limits(vd_self_cap(), NULL, (void *)0x10) ==
-				 -VD_ERR_MEM_BAD_ADDRESS,
+				 -VD_ERR_MEM_BAD_ADDRESS &&
+			 vd_process_limits(vd_self_cap(), (void *)0x10, NULL) ==
+				 -VD_ERR_MEM_BAD_ADDRESS &&
+			 vd_process_limits(0x1234567, NULL, &li) ==
+				 -VD_ERR_INVALID_CAPABILITY &&
+			 my_limits(vd_self_cap(), &li) == 0 &&
+			 li.limit[VD_LIMIT_ENDPOINTS] ==
+				 base.limit[VD_LIMIT_ENDPOINTS],
 		 "driver: bad arguments are refused");
 	vd_check(&t, !vd_is_err(vd_ipc_endpoint_create(&ep)),
 		 "driver: endpoint");
