@@ -34,6 +34,7 @@
 
 #include <veridian/cpu_context.h>
 #include <veridian/ipc.h>
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/proc.h>
 #include <veridian/sched.h>
@@ -174,6 +175,7 @@ struct ipc_endpoint {
 		 * here only if this is 0 */
 		uint64_t count_closed;
 	};
+	struct vd_limits *limits; /* charged (ENDPOINTS), with a reference */
 	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
 };
 
@@ -189,6 +191,7 @@ struct ipc_channel {
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */
 	vd_pid_t pid[2]; /* ep[i]->owner.pid, for the fast path's end test */
+	struct vd_limits *limits; /* charged (CHANNELS): ep[0]'s */
 };
 
 /* Ring operations. */
@@ -202,6 +205,8 @@ void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
 		     void (*drop)(struct ipc_qmsg *m, vd_err_t why),
 		     vd_err_t why);
 
+/* A new endpoint of owner, charged to owner's limits (ENDPOINTS):
+ * VD_ERR_RESOURCE_EXHAUSTED at its limit or when the table is full. */
 vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out);
@@ -214,6 +219,8 @@ void ipc_endpoint_feed(struct ipc_endpoint *ep);
 /* Tear down: channels close, waiters wake with `why`; the object is
  * freed. */
 void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why);
+/* A channel e1 <-> e2, charged (CHANNELS) to whoever is charged for e1:
+ * VD_ERR_RESOURCE_EXHAUSTED at that limit or when the table is full. */
 vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 				   vd_endpoint_id_t e2, vd_channel_id_t *out);
 void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
@@ -490,6 +497,9 @@ struct ipc_page {
 struct ipc_view {
 	uint32_t refs; /* holders using it */
 	uint32_t npages;
+	/* a CopyOnWrite view: its possible copies, charged (MEMORY) to the
+	 * sender of the transfer; NULL for a region's first view */
+	struct vd_limits *limits;
 	struct ipc_page *pages[];
 };
 
@@ -526,6 +536,9 @@ struct ipc_region {
 	uint32_t npages;
 	uint32_t perms; /* VD_RIGHT_READ | VD_RIGHT_WRITE */
 	struct vd_list holders;
+	/* its creator's, charged REGIONS 1 and MEMORY npages pages until the
+	 * region is freed, wherever it went meanwhile */
+	struct vd_limits *limits;
 };
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
