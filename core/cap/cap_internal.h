@@ -54,7 +54,7 @@ static inline uint16_t cap_token_gen(vd_cap_token_t t)
  * links point at slots of any space: a capability granted through IPC
  * sits in the receiver's space but under its parent in the sender's.
  * A free slot has no tree links, so its free-list link reuses the place
- * of prev_sibling.
+ * of prev_sibling, and the place of parent holds its epitaph.
  */
 struct vd_cap_slot {
 	vd_cap_token_t token; /* 0 while free; published last on mint */
@@ -69,7 +69,12 @@ struct vd_cap_slot {
 
 	uint32_t generation;	    /* full count of frees of this slot */
 	struct vd_cap_space *space; /* owner of this slot */
-	struct vd_cap_slot *parent; /* derived from; NULL for an original */
+	union {
+		struct vd_cap_slot *parent; /* derived from; NULL: original */
+		/* while free: the token of the slot's last life if its
+		 * object was destroyed (vd_cap_revoke_object), else 0 */
+		vd_cap_token_t epitaph;
+	};
 	struct vd_cap_slot *first_child;
 	struct vd_cap_slot *next_sibling;
 	union {
@@ -140,12 +145,15 @@ struct vd_cap_slot *cap_lookup_locked(struct vd_cap_space *space,
 struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 					 struct cap_object *obj,
 					 uint32_t rights);
-/* Kill a live slot that has no parent or children any more. */
-void cap_slot_free_locked(struct vd_cap_slot *slot);
+/* Kill a live slot that has no parent or children any more; `destroyed`:
+ * because its object is, which the slot remembers (epitaph). */
+void cap_slot_free_locked(struct vd_cap_slot *slot, bool destroyed);
 /* Free `root` and its whole derivation subtree, in any space.  If that
  * leaves the object without a holder outside its owner's space, *gone
- * (may be NULL) says which hook to run after the lock is dropped. */
-void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone);
+ * (may be NULL) says which hook to run after the lock is dropped.
+ * `destroyed`: the object is being destroyed (vd_cap_revoke_object). */
+void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
+			       bool destroyed);
 
 /* cap_object.c */
 /* The record of (type, id), or NULL. */
@@ -157,6 +165,8 @@ void cap_object_release_locked(struct cap_object *obj);
 /* Count slot (just minted) in obj; link it as an original if asked. */
 void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 			   bool original);
+/* Make the space with this id obj's owner (count what it holds). */
+void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id);
 /* Take the original s off obj's list (its subtree stays). */
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s);
 /* Run the hook a revocation asked for (lock NOT held). */

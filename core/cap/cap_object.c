@@ -109,6 +109,23 @@ void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s)
 	s->next_sibling = s->prev_sibling = NULL;
 }
 
+static bool walk_subtree(const struct cap_object *o,
+			 const struct vd_cap_slot *root, uint32_t *count,
+			 uint32_t *owner_held);
+
+void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id)
+{
+	uint32_t count = 0;
+
+	if (obj->owner_space == space_id)
+		return;
+	obj->owner_space = space_id;
+	obj->owner_held = 0;
+	for (const struct vd_cap_slot *s = obj->originals; s;
+	     s = s->next_sibling)
+		walk_subtree(obj, s, &count, &obj->owner_held);
+}
+
 /* ------------------------------------------------------------------ */
 /* Hooks                                                               */
 /* ------------------------------------------------------------------ */
@@ -152,11 +169,26 @@ uint32_t vd_cap_revoke_object(enum vd_object_type type, uint64_t id)
 		n = obj->count;
 		do { /* the last subtree frees the record: test before */
 			last = obj->originals->next_sibling == NULL;
-			cap_revoke_subtree_locked(obj->originals, NULL);
+			cap_revoke_subtree_locked(obj->originals, NULL, true);
 		} while (!last);
 	}
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
 	return n;
+}
+
+bool vd_cap_destroyed(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	uint32_t idx = cap_token_slot(token);
+	bool dead = false;
+	hal_irqstate_t st;
+
+	if (!space || token == VD_CAP_TOKEN_NULL || idx >= space->nslots)
+		return false;
+	st = vd_spin_lock_irqsave(&vd_cap_lock);
+	dead = space->slots[idx].token == VD_CAP_TOKEN_NULL &&
+	       space->slots[idx].epitaph == token;
+	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	return dead;
 }
 
 uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id)

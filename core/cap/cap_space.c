@@ -206,9 +206,10 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 	return s;
 }
 
-void cap_slot_free_locked(struct vd_cap_slot *s)
+void cap_slot_free_locked(struct vd_cap_slot *s, bool destroyed)
 {
 	struct vd_cap_space *space = s->space;
+	vd_cap_token_t was = s->token;
 
 	__atomic_store_n(&s->token, VD_CAP_TOKEN_NULL, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -217,6 +218,7 @@ void cap_slot_free_locked(struct vd_cap_slot *s)
 	__atomic_store_n(&s->object_type, (uint16_t)0, __ATOMIC_RELAXED);
 	s->parent = s->first_child = NULL;
 	s->next_sibling = s->prev_sibling = NULL;
+	s->epitaph = destroyed ? was : VD_CAP_TOKEN_NULL;
 	space->used--;
 	vd_cap_stats_locked.caps--;
 	vd_cap_stats_locked.revoked++;
@@ -296,7 +298,7 @@ void vd_cap_space_destroy(struct vd_cap_space *space)
 		for (; i < space->nslots && !gone.fire; i++) {
 			if (space->slots[i].token != VD_CAP_TOKEN_NULL)
 				cap_revoke_subtree_locked(&space->slots[i],
-							  &gone);
+							  &gone, false);
 		}
 		if (gone.fire) {
 			vd_spin_unlock_irqrestore(&vd_cap_lock, st);
@@ -358,8 +360,6 @@ static vd_err_t cap_create(struct vd_cap_space *space, enum vd_object_type type,
 	} else if (self && obj->owner_space != 0 &&
 		   obj->owner_space != space->id) {
 		err = VD_ERR_INVALID_PARAMETER; /* one owner per object */
-	} else if (self && obj->owner_space == 0 && obj->count != 0) {
-		err = VD_ERR_BUSY; /* others hold it already */
 	} else {
 		s = cap_slot_mint_locked(space, obj, rights);
 		if (!s)
@@ -367,7 +367,7 @@ static vd_err_t cap_create(struct vd_cap_space *space, enum vd_object_type type,
 	}
 	if (s) {
 		if (self)
-			obj->owner_space = space->id;
+			cap_object_set_owner_locked(obj, space->id);
 		cap_object_add_locked(obj, s, true);
 		if (out)
 			cap_fill(s, out);

@@ -54,12 +54,13 @@ static inline bool owner_holds(const struct cap_object *obj,
 	return obj->owner_space != 0 && s->space->id == obj->owner_space;
 }
 
-static void cap_free_counted(struct cap_object *obj, struct vd_cap_slot *s)
+static void cap_free_counted(struct cap_object *obj, struct vd_cap_slot *s,
+			     bool destroyed)
 {
 	obj->count--;
 	if (owner_holds(obj, s))
 		obj->owner_held--;
-	cap_slot_free_locked(s);
+	cap_slot_free_locked(s, destroyed);
 }
 
 /*
@@ -70,7 +71,8 @@ static void cap_free_counted(struct cap_object *obj, struct vd_cap_slot *s)
  * the walk is O(subtree size) with O(1) state, whatever the depth.
  * Every node names the same object as root, whose record counts them.
  */
-void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone)
+void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
+			       bool destroyed)
 {
 	struct cap_object *obj =
 		cap_object_find_locked(root->object_type, root->object_id);
@@ -92,10 +94,10 @@ void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone)
 			break;
 		parent = node->parent;
 		cdt_unlink(node);
-		cap_free_counted(obj, node);
+		cap_free_counted(obj, node, destroyed);
 		node = parent;
 	}
-	cap_free_counted(obj, root);
+	cap_free_counted(obj, root, destroyed);
 	if (gone && outside != 0 && obj->count == obj->owner_held) {
 		gone->fire = true;
 		gone->type = obj->type;
@@ -147,7 +149,8 @@ vd_err_t vd_cap_derive(struct vd_cap_space *space, vd_cap_token_t parent,
 }
 
 static vd_err_t cap_revoke_common(struct vd_cap_space *space,
-				  vd_cap_token_t token, bool keep_self)
+				  vd_cap_token_t token, bool keep_self,
+				  bool quiet)
 {
 	struct cap_gone gone = {0};
 	struct vd_cap_slot *s;
@@ -164,21 +167,27 @@ static vd_err_t cap_revoke_common(struct vd_cap_space *space,
 		/* s stays, but it may be its owner's own: the children
 		 * can be the last outside holders */
 		while (s->first_child)
-			cap_revoke_subtree_locked(s->first_child, &gone);
+			cap_revoke_subtree_locked(s->first_child, &gone, false);
 	} else {
-		cap_revoke_subtree_locked(s, &gone);
+		cap_revoke_subtree_locked(s, &gone, false);
 	}
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
-	cap_gone_notify(&gone);
+	if (!quiet)
+		cap_gone_notify(&gone);
 	return err;
 }
 
 vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, false);
+	return cap_revoke_common(space, token, false, false);
+}
+
+vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	return cap_revoke_common(space, token, false, true);
 }
 
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, true);
+	return cap_revoke_common(space, token, true, false);
 }

@@ -129,8 +129,7 @@ vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
  * as outside holders, so they never keep it from being reported gone
  * (see vd_cap_set_gone_hook).  An object has at most one such space.
  * Errors: as vd_cap_create; VD_ERR_INVALID_PARAMETER if another space is
- * the object's owner already, VD_ERR_BUSY if others hold capabilities to
- * it already (they were counted as outside holders).
+ * the object's owner already.
  */
 vd_err_t vd_cap_create_self(struct vd_cap_space *space,
 			    enum vd_object_type type, uint64_t object_id,
@@ -189,6 +188,16 @@ vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token);
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space,
 			       vd_cap_token_t token);
 
+/*
+ * vd_cap_revoke without the hook: for callers that hold the scheduler
+ * lock (IPC dropping an undelivered message's capability).  That
+ * capability was derived, so its object keeps its parent as a holder;
+ * the only loss a hook would hear of is that of a process whose last
+ * outside holder was the message's copy (a process passing its own
+ * capability), which then stays attached to its parent.
+ */
+vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token);
+
 /* ------------------------------------------------------------------ */
 /* Objects and their capabilities                                      */
 /* ------------------------------------------------------------------ */
@@ -203,6 +212,14 @@ vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space,
  * after both).
  */
 uint32_t vd_cap_revoke_object(enum vd_object_type type, uint64_t id);
+/*
+ * Did `token` name a capability of `space` that went because its object
+ * was destroyed (vd_cap_revoke_object)?  True until the slot is reused.
+ * For error reports only: a syscall whose capability fails validation
+ * can tell "the object is gone" (IPC: VD_ERR_IPC_CLOSED) from "never
+ * yours".  Takes the capability lock.
+ */
+bool vd_cap_destroyed(struct vd_cap_space *space, vd_cap_token_t token);
 /* Live capabilities to (type, id), in all spaces. */
 uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id);
 
@@ -219,9 +236,7 @@ uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id);
  *
  * Because hooks take the scheduler and process locks, vd_cap_revoke,
  * vd_cap_revoke_derived and vd_cap_space_destroy must be called without
- * those locks held -- except on a capability known to be derived into a
- * space that is not its object's owner's (a parent keeps a holder: no
- * hook can run), which is what IPC does when it drops a message.
+ * those locks held; under them, use vd_cap_revoke_quiet.
  */
 typedef void (*vd_cap_gone_hook_t)(uint64_t object_id);
 vd_err_t vd_cap_set_gone_hook(enum vd_object_type type, vd_cap_gone_hook_t fn);
