@@ -42,6 +42,31 @@ static vd_err_t caller_owns(struct vd_process *self, uint64_t type, uint64_t id)
 	return err;
 }
 
+/*
+ * Is the object still there?  A capability minted just after its object
+ * was reaped (by another thread: a join, a wait) would outlive it: the
+ * reap revoked every capability to it before ours existed.  The reaper
+ * takes the object out of its table before it revokes, so a mint that
+ * the revocation missed sees it gone here.
+ */
+static bool object_alive(uint64_t type, uint64_t id)
+{
+	bool alive = true;
+
+	if (type == VD_OBJ_PROCESS) {
+		struct vd_process *p = vd_process_get(id);
+
+		alive = p && !p->reaped;
+		vd_process_put(p);
+	} else if (type == VD_OBJ_THREAD) {
+		struct vd_thread *t = vd_thread_get(id);
+
+		alive = t != NULL;
+		vd_thread_put(t);
+	}
+	return alive;
+}
+
 SYSCALL(sys_cap_create)
 {
 	struct vd_process *self = vd_current_process();
@@ -58,8 +83,15 @@ SYSCALL(sys_cap_create)
 	if (!err)
 		err = caller_owns(self, a[0], a[1]);
 	if (!err)
-		err = vd_cap_create(self->caps, (enum vd_object_type)a[0], a[1],
-				    (uint32_t)a[2], &c);
+		err = (a[0] == VD_OBJ_PROCESS && a[1] == self->pid
+			       ? vd_cap_create_self
+			       : vd_cap_create)(self->caps,
+						(enum vd_object_type)a[0], a[1],
+						(uint32_t)a[2], &c);
+	if (!err && !object_alive(a[0], a[1])) {
+		vd_cap_revoke(self->caps, c.token);
+		err = VD_ERR_NOT_FOUND;
+	}
 	if (!err)
 		err = sys_put_token(a[3], c.token);
 	*ret = 0;
