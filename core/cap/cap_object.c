@@ -15,9 +15,10 @@
  * (vd_cap_create): derivation copies type and id from the parent.  So a
  * record per object listing its originals reaches all of its
  * capabilities, and a count kept on mint and free says when none is left.
- * Records live in a hash table keyed by (type, id) and are allocated with
- * the first capability and freed with the last; everything is under
- * vd_cap_lock, whose lock order allows the heap inside it.
+ * Records live in a hash table keyed by (type, id) and are taken with the
+ * first capability and given back with the last (a static pool, then the
+ * heap); everything is under vd_cap_lock, whose lock order allows the
+ * heap inside it.
  *
  * Validation never looks here: it stays the O(1), lock-free check of
  * cap_validate.c and cap_fast.h.
@@ -27,10 +28,43 @@
 #include <veridian/mm.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
+#include <veridian/string.h>
 
 #define CAP_OBJ_BUCKETS 1024u /* a power of two */
+/* Records come from a static pool first, the heap when it is empty: most
+ * systems never need the heap here, and making and dropping an object's
+ * first capability stays cheap (a heap round trip costs more than the
+ * rest of vd_cap_create + vd_cap_revoke together). */
+#define CAP_OBJ_POOL 512u
 
 static struct cap_object *cap_objects[CAP_OBJ_BUCKETS];
+static struct cap_object cap_object_pool[CAP_OBJ_POOL];
+static struct cap_object *cap_object_free; /* chained through next */
+static uint32_t cap_object_pool_used;	   /* never-used pool entries taken */
+
+static struct cap_object *record_alloc(void)
+{
+	struct cap_object *o = cap_object_free;
+
+	if (o) {
+		cap_object_free = o->next;
+		vd_memset(o, 0, sizeof(*o));
+		return o;
+	}
+	if (cap_object_pool_used < CAP_OBJ_POOL)
+		return &cap_object_pool[cap_object_pool_used++];
+	return vd_kzalloc(sizeof(*o));
+}
+
+static void record_free(struct cap_object *o)
+{
+	if (o >= cap_object_pool && o < cap_object_pool + CAP_OBJ_POOL) {
+		o->next = cap_object_free;
+		cap_object_free = o;
+	} else {
+		vd_kfree(o);
+	}
+}
 static vd_cap_gone_hook_t cap_gone_hooks[VD_OBJ_TYPE_COUNT];
 
 static inline uint32_t bucket_of(uint32_t type, uint64_t id)
@@ -56,7 +90,7 @@ struct cap_object *cap_object_get_locked(uint32_t type, uint64_t id)
 
 	if (o)
 		return o;
-	o = vd_kzalloc(sizeof(*o));
+	o = record_alloc();
 	if (!o)
 		return NULL;
 	b = bucket_of(type, id);
@@ -79,7 +113,7 @@ void cap_object_release_locked(struct cap_object *obj)
 		pp = &(*pp)->next;
 	*pp = obj->next;
 	vd_cap_stats_locked.objects--;
-	vd_kfree(obj);
+	record_free(obj);
 }
 
 void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,

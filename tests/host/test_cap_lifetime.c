@@ -30,7 +30,7 @@ static const uint8_t test_key[VD_CAP_KEY_BYTES] = {
 #define ALL VD_RIGHTS_ALL
 
 /* What the hooks heard: one entry per call. */
-#define MAX_HEARD 64
+#define MAX_HEARD 2048
 static struct {
 	enum vd_object_type type;
 	uint64_t id;
@@ -373,6 +373,29 @@ static void test_objects_die_with_their_slots(void **state)
 	vd_cap_space_destroy(s);
 }
 
+/* More live objects than the static pool of records holds: the rest
+ * come from the heap and go back to it. */
+static void test_many_live_objects(void **state)
+{
+	struct vd_cap_space *s = new_space(2048);
+	struct vd_cap_stats st;
+	(void)state;
+
+	for (uint64_t id = 0; id < 1500; id++)
+		mint(s, VD_OBJ_THREAD, id);
+	vd_cap_get_stats(&st);
+	assert_int_equal(st.objects, 1500);
+	assert_true(heap_used() > heap0);
+	check(s);
+	for (uint64_t id = 0; id < 1500; id += 2)
+		assert_int_equal(vd_cap_revoke_object(VD_OBJ_THREAD, id), 1);
+	for (uint64_t id = 0; id < 1500; id += 2)
+		mint(s, VD_OBJ_PROCESS, id);
+	check(s);
+	vd_cap_space_destroy(s);
+	assert_int_equal(nheard, 1500);
+}
+
 /* A record is made with an object's first capability: a full space or a
  * heap without room leaves none behind. */
 static void test_failed_create_leaves_no_record(void **state)
@@ -407,6 +430,7 @@ int main(void)
 		T(test_owner_claimed_late),
 		T(test_space_destroy_reports_each_object),
 		T(test_objects_die_with_their_slots),
+		T(test_many_live_objects),
 		T(test_failed_create_leaves_no_record),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
