@@ -5,7 +5,9 @@
  *       Mint a root capability for an object the caller owns: its own
  *       process, one of its children, or one of its threads.  Anything
  *       else is VD_ERR_PERMISSION_DENIED (device, memory, IPC and file
- *       capabilities come from their owners, never from thin air).
+ *       capabilities come from their owners, never from thin air; a
+ *       detached child is not the caller's any more), and an object
+ *       reaped before or while its capability is made VD_ERR_NOT_FOUND.
  *   capability_derive(token, new_rights, &cap_out)          -> 0
  *       A copy with fewer rights (the parent needs GRANT).
  *   capability_revoke(token)                                 -> 0
@@ -46,8 +48,9 @@ static vd_err_t caller_owns(struct vd_process *self, uint64_t type, uint64_t id)
  * Is the object still there?  A capability minted just after its object
  * was reaped (by another thread: a join, a wait) would outlive it: the
  * reap revoked every capability to it before ours existed.  The reaper
- * takes the object out of its table before it revokes, so a mint that
- * the revocation missed sees it gone here.
+ * marks a process reaped, or takes a thread out of its table, before it
+ * revokes (under the lock we take here too), so a mint that the
+ * revocation missed sees the object gone here.
  */
 static bool object_alive(uint64_t type, uint64_t id)
 {
