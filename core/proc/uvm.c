@@ -166,9 +166,15 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	if (!p || !range_ok(va, size) || (flags & ~USER_FLAGS_ALLOWED))
 		return VD_ERR_INVALID_PARAMETER;
 	flags |= VD_PTE_PRESENT | VD_PTE_USER;
+	/* the whole size, lazy or not: given back by unmap and destroy */
+	err = vd_limits_charge(p->limits, VD_LIMIT_MEMORY, size);
+	if (err)
+		return err;
 	r = vd_kzalloc(sizeof(*r));
-	if (!r)
+	if (!r) {
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 		return VD_ERR_OUT_OF_MEMORY;
+	}
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	if (range_taken_locked(p, va, size)) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
@@ -193,6 +199,8 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 out:
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
 	vd_kfree(r);
+	if (err)
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	return err;
 }
 
@@ -218,6 +226,7 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		goto out;
 	}
 	unmap_and_free(p, r, va, size);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	if (va == r->start && size == r->size) {
 		vd_list_remove(&r->link);
 		vd_kfree(r);
@@ -442,19 +451,23 @@ bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
 void vd_uvm_destroy(struct vd_process *p)
 {
 	struct vd_list *it, *tmp;
+	size_t charged = 0;
 
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	vd_list_for_each_safe(it, tmp, &p->regions)
 	{
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
-		if (!r->foreign)
+		if (!r->foreign) {
 			unmap_and_free(p, r, r->start, r->size);
+			charged += r->size;
+		}
 		vd_list_remove(&r->link);
 		region_free(r);
 	}
 	p->mapped_bytes = 0;
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, charged);
 	if (p->pt.root_frame) {
 		vd_page_table_destroy(&p->pt);
 		p->pt.root_frame = 0;

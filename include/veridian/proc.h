@@ -101,6 +101,7 @@ struct vd_start_info {
 
 #ifndef VD_USER /* ---- kernel only below ---- */
 
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/mm.h>
 #include <veridian/sched.h>
@@ -159,6 +160,7 @@ struct vd_process {
 	size_t mapped_bytes;
 
 	/* ---- set at creation, then read-only ---- */
+	struct vd_limits *limits; /* its node (limits.h); freed with p */
 	struct vd_cap_space *caps;
 	vd_cap_token_t self_cap;
 	struct vd_thread *main_thread;
@@ -257,7 +259,9 @@ static inline paddr_t vd_process_root(const struct vd_process *p)
 /* Map zeroed anonymous memory [va, va+size) (page-aligned) with VD_PTE_*
  * flags (PRESENT and USER are added).  With VD_UVM_LAZY the frames come
  * on first touch (see vd_uvm_fault), else now.  VD_ERR_MEM_ALREADY_MAPPED
- * if any page of it is in use; nothing is left mapped on failure. */
+ * if any page of it is in use; VD_ERR_OUT_OF_MEMORY also when the size
+ * (all of it, lazy or not) would take p over its memory limit (limits.h);
+ * nothing is left mapped on failure. */
 #define VD_UVM_LAZY (1u << 31)
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags);
