@@ -210,19 +210,31 @@ uint32_t vd_cap_revoke_object(enum vd_object_type type, uint64_t id)
 	return n;
 }
 
+/*
+ * Lock-free, like validation, so that a process spraying bad tokens at
+ * IPC syscalls does not contend for the capability lock.  The slot must
+ * read as free before and after its epitaph (seqlock-style, the token
+ * being the sequence number); a mint or free racing with us may still
+ * show a half-written epitaph, but all that could change is which error
+ * a failing call reports (Closed or InvalidCapability), never whether it
+ * fails.
+ */
 bool vd_cap_destroyed(struct vd_cap_space *space, vd_cap_token_t token)
 {
 	uint32_t idx = cap_token_slot(token);
-	bool dead = false;
-	hal_irqstate_t st;
+	const struct vd_cap_slot *s;
+	vd_cap_token_t epitaph;
 
 	if (!space || token == VD_CAP_TOKEN_NULL || idx >= space->nslots)
 		return false;
-	st = vd_spin_lock_irqsave(&vd_cap_lock);
-	dead = space->slots[idx].token == VD_CAP_TOKEN_NULL &&
-	       space->slots[idx].epitaph == token;
-	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
-	return dead;
+	s = &space->slots[idx];
+	if (__atomic_load_n(&s->token, __ATOMIC_ACQUIRE) != VD_CAP_TOKEN_NULL)
+		return false;
+	epitaph = __atomic_load_n(&s->epitaph, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return epitaph == token &&
+	       __atomic_load_n(&s->token, __ATOMIC_RELAXED) ==
+		       VD_CAP_TOKEN_NULL;
 }
 
 uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id)

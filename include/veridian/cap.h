@@ -217,7 +217,7 @@ uint32_t vd_cap_revoke_object(enum vd_object_type type, uint64_t id);
  * was destroyed (vd_cap_revoke_object)?  True until the slot is reused.
  * For error reports only: a syscall whose capability fails validation
  * can tell "the object is gone" (IPC: VD_ERR_IPC_CLOSED) from "never
- * yours".  Takes the capability lock.
+ * yours".  Lock-free.
  */
 bool vd_cap_destroyed(struct vd_cap_space *space, vd_cap_token_t token);
 /* Live capabilities to (type, id), in all spaces. */
