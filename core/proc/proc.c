@@ -126,6 +126,7 @@ struct vd_process *proc_alloc(const char *name)
 	struct vd_process *p = vd_kzalloc(sizeof(*p));
 
 	proc_register_dump();
+	proc_register_cap_hooks();
 	if (!p)
 		return NULL;
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
@@ -267,10 +268,16 @@ vd_err_t vd_process_start(vd_pid_t pid)
 /* The end of a process                                                */
 /* ------------------------------------------------------------------ */
 
-/* Free a zombie nobody will wait for (proc_lock held). */
+/*
+ * The process is gone for good: out of the table, and every capability to
+ * it revoked in every space (the parent's, copies passed on), so that no
+ * slot keeps naming it.  The one place where a process stops existing by
+ * its pid (proc_lock held; the capability lock comes after it).
+ */
 static void reap_locked(struct vd_process *p)
 {
 	p->reaped = true;
+	vd_cap_revoke_object(VD_OBJ_PROCESS, p->pid);
 	__atomic_fetch_add(&retired_syscalls, p->usage.syscalls,
 			   __ATOMIC_RELAXED);
 	vd_list_remove(&p->table_link);
@@ -480,12 +487,73 @@ vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
 			reap_locked(p);
 		}
 		proc_lock_give(st);
-		/* the parent's capability to the child dies with it */
-		struct vd_process *self = vd_current_process();
-		if (!err && parent && self && self->pid == parent &&
-		    p->parent_cap)
-			vd_cap_revoke(self->caps, p->parent_cap);
+		/* (reap_locked revoked every capability to the child) */
 	}
 	vd_process_put(p);
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handles: when the last capability goes                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Process `pid` lost its last capability held by anyone but itself (its
+ * own space's capabilities to itself do not count: vd_cap_create_self).
+ * Nobody can wait for it any more, so it is detached from its parent,
+ * like an orphan: a zombie is reaped now, a running process runs on and
+ * is reaped when it ends -- dropping a handle does not kill a program.
+ * A process that never started, though, never will (starting takes a
+ * capability), so it is killed and reaped.  Children of the kernel
+ * (parent NULL) are waited for by pid, not through a capability: they
+ * stay as they are.
+ */
+static void proc_last_cap_gone(uint64_t pid)
+{
+	hal_irqstate_t st = proc_lock_take();
+	struct vd_process *p = find_locked(pid), *victim = NULL;
+
+	if (p && !p->reaped && p->parent) {
+		vd_list_remove(&p->sibling_link);
+		p->parent = NULL;
+		p->orphan = true;
+		if (p->state == VD_PROC_ZOMBIE) {
+			reap_locked(p);
+		} else if (p->state == VD_PROC_CREATED) {
+			victim = p;
+			get_ref(p);
+		}
+	}
+	proc_lock_give(st);
+	if (victim) {
+		vd_process_kill(victim, -1, VD_EXIT_KILLED);
+		vd_process_put(victim);
+	}
+}
+
+/*
+ * User thread `tid` lost its last capability: nobody can join it, so it
+ * is detached -- reaped now if it is dead, at its exit otherwise (it is
+ * not stopped).  A process's main thread has no capability unless one is
+ * made for it (SYS_CAPABILITY_CREATE); its process reaps it.
+ */
+static void thread_last_cap_gone(uint64_t tid)
+{
+	struct vd_thread *t = vd_thread_get(tid);
+
+	if (!t)
+		return;
+	if (t->proc)
+		vd_thread_detach(t);
+	vd_thread_put(t);
+}
+
+void proc_register_cap_hooks(void)
+{
+	static bool done;
+
+	if (!__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL)) {
+		vd_cap_set_gone_hook(VD_OBJ_PROCESS, proc_last_cap_gone);
+		vd_cap_set_gone_hook(VD_OBJ_THREAD, thread_last_cap_gone);
+	}
 }

@@ -8,8 +8,10 @@
  * dead thread is off the CPU, since only then is its stack unused).  A
  * user thread also has its process's thread list's (proc.c).
  * vd_thread_get() and vd_thread_ref() add others.  The last put frees the
- * kernel stack and the struct.
+ * kernel stack and the struct.  Reaping also revokes every capability to
+ * the thread (thread_unlist_locked).
  */
+#include <veridian/cap.h>
 #include <veridian/mm.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -54,11 +56,24 @@ void thread_table_insert_locked(struct vd_thread *t)
 	vd_list_add_tail(bucket(t->tid), &t->table_link);
 }
 
+/*
+ * Out of the table: the thread is gone for good (joined, detached after
+ * exit, or discarded unstarted), and so is every capability to it, in
+ * every space (a user thread's; kernel threads have none).  The one
+ * place where a thread stops existing by its id.
+ */
+static void thread_unlist_locked(struct vd_thread *t)
+{
+	vd_list_remove(&t->table_link);
+	if (t->proc)
+		vd_cap_revoke_object(VD_OBJ_THREAD, t->tid);
+}
+
 void thread_reap_locked(struct vd_thread *t)
 {
 	if (vd_list_empty(&t->table_link))
 		return; /* already reaped */
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	thread_put_locked(t);
 }
 
@@ -235,7 +250,7 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 
 	VD_ASSERT(t->state == VD_THREAD_CREATED && !t->on_cpu);
 	vd_list_remove(&t->proc_link);
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	vd_sched_unlock(st);
 	uthread_discard(t, 3);
 }

@@ -210,9 +210,8 @@ SYSCALL(sys_thread_join)
 		err = vd_thread_join(c.object_id, a[1], &code);
 	if (!err) {
 		int32_t code32 = code;
-		/* the thread is gone: so is every capability to it, and its
-		 * stack */
-		vd_cap_revoke(vd_current_process()->caps, a[0]);
+		/* the thread is gone: so is every capability to it (the
+		 * reap revoked them all, in every space), and its stack */
 		vd_proc_forget_finished(vd_current_process());
 		if (a[2])
 			err = vd_copy_to_user((void *)(uintptr_t)a[2], &code32,

@@ -8,6 +8,14 @@
  * threads wind down, and a ZOMBIE holding its ProcessExitInfo until the
  * parent collects it with vd_process_wait, which frees the last of it.
  *
+ * Capabilities (docs/capabilities.md): reaping a process revokes every
+ * capability to it, in every space.  A process whose last capability held
+ * outside its own space goes (the parent dropped its handles) is detached:
+ * no longer its parent's child, it runs on and is reaped when it ends --
+ * or, if it never started, is killed and reaped.  Its own capabilities to
+ * itself (self_cap, minted with vd_cap_create_self) do not keep it
+ * attached.  Children of the kernel are waited for by pid and stay.
+ *
  * The upper part of this header is the user ABI (the structures the
  * process syscalls read and write); user programs include it with VD_USER
  * defined.

@@ -19,7 +19,10 @@
  *
  * Life cycle: CREATED -> READY <-> RUNNING <-> BLOCKED, SUSPENDED (taken
  * off the scheduler), DEAD.  A dead thread's stack is freed once it is
- * off the CPU and it has been reaped (joined, or detached).
+ * off the CPU and it has been reaped (joined, or detached).  Reaping a
+ * user thread revokes every capability to it, in every space; a user
+ * thread whose last capability is revoked is detached, not stopped
+ * (docs/capabilities.md).
  */
 #ifndef VERIDIAN_THREAD_H
 #define VERIDIAN_THREAD_H
