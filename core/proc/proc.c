@@ -409,6 +409,15 @@ vd_err_t vd_process_terminate(vd_pid_t pid, int exit_code)
 
 	if (!p)
 		return VD_ERR_NOT_FOUND;
+	if (p == vd_current_process()) {
+		/* Terminating ourselves does not return, so the lookup's
+		 * reference must go first: this thread's own reference keeps
+		 * p alive until its struct is freed (a put after the kill
+		 * would never run, and p would leak past its reaping). */
+		VD_ASSERT(__atomic_load_n(&p->refs, __ATOMIC_RELAXED) >= 2);
+		vd_process_put(p);
+		return vd_process_kill(p, exit_code, VD_EXIT_KILLED);
+	}
 	err = vd_process_kill(p, exit_code, VD_EXIT_KILLED);
 	vd_process_put(p);
 	return err;
