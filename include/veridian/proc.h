@@ -132,6 +132,7 @@ struct vd_process {
 	struct vd_process *parent; /* NULL: the kernel, or orphaned */
 	bool orphan;		   /* parent exited first: reap at exit */
 	bool reaped;		   /* out of the table, exit info collected */
+	bool collecting;	   /* a wait is delivering the exit info */
 	struct vd_list children;
 	struct vd_list sibling_link;
 	struct vd_list table_link;
@@ -208,6 +209,19 @@ vd_err_t vd_process_kill(struct vd_process *p, int exit_code,
  */
 vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
 			 struct vd_process_exit_info *info);
+/*
+ * The same, delivering the exit information through deliver(arg, info),
+ * called with no lock held (it may copy to user memory and fault).  The
+ * child is reaped only if deliver returns VD_OK; any other result is
+ * returned and the exit is kept for the next wait, which gets the same
+ * information.  While one wait delivers, the others wait for its outcome.
+ * Errors: those of vd_process_wait, and deliver's.
+ */
+typedef vd_err_t (*vd_exit_deliver_fn)(void *arg,
+				       const struct vd_process_exit_info *info);
+vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
+				 uint64_t timeout_ns,
+				 vd_exit_deliver_fn deliver, void *arg);
 
 /* Lookup with a reference / release it. */
 struct vd_process *vd_process_get(vd_pid_t pid);
