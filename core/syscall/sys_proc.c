@@ -99,7 +99,8 @@ SYSCALL(sys_process_wait)
 	/* a bad buffer fails before the wait; one unmapped during it fails
 	 * the copy, and then the child is not reaped (its exit is kept) */
 	if (!err && a[1])
-		err = vd_user_probe_out(a[1], sizeof(struct vd_process_exit_info));
+		err = vd_user_probe_out(a[1],
+					sizeof(struct vd_process_exit_info));
 	if (!err)
 		err = vd_process_wait_deliver(vd_current_process()->pid,
 					      c.object_id, a[2], put_exit_info,

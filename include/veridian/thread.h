@@ -81,7 +81,7 @@ struct vd_thread {
 	vd_cpuset_t affinity;
 	bool on_cpu; /* its stack is live on some CPU (atomic) */
 	bool is_idle;
-	bool detached; /* nobody will join: reap at exit */
+	bool detached;	 /* nobody will join: reap at exit */
 	bool collecting; /* a join is delivering its exit code (sched lock) */
 	/*
 	 * Work before the return to user mode.  One word, so that the
