@@ -111,7 +111,7 @@ struct vd_process *vd_current_process(void)
 const char *vd_exit_reason_name(enum vd_exit_reason r)
 {
 	static const char *const names[] = {"exit", "killed", "fault",
-					    "exception"};
+					    "exception", "out-of-memory"};
 
 	return (unsigned)r < VD_ARRAY_SIZE(names) ? names[r] : "?";
 }
