@@ -35,31 +35,56 @@ static struct vd_spinlock pool_lock = VD_SPINLOCK_INIT;
 static struct pooled_frame *pool_head;
 static size_t pool_count;
 
-static void pool_push(struct vd_frame f)
+/* Frames are linked into a chain [first .. last] outside the lock and
+ * spliced in (or out) under it: one lock round trip per charge or
+ * release, not one per frame. */
+static void pool_splice_in(struct pooled_frame *first,
+			   struct pooled_frame *last, size_t n)
 {
-	struct pooled_frame *pf = vd_phys_to_virt(vd_frame_addr(f));
 	hal_irqstate_t st = vd_spin_lock_irqsave(&pool_lock);
 
-	pf->next = pool_head;
-	pool_head = pf;
-	pool_count++;
+	last->next = pool_head;
+	pool_head = first;
+	pool_count += n;
 	vd_spin_unlock_irqrestore(&pool_lock, st);
 }
 
-static bool pool_pop(struct vd_frame *out)
+/* Take n frames off the pool as a chain (NULL-terminated); the caller
+ * knows they are there (the owners' counts add up to the pool). */
+static struct pooled_frame *pool_take(size_t n)
 {
 	hal_irqstate_t st = vd_spin_lock_irqsave(&pool_lock);
-	struct pooled_frame *pf = pool_head;
+	struct pooled_frame *first = pool_head, *last = NULL;
 
-	if (pf) {
-		pool_head = pf->next;
-		pool_count--;
+	VD_ASSERT(pool_count >= n);
+	for (size_t i = 0; i < n; i++) {
+		last = pool_head;
+		pool_head = pool_head->next;
 	}
+	if (last)
+		last->next = NULL;
+	pool_count -= n;
 	vd_spin_unlock_irqrestore(&pool_lock, st);
-	if (!pf)
-		return false;
-	*out = vd_frame_of(vd_virt_to_phys(pf));
-	return true;
+	return n ? first : NULL;
+}
+
+static struct pooled_frame *as_pooled(struct vd_frame f)
+{
+	return vd_phys_to_virt(vd_frame_addr(f));
+}
+
+static struct vd_frame frame_of_pooled(struct pooled_frame *pf)
+{
+	return vd_frame_of(vd_virt_to_phys(pf));
+}
+
+static void free_chain(struct pooled_frame *pf)
+{
+	while (pf) {
+		struct pooled_frame *next = pf->next;
+		vd_frame_free(frame_of_pooled(pf), 1);
+		pf = next;
+	}
 }
 
 /* Free frames now, caches included (approximate while other CPUs work). */
@@ -73,56 +98,55 @@ static size_t free_frames(void)
 
 vd_err_t vd_commit_charge(size_t frames)
 {
-	size_t done = 0;
+	size_t avail = free_frames(), done = 0;
 
 	if (frames == 0)
 		return VD_OK;
 	/* a cheap refusal up front (the loop below would fail anyway, but
 	 * only after taking everything there is) */
-	if (frames > free_frames() ||
-	    free_frames() - frames < VD_COMMIT_KERNEL_RESERVE)
+	if (frames > avail || avail - frames < VD_COMMIT_KERNEL_RESERVE)
 		return VD_ERR_OUT_OF_MEMORY;
+	/* one frame at a time: single frames come from this CPU's frame
+	 * cache without a lock, which beats splitting a block */
+	struct pooled_frame *first = NULL, *last = NULL;
 	while (done < frames) {
 		struct vd_frame f;
 
 		if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK)
 			break;
-		pool_push(f);
+		struct pooled_frame *pf = as_pooled(f);
+		pf->next = first;
+		first = pf;
+		if (!last)
+			last = pf;
 		done++;
 	}
 	/* the allocator may have run dry meanwhile, or other CPUs may have
-	 * taken the kernel's share: undo and fail */
+	 * taken the kernel's share: give it all back and fail */
 	if (done < frames || free_frames() < VD_COMMIT_KERNEL_RESERVE) {
-		vd_commit_release(done);
+		free_chain(first);
 		return VD_ERR_OUT_OF_MEMORY;
 	}
+	pool_splice_in(first, last, done);
 	return VD_OK;
 }
 
 void vd_commit_release(size_t frames)
 {
-	while (frames-- > 0) {
-		struct vd_frame f;
-
-		/* the owners' counts add up to the pool: a missing frame is
-		 * an accounting bug */
-		VD_ASSERT(pool_pop(&f));
-		vd_frame_free(f, 1);
-	}
+	free_chain(pool_take(frames));
 }
 
 struct vd_frame vd_commit_draw(void)
 {
-	struct vd_frame f;
-
-	/* the caller charged this frame earlier (see vd_commit_release) */
-	VD_ASSERT(pool_pop(&f));
-	return f;
+	/* the caller charged this frame earlier */
+	return frame_of_pooled(pool_take(1));
 }
 
 void vd_commit_undraw(struct vd_frame f)
 {
-	pool_push(f);
+	struct pooled_frame *pf = as_pooled(f);
+
+	pool_splice_in(pf, pf, 1);
 }
 
 size_t vd_commit_pooled(void)
