@@ -228,6 +228,8 @@ static void test_first_touch_survives_an_empty_allocator(void **state)
 	assert_int_equal(vd_uvm_fault(p, far, VD_FAULT_WRITE, true),
 			 VD_UVM_FAULT_RETRY);
 	assert_int_equal(vd_commit_pooled(), 0);
+	assert_string_equal(vd_exit_reason_name(VD_EXIT_OUT_OF_MEMORY),
+			    "out-of-memory");
 	bare_destroy(p);
 }
 
