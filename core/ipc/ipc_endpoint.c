@@ -77,10 +77,18 @@ vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out)
 {
-	vd_endpoint_id_t id = ipc_table_insert(&ipc_endpoints, ep);
+	struct vd_limits *l = owner->proc ? owner->proc->limits : NULL;
+	vd_endpoint_id_t id;
+	vd_err_t err;
 
-	if (id == 0)
+	ep->limits = vd_limits_charge_ref(l, VD_LIMIT_ENDPOINTS, 1, &err);
+	if (err)
+		return err;
+	id = ipc_table_insert(&ipc_endpoints, ep);
+	if (id == 0) {
+		vd_limits_release(ep->limits, VD_LIMIT_ENDPOINTS, 1);
 		return VD_ERR_RESOURCE_EXHAUSTED;
+	}
 	ep->id = id;
 	ep->owner = *owner;
 	vd_list_init(&ep->channels);
@@ -114,6 +122,7 @@ void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why)
 	VD_ASSERT(ep->count == 0 && vd_list_empty(&ep->senders));
 	wake_receivers(ep, VD_ERR_IPC_CLOSED);
 	ipc_table_remove(&ipc_endpoints, ep->id);
+	vd_limits_release(ep->limits, VD_LIMIT_ENDPOINTS, 1);
 	vd_kfree(ep);
 }
 
@@ -169,6 +178,7 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why)
 	for (unsigned end = 0; end < 2; end++)
 		ipc_endpoint_admit(ch->ep[end]);
 	ipc_table_remove(&ipc_channels, ch->id);
+	vd_limits_release(ch->limits, VD_LIMIT_CHANNELS, 1);
 	vd_kfree(ch);
 }
 
@@ -192,14 +202,21 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 	struct ipc_endpoint *a = ipc_table_lookup(&ipc_endpoints, e1);
 	struct ipc_endpoint *b = ipc_table_lookup(&ipc_endpoints, e2);
 	vd_channel_id_t id;
+	vd_err_t err;
 
 	if (a == NULL || b == NULL)
 		return VD_ERR_NOT_FOUND;
 	if (a == b)
 		return VD_ERR_INVALID_PARAMETER;
+	ch->limits =
+		vd_limits_charge_ref(a->limits, VD_LIMIT_CHANNELS, 1, &err);
+	if (err)
+		return err;
 	id = ipc_table_insert(&ipc_channels, ch);
-	if (id == 0)
+	if (id == 0) {
+		vd_limits_release(ch->limits, VD_LIMIT_CHANNELS, 1);
 		return VD_ERR_RESOURCE_EXHAUSTED;
+	}
 	ch->id = id;
 	ch->ep[0] = a;
 	ch->ep[1] = b;

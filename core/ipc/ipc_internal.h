@@ -34,6 +34,7 @@
 
 #include <veridian/cpu_context.h>
 #include <veridian/ipc.h>
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/proc.h>
 #include <veridian/sched.h>
@@ -156,6 +157,7 @@ struct ipc_endpoint {
 	struct vd_list receivers;  /* waiters in receive, FIFO */
 	struct vd_list senders;	   /* waiters blocked on a full queue, FIFO */
 	unsigned head, count;	   /* ring of VD_IPC_QUEUE_DEPTH messages */
+	struct vd_limits *limits;  /* charged (ENDPOINTS), with a reference */
 	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
 };
 
@@ -171,6 +173,7 @@ struct ipc_channel {
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */
 	vd_pid_t pid[2]; /* ep[i]->owner.pid, for the fast path's end test */
+	struct vd_limits *limits; /* charged (CHANNELS): ep[0]'s */
 };
 
 /* Ring operations. */
@@ -184,6 +187,8 @@ void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
 		     void (*drop)(struct ipc_qmsg *m, vd_err_t why),
 		     vd_err_t why);
 
+/* A new endpoint of owner, charged to owner's limits (ENDPOINTS):
+ * VD_ERR_RESOURCE_EXHAUSTED at its limit or when the table is full. */
 vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out);
@@ -192,6 +197,8 @@ void ipc_endpoint_admit(struct ipc_endpoint *ep);
 /* Tear down: channels close, waiters wake with `why`; the object is
  * freed. */
 void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why);
+/* A channel e1 <-> e2, charged (CHANNELS) to whoever is charged for e1:
+ * VD_ERR_RESOURCE_EXHAUSTED at that limit or when the table is full. */
 vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 				   vd_endpoint_id_t e2, vd_channel_id_t *out);
 void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
@@ -444,6 +451,9 @@ struct ipc_page {
 struct ipc_view {
 	uint32_t refs; /* holders using it */
 	uint32_t npages;
+	/* a CopyOnWrite view: its possible copies, charged (MEMORY) to the
+	 * sender of the transfer; NULL for a region's first view */
+	struct vd_limits *limits;
 	struct ipc_page *pages[];
 };
 
@@ -480,6 +490,9 @@ struct ipc_region {
 	uint32_t npages;
 	uint32_t perms; /* VD_RIGHT_READ | VD_RIGHT_WRITE */
 	struct vd_list holders;
+	/* its creator's, charged REGIONS 1 and MEMORY npages pages until the
+	 * region is freed, wherever it went meanwhile */
+	struct vd_limits *limits;
 };
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);

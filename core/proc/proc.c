@@ -75,6 +75,7 @@ struct vd_process *vd_process_get(vd_pid_t pid)
 void vd_process_put(struct vd_process *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		vd_limits_leave(p->limits);
 		vd_kfree(p);
 		__atomic_fetch_sub(&live_procs, 1, __ATOMIC_RELAXED);
 	}
@@ -146,9 +147,32 @@ struct vd_process *proc_alloc(const char *name)
 void proc_discard(struct vd_process *p)
 {
 	vd_uvm_destroy(p);
+	proc_caps_destroy(p);
+	vd_process_put(p);
+}
+
+vd_err_t proc_caps_create(struct vd_process *p)
+{
+	vd_err_t err = vd_limits_charge(p->limits, VD_LIMIT_CAP_SLOTS,
+					VD_CAP_DEFAULT_SLOTS);
+
+	if (!err) {
+		err = vd_cap_space_create(VD_CAP_DEFAULT_SLOTS, &p->caps);
+		if (err)
+			vd_limits_uncharge(p->limits, VD_LIMIT_CAP_SLOTS,
+					   VD_CAP_DEFAULT_SLOTS);
+	}
+	return err;
+}
+
+void proc_caps_destroy(struct vd_process *p)
+{
+	if (!p->caps)
+		return;
+	vd_limits_uncharge(p->limits, VD_LIMIT_CAP_SLOTS,
+			   vd_cap_space_capacity(p->caps));
 	vd_cap_space_destroy(p->caps);
 	p->caps = NULL;
-	vd_process_put(p);
 }
 
 /* Make a fully built process visible: table, parent's child list. */
@@ -280,8 +304,7 @@ static void teardown(struct vd_process *p)
 	proc_ipc_exit(p);
 	vd_sched_leave_address_space(p);
 	vd_uvm_destroy(p);
-	vd_cap_space_destroy(p->caps);
-	p->caps = NULL;
+	proc_caps_destroy(p);
 
 	/* children nobody started die with us (nobody else could start
 	 * them: the capabilities to them were ours) */

@@ -94,10 +94,11 @@ static void region_insert(struct vd_process *p, struct vd_uvm_region *n)
 }
 
 /*
- * The commit charge of p: the one place it grows (per-process memory
- * limits belong here) and shrinks.  Not under vm_lock: a charge takes
- * frames from the allocator one by one, which is no work for a lock held
- * with interrupts masked.
+ * The commit charge of p: the one place it grows and shrinks (the memory
+ * limit of limits.h is charged for whole regions in vd_uvm_map_anon, so
+ * it bounds this too).  Not under vm_lock: a charge takes frames from
+ * the allocator one by one, which is no work for a lock held with
+ * interrupts masked.
  */
 vd_err_t vd_uvm_charge(struct vd_process *p, size_t pages)
 {
@@ -224,13 +225,20 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	if (!p || !range_ok(va, size) || (flags & ~USER_FLAGS_ALLOWED))
 		return VD_ERR_INVALID_PARAMETER;
 	flags |= VD_PTE_PRESENT | VD_PTE_USER;
+	/* the whole size, lazy or not: given back by unmap and destroy */
+	err = vd_limits_charge(p->limits, VD_LIMIT_MEMORY, size);
+	if (err)
+		return err;
 	r = vd_kzalloc(sizeof(*r));
-	if (!r)
+	if (!r) {
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 		return VD_ERR_OUT_OF_MEMORY;
+	}
 	/* a lazy region's frames are set aside now: a first touch must
 	 * never find none (docs/memory.md, "Commit") */
 	if (lazy && (err = vd_uvm_charge(p, size / VD_PAGE_SIZE)) != VD_OK) {
 		vd_kfree(r);
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 		return err;
 	}
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
@@ -259,6 +267,8 @@ out:
 	if (r && lazy)
 		vd_uvm_uncharge(p, size / VD_PAGE_SIZE);
 	vd_kfree(r);
+	if (err)
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	return err;
 }
 
@@ -289,6 +299,7 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		uncharge = size / VD_PAGE_SIZE - unmap_and_free(p, r, va, size);
 	else
 		unmap_and_free(p, r, va, size);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	if (va == r->start && size == r->size) {
 		vd_list_remove(&r->link);
 		vd_kfree(r);
@@ -523,7 +534,7 @@ bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
 void vd_uvm_destroy(struct vd_process *p)
 {
 	struct vd_list *it, *tmp;
-	size_t uncharge = 0;
+	size_t uncharge = 0, charged = 0;
 
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	vd_list_for_each_safe(it, tmp, &p->regions)
@@ -531,8 +542,10 @@ void vd_uvm_destroy(struct vd_process *p)
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
 		uncharge += region_undrawn(r);
-		if (!r->foreign)
+		if (!r->foreign) {
 			unmap_and_free(p, r, r->start, r->size);
+			charged += r->size;
+		}
 		vd_list_remove(&r->link);
 		region_free(r);
 	}
@@ -541,6 +554,7 @@ void vd_uvm_destroy(struct vd_process *p)
 	VD_ASSERT(uncharge == p->committed);
 	if (uncharge)
 		vd_uvm_uncharge(p, uncharge);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, charged);
 	if (p->pt.root_frame) {
 		vd_page_table_destroy(&p->pt);
 		p->pt.root_frame = 0;

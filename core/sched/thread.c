@@ -66,8 +66,10 @@ void thread_free(struct vd_thread *t)
 {
 	if (t->kstack)
 		vd_kfree(t->kstack);
-	if (t->proc)
+	if (t->proc) {
+		vd_limits_uncharge(t->proc->limits, VD_LIMIT_THREADS, 1);
 		vd_process_put(t->proc);
+	}
 	vd_kfree(t);
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
 }
@@ -193,12 +195,18 @@ static vd_err_t uthread_alloc(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 			      uint64_t arg0, uint64_t arg1,
 			      struct vd_thread **out)
 {
-	struct vd_thread *t = thread_alloc(p->name, VD_PRIO_NORMAL, true);
+	vd_err_t err = vd_limits_charge(p->limits, VD_LIMIT_THREADS, 1);
+	struct vd_thread *t;
 	uintptr_t top;
 
-	if (!t)
+	if (err)
+		return err;
+	t = thread_alloc(p->name, VD_PRIO_NORMAL, true);
+	if (!t) {
+		vd_limits_uncharge(p->limits, VD_LIMIT_THREADS, 1);
 		return VD_ERR_OUT_OF_MEMORY;
-	t->proc = p;
+	}
+	t->proc = p; /* thread_free gives the charge back */
 	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 	top = (uintptr_t)vd_thread_kstack_top(t);
 	t->uctx =

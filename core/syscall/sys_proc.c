@@ -6,6 +6,8 @@
  *   process_start(proc_cap)            EXECUTE   -> 0
  *   process_wait(proc_cap, &info, timeout_ns)    READ, parent only -> 0
  *   process_terminate(proc_cap, code)  DELETE    -> 0 (or never returns)
+ *   process_limits(proc_cap, &new or 0, &out or 0)
+ *                                      WRITE to lower, READ to read -> 0
  *   thread_create(proc_cap, entry, stack, stack_size, arg, &cap_out)
  *                                      EXECUTE, own process -> tid
  *   thread_exit(code)                            never returns
@@ -118,6 +120,49 @@ SYSCALL(sys_process_terminate)
 	if (!err)
 		err = vd_process_terminate(c.object_id, (int)a[1]);
 	*ret = 0;
+	return err;
+}
+
+/*
+ * Lower (a[1]: the limit[] of a struct vd_limits_info; usage[] is
+ * ignored) and/or read (a[2]) the limits of the process a[0] names.
+ * Lowering needs WRITE, reading READ; a value above the current limit
+ * fails the whole call with PermissionDenied (limits never go up).  The
+ * read comes after the change.
+ */
+SYSCALL(sys_process_limits)
+{
+	struct vd_limits_info want, info;
+	struct vd_process *p = NULL;
+	struct vd_capability c;
+	uint32_t rights =
+		(a[1] ? VD_RIGHT_WRITE : 0) | (a[2] ? VD_RIGHT_READ : 0);
+	vd_err_t err;
+
+	(void)ctx;
+	*ret = 0;
+	if (!rights)
+		return VD_ERR_INVALID_PARAMETER;
+	err = sys_cap(a[0], VD_OBJ_PROCESS, rights, &c);
+	if (!err && a[1])
+		err = vd_copy_from_user(&want, (const void *)(uintptr_t)a[1],
+					sizeof(want));
+	if (!err && a[2])
+		err = vd_user_probe_out(a[2], sizeof(info));
+	if (!err) {
+		p = vd_process_get(c.object_id);
+		if (!p)
+			err = VD_ERR_NOT_FOUND;
+	}
+	if (!err && a[1])
+		err = vd_limits_lower(p->limits, want.limit);
+	if (!err && a[2]) {
+		err = vd_limits_read(p->limits, &info);
+		if (!err)
+			err = vd_copy_to_user((void *)(uintptr_t)a[2], &info,
+					      sizeof(info));
+	}
+	vd_process_put(p);
 	return err;
 }
 

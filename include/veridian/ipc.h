@@ -170,7 +170,9 @@ struct vd_ipc_actor {
  * create_endpoint: a new endpoint owned by `owner`, and a capability for
  * it (all rights) in owner->caps.  cap_out may be NULL.
  * Errors: VD_ERR_INVALID_PARAMETER, VD_ERR_OUT_OF_MEMORY,
- * VD_ERR_RESOURCE_EXHAUSTED (endpoint table or capability space full).
+ * VD_ERR_RESOURCE_EXHAUSTED (endpoint table or capability space full, or
+ * the owner's endpoint limit reached: the endpoint is charged to
+ * owner->proc's limits until destroyed, limits.h).
  */
 vd_err_t vd_ipc_create_endpoint(const struct vd_ipc_actor *owner,
 				vd_endpoint_id_t *id_out,
@@ -184,7 +186,9 @@ vd_err_t vd_ipc_endpoint_owner(vd_endpoint_id_t id, vd_pid_t *out);
 /*
  * create_channel: join two distinct endpoints.  Errors:
  * VD_ERR_INVALID_PARAMETER (same endpoint twice, NULL out),
- * VD_ERR_NOT_FOUND, VD_ERR_RESOURCE_EXHAUSTED, VD_ERR_OUT_OF_MEMORY.
+ * VD_ERR_NOT_FOUND, VD_ERR_RESOURCE_EXHAUSTED (table full, or the channel
+ * limit of whoever pays for e1: the channel is charged there, limits.h),
+ * VD_ERR_OUT_OF_MEMORY.
  */
 vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
 			       vd_channel_id_t *out);
@@ -248,7 +252,11 @@ vd_err_t vd_ipc_reply(const struct vd_ipc_actor *replier,
 /*
  * create_shared_region: `size` bytes (rounded up to pages, at most
  * VD_IPC_REGION_MAX_PAGES) of zeroed frames, accessible to `owner`.
- * permissions: VD_RIGHT_READ, optionally VD_RIGHT_WRITE.
+ * permissions: VD_RIGHT_READ, optionally VD_RIGHT_WRITE.  The region is
+ * charged to owner->proc's limits (REGIONS 1, MEMORY its pages) until it
+ * is freed, wherever it went: VD_ERR_RESOURCE_EXHAUSTED (table or region
+ * limit), VD_ERR_OUT_OF_MEMORY (frames or memory limit),
+ * VD_ERR_INVALID_PARAMETER.
  */
 vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 				     size_t size, uint32_t permissions,
@@ -274,9 +282,11 @@ vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
  * transfer_shared_region: give `to` access.  Move: `from` loses access
  * and its mappings.  Share: both see the same frames.  CopyOnWrite: `to`
  * gets its own view of the same frames; the first write by either side to
- * a page copies that page for the writer.
+ * a page copies that page for the writer; the pages it may copy are
+ * charged to from's memory limit until `to`'s view goes.
  * Errors: VD_ERR_PERMISSION_DENIED (from has no access),
- * VD_ERR_BUSY (to already has access), VD_ERR_INVALID_PARAMETER.
+ * VD_ERR_BUSY (to already has access), VD_ERR_INVALID_PARAMETER,
+ * VD_ERR_OUT_OF_MEMORY (CopyOnWrite over from's memory limit).
  */
 vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 				       const struct vd_ipc_actor *to,

@@ -96,6 +96,7 @@ struct vd_start_info {
 
 #ifndef VD_USER /* ---- kernel only below ---- */
 
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/mm.h>
 #include <veridian/sched.h>
@@ -157,6 +158,7 @@ struct vd_process {
 	size_t committed;
 
 	/* ---- set at creation, then read-only ---- */
+	struct vd_limits *limits; /* its node (limits.h); freed with p */
 	struct vd_cap_space *caps;
 	vd_cap_token_t self_cap;
 	struct vd_thread *main_thread;
@@ -269,8 +271,10 @@ static inline paddr_t vd_process_root(const struct vd_process *p)
  * flags (PRESENT and USER are added).  With VD_UVM_LAZY the frames are
  * set aside now (the commit charge, below) and mapped on first touch
  * (see vd_uvm_fault), else allocated and mapped now.
- * VD_ERR_MEM_ALREADY_MAPPED if any page of it is in use,
- * VD_ERR_OUT_OF_MEMORY; nothing is left mapped or charged on failure. */
+ * VD_ERR_MEM_ALREADY_MAPPED if any page of it is in use;
+ * VD_ERR_OUT_OF_MEMORY if the machine has not got the frames, or when the
+ * size (all of it, lazy or not) would take p over its memory limit
+ * (limits.h); nothing is left mapped or charged on failure. */
 #define VD_UVM_LAZY (1u << 31)
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags);
@@ -293,7 +297,9 @@ enum vd_uvm_fault_result vd_uvm_fault(struct vd_process *p, vaddr_t addr,
  * (VD_ERR_OUT_OF_MEMORY if the machine has not got them, beyond the
  * kernel's reserve), vd_uvm_uncharge gives back undrawn ones.  The one
  * place p's charge changes: p->committed.  vd_uvm_map_anon(VD_UVM_LAZY),
- * vd_uvm_unmap and vd_uvm_destroy call them.
+ * vd_uvm_unmap and vd_uvm_destroy call them.  (The per-process memory
+ * limit, limits.h, is charged separately for the whole size of every
+ * region, lazy or not, so it bounds the commit charge too.)
  */
 vd_err_t vd_uvm_charge(struct vd_process *p, size_t pages);
 void vd_uvm_uncharge(struct vd_process *p, size_t pages);

@@ -163,7 +163,9 @@ vd_err_t vd_kthread_create(const char *name, void (*fn)(void *), void *arg,
  * entering user mode at `entry` with sp at the top of [stack_base,
  * stack_base + stack_size) and `arg` in the first argument register.
  * The range must be user memory; the thread is READY if the process has
- * started, else it starts with the process.
+ * started, else it starts with the process.  The thread is charged to
+ * the process's limits (VD_LIMIT_THREADS) until its struct is freed:
+ * VD_ERR_RESOURCE_EXHAUSTED at the limit.
  */
 vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 			  size_t stack_size, uint64_t arg, vd_tid_t *out);

@@ -469,6 +469,104 @@ static void test_terminate_and_wait_errors(void **state)
 	assert_string_equal(vd_exit_reason_name(VD_EXIT_FAULT), "fault");
 }
 
+static uint64_t lim_used(struct vd_process *p, enum vd_limit_kind k)
+{
+	struct vd_limits_info li;
+
+	assert_int_equal(vd_limits_read(p->limits, &li), VD_OK);
+	return li.usage[k];
+}
+
+static void lim_lower(struct vd_process *p, enum vd_limit_kind k, uint64_t v)
+{
+	struct vd_limits_info li;
+
+	assert_int_equal(vd_limits_read(p->limits, &li), VD_OK);
+	li.limit[k] = v;
+	assert_int_equal(vd_limits_lower(p->limits, li.limit), VD_OK);
+}
+
+/* Processes, threads, capability slots and user memory are charged to
+ * the process and its ancestors (limits.h), and given back. */
+static void test_limits_charge_and_give_back(void **state)
+{
+	const uint64_t image = 3 * VD_PAGE_SIZE; /* text page, two data */
+	const uint64_t room = image + VD_USER_STACK_SIZE;
+	const vaddr_t va = 0x20000000;
+	unsigned nodes = vd_limits_count();
+	vd_pid_t pid = create_kernel_child(NULL, NULL), child, none;
+	struct vd_process *p = vd_process_get(pid), *c;
+	struct vd_limits_info li;
+	vd_tid_t tid;
+	(void)state;
+
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS), VD_CAP_DEFAULT_SLOTS);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE);
+
+	/* lazy memory counts at its full size; the limit fails mmap up
+	 * front with OutOfMemory, and unmap gives it back */
+	assert_int_equal(vd_uvm_map_anon(p, va, 16 * VD_PAGE_SIZE,
+					 VD_PTE_WRITABLE | VD_UVM_LAZY),
+			 VD_OK);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE + 16 * VD_PAGE_SIZE);
+	/* room for one more process like this one, no more */
+	lim_lower(p, VD_LIMIT_MEMORY, lim_used(p, VD_LIMIT_MEMORY) + room);
+	assert_int_equal(vd_uvm_map_anon(p, va + 16 * VD_PAGE_SIZE,
+					 room + VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_ERR_OUT_OF_MEMORY);
+	assert_int_equal(vd_uvm_unmap(p, va + 4 * VD_PAGE_SIZE, VD_PAGE_SIZE),
+			 VD_OK);
+	assert_int_equal(vd_uvm_map_anon(p, va + 16 * VD_PAGE_SIZE,
+					 VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_OK);
+	/* a failed map (the range is taken) charges nothing */
+	assert_int_equal(vd_uvm_unmap(p, va, VD_PAGE_SIZE), VD_OK);
+	assert_int_equal(vd_uvm_map_anon(p, va + VD_PAGE_SIZE, VD_PAGE_SIZE,
+					 VD_PTE_WRITABLE),
+			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(vd_uvm_map_anon(p, va, VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_OK);
+
+	/* a child inherits the limits and is charged to its parent too */
+	assert_int_equal(vd_process_create(pid, elf, elf_size, NULL, NULL, NULL,
+					   0, &child, NULL),
+			 VD_OK);
+	c = vd_process_get(child);
+	assert_non_null(c);
+	assert_int_equal(vd_limits_read(c->limits, &li), VD_OK);
+	assert_int_equal(li.limit[VD_LIMIT_MEMORY],
+			 room + VD_USER_STACK_SIZE + image + 16 * VD_PAGE_SIZE);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 li.limit[VD_LIMIT_MEMORY]); /* it took the room */
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS),
+			 2 * VD_CAP_DEFAULT_SLOTS);
+	/* a thread over the child's limit, a process over the parent's */
+	lim_lower(c, VD_LIMIT_THREADS, 1);
+	assert_int_equal(
+		vd_thread_create(child, BASE, va, VD_PAGE_SIZE, 0, &tid),
+		VD_ERR_RESOURCE_EXHAUSTED);
+	lim_lower(p, VD_LIMIT_PROCESSES, 2);
+	assert_int_equal(vd_process_create(pid, elf, elf_size, NULL, NULL, NULL,
+					   0, &none, NULL),
+			 VD_ERR_RESOURCE_EXHAUSTED);
+	vd_process_put(c);
+	kill_and_reap(pid, child, 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS), VD_CAP_DEFAULT_SLOTS);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE + 16 * VD_PAGE_SIZE);
+	vd_process_put(p);
+	kill_and_reap(0, pid, 1);
+	assert_int_equal(vd_limits_count(), nodes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +579,7 @@ int main(void)
 		T(test_lazy_regions_fill_on_first_touch),
 		T(test_parent_passes_capabilities),
 		T(test_terminate_and_wait_errors),
+		T(test_limits_charge_and_give_back),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
