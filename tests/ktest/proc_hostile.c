@@ -84,7 +84,7 @@ VD_KTEST(proc_hostile_self_terminate_leaks_nothing)
 	KT_ASSERT_EQ(b1.spaces, b0.spaces);
 }
 
-/* Bugs 2, 5, 7 and 9b from user space (the program's own checks), then
+/* Bugs 2, 5 and 9b from user space (the program's own checks), then
  * nothing left behind. */
 VD_KTEST(proc_hostile_user)
 {
@@ -105,5 +105,66 @@ VD_KTEST(proc_hostile_user)
 	KT_ASSERT_EQ(b1.endpoints, b0.endpoints);
 	/* a slab page or two may stay cached after the heap was squeezed;
 	 * a leaked process would hold tens (stack, image, tables) */
+	KT_ASSERT(b1.free_frames + 2 >= b0.free_frames);
+}
+
+/*
+ * Bug 7: first touches of lazily mapped memory after another process
+ * took every frame.  A root's tree may use only half of the RAM
+ * (limits.h), so the kernel first takes all but HEADROOM frames itself:
+ * the program's hog then runs the machine out of frames, not itself out
+ * of its limit, and the program checks that its committed pages are
+ * still there, that mmap and process creation say OutOfMemory, and that
+ * the hog was never killed by a fault.
+ */
+#define HEADROOM 8192 /* frames (32 MiB) left to the program */
+
+static struct vd_frame taken[1024];
+static size_t taken_count[1024];
+
+static size_t free_now(void)
+{
+	struct vd_memory_stats m;
+
+	vd_frame_drain_caches();
+	vd_memory_stats(&m);
+	return m.free_frames;
+}
+
+VD_KTEST(proc_hostile_lazy_memory_with_no_frame_free)
+{
+	struct vd_process_exit_info info;
+	struct baseline b0, b1;
+	size_t n = 0, chunk = VD_FRAME_MAX_COUNT;
+	vd_err_t err;
+
+	measure(&b0);
+	while (n < VD_ARRAY_SIZE(taken) && chunk > 0) {
+		size_t avail = free_now();
+
+		if (avail <= HEADROOM)
+			break;
+		while (chunk > avail - HEADROOM)
+			chunk /= 2;
+		if (chunk == 0 ||
+		    vd_frame_alloc(chunk, VD_ZONE_NORMAL, &taken[n]) != VD_OK) {
+			chunk /= 2;
+			continue;
+		}
+		taken_count[n++] = chunk;
+	}
+	KT_ASSERT(free_now() <= HEADROOM + VD_FRAME_MAX_COUNT);
+	err = run("commit", &info);
+	for (size_t i = 0; i < n; i++)
+		vd_frame_free(taken[i], taken_count[i]);
+	KT_ASSERT_OK(err);
+	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
+	KT_ASSERT_EQ(info.exit_code, 0); /* failed checks */
+	measure(&b1);
+	KT_ASSERT_EQ(b1.procs, b0.procs);
+	KT_ASSERT_EQ(b1.threads, b0.threads);
+	KT_ASSERT_EQ(b1.heap, b0.heap);
+	KT_ASSERT_EQ(b1.pooled, b0.pooled);
+	KT_ASSERT_EQ(b1.caps, b0.caps);
 	KT_ASSERT(b1.free_frames + 2 >= b0.free_frames);
 }
