@@ -171,8 +171,12 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why)
 		struct ipc_endpoint *ep = ch->ep[end];
 
 		vd_list_remove(&ch->link[end].node);
-		if (--ep->nchannels == 0)
+		if (--ep->nchannels == 0) {
+			/* no message can come any more: receivers waiting
+			 * now and later fail (until a channel joins) */
+			ep->closed = 1;
 			wake_receivers(ep, VD_ERR_IPC_CLOSED);
+		}
 	}
 	/* Admit parked senders of other channels into the freed ring slots. */
 	for (unsigned end = 0; end < 2; end++)
@@ -226,6 +230,7 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 		ch->pid[end] = ch->ep[end]->owner.pid;
 		vd_list_add_tail(&ch->ep[end]->channels, &ch->link[end].node);
 		ch->ep[end]->nchannels++;
+		ch->ep[end]->closed = 0;
 	}
 	*out = id;
 	return VD_OK;

@@ -10,8 +10,8 @@
  *   Channel    joins two endpoints.  A process that owns one end sends
  *              through the channel to the other end.
  *   Reply      a call leaves a reply slot behind; the receiver gets a
- *              reply token for it: 64 bits of slot index, generation and a
- *              SipHash MAC bound to the receiving process.  A token works
+ *              reply token for it: 64 bits of slot index and generation,
+ *              bound to the receiving process.  A token works
  *              once, for that process only; guessed, replayed or stolen
  *              tokens give VD_ERR_IPC_BAD_REPLY_TOKEN.
  *   Region     a shared memory region: a list of real frames that several
@@ -196,7 +196,9 @@ vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
  * close_channel: messages still queued from it are dropped (capabilities
  * they carried are revoked); blocked senders, callers waiting for their
  * reply, and receivers of an endpoint left without channels wake with
- * VD_ERR_IPC_CLOSED.  VD_ERR_NOT_FOUND for an unknown id.
+ * VD_ERR_IPC_CLOSED -- and later receives on such an endpoint fail with
+ * it at once, until a channel joins it again.  VD_ERR_NOT_FOUND for an
+ * unknown id.
  */
 vd_err_t vd_ipc_close_channel(vd_channel_id_t ch);
 /* The endpoint at the other end of `ch` as seen from `pid`, and its
@@ -213,8 +215,13 @@ vd_err_t vd_ipc_channel_peer(vd_channel_id_t ch, vd_pid_t pid,
  * own.  cap (VD_CAP_TOKEN_NULL for none) names a capability in the
  * sender's space; it must hold VD_RIGHT_GRANT, and the receiver gets a
  * copy derived from it.  Blocks up to timeout_ns while the queue is full.
+ * A large message gives the receiver access to its region when queued,
+ * provisionally: it becomes real on delivery and goes if the message is
+ * dropped; provisional access is no access (not to map, transfer, or
+ * name in a large message or reply).
  * Errors: VD_ERR_INVALID_PARAMETER (bad message), VD_ERR_NOT_FOUND,
- * VD_ERR_PERMISSION_DENIED (sender owns no end; cap without GRANT),
+ * VD_ERR_PERMISSION_DENIED (sender owns no end; cap without GRANT; a
+ * large message about a region it holds no (or provisional) access to),
  * VD_ERR_INVALID_CAPABILITY, VD_ERR_IPC_MSG_TOO_LARGE,
  * VD_ERR_IPC_CLOSED, VD_ERR_TIMEOUT (queue still full).
  */
@@ -226,6 +233,17 @@ vd_err_t vd_ipc_send_message(const struct vd_ipc_actor *sender,
  * receive_message: the oldest message of endpoint `ep`, which the receiver
  * must own.  Waits up to timeout_ns (VD_ERR_TIMEOUT).  A CALL carries a
  * reply token in hdr_out->reply_token.
+ * Errors: VD_ERR_NOT_FOUND, VD_ERR_PERMISSION_DENIED (not the owner),
+ * VD_ERR_TIMEOUT, VD_ERR_IPC_CLOSED: at once, whatever the timeout, if
+ * the endpoint's channels have all closed and nothing is queued (a fresh
+ * endpoint, which never had a channel, waits for its first), or when the
+ * last channel closes or the endpoint dies during the wait.
+ *
+ * (SYS_IPC_RECEIVE with a header buffer writes the header before it
+ * takes the message, so a failed receive loses nothing; SYS_IPC_REPLY
+ * with an endpoint -- reply-and-receive -- delivers the reply first, and
+ * then an error of the receive, including a bad endpoint capability, is
+ * the status: docs/ipc.md.)
  */
 vd_err_t vd_ipc_receive_message(const struct vd_ipc_actor *receiver,
 				vd_endpoint_id_t ep, uint64_t timeout_ns,
@@ -240,7 +258,10 @@ vd_err_t vd_ipc_receive_message(const struct vd_ipc_actor *receiver,
 vd_err_t vd_ipc_call(const struct vd_ipc_actor *caller, vd_channel_id_t ch,
 		     const struct vd_ipc_message *request, vd_cap_token_t cap,
 		     uint64_t timeout_ns, struct vd_ipc_message *reply_out);
-/* reply: answer the call `token` names.  The token is then dead. */
+/* reply: answer the call `token` names.  The token is then dead.
+ * Errors (then the call still waits): VD_ERR_IPC_BAD_REPLY_TOKEN, and
+ * those of a message (a large reply needs real access to its region:
+ * VD_ERR_PERMISSION_DENIED for none or provisional access). */
 vd_err_t vd_ipc_reply(const struct vd_ipc_actor *replier,
 		      vd_reply_token_t token,
 		      const struct vd_ipc_message *response);
