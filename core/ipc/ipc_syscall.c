@@ -324,8 +324,12 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
+	if (a[0] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
+	/* checked before the endpoint exists; undone below if the buffer
+	 * went away after all (another thread may unmap it) */
+	if ((err = vd_user_probe_out(a[0], sizeof(vd_cap_token_t))) != VD_OK)
+		return err;
 	if ((err = vd_ipc_create_endpoint(&self, &id, &cap)) != VD_OK)
 		return err;
 	if ((err = put_token(a[0], cap.token)) != VD_OK) {
@@ -375,8 +379,10 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_WRITE, &peer)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
+	if (a[2] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
+	if ((err = vd_user_probe_out(a[2], sizeof(vd_cap_token_t))) != VD_OK)
+		return err; /* before the channel exists (see endpoint) */
 	if ((err = ipc_create_own_channel(&self, own, peer, &ch, &cap)) !=
 	    VD_OK)
 		return ipc_gone_is_closed(err);
