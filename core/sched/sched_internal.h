@@ -50,6 +50,32 @@ static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
 	hal_pt_activate(root);
 }
 
+/*
+ * The holder record of the scheduler lock (vd_sched_lock_held), kept in
+ * debug builds only: vd_sched_lock / vd_sched_unlock claim and drop it.
+ * The IPC fast path's lock (sched_fast.h) leaves it alone, to keep the
+ * hot path's instruction count (the bench runs the debug image), and
+ * nothing on that path asserts the lock; whatever goes from a section
+ * locked that way into the general code claims the record first
+ * (sched_fast_run_slow, vd_sched_fast_switch_locked), and a section
+ * locked the general way that ends with the fast unlock drops it
+ * (yield_resume, sched_fast_run_slow).
+ */
+static inline void sched_lock_claim(void)
+{
+#if VD_DEBUG
+	__atomic_store_n(&vd_sched_lock_word.holder_cpu, (int)hal_cpu_id(),
+			 __ATOMIC_RELAXED);
+#endif
+}
+
+static inline void sched_lock_drop(void)
+{
+#if VD_DEBUG
+	__atomic_store_n(&vd_sched_lock_word.holder_cpu, -1, __ATOMIC_RELAXED);
+#endif
+}
+
 /* The contended half of the scheduler lock: spin until `ticket` is
  * served (out of line, so that the lock's fast path stays a leaf). */
 __attribute__((noinline)) void sched_lock_wait(uint32_t ticket);
