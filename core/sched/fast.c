@@ -30,6 +30,7 @@ void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
 			      uint64_t deadline_ns)
 {
 	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t == c->current && t->state == VD_THREAD_BLOCKED);
 	vd_timeout_add(&c->rq, &t->se, deadline_ns);
 	if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
 		vd_timer_timeout_added(deadline_ns);

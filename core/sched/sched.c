@@ -123,6 +123,9 @@ void sched_request_resched(unsigned cpu)
 void sched_make_ready_locked(struct vd_thread *t)
 {
 	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t->state == VD_THREAD_CREATED ||
+			t->state == VD_THREAD_SUSPENDED ||
+			t->state == VD_THREAD_BLOCKED);
 	unsigned cpu = pick_cpu(t);
 	struct cpu_sched *c = &vd_cpu_sched[cpu];
 	struct vd_thread *cur = c->current;
@@ -137,6 +140,7 @@ void sched_make_ready_locked(struct vd_thread *t)
 void sched_unblock_locked(struct vd_thread *t)
 {
 	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t->state == VD_THREAD_BLOCKED);
 	if (t->waiting_on) {
 		vd_list_remove(&t->wait_link);
 		t->waiting_on = NULL;
@@ -182,6 +186,7 @@ static VD_NORETURN void resume_entry(void *arg)
 void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 {
 	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(c == this_cpu_sched() && !next->se.on_rq);
 	struct vd_thread *prev = c->current;
 	paddr_t root;
 

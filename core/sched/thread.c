@@ -95,6 +95,7 @@ void thread_free(struct vd_thread *t)
 
 void thread_put_locked(struct vd_thread *t)
 {
+	VD_DEBUG_ASSERT(__atomic_load_n(&t->refs, __ATOMIC_RELAXED) != 0);
 	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		thread_free(t);
 }

@@ -99,6 +99,7 @@ unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
 
 unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	unsigned n = 0;
 
 	while (vd_sched_wake_one_locked(wq))
