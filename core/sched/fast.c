@@ -10,7 +10,7 @@
 void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 			 struct vd_thread *next, uint64_t deadline_ns)
 {
-	sched_lock_claim(); /* general code from here (sched_lock_claim) */
+	VD_ASSERT_SCHED_LOCKED();
 	if (deadline_ns != VD_TIMEOUT_INFINITE)
 		sched_timeout_arm_locked(c, prev, deadline_ns);
 	if (next->se.on_timeout)
@@ -22,7 +22,6 @@ void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 		vd_sched_fast_switch_locked(next);
 	}
 	c->fast_handoffs++;
-	sched_lock_drop(); /* released by sched_fast_resume's fast unlock */
 	sched_fast_resume(c, prev, next);
 }
 

@@ -231,7 +231,7 @@ void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 /* sched_fast.h: next has kernel frames; prev (current) gave up its. */
 VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next)
 {
-	sched_lock_claim(); /* from a fast-locked section (sched_lock_claim) */
+	VD_ASSERT_SCHED_LOCKED();
 	sched_switch_to_locked(this_cpu_sched(), next);
 	VD_BUG("a thread blocked without kernel frames came back");
 }

@@ -52,14 +52,11 @@ static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
 
 /*
  * The holder record of the scheduler lock (vd_sched_lock_held), kept in
- * debug builds only: vd_sched_lock / vd_sched_unlock claim and drop it.
- * The IPC fast path's lock (sched_fast.h) leaves it alone, to keep the
- * hot path's instruction count (the bench runs the debug image), and
- * nothing on that path asserts the lock; whatever goes from a section
- * locked that way into the general code claims the record first
- * (sched_fast_run_slow, vd_sched_fast_switch_locked), and a section
- * locked the general way that ends with the fast unlock drops it
- * (yield_resume, sched_fast_run_slow).
+ * debug builds only: every way of taking the lock claims it (vd_sched_lock,
+ * sched_fast_lock_masked) and every way of releasing it drops it
+ * (vd_sched_unlock, sched_fast_unlock_masked, vd_spin_unlock).  The
+ * production image and the bench image (veridian-bench, whose counts the
+ * IPC fast path is held to) keep none: these compile to nothing there.
  */
 static inline void sched_lock_claim(void)
 {

@@ -21,7 +21,6 @@ static bool own_stack_done;
 /* A yielded thread picked by the ordinary switch: its syscall is done. */
 static void yield_resume(struct vd_thread *t)
 {
-	sched_lock_drop();	    /* the general switch claimed it */
 	sched_fast_unlock_masked(); /* interrupts stay masked */
 	hal_syscall_return(t->uctx, &t->user_work, &own_stack_done);
 }
