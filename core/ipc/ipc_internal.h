@@ -410,6 +410,7 @@ ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 {
 	int i = ipc_reply_free_head;
 
+	VD_ASSERT_SCHED_LOCKED();
 	if (VD_UNLIKELY(i < 0))
 		return -1;
 	struct ipc_reply_slot *rs = &ipc_reply_slots[i];
@@ -430,6 +431,7 @@ ipc_reply_mint(int slot, vd_pid_t replier)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 
+	VD_DEBUG_ASSERT(rs->used && !rs->delivered);
 	rs->delivered = true;
 	rs->queued_on = NULL;
 	rs->replier = replier;
@@ -460,6 +462,7 @@ static inline __attribute__((always_inline)) void ipc_reply_release(int slot)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 
+	VD_DEBUG_ASSERT(rs->used);
 	rs->used = false;
 	rs->token = IPC_REPLY_NO_TOKEN;
 	ipc_reply_gen_next(rs);
