@@ -20,12 +20,12 @@
  *
  * ASID 0 is the empty user root's (hal_pt_kernel_root), which maps
  * nothing.  The CPU has 2^8 or 2^16 ASIDs (ID_AA64MMFR0_EL1.ASIDBits;
- * TCR_EL1.AS turns on 16-bit ones, boot_mmu.c); when all are taken,
+ * TCR_EL1.AS turns on 16-bit ones, early_map.c); when all are taken,
  * hal_pt_create fails, as seL4's ASID pools do, rather than recycling
  * live ones.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 
 #define ASID_MAX 65536
 

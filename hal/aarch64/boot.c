@@ -9,9 +9,9 @@
  *   3. switch TTBR0 to the empty "no process" table;
  *   4. console (PL011), PSCI, GIC, timer; then vd_kmain.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/platform.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <hal/virtio_rng.h>

@@ -4,10 +4,10 @@
  * power-off, thread stacks and the user-access window (PAN).  Backtraces
  * are in hal/common/kernel/unwind.c.
  */
-#include <a64/a64.h>
-#include <a64/asm.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/platform.h>
+#include <arch/defs.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <hal/virtio_rng.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
@@ -179,7 +179,7 @@ VD_NORETURN void a64_secondary_main(unsigned cpu)
 {
 	a64_cpu_local_init(cpu);
 	/* The ASID width (TCR_EL1.AS) was chosen on the boot CPU
-	 * (boot_mmu.c): a CPU with 8-bit ASIDs would alias the wider ones
+	 * (early_map.c): a CPU with 8-bit ASIDs would alias the wider ones
 	 * the allocator hands out (asid.c). */
 	if ((a64_read_sysreg(tcr_el1) >> 36 & 1) &&
 	    (a64_read_sysreg(id_aa64mmfr0_el1) >> 4 & 0xf) != 2)
@@ -233,7 +233,7 @@ VD_NORETURN void hal_poweroff(int status)
 		__asm__ volatile("wfi");
 }
 
-/* Thread stacks: the switch frame of a64/asm.h with x19 = entry, x20 =
+/* Thread stacks: the switch frame of arch/defs.h with x19 = entry, x20 =
  * arg and lr = a64_thread_start (switch.S). */
 uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg)
 {

@@ -10,7 +10,7 @@
  * loads ("ldr xN, =symbol") give link-time upper-half addresses and are
  * used only once the kernel is mapped there.
  */
-#include <a64/asm.h>
+#include <arch/defs.h>
 
 /* reg = address of sym, PC-relative (+-4 GiB): with the MMU off the
  * physical address, after it the link address. */

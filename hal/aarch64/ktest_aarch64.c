@@ -6,9 +6,9 @@
  * hal_pt_* contract and user mode promise on every arch is tested in
  * tests/ktest/hal_*.c.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/platform.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <hal/ktest.h>
 #include <veridian/hal.h>
 #include <veridian/ktest.h>
@@ -63,7 +63,7 @@ static const uint32_t flag_cases[] = {
 	F_W | F_U, /* not present */
 };
 
-/* Descriptor bits behind the portable flags (a64/mmu.h). */
+/* Descriptor bits behind the portable flags (arch/mmu.h). */
 VD_KTEST(a64_pt_descriptor_encodings)
 {
 	paddr_t root;

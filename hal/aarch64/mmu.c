@@ -1,7 +1,7 @@
 /*
  * Run-time page-table management (hal_pt_*), TLB and I-cache maintenance,
  * and the software side of the access flag and dirty state.  The
- * descriptor format and the VD_PTE_* encoding are described in a64/mmu.h.
+ * descriptor format and the VD_PTE_* encoding are described in arch/mmu.h.
  *
  * Tables are reached through the physmap.  Tables of the user half come
  * from vd_pt_frame_alloc and are freed when they become empty; the kernel
@@ -9,8 +9,8 @@
  * of them are in the boot pool inside the image).  Callers serialise
  * changes to one user root; the kernel half has its own lock.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <veridian/spinlock.h>
 
 uintptr_t hal_physmap_base = A64_PHYSMAP_BASE;
@@ -405,7 +405,7 @@ void hal_icache_sync(const void *va, size_t len)
 }
 
 /*
- * Software access flag and dirty state (a64/mmu.h): an access-flag fault
+ * Software access flag and dirty state (arch/mmu.h): an access-flag fault
  * sets AF; a write permission fault on a writable-clean page (DBM = 1,
  * AP[2] = 1) clears AP[2].  Both use compare-and-swap so a concurrent
  * unmap is never undone.  A permission fault on an EL0 page taken at EL1

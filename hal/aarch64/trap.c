@@ -8,10 +8,10 @@
  * permission fault at level LL), [6] WnR (write), [8] CM (cache
  * maintenance).  FAR_EL1 holds the faulting virtual address.
  */
-#include <a64/a64.h>
-#include <a64/asm.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/platform.h>
+#include <arch/defs.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>

@@ -12,12 +12,12 @@
  * A trap from EL0 lands on SP_EL1, which is the current thread's struct
  * vd_cpu_context at the top of its kernel stack (every return to EL0
  * leaves it there), so the user entries save every user register into it
- * at once (offsets in a64/asm.h), and their C code runs on the stack
+ * at once (offsets in arch/defs.h), and their C code runs on the stack
  * below it.  Kernel traps push the same frame on the current stack plus
  * a frame record {interrupted fp, interrupted pc} so backtraces walk
  * through the trap.
  */
-#include <a64/asm.h>
+#include <arch/defs.h>
 #include <veridian/syscall_nr.h>
 
 /* op (stp or ldp) x2..x17 at their vd_cpu_context slots; sp = the

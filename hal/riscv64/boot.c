@@ -8,10 +8,10 @@
 #include <hal/fdt.h>
 #include <hal/unwind.h>
 #include <hal/virtio_rng.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>

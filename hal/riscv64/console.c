@@ -6,9 +6,9 @@
  */
 #include <hal/fdt.h>
 #include <hal/uart16550.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/string.h>
 
 #define SBI_EXT_LEGACY_GETCHAR 0x02

@@ -3,7 +3,7 @@
  * and idling.  Backtraces: hal/common/kernel/unwind.c.
  */
 #include <hal/virtio_rng.h>
-#include <rv/csr.h>
+#include <arch/cpu.h>
 #include <veridian/hal.h>
 
 /* Retired instructions.  OpenSBI opens the counter to S-mode (mcounteren);

@@ -8,7 +8,7 @@
  * -fno-jump-tables (a switch would otherwise load absolute link-time
  * addresses).  No pointer-holding initialised data may be touched here.
  *
- * What it maps (see rv/layout.h):
+ * What it maps (see arch/defs.h):
  *   - the kernel image at RV_KERNEL_VBASE with 4 KiB pages, W^X per
  *     section (text RX, rodata R, data+bss RW);
  *   - the gigabyte(s) holding the DTB inside the physmap, so that
@@ -17,10 +17,10 @@
  * There is no identity mapping: head.S enters the upper half through a
  * trap (see there).
  */
-#include <rv/csr.h>
-#include <rv/layout.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
+#include <arch/mmu.h>
+#include <arch/pte.h>
 
 extern char _kernel_start[], _etext[], _erodata[], _end[];
 

@@ -12,9 +12,9 @@
  * RAM regions are rounded out to 2 MiB.  On QEMU virt RAM starts 1 GiB
  * aligned, so nothing beyond RAM gets mapped.
  */
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/pte.h>
 #include <veridian/panic.h>
 
 #define KMAP_L1_POOL 16

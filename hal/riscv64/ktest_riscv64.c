@@ -10,10 +10,10 @@
  * vd_page_fault_test_hook, which records the fault and hal_longjmps back
  * into the test (the trap frame is simply abandoned).
  */
-#include <rv/csr.h>
-#include <rv/ktest.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
+#include <arch/cpu.h>
+#include <arch/ktest.h>
+#include <arch/mmu.h>
+#include <arch/pte.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/mm.h>

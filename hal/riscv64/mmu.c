@@ -1,6 +1,6 @@
 /*
  * Page tables of address spaces (Sv39): hal_pt_* and TLB maintenance.
- * Entry format and the portable-flag encoding: rv/pte.h.
+ * Entry format and the portable-flag encoding: arch/pte.h.
  *
  * Tables are reached through the physmap.  Intermediate tables come from
  * vd_pt_frame_alloc (zeroed) and go back through vd_pt_frame_free when an
@@ -15,10 +15,10 @@
  * mapping is followed by a local `sfence.vma va` (one instruction); the
  * kernel uses no ASIDs, so activating a table flushes everything.
  */
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/pte.h>
+#include <arch/sbi.h>
 
 #define KERNEL_HALF_FIRST 256 /* root index of RV_PHYSMAP_BASE */
 
@@ -302,9 +302,9 @@ void hal_pt_destroy(paddr_t root)
 	vd_pt_frame_free(root);
 }
 
-/* hal_pt_activate is in trap.S, next to the syscall exit that shares its
+/* hal_pt_activate is in vectors.S, next to the syscall exit that shares its
  * satp sequence (load_satp), which hard-codes the mode. */
-_Static_assert(SATP_MODE_SV39 == 8ul << 60, "trap.S load_satp: Sv39 is 8");
+_Static_assert(SATP_MODE_SV39 == 8ul << 60, "vectors.S load_satp: Sv39 is 8");
 
 void hal_tlb_flush_page(vaddr_t va)
 {

@@ -17,9 +17,9 @@
  * Device interrupts are routed to the boot CPU (logical cpu 0).
  */
 #include <hal/fdt.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <veridian/printf.h>
 #include <veridian/spinlock.h>
 

@@ -10,10 +10,10 @@
  * failure status is lost: say so on the console).
  */
 #include <hal/fdt.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/printf.h>
 
 #define TEST_PASS 0x5555

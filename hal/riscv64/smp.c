@@ -11,10 +11,10 @@
  * IPIs are SBI send_ipi calls: the target sees SSIP (supervisor software
  * interrupt) and the trap code calls vd_ipi.
  */
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/panic.h>
 
 #define SBI_ERR_INVALID_PARAM -3

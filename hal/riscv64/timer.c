@@ -10,9 +10,9 @@
  */
 #include <hal/fdt.h>
 #include <hal/q32.h>
-#include <rv/csr.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/printf.h>
 
 #define NSEC_PER_SEC 1000000000ull

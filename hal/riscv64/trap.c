@@ -1,14 +1,14 @@
 /*
  * Trap dispatch in C: interrupts, faults, and the register dump for traps
- * the kernel cannot handle.  Entry and exit are in trap.S.
+ * the kernel cannot handle.  Entry and exit are in vectors.S.
  *
- * scause: bit 63 = interrupt, low bits the code (rv/csr.h).  stval holds
+ * scause: bit 63 = interrupt, low bits the code (arch/cpu.h).  stval holds
  * the faulting address for page/access faults and misaligned accesses,
  * the instruction bits for illegal instructions (if the CPU reports them).
  */
 #include <hal/regdump.h>
-#include <rv/csr.h>
-#include <rv/platform.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 

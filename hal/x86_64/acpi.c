@@ -8,8 +8,8 @@
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
 
 struct x86_platform x86_platform;
 

@@ -5,10 +5,10 @@
  */
 #include <veridian/panic.h>
 #include <veridian/spinlock.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 /*
  * Local APIC registers (offsets from its 4 KiB MMIO page, SDM vol. 3,

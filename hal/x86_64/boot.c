@@ -1,5 +1,5 @@
 /*
- * x86_64 HAL: boot, from the 64-bit entry (boot32.S) to vd_kmain.
+ * x86_64 HAL: boot, from the 64-bit entry (head.S) to vd_kmain.
  *
  *   1. console (port I/O needs no mapping), CPU features, IDT, this CPU's
  *      GDT/TSS/GS base: from here on a fault prints a register dump
@@ -16,10 +16,10 @@
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 extern char __kernel_start[];
 

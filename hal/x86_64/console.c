@@ -5,8 +5,8 @@
  */
 #include <hal/uart16550.h>
 #include <veridian/hal.h>
-#include <x86/cpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
 
 #define COM1 0x3f8
 

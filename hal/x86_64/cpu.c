@@ -3,9 +3,9 @@
  * SYSCALL MSRs) and the small CPU services of hal.h.
  */
 #include <veridian/hal.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 struct x86_percpu x86_percpu[VD_MAX_CPUS];
 struct x86_features x86_features;

@@ -14,9 +14,9 @@
  */
 #include <veridian/panic.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
 	__data_start[], __kernel_end[];

@@ -6,10 +6,10 @@
  */
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 extern char __rodata_start[];
 extern volatile uint64_t x86_irq_counts[X86_NR_IRQS];

@@ -8,8 +8,8 @@
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
 #include <veridian/syscall.h>
-#include <x86/cpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
 
 extern volatile uint64_t x86_user_interrupts;
 

@@ -1,13 +1,13 @@
 /*
- * x86_64 HAL: page tables (format and flag mapping in x86/mmu.h).
+ * x86_64 HAL: page tables (format and flag mapping in arch/mmu.h).
  *
  * Every table is reached through the physmap (hal_physmap_base + pa).
  * During early boot hal_physmap_base is still 0 and the boot page tables
  * identity-map low memory, so the same code builds the kernel's tables.
  */
 #include <veridian/hal.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 
 uintptr_t hal_physmap_base;
 uint64_t x86_pte_xd;

@@ -8,7 +8,7 @@
  */
 #include <veridian/boot.h>
 #include <veridian/panic.h>
-#include <x86/platform.h>
+#include <arch/platform.h>
 
 #define HVM_START_MAGIC 0x336ec578 /* "xEn3" */
 

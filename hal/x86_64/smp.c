@@ -4,10 +4,10 @@
  */
 #include <veridian/panic.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 _Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
 

@@ -33,7 +33,7 @@
  * contexts it resumes, which were saved by this entry (hal.h).
  */
 #include <veridian/syscall_nr.h>
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 	.text
 	.p2align 4

@@ -14,8 +14,8 @@
  */
 #include <veridian/hal.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 
 _Static_assert(sizeof(struct vd_cpu_context) == CTX_SIZE, "ctx size");
 _Static_assert(offsetof(struct vd_cpu_context, rbx) == CTX_RBX, "ctx");
@@ -31,7 +31,7 @@ extern bool x86_smap_enabled;
 VD_NORETURN void x86_return_to_user(struct vd_cpu_context *ctx);
 
 /*
- * The first frame hal_context_switch pops (see context.S): r15 r14 r13
+ * The first frame hal_context_switch pops (see switch.S): r15 r14 r13
  * r12 rbx rbp, then "returns" into x86_thread_start with r12 = entry and
  * r13 = arg.  It sits below a vd_cpu_context-sized gap: should the thread
  * later enter user mode, its context lives at the very top and the

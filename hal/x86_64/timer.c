@@ -10,9 +10,9 @@
 #include <hal/q32.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 #define PIT_HZ		    1193182
 #define PIT_CALIBRATE_TICKS 11932 /* 10 ms */

@@ -5,9 +5,9 @@
 #include <veridian/hal.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 void x86_kernel_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err);
 void x86_user_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err);

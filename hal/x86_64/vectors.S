@@ -30,7 +30,7 @@
  * window may have left it set) so SMAP protects every handler; the kernel
  * path restores it with RFLAGS.
  */
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 /* vectors for which the CPU pushes an error code */
 #define HAS_ERROR_CODE(v)                                                  \

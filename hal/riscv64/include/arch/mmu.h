@@ -1,12 +1,12 @@
 /*
  * Kernel-internal view of the RISC-V page tables: the boot table, the
- * physmap and the device (MMIO) window.  See rv/layout.h for the layout
- * and rv/pte.h for the entry format.
+ * physmap and the device (MMIO) window.  See arch/defs.h for the layout
+ * and arch/pte.h for the entry format.
  */
-#ifndef RV_MMU_H
-#define RV_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
-#include <rv/layout.h>
+#include <arch/defs.h>
 #include <veridian/hal.h>
 
 #define RV_GIGA (1ul << 30)
@@ -36,4 +36,4 @@ void rv_physmap_init(const struct vd_boot_info *bi, paddr_t dtb_pa,
  * pool), never fails on sane input: panics if the pool runs out. */
 void *rv_ioremap(paddr_t pa, uint64_t size);
 
-#endif /* RV_MMU_H */
+#endif /* ARCH_MMU_H */

@@ -15,8 +15,8 @@
  *
  * The first fields are used by assembly; their offsets are fixed here.
  */
-#ifndef RV_PERCPU_H
-#define RV_PERCPU_H
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
 
 #define PCPU_USER_CTX 0 /* where traps from user mode save registers */
 #define PCPU_SCRATCH 8 /* user sp while the trap entry switches stacks */
@@ -55,4 +55,4 @@ static inline struct rv_percpu *rv_this_cpu(void)
 }
 
 #endif /* __ASSEMBLER__ */
-#endif /* RV_PERCPU_H */
+#endif /* ARCH_PERCPU_H */

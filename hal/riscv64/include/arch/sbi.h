@@ -7,8 +7,8 @@
  * (EID 0x00..0x0f, e.g. console putchar = 1) take no FID and return only
  * a0.
  */
-#ifndef RV_SBI_H
-#define RV_SBI_H
+#ifndef ARCH_SBI_H
+#define ARCH_SBI_H
 
 #include <veridian/types.h>
 
@@ -93,4 +93,4 @@ static inline void sbi_remote_fence_i(unsigned long hart_mask,
 		 hart_mask_base, 0);
 }
 
-#endif /* RV_SBI_H */
+#endif /* ARCH_SBI_H */

@@ -20,8 +20,8 @@
  * (-mcmodel=medany code only addresses data PC-relatively), so the same
  * binary runs from 0x80200000 (OpenSBI) or wherever U-Boot's booti put it.
  */
-#ifndef RV_LAYOUT_H
-#define RV_LAYOUT_H
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
 
 #define RV_PHYSMAP_BASE 0xffffffc000000000
 #define RV_PHYSMAP_LIMIT 0x2000000000 /* 128 GiB of physical space */
@@ -41,4 +41,4 @@
  * linker script asserts the image fits. */
 #define RV_KERNEL_L0_TABLES 8
 
-#endif /* RV_LAYOUT_H */
+#endif /* ARCH_DEFS_H */

@@ -64,11 +64,11 @@
  * Intermediate entries are P|RW, plus U/S in the user half: permissions
  * are decided by the leaf alone.
  */
-#ifndef X86_MMU_H
-#define X86_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
 #include <veridian/hal.h>
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 #define X86_PTE_P	    (1ull << 0)
 #define X86_PTE_RW	    (1ull << 1)
@@ -114,4 +114,4 @@ paddr_t x86_boot_frame_alloc(void);
 /* First byte past the image and everything x86_boot_frame_alloc gave. */
 paddr_t x86_boot_alloc_end(void);
 
-#endif /* X86_MMU_H */
+#endif /* ARCH_MMU_H */

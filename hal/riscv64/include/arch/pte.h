@@ -55,8 +55,8 @@
  *                         write-through type; NC is the nearest:
  *                         every write reaches memory)
  */
-#ifndef RV_PTE_H
-#define RV_PTE_H
+#ifndef ARCH_PTE_H
+#define ARCH_PTE_H
 
 #define PTE_V (1ul << 0)
 #define PTE_R (1ul << 1)
@@ -94,4 +94,4 @@
 #define PTE_KERNEL_RO (PTE_KERNEL | PTE_R)
 #define PTE_KERNEL_RW (PTE_KERNEL | PTE_R | PTE_W)
 
-#endif /* RV_PTE_H */
+#endif /* ARCH_PTE_H */

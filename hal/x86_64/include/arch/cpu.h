@@ -1,11 +1,11 @@
 /*
  * x86_64 HAL: thin wrappers around privileged instructions.
  */
-#ifndef X86_CPU_H
-#define X86_CPU_H
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
 
 #include <veridian/types.h>
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 static inline void x86_outb(uint16_t port, uint8_t v)
 {
@@ -115,4 +115,4 @@ void x86_cpu_detect_features(void);
 /* Busy-wait using the calibrated TSC (usable after x86_timer_init). */
 void x86_delay_us(uint64_t us);
 
-#endif /* X86_CPU_H */
+#endif /* ARCH_CPU_H */

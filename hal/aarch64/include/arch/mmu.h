@@ -71,8 +71,8 @@
  *                  of the two is always set: EL0 never runs kernel pages,
  *                  EL1 never runs user pages.
  */
-#ifndef A64_MMU_H
-#define A64_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
 #include <veridian/hal.h>
 
@@ -143,7 +143,7 @@ static inline paddr_t a64_kimg_to_phys(const void *va)
 	return (paddr_t)((uintptr_t)va - A64_KERNEL_VBASE) + a64_load_pa;
 }
 
-/* Boot-time mapper (boot_mmu.c): tables come from a static pool inside the
+/* Boot-time mapper (early_map.c): tables come from a static pool inside the
  * image, so it works before core has a frame allocator and even with the
  * MMU off.  Maps [va, va+size) to pa with the largest blocks alignment
  * allows (1 GiB, 2 MiB, 4 KiB) and leaf attributes attrs; slots already in
@@ -168,4 +168,4 @@ bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr);
 unsigned a64_asid_alloc(void);
 void a64_asid_free(unsigned asid);
 
-#endif /* A64_MMU_H */
+#endif /* ARCH_MMU_H */

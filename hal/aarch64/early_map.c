@@ -16,8 +16,8 @@
  * Tables come from a pool in .bss: the boot CPU has no frame allocator yet.
  * Later tables (hal_pt_map) come from core's vd_pt_frame_alloc.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/mmu.h>
+#include <arch/cpu.h>
 
 #define SZ_4K 0x1000ull
 #define SZ_2M 0x200000ull
@@ -39,7 +39,7 @@ paddr_t a64_idmap_root;
 paddr_t a64_empty_user_root;
 bool a64_has_pan;
 
-/* Linker-script symbols (see linker.ld). */
+/* Linker-script symbols (see kernel.ld). */
 extern char _start[], _etext[], _erodata[], _end[];
 
 static uint64_t *table_ptr(paddr_t pa)

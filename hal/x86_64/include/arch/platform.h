@@ -2,8 +2,8 @@
  * x86_64 HAL: what boot learns about the machine (PVH start info, ACPI
  * MADT) and the interrupt-controller / timer / SMP internals.
  */
-#ifndef X86_PLATFORM_H
-#define X86_PLATFORM_H
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
 
 #include <veridian/hal.h>
 
@@ -86,4 +86,4 @@ void x86_console_init(void);
 /* Trap entry (vectors.S) */
 extern char x86_vectors[]; /* 256 stubs, 16 bytes apart */
 
-#endif /* X86_PLATFORM_H */
+#endif /* ARCH_PLATFORM_H */

@@ -22,8 +22,8 @@
  * sie / sip: bit 1 SSIP (software = IPI), 5 STIP (timer), 9 SEIP (external,
  * i.e. PLIC).  scause: bit 63 set for interrupts, low bits the code.
  */
-#ifndef RV_CSR_H
-#define RV_CSR_H
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
 
 #define SSTATUS_SIE (1ul << 1)
 #define SSTATUS_SPIE (1ul << 5)
@@ -116,4 +116,4 @@ static inline void rv_wfi(void)
 }
 
 #endif /* __ASSEMBLER__ */
-#endif /* RV_CSR_H */
+#endif /* ARCH_CPU_H */

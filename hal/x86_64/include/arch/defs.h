@@ -19,8 +19,8 @@
  *   0x0020_0000  kernel image (X86_KERNEL_LOAD), followed by the page
  *                tables the boot code allocates
  */
-#ifndef X86_DEFS_H
-#define X86_DEFS_H
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
 
 #define X86_KERNEL_VMA	  0xffffffff80000000
 #define X86_KERNEL_LOAD	  0x200000
@@ -153,4 +153,4 @@
  * kernel addresses and must never reach SYSRET (see syscall.S). */
 #define X86_USER_END 0x0000800000000000
 
-#endif /* X86_DEFS_H */
+#endif /* ARCH_DEFS_H */

@@ -4,8 +4,8 @@
  * Every register is named in the mrs/msr instruction itself, so the macros
  * take the register name as a bare token: a64_read_sysreg(mpidr_el1).
  */
-#ifndef A64_SYSREG_H
-#define A64_SYSREG_H
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
 
 #include <veridian/types.h>
 
@@ -59,4 +59,4 @@ static inline uint64_t a64_mpidr_aff(void)
 	(A64_SCTLR_EOS | A64_SCTLR_TSCXT | A64_SCTLR_EIS | A64_SCTLR_SPAN |    \
 	 A64_SCTLR_NTLSMD | A64_SCTLR_LSMAOE)
 
-#endif /* A64_SYSREG_H */
+#endif /* ARCH_CPU_H */

@@ -2,8 +2,8 @@
  * Interfaces between the files of the AArch64 HAL (nothing here is seen by
  * core).
  */
-#ifndef A64_A64_H
-#define A64_A64_H
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
 
 #include <hal/fdt.h>
 #include <veridian/hal.h>
@@ -25,7 +25,7 @@ static inline struct a64_percpu *a64_this_cpu(void)
 	return p;
 }
 
-/* console_pl011.c */
+/* console.c */
 void a64_console_init(const struct fdt *f);
 
 /* gic.c: interrupt controller.  INTIDs: 0-15 SGI, 16-31 PPI, 32+ SPI. */
@@ -70,4 +70,4 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
 extern char a64_vectors[];
 VD_NORETURN void a64_return_to_user_asm(struct vd_cpu_context *ctx);
 
-#endif /* A64_A64_H */
+#endif /* ARCH_PLATFORM_H */
