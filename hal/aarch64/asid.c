@@ -24,8 +24,8 @@
  * hal_pt_create fails, as seL4's ASID pools do, rather than recycling
  * live ones.
  */
-#include <arch/mmu.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 
 #define ASID_MAX 65536
 

@@ -8,8 +8,8 @@
  * The firmware (QEMU reset state or U-Boot) leaves the UART enabled at the
  * right speed, so no baud/line setup is done.
  */
-#include <arch/platform.h>
 #include <arch/mmu.h>
+#include <arch/platform.h>
 #include <veridian/string.h>
 
 #define PL011_DR      0x00

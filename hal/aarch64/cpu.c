@@ -4,10 +4,10 @@
  * power-off, thread stacks and the user-access window (PAN).  Backtraces
  * are in hal/common/kernel/unwind.c.
  */
-#include <arch/platform.h>
+#include <arch/cpu.h>
 #include <arch/defs.h>
 #include <arch/mmu.h>
-#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/virtio_rng.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
@@ -108,7 +108,8 @@ void hal_cpu_idle(void)
 			 "wfi\n\t"
 			 "msr daifclr, #2\n\t"
 			 "isb\n\t"
-			 "msr daifset, #2" ::: "memory");
+			 "msr daifset, #2" ::
+				 : "memory");
 }
 
 /* No stack frames for these two: every scheduler lock takes them. */

@@ -16,8 +16,8 @@
  * Tables come from a pool in .bss: the boot CPU has no frame allocator yet.
  * Later tables (hal_pt_map) come from core's vd_pt_frame_alloc.
  */
-#include <arch/mmu.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 
 #define SZ_4K 0x1000ull
 #define SZ_2M 0x200000ull

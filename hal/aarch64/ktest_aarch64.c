@@ -6,9 +6,9 @@
  * hal_pt_* contract and user mode promise on every arch is tested in
  * tests/ktest/hal_*.c.
  */
-#include <arch/platform.h>
-#include <arch/mmu.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <hal/ktest.h>
 #include <veridian/hal.h>
 #include <veridian/ktest.h>

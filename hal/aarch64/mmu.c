@@ -9,8 +9,8 @@
  * of them are in the boot pool inside the image).  Callers serialise
  * changes to one user root; the kernel half has its own lock.
  */
-#include <arch/mmu.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <veridian/spinlock.h>
 
 uintptr_t hal_physmap_base = A64_PHYSMAP_BASE;

@@ -14,8 +14,8 @@
  * ns <-> ticks use 32.32 fixed-point factors (hal/q32.h), so no division
  * happens on the hot path.
  */
-#include <arch/platform.h>
 #include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/q32.h>
 
 #define NSEC_PER_SEC 1000000000ull

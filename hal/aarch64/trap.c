@@ -8,10 +8,10 @@
  * permission fault at level LL), [6] WnR (write), [8] CM (cache
  * maintenance).  FAR_EL1 holds the faulting virtual address.
  */
-#include <arch/platform.h>
+#include <arch/cpu.h>
 #include <arch/defs.h>
 #include <arch/mmu.h>
-#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -162,8 +162,9 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 		if (resolved)
 			return;
 		a64_dump_and_panic(ctx, esr, far,
-				   ec == EC_DABT_CUR ? "kernel data abort"
-						     : "kernel instruction abort");
+				   ec == EC_DABT_CUR
+					   ? "kernel data abort"
+					   : "kernel instruction abort");
 	case EC_UNKNOWN:
 		if (a64_semihosting_probe) {
 			ctx->pc += 4; /* hlt without -semihosting: skip it */

@@ -7,12 +7,12 @@
 #include <veridian/boot.h>
 #include <veridian/string.h>
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_NOP 4u
-#define FDT_END 9u
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP	       4u
+#define FDT_END	       9u
 
 #define FDT_MAX_DEPTH 16
 
@@ -405,7 +405,7 @@ static void add_memory(const struct fdt *f, struct vd_boot_info *bi)
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
 			add_region(bi->mem, &bi->mem_count, base, size,
-					   VD_MEM_USABLE);
+				   VD_MEM_USABLE);
 	}
 }
 
@@ -419,8 +419,8 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 		uint64_t base = fdt_be64(rsv), size = fdt_be64(rsv + 8);
 		if (!base && !size)
 			break;
-		add_region(bi->reserved, &bi->reserved_count, base,
-				   size, VD_MEM_RESERVED);
+		add_region(bi->reserved, &bi->reserved_count, base, size,
+			   VD_MEM_RESERVED);
 		rsv += 16;
 	}
 	/* /reserved-memory children, e.g. OpenSBI's mmode_resv@80000000 */
@@ -429,14 +429,14 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 	     n = fdt_next_sibling(f, n)) {
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
-			add_region(bi->reserved, &bi->reserved_count,
-					   base, size, VD_MEM_RESERVED);
+			add_region(bi->reserved, &bi->reserved_count, base,
+				   size, VD_MEM_RESERVED);
 	}
 	add_region(bi->reserved, &bi->reserved_count,
-			   VD_ALIGN_DOWN(blob_pa, (paddr_t)VD_PAGE_SIZE),
-			   VD_ALIGN_UP(f->size + (blob_pa & (VD_PAGE_SIZE - 1)),
-				       (uint64_t)VD_PAGE_SIZE),
-			   VD_MEM_BOOT_DATA);
+		   VD_ALIGN_DOWN(blob_pa, (paddr_t)VD_PAGE_SIZE),
+		   VD_ALIGN_UP(f->size + (blob_pa & (VD_PAGE_SIZE - 1)),
+			       (uint64_t)VD_PAGE_SIZE),
+		   VD_MEM_BOOT_DATA);
 }
 
 static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
@@ -455,10 +455,10 @@ static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
 		bi->initrd_base = start;
 		bi->initrd_size = end - start;
 		add_region(bi->reserved, &bi->reserved_count,
+			   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
+			   VD_ALIGN_UP(end, (uint64_t)VD_PAGE_SIZE) -
 				   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
-				   VD_ALIGN_UP(end, (uint64_t)VD_PAGE_SIZE) -
-					   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
-				   VD_MEM_BOOT_DATA);
+			   VD_MEM_BOOT_DATA);
 	}
 }
 

@@ -4,11 +4,11 @@
  * Until the DTB is parsed, characters go out through the legacy SBI
  * console_putchar call, which OpenSBI implements on the same UART.
  */
-#include <hal/fdt.h>
-#include <hal/uart16550.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
 #include <arch/sbi.h>
+#include <hal/fdt.h>
+#include <hal/uart16550.h>
 #include <veridian/string.h>
 
 #define SBI_EXT_LEGACY_GETCHAR 0x02
@@ -29,7 +29,7 @@ static void mmio_write8(uintptr_t addr, uint8_t val)
 /* reg-io-width = 4: same registers, 32-bit accesses. */
 static uint8_t mmio_read32(uintptr_t addr)
 {
-	return (uint8_t)*(volatile uint32_t *)addr;
+	return (uint8_t) * (volatile uint32_t *)addr;
 }
 
 static void mmio_write32(uintptr_t addr, uint8_t val)
@@ -49,8 +49,8 @@ static int stdout_node(const struct fdt *f)
 	char path[128];
 	uint32_t len;
 	int chosen = fdt_path(f, "/chosen");
-	const char *p = chosen < 0 ? NULL :
-				     fdt_prop(f, chosen, "stdout-path", &len);
+	const char *p =
+		chosen < 0 ? NULL : fdt_prop(f, chosen, "stdout-path", &len);
 	if (!p || len == 0)
 		return -1;
 	size_t n = 0;
@@ -61,8 +61,8 @@ static int stdout_node(const struct fdt *f)
 	path[n] = '\0';
 	if (path[0] != '/') {
 		int aliases = fdt_path(f, "/aliases");
-		const char *a = aliases < 0 ? NULL :
-					      fdt_prop(f, aliases, path, &len);
+		const char *a =
+			aliases < 0 ? NULL : fdt_prop(f, aliases, path, &len);
 		if (!a)
 			return -1;
 		return fdt_path(f, a);

@@ -2,8 +2,8 @@
  * Small per-CPU primitives: counters, the local interrupt mask (sstatus.SIE)
  * and idling.  Backtraces: hal/common/kernel/unwind.c.
  */
-#include <hal/virtio_rng.h>
 #include <arch/cpu.h>
+#include <hal/virtio_rng.h>
 #include <veridian/hal.h>
 
 /* Retired instructions.  OpenSBI opens the counter to S-mode (mcounteren);

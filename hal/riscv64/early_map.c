@@ -30,9 +30,9 @@ static uint64_t kernel_l1[PT_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t kernel_l0[RV_KERNEL_L0_TABLES][PT_ENTRIES]
 	__attribute__((aligned(4096)));
 
-paddr_t rv_kernel_pa; /* where the image was loaded */
+paddr_t rv_kernel_pa;	  /* where the image was loaded */
 uint64_t rv_va_pa_offset; /* kernel image virtual - physical */
-uint64_t rv_kernel_satp; /* satp value of the kernel page table */
+uint64_t rv_kernel_satp;  /* satp value of the kernel page table */
 
 static uint32_t be32(const volatile uint8_t *p)
 {
@@ -80,7 +80,7 @@ uint64_t rv_early_map(paddr_t dtb_pa)
 	map_gigabyte_of(dtb_pa);
 	map_gigabyte_of(dtb_pa + be32((const uint8_t *)(uintptr_t)dtb_pa + 4));
 
-	rv_kernel_satp = SATP_MODE_SV39 |
-			 ((paddr_t)(uintptr_t)rv_kernel_root >> 12);
+	rv_kernel_satp =
+		SATP_MODE_SV39 | ((paddr_t)(uintptr_t)rv_kernel_root >> 12);
 	return rv_kernel_satp;
 }

@@ -50,7 +50,8 @@ static void kmap_range(uintptr_t window, paddr_t start, paddr_t end,
 		}
 		if (!(*root_e & PTE_V)) {
 			if (l1_used == KMAP_L1_POOL)
-				vd_panic("riscv: kernel mapping pool exhausted");
+				vd_panic(
+					"riscv: kernel mapping pool exhausted");
 			*root_e = PA_TO_PTE(rv_kimg_to_pa(l1_pool[l1_used++])) |
 				  PTE_V;
 		}

@@ -42,7 +42,7 @@ static size_t free_frames(void)
 	return st.free_frames;
 }
 
-#define USER_VA ((vaddr_t)0x400000)
+#define USER_VA	       ((vaddr_t)0x400000)
 #define TEST_PTE_FLAGS (VD_PTE_PRESENT | VD_PTE_NO_EXECUTE)
 
 /* The image where the loader put it, nothing in the kernel root's user
@@ -65,15 +65,15 @@ static const struct {
 	uint32_t flag;
 	uint64_t set, clear;
 } flag_bits[] = {
-	{ 0, PTE_V | PTE_R, PTE_W | PTE_X | PTE_U | PTE_G | PTE_A | PTE_D },
-	{ VD_PTE_WRITABLE, PTE_W, 0 },
-	{ VD_PTE_USER, PTE_U, 0 },
-	{ VD_PTE_GLOBAL, PTE_G, 0 },
-	{ VD_PTE_ACCESSED, PTE_A, 0 },
-	{ VD_PTE_DIRTY, PTE_D, 0 },
-	{ VD_PTE_CACHE_DISABLE, PTE_SW_CD, PTE_SW_WT },
-	{ VD_PTE_WRITE_THROUGH, PTE_SW_WT, PTE_SW_CD },
-	{ VD_PTE_HUGE, PTE_V | PTE_R, 0 },
+	{0, PTE_V | PTE_R, PTE_W | PTE_X | PTE_U | PTE_G | PTE_A | PTE_D},
+	{VD_PTE_WRITABLE, PTE_W, 0},
+	{VD_PTE_USER, PTE_U, 0},
+	{VD_PTE_GLOBAL, PTE_G, 0},
+	{VD_PTE_ACCESSED, PTE_A, 0},
+	{VD_PTE_DIRTY, PTE_D, 0},
+	{VD_PTE_CACHE_DISABLE, PTE_SW_CD, PTE_SW_WT},
+	{VD_PTE_WRITE_THROUGH, PTE_SW_WT, PTE_SW_CD},
+	{VD_PTE_HUGE, PTE_V | PTE_R, 0},
 };
 
 VD_KTEST(rv_pt_flag_encodings)
@@ -88,7 +88,8 @@ VD_KTEST(rv_pt_flag_encodings)
 		vaddr_t va = USER_VA + i * VD_HUGE_PAGE_SIZE;
 		paddr_t map_pa = frame;
 		if (want & VD_PTE_HUGE)
-			map_pa = VD_ALIGN_DOWN(frame, (paddr_t)VD_HUGE_PAGE_SIZE);
+			map_pa = VD_ALIGN_DOWN(frame,
+					       (paddr_t)VD_HUGE_PAGE_SIZE);
 		KT_ASSERT_OK(hal_pt_map(root, va, map_pa, want));
 		KT_ASSERT_OK(hal_pt_query(root, va, &pa, &flags));
 		KT_ASSERT_EQ(pa, map_pa);
@@ -105,7 +106,8 @@ VD_KTEST(rv_pt_flag_encodings)
 			pbmt = PTE_PBMT_NC;
 		KT_ASSERT_EQ(pte & PTE_PBMT_MASK, pbmt);
 		/* executable when NO_EXECUTE is absent */
-		KT_ASSERT_OK(hal_pt_protect(root, va, want & ~VD_PTE_NO_EXECUTE));
+		KT_ASSERT_OK(
+			hal_pt_protect(root, va, want & ~VD_PTE_NO_EXECUTE));
 		KT_ASSERT(rv_ktest_raw_pte(root, va) & PTE_X);
 		KT_ASSERT_OK(hal_pt_unmap(root, va, &pa, &flags));
 		KT_ASSERT_EQ(pa, map_pa);
@@ -153,14 +155,17 @@ VD_KTEST(rv_pt_access_through_mappings)
 	volatile uint64_t *p = (volatile uint64_t *)USER_VA;
 	p[1] = 0x1234abcd;
 	uint64_t back = ((volatile uint64_t *)vd_phys_to_virt(data))[1];
-	bool ro_faulted = hal_kt_catch_fault(hal_kt_write, USER_VA + VD_PAGE_SIZE);
+	bool ro_faulted =
+		hal_kt_catch_fault(hal_kt_write, USER_VA + VD_PAGE_SIZE);
 	unsigned ro_access = hal_kt_fault.access;
-	bool np_faulted = hal_kt_catch_fault(hal_kt_read, USER_VA + 2 * VD_PAGE_SIZE);
+	bool np_faulted =
+		hal_kt_catch_fault(hal_kt_read, USER_VA + 2 * VD_PAGE_SIZE);
 	/* S-mode never executes a user page, SUM or not */
 	bool exec_faulted = hal_kt_catch_fault(hal_kt_call, USER_VA);
 	unsigned exec_access = hal_kt_fault.access;
 	hal_user_access_end();
-	uint64_t kernel_page = *(volatile uint64_t *)(USER_VA + 3 * VD_PAGE_SIZE + 8);
+	uint64_t kernel_page =
+		*(volatile uint64_t *)(USER_VA + 3 * VD_PAGE_SIZE + 8);
 
 	csr_write(satp, satp);
 	rv_sfence_vma_all();
@@ -177,10 +182,9 @@ VD_KTEST(rv_pt_access_through_mappings)
 	KT_ASSERT_OK(hal_pt_query(root, USER_VA, &pa, &flags));
 	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY),
 		     VD_PTE_ACCESSED | VD_PTE_DIRTY);
-	KT_ASSERT_OK(hal_pt_query(root, USER_VA + 3 * VD_PAGE_SIZE, &pa,
-				  &flags));
-	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY),
-		     VD_PTE_ACCESSED);
+	KT_ASSERT_OK(
+		hal_pt_query(root, USER_VA + 3 * VD_PAGE_SIZE, &pa, &flags));
+	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY), VD_PTE_ACCESSED);
 	hal_pt_destroy(root);
 	vd_pt_frame_free(data);
 	vd_pt_frame_free(ro);
@@ -201,8 +205,8 @@ VD_KTEST(rv_pt_huge_pages)
 	KT_ASSERT(VD_IS_ALIGNED(base, (paddr_t)VD_HUGE_PAGE_SIZE));
 	KT_ASSERT_OK(hal_pt_create(&root));
 	KT_ASSERT_OK(hal_pt_map(root, va, base, huge));
-	uint64_t *l1 = vd_phys_to_virt(
-		PTE_TO_PA(((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(va, 2)]));
+	uint64_t *l1 = vd_phys_to_virt(PTE_TO_PA(
+		((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(va, 2)]));
 	KT_ASSERT(PTE_IS_LEAF(l1[PT_INDEX(va, 1)]));
 	hal_pt_activate(root);
 	*(volatile uint64_t *)(va + 0x1ff008) = 0xfeedf00d;
@@ -257,13 +261,12 @@ VD_KTEST(rv_pt_kernel_exec_and_nx)
 	KT_ASSERT(frame != 0);
 	vd_memcpy(vd_phys_to_virt(frame), code, sizeof(code));
 	hal_icache_sync(vd_phys_to_virt(frame), sizeof(code));
-	KT_ASSERT_OK(hal_pt_map(root, va, frame,
-				VD_PTE_PRESENT | VD_PTE_GLOBAL));
+	KT_ASSERT_OK(
+		hal_pt_map(root, va, frame, VD_PTE_PRESENT | VD_PTE_GLOBAL));
 	int (*fn)(void) = (int (*)(void))va;
 	KT_ASSERT_EQ(fn(), 42);
-	KT_ASSERT_OK(hal_pt_protect(root, va,
-				    VD_PTE_PRESENT | VD_PTE_GLOBAL |
-					    VD_PTE_NO_EXECUTE));
+	KT_ASSERT_OK(hal_pt_protect(
+		root, va, VD_PTE_PRESENT | VD_PTE_GLOBAL | VD_PTE_NO_EXECUTE));
 	KT_ASSERT(hal_kt_catch_fault(hal_kt_call, va));
 	KT_ASSERT_EQ(hal_kt_fault.access, VD_FAULT_EXEC);
 	KT_ASSERT_EQ(hal_kt_fault.addr, va);

@@ -5,12 +5,12 @@
  * interrupt.  The portable user-mode tests are in tests/ktest/hal_user.c
  * and use the same support (hal/ktest.h, arch/ktest.h).
  */
-#include <hal/fdt.h>
 #include <arch/cpu.h>
 #include <arch/ktest.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/fdt.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/metrics.h>

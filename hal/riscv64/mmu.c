@@ -137,7 +137,8 @@ map_with_new_tables(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 			pte = PA_TO_PTE(frame) | PTE_V;
 			*e = pte;
 		} else if (!pte_is_table(pte)) {
-			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger page */
+			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger
+							     page */
 		}
 		e = &table_of(PTE_TO_PA(pte))[PT_INDEX(va, level - 1)];
 	}
@@ -196,8 +197,8 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 {
 	uint64_t *tables[PT_LEVELS];
 	int level;
-	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, tables) :
-					 NULL;
+	uint64_t *e =
+		va_canonical(va) ? pt_find(root, va, &level, tables) : NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (level == 2)
@@ -238,8 +239,7 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
 	int level;
-	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) :
-					 NULL;
+	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) : NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	/* The 4 KiB frame backing va, also inside a 2 MiB / 1 GiB page. */
@@ -256,8 +256,7 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	int level;
 	if (flags & ~VD_PTE_ALL_FLAGS)
 		return VD_ERR_INVALID_PARAMETER;
-	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) :
-					 NULL;
+	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) : NULL;
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (level == 2)

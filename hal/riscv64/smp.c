@@ -17,13 +17,12 @@
 #include <arch/sbi.h>
 #include <veridian/panic.h>
 
-#define SBI_ERR_INVALID_PARAM -3
+#define SBI_ERR_INVALID_PARAM	  -3
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
 struct rv_percpu rv_percpu[VD_MAX_CPUS];
 
-_Static_assert(__builtin_offsetof(struct rv_percpu, user_ctx) ==
-		       PCPU_USER_CTX,
+_Static_assert(__builtin_offsetof(struct rv_percpu, user_ctx) == PCPU_USER_CTX,
 	       "PCPU_USER_CTX");
 _Static_assert(__builtin_offsetof(struct rv_percpu, scratch) == PCPU_SCRATCH,
 	       "PCPU_SCRATCH");

@@ -5,11 +5,11 @@
  *
  * Runs on the boot page tables (tables below 4 GiB are identity-mapped).
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
-#include <arch/cpu.h>
-#include <arch/platform.h>
 
 struct x86_platform x86_platform;
 

@@ -3,12 +3,12 @@
  * MMIO interface), I/O APIC (device lines -> vd_irq), and the legacy
  * 8259 PICs, which are remapped and masked.
  */
-#include <veridian/panic.h>
-#include <veridian/spinlock.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <veridian/panic.h>
+#include <veridian/spinlock.h>
 
 /*
  * Local APIC registers (offsets from its 4 KiB MMIO page, SDM vol. 3,

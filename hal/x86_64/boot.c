@@ -11,15 +11,15 @@
  *   5. reserved ranges (first MiB, image + boot page tables, initrd)
  *   6. vd_kmain
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <arch/cpu.h>
-#include <arch/mmu.h>
-#include <arch/percpu.h>
-#include <arch/platform.h>
 
 extern char __kernel_start[];
 

@@ -3,10 +3,10 @@
  * shared driver in hal/common/uart16550.c) and power-off through QEMU's
  * isa-debug-exit device.
  */
-#include <hal/uart16550.h>
-#include <veridian/hal.h>
 #include <arch/cpu.h>
 #include <arch/platform.h>
+#include <hal/uart16550.h>
+#include <veridian/hal.h>
 
 #define COM1 0x3f8
 

@@ -2,10 +2,10 @@
  * x86_64 HAL: per-CPU set-up (GDT, TSS, GS base, control registers,
  * SYSCALL MSRs) and the small CPU services of hal.h.
  */
-#include <veridian/hal.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <veridian/hal.h>
 
 struct x86_percpu x86_percpu[VD_MAX_CPUS];
 struct x86_features x86_features;

@@ -4,12 +4,12 @@
  * SMEP/SMAP, the I/O APIC and IPIs.  What the hal_pt_* contract promises
  * on every arch is tested in tests/ktest/hal_pt.c.
  */
-#include <hal/ktest.h>
-#include <veridian/ktest.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/ktest.h>
+#include <veridian/ktest.h>
 
 extern char __rodata_start[];
 extern volatile uint64_t x86_irq_counts[X86_NR_IRQS];

@@ -5,11 +5,11 @@
  * (hal/ktest.h) to check the SYSCALL/SYSRET register conventions and an
  * interrupt taken from ring 3 (IRETQ path).
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
 #include <veridian/syscall.h>
-#include <arch/cpu.h>
-#include <arch/platform.h>
 
 extern volatile uint64_t x86_user_interrupts;
 

@@ -5,9 +5,9 @@
  * During early boot hal_physmap_base is still 0 and the boot page tables
  * identity-map low memory, so the same code builds the kernel's tables.
  */
-#include <veridian/hal.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <veridian/hal.h>
 
 uintptr_t hal_physmap_base;
 uint64_t x86_pte_xd;
@@ -152,8 +152,9 @@ static paddr_t leaf_frame(uint64_t e, int level, vaddr_t va)
 /* Walk to va's leaf and report its frame and flags (either may be NULL).
  * Returns the leaf's level, or -1 if unmapped.  Inlined: it is most of
  * hal_pt_query and hal_pt_unmap. */
-static inline __attribute__((always_inline)) int walk_and_report(paddr_t root, vaddr_t va, uint64_t *path[4],
-			   paddr_t *pa_out, uint32_t *flags_out)
+static inline __attribute__((always_inline)) int
+walk_and_report(paddr_t root, vaddr_t va, uint64_t *path[4], paddr_t *pa_out,
+		uint32_t *flags_out)
 {
 	int level = walk(root, va, path);
 	if (level < 0)

@@ -2,12 +2,12 @@
  * x86_64 HAL: starting the application processors (INIT-SIPI-SIPI, SDM
  * vol. 3, 8.4.4) through the trampoline in trampoline.S.
  */
-#include <veridian/panic.h>
-#include <veridian/string.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <veridian/panic.h>
+#include <veridian/string.h>
 
 _Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
 

@@ -12,10 +12,10 @@
  * syscall_entry and the trap entry find the context to save the user
  * registers into at TSS.RSP0 too.
  */
-#include <veridian/hal.h>
-#include <veridian/string.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <veridian/hal.h>
+#include <veridian/string.h>
 
 _Static_assert(sizeof(struct vd_cpu_context) == CTX_SIZE, "ctx size");
 _Static_assert(offsetof(struct vd_cpu_context, rbx) == CTX_RBX, "ctx");

@@ -7,12 +7,12 @@
  * PIT and LAPIC timer run on the same virtual clock, so calibration sees a
  * 1 GHz TSC and time stays consistent (and monotonic) with the counter.
  */
-#include <hal/q32.h>
-#include <veridian/panic.h>
-#include <veridian/printf.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/q32.h>
+#include <veridian/panic.h>
+#include <veridian/printf.h>
 
 #define PIT_HZ		    1193182
 #define PIT_CALIBRATE_TICKS 11932 /* 10 ms */

@@ -30,7 +30,7 @@
 
 struct fdt {
 	const uint8_t *blob;
-	uint32_t size; /* totalsize */
+	uint32_t size;		/* totalsize */
 	const uint8_t *structs; /* structure block */
 	uint32_t structs_size;
 	const char *strings; /* strings block */

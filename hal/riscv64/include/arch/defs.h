@@ -23,12 +23,12 @@
 #ifndef ARCH_DEFS_H
 #define ARCH_DEFS_H
 
-#define RV_PHYSMAP_BASE 0xffffffc000000000
+#define RV_PHYSMAP_BASE	 0xffffffc000000000
 #define RV_PHYSMAP_LIMIT 0x2000000000 /* 128 GiB of physical space */
-#define RV_IOMAP_BASE 0xffffffe000000000
-#define RV_IOMAP_LIMIT 0x1000000000 /* 64 GiB of physical space */
-#define RV_KERNEL_VBASE 0xffffffff80000000
-#define RV_USER_TOP 0x0000004000000000
+#define RV_IOMAP_BASE	 0xffffffe000000000
+#define RV_IOMAP_LIMIT	 0x1000000000 /* 64 GiB of physical space */
+#define RV_KERNEL_VBASE	 0xffffffff80000000
+#define RV_USER_TOP	 0x0000004000000000
 
 /* RISC-V Image header: booti places the image text_offset above a 2 MiB
  * aligned RAM base (OpenSBI's fw_dynamic jumps to 0x80200000 too). */

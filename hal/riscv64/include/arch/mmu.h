@@ -9,7 +9,7 @@
 #include <arch/defs.h>
 #include <veridian/hal.h>
 
-#define RV_GIGA (1ul << 30)
+#define RV_GIGA	 (1ul << 30)
 #define RV_MEGA2 (1ul << 21)
 
 /* Set by rv_early_map (early_map.c). */

@@ -4,8 +4,8 @@
 #ifndef ARCH_PLATFORM_H
 #define ARCH_PLATFORM_H
 
-#include <hal/fdt.h>
 #include <arch/percpu.h>
+#include <hal/fdt.h>
 #include <veridian/cpu_context.h>
 #include <veridian/hal.h>
 

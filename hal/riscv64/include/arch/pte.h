@@ -58,38 +58,38 @@
 #ifndef ARCH_PTE_H
 #define ARCH_PTE_H
 
-#define PTE_V (1ul << 0)
-#define PTE_R (1ul << 1)
-#define PTE_W (1ul << 2)
-#define PTE_X (1ul << 3)
-#define PTE_U (1ul << 4)
-#define PTE_G (1ul << 5)
-#define PTE_A (1ul << 6)
-#define PTE_D (1ul << 7)
-#define PTE_SW_CD (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
-#define PTE_SW_WT (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
-#define PTE_PBMT_NC (1ul << 61)
-#define PTE_PBMT_IO (2ul << 61)
+#define PTE_V	      (1ul << 0)
+#define PTE_R	      (1ul << 1)
+#define PTE_W	      (1ul << 2)
+#define PTE_X	      (1ul << 3)
+#define PTE_U	      (1ul << 4)
+#define PTE_G	      (1ul << 5)
+#define PTE_A	      (1ul << 6)
+#define PTE_D	      (1ul << 7)
+#define PTE_SW_CD     (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
+#define PTE_SW_WT     (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
+#define PTE_PBMT_NC   (1ul << 61)
+#define PTE_PBMT_IO   (2ul << 61)
 #define PTE_PBMT_MASK (3ul << 61)
 
-#define PTE_RWX (PTE_R | PTE_W | PTE_X)
+#define PTE_RWX	      (PTE_R | PTE_W | PTE_X)
 #define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK (((1ul << 44) - 1) << PTE_PPN_SHIFT)
+#define PTE_PPN_MASK  (((1ul << 44) - 1) << PTE_PPN_SHIFT)
 
 #define PT_ENTRIES 512
-#define PT_LEVELS 3 /* Sv39 */
+#define PT_LEVELS  3 /* Sv39 */
 
 /* Physical address held by an entry, and an entry for a physical address. */
-#define PTE_TO_PA(pte) ((((pte) & PTE_PPN_MASK) >> PTE_PPN_SHIFT) << 12)
-#define PA_TO_PTE(pa) ((((pa) >> 12) << PTE_PPN_SHIFT) & PTE_PPN_MASK)
+#define PTE_TO_PA(pte) ((((pte)&PTE_PPN_MASK) >> PTE_PPN_SHIFT) << 12)
+#define PA_TO_PTE(pa)  ((((pa) >> 12) << PTE_PPN_SHIFT) & PTE_PPN_MASK)
 
 /* Index of va in the table of `level` (2 = root, 0 = last). */
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & (PT_ENTRIES - 1))
 
-#define PTE_IS_LEAF(pte) (((pte) & PTE_RWX) != 0)
+#define PTE_IS_LEAF(pte) (((pte)&PTE_RWX) != 0)
 
 /* Kernel mapping permissions: always global, accessed and dirty. */
-#define PTE_KERNEL (PTE_V | PTE_G | PTE_A | PTE_D)
+#define PTE_KERNEL    (PTE_V | PTE_G | PTE_A | PTE_D)
 #define PTE_KERNEL_RX (PTE_KERNEL | PTE_R | PTE_X)
 #define PTE_KERNEL_RO (PTE_KERNEL | PTE_R)
 #define PTE_KERNEL_RW (PTE_KERNEL | PTE_R | PTE_W)

@@ -4,8 +4,8 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
-#include <veridian/types.h>
 #include <arch/defs.h>
+#include <veridian/types.h>
 
 static inline void x86_outb(uint16_t port, uint8_t v)
 {

@@ -30,7 +30,7 @@
 
 /* Virtual -> load address of a kernel symbol, for code running before
  * paging (the PVH entry) and for the trampoline set-up. */
-#define X86_PA(sym) ((sym) - X86_KERNEL_VMA)
+#define X86_PA(sym) ((sym)-X86_KERNEL_VMA)
 
 /*
  * GDT selectors.  SYSCALL loads CS = STAR[47:32] and SS = CS + 8; SYSRET to

@@ -67,8 +67,8 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
-#include <veridian/hal.h>
 #include <arch/defs.h>
+#include <veridian/hal.h>
 
 #define X86_PTE_P	    (1ull << 0)
 #define X86_PTE_RW	    (1ull << 1)

@@ -4,9 +4,9 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include <arch/defs.h>
 #include <stddef.h>
 #include <veridian/hal.h>
-#include <arch/defs.h>
 
 /*
  * 64-bit Task State Segment (SDM vol. 3, 8.7).  In long mode the TSS holds
