@@ -375,8 +375,20 @@ vaddr_t hal_user_top(void)
 	return A64_USER_TOP;
 }
 
-/* hal_pt_activate is in vectors.S, next to the syscall exit that loads
- * TTBR0 the same way. */
+/*
+ * Switch to address space `root`: the root handle is TTBR0_EL1's value,
+ * ASID included, and TLB entries are tagged with it, so nothing is
+ * flushed (asid.c).  The ISB makes the new TTBR0 govern what follows:
+ * the kernel's own accesses to user memory.  No stack frame: every
+ * switch between processes calls it.  The fast path's exit,
+ * hal_syscall_return_space (vectors.S), loads TTBR0 the same way.
+ */
+__attribute__((naked)) void hal_pt_activate(paddr_t root)
+{
+	__asm__("msr ttbr0_el1, x0\n\t"
+		"isb\n\t"
+		"ret");
+}
 
 void hal_tlb_flush_page(vaddr_t va)
 {

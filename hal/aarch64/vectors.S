@@ -238,20 +238,6 @@ hal_return_to_user:
 	b	a64_ret_to_user
 
 /*
- * Switch to address space `root`: the root handle is TTBR0_EL1's value,
- * ASID included, and TLB entries are tagged with it, so nothing is
- * flushed (asid.c).  The ISB makes the new TTBR0 govern what follows:
- * the kernel's own accesses to user memory, and, on the fast path's exit
- * (hal_syscall_return_space), the release of *done, after which the old
- * space may be torn down while no walk runs through its tables.
- */
-	.globl hal_pt_activate
-hal_pt_activate:
-	msr	ttbr0_el1, x0
-	isb
-	ret
-
-/*
  * hal_syscall_return(ctx, work, done): the exit of svc_entry for the
  * thread whose context is ctx, from any stack (ERET restores every
  * register, so it is hal_return_to_user with the syscall's work check).

@@ -301,9 +301,24 @@ void hal_pt_destroy(paddr_t root)
 	vd_pt_frame_free(root);
 }
 
-/* hal_pt_activate is in vectors.S, next to the syscall exit that shares its
- * satp sequence (load_satp), which hard-codes the mode. */
-_Static_assert(SATP_MODE_SV39 == 8ul << 60, "vectors.S load_satp: Sv39 is 8");
+/*
+ * The root handle is the root table's physical address; satp wants Sv39
+ * mode and the PPN.  No stack frame: every switch between processes calls
+ * it.  hal_syscall_return_space (vectors.S) inlines the same sequence
+ * (load_satp), which hard-codes the mode too.
+ */
+_Static_assert(SATP_MODE_SV39 == 8ul << 60, "load_satp: Sv39 is 8");
+__attribute__((naked)) void hal_pt_activate(paddr_t root)
+{
+	__asm__("slli a0, a0, 8\n\t"  /* drop bits above the 56-bit PA */
+		"srli a0, a0, 20\n\t" /* PPN */
+		"li a1, 8\n\t"
+		"slli a1, a1, 60\n\t"
+		"or a0, a0, a1\n\t"
+		"csrw satp, a0\n\t"
+		"sfence.vma\n\t"
+		"ret");
+}
 
 void hal_tlb_flush_page(vaddr_t va)
 {
@@ -324,4 +339,9 @@ void hal_icache_sync(const void *va, size_t len)
 	rv_fence_i();
 	if (hal_cpu_count() > 1)
 		sbi_remote_fence_i(0, -1ul);
+}
+
+vaddr_t hal_user_top(void)
+{
+	return RV_USER_TOP;
 }

@@ -60,8 +60,3 @@ void hal_user_access_end(void)
 {
 	csr_clear(sstatus, SSTATUS_SUM);
 }
-
-vaddr_t hal_user_top(void)
-{
-	return RV_USER_TOP;
-}

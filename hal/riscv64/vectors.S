@@ -177,12 +177,6 @@ ecall_entry:
 	sfence.vma
 .endm
 
-/* hal_pt_activate(root): a leaf without a frame. */
-	.globl	hal_pt_activate
-hal_pt_activate:
-	load_satp a0, a1
-	ret
-
 /*
  * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
  * thread whose context is ctx, from any stack.  The registers come from

@@ -105,14 +105,6 @@ uint32_t x86_lapic_timer_current(void)
 	return lapic_read(LAPIC_TIMER_CUR);
 }
 
-void hal_ipi_send(unsigned cpu)
-{
-	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
-	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
-		return;
-	x86_lapic_send_ipi(x86_percpu[cpu].apic_id, (1u << 14) | X86_VEC_IPI);
-}
-
 /* ---- 8259 PICs ---- */
 
 void x86_pic_disable(void)

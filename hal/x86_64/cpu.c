@@ -1,6 +1,7 @@
 /*
  * x86_64 HAL: per-CPU set-up (GDT, TSS, GS base, control registers,
- * SYSCALL MSRs) and the small CPU services of hal.h.
+ * SYSCALL MSRs) and the calling CPU's own services of hal.h (identity,
+ * counters, entropy, interrupt mask, idle).  Other CPUs: smp.c.
  */
 #include <arch/cpu.h>
 #include <arch/percpu.h>
@@ -169,11 +170,6 @@ unsigned hal_cpu_id(void)
 	unsigned id;
 	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(X86_PCPU_CPU_ID));
 	return id;
-}
-
-unsigned hal_cpu_count(void)
-{
-	return x86_cpus_online;
 }
 
 uint64_t hal_cycles(void)

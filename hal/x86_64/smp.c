@@ -1,6 +1,7 @@
 /*
- * x86_64 HAL: starting the application processors (INIT-SIPI-SIPI, SDM
- * vol. 3, 8.4.4) through the trampoline in trampoline.S.
+ * x86_64 HAL: other CPUs: starting the application processors
+ * (INIT-SIPI-SIPI, SDM vol. 3, 8.4.4) through the trampoline in
+ * trampoline.S, the count online, and IPIs.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -100,4 +101,17 @@ VD_NORETURN void x86_ap_main(unsigned cpu)
 	x86_percpu[cpu].online = true;
 	__atomic_fetch_add(&x86_cpus_online, 1, __ATOMIC_SEQ_CST);
 	vd_kmain_secondary(cpu);
+}
+
+unsigned hal_cpu_count(void)
+{
+	return x86_cpus_online;
+}
+
+void hal_ipi_send(unsigned cpu)
+{
+	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
+	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
+		return;
+	x86_lapic_send_ipi(x86_percpu[cpu].apic_id, (1u << 14) | X86_VEC_IPI);
 }

@@ -55,7 +55,7 @@ int64_t a64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 void a64_psci_system_off(void);
 const char *a64_psci_conduit(void);
 
-/* cpu.c */
+/* cpu.c, smp.c */
 void a64_cpu_local_init(unsigned cpu); /* TPIDR, PMU, PAN, CPACR */
 void a64_cpu_mark_online(void);
 extern unsigned a64_cpu_total;
