@@ -10,7 +10,7 @@
  *  +------------+-------------------------------------+-----+
  *
  * TLB entries of user pages (nG) are tagged with the ASID, so switching
- * address spaces is a single MSR (hal_pt_activate, vectors.S) and the entries
+ * address spaces is a single MSR (hal_pt_activate, mmu.c) and the entries
  * of the space left behind stay cached for when it runs again.  That is
  * safe because every invalidation this HAL makes is broadcast to the
  * inner-shareable domain for all ASIDs (TLBI VAAE1IS, mmu.c): it also

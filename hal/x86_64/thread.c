@@ -28,7 +28,6 @@ _Static_assert(offsetof(struct vd_cpu_context, r11) == CTX_R11, "ctx");
 
 extern char x86_thread_start[];
 extern bool x86_smap_enabled;
-VD_NORETURN void x86_return_to_user(struct vd_cpu_context *ctx);
 
 /*
  * The first frame hal_context_switch pops (see switch.S): r15 r14 r13
@@ -62,11 +61,6 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->rdi = arg0;
 	ctx->rsi = arg1;
 	ctx->rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED;
-}
-
-VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx)
-{
-	x86_return_to_user(ctx);
 }
 
 /* No stack frame: every switch to a user thread calls it.  GS is this

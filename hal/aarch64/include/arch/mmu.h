@@ -65,8 +65,9 @@
  *                  read-only: software bit A64_PTE_SW_DIRTY.
  *   HUGE           an L2 block descriptor (2 MiB).  hal_pt_query also
  *                  reports the 1 GiB L1 blocks of the physmap as HUGE.
- *   GLOBAL         nG=0.  Non-global entries are flushed on every
- *                  hal_pt_activate (all address spaces use ASID 0).
+ *   GLOBAL         nG=0.  Non-global entries are tagged with the ASID of
+ *                  their address space (asid.c), so hal_pt_activate
+ *                  flushes nothing.
  *   NO_EXECUTE     UXN for user pages, PXN for kernel pages.  The other
  *                  of the two is always set: EL0 never runs kernel pages,
  *                  EL1 never runs user pages.

@@ -150,7 +150,7 @@
 #define CTX_SIZE   144
 
 /* First non-user address; user RIPs at or above it are non-canonical or
- * kernel addresses and must never reach SYSRET (see syscall.S). */
+ * kernel addresses and must never reach SYSRET (see vectors.S). */
 #define X86_USER_END 0x0000800000000000
 
 #endif /* ARCH_DEFS_H */
