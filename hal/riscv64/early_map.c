@@ -25,9 +25,9 @@
 extern char _kernel_start[], _etext[], _erodata[], _end[];
 
 /* Tables of the boot page table; page aligned, in .bss. */
-uint64_t rv_kernel_root[PT_ENTRIES] __attribute__((aligned(4096)));
-static uint64_t kernel_l1[PT_ENTRIES] __attribute__((aligned(4096)));
-static uint64_t kernel_l0[RV_KERNEL_L0_TABLES][PT_ENTRIES]
+uint64_t rv_kernel_root[RV_PT_ENTRIES] __attribute__((aligned(4096)));
+static uint64_t kernel_l1[RV_PT_ENTRIES] __attribute__((aligned(4096)));
+static uint64_t kernel_l0[RV_KERNEL_L0_TABLES][RV_PT_ENTRIES]
 	__attribute__((aligned(4096)));
 
 paddr_t rv_kernel_pa;	  /* where the image was loaded */
@@ -45,8 +45,8 @@ static void map_gigabyte_of(paddr_t pa)
 	paddr_t base = pa & ~(RV_GIGA - 1);
 	if (pa >= RV_PHYSMAP_LIMIT)
 		return; /* rv_boot_main reports the missing DTB */
-	rv_kernel_root[PT_INDEX(RV_PHYSMAP_BASE + base, 2)] =
-		PA_TO_PTE(base) | PTE_KERNEL_RW;
+	rv_kernel_root[RV_PT_INDEX(RV_PHYSMAP_BASE + base, 2)] =
+		RV_PA_TO_PTE(base) | RV_PTE_KERNEL_RW;
 }
 
 /* Returns the satp value that turns this table on. */
@@ -60,20 +60,20 @@ uint64_t rv_early_map(paddr_t dtb_pa)
 	rv_kernel_pa = pa;
 	rv_va_pa_offset = RV_KERNEL_VBASE - pa;
 
-	rv_kernel_root[PT_INDEX(RV_KERNEL_VBASE, 2)] =
-		PA_TO_PTE((paddr_t)(uintptr_t)kernel_l1) | PTE_V;
+	rv_kernel_root[RV_PT_INDEX(RV_KERNEL_VBASE, 2)] =
+		RV_PA_TO_PTE((paddr_t)(uintptr_t)kernel_l1) | RV_PTE_V;
 	for (uint64_t off = 0; off < size; off += 4096) {
 		uint64_t *l0 = kernel_l0[off >> 21];
-		uint64_t perm = PTE_KERNEL_RW;
+		uint64_t perm = RV_PTE_KERNEL_RW;
 		if (off < text_end)
-			perm = PTE_KERNEL_RX;
+			perm = RV_PTE_KERNEL_RX;
 		else if (off < rodata_end)
-			perm = PTE_KERNEL_RO;
+			perm = RV_PTE_KERNEL_RO;
 		if ((off & (RV_MEGA2 - 1)) == 0)
-			kernel_l1[PT_INDEX(RV_KERNEL_VBASE + off, 1)] =
-				PA_TO_PTE((paddr_t)(uintptr_t)l0) | PTE_V;
-		l0[PT_INDEX(RV_KERNEL_VBASE + off, 0)] =
-			PA_TO_PTE(pa + off) | perm;
+			kernel_l1[RV_PT_INDEX(RV_KERNEL_VBASE + off, 1)] =
+				RV_PA_TO_PTE((paddr_t)(uintptr_t)l0) | RV_PTE_V;
+		l0[RV_PT_INDEX(RV_KERNEL_VBASE + off, 0)] =
+			RV_PA_TO_PTE(pa + off) | perm;
 	}
 
 	/* DTB header: magic at 0, totalsize (big-endian) at 4. */

@@ -26,11 +26,11 @@ extern char _kernel_start[];
 uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va)
 {
 	uint64_t *table = vd_phys_to_virt(root);
-	for (int level = PT_LEVELS - 1; level >= 0; level--) {
-		uint64_t e = table[PT_INDEX(va, level)];
-		if ((e & (PTE_V | PTE_RWX)) != PTE_V)
+	for (int level = RV_PT_LEVELS - 1; level >= 0; level--) {
+		uint64_t e = table[RV_PT_INDEX(va, level)];
+		if ((e & (RV_PTE_V | RV_PTE_RWX)) != RV_PTE_V)
 			return e;
-		table = vd_phys_to_virt(PTE_TO_PA(e));
+		table = vd_phys_to_virt(RV_PTE_TO_PA(e));
 	}
 	return 0;
 }
@@ -53,7 +53,7 @@ VD_KTEST(rv_kernel_root)
 	KT_ASSERT_OK(hal_pt_query(kroot, (vaddr_t)_kernel_start, &pa, NULL));
 	KT_ASSERT_EQ(pa, rv_kernel_pa);
 	const uint64_t *root = vd_phys_to_virt(kroot);
-	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
+	for (unsigned i = 0; i < RV_PT_ENTRIES / 2; i++)
 		KT_ASSERT_EQ(root[i], 0);
 	uintptr_t ram = (uintptr_t)vd_phys_to_virt(vd_boot_info->mem[0].base);
 	KT_ASSERT(hal_kt_catch_fault(hal_kt_call, ram));
@@ -65,15 +65,16 @@ static const struct {
 	uint32_t flag;
 	uint64_t set, clear;
 } flag_bits[] = {
-	{0, PTE_V | PTE_R, PTE_W | PTE_X | PTE_U | PTE_G | PTE_A | PTE_D},
-	{VD_PTE_WRITABLE, PTE_W, 0},
-	{VD_PTE_USER, PTE_U, 0},
-	{VD_PTE_GLOBAL, PTE_G, 0},
-	{VD_PTE_ACCESSED, PTE_A, 0},
-	{VD_PTE_DIRTY, PTE_D, 0},
-	{VD_PTE_CACHE_DISABLE, PTE_SW_CD, PTE_SW_WT},
-	{VD_PTE_WRITE_THROUGH, PTE_SW_WT, PTE_SW_CD},
-	{VD_PTE_HUGE, PTE_V | PTE_R, 0},
+	{0, RV_PTE_V | RV_PTE_R,
+	 RV_PTE_W | RV_PTE_X | RV_PTE_U | RV_PTE_G | RV_PTE_A | RV_PTE_D},
+	{VD_PTE_WRITABLE, RV_PTE_W, 0},
+	{VD_PTE_USER, RV_PTE_U, 0},
+	{VD_PTE_GLOBAL, RV_PTE_G, 0},
+	{VD_PTE_ACCESSED, RV_PTE_A, 0},
+	{VD_PTE_DIRTY, RV_PTE_D, 0},
+	{VD_PTE_CACHE_DISABLE, RV_PTE_SW_CD, RV_PTE_SW_WT},
+	{VD_PTE_WRITE_THROUGH, RV_PTE_SW_WT, RV_PTE_SW_CD},
+	{VD_PTE_HUGE, RV_PTE_V | RV_PTE_R, 0},
 };
 
 VD_KTEST(rv_pt_flag_encodings)
@@ -95,20 +96,20 @@ VD_KTEST(rv_pt_flag_encodings)
 		KT_ASSERT_EQ(pa, map_pa);
 		KT_ASSERT_EQ(flags, want);
 		uint64_t pte = rv_ktest_raw_pte(root, va);
-		KT_ASSERT_EQ(PTE_TO_PA(pte), map_pa);
+		KT_ASSERT_EQ(RV_PTE_TO_PA(pte), map_pa);
 		KT_ASSERT_EQ(pte & flag_bits[i].set, flag_bits[i].set);
 		KT_ASSERT_EQ(pte & flag_bits[i].clear, 0);
-		KT_ASSERT_EQ(pte & PTE_X, 0); /* NO_EXECUTE */
+		KT_ASSERT_EQ(pte & RV_PTE_X, 0); /* NO_EXECUTE */
 		uint64_t pbmt = 0;
 		if (rv_has_svpbmt && (want & VD_PTE_CACHE_DISABLE))
-			pbmt = PTE_PBMT_IO;
+			pbmt = RV_PTE_PBMT_IO;
 		else if (rv_has_svpbmt && (want & VD_PTE_WRITE_THROUGH))
-			pbmt = PTE_PBMT_NC;
-		KT_ASSERT_EQ(pte & PTE_PBMT_MASK, pbmt);
+			pbmt = RV_PTE_PBMT_NC;
+		KT_ASSERT_EQ(pte & RV_PTE_PBMT_MASK, pbmt);
 		/* executable when NO_EXECUTE is absent */
 		KT_ASSERT_OK(
 			hal_pt_protect(root, va, want & ~VD_PTE_NO_EXECUTE));
-		KT_ASSERT(rv_ktest_raw_pte(root, va) & PTE_X);
+		KT_ASSERT(rv_ktest_raw_pte(root, va) & RV_PTE_X);
 		KT_ASSERT_OK(hal_pt_unmap(root, va, &pa, &flags));
 		KT_ASSERT_EQ(pa, map_pa);
 		KT_ASSERT_EQ(flags, want & ~VD_PTE_NO_EXECUTE);
@@ -117,7 +118,7 @@ VD_KTEST(rv_pt_flag_encodings)
 	}
 	/* without PRESENT the entry is kept but invalid for the MMU */
 	KT_ASSERT_OK(hal_pt_map(root, USER_VA, frame, VD_PTE_WRITABLE));
-	KT_ASSERT_EQ(rv_ktest_raw_pte(root, USER_VA) & PTE_V, 0);
+	KT_ASSERT_EQ(rv_ktest_raw_pte(root, USER_VA) & RV_PTE_V, 0);
 	KT_ASSERT_OK(hal_pt_query(root, USER_VA, &pa, &flags));
 	KT_ASSERT_EQ(flags, VD_PTE_WRITABLE);
 	KT_ASSERT_EQ(hal_pt_map(root, USER_VA, frame, TEST_PTE_FLAGS),
@@ -205,9 +206,9 @@ VD_KTEST(rv_pt_huge_pages)
 	KT_ASSERT(VD_IS_ALIGNED(base, (paddr_t)VD_HUGE_PAGE_SIZE));
 	KT_ASSERT_OK(hal_pt_create(&root));
 	KT_ASSERT_OK(hal_pt_map(root, va, base, huge));
-	uint64_t *l1 = vd_phys_to_virt(PTE_TO_PA(
-		((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(va, 2)]));
-	KT_ASSERT(PTE_IS_LEAF(l1[PT_INDEX(va, 1)]));
+	uint64_t *l1 = vd_phys_to_virt(RV_PTE_TO_PA(
+		((uint64_t *)vd_phys_to_virt(root))[RV_PT_INDEX(va, 2)]));
+	KT_ASSERT(RV_PTE_IS_LEAF(l1[RV_PT_INDEX(va, 1)]));
 	hal_pt_activate(root);
 	*(volatile uint64_t *)(va + 0x1ff008) = 0xfeedf00d;
 	csr_write(satp, satp);
@@ -238,8 +239,9 @@ VD_KTEST(rv_pt_bad_flags_and_table_counts)
 	KT_ASSERT_EQ(free_frames(), before - 3);
 	KT_ASSERT_OK(hal_pt_unmap(root, USER_VA + VD_PAGE_SIZE, &pa, &flags));
 	KT_ASSERT_EQ(free_frames(), before - 1);
-	KT_ASSERT_EQ(((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(USER_VA, 2)],
-		     0);
+	KT_ASSERT_EQ(
+		((uint64_t *)vd_phys_to_virt(root))[RV_PT_INDEX(USER_VA, 2)],
+		0);
 	hal_pt_destroy(root);
 	vd_pt_frame_free(frame);
 }

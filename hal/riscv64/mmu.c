@@ -41,27 +41,27 @@ static inline bool va_canonical(vaddr_t va)
  */
 static uint64_t pte_encode(uint32_t flags)
 {
-	uint64_t pte = PTE_R;
+	uint64_t pte = RV_PTE_R;
 	if (flags & VD_PTE_PRESENT)
-		pte |= PTE_V;
+		pte |= RV_PTE_V;
 	if (flags & VD_PTE_WRITABLE)
-		pte |= PTE_W;
+		pte |= RV_PTE_W;
 	if (!(flags & VD_PTE_NO_EXECUTE))
-		pte |= PTE_X;
+		pte |= RV_PTE_X;
 	if (flags & VD_PTE_USER)
-		pte |= PTE_U;
+		pte |= RV_PTE_U;
 	if (flags & VD_PTE_GLOBAL)
-		pte |= PTE_G;
+		pte |= RV_PTE_G;
 	if (flags & VD_PTE_ACCESSED)
-		pte |= PTE_A;
+		pte |= RV_PTE_A;
 	if (flags & VD_PTE_DIRTY)
-		pte |= PTE_D;
+		pte |= RV_PTE_D;
 	if (flags & VD_PTE_CACHE_DISABLE)
-		pte |= PTE_SW_CD | (rv_has_svpbmt ? PTE_PBMT_IO : 0);
+		pte |= RV_PTE_SW_CD | (rv_has_svpbmt ? RV_PTE_PBMT_IO : 0);
 	if (flags & VD_PTE_WRITE_THROUGH) {
-		pte |= PTE_SW_WT;
+		pte |= RV_PTE_SW_WT;
 		if (rv_has_svpbmt && !(flags & VD_PTE_CACHE_DISABLE))
-			pte |= PTE_PBMT_NC;
+			pte |= RV_PTE_PBMT_NC;
 	}
 	return pte;
 }
@@ -69,23 +69,23 @@ static uint64_t pte_encode(uint32_t flags)
 static uint32_t pte_decode(uint64_t pte, int level)
 {
 	uint32_t flags = 0;
-	if (pte & PTE_V)
+	if (pte & RV_PTE_V)
 		flags |= VD_PTE_PRESENT;
-	if (pte & PTE_W)
+	if (pte & RV_PTE_W)
 		flags |= VD_PTE_WRITABLE;
-	if (!(pte & PTE_X))
+	if (!(pte & RV_PTE_X))
 		flags |= VD_PTE_NO_EXECUTE;
-	if (pte & PTE_U)
+	if (pte & RV_PTE_U)
 		flags |= VD_PTE_USER;
-	if (pte & PTE_G)
+	if (pte & RV_PTE_G)
 		flags |= VD_PTE_GLOBAL;
-	if (pte & PTE_A)
+	if (pte & RV_PTE_A)
 		flags |= VD_PTE_ACCESSED;
-	if (pte & PTE_D)
+	if (pte & RV_PTE_D)
 		flags |= VD_PTE_DIRTY;
-	if (pte & PTE_SW_CD)
+	if (pte & RV_PTE_SW_CD)
 		flags |= VD_PTE_CACHE_DISABLE;
-	if (pte & PTE_SW_WT)
+	if (pte & RV_PTE_SW_WT)
 		flags |= VD_PTE_WRITE_THROUGH;
 	if (level == 1)
 		flags |= VD_PTE_HUGE;
@@ -95,7 +95,7 @@ static uint32_t pte_decode(uint64_t pte, int level)
 /* A next-level table pointer: valid, no permission bits. */
 static inline bool pte_is_table(uint64_t pte)
 {
-	return (pte & (PTE_V | PTE_RWX)) == PTE_V;
+	return (pte & (RV_PTE_V | RV_PTE_RWX)) == RV_PTE_V;
 }
 
 /*
@@ -104,11 +104,11 @@ static inline bool pte_is_table(uint64_t pte)
  * receives the table visited at each level.
  */
 static uint64_t *pt_find(paddr_t root, vaddr_t va, int *level_out,
-			 uint64_t *tables[PT_LEVELS])
+			 uint64_t *tables[RV_PT_LEVELS])
 {
 	uint64_t *table = table_of(root);
-	for (int level = PT_LEVELS - 1; level >= 0; level--) {
-		uint64_t *e = &table[PT_INDEX(va, level)];
+	for (int level = RV_PT_LEVELS - 1; level >= 0; level--) {
+		uint64_t *e = &table[RV_PT_INDEX(va, level)];
 		if (tables)
 			tables[level] = table;
 		if (*e == 0)
@@ -117,7 +117,7 @@ static uint64_t *pt_find(paddr_t root, vaddr_t va, int *level_out,
 			*level_out = level;
 			return e;
 		}
-		table = table_of(PTE_TO_PA(*e));
+		table = table_of(RV_PTE_TO_PA(*e));
 	}
 	return NULL; /* malformed: a table pointer at the last level */
 }
@@ -127,24 +127,24 @@ static vd_err_t __attribute__((noinline))
 map_with_new_tables(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	int leaf = (flags & VD_PTE_HUGE) ? 1 : 0;
-	uint64_t *e = &table_of(root)[PT_INDEX(va, 2)];
+	uint64_t *e = &table_of(root)[RV_PT_INDEX(va, 2)];
 	for (int level = 2; level > leaf; level--) {
 		uint64_t pte = *e;
 		if (pte == 0) {
 			paddr_t frame = vd_pt_frame_alloc();
 			if (!frame)
 				return VD_ERR_OUT_OF_MEMORY;
-			pte = PA_TO_PTE(frame) | PTE_V;
+			pte = RV_PA_TO_PTE(frame) | RV_PTE_V;
 			*e = pte;
 		} else if (!pte_is_table(pte)) {
 			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger
 							     page */
 		}
-		e = &table_of(PTE_TO_PA(pte))[PT_INDEX(va, level - 1)];
+		e = &table_of(RV_PTE_TO_PA(pte))[RV_PT_INDEX(va, level - 1)];
 	}
 	if (*e != 0)
 		return VD_ERR_MEM_ALREADY_MAPPED;
-	*e = PA_TO_PTE(pa) | pte_encode(flags);
+	*e = RV_PA_TO_PTE(pa) | pte_encode(flags);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 }
@@ -162,22 +162,22 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 			(flags & ~VD_PTE_ALL_FLAGS) || (pa >> 56)))
 		return VD_ERR_INVALID_PARAMETER;
 
-	uint64_t pte = table_of(root)[PT_INDEX(va, 2)];
+	uint64_t pte = table_of(root)[RV_PT_INDEX(va, 2)];
 	if (VD_UNLIKELY(!pte_is_table(pte)))
 		goto slow;
-	uint64_t *table = table_of(PTE_TO_PA(pte));
+	uint64_t *table = table_of(RV_PTE_TO_PA(pte));
 	if (!huge) {
-		pte = table[PT_INDEX(va, 1)];
+		pte = table[RV_PT_INDEX(va, 1)];
 		if (VD_UNLIKELY(!pte_is_table(pte)))
 			goto slow;
-		table = table_of(PTE_TO_PA(pte));
+		table = table_of(RV_PTE_TO_PA(pte));
 	}
 	/* A used slot holds a mapping -- or, for a huge page, a table of
 	 * smaller mappings: either way the range is taken. */
-	uint64_t *e = &table[PT_INDEX(va, huge ? 1 : 0)];
+	uint64_t *e = &table[RV_PT_INDEX(va, huge ? 1 : 0)];
 	if (*e != 0)
 		return VD_ERR_MEM_ALREADY_MAPPED;
-	*e = PA_TO_PTE(pa) | pte_encode(flags);
+	*e = RV_PA_TO_PTE(pa) | pte_encode(flags);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 slow:
@@ -186,7 +186,7 @@ slow:
 
 static bool table_empty(const uint64_t *table)
 {
-	for (unsigned i = 0; i < PT_ENTRIES; i++)
+	for (unsigned i = 0; i < RV_PT_ENTRIES; i++)
 		if (table[i])
 			return false;
 	return true;
@@ -195,7 +195,7 @@ static bool table_empty(const uint64_t *table)
 vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
-	uint64_t *tables[PT_LEVELS];
+	uint64_t *tables[RV_PT_LEVELS];
 	int level;
 	uint64_t *e =
 		va_canonical(va) ? pt_find(root, va, &level, tables) : NULL;
@@ -208,7 +208,7 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	*e = 0;
 	rv_sfence_vma_page(va);
 	if (pa_out)
-		*pa_out = PTE_TO_PA(pte);
+		*pa_out = RV_PTE_TO_PA(pte);
 	if (flags_out)
 		*flags_out = pte_decode(pte, level);
 
@@ -217,11 +217,12 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	 * static boot tables inside the image). */
 	if (va >= RV_USER_TOP)
 		return VD_OK;
-	paddr_t freed[PT_LEVELS - 1];
+	paddr_t freed[RV_PT_LEVELS - 1];
 	int nfreed = 0;
-	for (int l = level; l < PT_LEVELS - 1 && table_empty(tables[l]); l++) {
-		uint64_t *parent_e = &tables[l + 1][PT_INDEX(va, l + 1)];
-		freed[nfreed++] = PTE_TO_PA(*parent_e);
+	for (int l = level; l < RV_PT_LEVELS - 1 && table_empty(tables[l]);
+	     l++) {
+		uint64_t *parent_e = &tables[l + 1][RV_PT_INDEX(va, l + 1)];
+		freed[nfreed++] = RV_PTE_TO_PA(*parent_e);
 		*parent_e = 0;
 	}
 	/* `sfence.vma va` covers leaf entries only; a dropped table may be
@@ -245,7 +246,7 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	/* The 4 KiB frame backing va, also inside a 2 MiB / 1 GiB page. */
 	uint64_t page_mask = (1ul << (12 + 9 * level)) - VD_PAGE_SIZE;
 	if (pa_out)
-		*pa_out = PTE_TO_PA(*e) + (va & page_mask);
+		*pa_out = RV_PTE_TO_PA(*e) + (va & page_mask);
 	if (flags_out)
 		*flags_out = pte_decode(*e, level);
 	return VD_OK;
@@ -262,7 +263,7 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	if (level == 2)
 		return VD_ERR_INVALID_PARAMETER; /* 1 GiB physmap leaves stay */
 	/* The size of a mapping never changes: HUGE follows the entry. */
-	*e = (*e & PTE_PPN_MASK) | pte_encode(flags);
+	*e = (*e & RV_PTE_PPN_MASK) | pte_encode(flags);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 }
@@ -278,7 +279,7 @@ vd_err_t hal_pt_create(paddr_t *root_out)
 	if (!root)
 		return VD_ERR_OUT_OF_MEMORY;
 	uint64_t *dst = table_of(root);
-	for (unsigned i = KERNEL_HALF_FIRST; i < PT_ENTRIES; i++)
+	for (unsigned i = KERNEL_HALF_FIRST; i < RV_PT_ENTRIES; i++)
 		dst[i] = rv_kernel_root[i];
 	*root_out = root;
 	return VD_OK;
@@ -292,11 +293,11 @@ void hal_pt_destroy(paddr_t root)
 	for (unsigned i = 0; i < KERNEL_HALF_FIRST; i++) {
 		if (!pte_is_table(l2[i]))
 			continue;
-		uint64_t *l1 = table_of(PTE_TO_PA(l2[i]));
-		for (unsigned j = 0; j < PT_ENTRIES; j++)
+		uint64_t *l1 = table_of(RV_PTE_TO_PA(l2[i]));
+		for (unsigned j = 0; j < RV_PT_ENTRIES; j++)
 			if (pte_is_table(l1[j]))
-				vd_pt_frame_free(PTE_TO_PA(l1[j]));
-		vd_pt_frame_free(PTE_TO_PA(l2[i]));
+				vd_pt_frame_free(RV_PTE_TO_PA(l1[j]));
+		vd_pt_frame_free(RV_PTE_TO_PA(l2[i]));
 	}
 	vd_pt_frame_free(root);
 }

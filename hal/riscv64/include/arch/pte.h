@@ -58,40 +58,41 @@
 #ifndef ARCH_PTE_H
 #define ARCH_PTE_H
 
-#define PTE_V	      (1ul << 0)
-#define PTE_R	      (1ul << 1)
-#define PTE_W	      (1ul << 2)
-#define PTE_X	      (1ul << 3)
-#define PTE_U	      (1ul << 4)
-#define PTE_G	      (1ul << 5)
-#define PTE_A	      (1ul << 6)
-#define PTE_D	      (1ul << 7)
-#define PTE_SW_CD     (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
-#define PTE_SW_WT     (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
-#define PTE_PBMT_NC   (1ul << 61)
-#define PTE_PBMT_IO   (2ul << 61)
-#define PTE_PBMT_MASK (3ul << 61)
+#define RV_PTE_V	 (1ul << 0)
+#define RV_PTE_R	 (1ul << 1)
+#define RV_PTE_W	 (1ul << 2)
+#define RV_PTE_X	 (1ul << 3)
+#define RV_PTE_U	 (1ul << 4)
+#define RV_PTE_G	 (1ul << 5)
+#define RV_PTE_A	 (1ul << 6)
+#define RV_PTE_D	 (1ul << 7)
+#define RV_PTE_SW_CD	 (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
+#define RV_PTE_SW_WT	 (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
+#define RV_PTE_PBMT_NC	 (1ul << 61)
+#define RV_PTE_PBMT_IO	 (2ul << 61)
+#define RV_PTE_PBMT_MASK (3ul << 61)
 
-#define PTE_RWX	      (PTE_R | PTE_W | PTE_X)
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK  (((1ul << 44) - 1) << PTE_PPN_SHIFT)
+#define RV_PTE_RWX	 (RV_PTE_R | RV_PTE_W | RV_PTE_X)
+#define RV_PTE_PPN_SHIFT 10
+#define RV_PTE_PPN_MASK	 (((1ul << 44) - 1) << RV_PTE_PPN_SHIFT)
 
-#define PT_ENTRIES 512
-#define PT_LEVELS  3 /* Sv39 */
+#define RV_PT_ENTRIES 512
+#define RV_PT_LEVELS  3 /* Sv39 */
 
 /* Physical address held by an entry, and an entry for a physical address. */
-#define PTE_TO_PA(pte) ((((pte)&PTE_PPN_MASK) >> PTE_PPN_SHIFT) << 12)
-#define PA_TO_PTE(pa)  ((((pa) >> 12) << PTE_PPN_SHIFT) & PTE_PPN_MASK)
+#define RV_PTE_TO_PA(pte) ((((pte)&RV_PTE_PPN_MASK) >> RV_PTE_PPN_SHIFT) << 12)
+#define RV_PA_TO_PTE(pa)  ((((pa) >> 12) << RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK)
 
 /* Index of va in the table of `level` (2 = root, 0 = last). */
-#define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & (PT_ENTRIES - 1))
+#define RV_PT_INDEX(va, level)                                                 \
+	(((va) >> (12 + 9 * (level))) & (RV_PT_ENTRIES - 1))
 
-#define PTE_IS_LEAF(pte) (((pte)&PTE_RWX) != 0)
+#define RV_PTE_IS_LEAF(pte) (((pte)&RV_PTE_RWX) != 0)
 
 /* Kernel mapping permissions: always global, accessed and dirty. */
-#define PTE_KERNEL    (PTE_V | PTE_G | PTE_A | PTE_D)
-#define PTE_KERNEL_RX (PTE_KERNEL | PTE_R | PTE_X)
-#define PTE_KERNEL_RO (PTE_KERNEL | PTE_R)
-#define PTE_KERNEL_RW (PTE_KERNEL | PTE_R | PTE_W)
+#define RV_PTE_KERNEL	 (RV_PTE_V | RV_PTE_G | RV_PTE_A | RV_PTE_D)
+#define RV_PTE_KERNEL_RX (RV_PTE_KERNEL | RV_PTE_R | RV_PTE_X)
+#define RV_PTE_KERNEL_RO (RV_PTE_KERNEL | RV_PTE_R)
+#define RV_PTE_KERNEL_RW (RV_PTE_KERNEL | RV_PTE_R | RV_PTE_W)
 
 #endif /* ARCH_PTE_H */
