@@ -34,7 +34,7 @@ static unsigned asid_next = 1;		 /* where the search starts */
 
 static unsigned asid_count(void)
 {
-	return (a64_read_sysreg(tcr_el1) >> 36 & 1) ? 65536 : 256;
+	return (a64_read_sysreg(tcr_el1) & A64_TCR_AS) ? 65536 : 256;
 }
 
 /* A free ASID, now taken, or 0 if none is left.  Lock-free: a bit is

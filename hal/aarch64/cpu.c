@@ -22,8 +22,10 @@ uint64_t a64_cpu_hwid[VD_MAX_CPUS];
 static void pmu_init(void)
 {
 	a64_write_sysreg(pmccfiltr_el0, 0);
-	a64_write_sysreg(pmcr_el0, a64_read_sysreg(pmcr_el0) | 0x47);
-	a64_write_sysreg(pmcntenset_el0, 1ull << 31);
+	a64_write_sysreg(pmcr_el0, a64_read_sysreg(pmcr_el0) | A64_PMCR_E |
+					   A64_PMCR_P | A64_PMCR_C |
+					   A64_PMCR_LC);
+	a64_write_sysreg(pmcntenset_el0, A64_PMCNTENSET_C);
 	a64_isb();
 }
 
@@ -59,7 +61,8 @@ uint64_t hal_cycles(void)
  * the board has one. */
 bool hal_entropy(uint64_t *out)
 {
-	if (!(a64_read_sysreg(id_aa64isar0_el1) >> 60))
+	if (!a64_id_field(a64_read_sysreg(id_aa64isar0_el1),
+			  A64_ISAR0_RNDR_SHIFT))
 		return virtio_rng_read(out);
 	for (int i = 0; i < 10; i++) {
 		uint64_t v, ok;

@@ -128,23 +128,36 @@ static void map_image_part(const char *from, const char *to, uint64_t attrs)
  * = 0b0010: AS = 1, asid.c), IPS = the CPU's physical address size; HA/HD let
  * the hardware keep the access flag / dirty state when FEAT_HAFDBS exists.
  */
+#define TCR_FIXED                                                              \
+	(16ull << A64_TCR_T0SZ_SHIFT |                                         \
+	 A64_TCR_RGN_WBWA << A64_TCR_IRGN0_SHIFT |                             \
+	 A64_TCR_RGN_WBWA << A64_TCR_ORGN0_SHIFT |                             \
+	 A64_TCR_SH_INNER << A64_TCR_SH0_SHIFT |                               \
+	 A64_TCR_TG0_4K << A64_TCR_TG0_SHIFT | 16ull << A64_TCR_T1SZ_SHIFT |   \
+	 A64_TCR_RGN_WBWA << A64_TCR_IRGN1_SHIFT |                             \
+	 A64_TCR_RGN_WBWA << A64_TCR_ORGN1_SHIFT |                             \
+	 A64_TCR_SH_INNER << A64_TCR_SH1_SHIFT |                               \
+	 A64_TCR_TG1_4K << A64_TCR_TG1_SHIFT)
+/* The value of the bare shifts it replaces: nothing above bit 31, where
+ * IPS, AS, HA and HD are chosen below. */
+_Static_assert(TCR_FIXED == 0xb5103510ull, "TCR_EL1 fixed fields");
+
 static uint64_t compute_tcr(void)
 {
 	uint64_t mmfr0 = a64_read_sysreg(id_aa64mmfr0_el1);
 	uint64_t mmfr1 = a64_read_sysreg(id_aa64mmfr1_el1);
-	uint64_t ips = mmfr0 & 0xf;
+	uint64_t ips = a64_id_field(mmfr0, A64_MMFR0_PARANGE_SHIFT);
 	if (ips > 5)
 		ips = 5; /* 48 bits is all a 4 KiB, 4-level walk produces */
-	uint64_t tcr = 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) |
-		       (0ull << 14) | (16ull << 16) | (1ull << 24) |
-		       (1ull << 26) | (3ull << 28) | (2ull << 30) | (ips << 32);
-	if ((mmfr0 >> 4 & 0xf) == 2)
-		tcr |= 1ull << 36; /* AS: 16-bit ASIDs */
-	unsigned hafdbs = mmfr1 & 0xf;
+	uint64_t tcr = TCR_FIXED | ips << A64_TCR_IPS_SHIFT;
+	if (a64_id_field(mmfr0, A64_MMFR0_ASIDBITS_SHIFT) ==
+	    A64_MMFR0_ASIDBITS_16)
+		tcr |= A64_TCR_AS;
+	uint64_t hafdbs = a64_id_field(mmfr1, A64_MMFR1_HAFDBS_SHIFT);
 	if (hafdbs >= 1)
-		tcr |= 1ull << 39; /* HA */
+		tcr |= A64_TCR_HA;
 	if (hafdbs >= 2)
-		tcr |= 1ull << 40; /* HD */
+		tcr |= A64_TCR_HD;
 	return tcr;
 }
 
@@ -181,7 +194,8 @@ void a64_boot_build_tables(paddr_t load_pa, paddr_t dtb_pa)
 	map_image_part(_etext, _erodata, A64_PTE_KERNEL_RO);
 	map_image_part(_erodata, _end, A64_PTE_KERNEL_RW);
 
-	a64_has_pan = ((a64_read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) != 0;
+	a64_has_pan = a64_id_field(a64_read_sysreg(id_aa64mmfr1_el1),
+				   A64_MMFR1_PAN_SHIFT) != 0;
 
 	a64_mmu_params.mair = A64_MAIR_VALUE;
 	a64_mmu_params.tcr = compute_tcr();

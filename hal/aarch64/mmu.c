@@ -404,8 +404,8 @@ void hal_tlb_flush_all(void)
 void hal_icache_sync(const void *va, size_t len)
 {
 	uint64_t ctr = a64_read_sysreg(ctr_el0);
-	uintptr_t dline = 4u << ((ctr >> 16) & 0xf);
-	uintptr_t iline = 4u << (ctr & 0xf);
+	uintptr_t dline = 4u << a64_id_field(ctr, A64_CTR_DMINLINE_SHIFT);
+	uintptr_t iline = 4u << a64_id_field(ctr, A64_CTR_IMINLINE_SHIFT);
 	uintptr_t start = (uintptr_t)va, end = start + len;
 	for (uintptr_t p = start & ~(dline - 1); p < end; p += dline)
 		__asm__ volatile("dc cvau, %0" ::"r"(p) : "memory");
@@ -425,11 +425,11 @@ void hal_icache_sync(const void *va, size_t len)
  */
 bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr)
 {
-	unsigned fsc = esr & 0x3c;
-	bool af = fsc == 0x08, perm = fsc == 0x0c;
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
-	bool data = ec == 0x24 || ec == 0x25;
-	bool write = data && (esr & (1u << 6)) && !(esr & (1u << 8));
+	unsigned fsc = a64_esr_fsc_type(esr);
+	bool af = fsc == A64_ESR_FSC_ACCESS,
+	     perm = fsc == A64_ESR_FSC_PERMISSION;
+	unsigned ec = a64_esr_ec(esr);
+	bool write = a64_esr_is_write(esr);
 	if (!af && !(perm && write))
 		return false;
 
@@ -446,7 +446,7 @@ bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr)
 	if (write && writable_clean)
 		d &= ~A64_PTE_AP_RO;
 	if (perm) {
-		bool pan = ec == 0x25 && (spsr & (1u << 22)) &&
+		bool pan = ec == A64_EC_DABT_CUR && (spsr & A64_PSR_PAN) &&
 			   (old & A64_PTE_AP_EL0);
 		if (pan || !(old & A64_PTE_DBM))
 			return false; /* a real permission fault */

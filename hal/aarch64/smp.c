@@ -67,8 +67,9 @@ VD_NORETURN void a64_secondary_main(unsigned cpu)
 	/* The ASID width (TCR_EL1.AS) was chosen on the boot CPU
 	 * (early_map.c): a CPU with 8-bit ASIDs would alias the wider ones
 	 * the allocator hands out (asid.c). */
-	if ((a64_read_sysreg(tcr_el1) >> 36 & 1) &&
-	    (a64_read_sysreg(id_aa64mmfr0_el1) >> 4 & 0xf) != 2)
+	if ((a64_read_sysreg(tcr_el1) & A64_TCR_AS) &&
+	    a64_id_field(a64_read_sysreg(id_aa64mmfr0_el1),
+			 A64_MMFR0_ASIDBITS_SHIFT) != A64_MMFR0_ASIDBITS_16)
 		vd_panic("cpu %u has 8-bit ASIDs, the boot CPU 16", cpu);
 	/* Leave the identity map for the empty "no process" address space. */
 	a64_write_sysreg(ttbr0_el1, a64_empty_user_root);

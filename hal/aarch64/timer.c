@@ -49,7 +49,7 @@ void a64_timer_cpu_init(void)
 {
 	a64_write_sysreg(cntv_ctl_el0, 0);
 	/* EL0 may read the virtual counter (CNTKCTL_EL1.EL0VCTEN). */
-	a64_write_sysreg(cntkctl_el1, 1u << 1);
+	a64_write_sysreg(cntkctl_el1, A64_CNTKCTL_EL0VCTEN);
 	a64_gic_enable_ppi(timer_intid);
 }
 

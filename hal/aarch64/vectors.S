@@ -17,6 +17,7 @@
  * a frame record {interrupted fp, interrupted pc} so backtraces walk
  * through the trap.
  */
+#include <arch/cpu.h>
 #include <arch/defs.h>
 #include <veridian/syscall_nr.h>
 
@@ -66,7 +67,7 @@
 	ldp	x0, x1, [sp, #A64_CTX_PC]
 	msr	elr_el1, x0
 	.if \sanitize
-	and	x1, x1, #0xf0000000
+	and	x1, x1, #A64_PSR_NZCV
 	.endif
 	msr	spsr_el1, x1
 	ldp	x30, x0, [sp, #A64_CTX_X(30)]
@@ -116,7 +117,7 @@ a64_vectors:
 	.balign 128
 	stp	x0, x1, [sp, #A64_CTX_X(0)]
 	mrs	x0, esr_el1
-	lsr	x1, x0, #26		// ESR_EL1.EC
+	lsr	x1, x0, #A64_ESR_EC_SHIFT	// ESR_EL1.EC
 	cmp	x1, #A64_EC_SVC64
 	b.eq	svc_entry
 	b	el0_sync_other

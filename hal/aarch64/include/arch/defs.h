@@ -25,7 +25,4 @@
 /* Per-CPU stack size (boot and secondary CPUs). */
 #define A64_STACK_SIZE 16384
 
-/* ESR_EL1.EC of an SVC from AArch64 state. */
-#define A64_EC_SVC64 0x15
-
 #endif /* ARCH_DEFS_H */
