@@ -34,7 +34,7 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_console_init();
 	x86_cpu_detect_features();
 	x86_idt_init();
-	x86_cpu_init(0, x86_cpuid(1, 0).ebx >> 24);
+	x86_cpu_init(0, X86_CPUID_1_EBX_APIC_ID(x86_cpuid(1, 0).ebx));
 
 	x86_pvh_parse(start_info, bi);
 	x86_acpi_parse(bi);

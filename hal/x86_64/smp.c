@@ -25,10 +25,11 @@ static const struct vd_boot_info *boot_info;
 
 VD_NORETURN void x86_ap_main(unsigned cpu);
 
-/* ICR low words (see apic.c): INIT, level assert; start-up with the
- * trampoline's page number as the vector */
-#define ICR_INIT    0x00004500
-#define ICR_STARTUP (0x00004600 | (X86_TRAMPOLINE_PA >> 12))
+/* ICR low words: INIT, level assert; start-up with the trampoline's
+ * page number as the vector */
+#define ICR_INIT (X86_ICR_INIT | X86_ICR_ASSERT)
+#define ICR_STARTUP                                                            \
+	(X86_ICR_STARTUP | X86_ICR_ASSERT | (X86_TRAMPOLINE_PA >> 12))
 
 static void patch32(char *sym, uint32_t v)
 {
@@ -113,5 +114,6 @@ void hal_ipi_send(unsigned cpu)
 	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
 	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
 		return;
-	x86_lapic_send_ipi(x86_percpu[cpu].apic_id, (1u << 14) | X86_VEC_IPI);
+	x86_lapic_send_ipi(x86_percpu[cpu].apic_id,
+			   X86_ICR_FIXED | X86_ICR_ASSERT | X86_VEC_IPI);
 }

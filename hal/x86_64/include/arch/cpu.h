@@ -100,6 +100,16 @@ static inline void x86_pause(void)
 }
 
 /* CPU features the HAL adapts to, filled by x86_cpu_detect_features(). */
+/* CPUID feature bits the kernel reads (leaf, register, bit). */
+#define X86_CPUID_1_EDX_PGE	     (1u << 13)
+#define X86_CPUID_1_ECX_RDRAND	     (1u << 30)
+#define X86_CPUID_1_EBX_APIC_ID(ebx) ((ebx) >> 24) /* initial APIC id */
+#define X86_CPUID_7_EBX_SMEP	     (1u << 7)
+#define X86_CPUID_7_EBX_SMAP	     (1u << 20)
+#define X86_CPUID_7_ECX_UMIP	     (1u << 2)
+#define X86_CPUID_EXT1_EDX_NX	     (1u << 20) /* leaf 8000_0001h */
+#define X86_CPUID_EXT7_EDX_INVTSC    (1u << 8)	/* leaf 8000_0007h */
+
 struct x86_features {
 	bool nx;	    /* CPUID 8000_0001h EDX[20] */
 	bool smep;	    /* CPUID 7 EBX[7] */
