@@ -60,19 +60,19 @@ void a64_boot_map(paddr_t root, uint64_t va, paddr_t pa, uint64_t size,
 		  uint64_t attrs)
 {
 	while (size) {
-		int level = 3;
+		int level = 0; /* of the leaf: 0 page, 1 2 MiB, 2 1 GiB */
 		uint64_t blk = SZ_4K;
 		if (!((va | pa) & (SZ_1G - 1)) && size >= SZ_1G) {
-			level = 1;
+			level = 2;
 			blk = SZ_1G;
 		} else if (!((va | pa) & (SZ_2M - 1)) && size >= SZ_2M) {
-			level = 2;
+			level = 1;
 			blk = SZ_2M;
 		}
 		uint64_t *t = table_ptr(root);
 		int l;
-		for (l = 0; l < level; l++) {
-			unsigned idx = (va >> (39 - 9 * l)) & 511;
+		for (l = A64_PT_LEVELS - 1; l > level; l--) {
+			unsigned idx = A64_PT_INDEX(va, l);
 			uint64_t e = t[idx];
 			if (!(e & A64_PTE_VALID)) {
 				paddr_t n = pool_alloc();
@@ -86,10 +86,10 @@ void a64_boot_map(paddr_t root, uint64_t va, paddr_t pa, uint64_t size,
 			t = table_ptr(e & A64_PTE_ADDR_MASK);
 		}
 		if (l == level) {
-			unsigned idx = (va >> (39 - 9 * level)) & 511;
+			unsigned idx = A64_PT_INDEX(va, level);
 			if (!t[idx])
 				t[idx] = pa | attrs | A64_PTE_VALID |
-					 (level == 3 ? A64_PTE_PAGE : 0);
+					 (level == 0 ? A64_PTE_PAGE : 0);
 		}
 		va += blk;
 		pa += blk;

@@ -28,7 +28,7 @@
 static uint64_t raw_pte(paddr_t root, vaddr_t va)
 {
 	int level;
-	uint64_t *e = a64_pte_lookup(root, va, &level);
+	uint64_t *e = a64_pt_walk(root, va, &level);
 	return e ? *e : 0;
 }
 

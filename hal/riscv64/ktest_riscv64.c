@@ -22,17 +22,12 @@
 
 extern char _kernel_start[];
 
-/* Same walk as mmu.c, kept separate so the test checks the bits. */
+/* The raw leaf entry for va, for the tests of its bits. */
 uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va)
 {
-	uint64_t *table = vd_phys_to_virt(root);
-	for (int level = RV_PT_LEVELS - 1; level >= 0; level--) {
-		uint64_t e = table[RV_PT_INDEX(va, level)];
-		if ((e & (RV_PTE_V | RV_PTE_RWX)) != RV_PTE_V)
-			return e;
-		table = vd_phys_to_virt(RV_PTE_TO_PA(e));
-	}
-	return 0;
+	int level;
+	uint64_t *e = rv_pt_walk(root, va, &level);
+	return e ? *e : 0;
 }
 
 static size_t free_frames(void)

@@ -22,9 +22,20 @@
 
 #define KERNEL_HALF_FIRST 256 /* root index of RV_PHYSMAP_BASE */
 
-static inline uint64_t *table_of(paddr_t pa)
+static inline uint64_t *table_va(paddr_t pa)
 {
 	return (uint64_t *)vd_phys_to_virt(pa);
+}
+
+static inline unsigned pt_index(vaddr_t va, int level)
+{
+	return RV_PT_INDEX(va, level);
+}
+
+/* The table an entry sits in (tables are page aligned). */
+static inline uint64_t *table_of_entry(uint64_t *e)
+{
+	return (uint64_t *)((uintptr_t)e & ~(uintptr_t)(VD_PAGE_SIZE - 1));
 }
 
 /* Sv39: bits 63..39 must copy bit 38. */
@@ -39,9 +50,10 @@ static inline bool va_canonical(vaddr_t va)
  * flags stay recorded (R is always set, which marks the slot as a leaf)
  * and the page faults on access, as the portable contract wants.
  */
-static uint64_t pte_encode(uint32_t flags)
+/* The entry of a leaf at `level` (the level decides the page size). */
+static uint64_t pte_encode(uint32_t flags, paddr_t pa, int level)
 {
-	uint64_t pte = RV_PTE_R;
+	uint64_t pte = RV_PA_TO_PTE(pa) | RV_PTE_R;
 	if (flags & VD_PTE_PRESENT)
 		pte |= RV_PTE_V;
 	if (flags & VD_PTE_WRITABLE)
@@ -99,27 +111,35 @@ static inline bool pte_is_table(uint64_t pte)
 }
 
 /*
- * Find the leaf entry (present or not) for va.  Returns it with its level
- * (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), or NULL if nothing maps va.  tables[]
- * receives the table visited at each level.
+ * The leaf entry (present or not) for va, or NULL if nothing maps it;
+ * *level gets the leaf's level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), and
+ * path[l] (if path is not NULL) the entry at level l on the way
+ * (path[RV_PT_LEVELS - 1] in the root).
  */
-static uint64_t *pt_find(paddr_t root, vaddr_t va, int *level_out,
-			 uint64_t *tables[RV_PT_LEVELS])
+static uint64_t *walk(paddr_t root, vaddr_t va, int *level,
+		      uint64_t *path[RV_PT_LEVELS])
 {
-	uint64_t *table = table_of(root);
-	for (int level = RV_PT_LEVELS - 1; level >= 0; level--) {
-		uint64_t *e = &table[RV_PT_INDEX(va, level)];
-		if (tables)
-			tables[level] = table;
+	if (!va_canonical(va))
+		return NULL;
+	uint64_t *table = table_va(root);
+	for (int l = RV_PT_LEVELS - 1; l >= 0; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+		if (path)
+			path[l] = e;
 		if (*e == 0)
 			return NULL;
 		if (!pte_is_table(*e)) {
-			*level_out = level;
+			*level = l;
 			return e;
 		}
-		table = table_of(RV_PTE_TO_PA(*e));
+		table = table_va(RV_PTE_TO_PA(*e));
 	}
 	return NULL; /* malformed: a table pointer at the last level */
+}
+
+uint64_t *rv_pt_walk(paddr_t root, vaddr_t va, int *level)
+{
+	return walk(root, va, level, NULL);
 }
 
 /* hal_pt_map when an intermediate table is missing: allocate them. */
@@ -127,8 +147,8 @@ static vd_err_t __attribute__((noinline))
 map_with_new_tables(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	int leaf = (flags & VD_PTE_HUGE) ? 1 : 0;
-	uint64_t *e = &table_of(root)[RV_PT_INDEX(va, 2)];
-	for (int level = 2; level > leaf; level--) {
+	uint64_t *e = &table_va(root)[pt_index(va, RV_PT_LEVELS - 1)];
+	for (int level = RV_PT_LEVELS - 1; level > leaf; level--) {
 		uint64_t pte = *e;
 		if (pte == 0) {
 			paddr_t frame = vd_pt_frame_alloc();
@@ -140,11 +160,11 @@ map_with_new_tables(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 			return VD_ERR_MEM_ALREADY_MAPPED; /* inside a bigger
 							     page */
 		}
-		e = &table_of(RV_PTE_TO_PA(pte))[RV_PT_INDEX(va, level - 1)];
+		e = &table_va(RV_PTE_TO_PA(pte))[pt_index(va, level - 1)];
 	}
 	if (*e != 0)
 		return VD_ERR_MEM_ALREADY_MAPPED;
-	*e = RV_PA_TO_PTE(pa) | pte_encode(flags);
+	*e = pte_encode(flags, pa, leaf);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 }
@@ -162,22 +182,23 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 			(flags & ~VD_PTE_ALL_FLAGS) || (pa >> 56)))
 		return VD_ERR_INVALID_PARAMETER;
 
-	uint64_t pte = table_of(root)[RV_PT_INDEX(va, 2)];
+	uint64_t pte = table_va(root)[pt_index(va, 2)];
 	if (VD_UNLIKELY(!pte_is_table(pte)))
 		goto slow;
-	uint64_t *table = table_of(RV_PTE_TO_PA(pte));
+	uint64_t *table = table_va(RV_PTE_TO_PA(pte));
 	if (!huge) {
-		pte = table[RV_PT_INDEX(va, 1)];
+		pte = table[pt_index(va, 1)];
 		if (VD_UNLIKELY(!pte_is_table(pte)))
 			goto slow;
-		table = table_of(RV_PTE_TO_PA(pte));
+		table = table_va(RV_PTE_TO_PA(pte));
 	}
 	/* A used slot holds a mapping -- or, for a huge page, a table of
 	 * smaller mappings: either way the range is taken. */
-	uint64_t *e = &table[RV_PT_INDEX(va, huge ? 1 : 0)];
+	int level = huge ? 1 : 0;
+	uint64_t *e = &table[pt_index(va, level)];
 	if (*e != 0)
 		return VD_ERR_MEM_ALREADY_MAPPED;
-	*e = RV_PA_TO_PTE(pa) | pte_encode(flags);
+	*e = pte_encode(flags, pa, level);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 slow:
@@ -195,10 +216,9 @@ static bool table_empty(const uint64_t *table)
 vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
-	uint64_t *tables[RV_PT_LEVELS];
+	uint64_t *path[RV_PT_LEVELS];
 	int level;
-	uint64_t *e =
-		va_canonical(va) ? pt_find(root, va, &level, tables) : NULL;
+	uint64_t *e = walk(root, va, &level, path);
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (level == 2)
@@ -219,9 +239,10 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		return VD_OK;
 	paddr_t freed[RV_PT_LEVELS - 1];
 	int nfreed = 0;
-	for (int l = level; l < RV_PT_LEVELS - 1 && table_empty(tables[l]);
+	for (int l = level;
+	     l < RV_PT_LEVELS - 1 && table_empty(table_of_entry(path[l]));
 	     l++) {
-		uint64_t *parent_e = &tables[l + 1][RV_PT_INDEX(va, l + 1)];
+		uint64_t *parent_e = path[l + 1];
 		freed[nfreed++] = RV_PTE_TO_PA(*parent_e);
 		*parent_e = 0;
 	}
@@ -240,11 +261,11 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
 	int level;
-	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) : NULL;
+	uint64_t *e = walk(root, va, &level, NULL);
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	/* The 4 KiB frame backing va, also inside a 2 MiB / 1 GiB page. */
-	uint64_t page_mask = (1ul << (12 + 9 * level)) - VD_PAGE_SIZE;
+	uint64_t page_mask = (1ul << RV_PT_SHIFT(level)) - VD_PAGE_SIZE;
 	if (pa_out)
 		*pa_out = RV_PTE_TO_PA(*e) + (va & page_mask);
 	if (flags_out)
@@ -257,13 +278,13 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	int level;
 	if (flags & ~VD_PTE_ALL_FLAGS)
 		return VD_ERR_INVALID_PARAMETER;
-	uint64_t *e = va_canonical(va) ? pt_find(root, va, &level, NULL) : NULL;
+	uint64_t *e = walk(root, va, &level, NULL);
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	if (level == 2)
 		return VD_ERR_INVALID_PARAMETER; /* 1 GiB physmap leaves stay */
 	/* The size of a mapping never changes: HUGE follows the entry. */
-	*e = (*e & RV_PTE_PPN_MASK) | pte_encode(flags);
+	*e = pte_encode(flags, RV_PTE_TO_PA(*e), level);
 	rv_sfence_vma_page(va);
 	return VD_OK;
 }
@@ -278,7 +299,7 @@ vd_err_t hal_pt_create(paddr_t *root_out)
 	paddr_t root = vd_pt_frame_alloc();
 	if (!root)
 		return VD_ERR_OUT_OF_MEMORY;
-	uint64_t *dst = table_of(root);
+	uint64_t *dst = table_va(root);
 	for (unsigned i = KERNEL_HALF_FIRST; i < RV_PT_ENTRIES; i++)
 		dst[i] = rv_kernel_root[i];
 	*root_out = root;
@@ -289,11 +310,11 @@ void hal_pt_destroy(paddr_t root)
 {
 	if (root == hal_pt_kernel_root())
 		return;
-	uint64_t *l2 = table_of(root);
+	uint64_t *l2 = table_va(root);
 	for (unsigned i = 0; i < KERNEL_HALF_FIRST; i++) {
 		if (!pte_is_table(l2[i]))
 			continue;
-		uint64_t *l1 = table_of(RV_PTE_TO_PA(l2[i]));
+		uint64_t *l1 = table_va(RV_PTE_TO_PA(l2[i]));
 		for (unsigned j = 0; j < RV_PT_ENTRIES; j++)
 			if (pte_is_table(l1[j]))
 				vd_pt_frame_free(RV_PTE_TO_PA(l1[j]));

@@ -19,14 +19,9 @@ uint32_t x86_ioapic_redir_low(unsigned irq);
 
 uint64_t x86_kt_raw_entry(paddr_t root, vaddr_t va)
 {
-	const uint64_t *t = vd_phys_to_virt(root);
-	for (int level = 3; level >= 0; level--) {
-		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
-		if (e == 0 || (e & X86_PTE_SW_LEAF))
-			return e;
-		t = vd_phys_to_virt(e & X86_PTE_ADDR);
-	}
-	return 0;
+	int level;
+	uint64_t *e = x86_pt_walk(root, va, &level);
+	return e ? *e : 0;
 }
 
 static void user_read(uintptr_t p)

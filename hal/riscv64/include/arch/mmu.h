@@ -21,6 +21,10 @@ extern uint64_t rv_kernel_satp;
 /* Does the CPU implement Svpbmt (page-based memory types)? */
 extern bool rv_has_svpbmt;
 
+/* mmu.c: the leaf entry for va, or NULL; *level gets its level (0 page,
+ * 1 2 MiB, 2 1 GiB). */
+uint64_t *rv_pt_walk(paddr_t root, vaddr_t va, int *level);
+
 /* Physical address of a kernel-image symbol. */
 static inline paddr_t rv_kimg_to_pa(const void *va)
 {

@@ -83,9 +83,12 @@
 #define RV_PTE_TO_PA(pte) ((((pte)&RV_PTE_PPN_MASK) >> RV_PTE_PPN_SHIFT) << 12)
 #define RV_PA_TO_PTE(pa)  ((((pa) >> 12) << RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK)
 
-/* Index of va in the table of `level` (2 = root, 0 = last). */
+/* Table levels, numbered as on every arch of this kernel: 0 is the last
+ * table (4 KiB pages), RV_PT_LEVELS - 1 the root.  RV_PT_SHIFT: the va
+ * bits below a level's index. */
+#define RV_PT_SHIFT(level) (12 + 9 * (level))
 #define RV_PT_INDEX(va, level)                                                 \
-	(((va) >> (12 + 9 * (level))) & (RV_PT_ENTRIES - 1))
+	(((va) >> RV_PT_SHIFT(level)) & (RV_PT_ENTRIES - 1))
 
 #define RV_PTE_IS_LEAF(pte) (((pte)&RV_PTE_RWX) != 0)
 
