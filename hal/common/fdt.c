@@ -281,6 +281,32 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
 }
 
 /* Walk every node in document order, tracking depth and ancestors. */
+int fdt_stdout_node(const struct fdt *f)
+{
+	char path[128];
+	uint32_t len;
+	int chosen = fdt_path(f, "/chosen");
+	const char *p =
+		chosen < 0 ? NULL : fdt_prop(f, chosen, "stdout-path", &len);
+	if (!p || len == 0)
+		return -1;
+	size_t n = 0;
+	while (n < len && n + 1 < sizeof(path) && p[n] && p[n] != ':') {
+		path[n] = p[n];
+		n++;
+	}
+	path[n] = '\0';
+	if (path[0] != '/') {
+		int aliases = fdt_path(f, "/aliases");
+		const char *a =
+			aliases < 0 ? NULL : fdt_prop(f, aliases, path, &len);
+		if (!a || len == 0 || a[len - 1] != '\0')
+			return -1;
+		return fdt_path(f, a);
+	}
+	return fdt_path(f, path);
+}
+
 int fdt_find_compatible(const struct fdt *f, int after, const char *compat)
 {
 	int off = after < 0 ? fdt_root(f) : next_token(f, after);

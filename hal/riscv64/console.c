@@ -9,7 +9,6 @@
 #include <arch/sbi.h>
 #include <hal/fdt.h>
 #include <hal/uart16550.h>
-#include <veridian/string.h>
 
 #define SBI_EXT_LEGACY_GETCHAR 0x02
 
@@ -43,38 +42,11 @@ static bool is_16550(const struct fdt *f, int node)
 			     fdt_is_compatible(f, node, "ns16550"));
 }
 
-/* stdout-path is "/soc/serial@10000000" or "alias:options". */
-static int stdout_node(const struct fdt *f)
-{
-	char path[128];
-	uint32_t len;
-	int chosen = fdt_path(f, "/chosen");
-	const char *p =
-		chosen < 0 ? NULL : fdt_prop(f, chosen, "stdout-path", &len);
-	if (!p || len == 0)
-		return -1;
-	size_t n = 0;
-	while (n < len && n + 1 < sizeof(path) && p[n] && p[n] != ':') {
-		path[n] = p[n];
-		n++;
-	}
-	path[n] = '\0';
-	if (path[0] != '/') {
-		int aliases = fdt_path(f, "/aliases");
-		const char *a =
-			aliases < 0 ? NULL : fdt_prop(f, aliases, path, &len);
-		if (!a)
-			return -1;
-		return fdt_path(f, a);
-	}
-	return fdt_path(f, path);
-}
-
 void rv_console_init(const struct fdt *f)
 {
 	uint64_t base, size;
 	uint32_t shift = 0, width = 1;
-	int node = stdout_node(f);
+	int node = fdt_stdout_node(f);
 
 	if (!is_16550(f, node))
 		node = fdt_find_compatible(f, -1, "ns16550a");

@@ -73,6 +73,11 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
 bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
 	     uint64_t *size);
 
+/* The node /chosen/stdout-path names: a path ("/soc/serial@10000000") or
+ * an alias ("serial0"), either maybe followed by ":options".  -1 if
+ * there is no such property or node. */
+int fdt_stdout_node(const struct fdt *f);
+
 /* Big-endian loads, usable on unaligned data. */
 uint32_t fdt_be32(const void *p);
 uint64_t fdt_be64(const void *p);
