@@ -20,7 +20,6 @@
 #include <arch/cpu.h>
 #include <arch/defs.h>
 #include <arch/mmu.h>
-#include <arch/pte.h>
 
 extern char _kernel_start[], _etext[], _erodata[], _end[];
 

@@ -14,7 +14,6 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
-#include <arch/pte.h>
 #include <veridian/panic.h>
 
 #define KMAP_L1_POOL 16

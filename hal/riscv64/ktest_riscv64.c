@@ -13,7 +13,6 @@
 #include <arch/cpu.h>
 #include <arch/ktest.h>
 #include <arch/mmu.h>
-#include <arch/pte.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/mm.h>

@@ -1,6 +1,6 @@
 /*
  * Page tables of address spaces (Sv39): hal_pt_* and TLB maintenance.
- * Entry format and the portable-flag encoding: arch/pte.h.
+ * Entry format and the portable-flag encoding: arch/mmu.h.
  *
  * Tables are reached through the physmap.  Intermediate tables come from
  * vd_pt_frame_alloc (zeroed) and go back through vd_pt_frame_free when an
@@ -17,7 +17,6 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
-#include <arch/pte.h>
 #include <arch/sbi.h>
 
 #define KERNEL_HALF_FIRST 256 /* root index of RV_PHYSMAP_BASE */
