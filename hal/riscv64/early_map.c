@@ -62,7 +62,7 @@ uint64_t rv_early_map(paddr_t dtb_pa)
 	rv_kernel_root[RV_PT_INDEX(RV_KERNEL_VBASE, 2)] =
 		RV_PA_TO_PTE((paddr_t)(uintptr_t)kernel_l1) | RV_PTE_V;
 	for (uint64_t off = 0; off < size; off += 4096) {
-		uint64_t *l0 = kernel_l0[off >> 21];
+		uint64_t *l0 = kernel_l0[off / RV_MEGA2];
 		uint64_t perm = RV_PTE_KERNEL_RW;
 		if (off < text_end)
 			perm = RV_PTE_KERNEL_RX;

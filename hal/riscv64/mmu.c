@@ -40,7 +40,8 @@ static inline uint64_t *table_of_entry(uint64_t *e)
 /* Sv39: bits 63..39 must copy bit 38. */
 static inline bool va_canonical(vaddr_t va)
 {
-	return (uint64_t)((int64_t)(va << 25) >> 25) == va;
+	return (uint64_t)((int64_t)(va << (64 - RV_VA_BITS)) >>
+			  (64 - RV_VA_BITS)) == va;
 }
 
 /*
@@ -178,7 +179,7 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 	uint64_t mask = (huge ? VD_HUGE_PAGE_SIZE : VD_PAGE_SIZE) - 1;
 
 	if (VD_UNLIKELY(((va | pa) & mask) || !va_canonical(va) ||
-			(flags & ~VD_PTE_ALL_FLAGS) || (pa >> 56)))
+			(flags & ~VD_PTE_ALL_FLAGS) || (pa >> RV_PA_BITS)))
 		return VD_ERR_INVALID_PARAMETER;
 
 	uint64_t pte = table_va(root)[pt_index(va, 2)];
@@ -331,14 +332,15 @@ void hal_pt_destroy(paddr_t root)
 _Static_assert(SATP_MODE_SV39 == 8ul << 60, "load_satp: Sv39 is 8");
 __attribute__((naked)) void hal_pt_activate(paddr_t root)
 {
-	__asm__("slli a0, a0, 8\n\t"  /* drop bits above the 56-bit PA */
-		"srli a0, a0, 20\n\t" /* PPN */
+	__asm__("slli a0, a0, %0\n\t" /* drop bits above the PA */
+		"srli a0, a0, %1\n\t" /* PPN */
 		"li a1, 8\n\t"
 		"slli a1, a1, 60\n\t"
 		"or a0, a0, a1\n\t"
 		"csrw satp, a0\n\t"
 		"sfence.vma\n\t"
-		"ret");
+		"ret" ::"i"(64 - RV_PA_BITS),
+		"i"(64 - RV_PA_BITS + 12));
 }
 
 void hal_tlb_flush_page(vaddr_t va)

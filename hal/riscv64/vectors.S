@@ -21,6 +21,7 @@
  * another CPU.
  */
 #include <arch/cpu.h>
+#include <arch/defs.h>
 #include <arch/percpu.h>
 #include <veridian/syscall_nr.h>
 
@@ -168,8 +169,8 @@ ecall_entry:
  * registers.
  */
 .macro load_satp root, tmp
-	slli	\root, \root, 8	/* drop bits above the 56-bit PA */
-	srli	\root, \root, 20	/* PPN */
+	slli	\root, \root, 64 - RV_PA_BITS	/* drop bits above the PA */
+	srli	\root, \root, 64 - RV_PA_BITS + 12	/* PPN */
 	li	\tmp, 8
 	slli	\tmp, \tmp, 60
 	or	\root, \root, \tmp

@@ -30,6 +30,11 @@
 #define RV_KERNEL_VBASE	 0xffffffff80000000
 #define RV_USER_TOP	 0x0000004000000000
 
+/* Sv39: virtual addresses are 39 bits (sign-extended to 64), physical
+ * addresses 56. */
+#define RV_VA_BITS 39
+#define RV_PA_BITS 56
+
 /* RISC-V Image header: booti places the image text_offset above a 2 MiB
  * aligned RAM base (OpenSBI's fw_dynamic jumps to 0x80200000 too). */
 #define RV_IMAGE_TEXT_OFFSET 0x200000
