@@ -1,6 +1,7 @@
 /*
- * Boot-time translation tables: the identity map used to turn the MMU on,
- * the upper-half kernel image map, the physmap and the devmap.
+ * Boot-time translation tables: the identity map used to turn the MMU on
+ * and the upper-half kernel image map, and the mapper (a64_boot_map) that
+ * kmap.c uses for the physmap and the devmap once the MMU is on.
  *
  * a64_boot_build_tables() runs from head.S with the MMU OFF, at the
  * physical load address.  That constrains this file (and only this file):
@@ -213,31 +214,4 @@ void a64_boot_build_tables(paddr_t load_pa, paddr_t dtb_pa)
 void a64_boot_mmu_now_on(void)
 {
 	pool_delta = A64_KERNEL_VBASE - a64_load_pa;
-}
-
-void a64_map_physmap(paddr_t base, uint64_t size)
-{
-	/* The physmap alias of the kernel's text and rodata stays read-only
-	 * so the alias cannot be used to patch them. */
-	paddr_t ro_lo = a64_load_pa;
-	paddr_t ro_hi = a64_load_pa + ((uintptr_t)_erodata - (uintptr_t)_start);
-	paddr_t end = base + size;
-	paddr_t cut_lo = ro_lo < base ? base : (ro_lo > end ? end : ro_lo);
-	paddr_t cut_hi = ro_hi < base ? base : (ro_hi > end ? end : ro_hi);
-	if (cut_lo > base)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + base, base,
-			     cut_lo - base, A64_PTE_KERNEL_RW);
-	if (cut_hi > cut_lo)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + cut_lo, cut_lo,
-			     cut_hi - cut_lo, A64_PTE_KERNEL_RO);
-	if (end > cut_hi)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + cut_hi, cut_hi,
-			     end - cut_hi, A64_PTE_KERNEL_RW);
-}
-
-void *a64_map_device(paddr_t pa, uint64_t size)
-{
-	map_2m_window(a64_kernel_root, A64_DEVMAP_BASE, pa, pa + size,
-		      A64_PTE_DEVICE);
-	return (void *)(uintptr_t)(A64_DEVMAP_BASE + pa);
 }
