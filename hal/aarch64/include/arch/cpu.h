@@ -32,7 +32,8 @@
 #define A64_PSR_I	  A64_BIT(7) /* IRQs masked */
 #define A64_PSR_F	  A64_BIT(6)
 #define A64_PSR_DAIF	  (A64_PSR_D | A64_PSR_A | A64_PSR_I | A64_PSR_F)
-#define A64_PSR_M_EL1H	  5 /* M[3:0]: EL1 with SP_EL1 */
+#define A64_PSR_M_MASK	  0x1f /* M[4:0]: 0 = EL0t in AArch64 */
+#define A64_PSR_M_EL1H	  5    /* M[3:0]: EL1 with SP_EL1 */
 #define A64_DAIF_I	  A64_PSR_I
 #define A64_CURRENTEL_EL2 (2 << 2) /* CurrentEL.EL [3:2] */
 
