@@ -12,6 +12,12 @@
  * channel removes every trace of it (queued messages, parked senders,
  * callers waiting for a reply), so destroying an endpoint is "close each
  * of its channels, then wake its receivers".
+ *
+ * ipc_endpoint_destroy_locked and ipc_channel_close_locked are the only
+ * ways an endpoint or a channel ends, and both revoke every capability to
+ * it.  The other way round, an endpoint or channel whose last capability
+ * is revoked is destroyed (ipc_cap_gone, ipc_api.c) -- unless it never
+ * had one (kernel actors without a capability space).
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
@@ -121,6 +127,8 @@ void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why)
 	/* Every message and parked sender came through a channel. */
 	VD_ASSERT(ep->count == 0 && vd_list_empty(&ep->senders));
 	wake_receivers(ep, VD_ERR_IPC_CLOSED);
+	/* no capability outlives the endpoint, in any space */
+	vd_cap_revoke_object(VD_OBJ_IPC_ENDPOINT, ep->id);
 	ipc_table_remove(&ipc_endpoints, ep->id);
 	vd_limits_release(ep->limits, VD_LIMIT_ENDPOINTS, 1);
 	vd_kfree(ep);
@@ -181,6 +189,8 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why)
 	/* Admit parked senders of other channels into the freed ring slots. */
 	for (unsigned end = 0; end < 2; end++)
 		ipc_endpoint_admit(ch->ep[end]);
+	/* no capability outlives the channel, in any space */
+	vd_cap_revoke_object(VD_OBJ_IPC_ENDPOINT, ch->id);
 	ipc_table_remove(&ipc_channels, ch->id);
 	vd_limits_release(ch->limits, VD_LIMIT_CHANNELS, 1);
 	vd_kfree(ch);

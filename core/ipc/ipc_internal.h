@@ -247,8 +247,8 @@ struct ipc_waiter {
 	/* state to result are one 8-byte word: the fast path starts and ends
 	 * a wait with one store (the compiler merges adjacent ones) */
 	enum ipc_wait_state state;
-	bool done;     /* result is final */
-	bool in_regs;  /* see user_ctx */
+	bool done;    /* result is final */
+	bool in_regs; /* see user_ctx */
 	/* a small message may go straight into user_ctx: a syscall waiter
 	 * that did not ask for the full header (one test for the fast
 	 * path) */
@@ -658,9 +658,14 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     uint64_t timeout_ns, struct vd_cpu_context *ctx);
 /* create_channel for a process: `own` must be an endpoint of `owner`'s
  * (VD_ERR_PERMISSION_DENIED), as a capability to someone else's endpoint
- * does not make one its end of a channel (ipc_api.c). */
-vd_err_t ipc_create_own_channel(vd_pid_t owner, vd_endpoint_id_t own,
-				vd_endpoint_id_t peer, vd_channel_id_t *out);
+ * does not make one its end of a channel; *cap_out gets the channel's
+ * capability (all rights) in owner->caps, minted under the same lock
+ * (ipc_api.c).  VD_ERR_RESOURCE_EXHAUSTED / VD_ERR_OUT_OF_MEMORY from the
+ * capability space leave no channel behind. */
+vd_err_t ipc_create_own_channel(const struct vd_ipc_actor *owner,
+				vd_endpoint_id_t own, vd_endpoint_id_t peer,
+				vd_channel_id_t *out,
+				struct vd_capability *cap_out);
 /* transfer_shared_region to the owner of the other end of channel ch,
  * found under the same lock (ipc_api.c); and the transfer itself, lock
  * held (ipc_region.c). */

@@ -158,7 +158,8 @@ void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why)
 {
 	large_dropped(m);
 	if (m->hdr.flags & VD_IPC_HDR_HAS_CAP) {
-		vd_cap_revoke(m->cap_space, m->hdr.capability.token);
+		/* scheduler lock held: no hook (see vd_cap_revoke_quiet) */
+		vd_cap_revoke_quiet(m->cap_space, m->hdr.capability.token);
 		m->hdr.flags &= ~VD_IPC_HDR_HAS_CAP;
 	}
 	if (m->reply_slot >= 0) {
@@ -217,7 +218,8 @@ static vd_err_t prepare(struct ipc_waiter *w, vd_channel_id_t ch_id,
 	err = share_large(&w->self, msg, &dst->owner, &q->region_in_flight);
 	if (err != VD_OK) {
 		if (q->hdr.flags & VD_IPC_HDR_HAS_CAP)
-			vd_cap_revoke(dst->owner.caps, q->hdr.capability.token);
+			vd_cap_revoke_quiet(dst->owner.caps,
+					    q->hdr.capability.token);
 		return err;
 	}
 	q->msg = *msg;

@@ -64,8 +64,14 @@ vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
 	vd_err_t err = vd_cap_validate_type(a->caps, token, VD_OBJ_IPC_ENDPOINT,
 					    rights, &c);
 
-	if (VD_UNLIKELY(err != VD_OK))
+	if (VD_UNLIKELY(err != VD_OK)) {
+		/* a capability revoked because its endpoint or channel was
+		 * destroyed (a peer exited, a close): say so */
+		if (err == VD_ERR_INVALID_CAPABILITY &&
+		    vd_cap_destroyed(a->caps, token))
+			return VD_ERR_IPC_CLOSED;
 		return err;
+	}
 	if (VD_UNLIKELY(IPC_ID_KIND(c.object_id) != kind))
 		return VD_ERR_INVALID_CAPABILITY;
 	*id = c.object_id;
@@ -318,13 +324,16 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
+	if (a[0] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
+	/* checked before the endpoint exists; undone below if the buffer
+	 * went away after all (another thread may unmap it) */
+	if ((err = vd_user_probe_out(a[0], sizeof(vd_cap_token_t))) != VD_OK)
+		return err;
 	if ((err = vd_ipc_create_endpoint(&self, &id, &cap)) != VD_OK)
 		return err;
 	if ((err = put_token(a[0], cap.token)) != VD_OK) {
-		vd_cap_revoke(self.caps, cap.token);
-		vd_ipc_destroy_endpoint(id);
+		vd_ipc_destroy_endpoint(id); /* and its capability */
 		return err;
 	}
 	*ret = id;
@@ -370,16 +379,15 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_WRITE, &peer)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
+	if (a[2] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
-	if ((err = ipc_create_own_channel(self.pid, own, peer, &ch)) != VD_OK)
+	if ((err = vd_user_probe_out(a[2], sizeof(vd_cap_token_t))) != VD_OK)
+		return err; /* before the channel exists (see endpoint) */
+	if ((err = ipc_create_own_channel(&self, own, peer, &ch, &cap)) !=
+	    VD_OK)
 		return ipc_gone_is_closed(err);
-	err = vd_cap_create(self.caps, VD_OBJ_IPC_ENDPOINT, ch, VD_RIGHTS_ALL,
-			    &cap);
-	if (err == VD_OK && (err = put_token(a[2], cap.token)) != VD_OK)
-		vd_cap_revoke(self.caps, cap.token);
-	if (err != VD_OK) {
-		vd_ipc_close_channel(ch);
+	if ((err = put_token(a[2], cap.token)) != VD_OK) {
+		vd_ipc_close_channel(ch); /* and its capability */
 		return err;
 	}
 	*ret = ch;

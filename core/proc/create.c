@@ -145,8 +145,8 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 	if (!err)
 		err = proc_caps_create(p);
 	if (!err)
-		err = vd_cap_create(p->caps, VD_OBJ_PROCESS, p->pid,
-				    VD_RIGHTS_ALL, &c);
+		err = vd_cap_create_self(p->caps, VD_OBJ_PROCESS, p->pid,
+					 VD_RIGHTS_ALL, &c);
 	if (err)
 		goto fail;
 	p->self_cap = c.token;

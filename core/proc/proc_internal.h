@@ -13,6 +13,8 @@ void proc_lock_give(hal_irqstate_t st);
 void proc_register_dump(void);
 
 /* proc.c */
+/* Give core/cap the hooks of processes and threads (once). */
+void proc_register_cap_hooks(void);
 struct vd_process *proc_alloc(const char *name);
 void proc_discard(struct vd_process *p);
 void proc_publish(struct vd_process *p, struct vd_process *parent);

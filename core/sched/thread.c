@@ -8,8 +8,10 @@
  * dead thread is off the CPU, since only then is its stack unused).  A
  * user thread also has its process's thread list's (proc.c).
  * vd_thread_get() and vd_thread_ref() add others.  The last put frees the
- * kernel stack and the struct.
+ * kernel stack and the struct.  Reaping also revokes every capability to
+ * the thread (thread_unlist_locked).
  */
+#include <veridian/cap.h>
 #include <veridian/mm.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -54,11 +56,24 @@ void thread_table_insert_locked(struct vd_thread *t)
 	vd_list_add_tail(bucket(t->tid), &t->table_link);
 }
 
+/*
+ * Out of the table: the thread is gone for good (joined, detached after
+ * exit, or discarded unstarted), and so is every capability to it, in
+ * every space (a user thread's; kernel threads have none).  The one
+ * place where a thread stops existing by its id.
+ */
+static void thread_unlist_locked(struct vd_thread *t)
+{
+	vd_list_remove(&t->table_link);
+	if (t->proc)
+		vd_cap_revoke_object(VD_OBJ_THREAD, t->tid);
+}
+
 void thread_reap_locked(struct vd_thread *t)
 {
 	if (vd_list_empty(&t->table_link))
 		return; /* already reaped */
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	thread_put_locked(t);
 }
 
@@ -235,7 +250,7 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 
 	VD_ASSERT(t->state == VD_THREAD_CREATED && !t->on_cpu);
 	vd_list_remove(&t->proc_link);
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	vd_sched_unlock(st);
 	uthread_discard(t, 3);
 }
@@ -399,12 +414,20 @@ void vd_thread_detach(struct vd_thread *t)
 	vd_sched_unlock(st);
 }
 
-vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
+/*
+ * As with processes (vd_process_wait_deliver), the exit code is consumed
+ * only once it is delivered: the joiner claims the dead thread
+ * (collecting: other joiners get VD_ERR_BUSY meanwhile), delivers the
+ * code with no lock held, and reaps it only if that worked.
+ */
+vd_err_t vd_thread_join_deliver(vd_tid_t tid, uint64_t timeout_ns,
+				vd_join_deliver_fn deliver, void *arg)
 {
 	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
 	struct vd_thread *self = vd_current_thread(), *t;
 	vd_sched_lock_state_t st;
 	vd_err_t err = VD_OK;
+	int code;
 
 	if (!self)
 		return VD_ERR_BUSY;
@@ -416,7 +439,7 @@ vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
 		err = VD_ERR_INVALID_PARAMETER;
 	} else if (self->proc && self->proc != t->proc) {
 		err = VD_ERR_PERMISSION_DENIED;
-	} else if (!vd_list_empty(&t->joiners.waiters)) {
+	} else if (!vd_list_empty(&t->joiners.waiters) || t->collecting) {
 		err = VD_ERR_BUSY;
 	}
 	if (err) {
@@ -427,19 +450,45 @@ vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
 	while (t->state != VD_THREAD_DEAD && err == VD_OK)
 		err = vd_sched_wait_locked(&t->joiners, VD_BLOCK_JOIN,
 					   deadline);
-	if (t->state == VD_THREAD_DEAD) {
-		if (vd_list_empty(&t->table_link)) {
-			err = VD_ERR_NOT_FOUND; /* reaped meanwhile */
-		} else {
-			err = VD_OK;
-			if (code_out)
-				*code_out = t->exit_code;
-			thread_reap_locked(t);
-		}
+	if (t->state != VD_THREAD_DEAD) {
+		thread_put_locked(t);
+		vd_sched_unlock(st);
+		return err;
 	}
+	if (vd_list_empty(&t->table_link) || t->collecting) {
+		/* reaped meanwhile (detached by its process's end), or a
+		 * joiner that did not wait is delivering */
+		err = vd_list_empty(&t->table_link) ? VD_ERR_NOT_FOUND
+						    : VD_ERR_BUSY;
+		thread_put_locked(t);
+		vd_sched_unlock(st);
+		return err;
+	}
+	t->collecting = true;
+	code = t->exit_code;
+	vd_sched_unlock(st);
+
+	err = deliver ? deliver(arg, code) : VD_OK;
+
+	st = vd_sched_lock();
+	t->collecting = false;
+	if (err == VD_OK && !vd_list_empty(&t->table_link))
+		thread_reap_locked(t);
 	thread_put_locked(t);
 	vd_sched_unlock(st);
 	return err;
+}
+
+static vd_err_t deliver_code(void *arg, int code)
+{
+	if (arg)
+		*(int *)arg = code;
+	return VD_OK;
+}
+
+vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
+{
+	return vd_thread_join_deliver(tid, timeout_ns, deliver_code, code_out);
 }
 
 /* ------------------------------------------------------------------ */

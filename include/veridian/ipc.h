@@ -17,6 +17,12 @@
  *   Region     a shared memory region: a list of real frames that several
  *              processes map.  Transfer modes Move, Share, CopyOnWrite.
  *
+ * Lifetime: an endpoint or channel lives as long as a capability names it
+ * (unless destroyed first).  Revoking its last capability destroys it;
+ * destroying or closing it -- or its owner's exit -- revokes every
+ * capability to it in every space (docs/capabilities.md).  Ones made by
+ * a kernel actor without a capability space are destroyed explicitly.
+ *
  * Blocking: send blocks while the destination queue is full, receive while
  * it is empty, call until the reply comes.  Timeouts are relative, in
  * nanoseconds: 0 never sleeps, VD_TIMEOUT_INFINITE waits forever.
