@@ -55,6 +55,7 @@ void host_fake_reset(void)
 	cpu_count = 1;
 	irq_on = false;
 	host_poweroff_jmp = NULL;
+	host_user_return_jmp = NULL;
 	host_poweroff_status = -1;
 }
 

@@ -44,4 +44,17 @@ void host_set_cpu_count(unsigned n);
 extern jmp_buf *host_poweroff_jmp;
 extern int host_poweroff_status;
 
+/*
+ * The never-returning exits of a syscall (hal/host/sched_fake.c): if a
+ * test armed host_user_return_jmp, hal_syscall_return records the user
+ * context it would return to (host_user_return_ctx), clears *done as the
+ * arches do once off the old stack, and longjmps there with
+ * HOST_USER_RETURN; hal_context_switch longjmps with HOST_SWITCHED (the
+ * test then plays the thread switched to).  Unarmed, both abort.  The
+ * IPC fast-path suite (tests/host/test_ipc_fast.c) runs on these.
+ */
+enum { HOST_USER_RETURN = 1, HOST_SWITCHED = 2 };
+extern jmp_buf *host_user_return_jmp;
+extern struct vd_cpu_context *host_user_return_ctx;
+
 #endif /* HOST_FAKE_H */
