@@ -1,0 +1,673 @@
+/*
+ * libFuzzer harness: the IPC message queues and reply tokens (core/ipc),
+ * against a model, on the fake machine of the host build.
+ *
+ * Three fake processes (an actor each: pid, capability space, page
+ * table) create endpoints and channels, send (with a capability, a
+ * forged one, or a bad message), call, receive, reply with real,
+ * replayed, bit-flipped, stolen and made-up tokens, give up on calls
+ * (timeout), close channels, destroy endpoints and die -- in the order
+ * the input says.  Nothing sleeps: the host is single-threaded, so a
+ * pending call is a parked struct ipc_waiter the harness keeps (as the
+ * cmocka suites do), and a sleep is a timeout.
+ *
+ * The model: per endpoint one FIFO of messages (the first
+ * VD_IPC_QUEUE_DEPTH in the ring, the rest blocked senders admitted in
+ * order), per call its state (queued, delivered with a token to one
+ * replier, finished).  After every step each result code, each received
+ * message (tag, sender, type, capability), each call's completion and
+ * the statistics (endpoints, channels, queued messages, reply slots)
+ * must agree with it.  At the end every call is given up and every
+ * process dies: no endpoint, channel, reply slot, queued message,
+ * capability or heap byte may remain.
+ */
+#include <host/fake.h>
+#include <host/pt_fake.h>
+#include <veridian/cap.h>
+#include <veridian/ipc.h>
+#include <veridian/mm.h>
+
+#include "../../core/ipc/ipc_internal.h"
+#include "fuzz.h"
+
+#define NPROC  3
+#define MAX_EP 12
+#define MAX_CH 12
+#define MAX_CALLS 12
+#define MAX_FIFO (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
+
+struct proc {
+	struct vd_ipc_actor a;
+	struct vd_page_table pt;
+	unsigned incarnation;
+};
+
+struct m_msg {
+	uint64_t tag;
+	int from; /* proc index */
+	int ch;	  /* model channel index */
+	int call; /* model call index, or -1 */
+	bool has_cap;
+};
+
+struct m_ep {
+	vd_endpoint_id_t id;
+	int owner;
+	bool alive;
+	vd_cap_token_t cap; /* the owner's capability (GRANT) */
+	struct m_msg q[MAX_FIFO];
+	int n;
+};
+
+struct m_ch {
+	vd_channel_id_t id;
+	int ep[2];
+	bool alive;
+};
+
+enum call_state { CALL_FREE, CALL_QUEUED, CALL_DELIVERED };
+
+struct m_call {
+	struct ipc_waiter w; /* the caller's thread, parked */
+	struct vd_ipc_message reply;
+	enum call_state state;
+	int proc, ch;
+	uint64_t tag;
+	vd_reply_token_t token; /* DELIVERED */
+	int replier;		/* DELIVERED: proc index */
+	vd_pid_t replier_pid;
+};
+
+static struct proc procs[NPROC];
+static struct m_ep eps[MAX_EP];
+static struct m_ch chs[MAX_CH];
+static struct m_call calls[MAX_CALLS];
+static int neps, nchs;
+static vd_reply_token_t old_tokens[16];
+static unsigned nold;
+static uint64_t next_tag;
+static unsigned step;
+
+static vd_err_t no_world(struct ipc_waiter *w, uint64_t deadline)
+{
+	(void)w;
+	host_set_time_ns(deadline); /* nobody else runs: time runs out */
+	return VD_ERR_TIMEOUT;
+}
+
+static void no_wake(struct ipc_waiter *w)
+{
+	(void)w;
+}
+
+static void proc_init(int i)
+{
+	struct proc *p = &procs[i];
+
+	memset(&p->a, 0, sizeof(p->a));
+	p->incarnation++;
+	p->a.pid = (vd_pid_t)(10 + i + 100 * p->incarnation);
+	if (vd_cap_space_create(16, &p->a.caps) != VD_OK ||
+	    vd_page_table_create(&p->pt) != VD_OK)
+		abort();
+	p->a.pt = &p->pt;
+}
+
+static void proc_destroy(int i)
+{
+	struct proc *p = &procs[i];
+
+	vd_ipc_process_exit(&p->a);
+	vd_cap_space_destroy(p->a.caps);
+	vd_page_table_destroy(&p->pt);
+	p->a.caps = NULL;
+}
+
+/* ---- the model ---- */
+
+static int ch_live_channels(int e)
+{
+	int n = 0;
+
+	for (int c = 0; c < nchs; c++)
+		if (chs[c].alive && (chs[c].ep[0] == e || chs[c].ep[1] == e))
+			n++;
+	return n;
+}
+
+/* A call ends: its waiter must be done with `want` (or, when want is
+ * -1, with one of the errors a close or a death gives). */
+static void call_ends(int c, vd_err_t want)
+{
+	struct m_call *k = &calls[c];
+
+	FUZZ_CHECK(k->w.done, "step %u: call %d (tag %llu) should be over", step,
+		   c, (unsigned long long)k->tag);
+	if (want == (vd_err_t)-1)
+		FUZZ_CHECK(k->w.result == VD_ERR_IPC_CLOSED ||
+				   k->w.result == VD_ERR_IPC_PEER_DIED,
+			   "step %u: call %d ended with %d", step, c,
+			   k->w.result);
+	else
+		FUZZ_CHECK(k->w.result == want,
+			   "step %u: call %d ended with %d, model says %d", step,
+			   c, k->w.result, want);
+	if (k->state == CALL_DELIVERED && nold < VD_ARRAY_SIZE(old_tokens))
+		old_tokens[nold++] = k->token;
+	k->state = CALL_FREE;
+}
+
+/* Drop the messages of endpoint e that match (ch >= 0: of that channel,
+ * else all); their calls fail. */
+static void drop_msgs(int e, int ch)
+{
+	struct m_ep *m = &eps[e];
+	int out = 0;
+
+	for (int i = 0; i < m->n; i++) {
+		if (ch < 0 || m->q[i].ch == ch) {
+			if (m->q[i].call >= 0)
+				call_ends(m->q[i].call, (vd_err_t)-1);
+		} else {
+			m->q[out++] = m->q[i];
+		}
+	}
+	m->n = out;
+}
+
+static void model_close(int c)
+{
+	chs[c].alive = false;
+	drop_msgs(chs[c].ep[0], c);
+	drop_msgs(chs[c].ep[1], c);
+	for (int k = 0; k < MAX_CALLS; k++)
+		if (calls[k].state == CALL_DELIVERED && calls[k].ch == c)
+			call_ends(k, (vd_err_t)-1);
+}
+
+static void model_destroy_ep(int e)
+{
+	eps[e].alive = false;
+	for (int c = 0; c < nchs; c++)
+		if (chs[c].alive && (chs[c].ep[0] == e || chs[c].ep[1] == e))
+			model_close(c);
+	drop_msgs(e, -1);
+}
+
+static void check_stats(void)
+{
+	struct vd_ipc_stats st;
+	uint64_t e = 0, c = 0, q = 0, r = 0;
+
+	for (int i = 0; i < neps; i++)
+		if (eps[i].alive) {
+			e++;
+			q += (uint64_t)VD_MIN(eps[i].n, VD_IPC_QUEUE_DEPTH);
+		}
+	for (int i = 0; i < nchs; i++)
+		c += chs[i].alive;
+	for (int i = 0; i < MAX_CALLS; i++)
+		r += calls[i].state != CALL_FREE;
+	vd_ipc_get_stats(&st);
+	FUZZ_CHECK(st.endpoints == e && st.channels == c &&
+			   st.queued_messages == q && st.pending_replies == r,
+		   "step %u: stats endpoints %llu channels %llu queued %llu "
+		   "replies %llu; model %llu %llu %llu %llu",
+		   step, (unsigned long long)st.endpoints,
+		   (unsigned long long)st.channels,
+		   (unsigned long long)st.queued_messages,
+		   (unsigned long long)st.pending_replies,
+		   (unsigned long long)e, (unsigned long long)c,
+		   (unsigned long long)q, (unsigned long long)r);
+	for (int k = 0; k < MAX_CALLS; k++)
+		if (calls[k].state != CALL_FREE)
+			FUZZ_CHECK(!calls[k].w.done,
+				   "step %u: call %d is over (%d), the model "
+				   "says it waits", step, k, calls[k].w.result);
+}
+
+/* ---- operations ---- */
+
+static void op_endpoint_create(struct fuzz_in *in)
+{
+	int p = (int)fuzz_below(in, NPROC);
+	struct vd_capability cap;
+	vd_endpoint_id_t id;
+	vd_err_t err;
+
+	if (neps == MAX_EP)
+		return;
+	err = vd_ipc_create_endpoint(&procs[p].a, &id, &cap);
+	if (err == VD_ERR_RESOURCE_EXHAUSTED) /* the small cap space */
+		return;
+	FUZZ_CHECK(err == VD_OK, "step %u: create_endpoint: %d", step, err);
+	eps[neps] = (struct m_ep){.id = id, .owner = p, .alive = true,
+				  .cap = cap.token};
+	neps++;
+}
+
+static int pick_ep(struct fuzz_in *in)
+{
+	return neps ? (int)fuzz_below(in, (unsigned)neps) : -1;
+}
+
+static void op_channel_create(struct fuzz_in *in)
+{
+	int a = pick_ep(in), b = pick_ep(in);
+	vd_channel_id_t id;
+	vd_err_t err, want;
+
+	if (a < 0 || nchs == MAX_CH)
+		return;
+	if (a == b)
+		want = VD_ERR_INVALID_PARAMETER;
+	else if (!eps[a].alive || !eps[b].alive)
+		want = VD_ERR_NOT_FOUND;
+	else
+		want = VD_OK;
+	err = vd_ipc_create_channel(eps[a].id, eps[b].id, &id);
+	/* a dead endpoint twice: either error says it */
+	if (a == b && !eps[a].alive && err == VD_ERR_NOT_FOUND)
+		want = err;
+	FUZZ_CHECK(err == want, "step %u: create_channel(%d, %d) = %d, model "
+		   "says %d", step, a, b, err, want);
+	if (err == VD_OK)
+		chs[nchs++] = (struct m_ch){id, {a, b}, true};
+}
+
+/* Who sends on channel c, where to, and what the model expects. */
+static vd_err_t route(int p, int c, int *dst)
+{
+	if (c < 0 || !chs[c].alive)
+		return VD_ERR_NOT_FOUND;
+	if (eps[chs[c].ep[0]].owner == p)
+		*dst = chs[c].ep[1];
+	else if (eps[chs[c].ep[1]].owner == p)
+		*dst = chs[c].ep[0];
+	else
+		return VD_ERR_PERMISSION_DENIED;
+	return VD_OK;
+}
+
+/* A capability to attach: none, one of the sender's endpoint caps
+ * (valid if that endpoint's cap is still in its space), or forged. */
+static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid)
+{
+	uint8_t b = fuzz_u8(in);
+
+	*valid = false;
+	if (b < 0x80)
+		return VD_CAP_TOKEN_NULL;
+	for (int e = 0; e < neps; e++)
+		if (eps[e].owner == p && b < 0xf0 &&
+		    vd_cap_validate(procs[p].a.caps, eps[e].cap, 0, NULL) ==
+			    VD_OK) {
+			*valid = true;
+			return eps[e].cap;
+		}
+	return fuzz_u64(in) | 1;
+}
+
+static int pick_ch(struct fuzz_in *in)
+{
+	return nchs ? (int)fuzz_below(in, (unsigned)nchs) : -1;
+}
+
+static void op_send(struct fuzz_in *in, bool call)
+{
+	int p = (int)fuzz_below(in, NPROC), c = pick_ch(in), dst = -1;
+	uint8_t how = fuzz_u8(in);
+	bool nonblocking = how & 1, bad_msg = (how & 0x70) == 0x70;
+	bool cap_ok;
+	vd_cap_token_t cap = pick_cap(in, p, &cap_ok);
+	struct vd_ipc_message m;
+	int k = -1;
+	vd_err_t err, want;
+
+	if (c < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.kind = VD_IPC_MSG_SMALL;
+	m.len = 8;
+	m.words[0] = ++next_tag;
+	if (bad_msg) {
+		m.len = (uint8_t)(VD_IPC_SMALL_MAX + 1 + (how >> 7));
+		if (how & 2)
+			m.kind = 7;
+	}
+	want = route(p, c, &dst);
+	if (want == VD_OK && bad_msg)
+		want = m.kind == 7 ? VD_ERR_INVALID_PARAMETER
+				   : VD_ERR_IPC_MSG_TOO_LARGE;
+	if (want == VD_OK && cap != VD_CAP_TOKEN_NULL && !cap_ok)
+		want = VD_ERR_INVALID_CAPABILITY;
+	if (want == VD_OK && nonblocking && eps[dst].n >= VD_IPC_QUEUE_DEPTH)
+		want = VD_ERR_IPC_QUEUE_FULL;
+
+	if (call) {
+		for (int i = 0; i < MAX_CALLS && k < 0; i++)
+			if (calls[i].state == CALL_FREE)
+				k = i;
+		if (k < 0)
+			return;
+		ipc_lock_state_t st = ipc_lock();
+		ipc_waiter_init(&calls[k].w, &procs[p].a);
+		err = ipc_call_begin(&calls[k].w, chs[c].id, &m, cap,
+				     &calls[k].reply, nonblocking);
+		ipc_unlock(st);
+		if (err == IPC_PENDING)
+			err = VD_OK;
+	} else {
+		/* blocking sends to a full queue time out at once here */
+		if (want == VD_OK && eps[dst].n >= VD_IPC_QUEUE_DEPTH)
+			want = VD_ERR_TIMEOUT;
+		err = vd_ipc_send_message(&procs[p].a, chs[c].id, &m, cap,
+					  nonblocking ? 0 : 1000);
+	}
+	FUZZ_CHECK(err == want, "step %u: %s by proc %d on channel %d: %d, "
+		   "model says %d", step, call ? "call" : "send", p, c, err,
+		   want);
+	if (err != VD_OK)
+		return;
+	FUZZ_CHECK(eps[dst].n < MAX_FIFO, "model FIFO");
+	eps[dst].q[eps[dst].n++] = (struct m_msg){m.words[0], p, c, k,
+						  cap != VD_CAP_TOKEN_NULL};
+	if (call) {
+		calls[k].state = CALL_QUEUED;
+		calls[k].proc = p;
+		calls[k].ch = c;
+		calls[k].tag = m.words[0];
+	}
+}
+
+static void op_receive(struct fuzz_in *in)
+{
+	int e = pick_ep(in), p;
+	struct vd_ipc_message m;
+	struct vd_ipc_header h;
+	vd_err_t err, want;
+
+	if (e < 0)
+		return;
+	p = fuzz_u8(in) < 0xe0 ? eps[e].owner : (int)fuzz_below(in, NPROC);
+	if (!eps[e].alive)
+		want = VD_ERR_NOT_FOUND;
+	else if (eps[e].owner != p)
+		want = VD_ERR_PERMISSION_DENIED;
+	else if (eps[e].n == 0)
+		want = VD_ERR_TIMEOUT;
+	else
+		want = VD_OK;
+	err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m, &h);
+	/* issue 11 #9: with no channel left, an empty endpoint may also
+	 * say Closed */
+	if (want == VD_ERR_TIMEOUT && err == VD_ERR_IPC_CLOSED &&
+	    ch_live_channels(e) == 0)
+		want = err;
+	FUZZ_CHECK(err == want, "step %u: receive on %d by %d: %d, model says "
+		   "%d", step, e, p, err, want);
+	if (err != VD_OK)
+		return;
+	struct m_msg mm = eps[e].q[0];
+	memmove(&eps[e].q[0], &eps[e].q[1], sizeof(mm) * (size_t)--eps[e].n);
+	FUZZ_CHECK(m.kind == VD_IPC_MSG_SMALL && m.len == 8 &&
+			   m.words[0] == mm.tag,
+		   "step %u: received tag %llu, model says %llu", step,
+		   (unsigned long long)m.words[0], (unsigned long long)mm.tag);
+	FUZZ_CHECK(h.sender == procs[mm.from].a.pid &&
+			   h.recipient == procs[p].a.pid &&
+			   h.channel == chs[mm.ch].id &&
+			   h.type == (mm.call >= 0 ? VD_IPC_TYPE_CALL
+						   : VD_IPC_TYPE_SEND),
+		   "step %u: header of tag %llu", step,
+		   (unsigned long long)mm.tag);
+	FUZZ_CHECK(!!(h.flags & VD_IPC_HDR_HAS_CAP) == mm.has_cap,
+		   "step %u: capability flag", step);
+	if (mm.has_cap)
+		FUZZ_CHECK(vd_cap_validate_type(procs[p].a.caps,
+						h.capability.token,
+						VD_OBJ_IPC_ENDPOINT, 0,
+						NULL) == VD_OK,
+			   "step %u: the received capability does not "
+			   "validate", step);
+	if (mm.call >= 0) {
+		struct m_call *k = &calls[mm.call];
+		FUZZ_CHECK(h.reply_token != 0, "step %u: call without token",
+			   step);
+		k->state = CALL_DELIVERED;
+		k->token = h.reply_token;
+		k->replier = p;
+		k->replier_pid = procs[p].a.pid;
+	} else {
+		FUZZ_CHECK(h.reply_token == 0, "step %u: send with a token",
+			   step);
+	}
+}
+
+static void op_reply(struct fuzz_in *in)
+{
+	uint8_t how = fuzz_u8(in);
+	int k = (int)fuzz_below(in, MAX_CALLS), p;
+	vd_reply_token_t tok;
+	struct vd_ipc_message m;
+	bool bad = (how & 0x0c) == 0x0c;
+	vd_err_t err, want;
+
+	switch (how & 3) {
+	case 0: /* a live token, if any, or the last token of that slot */
+		tok = calls[k].token;
+		break;
+	case 1: /* replayed */
+		tok = nold ? old_tokens[fuzz_below(in, nold)] : 0;
+		break;
+	case 2: /* forged from a real one */
+		tok = calls[k].token ^ (1ull << (fuzz_u8(in) % 64));
+		break;
+	default:
+		tok = fuzz_u64(in);
+		break;
+	}
+	p = fuzz_u8(in) < 0xd0 && calls[k].state == CALL_DELIVERED
+		    ? calls[k].replier
+		    : (int)fuzz_below(in, NPROC);
+	memset(&m, 0, sizeof(m));
+	m.kind = VD_IPC_MSG_SMALL;
+	m.len = bad ? 100 : 8;
+	m.words[0] = ++next_tag;
+
+	int live = -1;
+	for (int i = 0; i < MAX_CALLS; i++)
+		if (calls[i].state == CALL_DELIVERED && calls[i].token == tok &&
+		    calls[i].replier_pid == procs[p].a.pid)
+			live = i;
+	want = live < 0 ? VD_ERR_IPC_BAD_REPLY_TOKEN
+	       : bad	? VD_ERR_IPC_MSG_TOO_LARGE
+			: VD_OK;
+	err = vd_ipc_reply(&procs[p].a, tok, &m);
+	FUZZ_CHECK(err == want, "step %u: reply %#llx by %d: %d, model says "
+		   "%d", step, (unsigned long long)tok, p, err, want);
+	if (err == VD_OK) {
+		call_ends(live, VD_OK);
+		FUZZ_CHECK(calls[live].reply.words[0] == m.words[0],
+			   "step %u: the caller got another reply", step);
+	}
+}
+
+static void op_give_up(struct fuzz_in *in)
+{
+	int k = (int)fuzz_below(in, MAX_CALLS);
+
+	if (calls[k].state == CALL_FREE)
+		return;
+	ipc_lock_state_t st = ipc_lock();
+	ipc_waiter_cancel(&calls[k].w, VD_ERR_TIMEOUT);
+	ipc_unlock(st);
+	if (calls[k].state == CALL_QUEUED)
+		for (int e = 0; e < neps; e++)
+			for (int i = 0; i < eps[e].n; i++)
+				if (eps[e].q[i].call == k) {
+					memmove(&eps[e].q[i], &eps[e].q[i + 1],
+						sizeof(eps[e].q[0]) *
+							(size_t)(eps[e].n - i -
+								 1));
+					eps[e].n--;
+				}
+	call_ends(k, VD_ERR_TIMEOUT);
+}
+
+static void op_close(struct fuzz_in *in)
+{
+	int c = pick_ch(in);
+	vd_err_t err;
+
+	if (c < 0)
+		return;
+	err = vd_ipc_close_channel(chs[c].id);
+	FUZZ_CHECK(err == (chs[c].alive ? VD_OK : VD_ERR_NOT_FOUND),
+		   "step %u: close %d: %d", step, c, err);
+	if (err == VD_OK)
+		model_close(c);
+}
+
+static void op_destroy_ep(struct fuzz_in *in)
+{
+	int e = pick_ep(in);
+	vd_err_t err;
+
+	if (e < 0)
+		return;
+	err = vd_ipc_destroy_endpoint(eps[e].id);
+	FUZZ_CHECK(err == (eps[e].alive ? VD_OK : VD_ERR_NOT_FOUND),
+		   "step %u: destroy endpoint %d: %d", step, e, err);
+	if (err == VD_OK)
+		model_destroy_ep(e);
+}
+
+/* Process p dies: its threads leave the kernel first (their calls end),
+ * then IPC, capabilities and page table go; a fresh process takes its
+ * place. */
+static void proc_dies(int p)
+{
+	for (int k = 0; k < MAX_CALLS; k++)
+		if (calls[k].state != CALL_FREE && calls[k].proc == p) {
+			ipc_lock_state_t st = ipc_lock();
+			ipc_waiter_cancel(&calls[k].w, VD_ERR_TIMEOUT);
+			ipc_unlock(st);
+			for (int e = 0; e < neps; e++)
+				for (int i = 0; i < eps[e].n; i++)
+					if (eps[e].q[i].call == k) {
+						memmove(&eps[e].q[i],
+							&eps[e].q[i + 1],
+							sizeof(eps[e].q[0]) *
+								(size_t)(eps[e].n -
+									 i - 1));
+						eps[e].n--;
+					}
+			call_ends(k, VD_ERR_TIMEOUT);
+		}
+	proc_destroy(p);
+	for (int e = 0; e < neps; e++)
+		if (eps[e].alive && eps[e].owner == p)
+			model_destroy_ep(e);
+	for (int k = 0; k < MAX_CALLS; k++)
+		if (calls[k].state == CALL_DELIVERED && calls[k].replier == p)
+			call_ends(k, (vd_err_t)-1);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const uint8_t key[VD_CAP_KEY_BYTES] = "fuzz-ipc-capkey";
+	struct vd_boot_info bi;
+
+	(void)argc;
+	(void)argv;
+	host_fake_reset();
+	hal_physmap_base = (uintptr_t)host_ram() - HOST_RAM_PHYS_BASE;
+	host_make_boot_info(&bi, 1 << 20);
+	vd_mm_init(&bi);
+	host_pt_reset();
+	if (vd_cap_set_key(key) != VD_OK)
+		abort();
+	ipc_test_reset();
+	(void)vd_kernel_page_table();
+	ipc_test_sleep_hook = no_world;
+	ipc_test_wake_hook = no_wake;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = {data, size};
+	struct vd_allocator_stats hs;
+	struct vd_ipc_stats st;
+	struct vd_cap_stats cs;
+	size_t heap0;
+
+	host_set_time_ns(1000000);
+	vd_heap_stats(&hs);
+	heap0 = hs.current_allocated;
+	neps = nchs = 0;
+	nold = 0;
+	memset(calls, 0, sizeof(calls));
+	for (int p = 0; p < NPROC; p++)
+		proc_init(p);
+	for (step = 0; fuzz_more(&in); step++) {
+		switch (fuzz_u8(&in) % 12) {
+		case 0:
+			op_endpoint_create(&in);
+			break;
+		case 1:
+			op_channel_create(&in);
+			break;
+		case 2:
+		case 3:
+			op_send(&in, false);
+			break;
+		case 4:
+			op_send(&in, true);
+			break;
+		case 5:
+		case 6:
+			op_receive(&in);
+			break;
+		case 7:
+		case 8:
+			op_reply(&in);
+			break;
+		case 9:
+			op_give_up(&in);
+			break;
+		case 10:
+			if (fuzz_u8(&in) & 1)
+				op_close(&in);
+			else
+				op_destroy_ep(&in);
+			break;
+		default: {
+			int p = (int)fuzz_below(&in, NPROC);
+			proc_dies(p);
+			proc_init(p);
+			break;
+		}
+		}
+		check_stats();
+	}
+	for (int p = 0; p < NPROC; p++)
+		proc_dies(p);
+	vd_ipc_get_stats(&st);
+	FUZZ_CHECK(st.endpoints == 0 && st.channels == 0 && st.regions == 0 &&
+			   st.pending_replies == 0 && st.queued_messages == 0 &&
+			   st.region_frames == 0,
+		   "left: %llu endpoints %llu channels %llu replies %llu "
+		   "queued", (unsigned long long)st.endpoints,
+		   (unsigned long long)st.channels,
+		   (unsigned long long)st.pending_replies,
+		   (unsigned long long)st.queued_messages);
+	vd_cap_get_stats(&cs);
+	FUZZ_CHECK(cs.spaces == 0 && cs.caps == 0, "left: %llu spaces %llu caps",
+		   (unsigned long long)cs.spaces, (unsigned long long)cs.caps);
+	vd_heap_stats(&hs);
+	FUZZ_CHECK(hs.current_allocated == heap0, "heap %zu -> %zu bytes",
+		   heap0, (size_t)hs.current_allocated);
+	return 0;
+}
