@@ -242,9 +242,18 @@ void hal_irq_mask(unsigned irq)
 	(void)irq;
 }
 
+/* Where user space ends: 2^47 (all of the host's lower half), or what a
+ * test set, e.g. the end of a window of its own (host_set_user_top). */
+static vaddr_t host_user_top;
+
+void host_set_user_top(vaddr_t top)
+{
+	host_user_top = top;
+}
+
 vaddr_t hal_user_top(void)
 {
-	return (vaddr_t)1 << 47;
+	return host_user_top ? host_user_top : (vaddr_t)1 << 47;
 }
 
 void hal_icache_sync(const void *va, size_t len)

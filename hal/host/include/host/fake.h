@@ -35,6 +35,11 @@ void host_set_time_ns(uint64_t ns);
 void host_advance_time_ns(uint64_t ns);
 uint64_t host_timer_deadline(void);
 
+/* End of user space for hal_user_top (0: the default, 2^47).  The syscall
+ * fuzzer makes user space end at its own window, so that every address
+ * it hands the kernel above that is one the kernel must refuse. */
+void host_set_user_top(vaddr_t top);
+
 /* CPU identity and count. */
 void host_set_cpu(unsigned cpu);
 void host_set_cpu_count(unsigned n);

@@ -1,0 +1,394 @@
+/*
+ * libFuzzer harness: the syscall layer's argument checks (core/syscall and
+ * the IPC syscalls), driven through the dispatcher on the fake machine.
+ *
+ * Each input runs in a fresh user process (a tiny ELF, never started):
+ * its main thread is made the current thread, and the input is a series
+ * of syscalls -- any number, 0..63 and beyond -- with six argument words
+ * and the message registers, made of small integers, random words, the
+ * process's own capability tokens, values earlier calls returned, and
+ * pointers.  On the host, user memory is host memory, so "user space" is
+ * narrowed (host_set_user_top) to end at a window the harness owns:
+ *
+ *   [VD_USER_BASE .. window)       not used: words falling here are moved
+ *                                  into the window
+ *   window: 16 pages               RW, read-only and no-access pages
+ *   [window end .. +1 MiB)         a no-access guard: above user space,
+ *                                  words falling in [end, 2^47) land here
+ *   below VD_USER_BASE, >= 2^47    kept as they are (never mapped)
+ *
+ * so every pointer the kernel must refuse is one it cannot read without
+ * faulting, and the SIGSEGV handler aborts on any fault outside the
+ * window: a user pointer the kernel failed to range-check never goes
+ * unnoticed.  A fault inside the window is what a HAL does: the
+ * page-fault upcall, which must unwind the fault-safe copy (or map a
+ * lazy page of the process, which the handler then makes accessible).
+ *
+ * Calls that would block the only thread or never return are left out
+ * or made non-blocking: exit, thread_exit, yield, sleep, process_start
+ * (a started process needs its thread to run to die), terminating
+ * itself; waits and joins get timeout 0 and IPC's sleeps time out at
+ * once.  After each input the process is killed and reaped: processes,
+ * heap bytes, capabilities and IPC objects must be back where they were.
+ */
+#include <host/fake.h>
+#include <host/pt_fake.h>
+#include <sanitizer/asan_interface.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <veridian/cap.h>
+#include <veridian/elf.h>
+#include <veridian/ipc.h>
+#include <veridian/proc.h>
+#include <veridian/sched.h>
+#include <veridian/syscall.h>
+#include <veridian/thread.h>
+#include <veridian/uaccess.h>
+
+#include "../../core/ipc/ipc_internal.h"
+#include "../../core/sched/sched_internal.h"
+#include "../host/mm_fixture.h"
+#include "fuzz.h"
+
+#define PG	     4096ul
+#define WIN_PAGES    16
+#define WIN_SIZE     (WIN_PAGES * PG)
+#define GUARD_SIZE   (1ul << 20)
+#define WIN_HINT     ((uintptr_t)0x500000000000ull) /* ASan's high memory */
+#define RO_PAGE	     8	/* pages 8, 9 read-only */
+#define NONE_PAGE    10 /* pages 10, 11 no access */
+#define ELF_BASE     0x400000ull
+#define POOL	     32
+
+static uint8_t *win;
+static uintptr_t win_end;
+static uint8_t elf[0x2000];
+static struct vd_process *self;
+static struct vd_thread *boot_thread;
+static volatile int in_syscall;
+static uint64_t pool[POOL];
+static unsigned npool;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)sig;
+	(void)uc;
+	if (!in_syscall || a < (uintptr_t)win || a >= win_end) {
+		fprintf(stderr,
+			"fuzz: the kernel touched %p, outside user memory "
+			"(window [%p, %#lx))\n",
+			si->si_addr, (void *)win, (unsigned long)win_end);
+		abort();
+	}
+	__asan_handle_no_return();
+	/* a write fault and a read fault look the same here: ask for
+	 * write, which covers both for lazy pages */
+	if (vd_page_fault(NULL, a, VD_FAULT_WRITE, false)) {
+		/* the process had a lazy page there: the MMU has it now */
+		mprotect((void *)(a & ~(PG - 1)), PG, PROT_READ | PROT_WRITE);
+		return;
+	}
+	fprintf(stderr, "fuzz: kernel fault at %p outside a user copy\n",
+		si->si_addr);
+	abort();
+}
+
+static void put(size_t off, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		elf[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* text R+X at ELF_BASE, nothing else: the process never runs */
+static void build_elf(void)
+{
+	memcpy(elf, "\x7f" "ELF\x02\x01\x01", 7);
+	put(16, 2, 2);
+	put(18, VD_EM_NATIVE, 2);
+	put(20, 1, 4);
+	put(24, ELF_BASE, 8);
+	put(32, 64, 8);
+	put(52, 64, 2);
+	put(54, 56, 2);
+	put(56, 1, 2);
+	put(64, 1, 4);
+	put(68, VD_PF_R | VD_PF_X, 4);
+	put(72, 0x1000, 8);
+	put(80, ELF_BASE, 8);
+	put(88, ELF_BASE, 8);
+	put(96, 0x10, 8);
+	put(104, 0x10, 8);
+	put(112, 0x1000, 8);
+	memset(elf + 0x1000, 0xc3, 0x10);
+}
+
+static vd_err_t no_world(struct ipc_waiter *w, uint64_t deadline)
+{
+	(void)w;
+	host_set_time_ns(deadline == VD_TIMEOUT_INFINITE ? 0 : deadline);
+	return VD_ERR_TIMEOUT;
+}
+
+static void no_wake(struct ipc_waiter *w)
+{
+	(void)w;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct sigaction sa;
+	void *m;
+
+	(void)argc;
+	(void)argv;
+	mm_boot_default(NULL);
+	if (vd_sched_init() != VD_OK)
+		abort();
+	vd_ipc_init();
+	ipc_test_sleep_hook = no_world;
+	ipc_test_wake_hook = no_wake;
+	m = mmap((void *)WIN_HINT, WIN_SIZE + GUARD_SIZE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m != (void *)WIN_HINT) {
+		fprintf(stderr, "fuzz: cannot map the user window at %p\n",
+			(void *)WIN_HINT);
+		abort();
+	}
+	win = m;
+	win_end = (uintptr_t)win + WIN_SIZE;
+	host_set_user_top(win_end);
+	build_elf();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	boot_thread = this_cpu_sched()->current;
+	return 0;
+}
+
+/* The window as the input says: zeroed, the start of page 0 and of the
+ * read-only pages filled with as many input bytes as its first byte
+ * says (0..127), protections reset. */
+static void reset_window(struct fuzz_in *in)
+{
+	size_t n = fuzz_u8(in) & 0x7f;
+
+	mprotect(win, WIN_SIZE, PROT_READ | PROT_WRITE);
+	memset(win, 0, WIN_SIZE);
+	for (size_t i = 0; i < n && fuzz_more(in); i++) {
+		win[i] = fuzz_u8(in);
+		win[RO_PAGE * PG + i] = win[i];
+	}
+	mprotect(win + RO_PAGE * PG, 2 * PG, PROT_READ);
+	mprotect(win + NONE_PAGE * PG, 2 * PG, PROT_NONE);
+}
+
+/* Move a word that would be user memory outside the window into it, and
+ * one above the window into the guard (see the comment at the top). */
+static uint64_t user_word(uint64_t w)
+{
+	if (w >= VD_USER_BASE && w < (uintptr_t)win)
+		return (uintptr_t)win + w % WIN_SIZE;
+	if (w >= win_end && w < (1ull << 47))
+		return win_end + w % GUARD_SIZE;
+	return w;
+}
+
+static uint64_t raw_word(struct fuzz_in *in)
+{
+	uint8_t kind = fuzz_u8(in);
+
+	switch (kind % 8) {
+	case 0:
+		return kind >> 3; /* small */
+	case 1:
+		return fuzz_u8(in);
+	case 2: /* into the window: mostly the writable start */
+		return (uintptr_t)win + (kind & 0x80 ? fuzz_u16(in) % WIN_SIZE
+						     : fuzz_u8(in) * 8ul);
+	case 3: /* a token or value we have */
+		return npool ? pool[fuzz_u8(in) % npool] : 0;
+	case 4: /* edges of user space */
+	{
+		static const uint64_t edge[] = {
+			0, VD_USER_BASE - 1, VD_USER_BASE, 0, 0,
+			UINT64_MAX, UINT64_MAX - 7, 1ull << 63,
+			0xffff800000000000ull, 1ull << 47,
+		};
+		uint8_t e = fuzz_u8(in) % (VD_ARRAY_SIZE(edge) + 2);
+		if (e == VD_ARRAY_SIZE(edge))
+			return win_end - 8; /* straddles the top */
+		if (e == VD_ARRAY_SIZE(edge) + 1)
+			return win_end;
+		return edge[e];
+	}
+	case 5:
+		return fuzz_u32(in);
+	default:
+		return fuzz_u64(in);
+	}
+}
+
+/* Every word the kernel sees goes through user_word: small numbers,
+ * tokens and ids stay what they are. */
+static uint64_t word(struct fuzz_in *in)
+{
+	return user_word(raw_word(in));
+}
+
+static void pool_add(uint64_t v)
+{
+	if (v == 0)
+		return;
+	for (unsigned i = 0; i < npool; i++)
+		if (pool[i] == v)
+			return;
+	if (npool < POOL)
+		pool[npool++] = v;
+	else
+		pool[v % POOL] = v;
+}
+
+/* Tokens the kernel wrote into the window's first page. */
+static void harvest(void)
+{
+	const uint64_t *w = (const uint64_t *)win;
+
+	for (unsigned i = 0; i < PG / 8; i++)
+		if (w[i] && vd_cap_lookup(self->caps, w[i], NULL) == VD_OK)
+			pool_add(w[i]);
+}
+
+static size_t heap_used(void)
+{
+	struct vd_allocator_stats s;
+
+	vd_heap_stats(&s);
+	return s.current_allocated;
+}
+
+/* Would this call never return, or block the only thread? */
+static bool skip_or_fix(uint64_t nr, uint64_t a[6])
+{
+	struct vd_capability c;
+
+	switch (nr) {
+	case VD_SYS_EXIT:
+	case VD_SYS_THREAD_EXIT:
+	case VD_SYS_THREAD_YIELD:
+	case VD_SYS_THREAD_SLEEP:
+	case VD_SYS_PROCESS_START:
+		return true;
+	case VD_SYS_PROCESS_TERMINATE:
+		return vd_cap_lookup(self->caps, a[0], &c) == VD_OK &&
+		       c.object_id == self->pid;
+	case VD_SYS_PROCESS_WAIT:
+		a[2] = 0;
+		return false;
+	case VD_SYS_THREAD_JOIN:
+		a[1] = 0;
+		return false;
+	default:
+		return false;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const argv[] = {"fuzz", NULL};
+	struct fuzz_in in = {data, size};
+	struct vd_process_exit_info info;
+	struct vd_ipc_stats is0, is;
+	struct vd_cap_stats cs0, cs;
+	struct vd_capability c;
+	struct vd_thread *t;
+	struct vd_cpu_context *ctx;
+	size_t heap0 = heap_used();
+	unsigned procs0 = vd_process_count();
+	vd_pid_t pid;
+	vd_err_t err;
+
+	vd_ipc_get_stats(&is0);
+	vd_cap_get_stats(&cs0);
+	reset_window(&in);
+	err = vd_process_create(0, elf, 0x1010, argv, argv, NULL, 0, &pid,
+				NULL);
+	FUZZ_CHECK(err == VD_OK, "process_create: %d", err);
+	self = vd_process_get(pid);
+	t = self->main_thread;
+	ctx = t->uctx;
+	npool = 0;
+	/* what a process has: its own process and thread, the console */
+	if (vd_cap_create(self->caps, VD_OBJ_PROCESS, pid, VD_RIGHTS_ALL,
+			  &c) == VD_OK)
+		pool_add(c.token);
+	if (vd_cap_create(self->caps, VD_OBJ_THREAD, t->tid, VD_RIGHTS_ALL,
+			  &c) == VD_OK)
+		pool_add(c.token);
+	if (vd_cap_create(self->caps, VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
+			  VD_RIGHTS_ALL, &c) == VD_OK)
+		pool_add(c.token);
+
+	this_cpu_sched()->current = t;
+	for (unsigned n = 0; n < 64 && fuzz_more(&in); n++) {
+		uint8_t b = fuzz_u8(&in);
+		uint64_t nr = b < 0xf8 ? b % VD_SYS_MAX : fuzz_u64(&in);
+		uint64_t a[6], ret = 0;
+
+		/* the message registers and the rest of the context */
+		uint64_t *regs = (uint64_t *)ctx;
+		for (size_t i = 0; i < sizeof(*ctx) / 8; i++)
+			regs[i] = (fuzz_u8(&in) & 1) ? word(&in) : 0;
+		for (unsigned i = 0; i < 6; i++)
+			a[i] = word(&in);
+		if (skip_or_fix(nr, a))
+			continue;
+		for (unsigned i = 0; i < 6; i++)
+			*vd_ctx_arg_slot(ctx, i) = a[i];
+		in_syscall = 1;
+		err = vd_handle_syscall(nr, a, ctx, &ret);
+		in_syscall = 0;
+		FUZZ_CHECK(err >= VD_OK && err <= VD_ERR_MEM_FAULT,
+			   "syscall %llu returned %d",
+			   (unsigned long long)nr, err);
+		FUZZ_CHECK(this_cpu_sched()->current == t &&
+				   t->fault_jmp == NULL,
+			   "syscall %llu left the thread changed",
+			   (unsigned long long)nr);
+		if (err == VD_OK)
+			pool_add(ret);
+		harvest();
+	}
+	this_cpu_sched()->current = boot_thread;
+
+	vd_process_put(self);
+	FUZZ_CHECK(vd_process_terminate(pid, 0) == VD_OK, "terminate");
+	err = vd_process_wait(0, pid, 0, &info);
+	FUZZ_CHECK(err == VD_OK, "wait: %d", err);
+	FUZZ_CHECK(vd_process_count() == procs0, "%u processes, %u before",
+		   vd_process_count(), procs0);
+	vd_ipc_get_stats(&is);
+	FUZZ_CHECK(is.endpoints == is0.endpoints &&
+			   is.channels == is0.channels &&
+			   is.regions == is0.regions &&
+			   is.pending_replies == is0.pending_replies &&
+			   is.queued_messages == is0.queued_messages &&
+			   is.region_frames == is0.region_frames,
+		   "IPC objects left: %llu endpoints, %llu channels, %llu "
+		   "regions",
+		   (unsigned long long)is.endpoints,
+		   (unsigned long long)is.channels,
+		   (unsigned long long)is.regions);
+	vd_cap_get_stats(&cs);
+	FUZZ_CHECK(cs.caps == cs0.caps && cs.spaces == cs0.spaces,
+		   "capabilities %llu -> %llu, spaces %llu -> %llu",
+		   (unsigned long long)cs0.caps, (unsigned long long)cs.caps,
+		   (unsigned long long)cs0.spaces,
+		   (unsigned long long)cs.spaces);
+	FUZZ_CHECK(heap_used() == heap0, "heap %zu -> %zu bytes", heap0,
+		   heap_used());
+	return 0;
+}
