@@ -61,5 +61,5 @@ foreach(_src IN LISTS VD_FUZZ_HARNESSES)
             ${VD_FUZZ_SECONDS} 1)
   set_tests_properties(fuzz_${_name} PROPERTIES
     TIMEOUT 300 # a harness that hangs is caught by libFuzzer's -timeout
-    ENVIRONMENT "VD_ROOT=${VD_ROOT}")
+    ENVIRONMENT "VD_ROOT=${VD_ROOT};FUZZ_FRESH=1")
 endforeach()

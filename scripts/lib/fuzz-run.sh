@@ -3,9 +3,12 @@
 # Used by ctest (cmake/fuzz.cmake) and by scripts/fuzz-host.
 #   fuzz-run.sh BINARY SECONDS SEED [libFuzzer args...]
 # SEED 0 lets libFuzzer pick one (it prints it).  The working corpus is
-# build/fuzz/corpus/NAME (grows from run to run; the seed corpora under
-# tests/fuzz/NAME/corpus and build/fuzz/seeds/NAME are only read); crash,
-# leak, timeout and out-of-memory inputs land in build/fuzz/crashes/.
+# build/fuzz/corpus/NAME, which grows from run to run -- or, with
+# FUZZ_FRESH=1 (ctest), build/fuzz/ci-corpus/NAME, emptied first, so that
+# a test run starts from the seeds alone and takes the same time on every
+# machine.  The seed corpora under tests/fuzz/NAME/corpus and
+# build/fuzz/seeds/NAME are only read.  Crash, leak, timeout and
+# out-of-memory inputs land in build/fuzz/crashes/.
 # On failure the reproducer command is printed last.
 set -uo pipefail
 
@@ -16,6 +19,10 @@ build=$(cd "$(dirname "$bin")" && pwd)
 root=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
 work="$build/corpus/$name"
+if [ "${FUZZ_FRESH:-0}" = 1 ]; then
+	work="$build/ci-corpus/$name"
+	rm -rf "$work"
+fi
 crashes="$build/crashes"
 mkdir -p "$work" "$crashes"
 dirs=("$work")

@@ -7,22 +7,28 @@
  * of syscalls -- any number, 0..63 and beyond -- with six argument words
  * and the message registers, made of small integers, random words, the
  * process's own capability tokens, values earlier calls returned, and
- * pointers.  On the host, user memory is host memory, so "user space" is
- * narrowed (host_set_user_top) to end at a window the harness owns:
+ * pointers.  On the host, user memory is host memory, so user space is
+ * narrowed (host_set_user_window) to a window the harness owns, between
+ * two no-access guards:
  *
- *   [VD_USER_BASE .. window)       not used: words falling here are moved
- *                                  into the window
- *   window: 16 pages               RW, read-only and no-access pages
- *   [window end .. +1 MiB)         a no-access guard: above user space,
- *                                  words falling in [end, 2^47) land here
- *   below VD_USER_BASE, >= 2^47    kept as they are (never mapped)
+ *   below 0x10000, >= 2^47   kept as they are (never mapped on the host)
+ *   [0x10000, low guard)     words falling here are moved into the low
+ *                            guard, [window end, 2^47) into the high one
+ *   low guard, 1 MiB         no access, below user space
+ *   window, 1 MiB            user space: pages 0-7 and 12-15 read-write,
+ *                            8-9 read-only, 10-11 no access, the rest no
+ *                            access too (the process's image, stack and
+ *                            mappings live in the fake page tables only)
+ *   high guard, 1 MiB        no access, above user space
  *
- * so every pointer the kernel must refuse is one it cannot read without
- * faulting, and the SIGSEGV handler aborts on any fault outside the
- * window: a user pointer the kernel failed to range-check never goes
- * unnoticed.  A fault inside the window is what a HAL does: the
- * page-fault upcall, which must unwind the fault-safe copy (or map a
- * lazy page of the process, which the handler then makes accessible).
+ * Every address outside the window is one the kernel must refuse before
+ * touching it (whatever it reads from user memory too), and every word
+ * the harness makes up that is not a user pointer faults if touched: the
+ * SIGSEGV handler aborts on any fault outside the window, so a missing
+ * range check never goes unnoticed.  A fault inside the window is what a
+ * HAL does: the page-fault upcall, which must unwind the fault-safe copy
+ * (or map a lazy page of the process, which the handler then makes
+ * accessible).
  *
  * Calls that would block the only thread or never return are left out
  * or made non-blocking: exit, thread_exit, yield, sleep, process_start
@@ -50,18 +56,19 @@
 #include "../host/mm_fixture.h"
 #include "fuzz.h"
 
-#define PG	     4096ul
-#define WIN_PAGES    16
-#define WIN_SIZE     (WIN_PAGES * PG)
-#define GUARD_SIZE   (1ul << 20)
-#define WIN_HINT     ((uintptr_t)0x500000000000ull) /* ASan's high memory */
-#define RO_PAGE	     8	/* pages 8, 9 read-only */
-#define NONE_PAGE    10 /* pages 10, 11 no access */
-#define ELF_BASE     0x400000ull
+#define PG	   4096ul
+#define WIN_PAGES  256
+#define WIN_SIZE   (WIN_PAGES * PG)
+#define LIVE_SIZE  (16 * PG) /* the accessible start of the window */
+#define GUARD_SIZE (1ul << 20)
+#define MAP_HINT   ((uintptr_t)0x500000000000ull) /* ASan's high memory */
+#define RO_PAGE	   8  /* pages 8, 9 read-only */
+#define NONE_PAGE  10 /* pages 10, 11 no access */
+#define ELF_OFF	   (64 * PG) /* the text page, in the window */
 #define POOL	     32
 
 static uint8_t *win;
-static uintptr_t win_end;
+static uintptr_t win_end, elf_base;
 static uint8_t elf[0x2000];
 static struct vd_process *self;
 static struct vd_thread *boot_thread;
@@ -101,9 +108,11 @@ static void put(size_t off, uint64_t v, unsigned bytes)
 		elf[off + i] = (uint8_t)(v >> (8 * i));
 }
 
-/* text R+X at ELF_BASE, nothing else: the process never runs */
+/* text R+X at elf_base, nothing else: the process never runs */
 static void build_elf(void)
 {
+	uint64_t ELF_BASE = elf_base;
+
 	memcpy(elf, "\x7f" "ELF\x02\x01\x01", 7);
 	put(16, 2, 2);
 	put(18, VD_EM_NATIVE, 2);
@@ -138,7 +147,6 @@ static void no_wake(struct ipc_waiter *w)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct sigaction sa;
 	void *m;
 
 	(void)argc;
@@ -149,22 +157,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vd_ipc_init();
 	ipc_test_sleep_hook = no_world;
 	ipc_test_wake_hook = no_wake;
-	m = mmap((void *)WIN_HINT, WIN_SIZE + GUARD_SIZE, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (m != (void *)WIN_HINT) {
+	m = mmap((void *)MAP_HINT, GUARD_SIZE + WIN_SIZE + GUARD_SIZE,
+		 PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		 -1, 0);
+	if (m != (void *)MAP_HINT) {
 		fprintf(stderr, "fuzz: cannot map the user window at %p\n",
-			(void *)WIN_HINT);
+			(void *)MAP_HINT);
 		abort();
 	}
-	win = m;
+	win = (uint8_t *)m + GUARD_SIZE;
 	win_end = (uintptr_t)win + WIN_SIZE;
-	host_set_user_top(win_end);
+	elf_base = (uintptr_t)win + ELF_OFF;
+	host_set_user_window((uintptr_t)win, win_end);
 	build_elf();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
 	boot_thread = this_cpu_sched()->current;
 	return 0;
 }
@@ -176,8 +181,9 @@ static void reset_window(struct fuzz_in *in)
 {
 	size_t n = fuzz_u8(in) & 0x7f;
 
-	mprotect(win, WIN_SIZE, PROT_READ | PROT_WRITE);
-	memset(win, 0, WIN_SIZE);
+	mprotect(win, WIN_SIZE, PROT_NONE);
+	mprotect(win, LIVE_SIZE, PROT_READ | PROT_WRITE);
+	memset(win, 0, LIVE_SIZE);
 	for (size_t i = 0; i < n && fuzz_more(in); i++) {
 		win[i] = fuzz_u8(in);
 		win[RO_PAGE * PG + i] = win[i];
@@ -186,12 +192,12 @@ static void reset_window(struct fuzz_in *in)
 	mprotect(win + NONE_PAGE * PG, 2 * PG, PROT_NONE);
 }
 
-/* Move a word that would be user memory outside the window into it, and
- * one above the window into the guard (see the comment at the top). */
+/* Move a word that could be host memory into a guard (see the comment
+ * at the top). */
 static uint64_t user_word(uint64_t w)
 {
-	if (w >= VD_USER_BASE && w < (uintptr_t)win)
-		return (uintptr_t)win + w % WIN_SIZE;
+	if (w >= 0x10000 && w < (uintptr_t)win)
+		return (uintptr_t)win - GUARD_SIZE + w % GUARD_SIZE;
 	if (w >= win_end && w < (1ull << 47))
 		return win_end + w % GUARD_SIZE;
 	return w;
@@ -206,24 +212,21 @@ static uint64_t raw_word(struct fuzz_in *in)
 		return kind >> 3; /* small */
 	case 1:
 		return fuzz_u8(in);
-	case 2: /* into the window: mostly the writable start */
-		return (uintptr_t)win + (kind & 0x80 ? fuzz_u16(in) % WIN_SIZE
+	case 2: /* into the window: mostly the accessible start */
+		return (uintptr_t)win + (kind & 0x80 ? fuzz_u16(in) % LIVE_SIZE
 						     : fuzz_u8(in) * 8ul);
 	case 3: /* a token or value we have */
 		return npool ? pool[fuzz_u8(in) % npool] : 0;
 	case 4: /* edges of user space */
 	{
-		static const uint64_t edge[] = {
-			0, VD_USER_BASE - 1, VD_USER_BASE, 0, 0,
-			UINT64_MAX, UINT64_MAX - 7, 1ull << 63,
-			0xffff800000000000ull, 1ull << 47,
+		const uint64_t edge[] = {
+			0, 0xfff0, 0x10000, UINT64_MAX, UINT64_MAX - 7,
+			1ull << 63, 0xffff800000000000ull, 1ull << 47,
+			(uintptr_t)win - 8, /* straddles the bottom */
+			win_end - 8,	    /* the top */
+			win_end, (uintptr_t)win + WIN_SIZE / 2,
 		};
-		uint8_t e = fuzz_u8(in) % (VD_ARRAY_SIZE(edge) + 2);
-		if (e == VD_ARRAY_SIZE(edge))
-			return win_end - 8; /* straddles the top */
-		if (e == VD_ARRAY_SIZE(edge) + 1)
-			return win_end;
-		return edge[e];
+		return edge[fuzz_u8(in) % VD_ARRAY_SIZE(edge)];
 	}
 	case 5:
 		return fuzz_u32(in);
@@ -311,6 +314,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vd_pid_t pid;
 	vd_err_t err;
 
+	/* libFuzzer installs its own SIGSEGV handler after
+	 * LLVMFuzzerInitialize: take it over (on_segv aborts on a real
+	 * crash, which libFuzzer then reports) */
+	static bool handler_set;
+	if (!handler_set) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_segv;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+		handler_set = true;
+	}
 	vd_ipc_get_stats(&is0);
 	vd_cap_get_stats(&cs0);
 	reset_window(&in);

@@ -35,10 +35,12 @@ void host_set_time_ns(uint64_t ns);
 void host_advance_time_ns(uint64_t ns);
 uint64_t host_timer_deadline(void);
 
-/* End of user space for hal_user_top (0: the default, 2^47).  The syscall
- * fuzzer makes user space end at its own window, so that every address
- * it hands the kernel above that is one the kernel must refuse. */
-void host_set_user_top(vaddr_t top);
+/* User space as VD_USER_BASE and hal_user_top() see it: by default
+ * [0x10000, 2^47), the host's lower half, where a test's own buffers play
+ * user memory; 0 restores a default.  The syscall fuzzer narrows it to a
+ * window of its own, so that every other address is one the kernel must
+ * refuse before touching it. */
+void host_set_user_window(vaddr_t base, vaddr_t top);
 
 /* CPU identity and count. */
 void host_set_cpu(unsigned cpu);
