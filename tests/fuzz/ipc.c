@@ -4,17 +4,20 @@
  *
  * Three fake processes (an actor each: pid, capability space, page
  * table) create endpoints and channels, send (with a capability, a
- * forged one, or a bad message), call, receive, reply with real,
+ * forged one, or a bad message), call, receive (at once, or parked until
+ * a message comes), reply with real,
  * replayed, bit-flipped, stolen and made-up tokens, give up on calls
  * (timeout), close channels, destroy endpoints and die -- in the order
  * the input says.  Nothing sleeps: the host is single-threaded, so a
- * pending call is a parked struct ipc_waiter the harness keeps (as the
- * cmocka suites do), and a sleep is a timeout.
+ * pending call or receive is a parked struct ipc_waiter the harness
+ * keeps (as the cmocka suites do), and a sleep is a timeout.
  *
  * The model: per endpoint one FIFO of messages (the first
  * VD_IPC_QUEUE_DEPTH in the ring, the rest blocked senders admitted in
- * order), per call its state (queued, delivered with a token to one
- * replier, finished).  After every step each result code, each received
+ * order) and one of parked receivers (a message goes to the first of
+ * them; they wake with Closed when the endpoint loses its last channel),
+ * per call its state (queued, delivered with a token to one replier,
+ * finished).  After every step each result code, each received
  * message (tag, sender, type, capability), each call's completion and
  * the statistics (endpoints, channels, queued messages, reply slots)
  * must agree with it.  At the end every call is given up and every
@@ -34,6 +37,7 @@
 #define MAX_EP 12
 #define MAX_CH 12
 #define MAX_CALLS 12
+#define MAX_RECVS 4
 #define MAX_FIFO (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
 
 struct proc {
@@ -78,6 +82,16 @@ struct m_call {
 	vd_pid_t replier_pid;
 };
 
+/* A receiver parked on an endpoint (its thread, blocked). */
+struct m_recv {
+	struct ipc_waiter w;
+	bool active;
+	int ep, proc;
+	unsigned order; /* parking order: the first one gets the message */
+};
+
+static struct m_recv recvs[MAX_RECVS];
+static unsigned recv_order;
 static struct proc procs[NPROC];
 static struct m_ep eps[MAX_EP];
 static struct m_ch chs[MAX_CH];
@@ -175,6 +189,34 @@ static void drop_msgs(int e, int ch)
 	m->n = out;
 }
 
+/* Parked receivers of endpoint e wake with Closed. */
+static void recvs_closed(int e)
+{
+	for (int r = 0; r < MAX_RECVS; r++)
+		if (recvs[r].active && recvs[r].ep == e) {
+			FUZZ_CHECK(recvs[r].w.done &&
+					   recvs[r].w.result == VD_ERR_IPC_CLOSED,
+				   "step %u: receiver %d on %d: done %d result "
+				   "%d, model says Closed",
+				   step, r, e, recvs[r].w.done, recvs[r].w.result);
+			recvs[r].active = false;
+		}
+}
+
+/* The receiver parked first on endpoint e, or -1. */
+static int first_recv(int e)
+{
+	int best = -1;
+
+	for (int r = 0; r < MAX_RECVS; r++)
+		if (recvs[r].active && recvs[r].ep == e &&
+		    (best < 0 || recvs[r].order < recvs[best].order))
+			best = r;
+	return best;
+}
+
+static int ch_live_channels(int e);
+
 static void model_close(int c)
 {
 	chs[c].alive = false;
@@ -183,6 +225,9 @@ static void model_close(int c)
 	for (int k = 0; k < MAX_CALLS; k++)
 		if (calls[k].state == CALL_DELIVERED && calls[k].ch == c)
 			call_ends(k, (vd_err_t)-1);
+	for (int end = 0; end < 2; end++)
+		if (ch_live_channels(chs[c].ep[end]) == 0)
+			recvs_closed(chs[c].ep[end]);
 }
 
 static void model_destroy_ep(int e)
@@ -192,6 +237,7 @@ static void model_destroy_ep(int e)
 		if (chs[c].alive && (chs[c].ep[0] == e || chs[c].ep[1] == e))
 			model_close(c);
 	drop_msgs(e, -1);
+	recvs_closed(e);
 }
 
 static void check_stats(void)
@@ -224,6 +270,52 @@ static void check_stats(void)
 			FUZZ_CHECK(!calls[k].w.done,
 				   "step %u: call %d is over (%d), the model "
 				   "says it waits", step, k, calls[k].w.result);
+	for (int k = 0; k < MAX_RECVS; k++)
+		if (recvs[k].active)
+			FUZZ_CHECK(!recvs[k].w.done,
+				   "step %u: receiver %d is woken (%d), the "
+				   "model says it waits", step, k,
+				   recvs[k].w.result);
+}
+
+/* Receiver proc p got message mm (header h, message m) from the model
+ * FIFO or directly: check it, and a call's token now belongs to p. */
+static void check_received(int p, const struct m_msg *mm,
+			   const struct vd_ipc_message *m,
+			   const struct vd_ipc_header *h)
+{
+	FUZZ_CHECK(m->kind == VD_IPC_MSG_SMALL && m->len == 8 &&
+			   m->words[0] == mm->tag,
+		   "step %u: received tag %llu, model says %llu", step,
+		   (unsigned long long)m->words[0], (unsigned long long)mm->tag);
+	FUZZ_CHECK(h->sender == procs[mm->from].a.pid &&
+			   h->recipient == procs[p].a.pid &&
+			   h->channel == chs[mm->ch].id &&
+			   h->type == (mm->call >= 0 ? VD_IPC_TYPE_CALL
+						     : VD_IPC_TYPE_SEND),
+		   "step %u: header of tag %llu", step,
+		   (unsigned long long)mm->tag);
+	FUZZ_CHECK(!!(h->flags & VD_IPC_HDR_HAS_CAP) == mm->has_cap,
+		   "step %u: capability flag", step);
+	if (mm->has_cap)
+		FUZZ_CHECK(vd_cap_validate_type(procs[p].a.caps,
+						h->capability.token,
+						VD_OBJ_IPC_ENDPOINT, 0,
+						NULL) == VD_OK,
+			   "step %u: the received capability does not "
+			   "validate", step);
+	if (mm->call >= 0) {
+		struct m_call *k = &calls[mm->call];
+		FUZZ_CHECK(h->reply_token != 0, "step %u: call without token",
+			   step);
+		k->state = CALL_DELIVERED;
+		k->token = h->reply_token;
+		k->replier = p;
+		k->replier_pid = procs[p].a.pid;
+	} else {
+		FUZZ_CHECK(h->reply_token == 0, "step %u: send with a token",
+			   step);
+	}
 }
 
 /* ---- operations ---- */
@@ -341,6 +433,12 @@ static void op_send(struct fuzz_in *in, bool call)
 				   : VD_ERR_IPC_MSG_TOO_LARGE;
 	if (want == VD_OK && cap != VD_CAP_TOKEN_NULL && !cap_ok)
 		want = VD_ERR_INVALID_CAPABILITY;
+	/* the receiver's copy needs a slot in its (small) space */
+	if (want == VD_OK && cap_ok) {
+		struct vd_cap_space *rs = procs[eps[dst].owner].a.caps;
+		if (vd_cap_space_used(rs) == vd_cap_space_capacity(rs))
+			want = VD_ERR_RESOURCE_EXHAUSTED;
+	}
 	if (want == VD_OK && nonblocking && eps[dst].n >= VD_IPC_QUEUE_DEPTH)
 		want = VD_ERR_IPC_QUEUE_FULL;
 
@@ -369,18 +467,29 @@ static void op_send(struct fuzz_in *in, bool call)
 		   want);
 	if (err != VD_OK)
 		return;
-	FUZZ_CHECK(eps[dst].n < MAX_FIFO, "model FIFO");
-	eps[dst].q[eps[dst].n++] = (struct m_msg){m.words[0], p, c, k,
-						  cap != VD_CAP_TOKEN_NULL};
+	struct m_msg mm = {m.words[0], p, c, k, cap != VD_CAP_TOKEN_NULL};
 	if (call) {
 		calls[k].state = CALL_QUEUED;
 		calls[k].proc = p;
 		calls[k].ch = c;
 		calls[k].tag = m.words[0];
 	}
+	int r = first_recv(dst);
+	if (r >= 0) { /* straight to the receiver parked first */
+		FUZZ_CHECK(eps[dst].n == 0, "model: receivers and messages");
+		FUZZ_CHECK(recvs[r].w.done && recvs[r].w.result == VD_OK,
+			   "step %u: receiver %d not given tag %llu", step, r,
+			   (unsigned long long)mm.tag);
+		recvs[r].active = false;
+		check_received(recvs[r].proc, &mm, &recvs[r].w.q.msg,
+			       &recvs[r].w.q.hdr);
+		return;
+	}
+	FUZZ_CHECK(eps[dst].n < MAX_FIFO, "model FIFO");
+	eps[dst].q[eps[dst].n++] = mm;
 }
 
-static void op_receive(struct fuzz_in *in)
+static void op_receive(struct fuzz_in *in, bool park)
 {
 	int e = pick_ep(in), p;
 	struct vd_ipc_message m;
@@ -398,7 +507,33 @@ static void op_receive(struct fuzz_in *in)
 		want = VD_ERR_TIMEOUT;
 	else
 		want = VD_OK;
-	err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m, &h);
+	int r = -1;
+	if (park) {
+		for (int i = 0; i < MAX_RECVS && r < 0; i++)
+			if (!recvs[i].active)
+				r = i;
+		if (r < 0)
+			return;
+		ipc_lock_state_t st = ipc_lock();
+		ipc_waiter_init(&recvs[r].w, &procs[p].a);
+		err = ipc_receive_begin(&recvs[r].w, eps[e].id, false);
+		ipc_unlock(st);
+		if (err == IPC_PENDING) {
+			FUZZ_CHECK(want == VD_ERR_TIMEOUT,
+				   "step %u: receive on %d parked, model says "
+				   "%d", step, e, want);
+			recvs[r].active = true;
+			recvs[r].ep = e;
+			recvs[r].proc = p;
+			recvs[r].order = ++recv_order;
+			return;
+		}
+		m = recvs[r].w.q.msg;
+		h = recvs[r].w.q.hdr;
+	} else {
+		err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m,
+					     &h);
+	}
 	/* issue 11 #9: with no channel left, an empty endpoint may also
 	 * say Closed */
 	if (want == VD_ERR_TIMEOUT && err == VD_ERR_IPC_CLOSED &&
@@ -410,38 +545,7 @@ static void op_receive(struct fuzz_in *in)
 		return;
 	struct m_msg mm = eps[e].q[0];
 	memmove(&eps[e].q[0], &eps[e].q[1], sizeof(mm) * (size_t)--eps[e].n);
-	FUZZ_CHECK(m.kind == VD_IPC_MSG_SMALL && m.len == 8 &&
-			   m.words[0] == mm.tag,
-		   "step %u: received tag %llu, model says %llu", step,
-		   (unsigned long long)m.words[0], (unsigned long long)mm.tag);
-	FUZZ_CHECK(h.sender == procs[mm.from].a.pid &&
-			   h.recipient == procs[p].a.pid &&
-			   h.channel == chs[mm.ch].id &&
-			   h.type == (mm.call >= 0 ? VD_IPC_TYPE_CALL
-						   : VD_IPC_TYPE_SEND),
-		   "step %u: header of tag %llu", step,
-		   (unsigned long long)mm.tag);
-	FUZZ_CHECK(!!(h.flags & VD_IPC_HDR_HAS_CAP) == mm.has_cap,
-		   "step %u: capability flag", step);
-	if (mm.has_cap)
-		FUZZ_CHECK(vd_cap_validate_type(procs[p].a.caps,
-						h.capability.token,
-						VD_OBJ_IPC_ENDPOINT, 0,
-						NULL) == VD_OK,
-			   "step %u: the received capability does not "
-			   "validate", step);
-	if (mm.call >= 0) {
-		struct m_call *k = &calls[mm.call];
-		FUZZ_CHECK(h.reply_token != 0, "step %u: call without token",
-			   step);
-		k->state = CALL_DELIVERED;
-		k->token = h.reply_token;
-		k->replier = p;
-		k->replier_pid = procs[p].a.pid;
-	} else {
-		FUZZ_CHECK(h.reply_token == 0, "step %u: send with a token",
-			   step);
-	}
+	check_received(p, &mm, &m, &h);
 }
 
 static void op_reply(struct fuzz_in *in)
@@ -493,9 +597,26 @@ static void op_reply(struct fuzz_in *in)
 	}
 }
 
+static void recv_give_up(int r)
+{
+	ipc_lock_state_t st = ipc_lock();
+	ipc_waiter_cancel(&recvs[r].w, VD_ERR_TIMEOUT);
+	ipc_unlock(st);
+	FUZZ_CHECK(recvs[r].w.done && recvs[r].w.result == VD_ERR_TIMEOUT,
+		   "step %u: receiver %d gave up: %d", step, r,
+		   recvs[r].w.result);
+	recvs[r].active = false;
+}
+
 static void op_give_up(struct fuzz_in *in)
 {
-	int k = (int)fuzz_below(in, MAX_CALLS);
+	int k = (int)fuzz_below(in, MAX_CALLS + MAX_RECVS);
+
+	if (k >= MAX_CALLS) {
+		if (recvs[k - MAX_CALLS].active)
+			recv_give_up(k - MAX_CALLS);
+		return;
+	}
 
 	if (calls[k].state == CALL_FREE)
 		return;
@@ -548,6 +669,9 @@ static void op_destroy_ep(struct fuzz_in *in)
  * place. */
 static void proc_dies(int p)
 {
+	for (int r = 0; r < MAX_RECVS; r++)
+		if (recvs[r].active && recvs[r].proc == p)
+			recv_give_up(r);
 	for (int k = 0; k < MAX_CALLS; k++)
 		if (calls[k].state != CALL_FREE && calls[k].proc == p) {
 			ipc_lock_state_t st = ipc_lock();
@@ -609,6 +733,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	neps = nchs = 0;
 	nold = 0;
 	memset(calls, 0, sizeof(calls));
+	memset(recvs, 0, sizeof(recvs));
 	for (int p = 0; p < NPROC; p++)
 		proc_init(p);
 	for (step = 0; fuzz_more(&in); step++) {
@@ -628,7 +753,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 5:
 		case 6:
-			op_receive(&in);
+			op_receive(&in, fuzz_u8(&in) < 0x40);
 			break;
 		case 7:
 		case 8:
