@@ -442,6 +442,19 @@ static void op_send(struct fuzz_in *in, bool call)
 	if (want == VD_OK && nonblocking && eps[dst].n >= VD_IPC_QUEUE_DEPTH)
 		want = VD_ERR_IPC_QUEUE_FULL;
 
+	if (call && (how & 0x0c) == 0x04 && (dst < 0 || first_recv(dst) < 0)) {
+		/* the blocking API: nobody answers, so the call times out
+		 * and its request is withdrawn (a queue it waited to enter
+		 * included): nothing changes */
+		struct vd_ipc_message reply;
+		if (want == VD_OK || want == VD_ERR_IPC_QUEUE_FULL)
+			want = VD_ERR_TIMEOUT;
+		err = vd_ipc_call(&procs[p].a, chs[c].id, &m, cap,
+				  (how & 0x80) ? 1000 : 0, &reply);
+		FUZZ_CHECK(err == want, "step %u: blocking call by %d on %d: "
+			   "%d, model says %d", step, p, c, err, want);
+		return;
+	}
 	if (call) {
 		for (int i = 0; i < MAX_CALLS && k < 0; i++)
 			if (calls[i].state == CALL_FREE)
