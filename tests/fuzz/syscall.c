@@ -266,6 +266,25 @@ static void harvest(void)
 			pool_add(w[i]);
 }
 
+/* What a failed syscall must leave as it was. */
+struct state {
+	unsigned long long v[7];
+};
+
+static void snapshot(struct state *s)
+{
+	struct vd_ipc_stats st;
+
+	vd_ipc_get_stats(&st);
+	s->v[0] = st.endpoints;
+	s->v[1] = st.channels;
+	s->v[2] = st.regions;
+	s->v[3] = st.pending_replies;
+	s->v[4] = st.queued_messages;
+	s->v[5] = vd_cap_space_used(self->caps);
+	s->v[6] = vd_process_count();
+}
+
 static size_t heap_used(void)
 {
 	struct vd_allocator_stats s;
@@ -370,6 +389,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		for (unsigned i = 0; i < 6; i++)
 			*vd_ctx_arg_slot(ctx, i) = a[i];
+		struct state before, after;
+		snapshot(&before);
 		in_syscall = 1;
 		err = vd_handle_syscall(nr, a, ctx, &ret);
 		in_syscall = 0;
@@ -391,6 +412,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   t->fault_jmp == NULL,
 			   "syscall %llu left the thread changed",
 			   (unsigned long long)nr);
+		/* a call that fails changes nothing (the kernel's objects,
+		 * the caller's capabilities) */
+		snapshot(&after);
+		FUZZ_CHECK(err == VD_OK || !memcmp(&before, &after,
+						   sizeof(before)),
+			   "syscall %llu failed (%s) but changed the "
+			   "kernel's state: endpoints %llu->%llu channels "
+			   "%llu->%llu regions %llu->%llu replies %llu->%llu "
+			   "queued %llu->%llu caps %llu->%llu processes "
+			   "%llu->%llu",
+			   (unsigned long long)nr, vd_strerror(err),
+			   before.v[0], after.v[0], before.v[1], after.v[1],
+			   before.v[2], after.v[2], before.v[3], after.v[3],
+			   before.v[4], after.v[4], before.v[5], after.v[5],
+			   before.v[6], after.v[6]);
 		if (err == VD_OK)
 			pool_add(ret);
 		harvest();
