@@ -7,7 +7,8 @@
  * size (everything else in the blob is left as the fuzzer made it).  The
  * harness then uses every entry point: paths, a walk over every node
  * (names, parents, properties, reg entries, compatible lists), the
- * compatible search and fdt_fill_boot_info.  Beyond ASan's checks of the
+ * compatible search, the console lookup (fdt_stdout_node) and
+ * fdt_fill_boot_info.  Beyond ASan's checks of the
  * buffer itself, whatever the reader hands out must lie inside its block:
  * node names NUL-terminated inside the structure block, property values
  * inside it, the command line NUL-terminated inside it, region counts
@@ -157,6 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 k++)
 		FUZZ_CHECK(fdt_is_compatible(&f, n, "ns16550a"),
 			   "find_compatible returned %d", n);
+
+	int out = fdt_stdout_node(&f);
+	if (out >= 0)
+		check_name(&f, out);
 
 	memset(&bi, 0, sizeof(bi));
 	(void)fdt_fill_boot_info(&f, &bi, 0x5f000000, 0);
