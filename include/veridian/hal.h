@@ -203,8 +203,8 @@ static inline paddr_t vd_virt_to_phys(const void *va)
  * fake HAL may narrow user space to a window of a test's own
  * (host_set_user_window in host/fake.h), so there the base is a call. */
 #ifdef VD_HOST
-vaddr_t hal_host_user_base(void);
-#define VD_USER_BASE hal_host_user_base()
+vaddr_t host_user_base(void);
+#define VD_USER_BASE host_user_base()
 #else
 #define VD_USER_BASE ((vaddr_t)0x10000)
 #endif
