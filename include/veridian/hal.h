@@ -206,8 +206,15 @@ static inline paddr_t vd_virt_to_phys(const void *va)
 	return (paddr_t)((uintptr_t)va - hal_physmap_base);
 }
 
-/* Lowest and one-past-highest user virtual address. */
+/* Lowest and one-past-highest user virtual address.  The host build's
+ * fake HAL may narrow user space to a window of a test's own
+ * (host_set_user_window in host/fake.h), so there the base is a call. */
+#ifdef VD_HOST
+vaddr_t host_user_base(void);
+#define VD_USER_BASE host_user_base()
+#else
 #define VD_USER_BASE ((vaddr_t)0x10000)
+#endif
 vaddr_t hal_user_top(void);
 
 /* Root of the kernel's own page table (kernel half only). */

@@ -35,6 +35,13 @@ void host_set_time_ns(uint64_t ns);
 void host_advance_time_ns(uint64_t ns);
 uint64_t host_timer_deadline(void);
 
+/* User space as VD_USER_BASE and hal_user_top() see it: by default
+ * [0x10000, 2^47), the host's lower half, where a test's own buffers play
+ * user memory; 0 restores a default.  The syscall fuzzer narrows it to a
+ * window of its own, so that every other address is one the kernel must
+ * refuse before touching it. */
+void host_set_user_window(vaddr_t base, vaddr_t top);
+
 /* CPU identity and count. */
 void host_set_cpu(unsigned cpu);
 void host_set_cpu_count(unsigned n);
