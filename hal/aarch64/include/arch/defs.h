@@ -2,7 +2,7 @@
  * Offsets shared by the assembly (vectors.S, head.S) and C.  C code checks
  * them against the real structures with _Static_assert (trap.c, cpu.c).
  *
- * struct vd_cpu_context (include/veridian/cpu_context.h), 272 bytes:
+ * struct vd_cpu_context (arch/context.h), 272 bytes:
  *
  *     0  x0  x1      ...     232 x29      240 x30   248 sp (SP_EL0)
  *   256  pc (ELR_EL1)  264 pstate (SPSR_EL1)

@@ -128,7 +128,7 @@
  * thread's user context is (thread.c): the entries save into it */
 #define X86_PCPU_TSS_RSP0 132
 
-/* struct vd_cpu_context offsets (include/veridian/cpu_context.h) */
+/* struct vd_cpu_context offsets (arch/context.h) */
 #define CTX_RAX	   0
 #define CTX_RBX	   8
 #define CTX_RDX	   16
