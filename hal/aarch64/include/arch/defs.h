@@ -25,4 +25,9 @@
 /* Per-CPU stack size (boot and secondary CPUs). */
 #define A64_STACK_SIZE 16384
 
+/* How far below the frame pointer its {caller's fp, return address}
+ * record sits (AAPCS64: fp points at the record;
+ * hal/common/kernel/unwind.c). */
+#define ARCH_FP_RECORD_BELOW 0
+
 #endif /* ARCH_DEFS_H */

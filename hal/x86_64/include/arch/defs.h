@@ -153,4 +153,9 @@
  * kernel addresses and must never reach SYSRET (see vectors.S). */
 #define X86_USER_END 0x0000800000000000
 
+/* How far below the frame pointer its {caller's fp, return address}
+ * record sits (the System V ABI: fp points at the record;
+ * hal/common/kernel/unwind.c). */
+#define ARCH_FP_RECORD_BELOW 0
+
 #endif /* ARCH_DEFS_H */
