@@ -45,14 +45,17 @@ endif()
 file(GLOB _vd_libs LIST_DIRECTORIES true ${VD_USER_DIR}/*-lib)
 list(PREPEND _vd_libs ${VD_USER_DIR}/lib)
 set(VD_USER_LIB_SOURCES "")
+set(_vd_arch_sources "") # linked after the portable ones, as they always were
 set(VD_USER_LIB_INCLUDES "")
 foreach(_dir IN LISTS _vd_libs)
   if(NOT IS_DIRECTORY ${_dir})
     continue()
   endif()
-  file(GLOB _src CONFIGURE_DEPENDS ${_dir}/*.c
-       ${_dir}/arch/${VD_ARCH}/*.c ${_dir}/arch/${VD_ARCH}/*.S)
+  file(GLOB _src CONFIGURE_DEPENDS ${_dir}/*.c)
   list(APPEND VD_USER_LIB_SOURCES ${_src})
+  file(GLOB _src CONFIGURE_DEPENDS
+       ${_dir}/arch/${VD_ARCH}/*.c ${_dir}/arch/${VD_ARCH}/*.S)
+  list(APPEND _vd_arch_sources ${_src})
   if(IS_DIRECTORY ${_dir}/include)
     list(APPEND VD_USER_LIB_INCLUDES ${_dir}/include)
   else()
@@ -63,7 +66,7 @@ foreach(_dir IN LISTS _vd_libs)
   endif()
 endforeach()
 add_library(vduser_lib OBJECT
-  ${VD_USER_LIB_SOURCES}
+  ${VD_USER_LIB_SOURCES} ${_vd_arch_sources}
   ${VD_ROOT}/core/lib/printf.c
   ${VD_ROOT}/core/lib/string.c
   ${VD_ROOT}/core/lib/builtins.c

@@ -20,7 +20,7 @@
  *
  * Which registers those are is each architecture's <arch/ipc_regs.h>
  * (hal/<arch>/include/arch/ipc_regs.h, as seL4 keeps msgRegisters[] in
- * src/arch/<arch>/machine/registerset.c), in these names:
+ * each architecture's registerset.c), in these names:
  *
  *   IPC_R_TOKEN(c), IPC_R_INFO(c), IPC_R_CAP(c), IPC_R_TIMEOUT(c),
  *   IPC_R_SENDER(c), IPC_R_RTOKEN(c)     lvalues in struct vd_cpu_context
