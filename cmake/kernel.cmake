@@ -64,6 +64,20 @@ function(vd_kernel_target_setup tgt)
 endfunction()
 vd_kernel_target_setup(vdkernel)
 
+# A fuzz campaign's build tree (scripts/fuzz): the fuzz ktest's parameters
+# (tests/ktest/fuzz.c), and VD_KTEST_FILTER, a name prefix: the test
+# image runs only those tests (core/debug/ktest.c).
+foreach(_v VD_FUZZ_CALLS VD_FUZZ_SEED VD_FUZZ_PROCS VD_FUZZ_THREADS
+           VD_FUZZ_AVOID VD_FUZZ_RING)
+  if(DEFINED ${_v})
+    target_compile_definitions(vdkernel PRIVATE ${_v}=${${_v}})
+  endif()
+endforeach()
+if(DEFINED VD_KTEST_FILTER)
+  target_compile_definitions(vdkernel PRIVATE
+    VD_KTEST_FILTER="${VD_KTEST_FILTER}")
+endif()
+
 foreach(_img veridian veridian-test)
   add_executable(${_img}.elf ${VD_ROOT}/core/main.c $<TARGET_OBJECTS:vdkernel>)
   vd_kernel_target_setup(${_img}.elf)

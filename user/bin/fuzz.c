@@ -82,6 +82,8 @@ static bool parse(int argc, char **argv)
 				(unsigned)VD_MIN(VD_MAX(v, 1), FZ_THREADS_MAX);
 		else if (KEY("avoid"))
 			fz_cfg.avoid = (uint32_t)v;
+		else if (KEY("root"))
+			fz_cfg.root_seed = v;
 		else if (KEY("ring"))
 			fz_cfg.ring = v != 0;
 		else if (KEY("fate"))
@@ -193,6 +195,8 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (fz_cfg.seed == 0)
 		fz_cfg.seed = fz_mix(vd_ipc_cycles(), vd_start->pid);
+	if (fz_cfg.root)
+		fz_cfg.root_seed = fz_cfg.seed;
 	if (fz_cfg.root) {
 		printf("fuzz: seed %llu calls %llu procs %u threads %u "
 		       "avoid 0x%x\n",

@@ -32,7 +32,8 @@
  */
 #define FZ_KB_PROVISIONAL_REGION                                               \
 	(1u << 0) /* 1: large msg about a provisional region */
-#define FZ_KB_WAIT_BUFFER (1u << 1) /* 2: wait/join buffer unmapped mid-wait   \
+#define FZ_KB_WAIT_BUFFER                                                      \
+	(1u << 1)		    /* 2: wait/join buffer unmapped mid-wait   \
 				     */
 #define FZ_KB_RECV_HEADER (1u << 2) /* 3: receive header unmapped mid-wait */
 #define FZ_KB_REPLY_RECV_DEAD                                                  \
@@ -40,12 +41,13 @@
 #define FZ_KB_SELF_TERMINATE                                                   \
 	(1u << 4) /* 5: process_terminate of itself leaks */
 #define FZ_KB_ENDPOINT_TABLE                                                   \
-	(1u << 5) /* 6: revoked endpoints stay in the table */
-#define FZ_KB_LAZY_OOM	       (1u << 6) /* 7: first touch without a frame kills */
-#define FZ_KB_CAP_ALIAS	       (1u << 7) /* 8: thread caps outlive the thread */
-#define FZ_KB_RECV_AFTER_CLOSE (1u << 8) /* 9: receive after close times out   \
-					  */
-#define FZ_KB_CAP_COPYOUT (1u << 9)	 /* 9: cap create/derive copy-out */
+	(1u << 5)		  /* 6: revoked endpoints stay in the table */
+#define FZ_KB_LAZY_OOM	(1u << 6) /* 7: first touch without a frame kills */
+#define FZ_KB_CAP_ALIAS (1u << 7) /* 8: thread caps outlive the thread */
+#define FZ_KB_RECV_AFTER_CLOSE                                                 \
+	(1u << 8)		    /* 9: receive after close times out        \
+				     */
+#define FZ_KB_CAP_COPYOUT (1u << 9) /* 9: cap create/derive copy-out */
 #define FZ_KB_ALL	  0x3ffu
 #ifndef FZ_AVOID_DEFAULT
 #define FZ_AVOID_DEFAULT FZ_KB_ALL
@@ -79,6 +81,7 @@ enum fz_fate {
 /* The run's parameters (argv "key=value"). */
 struct fz_config {
 	uint64_t seed, calls;
+	uint64_t root_seed; /* the run's (what reproduces it) */
 	unsigned procs, threads, depth, fate;
 	uint32_t avoid;
 	bool root;

@@ -195,8 +195,9 @@ void fz_fail(const char *fmt, ...)
 		for (;;)
 			vd_thread_sleep(SEC);
 	}
-	printf("fuzz[%llu]: FAIL (seed %llu): ",
+	printf("fuzz[%llu]: FAIL (run seed %llu, this process's %llu): ",
 	       (unsigned long long)(vd_start ? vd_start->pid : 0),
+	       (unsigned long long)fz_cfg.root_seed,
 	       (unsigned long long)fz_cfg.seed);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

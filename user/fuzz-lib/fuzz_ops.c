@@ -223,8 +223,8 @@ static void op_thread_join(struct fz_thr *t)
 /* ---- processes ---- */
 
 struct fz_child_args {
-	char seed[32], calls[32], fate[16], depth[16], avoid[24];
-	const char *argv[8];
+	char seed[32], calls[32], fate[16], depth[16], avoid[24], root[32];
+	const char *argv[9];
 };
 
 long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate)
@@ -251,7 +251,10 @@ long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate)
 	c->argv[3] = c->fate;
 	c->argv[4] = c->depth;
 	c->argv[5] = c->avoid;
-	c->argv[6] = NULL;
+	vd_snprintf(c->root, sizeof(c->root), "root=%llu",
+		    (unsigned long long)fz_cfg.root_seed);
+	c->argv[6] = c->root;
+	c->argv[7] = NULL;
 	/* the home endpoint, for the child's hello: write and grant */
 	if (vd_is_err(fz_sys(VD_SYS_CAPABILITY_DERIVE, fz_home_ep,
 			     VD_RIGHT_WRITE | VD_RIGHT_GRANT,
