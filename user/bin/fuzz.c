@@ -76,7 +76,7 @@ static bool parse(int argc, char **argv)
 		else if (KEY("calls"))
 			fz_cfg.calls = v;
 		else if (KEY("procs"))
-			fz_cfg.procs = (unsigned)VD_MAX(v, 1);
+			fz_cfg.procs = (unsigned)VD_MIN(VD_MAX(v, 1), 32);
 		else if (KEY("threads"))
 			fz_cfg.threads =
 				(unsigned)VD_MIN(VD_MAX(v, 1), FZ_THREADS_MAX);
@@ -215,8 +215,8 @@ int main(int argc, char **argv, char **envp)
 	setup(t);
 	if (fz_cfg.root)
 		for (unsigned i = 1; i < fz_cfg.procs; i++)
-			if (fz_spawn_child(t, fz_cfg.calls, FZ_FATE_NORMAL) !=
-			    0)
+			if (fz_spawn_child(t, fz_cfg.calls, FZ_FATE_NORMAL,
+					   true) != 0)
 				fz_fail("cannot start fuzz process %u", i);
 	for (unsigned i = 1; i < fz_cfg.threads; i++)
 		if (vd_is_err(fz_sys(VD_SYS_THREAD_CREATE, fz_self,

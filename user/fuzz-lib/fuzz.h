@@ -10,8 +10,9 @@
  *                 capabilities, reply tokens), live and dead, and the
  *                 garbage (forged tokens, bad pointers and lengths)
  *   fuzz_ipc.c    operations on IPC objects and messages
- *   fuzz_ops.c    operations on memory, threads, processes, capabilities,
- *                 and raw garbage syscalls
+ *   fuzz_ops.c    operations on memory, threads, capabilities, and raw
+ *                 garbage syscalls
+ *   fuzz_proc.c   child processes: copies of the fuzzer
  *
  * Every process of a run (the root the ktest starts, and the copies of
  * itself it spawns) runs several threads over one shared pool: a thread
@@ -181,8 +182,11 @@ unsigned fz_pool_count(enum fz_kind k);
 void fz_op_ipc(struct fz_thr *t);
 void fz_op_other(struct fz_thr *t);
 void fz_short_thread_entry(uintptr_t arg);
-/* Spawn a copy of the fuzzer: `calls` calls, fate; returns 0 or -err. */
-long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate);
+/* Spawn a copy of the fuzzer: `calls` calls, fate, may it have children
+ * (fuzz_proc.c); returns 0 or -err. */
+long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
+		    bool spawner);
+void fz_op_process(struct fz_thr *t);
 /* Wait for (and check) every child still in the pool. */
 void fz_reap_children(struct fz_thr *t);
 /* One random operation (fuzz.c's loop; also the short threads). */
