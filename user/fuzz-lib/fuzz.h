@@ -94,9 +94,10 @@ struct fz_thr {
 	uint64_t rng;
 	unsigned idx;
 	bool worker; /* long-lived (may pick the fate) */
-	/* an endpoint and a channel to it that only this thread uses, and
+	/* endpoints pep2 -> pep and a channel between them that only this
+	 * thread uses, and
 	 * the sequence of its messages (fuzz_ipc.c, op_private) */
-	uint64_t pep, pch, pseq;
+	uint64_t pep, pep2, pch, pseq;
 	uint8_t buf[512] __attribute__((aligned(16))); /* a valid buffer */
 };
 

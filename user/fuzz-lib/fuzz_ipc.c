@@ -78,6 +78,21 @@ static void op_endpoint_create(struct fz_thr *t)
 static void op_endpoint_destroy(struct fz_thr *t)
 {
 	struct fz_obj o;
+
+	if (!AVOID(FZ_KB_ENDPOINT_TABLE) && fz_chance(t, 64)) {
+		/* endpoints whose only capability is revoked, not destroyed:
+		 * they must go (issue 11, item 6), or the table fills for
+		 * every process ("table exhausted" in op_endpoint_create) */
+		uint64_t *tok = (uint64_t *)(t->buf + 256);
+
+		for (int i = 0; i < 64; i++)
+			if (!vd_is_err(fz_sys(VD_SYS_IPC_ENDPOINT_CREATE,
+					      (uint64_t)(uintptr_t)tok, 0, 0, 0,
+					      0, 0)))
+				fz_sys(VD_SYS_CAPABILITY_REVOKE, *tok, 0, 0, 0,
+				       0, 0);
+		return;
+	}
 	uint64_t tok = token_of(t, FZ_EP, &o);
 	long r = fz_sys(VD_SYS_IPC_ENDPOINT_DESTROY, tok, 0, 0, 0, 0, 0);
 
@@ -356,6 +371,16 @@ static void op_ipc_debug(struct fz_thr *t)
  * item 3); a receive once the last channel is closed must say Closed
  * rather than wait out its timeout (item 9).
  */
+static void private_drop(const uint64_t e[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (e[i]) {
+			fz_sys(VD_SYS_IPC_ENDPOINT_DESTROY, e[i], 0, 0, 0, 0,
+			       0);
+			fz_sys(VD_SYS_CAPABILITY_REVOKE, e[i], 0, 0, 0, 0, 0);
+		}
+}
+
 static void op_private(struct fz_thr *t)
 {
 	struct vd_ipc_regs r = {0};
@@ -365,19 +390,23 @@ static void op_private(struct fz_thr *t)
 	if (!t->worker)
 		return; /* short threads: the pool is theirs */
 	if (!t->pep) {
-		if (vd_is_err(fz_sys(VD_SYS_IPC_ENDPOINT_CREATE,
-				     (uint64_t)(uintptr_t)tok, 0, 0, 0, 0, 0)))
-			return;
-		t->pep = *tok;
-		if (vd_is_err(fz_sys(VD_SYS_IPC_CHANNEL_CREATE, t->pep, t->pep,
-				     (uint64_t)(uintptr_t)tok, 0, 0, 0))) {
-			fz_sys(VD_SYS_IPC_ENDPOINT_DESTROY, t->pep, 0, 0, 0, 0,
-			       0);
-			fz_sys(VD_SYS_CAPABILITY_REVOKE, t->pep, 0, 0, 0, 0, 0);
-			t->pep = 0;
+		uint64_t e[2] = {0, 0};
+
+		for (int i = 0; i < 2; i++)
+			if (!vd_is_err(fz_sys(VD_SYS_IPC_ENDPOINT_CREATE,
+					      (uint64_t)(uintptr_t)tok, 0, 0, 0,
+					      0, 0)))
+				e[i] = *tok;
+		if (e[0] && e[1] &&
+		    !vd_is_err(fz_sys(VD_SYS_IPC_CHANNEL_CREATE, e[1], e[0],
+				      (uint64_t)(uintptr_t)tok, 0, 0, 0))) {
+			t->pep = e[0];
+			t->pep2 = e[1];
+			t->pch = *tok;
+		} else {
+			private_drop(e);
 			return;
 		}
-		t->pch = *tok;
 	}
 	if (fz_chance(t, 16)) { /* close the channel, then receive */
 		fz_sys(VD_SYS_IPC_CHANNEL_CLOSE, t->pch, 0, 0, 0, 0, 0);
@@ -392,8 +421,7 @@ static void op_private(struct fz_thr *t)
 		      AVOID(FZ_KB_RECV_AFTER_CLOSE)))
 			fz_fail("receive with no channel left: %ld, not Closed",
 				st);
-		fz_sys(VD_SYS_IPC_ENDPOINT_DESTROY, t->pep, 0, 0, 0, 0, 0);
-		fz_sys(VD_SYS_CAPABILITY_REVOKE, t->pep, 0, 0, 0, 0, 0);
+		private_drop((uint64_t[2]){t->pep, t->pep2});
 		t->pep = 0;
 		return;
 	}
