@@ -258,21 +258,19 @@ void fz_op_process(struct fz_thr *t)
 			       FZ_CODE_KILLED, 0, 0, 0, 0);
 		}
 		break;
-	default: /* wait */
+	default: { /* wait */
+		uint64_t out =
+			fz_any_ptr(t, sizeof(struct vd_process_exit_info),
+				   !AVOID(FZ_KB_WAIT_BUFFER));
+
 		if (fz_pick(t, FZ_PROC, &o, NULL))
-			wait_child(
-				t, &o, o.tok, fz_timeout(t),
-				fz_chance(t, 4)
-					? fz_any_ptr(
-						  t,
-						  sizeof(struct
-							 vd_process_exit_info),
-						  !AVOID(FZ_KB_WAIT_BUFFER))
-					: 0);
+			wait_child(t, &o, o.tok, fz_timeout(t),
+				   fz_chance(t, 4) ? out : 0);
 		else
-			fz_sys(VD_SYS_PROCESS_WAIT, fz_any_token(t),
-			       fz_any_ptr(t, 64, false), 0, 0, 0, 0);
+			fz_sys(VD_SYS_PROCESS_WAIT, fz_any_token(t), out, 0, 0,
+			       0, 0);
 		break;
+	}
 	}
 }
 
