@@ -157,7 +157,7 @@ static void large_msg(struct fz_thr *t, struct vd_ipc_regs *r)
 
 static void op_send(struct fz_thr *t, bool call)
 {
-	struct vd_ipc_regs r = {0};
+	struct vd_ipc_regs r = {0}, in;
 	struct fz_obj ch, cap;
 	long st;
 
@@ -172,8 +172,12 @@ static void op_send(struct fz_thr *t, bool call)
 	if (fz_chance(t, 8))
 		r.a2 = fz_any_token(t);
 	r.a3 = fz_timeout(t);
+	in = r;
 	st = fz_ipc(call ? VD_SYS_IPC_CALL : VD_SYS_IPC_SEND, &r);
 	stale_oracle(&ch, st, call ? "call" : "send");
+	if (st != 0 && vd_memcmp(&in, &r, sizeof(r)) != 0)
+		fz_fail("a failed %s (%ld) changed the caller's registers",
+			call ? "call" : "send", st);
 }
 
 /* What a received message leaves us: a reply token, a capability, a
@@ -202,7 +206,7 @@ static void keep_received(struct fz_thr *t, const struct vd_ipc_regs *r)
 
 static void op_receive(struct fz_thr *t)
 {
-	struct vd_ipc_regs r = {0};
+	struct vd_ipc_regs r = {0}, in;
 	struct fz_obj ep;
 	long st;
 
@@ -213,10 +217,17 @@ static void op_receive(struct fz_thr *t)
 			       : fz_any_ptr(t, sizeof(struct vd_ipc_header),
 					    !AVOID(FZ_KB_RECV_HEADER));
 	r.a3 = fz_timeout(t);
+	fill_msg(t, &r);
+	in = r;
 	st = fz_ipc(VD_SYS_IPC_RECEIVE, &r);
 	stale_oracle(&ep, st, "receive");
 	if (st == 0)
 		keep_received(t, &r);
+	/* a failed call leaves every register but the status as it was
+	 * (docs/syscall-abi.md; issue 11, item 3) */
+	else if (vd_memcmp(&in, &r, sizeof(r)) != 0)
+		fz_fail("a failed receive (%ld) changed the caller's registers",
+			st);
 }
 
 static void op_reply(struct fz_thr *t, bool recv)
