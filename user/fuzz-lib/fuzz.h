@@ -13,6 +13,7 @@
  *   fuzz_ops.c    operations on memory, threads, capabilities, and raw
  *                 garbage syscalls
  *   fuzz_proc.c   child processes: copies of the fuzzer
+ *   fuzz_reply.c  a reply-and-receive on a dead endpoint (issue 11, 4)
  *
  * Every process of a run (the root the ktest starts, and the copies of
  * itself it spawns) runs several threads over one shared pool: a thread
@@ -179,6 +180,13 @@ uint64_t fz_any_ptr(struct fz_thr *t, size_t len, bool may_be_pool);
 uint64_t fz_garbage_ptr(struct fz_thr *t);
 extern uint64_t fz_edge;
 uint64_t fz_any_len(struct fz_thr *t);
+/* Where a call that makes an object writes its token: mostly t->buf;
+ * then fz_read_out() reads it back (false, and counted in fz_lost, if it
+ * went where we cannot read it). */
+#define FZ_LOST_MAX 8
+extern volatile unsigned fz_lost;
+uint64_t fz_out_ptr(struct fz_thr *t, bool may_be_pool);
+bool fz_read_out(struct fz_thr *t, uint64_t ptr, uint64_t *tok);
 uint64_t fz_timeout(struct fz_thr *t);
 unsigned fz_pool_count(enum fz_kind k);
 
@@ -191,6 +199,7 @@ void fz_short_thread_entry(uintptr_t arg);
 long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
 		    bool spawner);
 void fz_op_process(struct fz_thr *t);
+void fz_op_reply_recv_dead(struct fz_thr *t); /* fuzz_reply.c */
 /* Wait for (and check) every child still in the pool. */
 void fz_reap_children(struct fz_thr *t);
 /* One random operation (fuzz.c's loop; also the short threads). */

@@ -29,6 +29,16 @@ static uint64_t info_word(struct fz_thr *t)
 	}
 }
 
+/* Did a call change the registers of the block?  Not a0: on return it is
+ * the register that carries a received call's reply token, which on
+ * AArch64 and RISC-V is the number register (x8, a7), on x86_64 rdi. */
+static bool regs_changed(const struct vd_ipc_regs *in,
+			 const struct vd_ipc_regs *out)
+{
+	return vd_memcmp(&in->a1, &out->a1,
+			 sizeof(*in) - offsetof(struct vd_ipc_regs, a1)) != 0;
+}
+
 /* A token to use as channel, endpoint, or anything. */
 static uint64_t token_of(struct fz_thr *t, enum fz_kind k, struct fz_obj *o)
 {
@@ -50,29 +60,31 @@ static void stale_oracle(const struct fz_obj *o, long r, const char *what)
 static void op_endpoint_create(struct fz_thr *t)
 {
 	struct fz_obj o = {.live = true};
-	uint64_t out = fz_chance(t, 6) ? fz_any_ptr(t, 8, true)
-				       : (uint64_t)(uintptr_t)t->buf;
+	uint64_t out = fz_out_ptr(t, true);
 	long r = fz_sys(VD_SYS_IPC_ENDPOINT_CREATE, out, 0, 0, 0, 0, 0);
 
 	if (r == -(long)VD_ERR_RESOURCE_EXHAUSTED) {
-		/* (a full capability space, or a full table) every process
-		 * keeps at most FZ_SLOTS + 1 endpoints, and there are at
-		 * most 1 + 2 * (P - 1 + 2) + orphans of them: far from the
-		 * table's 1024, unless endpoints leak (issue 11, item 6) */
+		/* (a full capability space, or a full table) a process keeps
+		 * at most FZ_SLOTS + 1 + 2 T + FZ_LOST_MAX + 1 endpoints, and
+		 * a run has at most 3 P + 4 processes: if that is below the
+		 * table's size, a full table means endpoints leak (issue 11,
+		 * item 6) */
+		uint64_t bound =
+			(3ull * fz_cfg.procs + 4) *
+			(FZ_SLOTS + 2 + 2 * fz_cfg.threads + FZ_LOST_MAX);
 		struct vd_ipc_stats st;
 
 		vd_ipc_stats(&st);
-		if (st.endpoints >= VD_IPC_MAX_ENDPOINTS)
+		if (st.endpoints >= VD_IPC_MAX_ENDPOINTS &&
+		    bound < VD_IPC_MAX_ENDPOINTS)
 			fz_fail("endpoint_create: table exhausted (%llu "
 				"endpoints, "
 				"%llu channels)",
 				(unsigned long long)st.endpoints,
 				(unsigned long long)st.channels);
 	}
-	if (vd_is_err(r) || out != (uint64_t)(uintptr_t)t->buf)
-		return;
-	o.tok = *(volatile uint64_t *)t->buf;
-	fz_put(t, FZ_EP, &o);
+	if (!vd_is_err(r) && fz_read_out(t, out, &o.tok))
+		fz_put(t, FZ_EP, &o);
 }
 
 static void op_endpoint_destroy(struct fz_thr *t)
@@ -112,18 +124,15 @@ static void op_channel_create(struct fz_thr *t)
 	uint64_t a = token_of(t, FZ_EP, &own);
 	uint64_t b = fz_chance(t, 2) ? token_of(t, FZ_PEER, &peer)
 				     : token_of(t, FZ_EP, &peer);
-	uint64_t out = fz_chance(t, 6) ? fz_any_ptr(t, 8, true)
-				       : (uint64_t)(uintptr_t)t->buf;
+	uint64_t out = fz_out_ptr(t, true);
 	long r;
 
 	if (fz_chance(t, 8))
 		b = fz_parent_ep ? fz_parent_ep : fz_home_ep;
 	r = fz_sys(VD_SYS_IPC_CHANNEL_CREATE, a, b, out, 0, 0, 0);
 	stale_oracle(&own, r, "channel_create");
-	if (vd_is_err(r) || out != (uint64_t)(uintptr_t)t->buf)
-		return;
-	o.tok = *(volatile uint64_t *)t->buf;
-	fz_put(t, FZ_CH, &o);
+	if (!vd_is_err(r) && fz_read_out(t, out, &o.tok))
+		fz_put(t, FZ_CH, &o);
 }
 
 static void op_channel_close(struct fz_thr *t)
@@ -175,7 +184,7 @@ static void op_send(struct fz_thr *t, bool call)
 	in = r;
 	st = fz_ipc(call ? VD_SYS_IPC_CALL : VD_SYS_IPC_SEND, &r);
 	stale_oracle(&ch, st, call ? "call" : "send");
-	if (st != 0 && vd_memcmp(&in, &r, sizeof(r)) != 0)
+	if (st != 0 && regs_changed(&in, &r))
 		fz_fail("a failed %s (%ld) changed the caller's registers",
 			call ? "call" : "send", st);
 }
@@ -225,7 +234,7 @@ static void op_receive(struct fz_thr *t)
 		keep_received(t, &r);
 	/* a failed call leaves every register but the status as it was
 	 * (docs/syscall-abi.md; issue 11, item 3) */
-	else if (vd_memcmp(&in, &r, sizeof(r)) != 0)
+	else if (regs_changed(&in, &r))
 		fz_fail("a failed receive (%ld) changed the caller's registers",
 			st);
 }
@@ -482,6 +491,10 @@ void fz_op_ipc(struct fz_thr *t)
 {
 	if (fz_chance(t, 16)) {
 		op_private(t);
+		return;
+	}
+	if (!AVOID(FZ_KB_REPLY_RECV_DEAD) && fz_chance(t, 256)) {
+		fz_op_reply_recv_dead(t);
 		return;
 	}
 	switch (fz_below(t, 20)) {

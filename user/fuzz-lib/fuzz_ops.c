@@ -142,20 +142,17 @@ static void op_thread_create(struct fz_thr *t)
 			slot = i;
 	if (slot < 0)
 		return;
-	tok_out = fz_chance(t, 8) ? fz_any_ptr(t, 8, false)
-				  : (uint64_t)(uintptr_t)t->buf;
+	tok_out = fz_out_ptr(t, false);
 	r = fz_sys(VD_SYS_THREAD_CREATE, fz_self,
 		   (uint64_t)(uintptr_t)fz_short_thread_entry,
 		   (uint64_t)(uintptr_t)short_stacks[slot], FZ_STACK,
 		   (uint64_t)slot | code << 8, tok_out);
-	if (vd_is_err(r) || tok_out != (uint64_t)(uintptr_t)t->buf) {
-		if (vd_is_err(r))
-			__atomic_store_n(&short_busy[slot], 0,
-					 __ATOMIC_RELEASE);
-		/* else: running, never joined: its stack stays busy */
+	if (vd_is_err(r)) {
+		__atomic_store_n(&short_busy[slot], 0, __ATOMIC_RELEASE);
 		return;
 	}
-	o.tok = *(volatile uint64_t *)t->buf;
+	if (!fz_read_out(t, tok_out, &o.tok))
+		return; /* running, never joined: its stack stays busy */
 	o.aux = (uint64_t)slot | code << 8;
 	fz_put(t, FZ_THREAD, &o);
 }
@@ -224,10 +221,7 @@ static void op_thread_join(struct fz_thr *t)
 static void op_cap(struct fz_thr *t)
 {
 	struct fz_obj o = {.live = true};
-	uint64_t *out = (uint64_t *)(t->buf + 32);
-	uint64_t optr = fz_chance(t, 6)
-				? fz_any_ptr(t, 8, !AVOID(FZ_KB_CAP_COPYOUT))
-				: (uint64_t)(uintptr_t)out;
+	uint64_t optr = fz_out_ptr(t, !AVOID(FZ_KB_CAP_COPYOUT));
 	uint64_t tok = fz_any_token(t);
 	long r;
 
@@ -263,10 +257,8 @@ static void op_cap(struct fz_thr *t)
 				fz_kill((enum fz_kind)k, tok, true);
 		return;
 	}
-	if (!vd_is_err(r) && optr == (uint64_t)(uintptr_t)out) {
-		o.tok = *out;
+	if (!vd_is_err(r) && fz_read_out(t, optr, &o.tok))
 		fz_put(t, FZ_CAP, &o);
-	}
 }
 
 /* ---- the rest ---- */

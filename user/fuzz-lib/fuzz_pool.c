@@ -209,6 +209,29 @@ uint64_t fz_any_ptr(struct fz_thr *t, size_t len, bool may_be_pool)
 	}
 }
 
+/* Objects made through a token pointer we cannot read back (a shared
+ * mapping): they stay until the process ends.  At most FZ_LOST_MAX. */
+volatile unsigned fz_lost;
+
+uint64_t fz_out_ptr(struct fz_thr *t, bool may_be_pool)
+{
+	if (!fz_chance(t, 6))
+		return (uint64_t)(uintptr_t)t->buf;
+	return fz_any_ptr(t, 8, may_be_pool && fz_lost < FZ_LOST_MAX);
+}
+
+bool fz_read_out(struct fz_thr *t, uint64_t ptr, uint64_t *tok)
+{
+	uint64_t b = (uint64_t)(uintptr_t)t->buf;
+
+	if (ptr < b || ptr + 8 > b + sizeof(t->buf)) {
+		__atomic_fetch_add(&fz_lost, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	vd_memcpy(tok, (const void *)(uintptr_t)ptr, 8);
+	return true;
+}
+
 uint64_t fz_any_len(struct fz_thr *t)
 {
 	static const uint64_t lens[] = {

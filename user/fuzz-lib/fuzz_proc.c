@@ -57,7 +57,8 @@ static void kid_reaped(uint64_t pid, uint64_t used)
 
 struct fz_child_args {
 	char seed[32], calls[32], fate[16], depth[16], avoid[24], root[32];
-	const char *argv[10];
+	char procs[16], threads[16];
+	const char *argv[12];
 };
 
 long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
@@ -99,8 +100,13 @@ long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
 	c->argv[3] = c->fate;
 	c->argv[4] = c->depth;
 	c->argv[5] = c->avoid;
+	vd_snprintf(c->procs, sizeof(c->procs), "procs=%u", fz_cfg.procs);
+	vd_snprintf(c->threads, sizeof(c->threads), "threads=%u",
+		    fz_cfg.threads);
 	c->argv[6] = c->root;
-	c->argv[7] = NULL;
+	c->argv[7] = c->procs;
+	c->argv[8] = c->threads;
+	c->argv[9] = NULL;
 	/* the home endpoint, for the child's hello: write and grant */
 	if (vd_is_err(fz_sys(VD_SYS_CAPABILITY_DERIVE, fz_home_ep,
 			     VD_RIGHT_WRITE | VD_RIGHT_GRANT,
