@@ -272,9 +272,10 @@ void fz_op_process(struct fz_thr *t)
 		if (fz_pick(t, FZ_PROC, &o, NULL))
 			wait_child(t, &o, o.tok, fz_timeout(t),
 				   fz_chance(t, 4) ? out : 0);
-		else
-			fz_sys(VD_SYS_PROCESS_WAIT, fz_any_token(t), out, 0, 0,
-			       0, 0);
+		else /* (not a token of the pool: one could be an alias of
+		      * a child, reaped behind kids[]'s back) */
+			fz_sys(VD_SYS_PROCESS_WAIT, fz_forged_token(t), out, 0,
+			       0, 0, 0);
 		break;
 	}
 	}
