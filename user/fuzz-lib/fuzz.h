@@ -178,6 +178,7 @@ uint64_t fz_forged_token(struct fz_thr *t);
  * mappings (unless avoid says not), garbage. */
 uint64_t fz_any_ptr(struct fz_thr *t, size_t len, bool may_be_pool);
 uint64_t fz_garbage_ptr(struct fz_thr *t);
+uint64_t fz_map_garbage(struct fz_thr *t);
 extern uint64_t fz_edge;
 uint64_t fz_any_len(struct fz_thr *t);
 /* Where a call that makes an object writes its token: mostly t->buf;

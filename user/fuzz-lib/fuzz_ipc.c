@@ -312,7 +312,7 @@ static void op_region_map(struct fz_thr *t)
 	if (AVOID(FZ_KB_PROVISIONAL_REGION) && reg.used && !reg.own)
 		return; /* learned from a message that may be undelivered */
 	if (fz_chance(t, 3))
-		addr = fz_chance(t, 2) ? fz_garbage_ptr(t)
+		addr = fz_chance(t, 2) ? fz_map_garbage(t)
 				       : 0x100000000ull +
 						 VD_PAGE_SIZE * fz_below(t, 64);
 	r = fz_sys(VD_SYS_IPC_REGION_MAP, id, addr, 0, 0, 0, 0);

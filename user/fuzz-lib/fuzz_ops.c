@@ -29,7 +29,7 @@ static void op_mmap(struct fz_thr *t)
 		addr = 0;
 		break;
 	case 1:
-		addr = fz_garbage_ptr(t);
+		addr = fz_map_garbage(t);
 		break;
 	default:
 		addr = MAP_WINDOW + VD_PAGE_SIZE * fz_below(t, 256);

@@ -180,6 +180,22 @@ uint64_t fz_garbage_ptr(struct fz_thr *t)
 	return p;
 }
 
+/* An address to map at that is garbage.  While the fuzzer avoids the
+ * known bugs of buffers unmapped mid-call, not one fz_garbage_ptr() may
+ * return: a mapping there (the top of user space is free on x86_64)
+ * would turn the garbage pointers into buffers other threads unmap. */
+uint64_t fz_map_garbage(struct fz_thr *t)
+{
+	static const uint64_t bad[] = {0xffff800000000000ull,
+				       0xffffffff80000000ull, 0x400000,
+				       0x10000001, 0xfffffffffffff000ull};
+
+	if (!(fz_cfg.avoid &
+	      (FZ_KB_WAIT_BUFFER | FZ_KB_RECV_HEADER | FZ_KB_CAP_COPYOUT)))
+		return fz_garbage_ptr(t);
+	return bad[fz_below(t, VD_ARRAY_SIZE(bad))];
+}
+
 uint64_t fz_edge; /* a page with nothing mapped after it (fuzz.c) */
 
 uint64_t fz_any_ptr(struct fz_thr *t, size_t len, bool may_be_pool)
@@ -246,10 +262,14 @@ uint64_t fz_any_len(struct fz_thr *t)
 }
 
 /* Short: the fuzzer makes calls, it does not wait (a wait that nobody
- * ends costs at most this). */
+ * ends costs at most 10 ms). */
 uint64_t fz_timeout(struct fz_thr *t)
 {
 	static const uint64_t ns[] = {0, 0, 1000, 100000, 1 * MS, 2 * MS};
 
+	/* now and then long enough for other threads to close, revoke and
+	 * unmap around the wait */
+	if (fz_chance(t, 64))
+		return 10 * MS;
 	return ns[fz_below(t, VD_ARRAY_SIZE(ns))];
 }
