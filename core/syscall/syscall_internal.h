@@ -22,6 +22,9 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 {
 	vd_syscall_handler_t h;
 
+	/* every syscall counts, an unknown number too (a process that
+	 * probes or spams them shows it in its usage) */
+	t->proc->usage.syscalls++;
 	if (VD_UNLIKELY(nr >= VD_SYS_MAX))
 		return VD_ERR_NOT_FOUND;
 	h = vd_syscall_builtin[nr];
@@ -31,7 +34,6 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 		if (!h)
 			return VD_ERR_NOT_FOUND;
 	}
-	t->proc->usage.syscalls++;
 	return h(args, ctx, ret);
 }
 

@@ -190,3 +190,17 @@ VD_KTEST(fuzz_syscalls)
 	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
 	KT_ASSERT_EQ(info.exit_code, 0);
 }
+
+/* Every syscall counts in the process's usage, unknown numbers too (the
+ * fuzzer's raw garbage calls went uncounted, and the fuzz_syscalls count
+ * came up short). */
+VD_KTEST(fuzz_unknown_syscalls_are_counted)
+{
+	static const char *const argv[] = {"fuzz", "unknown=1000", NULL};
+	struct vd_process_exit_info info;
+
+	KT_ASSERT_OK(run(argv, &info));
+	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
+	KT_ASSERT_EQ(info.exit_code, 0);
+	KT_ASSERT(info.resource_usage.syscalls >= 1000);
+}
