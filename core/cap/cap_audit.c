@@ -1,7 +1,9 @@
 /*
  * vd_cap_space_check: a full consistency check of one space, for tests
  * and debugging.  It recomputes every MAC and cross-checks every link, so
- * it is O(slots x siblings): never on a hot path.
+ * it is O(slots x siblings): never on a hot path.  It also checks every
+ * object record (cap_object.c), walking every capability of every space:
+ * O(all capabilities).
  */
 #include "cap_internal.h"
 
@@ -54,8 +56,15 @@ static vd_err_t audit_live_slot(struct vd_cap_space *space, uint32_t i)
 		AUDIT(listed_under_parent(s),
 		      "slot %u: missing from its parent's children", i);
 	} else {
-		AUDIT(!s->prev_sibling && !s->next_sibling,
-		      "slot %u: original with siblings", i);
+		/* an original: on its object's list of originals */
+		const struct cap_object *o =
+			cap_object_find_locked(s->object_type, s->object_id);
+		const struct vd_cap_slot *c = o ? o->originals : NULL;
+
+		for (uint32_t n = 0; c && c != s && n <= VD_CAP_MAX_SLOTS * 64u;
+		     n++)
+			c = c->next_sibling;
+		AUDIT(c == s, "slot %u: original missing from its object", i);
 	}
 	if (s->prev_sibling)
 		AUDIT(s->prev_sibling->next_sibling == s &&
@@ -63,6 +72,10 @@ static vd_err_t audit_live_slot(struct vd_cap_space *space, uint32_t i)
 		      "slot %u: broken prev link", i);
 	else if (p)
 		AUDIT(p->first_child == s, "slot %u: head not first child", i);
+	else
+		AUDIT(cap_object_find_locked(s->object_type, s->object_id)
+				      ->originals == s,
+		      "slot %u: head not first original", i);
 	if (s->next_sibling)
 		AUDIT(s->next_sibling->prev_sibling == s &&
 			      s->next_sibling->parent == p,
@@ -88,7 +101,8 @@ static vd_err_t audit_space(struct vd_cap_space *space)
 		if (s->generation == UINT32_MAX)
 			retired++;
 		if (s->token == VD_CAP_TOKEN_NULL) {
-			AUDIT(!s->parent && !s->first_child && !s->next_sibling,
+			/* (parent's place holds the epitaph) */
+			AUDIT(!s->first_child && !s->next_sibling,
 			      "slot %u: free but linked in a tree", i);
 			continue;
 		}
@@ -129,6 +143,8 @@ vd_err_t vd_cap_space_check(struct vd_cap_space *space)
 		return VD_ERR_INVALID_PARAMETER;
 	st = vd_spin_lock_irqsave(&vd_cap_lock);
 	err = audit_space(space);
+	if (!err)
+		err = cap_objects_check_locked();
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
 	return err;
 }

@@ -54,7 +54,7 @@ static inline uint16_t cap_token_gen(vd_cap_token_t t)
  * links point at slots of any space: a capability granted through IPC
  * sits in the receiver's space but under its parent in the sender's.
  * A free slot has no tree links, so its free-list link reuses the place
- * of prev_sibling.
+ * of prev_sibling, and the place of parent holds its epitaph.
  */
 struct vd_cap_slot {
 	vd_cap_token_t token; /* 0 while free; published last on mint */
@@ -69,7 +69,12 @@ struct vd_cap_slot {
 
 	uint32_t generation;	    /* full count of frees of this slot */
 	struct vd_cap_space *space; /* owner of this slot */
-	struct vd_cap_slot *parent; /* derived from; NULL for an original */
+	union {
+		struct vd_cap_slot *parent; /* derived from; NULL: original */
+		/* while free: the token of the slot's last life if its
+		 * object was destroyed (vd_cap_revoke_object), else 0 */
+		vd_cap_token_t epitaph;
+	};
 	struct vd_cap_slot *first_child;
 	struct vd_cap_slot *next_sibling;
 	union {
@@ -89,6 +94,36 @@ struct vd_cap_space {
 	struct vd_cap_slot slots[] __attribute__((aligned(64)));
 };
 
+/*
+ * What the capability system knows of an object (cap_object.c): every
+ * object that has at least one live capability has one record, found by
+ * (type, id) in a hash table.  All capabilities to the object descend from
+ * its originals (vd_cap_create), which are linked on `originals` through
+ * their sibling links (an original has no parent, so those are free).
+ * `count` is the number of live capabilities to the object in all spaces;
+ * `owner_held` those of them in the space whose id is `owner_space` (a
+ * process's own space holding capabilities to that process; 0: none), so
+ * that count - owner_held is how many other holders there are.  The
+ * record is freed with its last capability.  All under vd_cap_lock.
+ */
+struct cap_object {
+	struct cap_object *next; /* hash chain */
+	uint64_t id;
+	uint32_t type;
+	uint32_t count;
+	uint32_t owner_held;
+	uint64_t owner_space;
+	struct vd_cap_slot *originals;
+};
+
+/* Set by a revocation whose object lost its last outside holder: the
+ * hook to run once vd_cap_lock is dropped (cap_object.c). */
+struct cap_gone {
+	bool fire;
+	uint32_t type;
+	uint64_t id;
+};
+
 /* The one lock behind every change (see cap.h).  Taken with irqsave. */
 extern struct vd_spinlock vd_cap_lock;
 
@@ -104,15 +139,40 @@ vd_cap_token_t cap_mint_token(const struct vd_cap_space *space, uint32_t idx,
 /* Live slot named by token in space, or NULL. */
 struct vd_cap_slot *cap_lookup_locked(struct vd_cap_space *space,
 				      vd_cap_token_t token);
-/* Take a free slot and make it live with these contents and a fresh
- * token, as an original (no parent).  NULL if the space is full. */
+/* Take a free slot and make it live with obj's type and id, these
+ * rights and a fresh token, counted in obj but not linked anywhere yet.
+ * NULL if the space is full. */
 struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
-					 uint32_t type, uint64_t object_id,
+					 struct cap_object *obj,
 					 uint32_t rights);
-/* Kill a live slot that has no parent or children any more. */
-void cap_slot_free_locked(struct vd_cap_slot *slot);
-/* Free `root` and its whole derivation subtree, in any space. */
-void cap_revoke_subtree_locked(struct vd_cap_slot *root);
+/* Kill a live slot that has no parent or children any more; `destroyed`:
+ * because its object is, which the slot remembers (epitaph). */
+void cap_slot_free_locked(struct vd_cap_slot *slot, bool destroyed);
+/* Free `root` and its whole derivation subtree, in any space.  If that
+ * leaves the object without a holder outside its owner's space, *gone
+ * (may be NULL) says which hook to run after the lock is dropped.
+ * `destroyed`: the object is being destroyed (vd_cap_revoke_object). */
+void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
+			       bool destroyed);
+
+/* cap_object.c */
+/* The record of (type, id), or NULL. */
+struct cap_object *cap_object_find_locked(uint32_t type, uint64_t id);
+/* The record of (type, id), made if needed; NULL if out of memory. */
+struct cap_object *cap_object_get_locked(uint32_t type, uint64_t id);
+/* Free obj if no capability to it is left. */
+void cap_object_release_locked(struct cap_object *obj);
+/* Count slot (just minted) in obj; link it as an original if asked. */
+void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
+			   bool original);
+/* Make the space with this id obj's owner (count what it holds). */
+void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id);
+/* Take the original s off obj's list (its subtree stays). */
+void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s);
+/* Run the hook a revocation asked for (lock NOT held). */
+void cap_gone_notify(const struct cap_gone *gone);
+/* Check every object record (vd_cap_space_check). */
+vd_err_t cap_objects_check_locked(void);
 
 void cap_fill(const struct vd_cap_slot *slot, struct vd_capability *out);
 

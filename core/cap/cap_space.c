@@ -181,7 +181,7 @@ struct vd_cap_slot *cap_lookup_locked(struct vd_cap_space *space,
  * contents are scrubbed.
  */
 struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
-					 uint32_t type, uint64_t object_id,
+					 struct cap_object *obj,
 					 uint32_t rights)
 {
 	uint32_t idx = free_list_pop(space);
@@ -190,14 +190,15 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 	if (idx == CAP_NO_SLOT)
 		return NULL;
 	s = &space->slots[idx];
-	__atomic_store_n(&s->object_id, object_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->object_id, obj->id, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->rights, (uint16_t)rights, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->object_type, (uint16_t)type, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->object_type, (uint16_t)obj->type,
+			 __ATOMIC_RELAXED);
 	s->parent = s->first_child = NULL;
 	s->next_sibling = s->prev_sibling = NULL;
 	__atomic_store_n(&s->token,
-			 cap_mint_token(space, idx, s->generation, type,
-					object_id, rights),
+			 cap_mint_token(space, idx, s->generation, obj->type,
+					obj->id, rights),
 			 __ATOMIC_RELEASE);
 	space->used++;
 	vd_cap_stats_locked.caps++;
@@ -205,9 +206,10 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 	return s;
 }
 
-void cap_slot_free_locked(struct vd_cap_slot *s)
+void cap_slot_free_locked(struct vd_cap_slot *s, bool destroyed)
 {
 	struct vd_cap_space *space = s->space;
+	vd_cap_token_t was = s->token;
 
 	__atomic_store_n(&s->token, VD_CAP_TOKEN_NULL, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -216,6 +218,7 @@ void cap_slot_free_locked(struct vd_cap_slot *s)
 	__atomic_store_n(&s->object_type, (uint16_t)0, __ATOMIC_RELAXED);
 	s->parent = s->first_child = NULL;
 	s->next_sibling = s->prev_sibling = NULL;
+	s->epitaph = destroyed ? was : VD_CAP_TOKEN_NULL;
 	space->used--;
 	vd_cap_stats_locked.caps--;
 	vd_cap_stats_locked.revoked++;
@@ -272,16 +275,36 @@ vd_err_t vd_cap_space_create(uint32_t slots, struct vd_cap_space **out)
 	return VD_OK;
 }
 
+/*
+ * Slot by slot, so that the hook of an object that loses its last outside
+ * holder here runs with the lock dropped (it may end a thread, destroy an
+ * endpoint...).  Nothing mints into a space being destroyed (its process
+ * is gone), but the scan starts over until the space is empty anyway: a
+ * slot left live would leave dangling tree links in other spaces.
+ */
 void vd_cap_space_destroy(struct vd_cap_space *space)
 {
 	hal_irqstate_t st;
+	uint32_t i = 0;
 
 	if (!space)
 		return;
 	st = vd_spin_lock_irqsave(&vd_cap_lock);
-	for (uint32_t i = 0; i < space->nslots; i++) {
-		if (space->slots[i].token != VD_CAP_TOKEN_NULL)
-			cap_revoke_subtree_locked(&space->slots[i]);
+	while (space->used != 0) {
+		struct cap_gone gone = {0};
+
+		if (i == space->nslots)
+			i = 0;
+		for (; i < space->nslots && !gone.fire; i++) {
+			if (space->slots[i].token != VD_CAP_TOKEN_NULL)
+				cap_revoke_subtree_locked(&space->slots[i],
+							  &gone, false);
+		}
+		if (gone.fire) {
+			vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+			cap_gone_notify(&gone);
+			st = vd_spin_lock_irqsave(&vd_cap_lock);
+		}
 	}
 	vd_cap_stats_locked.spaces--;
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
@@ -318,11 +341,12 @@ void vd_cap_get_stats(struct vd_cap_stats *out)
 /* Original capabilities                                               */
 /* ------------------------------------------------------------------ */
 
-vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
-		       uint64_t object_id, uint32_t rights,
-		       struct vd_capability *out)
+static vd_err_t cap_create(struct vd_cap_space *space, enum vd_object_type type,
+			   uint64_t object_id, uint32_t rights, bool self,
+			   struct vd_capability *out)
 {
-	struct vd_cap_slot *s;
+	struct cap_object *obj;
+	struct vd_cap_slot *s = NULL;
 	vd_err_t err = VD_OK;
 	hal_irqstate_t st;
 
@@ -330,11 +354,40 @@ vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
 	    (rights & ~VD_RIGHTS_ALL))
 		return VD_ERR_INVALID_PARAMETER;
 	st = vd_spin_lock_irqsave(&vd_cap_lock);
-	s = cap_slot_mint_locked(space, (uint32_t)type, object_id, rights);
-	if (!s)
-		err = VD_ERR_RESOURCE_EXHAUSTED;
-	else if (out)
-		cap_fill(s, out);
+	obj = cap_object_get_locked((uint32_t)type, object_id);
+	if (!obj) {
+		err = VD_ERR_OUT_OF_MEMORY;
+	} else if (self && obj->owner_space != 0 &&
+		   obj->owner_space != space->id) {
+		err = VD_ERR_INVALID_PARAMETER; /* one owner per object */
+	} else {
+		s = cap_slot_mint_locked(space, obj, rights);
+		if (!s)
+			err = VD_ERR_RESOURCE_EXHAUSTED;
+	}
+	if (s) {
+		if (self)
+			cap_object_set_owner_locked(obj, space->id);
+		cap_object_add_locked(obj, s, true);
+		if (out)
+			cap_fill(s, out);
+	} else if (obj) {
+		cap_object_release_locked(obj);
+	}
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
 	return err;
+}
+
+vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
+		       uint64_t object_id, uint32_t rights,
+		       struct vd_capability *out)
+{
+	return cap_create(space, type, object_id, rights, false, out);
+}
+
+vd_err_t vd_cap_create_self(struct vd_cap_space *space,
+			    enum vd_object_type type, uint64_t object_id,
+			    uint32_t rights, struct vd_capability *out)
+{
+	return cap_create(space, type, object_id, rights, true, out);
 }

@@ -22,6 +22,8 @@
  */
 #include "cap_internal.h"
 
+#include <veridian/panic.h>
+
 /* Make `child` the first child of `parent`. */
 static void cdt_link(struct vd_cap_slot *parent, struct vd_cap_slot *child)
 {
@@ -45,18 +47,44 @@ static void cdt_unlink(struct vd_cap_slot *s)
 	s->parent = s->next_sibling = s->prev_sibling = NULL;
 }
 
+/* Does slot s count as held by obj's owner (see struct cap_object)? */
+static inline bool owner_holds(const struct cap_object *obj,
+			       const struct vd_cap_slot *s)
+{
+	return obj->owner_space != 0 && s->space->id == obj->owner_space;
+}
+
+static void cap_free_counted(struct cap_object *obj, struct vd_cap_slot *s,
+			     bool destroyed)
+{
+	obj->count--;
+	if (owner_holds(obj, s))
+		obj->owner_held--;
+	cap_slot_free_locked(s, destroyed);
+}
+
 /*
  * Free `root` and everything below it, post-order, iteratively: descend
  * along first_child links to a leaf, free it (its next sibling becomes the
  * parent's first child), step back up to the parent and descend again.
  * Each node is entered once from above and re-entered once per child, so
  * the walk is O(subtree size) with O(1) state, whatever the depth.
+ * Every node names the same object as root, whose record counts them.
  */
-void cap_revoke_subtree_locked(struct vd_cap_slot *root)
+void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
+			       bool destroyed)
 {
+	struct cap_object *obj =
+		cap_object_find_locked(root->object_type, root->object_id);
 	struct vd_cap_slot *node = root;
+	uint32_t outside;
 
-	cdt_unlink(root);
+	VD_ASSERT(obj != NULL && obj->count != 0);
+	outside = obj->count - obj->owner_held;
+	if (root->parent)
+		cdt_unlink(root);
+	else
+		cap_object_unlink_original(obj, root);
 	for (;;) {
 		struct vd_cap_slot *parent;
 
@@ -66,10 +94,16 @@ void cap_revoke_subtree_locked(struct vd_cap_slot *root)
 			break;
 		parent = node->parent;
 		cdt_unlink(node);
-		cap_slot_free_locked(node);
+		cap_free_counted(obj, node, destroyed);
 		node = parent;
 	}
-	cap_slot_free_locked(root);
+	cap_free_counted(obj, root, destroyed);
+	if (gone && outside != 0 && obj->count == obj->owner_held) {
+		gone->fire = true;
+		gone->type = obj->type;
+		gone->id = obj->id;
+	}
+	cap_object_release_locked(obj);
 }
 
 vd_err_t vd_cap_derive_into(struct vd_cap_space *dst, struct vd_cap_space *src,
@@ -90,11 +124,15 @@ vd_err_t vd_cap_derive_into(struct vd_cap_space *dst, struct vd_cap_space *src,
 		/* Rights only ever shrink along the tree. */
 		err = VD_ERR_PERMISSION_DENIED;
 	} else {
-		child = cap_slot_mint_locked(dst, p->object_type, p->object_id,
-					     new_rights);
+		/* p is live, so its object has a record */
+		struct cap_object *obj =
+			cap_object_find_locked(p->object_type, p->object_id);
+
+		child = cap_slot_mint_locked(dst, obj, new_rights);
 		if (!child) {
 			err = VD_ERR_RESOURCE_EXHAUSTED;
 		} else {
+			cap_object_add_locked(obj, child, false);
 			cdt_link(p, child);
 			if (out)
 				cap_fill(child, out);
@@ -111,8 +149,10 @@ vd_err_t vd_cap_derive(struct vd_cap_space *space, vd_cap_token_t parent,
 }
 
 static vd_err_t cap_revoke_common(struct vd_cap_space *space,
-				  vd_cap_token_t token, bool keep_self)
+				  vd_cap_token_t token, bool keep_self,
+				  bool quiet)
 {
+	struct cap_gone gone = {0};
 	struct vd_cap_slot *s;
 	vd_err_t err = VD_OK;
 	hal_irqstate_t st;
@@ -124,21 +164,30 @@ static vd_err_t cap_revoke_common(struct vd_cap_space *space,
 	if (!s) {
 		err = VD_ERR_INVALID_CAPABILITY;
 	} else if (keep_self) {
+		/* s stays, but it may be its owner's own: the children
+		 * can be the last outside holders */
 		while (s->first_child)
-			cap_revoke_subtree_locked(s->first_child);
+			cap_revoke_subtree_locked(s->first_child, &gone, false);
 	} else {
-		cap_revoke_subtree_locked(s);
+		cap_revoke_subtree_locked(s, &gone, false);
 	}
 	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	if (!quiet)
+		cap_gone_notify(&gone);
 	return err;
 }
 
 vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, false);
+	return cap_revoke_common(space, token, false, false);
+}
+
+vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	return cap_revoke_common(space, token, false, true);
 }
 
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, true);
+	return cap_revoke_common(space, token, true, false);
 }

@@ -22,6 +22,21 @@
 
 static bool ipc_initialised;
 
+/*
+ * core/cap's hook: the last capability to endpoint or channel `id` is
+ * gone (revoked, or its holders exited), so nobody can use it again:
+ * destroy it, as close_channel / destroy_endpoint would.  Called without
+ * any lock.  (An endpoint's owner receives through a capability too, so
+ * an endpoint no capability names is unreachable.)
+ */
+static void ipc_cap_gone(uint64_t id)
+{
+	if (IPC_ID_KIND(id) == IPC_KIND_CHANNEL)
+		(void)vd_ipc_close_channel(id);
+	else if (IPC_ID_KIND(id) == IPC_KIND_ENDPOINT)
+		(void)vd_ipc_destroy_endpoint(id);
+}
+
 void ipc_init_locked(void)
 {
 	if (VD_LIKELY(ipc_initialised))
@@ -31,6 +46,7 @@ void ipc_init_locked(void)
 	ipc_table_init(&ipc_regions);
 	vd_list_init(&ipc_holders);
 	ipc_reply_init();
+	vd_cap_set_gone_hook(VD_OBJ_IPC_ENDPOINT, ipc_cap_gone);
 	ipc_initialised = true;
 }
 
@@ -133,9 +149,16 @@ vd_err_t vd_ipc_endpoint_owner(vd_endpoint_id_t id, vd_pid_t *out)
 	return ep ? VD_OK : VD_ERR_NOT_FOUND;
 }
 
-/* A channel between e1 and e2; with `owner` set, only if e1 is owner's. */
-static vd_err_t create_channel(const vd_pid_t *owner, vd_endpoint_id_t e1,
-			       vd_endpoint_id_t e2, vd_channel_id_t *out)
+/*
+ * A channel between e1 and e2.  With `owner` set, only if e1 is owner's,
+ * and with its capability minted in owner->caps under the same hold of
+ * the lock, so that the channel cannot be closed (its endpoint destroyed)
+ * before the capability exists: the close would miss it.
+ */
+static vd_err_t create_channel(const struct vd_ipc_actor *owner,
+			       vd_endpoint_id_t e1, vd_endpoint_id_t e2,
+			       vd_channel_id_t *out,
+			       struct vd_capability *cap_out)
 {
 	struct ipc_channel *ch;
 	vd_err_t err = VD_OK;
@@ -151,11 +174,19 @@ static vd_err_t create_channel(const vd_pid_t *owner, vd_endpoint_id_t e1,
 		struct ipc_endpoint *own = ipc_table_lookup(&ipc_endpoints, e1);
 		if (own == NULL)
 			err = VD_ERR_NOT_FOUND;
-		else if (own->owner.pid != *owner)
+		else if (own->owner.pid != owner->pid)
 			err = VD_ERR_PERMISSION_DENIED;
 	}
 	if (err == VD_OK)
 		err = ipc_channel_create_locked(ch, e1, e2, out);
+	if (err == VD_OK && owner != NULL) {
+		err = vd_cap_create(owner->caps, VD_OBJ_IPC_ENDPOINT, *out,
+				    VD_RIGHTS_ALL, cap_out);
+		if (err != VD_OK) {
+			ipc_channel_close_locked(ch, VD_ERR_IPC_CLOSED);
+			ch = NULL; /* freed by the close */
+		}
+	}
 	ipc_unlock(st);
 	if (err != VD_OK)
 		vd_kfree(ch);
@@ -165,13 +196,15 @@ static vd_err_t create_channel(const vd_pid_t *owner, vd_endpoint_id_t e1,
 vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
 			       vd_channel_id_t *out)
 {
-	return create_channel(NULL, e1, e2, out);
+	return create_channel(NULL, e1, e2, out, NULL);
 }
 
-vd_err_t ipc_create_own_channel(vd_pid_t owner, vd_endpoint_id_t own,
-				vd_endpoint_id_t peer, vd_channel_id_t *out)
+vd_err_t ipc_create_own_channel(const struct vd_ipc_actor *owner,
+				vd_endpoint_id_t own, vd_endpoint_id_t peer,
+				vd_channel_id_t *out,
+				struct vd_capability *cap_out)
 {
-	return create_channel(&owner, own, peer, out);
+	return create_channel(owner, own, peer, out, cap_out);
 }
 
 vd_err_t vd_ipc_close_channel(vd_channel_id_t id)

@@ -12,6 +12,12 @@
  * channel removes every trace of it (queued messages, parked senders,
  * callers waiting for a reply), so destroying an endpoint is "close each
  * of its channels, then wake its receivers".
+ *
+ * ipc_endpoint_destroy_locked and ipc_channel_close_locked are the only
+ * ways an endpoint or a channel ends, and both revoke every capability to
+ * it.  The other way round, an endpoint or channel whose last capability
+ * is revoked is destroyed (ipc_cap_gone, ipc_api.c) -- unless it never
+ * had one (kernel actors without a capability space).
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
@@ -77,10 +83,18 @@ vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out)
 {
-	vd_endpoint_id_t id = ipc_table_insert(&ipc_endpoints, ep);
+	struct vd_limits *l = owner->proc ? owner->proc->limits : NULL;
+	vd_endpoint_id_t id;
+	vd_err_t err;
 
-	if (id == 0)
+	ep->limits = vd_limits_charge_ref(l, VD_LIMIT_ENDPOINTS, 1, &err);
+	if (err)
+		return err;
+	id = ipc_table_insert(&ipc_endpoints, ep);
+	if (id == 0) {
+		vd_limits_release(ep->limits, VD_LIMIT_ENDPOINTS, 1);
 		return VD_ERR_RESOURCE_EXHAUSTED;
+	}
 	ep->id = id;
 	ep->owner = *owner;
 	vd_list_init(&ep->channels);
@@ -113,7 +127,10 @@ void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why)
 	/* Every message and parked sender came through a channel. */
 	VD_ASSERT(ep->count == 0 && vd_list_empty(&ep->senders));
 	wake_receivers(ep, VD_ERR_IPC_CLOSED);
+	/* no capability outlives the endpoint, in any space */
+	vd_cap_revoke_object(VD_OBJ_IPC_ENDPOINT, ep->id);
 	ipc_table_remove(&ipc_endpoints, ep->id);
+	vd_limits_release(ep->limits, VD_LIMIT_ENDPOINTS, 1);
 	vd_kfree(ep);
 }
 
@@ -162,13 +179,20 @@ void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why)
 		struct ipc_endpoint *ep = ch->ep[end];
 
 		vd_list_remove(&ch->link[end].node);
-		if (--ep->nchannels == 0)
+		if (--ep->nchannels == 0) {
+			/* no message can come any more: receivers waiting
+			 * now and later fail (until a channel joins) */
+			ep->closed = 1;
 			wake_receivers(ep, VD_ERR_IPC_CLOSED);
+		}
 	}
 	/* Admit parked senders of other channels into the freed ring slots. */
 	for (unsigned end = 0; end < 2; end++)
 		ipc_endpoint_admit(ch->ep[end]);
+	/* no capability outlives the channel, in any space */
+	vd_cap_revoke_object(VD_OBJ_IPC_ENDPOINT, ch->id);
 	ipc_table_remove(&ipc_channels, ch->id);
+	vd_limits_release(ch->limits, VD_LIMIT_CHANNELS, 1);
 	vd_kfree(ch);
 }
 
@@ -192,14 +216,21 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 	struct ipc_endpoint *a = ipc_table_lookup(&ipc_endpoints, e1);
 	struct ipc_endpoint *b = ipc_table_lookup(&ipc_endpoints, e2);
 	vd_channel_id_t id;
+	vd_err_t err;
 
 	if (a == NULL || b == NULL)
 		return VD_ERR_NOT_FOUND;
 	if (a == b)
 		return VD_ERR_INVALID_PARAMETER;
+	ch->limits =
+		vd_limits_charge_ref(a->limits, VD_LIMIT_CHANNELS, 1, &err);
+	if (err)
+		return err;
 	id = ipc_table_insert(&ipc_channels, ch);
-	if (id == 0)
+	if (id == 0) {
+		vd_limits_release(ch->limits, VD_LIMIT_CHANNELS, 1);
 		return VD_ERR_RESOURCE_EXHAUSTED;
+	}
 	ch->id = id;
 	ch->ep[0] = a;
 	ch->ep[1] = b;
@@ -209,6 +240,7 @@ vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 		ch->pid[end] = ch->ep[end]->owner.pid;
 		vd_list_add_tail(&ch->ep[end]->channels, &ch->link[end].node);
 		ch->ep[end]->nchannels++;
+		ch->ep[end]->closed = 0;
 	}
 	*out = id;
 	return VD_OK;

@@ -294,8 +294,11 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct ipc_endpoint *ep = ipc_objs_lookup_self(
 		ipc_endpoint_objs, VD_IPC_MAX_ENDPOINTS, oid);
 	struct cpu_sched *c = sched_fast_cpu(t);
+	/* count_closed: nothing queued, and messages can still come (an
+	 * endpoint whose channels all closed fails the receive with
+	 * IpcError(Closed), on the general path) */
 	if (caller->user_ctx == NULL || ep == NULL || ep->owner.pid != p->pid ||
-	    ep->count != 0 || !sched_fast_can_run(c, t, next))
+	    ep->count_closed != 0 || !sched_fast_can_run(c, t, next))
 		goto not_fast;
 
 	/* The reply goes into the caller's registers; its wait is over

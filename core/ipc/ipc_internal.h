@@ -34,6 +34,7 @@
 
 #include <veridian/cpu_context.h>
 #include <veridian/ipc.h>
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/proc.h>
 #include <veridian/sched.h>
@@ -42,6 +43,8 @@ typedef vd_sched_lock_state_t ipc_lock_state_t;
 
 /* Result of a state-machine step that had to park its waiter. */
 #define IPC_PENDING ((vd_err_t)-1)
+/* ipc_receive_take: the message peeked is no longer first: peek again. */
+#define IPC_AGAIN ((vd_err_t)-2)
 
 /* ------------------------------------------------------------------ */
 /* Id tables (ipc_table.c)                                             */
@@ -153,9 +156,26 @@ struct ipc_endpoint {
 	struct vd_ipc_actor owner; /* receives; holds derived capabilities */
 	unsigned nchannels;	   /* open channels attached */
 	struct vd_list channels;   /* ipc_chan_link.node of those channels */
-	struct vd_list receivers;  /* waiters in receive, FIFO */
-	struct vd_list senders;	   /* waiters blocked on a full queue, FIFO */
-	unsigned head, count;	   /* ring of VD_IPC_QUEUE_DEPTH messages */
+	/* waiters in receive, FIFO.  Invariant, between operations: while
+	 * one waits, nothing is queued (count == 0) -- a message finds its
+	 * receiver at once (ipc_endpoint_feed) */
+	struct vd_list receivers;
+	struct vd_list senders; /* waiters blocked on a full queue, FIFO */
+	unsigned head;		/* ring of VD_IPC_QUEUE_DEPTH messages */
+	union {
+		struct {
+			uint32_t count; /* messages queued */
+			/* its channels have all closed and none is left:
+			 * a receive with nothing queued fails with
+			 * VD_ERR_IPC_CLOSED at once (a fresh endpoint,
+			 * which never had one, waits for its first) */
+			uint32_t closed;
+		};
+		/* both, for the fast path's one test: a receiver may wait
+		 * here only if this is 0 */
+		uint64_t count_closed;
+	};
+	struct vd_limits *limits; /* charged (ENDPOINTS), with a reference */
 	struct ipc_qmsg ring[VD_IPC_QUEUE_DEPTH];
 };
 
@@ -171,6 +191,7 @@ struct ipc_channel {
 	struct ipc_chan_link link[2]; /* link[i] is in ep[i]->channels */
 	uint64_t seq[2];	      /* last sequence number sent from end i */
 	vd_pid_t pid[2]; /* ep[i]->owner.pid, for the fast path's end test */
+	struct vd_limits *limits; /* charged (CHANNELS): ep[0]'s */
 };
 
 /* Ring operations. */
@@ -184,14 +205,22 @@ void ipc_ring_remove(struct ipc_endpoint *ep, const struct ipc_channel *ch,
 		     void (*drop)(struct ipc_qmsg *m, vd_err_t why),
 		     vd_err_t why);
 
+/* A new endpoint of owner, charged to owner's limits (ENDPOINTS):
+ * VD_ERR_RESOURCE_EXHAUSTED at its limit or when the table is full. */
 vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out);
 /* Move parked senders into free ring slots (after something left it). */
 void ipc_endpoint_admit(struct ipc_endpoint *ep);
+/* Restore the receivers invariant (struct ipc_endpoint) after messages
+ * were queued while receivers wait: each gets the oldest message, or is
+ * woken to take it itself (take_self); then admit (ipc_message.c). */
+void ipc_endpoint_feed(struct ipc_endpoint *ep);
 /* Tear down: channels close, waiters wake with `why`; the object is
  * freed. */
 void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why);
+/* A channel e1 <-> e2, charged (CHANNELS) to whoever is charged for e1:
+ * VD_ERR_RESOURCE_EXHAUSTED at that limit or when the table is full. */
 vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 				   vd_endpoint_id_t e2, vd_channel_id_t *out);
 void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why);
@@ -218,8 +247,8 @@ struct ipc_waiter {
 	/* state to result are one 8-byte word: the fast path starts and ends
 	 * a wait with one store (the compiler merges adjacent ones) */
 	enum ipc_wait_state state;
-	bool done;     /* result is final */
-	bool in_regs;  /* see user_ctx */
+	bool done;    /* result is final */
+	bool in_regs; /* see user_ctx */
 	/* a small message may go straight into user_ctx: a syscall waiter
 	 * that did not ask for the full header (one test for the fast
 	 * path) */
@@ -230,6 +259,10 @@ struct ipc_waiter {
 	struct vd_ipc_actor self; /* who waits */
 	struct ipc_qmsg q; /* SEND: message to deliver; RECV: delivered */
 	int reply_slot;	   /* CALL: own reply slot, else -1 */
+	/* RECV: a sender only wakes it; it takes the message from the queue
+	 * itself, once it has put the header where it must go
+	 * (ipc_receive_peek) */
+	bool take_self;
 	struct vd_ipc_message *reply_out; /* CALL: where the reply goes */
 	/* Syscalls (ipc_syscall.c): the waiter's saved user registers.  The
 	 * fast path writes a small message or reply straight into them and
@@ -294,6 +327,26 @@ vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 			struct vd_ipc_message *reply_out, bool nonblocking);
 vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep,
 			   bool nonblocking);
+/*
+ * A receive whose header goes where writing it may fail (a user buffer
+ * that another thread may unmap): the message leaves the queue only once
+ * the header is out, so a failed receive loses nothing.
+ *
+ * ipc_receive_peek is ipc_receive_begin without the taking: VD_OK puts a
+ * copy of the first queued message in w->q (with the reply token it will
+ * get) and leaves it queued; a parked waiter is woken without a message
+ * when one arrives (take_self) and peeks again.  Then, lock released,
+ * write the header; lock taken again, either ipc_receive_take -- VD_OK
+ * (w->q is the message, delivered), IPC_AGAIN (it is no longer first:
+ * another thread took it, or it was withdrawn; peek again) or
+ * VD_ERR_NOT_FOUND (the endpoint is gone) -- or, if the header could
+ * not be written, just leave: the message stays queued, and no other
+ * receiver waits for it (a message that is queued has no receiver
+ * waiting: feed woke them all).
+ */
+vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep,
+			  bool nonblocking);
+vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep);
 vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 			  vd_reply_token_t token,
 			  const struct vd_ipc_message *resp,
@@ -444,6 +497,9 @@ struct ipc_page {
 struct ipc_view {
 	uint32_t refs; /* holders using it */
 	uint32_t npages;
+	/* a CopyOnWrite view: its possible copies, charged (MEMORY) to the
+	 * sender of the transfer; NULL for a region's first view */
+	struct vd_limits *limits;
 	struct ipc_page *pages[];
 };
 
@@ -480,6 +536,9 @@ struct ipc_region {
 	uint32_t npages;
 	uint32_t perms; /* VD_RIGHT_READ | VD_RIGHT_WRITE */
 	struct vd_list holders;
+	/* its creator's, charged REGIONS 1 and MEMORY npages pages until the
+	 * region is freed, wherever it went meanwhile */
+	struct vd_limits *limits;
 };
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
@@ -588,16 +647,25 @@ vd_err_t ipc_call_regs(const struct vd_ipc_actor *self, vd_channel_id_t ch,
 		       struct vd_ipc_message *reply);
 vd_err_t ipc_reply_regs(const struct vd_ipc_actor *self, vd_reply_token_t token,
 			const struct vd_ipc_message *m);
+/* Reply-and-receive: the reply, then (if it was delivered) the receive
+ * on ep -- or, if the endpoint capability was bad (ep_err), that error.
+ * Errors of the reply come back as they are (nothing happened); those
+ * of the receive with NOT_FOUND as VD_ERR_IPC_CLOSED. */
 vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     vd_reply_token_t token,
 			     const struct vd_ipc_message *m,
-			     vd_endpoint_id_t ep, uint64_t timeout_ns,
-			     struct vd_cpu_context *ctx);
+			     vd_endpoint_id_t ep, vd_err_t ep_err,
+			     uint64_t timeout_ns, struct vd_cpu_context *ctx);
 /* create_channel for a process: `own` must be an endpoint of `owner`'s
  * (VD_ERR_PERMISSION_DENIED), as a capability to someone else's endpoint
- * does not make one its end of a channel (ipc_api.c). */
-vd_err_t ipc_create_own_channel(vd_pid_t owner, vd_endpoint_id_t own,
-				vd_endpoint_id_t peer, vd_channel_id_t *out);
+ * does not make one its end of a channel; *cap_out gets the channel's
+ * capability (all rights) in owner->caps, minted under the same lock
+ * (ipc_api.c).  VD_ERR_RESOURCE_EXHAUSTED / VD_ERR_OUT_OF_MEMORY from the
+ * capability space leave no channel behind. */
+vd_err_t ipc_create_own_channel(const struct vd_ipc_actor *owner,
+				vd_endpoint_id_t own, vd_endpoint_id_t peer,
+				vd_channel_id_t *out,
+				struct vd_capability *cap_out);
 /* transfer_shared_region to the owner of the other end of channel ch,
  * found under the same lock (ipc_api.c); and the transfer itself, lock
  * held (ipc_region.c). */

@@ -10,6 +10,7 @@
  * which undoes the capability and fails the caller.
  */
 #include <veridian/metrics.h>
+#include <veridian/panic.h>
 #include <veridian/string.h>
 
 #include "ipc_internal.h"
@@ -33,6 +34,7 @@ void ipc_waiter_init(struct ipc_waiter *w, const struct vd_ipc_actor *self)
 	w->q.ch = NULL;
 	w->q.region_in_flight = false;
 	w->reply_slot = -1;
+	w->take_self = false;
 	w->reply_out = NULL;
 	w->user_ctx = NULL;
 	w->in_regs = false;
@@ -45,6 +47,28 @@ void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
 	ipc_wake_locked(w);
 }
 
+/* The region part of ipc_check_message, out of line: the small case,
+ * every message of the hot paths, stays small enough to inline. */
+static __attribute__((noinline)) vd_err_t
+check_large(const struct vd_ipc_actor *from, const struct vd_ipc_message *msg)
+{
+	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+
+	if (r == NULL)
+		return VD_ERR_NOT_FOUND;
+	/* Access a large message gives while it is queued is not the
+	 * receiver's yet (share_large): passed on -- to itself or anyone
+	 * else -- it would become real, and outlive the message if that is
+	 * dropped. */
+	struct ipc_holder *h = ipc_region_holder(r, from->pid);
+	if (h == NULL || h->provisional)
+		return VD_ERR_PERMISSION_DENIED;
+	if (msg->large.offset > r->size ||
+	    msg->large.len > r->size - msg->large.offset)
+		return VD_ERR_INVALID_PARAMETER;
+	return VD_OK;
+}
+
 vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 			   const struct vd_ipc_message *msg)
 {
@@ -54,19 +78,8 @@ vd_err_t ipc_check_message(const struct vd_ipc_actor *from,
 	case VD_IPC_MSG_SMALL:
 		return msg->len <= VD_IPC_SMALL_MAX ? VD_OK
 						    : VD_ERR_IPC_MSG_TOO_LARGE;
-	case VD_IPC_MSG_LARGE: {
-		struct ipc_region *r =
-			ipc_table_lookup(&ipc_regions, msg->large.region);
-
-		if (r == NULL)
-			return VD_ERR_NOT_FOUND;
-		if (ipc_region_holder(r, from->pid) == NULL)
-			return VD_ERR_PERMISSION_DENIED;
-		if (msg->large.offset > r->size ||
-		    msg->large.len > r->size - msg->large.offset)
-			return VD_ERR_INVALID_PARAMETER;
-		return VD_OK;
-	}
+	case VD_IPC_MSG_LARGE:
+		return check_large(from, msg);
 	default:
 		return VD_ERR_INVALID_PARAMETER;
 	}
@@ -145,7 +158,8 @@ void ipc_qmsg_drop(struct ipc_qmsg *m, vd_err_t why)
 {
 	large_dropped(m);
 	if (m->hdr.flags & VD_IPC_HDR_HAS_CAP) {
-		vd_cap_revoke(m->cap_space, m->hdr.capability.token);
+		/* scheduler lock held: no hook (see vd_cap_revoke_quiet) */
+		vd_cap_revoke_quiet(m->cap_space, m->hdr.capability.token);
 		m->hdr.flags &= ~VD_IPC_HDR_HAS_CAP;
 	}
 	if (m->reply_slot >= 0) {
@@ -204,7 +218,8 @@ static vd_err_t prepare(struct ipc_waiter *w, vd_channel_id_t ch_id,
 	err = share_large(&w->self, msg, &dst->owner, &q->region_in_flight);
 	if (err != VD_OK) {
 		if (q->hdr.flags & VD_IPC_HDR_HAS_CAP)
-			vd_cap_revoke(dst->owner.caps, q->hdr.capability.token);
+			vd_cap_revoke_quiet(dst->owner.caps,
+					    q->hdr.capability.token);
 		return err;
 	}
 	q->msg = *msg;
@@ -220,20 +235,59 @@ static vd_err_t prepare(struct ipc_waiter *w, vd_channel_id_t ch_id,
 	return VD_OK;
 }
 
+/* Receiver r (off every list) gets message m: the access m gave is
+ * r's, a call's token is minted for r, and r's wait is over. */
+static void receiver_gets(struct ipc_waiter *r, const struct ipc_qmsg *m)
+{
+	r->q = *m;
+	large_delivered(&r->q);
+	if (r->q.reply_slot >= 0)
+		r->q.hdr.reply_token =
+			ipc_reply_mint(r->q.reply_slot, r->self.pid);
+	ipc_waiter_complete(r, VD_OK);
+}
+
+void ipc_endpoint_feed(struct ipc_endpoint *ep)
+{
+	struct vd_list *n;
+	bool popped = false;
+
+	while (ep->count > 0 && (n = vd_list_pop(&ep->receivers)) != NULL) {
+		struct ipc_waiter *r =
+			VD_LIST_ENTRY(n, struct ipc_waiter, link);
+		struct ipc_qmsg m;
+
+		if (r->take_self) {
+			/* it peeks again; every one is woken, as it may
+			 * leave without the message (ipc_receive_peek) */
+			ipc_waiter_complete(r, VD_OK);
+			continue;
+		}
+		ipc_ring_pop(ep, &m);
+		receiver_gets(r, &m);
+		popped = true;
+	}
+	if (popped)
+		ipc_endpoint_admit(ep);
+}
+
 /* Hand w->q to a receiver parked on dst, if there is one. */
 static bool hand_to_receiver(struct ipc_waiter *w, struct ipc_endpoint *dst)
 {
-	struct vd_list *n = vd_list_pop(&dst->receivers);
-
-	if (n == NULL)
+	if (vd_list_empty(&dst->receivers))
 		return false;
-	struct ipc_waiter *r = VD_LIST_ENTRY(n, struct ipc_waiter, link);
-	large_delivered(&w->q);
-	r->q = w->q;
-	if (w->q.reply_slot >= 0)
-		r->q.hdr.reply_token =
-			ipc_reply_mint(w->q.reply_slot, r->self.pid);
-	ipc_waiter_complete(r, VD_OK);
+	struct ipc_waiter *r =
+		VD_LIST_ENTRY(dst->receivers.next, struct ipc_waiter, link);
+	if (r->take_self) {
+		/* It takes the message from the queue itself: queued,
+		 * which the receivers invariant says is empty now. */
+		VD_ASSERT(dst->count == 0);
+		ipc_ring_push(dst, &w->q);
+		ipc_endpoint_feed(dst);
+		return true;
+	}
+	vd_list_remove(&r->link);
+	receiver_gets(r, &w->q);
 	return true;
 }
 
@@ -309,23 +363,37 @@ vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 	return err;
 }
 
-vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
-			   bool nonblocking)
+/* Endpoint ep_id if w's process owns it (else *err says why). */
+static struct ipc_endpoint *own_endpoint(const struct ipc_waiter *w,
+					 vd_endpoint_id_t ep_id, vd_err_t *err)
 {
 	struct ipc_endpoint *ep = ipc_table_lookup(&ipc_endpoints, ep_id);
 
+	*err = VD_OK;
 	if (ep == NULL)
-		return VD_ERR_NOT_FOUND;
-	if (ep->owner.pid != w->self.pid)
-		return VD_ERR_PERMISSION_DENIED;
-	if (ep->count == 0) {
-		if (nonblocking)
-			return VD_ERR_TIMEOUT;
-		w->ep = ep;
-		w->state = IPC_WAIT_RECV;
-		vd_list_add_tail(&ep->receivers, &w->link);
-		return IPC_PENDING;
-	}
+		*err = VD_ERR_NOT_FOUND;
+	else if (ep->owner.pid != w->self.pid)
+		*err = VD_ERR_PERMISSION_DENIED;
+	return *err == VD_OK ? ep : NULL;
+}
+
+/* Nothing queued on ep: wait for a message, unless none can come. */
+static vd_err_t park_receiver(struct ipc_waiter *w, struct ipc_endpoint *ep,
+			      bool nonblocking)
+{
+	if (ep->closed)
+		return VD_ERR_IPC_CLOSED;
+	if (nonblocking)
+		return VD_ERR_TIMEOUT;
+	w->ep = ep;
+	w->state = IPC_WAIT_RECV;
+	vd_list_add_tail(&ep->receivers, &w->link);
+	return IPC_PENDING;
+}
+
+/* w takes the first queued message of ep. */
+static void take_first(struct ipc_waiter *w, struct ipc_endpoint *ep)
+{
 	ipc_ring_pop(ep, &w->q);
 	large_delivered(&w->q);
 	if (w->q.reply_slot >= 0)
@@ -334,6 +402,65 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 	ipc_endpoint_admit(ep);
 	w->done = true;
 	w->result = VD_OK;
+}
+
+vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
+			   bool nonblocking)
+{
+	vd_err_t err;
+	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
+
+	if (ep == NULL)
+		return err;
+	if (ep->count == 0)
+		return park_receiver(w, ep, nonblocking);
+	take_first(w, ep);
+	return VD_OK;
+}
+
+vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
+			  bool nonblocking)
+{
+	vd_err_t err;
+	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
+
+	if (ep == NULL)
+		return err;
+	/* a new wait (this may be the next turn of the same receive) */
+	w->take_self = true;
+	w->state = IPC_WAIT_NONE;
+	w->done = false;
+	w->result = VD_OK;
+	if (ep->count == 0)
+		return park_receiver(w, ep, nonblocking);
+	w->q = ep->ring[ep->head];
+	/* the token take_first will mint: a queued call's slot keeps its
+	 * generation until it is taken or withdrawn (then it is no longer
+	 * first, and ipc_receive_take says so) */
+	if (w->q.reply_slot >= 0)
+		w->q.hdr.reply_token = ipc_reply_token(
+			w->q.reply_slot, &ipc_reply_slots[w->q.reply_slot]);
+	return VD_OK;
+}
+
+vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep_id)
+{
+	vd_err_t err;
+	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
+
+	if (ep == NULL)
+		return err;
+	/* Channel and sequence name one message: sequences only grow,
+	 * and every message on ep's queue came through one end of its
+	 * channel. */
+	const struct vd_ipc_header *first = &ep->ring[ep->head].hdr;
+	if (ep->count == 0 || first->channel != w->q.hdr.channel ||
+	    first->sequence != w->q.hdr.sequence)
+		return IPC_AGAIN;
+	vd_reply_token_t peeked = w->q.hdr.reply_token;
+	take_first(w, ep);
+	VD_ASSERT(w->q.hdr.reply_token == peeked);
+	(void)peeked;
 	return VD_OK;
 }
 

@@ -137,6 +137,8 @@ static void view_put(struct ipc_view *v)
 	for (uint32_t i = 0; i < v->npages; i++)
 		if (v->pages[i])
 			page_put(v->pages[i]);
+	vd_limits_release(v->limits, VD_LIMIT_MEMORY,
+			  (uint64_t)v->npages << VD_PAGE_SHIFT);
 	vd_kfree(v);
 }
 
@@ -155,6 +157,15 @@ static struct ipc_holder *holder_new(struct ipc_region *r,
 	vd_list_add_tail(&r->holders, &h->link);
 	vd_list_add_tail(&ipc_holders, &h->all_link);
 	return h;
+}
+
+/* The end of a region (its views are gone or go with it): its charge
+ * goes back to its creator's limits. */
+static void region_free(struct ipc_region *r)
+{
+	vd_limits_uncharge(r->limits, VD_LIMIT_MEMORY, region_bytes(r));
+	vd_limits_release(r->limits, VD_LIMIT_REGIONS, 1);
+	vd_kfree(r);
 }
 
 static void mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
@@ -189,7 +200,7 @@ void ipc_holder_release_locked(struct ipc_holder *h)
 	vd_kfree(h);
 	if (vd_list_empty(&r->holders)) {
 		ipc_table_remove(&ipc_regions, r->id);
-		vd_kfree(r);
+		region_free(r);
 	}
 }
 
@@ -219,7 +230,27 @@ static void region_free_unpublished(struct ipc_region *r, struct ipc_view *v)
 {
 	if (v)
 		view_put(v);
-	vd_kfree(r);
+	region_free(r);
+}
+
+/* Charge a new region of npages to its creator (REGIONS, MEMORY) before
+ * any frame is taken; r->limits records where. */
+static vd_err_t region_charge(struct ipc_region *r,
+			      const struct vd_ipc_actor *owner, uint32_t npages)
+{
+	struct vd_limits *l = owner->proc ? owner->proc->limits : NULL;
+	vd_err_t err = vd_limits_charge(l, VD_LIMIT_MEMORY,
+					(uint64_t)npages << VD_PAGE_SHIFT);
+
+	if (err)
+		return err;
+	r->limits = vd_limits_charge_ref(l, VD_LIMIT_REGIONS, 1, &err);
+	if (err)
+		vd_limits_uncharge(l, VD_LIMIT_MEMORY,
+				   (uint64_t)npages << VD_PAGE_SHIFT);
+	else
+		r->npages = npages; /* what region_free gives back */
+	return err;
 }
 
 vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
@@ -237,9 +268,16 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 		return VD_ERR_INVALID_PARAMETER;
 	npages = (uint32_t)(VD_ALIGN_UP(size, VD_PAGE_SIZE) >> VD_PAGE_SHIFT);
 	r = vd_kzalloc(sizeof(*r));
-	v = r ? view_alloc(npages) : NULL;
-	if (v == NULL) {
+	if (r == NULL)
+		return VD_ERR_OUT_OF_MEMORY;
+	vd_err_t err = region_charge(r, owner, npages);
+	if (err != VD_OK) {
 		vd_kfree(r);
+		return err;
+	}
+	v = view_alloc(npages);
+	if (v == NULL) {
+		region_free(r);
 		return VD_ERR_OUT_OF_MEMORY;
 	}
 	/* Frames and their bookkeeping, before anyone can see the region. */
@@ -268,7 +306,6 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	vd_region_id_t id = ipc_table_insert(&ipc_regions, r);
-	vd_err_t err = VD_OK;
 	if (id == 0) {
 		err = VD_ERR_RESOURCE_EXHAUSTED;
 	} else {
@@ -520,18 +557,24 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 {
 	struct ipc_region *r = from->region;
 	struct ipc_view *old = from->view, *v = view_alloc(r->npages);
+	vd_err_t err = VD_OK;
 
 	if (v == NULL)
 		return VD_ERR_OUT_OF_MEMORY;
-	if (holder_new(r, to, v) == NULL) {
-		vd_kfree(v);
-		return VD_ERR_OUT_OF_MEMORY;
+	/* every page may be copied once for this view: the sender pays */
+	v->limits = vd_limits_charge_ref(
+		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,
+		region_bytes(r), &err);
+	if (err == VD_OK && holder_new(r, to, v) == NULL)
+		err = VD_ERR_OUT_OF_MEMORY;
+	if (err != VD_OK) {
+		view_put(v); /* no pages yet: gives the charge back */
+		return err;
 	}
 	for (uint32_t i = 0; i < r->npages; i++) {
 		v->pages[i] = old->pages[i];
 		v->pages[i]->refs++;
 	}
-	vd_err_t err = VD_OK;
 	for (uint32_t i = 0; i < r->npages; i++) {
 		vd_err_t e = ipc_view_remap_page(r, old, i);
 		if (e != VD_OK)

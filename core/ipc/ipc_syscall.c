@@ -64,8 +64,14 @@ vd_err_t ipc_cap_object(const struct vd_ipc_actor *a, vd_cap_token_t token,
 	vd_err_t err = vd_cap_validate_type(a->caps, token, VD_OBJ_IPC_ENDPOINT,
 					    rights, &c);
 
-	if (VD_UNLIKELY(err != VD_OK))
+	if (VD_UNLIKELY(err != VD_OK)) {
+		/* a capability revoked because its endpoint or channel was
+		 * destroyed (a peer exited, a close): say so */
+		if (err == VD_ERR_INVALID_CAPABILITY &&
+		    vd_cap_destroyed(a->caps, token))
+			return VD_ERR_IPC_CLOSED;
 		return err;
+	}
 	if (VD_UNLIKELY(IPC_ID_KIND(c.object_id) != kind))
 		return VD_ERR_INVALID_CAPABILITY;
 	*id = c.object_id;
@@ -136,19 +142,6 @@ void ipc_put_reply(struct vd_cpu_context *ctx,
 	put_payload(ctx, reply);
 }
 
-/* Finish a receive: registers (unless the fast path filled them) and the
- * optional header buffer. */
-static vd_err_t finish_receive(struct vd_cpu_context *ctx, struct ipc_waiter *w,
-			       uint64_t hdr_ptr)
-{
-	if (!w->in_regs)
-		ipc_put_received(ctx, &w->q);
-	if (hdr_ptr != 0)
-		return vd_copy_to_user((void *)(uintptr_t)hdr_ptr, &w->q.hdr,
-				       sizeof(w->q.hdr));
-	return VD_OK;
-}
-
 /* ------------------------------------------------------------------ */
 /* Message passing                                                     */
 /* ------------------------------------------------------------------ */
@@ -185,6 +178,51 @@ static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
 		vd_ipc_send_message(&self, ch, &m, a[2], a[3]));
 }
 
+/*
+ * A receive into a header buffer.  Another thread may unmap the buffer
+ * while this one waits, and a message taken off the queue cannot be put
+ * back where it was (calls behind it, senders admitted, its reply token
+ * out), so the header is written while the message is still queued
+ * (ipc_receive_peek), without the lock (the copy may fault), and the
+ * message is taken only after that (ipc_receive_take).  A failed copy
+ * leaves it queued and the registers as they were; a message taken
+ * meanwhile by another thread means looking again.  On failure the
+ * buffer's contents are unspecified.
+ */
+static vd_err_t receive_with_header(struct ipc_waiter *w, vd_endpoint_id_t ep,
+				    uint64_t hdr_ptr, uint64_t timeout)
+{
+	ipc_lock_state_t st = ipc_lock();
+	ipc_init_locked();
+	uint64_t deadline = vd_deadline_after(ipc_now_ns(), timeout);
+	vd_err_t err;
+
+	for (;;) {
+		err = ipc_receive_peek(w, ep, timeout == 0);
+		if (err == IPC_PENDING) {
+			/* woken (w->done) when a message is queued */
+			err = ipc_wait_done(w, err, deadline, &st);
+			if (err != VD_OK)
+				break;
+			continue;
+		}
+		if (err != VD_OK)
+			break;
+		struct vd_ipc_header hdr = w->q.hdr;
+		ipc_unlock(st);
+		err = vd_copy_to_user((void *)(uintptr_t)hdr_ptr, &hdr,
+				      sizeof(hdr));
+		st = ipc_lock();
+		if (err != VD_OK)
+			break; /* still queued, for the next receive */
+		err = ipc_receive_take(w, ep);
+		if (err != IPC_AGAIN)
+			break;
+	}
+	ipc_unlock(st);
+	return err;
+}
+
 static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 				uint64_t *ret)
 {
@@ -199,25 +237,32 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	    (err = ipc_cap_object(&self, a[0], IPC_KIND_ENDPOINT, VD_RIGHT_READ,
 				  &ep)) != VD_OK)
 		return err;
-	/* the header buffer must take the copy before a message is taken
-	 * off the queue (it could not be put back) */
+	/* a header buffer that cannot take the copy fails before any wait
+	 * (one that stops taking it while we wait: receive_with_header) */
 	if (hdr_ptr != 0 &&
 	    vd_user_probe_out(hdr_ptr, sizeof(struct vd_ipc_header)) != VD_OK)
 		return VD_ERR_MEM_BAD_ADDRESS;
 	ipc_waiter_init(&w, &self);
 	w.user_ctx = ctx;
 	w.thread = vd_thread_of_stack(ctx);
-	w.regs_ok = hdr_ptr == 0;
-	ipc_lock_state_t st = ipc_lock();
-	ipc_init_locked();
-	uint64_t deadline = vd_deadline_after(ipc_now_ns(), timeout);
-	err = ipc_receive_begin(&w, ep, timeout == 0);
-	err = ipc_wait_done(&w, err, deadline, &st);
-	ipc_unlock(st);
+	if (hdr_ptr != 0) {
+		err = receive_with_header(&w, ep, hdr_ptr, timeout);
+	} else {
+		/* a small message may come straight into the registers */
+		w.regs_ok = true;
+		ipc_lock_state_t st = ipc_lock();
+		ipc_init_locked();
+		uint64_t deadline = vd_deadline_after(ipc_now_ns(), timeout);
+		err = ipc_receive_begin(&w, ep, timeout == 0);
+		err = ipc_wait_done(&w, err, deadline, &st);
+		ipc_unlock(st);
+	}
 	if (err != VD_OK)
 		return ipc_gone_is_closed(err);
 	*ret = 0;
-	return finish_receive(ctx, &w, hdr_ptr);
+	if (!w.in_regs)
+		ipc_put_received(ctx, &w.q);
+	return VD_OK;
 }
 
 static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
@@ -246,16 +291,18 @@ static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
 
 	/* (vd_syscall already tried the fast path.) */
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK ||
-	    (a[2] != 0 &&
-	     (err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
-				   VD_RIGHT_READ, &ep)) != VD_OK) ||
 	    (err = ipc_msg_from_regs(ctx, a[1], &m)) != VD_OK)
 		return err;
 	*ret = 0;
-	if (ep == 0)
+	if (a[2] == 0)
 		return ipc_reply_regs(&self, a[0], &m);
-	return ipc_gone_is_closed(
-		ipc_reply_recv_regs(&self, a[0], &m, ep, a[3], ctx));
+	/* Reply-and-receive: the endpoint is the receive's business, which
+	 * comes after the reply -- a dead or wrong endpoint capability
+	 * fails the receive, not the reply (docs/ipc.md). */
+	vd_err_t ep_err = ipc_cap_object(&self, a[2], IPC_KIND_ENDPOINT,
+					 VD_RIGHT_READ, &ep);
+	return ipc_reply_recv_regs(&self, a[0], &m, ep_err == VD_OK ? ep : 0,
+				   ep_err, a[3], ctx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -277,13 +324,16 @@ static vd_err_t sys_endpoint_create(const uint64_t a[6],
 
 	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[0], sizeof(vd_cap_token_t)) || a[0] == 0)
+	if (a[0] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
+	/* checked before the endpoint exists; undone below if the buffer
+	 * went away after all (another thread may unmap it) */
+	if ((err = vd_user_probe_out(a[0], sizeof(vd_cap_token_t))) != VD_OK)
+		return err;
 	if ((err = vd_ipc_create_endpoint(&self, &id, &cap)) != VD_OK)
 		return err;
 	if ((err = put_token(a[0], cap.token)) != VD_OK) {
-		vd_cap_revoke(self.caps, cap.token);
-		vd_ipc_destroy_endpoint(id);
+		vd_ipc_destroy_endpoint(id); /* and its capability */
 		return err;
 	}
 	*ret = id;
@@ -329,16 +379,15 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	    (err = ipc_cap_object(&self, a[1], IPC_KIND_ENDPOINT,
 				  VD_RIGHT_WRITE, &peer)) != VD_OK)
 		return err;
-	if (!vd_user_range_ok(a[2], sizeof(vd_cap_token_t)) || a[2] == 0)
+	if (a[2] == 0)
 		return VD_ERR_MEM_BAD_ADDRESS;
-	if ((err = ipc_create_own_channel(self.pid, own, peer, &ch)) != VD_OK)
+	if ((err = vd_user_probe_out(a[2], sizeof(vd_cap_token_t))) != VD_OK)
+		return err; /* before the channel exists (see endpoint) */
+	if ((err = ipc_create_own_channel(&self, own, peer, &ch, &cap)) !=
+	    VD_OK)
 		return ipc_gone_is_closed(err);
-	err = vd_cap_create(self.caps, VD_OBJ_IPC_ENDPOINT, ch, VD_RIGHTS_ALL,
-			    &cap);
-	if (err == VD_OK && (err = put_token(a[2], cap.token)) != VD_OK)
-		vd_cap_revoke(self.caps, cap.token);
-	if (err != VD_OK) {
-		vd_ipc_close_channel(ch);
+	if ((err = put_token(a[2], cap.token)) != VD_OK) {
+		vd_ipc_close_channel(ch); /* and its capability */
 		return err;
 	}
 	*ret = ch;

@@ -83,8 +83,8 @@ static vd_err_t reply_step(const struct vd_ipc_actor *self,
 vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 			     vd_reply_token_t token,
 			     const struct vd_ipc_message *m,
-			     vd_endpoint_id_t ep, uint64_t timeout_ns,
-			     struct vd_cpu_context *ctx)
+			     vd_endpoint_id_t ep, vd_err_t ep_err,
+			     uint64_t timeout_ns, struct vd_cpu_context *ctx)
 {
 	struct ipc_waiter w, *caller;
 	vd_err_t err;
@@ -95,13 +95,17 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 	w.thread = vd_thread_of_stack(ctx);
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
+	/* The reply first: its errors are returned as they are, and then
+	 * nothing happened. */
 	err = reply_step(self, token, m, &caller);
 	if (err != VD_OK) {
 		ipc_unlock(st);
 		return err;
 	}
+	/* It is delivered; from here on the status is the receive's. */
 	uint64_t deadline = ipc_deadline_of(timeout_ns);
-	err = ipc_receive_begin(&w, ep, timeout_ns == 0);
+	err = ep_err != VD_OK ? ep_err
+			      : ipc_receive_begin(&w, ep, timeout_ns == 0);
 	if (caller != NULL) {
 		if (err == IPC_PENDING) {
 			/* Nothing to receive yet: run the caller at once. */
@@ -117,5 +121,5 @@ vd_err_t ipc_reply_recv_regs(const struct vd_ipc_actor *self,
 	ipc_unlock(st);
 	if (err == VD_OK && !w.in_regs)
 		ipc_put_received(ctx, &w.q);
-	return err;
+	return ipc_gone_is_closed(err);
 }

@@ -138,12 +138,15 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 	p = proc_alloc(name);
 	if (!p)
 		return VD_ERR_OUT_OF_MEMORY;
-	err = vd_page_table_create(&p->pt);
+	/* first: everything below is charged to the new node */
+	err = vd_limits_join(parent ? parent->limits : NULL, &p->limits);
 	if (!err)
-		err = vd_cap_space_create(VD_CAP_DEFAULT_SLOTS, &p->caps);
+		err = vd_page_table_create(&p->pt);
 	if (!err)
-		err = vd_cap_create(p->caps, VD_OBJ_PROCESS, p->pid,
-				    VD_RIGHTS_ALL, &c);
+		err = proc_caps_create(p);
+	if (!err)
+		err = vd_cap_create_self(p->caps, VD_OBJ_PROCESS, p->pid,
+					 VD_RIGHTS_ALL, &c);
 	if (err)
 		goto fail;
 	p->self_cap = c.token;

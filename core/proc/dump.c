@@ -1,8 +1,8 @@
 /*
- * dump_process of the debug interface: one process's state, its threads
- * and its memory regions, printed on the console.  Registered with the
- * debug module when the first process is made (proc_alloc), so a kernel
- * without processes links without it.
+ * dump_process of the debug interface: one process's state, its limits,
+ * its threads and its memory regions, printed on the console.  Registered
+ * with the debug module when the first process is made (proc_alloc), so a
+ * kernel without processes links without it.
  */
 #include <veridian/cap.h>
 #include <veridian/debug.h>
@@ -17,6 +17,21 @@ static const char *state_name(enum vd_process_state s)
 					    "zombie"};
 
 	return (unsigned)s < VD_ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+/* "used/limit" of every kind: the process and its descendants. */
+static void dump_limits(struct vd_process *p)
+{
+	struct vd_limits_info li;
+
+	if (vd_limits_read(p->limits, &li) != VD_OK)
+		return;
+	kprintf("  limits (used/limit, with descendants):");
+	for (unsigned k = 0; k < VD_LIMIT_KINDS; k++)
+		kprintf("%s %s %llu/%llu", k ? "," : "", vd_limit_kind_name(k),
+			(unsigned long long)li.usage[k],
+			(unsigned long long)li.limit[k]);
+	kprintf("\n");
 }
 
 static void dump_process(uint64_t pid)
@@ -45,6 +60,7 @@ static void dump_process(uint64_t pid)
 		(unsigned long long)p->usage.syscalls,
 		(unsigned long long)p->usage.page_faults,
 		(unsigned long long)p->usage.context_switches);
+	dump_limits(p);
 	vd_list_for_each(it, &p->threads)
 	{
 		struct vd_thread *t =

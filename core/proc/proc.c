@@ -75,6 +75,7 @@ struct vd_process *vd_process_get(vd_pid_t pid)
 void vd_process_put(struct vd_process *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		vd_limits_leave(p->limits);
 		vd_kfree(p);
 		__atomic_fetch_sub(&live_procs, 1, __ATOMIC_RELAXED);
 	}
@@ -111,7 +112,7 @@ struct vd_process *vd_current_process(void)
 const char *vd_exit_reason_name(enum vd_exit_reason r)
 {
 	static const char *const names[] = {"exit", "killed", "fault",
-					    "exception"};
+					    "exception", "out-of-memory"};
 
 	return (unsigned)r < VD_ARRAY_SIZE(names) ? names[r] : "?";
 }
@@ -125,6 +126,7 @@ struct vd_process *proc_alloc(const char *name)
 	struct vd_process *p = vd_kzalloc(sizeof(*p));
 
 	proc_register_dump();
+	proc_register_cap_hooks();
 	if (!p)
 		return NULL;
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
@@ -146,9 +148,32 @@ struct vd_process *proc_alloc(const char *name)
 void proc_discard(struct vd_process *p)
 {
 	vd_uvm_destroy(p);
+	proc_caps_destroy(p);
+	vd_process_put(p);
+}
+
+vd_err_t proc_caps_create(struct vd_process *p)
+{
+	vd_err_t err = vd_limits_charge(p->limits, VD_LIMIT_CAP_SLOTS,
+					VD_CAP_DEFAULT_SLOTS);
+
+	if (!err) {
+		err = vd_cap_space_create(VD_CAP_DEFAULT_SLOTS, &p->caps);
+		if (err)
+			vd_limits_uncharge(p->limits, VD_LIMIT_CAP_SLOTS,
+					   VD_CAP_DEFAULT_SLOTS);
+	}
+	return err;
+}
+
+void proc_caps_destroy(struct vd_process *p)
+{
+	if (!p->caps)
+		return;
+	vd_limits_uncharge(p->limits, VD_LIMIT_CAP_SLOTS,
+			   vd_cap_space_capacity(p->caps));
 	vd_cap_space_destroy(p->caps);
 	p->caps = NULL;
-	vd_process_put(p);
 }
 
 /* Make a fully built process visible: table, parent's child list. */
@@ -243,10 +268,17 @@ vd_err_t vd_process_start(vd_pid_t pid)
 /* The end of a process                                                */
 /* ------------------------------------------------------------------ */
 
-/* Free a zombie nobody will wait for (proc_lock held). */
+/*
+ * The process is gone for good: out of the table, and every capability to
+ * it revoked in every space (the parent's, copies passed on), so that no
+ * slot keeps naming it.  The one place where a process stops existing by
+ * its pid (proc_lock held; the capability lock comes after it).
+ */
 static void reap_locked(struct vd_process *p)
 {
-	p->reaped = true;
+	VD_ASSERT(!p->reaped);
+	__atomic_store_n(&p->reaped, true, __ATOMIC_RELEASE);
+	vd_cap_revoke_object(VD_OBJ_PROCESS, p->pid);
 	__atomic_fetch_add(&retired_syscalls, p->usage.syscalls,
 			   __ATOMIC_RELAXED);
 	vd_list_remove(&p->table_link);
@@ -280,8 +312,7 @@ static void teardown(struct vd_process *p)
 	proc_ipc_exit(p);
 	vd_sched_leave_address_space(p);
 	vd_uvm_destroy(p);
-	vd_cap_space_destroy(p->caps);
-	p->caps = NULL;
+	proc_caps_destroy(p);
 
 	/* children nobody started die with us (nobody else could start
 	 * them: the capabilities to them were ours) */
@@ -409,17 +440,54 @@ vd_err_t vd_process_terminate(vd_pid_t pid, int exit_code)
 
 	if (!p)
 		return VD_ERR_NOT_FOUND;
+	if (p == vd_current_process()) {
+		/* Terminating ourselves does not return, so the lookup's
+		 * reference must go first: this thread's own reference keeps
+		 * p alive until its struct is freed (a put after the kill
+		 * would never run, and p would leak past its reaping). */
+		VD_ASSERT(__atomic_load_n(&p->refs, __ATOMIC_RELAXED) >= 2);
+		vd_process_put(p);
+		return vd_process_kill(p, exit_code, VD_EXIT_KILLED);
+	}
 	err = vd_process_kill(p, exit_code, VD_EXIT_KILLED);
 	vd_process_put(p);
 	return err;
 }
 
-vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
-			 struct vd_process_exit_info *info)
+/* Can a waiter stop sleeping: p ended and no other wait is delivering
+ * its exit, or p is gone? */
+static bool wait_over(struct vd_process *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VD_PROC_ZOMBIE &&
+	       (!__atomic_load_n(&p->collecting, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&p->reaped, __ATOMIC_ACQUIRE));
+}
+
+static void wake_waiters(struct vd_process *p)
+{
+	vd_sched_lock_state_t ss = vd_sched_lock();
+
+	vd_sched_wake_all_locked(&p->waiters);
+	vd_sched_unlock(ss);
+}
+
+/*
+ * The exit of p is consumed only by a wait that delivered it: the wait
+ * claims the zombie (collecting), copies the information out with no
+ * lock held (a copy to user memory may fault, and the buffer may be
+ * unmapped by another thread at any moment, so no check beforehand can
+ * promise the copy will work), and reaps p only if the copy succeeded.
+ * A failed copy gives the claim back and wakes the other waiters: the
+ * exit stays for the next wait.
+ */
+vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
+				 uint64_t timeout_ns,
+				 vd_exit_deliver_fn deliver, void *arg)
 {
 	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
 	hal_irqstate_t st = proc_lock_take();
 	struct vd_process *p = find_locked(child);
+	struct vd_process_exit_info info;
 	vd_sched_lock_state_t ss;
 	vd_err_t err = VD_OK;
 
@@ -435,34 +503,129 @@ vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
 	get_ref(p);
 	proc_lock_give(st);
 
-	ss = vd_sched_lock();
-	while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VD_PROC_ZOMBIE &&
-	       err == VD_OK)
-		err = vd_sched_wait_locked(&p->waiters, VD_BLOCK_CHILD,
-					   deadline);
-	vd_sched_unlock(ss);
+	for (;;) {
+		ss = vd_sched_lock();
+		while (!wait_over(p) && err == VD_OK)
+			err = vd_sched_wait_locked(&p->waiters, VD_BLOCK_CHILD,
+						   deadline);
+		vd_sched_unlock(ss);
+		if (!wait_over(p))
+			break; /* timed out, or we are being killed */
 
-	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VD_PROC_ZOMBIE) {
 		st = proc_lock_take();
 		if (p->reaped) {
+			proc_lock_give(st);
 			err = VD_ERR_NOT_FOUND; /* another waiter was first */
-		} else {
-			err = VD_OK;
-			if (info) {
-				info->process_id = p->pid;
-				info->exit_code = p->exit_code;
-				info->exit_reason = p->exit_reason;
-				info->resource_usage = p->usage;
-			}
-			reap_locked(p);
+			break;
 		}
+		if (p->collecting) { /* claimed since: wait for its outcome */
+			proc_lock_give(st);
+			if (err)
+				break;
+			continue;
+		}
+		__atomic_store_n(&p->collecting, true, __ATOMIC_RELEASE);
+		info.process_id = p->pid;
+		info.exit_code = p->exit_code;
+		info.exit_reason = p->exit_reason;
+		info.resource_usage = p->usage;
 		proc_lock_give(st);
-		/* the parent's capability to the child dies with it */
-		struct vd_process *self = vd_current_process();
-		if (!err && parent && self && self->pid == parent &&
-		    p->parent_cap)
-			vd_cap_revoke(self->caps, p->parent_cap);
+
+		err = deliver ? deliver(arg, &info) : VD_OK;
+
+		st = proc_lock_take();
+		__atomic_store_n(&p->collecting, false, __ATOMIC_RELEASE);
+		/* delivered: reap (revokes every capability to it); not
+		 * delivered but detached meanwhile (proc_last_cap_gone left
+		 * it to us): nobody can wait for it any more, reap too */
+		if (!p->reaped && (err == VD_OK || p->orphan))
+			reap_locked(p);
+		proc_lock_give(st);
+		wake_waiters(p); /* NotFound, or their turn to try */
+		break;
 	}
 	vd_process_put(p);
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handles: when the last capability goes                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Process `pid` lost its last capability held by anyone but itself (its
+ * own space's capabilities to itself do not count: vd_cap_create_self).
+ * Nobody can wait for it any more, so it is detached from its parent,
+ * like an orphan: a zombie is reaped now, a running process runs on and
+ * is reaped when it ends -- dropping a handle does not kill a program.
+ * A process that never started, though, never will (starting takes a
+ * capability), so it is killed and reaped.  Children of the kernel
+ * (parent NULL) are waited for by pid, not through a capability: they
+ * stay as they are.
+ */
+static void proc_last_cap_gone(uint64_t pid)
+{
+	hal_irqstate_t st = proc_lock_take();
+	struct vd_process *p = find_locked(pid), *victim = NULL;
+
+	if (p && !p->reaped && p->parent) {
+		vd_list_remove(&p->sibling_link);
+		p->parent = NULL;
+		p->orphan = true;
+		if (p->state == VD_PROC_ZOMBIE) {
+			/* a wait delivering its exit right now reaps it */
+			if (!p->collecting)
+				reap_locked(p);
+		} else if (p->state == VD_PROC_CREATED) {
+			victim = p;
+			get_ref(p);
+		}
+	}
+	proc_lock_give(st);
+	if (victim) {
+		vd_process_kill(victim, -1, VD_EXIT_KILLED);
+		vd_process_put(victim);
+	}
+}
+
+/*
+ * User thread `tid` lost its last capability: nobody can join it, so it
+ * is detached -- reaped now if it is dead, at its exit otherwise (it is
+ * not stopped).  A process's main thread has no capability unless one is
+ * made for it (SYS_CAPABILITY_CREATE); its process reaps it.
+ */
+static void thread_last_cap_gone(uint64_t tid)
+{
+	struct vd_thread *t = vd_thread_get(tid);
+
+	if (!t)
+		return;
+	if (t->proc)
+		vd_thread_detach(t);
+	vd_thread_put(t);
+}
+
+void proc_register_cap_hooks(void)
+{
+	static bool done;
+
+	if (!__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL)) {
+		vd_cap_set_gone_hook(VD_OBJ_PROCESS, proc_last_cap_gone);
+		vd_cap_set_gone_hook(VD_OBJ_THREAD, thread_last_cap_gone);
+	}
+}
+
+static vd_err_t deliver_to_kernel(void *arg,
+				  const struct vd_process_exit_info *info)
+{
+	if (arg)
+		*(struct vd_process_exit_info *)arg = *info;
+	return VD_OK;
+}
+
+vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
+			 struct vd_process_exit_info *info)
+{
+	return vd_process_wait_deliver(parent, child, timeout_ns,
+				       deliver_to_kernel, info);
 }

@@ -13,9 +13,15 @@ void proc_lock_give(hal_irqstate_t st);
 void proc_register_dump(void);
 
 /* proc.c */
+/* Give core/cap the hooks of processes and threads (once). */
+void proc_register_cap_hooks(void);
 struct vd_process *proc_alloc(const char *name);
 void proc_discard(struct vd_process *p);
 void proc_publish(struct vd_process *p, struct vd_process *parent);
+/* p's capability space, its slots charged to p's limits (CAP_SLOTS),
+ * and its end.  Errors: those of vd_limits_charge, vd_cap_space_create. */
+vd_err_t proc_caps_create(struct vd_process *p);
+void proc_caps_destroy(struct vd_process *p);
 
 /* IPC clean-up of an exiting process (before its caps and page table
  * go).  No-op until the IPC module is linked in. */

@@ -42,8 +42,21 @@ bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
 		if (addr < hal_user_top() &&
 		    proc_ipc_page_fault(p, addr, access))
 			return true; /* copy-on-write resolved: retry */
-		if (vd_uvm_fault(p, addr, access, from_user))
+		switch (vd_uvm_fault(p, addr, access, from_user)) {
+		case VD_UVM_FAULT_RETRY:
 			return true; /* first touch of a lazy page: retry */
+		case VD_UVM_FAULT_NO_MEMORY:
+			if (!from_user)
+				break; /* the copy fails, see below */
+			kprintf("proc %llu (%s): no memory for a page table "
+				"at %p: killed\n",
+				(unsigned long long)p->pid, p->name,
+				(void *)addr);
+			vd_process_kill(p, -1, VD_EXIT_OUT_OF_MEMORY);
+			return false; /* not reached */
+		case VD_UVM_FAULT_NOT_MINE:
+			break;
+		}
 	}
 	if (!from_user) {
 		/* a fault-safe user copy in progress: fail the copy */

@@ -21,7 +21,16 @@
  * The kernel fills user pages through the physmap (vd_uvm_write), never
  * through the user mapping, so it works whichever address space is active
  * and needs no user-access window.
+ *
+ * Commit (docs/memory.md): a lazy region's frames are set aside when it
+ * is mapped (vd_uvm_charge, the pool of core/mm/commit.c) and a first
+ * touch draws one of them, so a lazy region always has exactly
+ * (pages - present) frames in the pool on its behalf, and p->committed
+ * is the sum of that over p's lazy regions.  Unmapping a lazy range gives
+ * back the frames of its untouched pages; teardown, those of every lazy
+ * region.
  */
+#include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/proc.h>
 #include <veridian/string.h>
@@ -84,6 +93,35 @@ static void region_insert(struct vd_process *p, struct vd_uvm_region *n)
 	vd_list__insert(&n->link, it->prev, it);
 }
 
+/*
+ * The commit charge of p: the one place it grows and shrinks (the memory
+ * limit of limits.h is charged for whole regions in vd_uvm_map_anon, so
+ * it bounds this too).  Not under vm_lock: a charge takes frames from
+ * the allocator one by one, which is no work for a lock held with
+ * interrupts masked.
+ */
+vd_err_t vd_uvm_charge(struct vd_process *p, size_t pages)
+{
+	vd_err_t err = vd_commit_charge(pages);
+
+	if (!err)
+		__atomic_fetch_add(&p->committed, pages, __ATOMIC_RELAXED);
+	return err;
+}
+
+void vd_uvm_uncharge(struct vd_process *p, size_t pages)
+{
+	VD_ASSERT(__atomic_load_n(&p->committed, __ATOMIC_RELAXED) >= pages);
+	__atomic_fetch_sub(&p->committed, pages, __ATOMIC_RELAXED);
+	vd_commit_release(pages);
+}
+
+/* Pages of lazy region r whose frames wait in the pool (vm_lock held). */
+static size_t region_undrawn(const struct vd_uvm_region *r)
+{
+	return r->lazy ? r->size / VD_PAGE_SIZE - r->present : 0;
+}
+
 static void account(struct vd_process *p, ptrdiff_t delta)
 {
 	p->mapped_bytes += (size_t)delta;
@@ -97,9 +135,11 @@ static void account(struct vd_process *p, ptrdiff_t delta)
  * present pages, so the scan stops when none is left (an untouched mmap
  * costs nothing to unmap).
  */
-static void unmap_and_free(struct vd_process *p, struct vd_uvm_region *r,
-			   vaddr_t va, size_t size)
+static size_t unmap_and_free(struct vd_process *p, struct vd_uvm_region *r,
+			     vaddr_t va, size_t size)
 {
+	size_t freed = 0;
+
 	for (size_t off = 0; off < size; off += VD_PAGE_SIZE) {
 		struct vd_frame f;
 
@@ -108,25 +148,44 @@ static void unmap_and_free(struct vd_process *p, struct vd_uvm_region *r,
 		if (vd_unmap_page(&p->pt, va + off, &f) == VD_OK) {
 			vd_frame_free(f, 1);
 			account(p, -(ptrdiff_t)VD_PAGE_SIZE);
+			freed++;
 			if (r)
 				r->present--;
 		}
 	}
+	return freed;
 }
 
-/* Give the page at va a zeroed frame (vm_lock held). */
-static vd_err_t populate(struct vd_process *p, vaddr_t va, uint32_t flags)
+/* Give the page at va a zeroed frame (vm_lock held): a new one, or for
+ * a page of lazy region r, one it charged. */
+static vd_err_t populate(struct vd_process *p, vaddr_t va, uint32_t flags,
+			 struct vd_uvm_region *r)
 {
 	struct vd_frame f;
-	vd_err_t err = vd_frame_alloc(1, VD_ZONE_NORMAL, &f);
+	vd_err_t err = VD_OK;
 
+	if (r && r->lazy) {
+		VD_ASSERT(region_undrawn(r) > 0 && p->committed > 0);
+		f = vd_commit_draw();
+	} else {
+		err = vd_frame_alloc(1, VD_ZONE_NORMAL, &f);
+	}
 	if (err)
 		return err;
 	vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+	/* the page tables on the way may still need frames (the kernel's
+	 * reserve: see VD_COMMIT_KERNEL_RESERVE) */
 	err = vd_map_page(&p->pt, va, f, flags);
 	if (err) {
-		vd_frame_free(f, 1);
+		if (r && r->lazy)
+			vd_commit_undraw(f); /* still charged */
+		else
+			vd_frame_free(f, 1);
 		return err;
+	}
+	if (r && r->lazy) {
+		r->present++;
+		__atomic_fetch_sub(&p->committed, 1, __ATOMIC_RELAXED);
 	}
 	account(p, VD_PAGE_SIZE);
 	return VD_OK;
@@ -166,16 +225,29 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	if (!p || !range_ok(va, size) || (flags & ~USER_FLAGS_ALLOWED))
 		return VD_ERR_INVALID_PARAMETER;
 	flags |= VD_PTE_PRESENT | VD_PTE_USER;
+	/* the whole size, lazy or not: given back by unmap and destroy */
+	err = vd_limits_charge(p->limits, VD_LIMIT_MEMORY, size);
+	if (err)
+		return err;
 	r = vd_kzalloc(sizeof(*r));
-	if (!r)
+	if (!r) {
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 		return VD_ERR_OUT_OF_MEMORY;
+	}
+	/* a lazy region's frames are set aside now: a first touch must
+	 * never find none (docs/memory.md, "Commit") */
+	if (lazy && (err = vd_uvm_charge(p, size / VD_PAGE_SIZE)) != VD_OK) {
+		vd_kfree(r);
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
+		return err;
+	}
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	if (range_taken_locked(p, va, size)) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
 	}
 	for (; !lazy && done < size; done += VD_PAGE_SIZE) {
-		err = populate(p, va + done, flags);
+		err = populate(p, va + done, flags, NULL);
 		if (err)
 			break;
 	}
@@ -192,13 +264,18 @@ vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 	r = NULL;
 out:
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
+	if (r && lazy)
+		vd_uvm_uncharge(p, size / VD_PAGE_SIZE);
 	vd_kfree(r);
+	if (err)
+		vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	return err;
 }
 
 vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 {
 	struct vd_uvm_region *r, *tail = NULL;
+	size_t uncharge = 0;
 	vd_err_t err = VD_OK;
 
 	if (!p || !range_ok(va, size))
@@ -217,7 +294,12 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 		err = VD_ERR_PERMISSION_DENIED; /* a shared region's */
 		goto out;
 	}
-	unmap_and_free(p, r, va, size);
+	/* the untouched pages of a lazy range give their frames back */
+	if (r->lazy)
+		uncharge = size / VD_PAGE_SIZE - unmap_and_free(p, r, va, size);
+	else
+		unmap_and_free(p, r, va, size);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, size);
 	if (va == r->start && size == r->size) {
 		vd_list_remove(&r->link);
 		vd_kfree(r);
@@ -240,6 +322,8 @@ vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size)
 	}
 out:
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
+	if (uncharge)
+		vd_uvm_uncharge(p, uncharge);
 	vd_kfree(tail);
 	return err;
 }
@@ -356,11 +440,9 @@ static vd_err_t uvm_copy(struct vd_process *p, vaddr_t va, void *kbuf,
 			struct vd_uvm_region *r =
 				region_overlapping(p, va - off, VD_PAGE_SIZE);
 			if (r && r->lazy &&
-			    !populate(p, va - off, r->pte_flags)) {
-				r->present++;
+			    !populate(p, va - off, r->pte_flags, r))
 				err = vd_query_page(&p->pt, va - off, &f,
 						    &flags);
-			}
 		}
 		if (err || !(flags & VD_PTE_USER)) {
 			err = VD_ERR_MEM_NOT_MAPPED;
@@ -390,16 +472,16 @@ vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst, size_t len)
 	return uvm_copy(p, va, dst, len, false);
 }
 
-bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
-		  bool from_user)
+enum vd_uvm_fault_result vd_uvm_fault(struct vd_process *p, vaddr_t addr,
+				      unsigned access, bool from_user)
 {
+	enum vd_uvm_fault_result res = VD_UVM_FAULT_NOT_MINE;
 	vaddr_t page = VD_ALIGN_DOWN(addr, VD_PAGE_SIZE);
 	struct vd_uvm_region *r;
-	bool resolved = false;
 	uint32_t flags;
 
 	if (!p || addr < VD_USER_BASE || addr >= hal_user_top())
-		return false;
+		return VD_UVM_FAULT_NOT_MINE;
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	r = region_overlapping(p, page, VD_PAGE_SIZE);
 	if (!r || !r->lazy)
@@ -407,22 +489,32 @@ bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
 	if (((access & VD_FAULT_WRITE) && !(r->pte_flags & VD_PTE_WRITABLE)) ||
 	    ((access & VD_FAULT_EXEC) && (r->pte_flags & VD_PTE_NO_EXECUTE)))
 		goto out; /* a real protection fault */
-	if (vd_query_page(&p->pt, page, NULL, &flags) == VD_OK)
+	if (vd_query_page(&p->pt, page, NULL, &flags) == VD_OK) {
 		/* present: another thread populated it meanwhile (retry if
 		 * the entry allows the access), or a kernel access that is
 		 * not the user's fault (no retry: it would fault forever) */
-		resolved = from_user &&
-			   !((access & VD_FAULT_WRITE) &&
-			     !(flags & VD_PTE_WRITABLE)) &&
-			   !((access & VD_FAULT_EXEC) &&
-			     (flags & VD_PTE_NO_EXECUTE));
-	else if (populate(p, page, r->pte_flags) == VD_OK) {
-		r->present++;
-		resolved = true;
+		if (from_user &&
+		    !((access & VD_FAULT_WRITE) &&
+		      !(flags & VD_PTE_WRITABLE)) &&
+		    !((access & VD_FAULT_EXEC) && (flags & VD_PTE_NO_EXECUTE)))
+			res = VD_UVM_FAULT_RETRY;
+		goto out;
+	}
+	/* The page's frame is charged; only a page table on the way can be
+	 * missing, if the kernel ate its own reserve: try once more with
+	 * this CPU's cached frames back in the allocator, then report it
+	 * (never a silent kill: the process dies as out of memory). */
+	if (populate(p, page, r->pte_flags, r) == VD_OK) {
+		res = VD_UVM_FAULT_RETRY;
+	} else {
+		vd_frame_drain_caches();
+		res = populate(p, page, r->pte_flags, r) == VD_OK
+			      ? VD_UVM_FAULT_RETRY
+			      : VD_UVM_FAULT_NO_MEMORY;
 	}
 out:
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
-	return resolved;
+	return res;
 }
 
 bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
@@ -442,19 +534,27 @@ bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len)
 void vd_uvm_destroy(struct vd_process *p)
 {
 	struct vd_list *it, *tmp;
+	size_t uncharge = 0, charged = 0;
 
 	hal_irqstate_t vm_st = vd_spin_lock_irqsave(&p->vm_lock);
 	vd_list_for_each_safe(it, tmp, &p->regions)
 	{
 		struct vd_uvm_region *r =
 			VD_LIST_ENTRY(it, struct vd_uvm_region, link);
-		if (!r->foreign)
+		uncharge += region_undrawn(r);
+		if (!r->foreign) {
 			unmap_and_free(p, r, r->start, r->size);
+			charged += r->size;
+		}
 		vd_list_remove(&r->link);
 		region_free(r);
 	}
 	p->mapped_bytes = 0;
 	vd_spin_unlock_irqrestore(&p->vm_lock, vm_st);
+	VD_ASSERT(uncharge == p->committed);
+	if (uncharge)
+		vd_uvm_uncharge(p, uncharge);
+	vd_limits_uncharge(p->limits, VD_LIMIT_MEMORY, charged);
 	if (p->pt.root_frame) {
 		vd_page_table_destroy(&p->pt);
 		p->pt.root_frame = 0;

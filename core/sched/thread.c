@@ -8,8 +8,10 @@
  * dead thread is off the CPU, since only then is its stack unused).  A
  * user thread also has its process's thread list's (proc.c).
  * vd_thread_get() and vd_thread_ref() add others.  The last put frees the
- * kernel stack and the struct.
+ * kernel stack and the struct.  Reaping also revokes every capability to
+ * the thread (thread_unlist_locked).
  */
+#include <veridian/cap.h>
 #include <veridian/mm.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -54,11 +56,24 @@ void thread_table_insert_locked(struct vd_thread *t)
 	vd_list_add_tail(bucket(t->tid), &t->table_link);
 }
 
+/*
+ * Out of the table: the thread is gone for good (joined, detached after
+ * exit, or discarded unstarted), and so is every capability to it, in
+ * every space (a user thread's; kernel threads have none).  The one
+ * place where a thread stops existing by its id.
+ */
+static void thread_unlist_locked(struct vd_thread *t)
+{
+	vd_list_remove(&t->table_link);
+	if (t->proc)
+		vd_cap_revoke_object(VD_OBJ_THREAD, t->tid);
+}
+
 void thread_reap_locked(struct vd_thread *t)
 {
 	if (vd_list_empty(&t->table_link))
 		return; /* already reaped */
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	thread_put_locked(t);
 }
 
@@ -66,8 +81,10 @@ void thread_free(struct vd_thread *t)
 {
 	if (t->kstack)
 		vd_kfree(t->kstack);
-	if (t->proc)
+	if (t->proc) {
+		vd_limits_uncharge(t->proc->limits, VD_LIMIT_THREADS, 1);
 		vd_process_put(t->proc);
+	}
 	vd_kfree(t);
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
 }
@@ -193,12 +210,18 @@ static vd_err_t uthread_alloc(struct vd_process *p, vaddr_t pc, vaddr_t sp,
 			      uint64_t arg0, uint64_t arg1,
 			      struct vd_thread **out)
 {
-	struct vd_thread *t = thread_alloc(p->name, VD_PRIO_NORMAL, true);
+	vd_err_t err = vd_limits_charge(p->limits, VD_LIMIT_THREADS, 1);
+	struct vd_thread *t;
 	uintptr_t top;
 
-	if (!t)
+	if (err)
+		return err;
+	t = thread_alloc(p->name, VD_PRIO_NORMAL, true);
+	if (!t) {
+		vd_limits_uncharge(p->limits, VD_LIMIT_THREADS, 1);
 		return VD_ERR_OUT_OF_MEMORY;
-	t->proc = p;
+	}
+	t->proc = p; /* thread_free gives the charge back */
 	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 	top = (uintptr_t)vd_thread_kstack_top(t);
 	t->uctx =
@@ -227,7 +250,7 @@ void vd_thread_discard_unstarted(struct vd_thread *t)
 
 	VD_ASSERT(t->state == VD_THREAD_CREATED && !t->on_cpu);
 	vd_list_remove(&t->proc_link);
-	vd_list_remove(&t->table_link);
+	thread_unlist_locked(t);
 	vd_sched_unlock(st);
 	uthread_discard(t, 3);
 }
@@ -391,12 +414,20 @@ void vd_thread_detach(struct vd_thread *t)
 	vd_sched_unlock(st);
 }
 
-vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
+/*
+ * As with processes (vd_process_wait_deliver), the exit code is consumed
+ * only once it is delivered: the joiner claims the dead thread
+ * (collecting: other joiners get VD_ERR_BUSY meanwhile), delivers the
+ * code with no lock held, and reaps it only if that worked.
+ */
+vd_err_t vd_thread_join_deliver(vd_tid_t tid, uint64_t timeout_ns,
+				vd_join_deliver_fn deliver, void *arg)
 {
 	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
 	struct vd_thread *self = vd_current_thread(), *t;
 	vd_sched_lock_state_t st;
 	vd_err_t err = VD_OK;
+	int code;
 
 	if (!self)
 		return VD_ERR_BUSY;
@@ -408,7 +439,7 @@ vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
 		err = VD_ERR_INVALID_PARAMETER;
 	} else if (self->proc && self->proc != t->proc) {
 		err = VD_ERR_PERMISSION_DENIED;
-	} else if (!vd_list_empty(&t->joiners.waiters)) {
+	} else if (!vd_list_empty(&t->joiners.waiters) || t->collecting) {
 		err = VD_ERR_BUSY;
 	}
 	if (err) {
@@ -419,19 +450,45 @@ vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
 	while (t->state != VD_THREAD_DEAD && err == VD_OK)
 		err = vd_sched_wait_locked(&t->joiners, VD_BLOCK_JOIN,
 					   deadline);
-	if (t->state == VD_THREAD_DEAD) {
-		if (vd_list_empty(&t->table_link)) {
-			err = VD_ERR_NOT_FOUND; /* reaped meanwhile */
-		} else {
-			err = VD_OK;
-			if (code_out)
-				*code_out = t->exit_code;
-			thread_reap_locked(t);
-		}
+	if (t->state != VD_THREAD_DEAD) {
+		thread_put_locked(t);
+		vd_sched_unlock(st);
+		return err;
 	}
+	if (vd_list_empty(&t->table_link) || t->collecting) {
+		/* reaped meanwhile (detached by its process's end), or a
+		 * joiner that did not wait is delivering */
+		err = vd_list_empty(&t->table_link) ? VD_ERR_NOT_FOUND
+						    : VD_ERR_BUSY;
+		thread_put_locked(t);
+		vd_sched_unlock(st);
+		return err;
+	}
+	t->collecting = true;
+	code = t->exit_code;
+	vd_sched_unlock(st);
+
+	err = deliver ? deliver(arg, code) : VD_OK;
+
+	st = vd_sched_lock();
+	t->collecting = false;
+	if (err == VD_OK && !vd_list_empty(&t->table_link))
+		thread_reap_locked(t);
 	thread_put_locked(t);
 	vd_sched_unlock(st);
 	return err;
+}
+
+static vd_err_t deliver_code(void *arg, int code)
+{
+	if (arg)
+		*(int *)arg = code;
+	return VD_OK;
+}
+
+vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out)
+{
+	return vd_thread_join_deliver(tid, timeout_ns, deliver_code, code_out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -27,6 +27,7 @@ const vd_syscall_handler_t vd_syscall_builtin[VD_SYS_MAX] = {
 	[VD_SYS_PROCESS_START] = sys_process_start,
 	[VD_SYS_PROCESS_WAIT] = sys_process_wait,
 	[VD_SYS_PROCESS_TERMINATE] = sys_process_terminate,
+	[VD_SYS_PROCESS_LIMITS] = sys_process_limits,
 	[VD_SYS_THREAD_CREATE] = sys_thread_create,
 	[VD_SYS_THREAD_EXIT] = sys_thread_exit,
 	[VD_SYS_THREAD_JOIN] = sys_thread_join,

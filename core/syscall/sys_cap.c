@@ -5,11 +5,17 @@
  *       Mint a root capability for an object the caller owns: its own
  *       process, one of its children, or one of its threads.  Anything
  *       else is VD_ERR_PERMISSION_DENIED (device, memory, IPC and file
- *       capabilities come from their owners, never from thin air).
+ *       capabilities come from their owners, never from thin air; a
+ *       detached child is not the caller's any more), and an object
+ *       reaped before or while its capability is made VD_ERR_NOT_FOUND.
  *   capability_derive(token, new_rights, &cap_out)          -> 0
  *       A copy with fewer rights (the parent needs GRANT).
  *   capability_revoke(token)                                 -> 0
  *       The capability and everything derived from it, in every space.
+ *
+ * The output pointer is checked before a capability is minted, and a
+ * capability whose token cannot be copied out after all is revoked: a
+ * failed call leaves no slot taken.
  */
 #include <veridian/thread.h>
 
@@ -42,6 +48,49 @@ static vd_err_t caller_owns(struct vd_process *self, uint64_t type, uint64_t id)
 	return err;
 }
 
+/*
+ * Is the object still there?  A capability minted just after its object
+ * was reaped (by another thread: a join, a wait) would outlive it: the
+ * reap revoked every capability to it before ours existed.  The reaper
+ * marks a process reaped, or takes a thread out of its table, before it
+ * revokes (under the lock we take here too), so a mint that the
+ * revocation missed sees the object gone here.
+ */
+static bool object_alive(uint64_t type, uint64_t id)
+{
+	bool alive = true;
+
+	if (type == VD_OBJ_PROCESS) {
+		struct vd_process *p = vd_process_get(id);
+
+		alive = p && !p->reaped;
+		vd_process_put(p);
+	} else if (type == VD_OBJ_THREAD) {
+		struct vd_thread *t = vd_thread_get(id);
+
+		alive = t != NULL;
+		vd_thread_put(t);
+	}
+	return alive;
+}
+
+/*
+ * Hand a freshly minted token out, or take the capability back: the
+ * output was probed first, but another thread may unmap it between the
+ * probe and this copy, and a token nobody received would hold its slot
+ * for good.  Nobody else can know the token yet, so nothing was derived
+ * from it and the revoke undoes exactly the mint.
+ */
+static vd_err_t put_or_revoke(struct vd_process *self, uint64_t uptr,
+			      vd_cap_token_t token)
+{
+	vd_err_t err = sys_put_token(uptr, token);
+
+	if (err)
+		vd_cap_revoke(self->caps, token);
+	return err;
+}
+
 SYSCALL(sys_cap_create)
 {
 	struct vd_process *self = vd_current_process();
@@ -58,10 +107,17 @@ SYSCALL(sys_cap_create)
 	if (!err)
 		err = caller_owns(self, a[0], a[1]);
 	if (!err)
-		err = vd_cap_create(self->caps, (enum vd_object_type)a[0], a[1],
-				    (uint32_t)a[2], &c);
+		err = (a[0] == VD_OBJ_PROCESS && a[1] == self->pid
+			       ? vd_cap_create_self
+			       : vd_cap_create)(self->caps,
+						(enum vd_object_type)a[0], a[1],
+						(uint32_t)a[2], &c);
+	if (!err && !object_alive(a[0], a[1])) {
+		vd_cap_revoke(self->caps, c.token);
+		err = VD_ERR_NOT_FOUND;
+	}
 	if (!err)
-		err = sys_put_token(a[3], c.token);
+		err = put_or_revoke(self, a[3], c.token);
 	*ret = 0;
 	return err;
 }
@@ -81,7 +137,7 @@ SYSCALL(sys_cap_derive)
 		err = vd_cap_derive(vd_current_process()->caps, a[0],
 				    (uint32_t)a[1], &c);
 	if (!err)
-		err = sys_put_token(a[2], c.token);
+		err = put_or_revoke(vd_current_process(), a[2], c.token);
 	*ret = 0;
 	return err;
 }

@@ -6,6 +6,8 @@
  *   process_start(proc_cap)            EXECUTE   -> 0
  *   process_wait(proc_cap, &info, timeout_ns)    READ, parent only -> 0
  *   process_terminate(proc_cap, code)  DELETE    -> 0 (or never returns)
+ *   process_limits(proc_cap, &new or 0, &out or 0)
+ *                                      WRITE to lower, READ to read -> 0
  *   thread_create(proc_cap, entry, stack, stack_size, arg, &cap_out)
  *                                      EXECUTE, own process -> tid
  *   thread_exit(code)                            never returns
@@ -13,8 +15,12 @@
  *   thread_yield()  thread_sleep(ns)             -> 0
  *
  * Output pointers are probed (written) before anything irreversible
- * happens, so a bad pointer fails the call instead of losing a result
- * such as a reaped child's exit information.
+ * happens, so a bad pointer fails the call early.  A probe is no promise
+ * (another thread may unmap the buffer right after it), so what a call
+ * consumes is consumed only after the copy out worked: a wait or join
+ * whose copy fails keeps the exit for the next one (vd_process_wait_
+ * deliver, vd_thread_join_deliver), and a capability minted for a token
+ * that cannot be handed out is revoked.
  */
 #include <veridian/sched.h>
 #include <veridian/thread.h>
@@ -77,21 +83,30 @@ SYSCALL(sys_process_start)
 	return err;
 }
 
+/* Copy the exit information to the user buffer (arg, 0 = not wanted). */
+static vd_err_t put_exit_info(void *arg,
+			      const struct vd_process_exit_info *info)
+{
+	if (!arg)
+		return VD_OK;
+	return vd_copy_to_user(arg, info, sizeof(*info));
+}
+
 SYSCALL(sys_process_wait)
 {
-	struct vd_process_exit_info info;
 	struct vd_capability c;
 	vd_err_t err = sys_cap(a[0], VD_OBJ_PROCESS, VD_RIGHT_READ, &c);
 
 	(void)ctx;
+	/* a bad buffer fails before the wait; one unmapped during it fails
+	 * the copy, and then the child is not reaped (its exit is kept) */
 	if (!err && a[1])
-		err = vd_user_probe_out(a[1], sizeof(info));
+		err = vd_user_probe_out(a[1],
+					sizeof(struct vd_process_exit_info));
 	if (!err)
-		err = vd_process_wait(vd_current_process()->pid, c.object_id,
-				      a[2], &info);
-	if (!err && a[1])
-		err = vd_copy_to_user((void *)(uintptr_t)a[1], &info,
-				      sizeof(info));
+		err = vd_process_wait_deliver(vd_current_process()->pid,
+					      c.object_id, a[2], put_exit_info,
+					      (void *)(uintptr_t)a[1]);
 	*ret = 0;
 	return err;
 }
@@ -105,6 +120,49 @@ SYSCALL(sys_process_terminate)
 	if (!err)
 		err = vd_process_terminate(c.object_id, (int)a[1]);
 	*ret = 0;
+	return err;
+}
+
+/*
+ * Lower (a[1]: the limit[] of a struct vd_limits_info; usage[] is
+ * ignored) and/or read (a[2]) the limits of the process a[0] names.
+ * Lowering needs WRITE, reading READ; a value above the current limit
+ * fails the whole call with PermissionDenied (limits never go up).  The
+ * read comes after the change.
+ */
+SYSCALL(sys_process_limits)
+{
+	struct vd_limits_info want, info;
+	struct vd_process *p = NULL;
+	struct vd_capability c;
+	uint32_t rights =
+		(a[1] ? VD_RIGHT_WRITE : 0) | (a[2] ? VD_RIGHT_READ : 0);
+	vd_err_t err;
+
+	(void)ctx;
+	*ret = 0;
+	if (!rights)
+		return VD_ERR_INVALID_PARAMETER;
+	err = sys_cap(a[0], VD_OBJ_PROCESS, rights, &c);
+	if (!err && a[1])
+		err = vd_copy_from_user(&want, (const void *)(uintptr_t)a[1],
+					sizeof(want));
+	if (!err && a[2])
+		err = vd_user_probe_out(a[2], sizeof(info));
+	if (!err) {
+		p = vd_process_get(c.object_id);
+		if (!p)
+			err = VD_ERR_NOT_FOUND;
+	}
+	if (!err && a[1])
+		err = vd_limits_lower(p->limits, want.limit);
+	if (!err && a[2]) {
+		err = vd_limits_read(p->limits, &info);
+		if (!err)
+			err = vd_copy_to_user((void *)(uintptr_t)a[2], &info,
+					      sizeof(info));
+	}
+	vd_process_put(p);
 	return err;
 }
 
@@ -152,26 +210,32 @@ SYSCALL(sys_thread_exit)
 	vd_thread_exit((int)a[0]);
 }
 
+/* Copy an exit code to the user pointer (arg, 0 = not wanted). */
+static vd_err_t put_exit_code(void *arg, int code)
+{
+	int32_t code32 = code;
+
+	if (!arg)
+		return VD_OK;
+	return vd_copy_to_user(arg, &code32, sizeof(code32));
+}
+
 SYSCALL(sys_thread_join)
 {
 	struct vd_capability c;
-	int code = 0;
 	vd_err_t err = sys_cap(a[0], VD_OBJ_THREAD, VD_RIGHT_READ, &c);
 
 	(void)ctx;
 	if (!err && a[2])
 		err = vd_user_probe_out(a[2], sizeof(int32_t));
+	/* reaped only once the code is out (see the top of this file) */
 	if (!err)
-		err = vd_thread_join(c.object_id, a[1], &code);
+		err = vd_thread_join_deliver(c.object_id, a[1], put_exit_code,
+					     (void *)(uintptr_t)a[2]);
 	if (!err) {
-		int32_t code32 = code;
-		/* the thread is gone: so is every capability to it, and its
-		 * stack */
-		vd_cap_revoke(vd_current_process()->caps, a[0]);
+		/* the thread is gone: so is every capability to it (the
+		 * reap revoked them all, in every space), and its stack */
 		vd_proc_forget_finished(vd_current_process());
-		if (a[2])
-			err = vd_copy_to_user((void *)(uintptr_t)a[2], &code32,
-					      sizeof(code32));
 	}
 	*ret = 0;
 	return err;

@@ -61,6 +61,7 @@ SYSCALL(sys_process_create);
 SYSCALL(sys_process_start);
 SYSCALL(sys_process_wait);
 SYSCALL(sys_process_terminate);
+SYSCALL(sys_process_limits);
 SYSCALL(sys_thread_create);
 SYSCALL(sys_thread_exit);
 SYSCALL(sys_thread_join);

@@ -25,6 +25,15 @@
  *
  * Token 0 (VD_CAP_TOKEN_NULL) never validates.
  *
+ * Object lifetimes are tied to capabilities both ways (cap_object.c,
+ * docs/capabilities.md "Objects and their capabilities"):
+ *   - an object that is destroyed revokes every capability to it, in every
+ *     space (vd_cap_revoke_object, from its one destroy function);
+ *   - an object that loses its last capability held outside its owner's
+ *     space is reported to its type's hook (vd_cap_set_gone_hook), which
+ *     destroys it (endpoints, channels) or detaches it (threads,
+ *     processes: they run on and are reaped when they end).
+ *
  * Concurrency: all changes (create, derive, revoke, space destroy) take one
  * global capability lock, with interrupts masked; validation takes none.
  * A caller must keep every space it passes alive for the duration of the
@@ -88,7 +97,9 @@ vd_err_t vd_cap_space_create(uint32_t slots, struct vd_cap_space **out);
 /*
  * Process exit: revoke every capability in the space, with everything
  * derived from it in any space, unlink the ones derived from capabilities
- * of other spaces, and free the space.  NULL is ignored.
+ * of other spaces, and free the space.  NULL is ignored.  Objects that
+ * lose their last outside holder here are reported to their hooks (see
+ * vd_cap_set_gone_hook), with the lock dropped.
  */
 void vd_cap_space_destroy(struct vd_cap_space *space);
 /* Unique id of the space (never reused while the kernel runs). */
@@ -105,11 +116,24 @@ uint32_t vd_cap_space_capacity(const struct vd_cap_space *space);
  * Mint an original (root) capability for an object, as the kernel does
  * when it creates the object.  `out` may be NULL.
  * Errors: VD_ERR_INVALID_PARAMETER (NULL space, bad type, unknown rights
- * bits), VD_ERR_RESOURCE_EXHAUSTED (no free slot).
+ * bits), VD_ERR_RESOURCE_EXHAUSTED (no free slot), VD_ERR_OUT_OF_MEMORY
+ * (no heap for the object's record, made with its first capability).
  */
 vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
 		       uint64_t object_id, uint32_t rights,
 		       struct vd_capability *out);
+
+/*
+ * The same for an object's capability to itself (a process's own Process
+ * capability): capabilities to the object held in `space` do not count
+ * as outside holders, so they never keep it from being reported gone
+ * (see vd_cap_set_gone_hook).  An object has at most one such space.
+ * Errors: as vd_cap_create; VD_ERR_INVALID_PARAMETER if another space is
+ * the object's owner already.
+ */
+vd_err_t vd_cap_create_self(struct vd_cap_space *space,
+			    enum vd_object_type type, uint64_t object_id,
+			    uint32_t rights, struct vd_capability *out);
 
 /*
  * Derive a capability with `new_rights` from the one `parent` names in
@@ -164,6 +188,59 @@ vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token);
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space,
 			       vd_cap_token_t token);
 
+/*
+ * vd_cap_revoke without the hook: for callers that hold the scheduler
+ * lock (IPC dropping an undelivered message's capability).  That
+ * capability was derived, so its object keeps its parent as a holder;
+ * the only loss a hook would hear of is that of a process whose last
+ * outside holder was the message's copy (a process passing its own
+ * capability), which then stays attached to its parent.
+ */
+vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token);
+
+/* ------------------------------------------------------------------ */
+/* Objects and their capabilities                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The object (type, id) is destroyed: revoke every capability to it, in
+ * every space, and free their slots.  Its type's hook is NOT called (the
+ * object is going already).  Returns how many capabilities went.  Each
+ * object type calls it from its one destroy function: thread reaped,
+ * process reaped, endpoint destroyed, channel closed.  The caller may
+ * hold the scheduler lock or the process lock (the capability lock comes
+ * after both).
+ */
+uint32_t vd_cap_revoke_object(enum vd_object_type type, uint64_t id);
+/*
+ * Did `token` name a capability of `space` that went because its object
+ * was destroyed (vd_cap_revoke_object)?  True until the slot is reused.
+ * For error reports only: a syscall whose capability fails validation
+ * can tell "the object is gone" (IPC: VD_ERR_IPC_CLOSED) from "never
+ * yours".  Lock-free.
+ */
+bool vd_cap_destroyed(struct vd_cap_space *space, vd_cap_token_t token);
+/* Live capabilities to (type, id), in all spaces. */
+uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id);
+
+/*
+ * Hook of an object type: the object `id` has just lost its last
+ * capability held outside its owner's space (vd_cap_create_self; for an
+ * object without an owner: its last capability), through vd_cap_revoke,
+ * vd_cap_revoke_derived or vd_cap_space_destroy.  It runs once per such
+ * loss, after the capability lock is dropped, in the revoking thread; a
+ * capability minted meanwhile may already exist.  The kernel registers
+ * one for endpoints/channels (core/ipc: destroy), threads and processes
+ * (core/proc: detach).  NULL unregisters.  VD_ERR_INVALID_PARAMETER for
+ * an unknown type.
+ *
+ * Because hooks take the scheduler and process locks, vd_cap_revoke,
+ * vd_cap_revoke_derived and vd_cap_space_destroy must be called without
+ * those locks held; under them, use vd_cap_revoke_quiet.
+ */
+typedef void (*vd_cap_gone_hook_t)(uint64_t object_id);
+vd_err_t vd_cap_set_gone_hook(enum vd_object_type type, vd_cap_gone_hook_t fn);
+
 /* ------------------------------------------------------------------ */
 /* Key, statistics, self-check                                         */
 /* ------------------------------------------------------------------ */
@@ -189,6 +266,7 @@ struct vd_cap_stats {
 	uint64_t caps;	  /* live capabilities, all spaces */
 	uint64_t created; /* capabilities minted since boot (create+derive) */
 	uint64_t revoked; /* capabilities freed since boot */
+	uint64_t objects; /* objects with live capabilities (cap_object.c) */
 };
 void vd_cap_get_stats(struct vd_cap_stats *out);
 
@@ -197,7 +275,9 @@ void vd_cap_get_stats(struct vd_cap_stats *out);
  * free list and live count agree, each live slot's token is the MAC of its
  * contents, derivation links are consistent (a child's parent is live and
  * lists it, siblings link both ways), and a derived capability never holds
- * rights its parent lacks.  VD_OK, or VD_ERR_INVALID_CAPABILITY with the
+ * rights its parent lacks; and every object record: its count is the number
+ * of capabilities reachable from its originals, all naming it (O(all
+ * capabilities)).  VD_OK, or VD_ERR_INVALID_CAPABILITY with the
  * first broken invariant printed (VD_ERR_INVALID_PARAMETER for NULL).
  */
 vd_err_t vd_cap_space_check(struct vd_cap_space *space);

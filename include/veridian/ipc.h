@@ -10,12 +10,18 @@
  *   Channel    joins two endpoints.  A process that owns one end sends
  *              through the channel to the other end.
  *   Reply      a call leaves a reply slot behind; the receiver gets a
- *              reply token for it: 64 bits of slot index, generation and a
- *              SipHash MAC bound to the receiving process.  A token works
+ *              reply token for it: 64 bits of slot index and generation,
+ *              bound to the receiving process.  A token works
  *              once, for that process only; guessed, replayed or stolen
  *              tokens give VD_ERR_IPC_BAD_REPLY_TOKEN.
  *   Region     a shared memory region: a list of real frames that several
  *              processes map.  Transfer modes Move, Share, CopyOnWrite.
+ *
+ * Lifetime: an endpoint or channel lives as long as a capability names it
+ * (unless destroyed first).  Revoking its last capability destroys it;
+ * destroying or closing it -- or its owner's exit -- revokes every
+ * capability to it in every space (docs/capabilities.md).  Ones made by
+ * a kernel actor without a capability space are destroyed explicitly.
  *
  * Blocking: send blocks while the destination queue is full, receive while
  * it is empty, call until the reply comes.  Timeouts are relative, in
@@ -170,7 +176,9 @@ struct vd_ipc_actor {
  * create_endpoint: a new endpoint owned by `owner`, and a capability for
  * it (all rights) in owner->caps.  cap_out may be NULL.
  * Errors: VD_ERR_INVALID_PARAMETER, VD_ERR_OUT_OF_MEMORY,
- * VD_ERR_RESOURCE_EXHAUSTED (endpoint table or capability space full).
+ * VD_ERR_RESOURCE_EXHAUSTED (endpoint table or capability space full, or
+ * the owner's endpoint limit reached: the endpoint is charged to
+ * owner->proc's limits until destroyed, limits.h).
  */
 vd_err_t vd_ipc_create_endpoint(const struct vd_ipc_actor *owner,
 				vd_endpoint_id_t *id_out,
@@ -184,7 +192,9 @@ vd_err_t vd_ipc_endpoint_owner(vd_endpoint_id_t id, vd_pid_t *out);
 /*
  * create_channel: join two distinct endpoints.  Errors:
  * VD_ERR_INVALID_PARAMETER (same endpoint twice, NULL out),
- * VD_ERR_NOT_FOUND, VD_ERR_RESOURCE_EXHAUSTED, VD_ERR_OUT_OF_MEMORY.
+ * VD_ERR_NOT_FOUND, VD_ERR_RESOURCE_EXHAUSTED (table full, or the channel
+ * limit of whoever pays for e1: the channel is charged there, limits.h),
+ * VD_ERR_OUT_OF_MEMORY.
  */
 vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
 			       vd_channel_id_t *out);
@@ -192,7 +202,9 @@ vd_err_t vd_ipc_create_channel(vd_endpoint_id_t e1, vd_endpoint_id_t e2,
  * close_channel: messages still queued from it are dropped (capabilities
  * they carried are revoked); blocked senders, callers waiting for their
  * reply, and receivers of an endpoint left without channels wake with
- * VD_ERR_IPC_CLOSED.  VD_ERR_NOT_FOUND for an unknown id.
+ * VD_ERR_IPC_CLOSED -- and later receives on such an endpoint fail with
+ * it at once, until a channel joins it again.  VD_ERR_NOT_FOUND for an
+ * unknown id.
  */
 vd_err_t vd_ipc_close_channel(vd_channel_id_t ch);
 /* The endpoint at the other end of `ch` as seen from `pid`, and its
@@ -209,8 +221,13 @@ vd_err_t vd_ipc_channel_peer(vd_channel_id_t ch, vd_pid_t pid,
  * own.  cap (VD_CAP_TOKEN_NULL for none) names a capability in the
  * sender's space; it must hold VD_RIGHT_GRANT, and the receiver gets a
  * copy derived from it.  Blocks up to timeout_ns while the queue is full.
+ * A large message gives the receiver access to its region when queued,
+ * provisionally: it becomes real on delivery and goes if the message is
+ * dropped; provisional access is no access (not to map, transfer, or
+ * name in a large message or reply).
  * Errors: VD_ERR_INVALID_PARAMETER (bad message), VD_ERR_NOT_FOUND,
- * VD_ERR_PERMISSION_DENIED (sender owns no end; cap without GRANT),
+ * VD_ERR_PERMISSION_DENIED (sender owns no end; cap without GRANT; a
+ * large message about a region it holds no (or provisional) access to),
  * VD_ERR_INVALID_CAPABILITY, VD_ERR_IPC_MSG_TOO_LARGE,
  * VD_ERR_IPC_CLOSED, VD_ERR_TIMEOUT (queue still full).
  */
@@ -222,6 +239,17 @@ vd_err_t vd_ipc_send_message(const struct vd_ipc_actor *sender,
  * receive_message: the oldest message of endpoint `ep`, which the receiver
  * must own.  Waits up to timeout_ns (VD_ERR_TIMEOUT).  A CALL carries a
  * reply token in hdr_out->reply_token.
+ * Errors: VD_ERR_NOT_FOUND, VD_ERR_PERMISSION_DENIED (not the owner),
+ * VD_ERR_TIMEOUT, VD_ERR_IPC_CLOSED: at once, whatever the timeout, if
+ * the endpoint's channels have all closed and nothing is queued (a fresh
+ * endpoint, which never had a channel, waits for its first), or when the
+ * last channel closes or the endpoint dies during the wait.
+ *
+ * (SYS_IPC_RECEIVE with a header buffer writes the header before it
+ * takes the message, so a failed receive loses nothing; SYS_IPC_REPLY
+ * with an endpoint -- reply-and-receive -- delivers the reply first, and
+ * then an error of the receive, including a bad endpoint capability, is
+ * the status: docs/ipc.md.)
  */
 vd_err_t vd_ipc_receive_message(const struct vd_ipc_actor *receiver,
 				vd_endpoint_id_t ep, uint64_t timeout_ns,
@@ -236,7 +264,10 @@ vd_err_t vd_ipc_receive_message(const struct vd_ipc_actor *receiver,
 vd_err_t vd_ipc_call(const struct vd_ipc_actor *caller, vd_channel_id_t ch,
 		     const struct vd_ipc_message *request, vd_cap_token_t cap,
 		     uint64_t timeout_ns, struct vd_ipc_message *reply_out);
-/* reply: answer the call `token` names.  The token is then dead. */
+/* reply: answer the call `token` names.  The token is then dead.
+ * Errors (then the call still waits): VD_ERR_IPC_BAD_REPLY_TOKEN, and
+ * those of a message (a large reply needs real access to its region:
+ * VD_ERR_PERMISSION_DENIED for none or provisional access). */
 vd_err_t vd_ipc_reply(const struct vd_ipc_actor *replier,
 		      vd_reply_token_t token,
 		      const struct vd_ipc_message *response);
@@ -248,7 +279,11 @@ vd_err_t vd_ipc_reply(const struct vd_ipc_actor *replier,
 /*
  * create_shared_region: `size` bytes (rounded up to pages, at most
  * VD_IPC_REGION_MAX_PAGES) of zeroed frames, accessible to `owner`.
- * permissions: VD_RIGHT_READ, optionally VD_RIGHT_WRITE.
+ * permissions: VD_RIGHT_READ, optionally VD_RIGHT_WRITE.  The region is
+ * charged to owner->proc's limits (REGIONS 1, MEMORY its pages) until it
+ * is freed, wherever it went: VD_ERR_RESOURCE_EXHAUSTED (table or region
+ * limit), VD_ERR_OUT_OF_MEMORY (frames or memory limit),
+ * VD_ERR_INVALID_PARAMETER.
  */
 vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 				     size_t size, uint32_t permissions,
@@ -274,9 +309,11 @@ vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
  * transfer_shared_region: give `to` access.  Move: `from` loses access
  * and its mappings.  Share: both see the same frames.  CopyOnWrite: `to`
  * gets its own view of the same frames; the first write by either side to
- * a page copies that page for the writer.
+ * a page copies that page for the writer; the pages it may copy are
+ * charged to from's memory limit until `to`'s view goes.
  * Errors: VD_ERR_PERMISSION_DENIED (from has no access),
- * VD_ERR_BUSY (to already has access), VD_ERR_INVALID_PARAMETER.
+ * VD_ERR_BUSY (to already has access), VD_ERR_INVALID_PARAMETER,
+ * VD_ERR_OUT_OF_MEMORY (CopyOnWrite over from's memory limit).
  */
 vd_err_t vd_ipc_transfer_shared_region(const struct vd_ipc_actor *from,
 				       const struct vd_ipc_actor *to,

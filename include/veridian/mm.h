@@ -111,6 +111,33 @@ void vd_frame_drain_caches(void);
 const char *vd_zone_name(enum vd_mem_zone zone);
 
 /* ------------------------------------------------------------------ */
+/* Commit: frames set aside for lazily backed user memory (commit.c)   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Free frames a commit charge never takes: the kernel's own share (its
+ * heap, and page tables a first touch may still need).
+ */
+#define VD_COMMIT_KERNEL_RESERVE ((size_t)256)
+
+/*
+ * Set `frames` frames aside for pages that will be backed on their first
+ * touch, taking them from the allocator now.  VD_ERR_OUT_OF_MEMORY (and
+ * nothing set aside) if that would leave fewer than
+ * VD_COMMIT_KERNEL_RESERVE frames free.  The caller counts what it
+ * charged and gives back what it did not draw (vd_commit_release).
+ */
+vd_err_t vd_commit_charge(size_t frames);
+/* Give `frames` charged and undrawn frames back to the allocator. */
+void vd_commit_release(size_t frames);
+/* One charged frame for a first touch (never fails: it was charged);
+ * not zeroed.  vd_commit_undraw puts one back, still charged. */
+struct vd_frame vd_commit_draw(void);
+void vd_commit_undraw(struct vd_frame f);
+/* Frames set aside and not yet drawn, over all owners (tests). */
+size_t vd_commit_pooled(void);
+
+/* ------------------------------------------------------------------ */
 /* Page tables                                                         */
 /* ------------------------------------------------------------------ */
 

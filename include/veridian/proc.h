@@ -8,6 +8,14 @@
  * threads wind down, and a ZOMBIE holding its ProcessExitInfo until the
  * parent collects it with vd_process_wait, which frees the last of it.
  *
+ * Capabilities (docs/capabilities.md): reaping a process revokes every
+ * capability to it, in every space.  A process whose last capability held
+ * outside its own space goes (the parent dropped its handles) is detached:
+ * no longer its parent's child, it runs on and is reaped when it ends --
+ * or, if it never started, is killed and reaped.  Its own capabilities to
+ * itself (self_cap, minted with vd_cap_create_self) do not keep it
+ * attached.  Children of the kernel are waited for by pid and stay.
+ *
  * The upper part of this header is the user ABI (the structures the
  * process syscalls read and write); user programs include it with VD_USER
  * defined.
@@ -24,6 +32,9 @@ enum vd_exit_reason {
 	VD_EXIT_KILLED = 1,    /* terminate_process */
 	VD_EXIT_FAULT = 2,     /* unresolvable page fault */
 	VD_EXIT_EXCEPTION = 3, /* other CPU exception (illegal insn, ...) */
+	/* a first touch of committed memory found no page-table frame:
+	 * only if the kernel used up its own reserve (docs/memory.md) */
+	VD_EXIT_OUT_OF_MEMORY = 4,
 };
 
 /* ResourceUsage. */
@@ -88,11 +99,12 @@ struct vd_start_info {
 #define VD_PROC_MAX_CAPS      16
 #define VD_PROC_MAX_ELF_SIZE  ((uint64_t)16 << 20)
 #define VD_PROC_MAX_IMAGE     ((uint64_t)64 << 20) /* sum of p_memsz */
-#define VD_USER_STACK_SIZE    ((size_t)64 << 10)   /* mapped lazily */
+#define VD_USER_STACK_SIZE    ((size_t)64 << 10)   /* lazily, committed */
 #define VD_PROC_NAME_MAX      32
 
 #ifndef VD_USER /* ---- kernel only below ---- */
 
+#include <veridian/limits.h>
 #include <veridian/list.h>
 #include <veridian/mm.h>
 #include <veridian/sched.h>
@@ -132,6 +144,7 @@ struct vd_process {
 	struct vd_process *parent; /* NULL: the kernel, or orphaned */
 	bool orphan;		   /* parent exited first: reap at exit */
 	bool reaped;		   /* out of the table, exit info collected */
+	bool collecting;	   /* a wait is delivering the exit info */
 	struct vd_list children;
 	struct vd_list sibling_link;
 	struct vd_list table_link;
@@ -149,8 +162,11 @@ struct vd_process {
 	struct vd_page_table pt;
 	struct vd_list regions;
 	size_t mapped_bytes;
+	/* frames set aside for untouched lazy pages (atomic; uvm.c) */
+	size_t committed;
 
 	/* ---- set at creation, then read-only ---- */
+	struct vd_limits *limits; /* its node (limits.h); freed with p */
 	struct vd_cap_space *caps;
 	vd_cap_token_t self_cap;
 	struct vd_thread *main_thread;
@@ -208,6 +224,19 @@ vd_err_t vd_process_kill(struct vd_process *p, int exit_code,
  */
 vd_err_t vd_process_wait(vd_pid_t parent, vd_pid_t child, uint64_t timeout_ns,
 			 struct vd_process_exit_info *info);
+/*
+ * The same, delivering the exit information through deliver(arg, info),
+ * called with no lock held (it may copy to user memory and fault).  The
+ * child is reaped only if deliver returns VD_OK; any other result is
+ * returned and the exit is kept for the next wait, which gets the same
+ * information.  While one wait delivers, the others wait for its outcome.
+ * Errors: those of vd_process_wait, and deliver's.
+ */
+typedef vd_err_t (*vd_exit_deliver_fn)(void *arg,
+				       const struct vd_process_exit_info *info);
+vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
+				 uint64_t timeout_ns,
+				 vd_exit_deliver_fn deliver, void *arg);
 
 /* Lookup with a reference / release it. */
 struct vd_process *vd_process_get(vd_pid_t pid);
@@ -247,17 +276,41 @@ static inline paddr_t vd_process_root(const struct vd_process *p)
 /* ---- user memory of a process (core/proc/uvm.c) ---- */
 
 /* Map zeroed anonymous memory [va, va+size) (page-aligned) with VD_PTE_*
- * flags (PRESENT and USER are added).  With VD_UVM_LAZY the frames come
- * on first touch (see vd_uvm_fault), else now.  VD_ERR_MEM_ALREADY_MAPPED
- * if any page of it is in use; nothing is left mapped on failure. */
+ * flags (PRESENT and USER are added).  With VD_UVM_LAZY the frames are
+ * set aside now (the commit charge, below) and mapped on first touch
+ * (see vd_uvm_fault), else allocated and mapped now.
+ * VD_ERR_MEM_ALREADY_MAPPED if any page of it is in use;
+ * VD_ERR_OUT_OF_MEMORY if the machine has not got the frames, or when the
+ * size (all of it, lazy or not) would take p over its memory limit
+ * (limits.h); nothing is left mapped or charged on failure. */
 #define VD_UVM_LAZY (1u << 31)
 vd_err_t vd_uvm_map_anon(struct vd_process *p, vaddr_t va, size_t size,
 			 uint32_t flags);
 /* A page fault at addr: if it lies in a lazy region and the access is
- * allowed there, give the page its zeroed frame.  True if the access can
- * be retried. */
-bool vd_uvm_fault(struct vd_process *p, vaddr_t addr, unsigned access,
-		  bool from_user);
+ * allowed there, give the page its zeroed frame, the one charged for it
+ * when the region was mapped.  RETRY if the access can be retried;
+ * NO_MEMORY if the page is p's but no page table could be had for it
+ * (the kernel used up its own reserve: see docs/memory.md). */
+enum vd_uvm_fault_result {
+	VD_UVM_FAULT_NOT_MINE = 0, /* not a lazy page, or not allowed */
+	VD_UVM_FAULT_RETRY = 1,
+	VD_UVM_FAULT_NO_MEMORY = 2,
+};
+enum vd_uvm_fault_result vd_uvm_fault(struct vd_process *p, vaddr_t addr,
+				      unsigned access, bool from_user);
+/*
+ * Commit charge (docs/memory.md): every page of a lazy region has a
+ * frame set aside from the moment it is mapped, so a first touch never
+ * fails.  vd_uvm_charge sets `pages` frames aside for p
+ * (VD_ERR_OUT_OF_MEMORY if the machine has not got them, beyond the
+ * kernel's reserve), vd_uvm_uncharge gives back undrawn ones.  The one
+ * place p's charge changes: p->committed.  vd_uvm_map_anon(VD_UVM_LAZY),
+ * vd_uvm_unmap and vd_uvm_destroy call them.  (The per-process memory
+ * limit, limits.h, is charged separately for the whole size of every
+ * region, lazy or not, so it bounds the commit charge too.)
+ */
+vd_err_t vd_uvm_charge(struct vd_process *p, size_t pages);
+void vd_uvm_uncharge(struct vd_process *p, size_t pages);
 /* Unmap [va, va+size) and free its frames.  Every page must be mapped
  * (VD_ERR_MEM_NOT_MAPPED otherwise, nothing changes). */
 vd_err_t vd_uvm_unmap(struct vd_process *p, vaddr_t va, size_t size);

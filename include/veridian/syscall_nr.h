@@ -43,6 +43,7 @@
 /* Numbers beyond the seed's; see docs/syscall-abi.md. */
 #define VD_SYS_NULL		 0 /* does nothing, returns 0: benchmarks, probing */
 #define VD_SYS_PROCESS_TERMINATE 23
+#define VD_SYS_PROCESS_LIMITS	 24 /* read / lower limits, limits.h */
 #define VD_SYS_THREAD_YIELD	 28
 #define VD_SYS_THREAD_SLEEP	 29
 

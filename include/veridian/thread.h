@@ -19,7 +19,10 @@
  *
  * Life cycle: CREATED -> READY <-> RUNNING <-> BLOCKED, SUSPENDED (taken
  * off the scheduler), DEAD.  A dead thread's stack is freed once it is
- * off the CPU and it has been reaped (joined, or detached).
+ * off the CPU and it has been reaped (joined, or detached).  Reaping a
+ * user thread revokes every capability to it, in every space; a user
+ * thread whose last capability is revoked is detached, not stopped
+ * (docs/capabilities.md).
  */
 #ifndef VERIDIAN_THREAD_H
 #define VERIDIAN_THREAD_H
@@ -81,7 +84,8 @@ struct vd_thread {
 	vd_cpuset_t affinity;
 	bool on_cpu; /* its stack is live on some CPU (atomic) */
 	bool is_idle;
-	bool detached; /* nobody will join: reap at exit */
+	bool detached;	 /* nobody will join: reap at exit */
+	bool collecting; /* a join is delivering its exit code (sched lock) */
 	/*
 	 * Work before the return to user mode.  One word, so that the
 	 * syscall exit checks all of it with a single load (vd_syscall
@@ -162,7 +166,9 @@ vd_err_t vd_kthread_create(const char *name, void (*fn)(void *), void *arg,
  * entering user mode at `entry` with sp at the top of [stack_base,
  * stack_base + stack_size) and `arg` in the first argument register.
  * The range must be user memory; the thread is READY if the process has
- * started, else it starts with the process.
+ * started, else it starts with the process.  The thread is charged to
+ * the process's limits (VD_LIMIT_THREADS) until its struct is freed:
+ * VD_ERR_RESOURCE_EXHAUSTED at the limit.
  */
 vd_err_t vd_thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 			  size_t stack_size, uint64_t arg, vd_tid_t *out);
@@ -197,6 +203,16 @@ VD_NORETURN void vd_thread_exit(int code);
  * VD_ERR_TIMEOUT, VD_ERR_PERMISSION_DENIED (other process).
  */
 vd_err_t vd_thread_join(vd_tid_t tid, uint64_t timeout_ns, int *code_out);
+/*
+ * The same, delivering the exit code through deliver(arg, code), called
+ * with no lock held (it may copy to user memory and fault).  The thread
+ * is reaped only if deliver returns VD_OK; otherwise its result is
+ * returned and the thread stays joinable, with the same code.  While one
+ * join delivers, others get VD_ERR_BUSY.
+ */
+typedef vd_err_t (*vd_join_deliver_fn)(void *arg, int code);
+vd_err_t vd_thread_join_deliver(vd_tid_t tid, uint64_t timeout_ns,
+				vd_join_deliver_fn deliver, void *arg);
 /* Nobody will join t: it is reaped as soon as it exits. */
 void vd_thread_detach(struct vd_thread *t);
 /* One more reference on t, which keeps its struct (and kernel stack)

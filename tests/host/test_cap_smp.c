@@ -1,7 +1,8 @@
 /*
  * Capability system under real concurrency (host threads standing in for
  * CPUs): lock-free validation racing with revocation and slot reuse, and
- * several mutators sharing the global lock and cross-space trees.
+ * several mutators sharing the global lock and cross-space trees, and
+ * objects destroyed while capabilities to them are made and revoked.
  *
  * Each capability minted here encodes a check value: for serial number n,
  * object id = n, rights = 1 + n % 63 (never 0, unlike a scrubbed slot)
@@ -11,6 +12,7 @@
  * reader may see that token validate again.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,11 +257,128 @@ static void test_parallel_mutators(void **state)
 	assert_int_equal(st.caps, st0.caps);
 }
 
+/*
+ * Object lifetimes in parallel: makers mint originals for a few shared
+ * objects, derive them into each other's spaces and revoke them, while a
+ * destroyer keeps destroying those objects (vd_cap_revoke_object) and
+ * the hook, run with the lock dropped, calls back into core/cap.  At the
+ * end every record must add up (vd_cap_space_check walks them all) and
+ * destroying the objects must empty every space.
+ */
+#define OBJECTS 4
+
+static struct vd_cap_space *maker_space[MUTATORS];
+static unsigned long maker_errors[MUTATORS], maker_rounds[MUTATORS];
+static unsigned long hooks_run, destroyed_caps;
+static int makers_done;
+
+static void counting_hook(uint64_t id)
+{
+	/* the capability lock is not held here: this would deadlock */
+	(void)vd_cap_object_count(VD_OBJ_THREAD, id);
+	__atomic_fetch_add(&hooks_run, 1, __ATOMIC_RELAXED);
+}
+
+static void *maker(void *arg)
+{
+	unsigned id = (unsigned)(uintptr_t)arg;
+	struct vd_cap_space *mine = maker_space[id];
+	struct vd_cap_space *next = maker_space[(id + 1) % MUTATORS];
+	uint64_t x = 0x2545f4914f6cdd1dull * (id + 1);
+	uint64_t end = now_ns() + RUN_NS;
+
+	for (; now_ns() < end; maker_rounds[id]++) {
+		struct vd_capability a, b;
+		vd_err_t err;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		err = vd_cap_create(mine, VD_OBJ_THREAD, 1 + x % OBJECTS,
+				    VD_RIGHTS_ALL, &a);
+		if (err == VD_ERR_RESOURCE_EXHAUSTED) {
+			vd_cap_revoke_object(VD_OBJ_THREAD, 1 + x % OBJECTS);
+			continue;
+		}
+		if (err != VD_OK) {
+			maker_errors[id]++;
+			continue;
+		}
+		/* the destroyer may take `a` at any point from here on */
+		err = vd_cap_derive_into(next, mine, a.token, VD_RIGHT_READ,
+					 &b);
+		if (err != VD_OK && err != VD_ERR_INVALID_CAPABILITY &&
+		    err != VD_ERR_RESOURCE_EXHAUSTED)
+			maker_errors[id]++;
+		if (x % 2 == 0) {
+			err = vd_cap_revoke(mine, a.token);
+			if (err != VD_OK && err != VD_ERR_INVALID_CAPABILITY)
+				maker_errors[id]++;
+		}
+	}
+	return NULL;
+}
+
+static void *destroyer(void *arg)
+{
+	uint64_t n = 0;
+
+	(void)arg;
+	while (!__atomic_load_n(&makers_done, __ATOMIC_ACQUIRE)) {
+		destroyed_caps +=
+			vd_cap_revoke_object(VD_OBJ_THREAD, 1 + n++ % OBJECTS);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void test_object_lifetimes_in_parallel(void **state)
+{
+	pthread_t t[MUTATORS], d;
+	struct vd_cap_stats st0, st;
+
+	(void)state;
+	vd_cap_get_stats(&st0);
+	assert_int_equal(vd_cap_set_gone_hook(VD_OBJ_THREAD, counting_hook),
+			 VD_OK);
+	for (unsigned i = 0; i < MUTATORS; i++)
+		assert_int_equal(vd_cap_space_create(32, &maker_space[i]),
+				 VD_OK);
+	assert_int_equal(pthread_create(&d, NULL, destroyer, NULL), 0);
+	for (unsigned i = 0; i < MUTATORS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, maker,
+						(void *)(uintptr_t)i),
+				 0);
+	for (unsigned i = 0; i < MUTATORS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(maker_errors[i], 0);
+		assert_true(maker_rounds[i] > 0);
+	}
+	__atomic_store_n(&makers_done, 1, __ATOMIC_RELEASE);
+	pthread_join(d, NULL);
+	print_message("  %lu hooks run, %lu capabilities destroyed\n",
+		      hooks_run, destroyed_caps);
+	for (unsigned i = 0; i < MUTATORS; i++)
+		assert_int_equal(vd_cap_space_check(maker_space[i]), VD_OK);
+	for (uint64_t o = 1; o <= OBJECTS; o++)
+		vd_cap_revoke_object(VD_OBJ_THREAD, o);
+	for (unsigned i = 0; i < MUTATORS; i++) {
+		assert_int_equal(vd_cap_space_used(maker_space[i]), 0);
+		vd_cap_space_destroy(maker_space[i]);
+	}
+	vd_cap_set_gone_hook(VD_OBJ_THREAD, NULL);
+	vd_cap_get_stats(&st);
+	assert_int_equal(st.spaces, st0.spaces);
+	assert_int_equal(st.caps, st0.caps);
+	assert_int_equal(st.objects, st0.objects);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate_races_revoke),
 		cmocka_unit_test(test_parallel_mutators),
+		cmocka_unit_test(test_object_lifetimes_in_parallel),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

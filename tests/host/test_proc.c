@@ -5,8 +5,10 @@
  * (start info, argv, envp, capabilities), user-memory regions (map,
  * split on unmap, find-free, copies), capability passing from a parent,
  * terminate + wait of processes that never ran, unstarted children
- * killed with their parent -- and that every frame and heap byte comes
- * back.  Threads never run here: the host cannot switch stacks.
+ * killed with their parent, capabilities revoked everywhere at reaping
+ * and children detached when their last handle goes -- and that every
+ * frame and heap byte comes back.  Threads never run here: the host cannot
+ * switch stacks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -454,6 +456,97 @@ static void test_parent_passes_capabilities(void **state)
 	assert_null(vd_process_get(pc.object_id));
 }
 
+/* A kernel child with a user child C: the parent's capability to C. */
+static vd_pid_t make_child(vd_pid_t parent, vd_cap_token_t *cap)
+{
+	vd_pid_t child = 0;
+
+	assert_int_equal(vd_process_create(parent, elf, elf_size, NULL, NULL,
+					   NULL, 0, &child, cap),
+			 VD_OK);
+	return child;
+}
+
+/* Reaping a process revokes every capability to it, in every space:
+ * the parent's, its copies, and one passed to a third process. */
+static void test_reap_revokes_every_capability(void **state)
+{
+	vd_pid_t parent = create_kernel_child(NULL, NULL);
+	vd_pid_t other = create_kernel_child(NULL, NULL);
+	struct vd_process *p = vd_process_get(parent);
+	struct vd_process *q = vd_process_get(other);
+	struct vd_capability copy, far;
+	vd_cap_token_t pc;
+	vd_pid_t child = make_child(parent, &pc);
+	uint32_t used = vd_cap_space_used(p->caps);
+	(void)state;
+
+	assert_int_equal(vd_cap_derive(p->caps, pc, VD_RIGHT_READ, &copy),
+			 VD_OK);
+	assert_int_equal(
+		vd_cap_derive_into(q->caps, p->caps, pc, VD_RIGHT_READ, &far),
+		VD_OK);
+	/* the child's own capability, and those three */
+	assert_int_equal(vd_cap_object_count(VD_OBJ_PROCESS, child), 4);
+	kill_and_reap(parent, child, 3);
+	assert_int_equal(vd_cap_object_count(VD_OBJ_PROCESS, child), 0);
+	assert_int_equal(vd_cap_lookup(p->caps, pc, NULL),
+			 VD_ERR_INVALID_CAPABILITY);
+	assert_int_equal(vd_cap_lookup(p->caps, copy.token, NULL),
+			 VD_ERR_INVALID_CAPABILITY);
+	assert_int_equal(vd_cap_lookup(q->caps, far.token, NULL),
+			 VD_ERR_INVALID_CAPABILITY);
+	assert_int_equal(vd_cap_space_used(p->caps), used - 1);
+	assert_int_equal(vd_cap_space_check(p->caps), VD_OK);
+	vd_process_put(p);
+	vd_process_put(q);
+	kill_and_reap(0, parent, 0);
+	kill_and_reap(0, other, 0);
+}
+
+/* Dropping every capability to a child detaches it: one that never
+ * started is killed (nobody could start it) and reaped; a zombie is
+ * reaped at once.  A process's capabilities to itself do not count. */
+static void test_dropped_child_is_detached(void **state)
+{
+	vd_pid_t parent = create_kernel_child(NULL, NULL);
+	struct vd_process *p = vd_process_get(parent), *c;
+	unsigned procs = vd_process_count();
+	vd_cap_token_t pc;
+	vd_pid_t child = make_child(parent, &pc);
+	(void)state;
+
+	/* never started: a copy keeps it; the last one kills it, though
+	 * the child still holds its own capability (self_cap) */
+	assert_int_equal(vd_cap_derive(p->caps, pc, VD_RIGHT_READ, NULL),
+			 VD_OK);
+	assert_int_equal(vd_cap_revoke_derived(p->caps, pc), VD_OK);
+	assert_non_null(c = vd_process_get(child));
+	assert_int_equal(c->state, VD_PROC_CREATED);
+	vd_process_put(c);
+	assert_int_equal(vd_cap_revoke(p->caps, pc), VD_OK);
+	assert_null(vd_process_get(child));
+	assert_int_equal(vd_process_count(), procs);
+	assert_int_equal(vd_process_wait(parent, child, 0, NULL),
+			 VD_ERR_NOT_FOUND);
+
+	/* a zombie nobody holds: reaped when the handle goes */
+	child = make_child(parent, &pc);
+	assert_int_equal(vd_process_terminate(child, 5), VD_OK);
+	assert_non_null(c = vd_process_get(child));
+	assert_int_equal(c->state, VD_PROC_ZOMBIE);
+	vd_process_put(c);
+	assert_int_equal(vd_cap_revoke(p->caps, pc), VD_OK);
+	assert_null(vd_process_get(child));
+	assert_int_equal(vd_process_count(), procs);
+
+	/* a child of the kernel is waited for by pid: dropping its own
+	 * capability changes nothing */
+	assert_int_equal(vd_cap_revoke(p->caps, p->self_cap), VD_OK);
+	vd_process_put(p);
+	kill_and_reap(0, parent, 6);
+}
+
 static void test_terminate_and_wait_errors(void **state)
 {
 	struct vd_process_exit_info info;
@@ -469,6 +562,104 @@ static void test_terminate_and_wait_errors(void **state)
 	assert_string_equal(vd_exit_reason_name(VD_EXIT_FAULT), "fault");
 }
 
+static uint64_t lim_used(struct vd_process *p, enum vd_limit_kind k)
+{
+	struct vd_limits_info li;
+
+	assert_int_equal(vd_limits_read(p->limits, &li), VD_OK);
+	return li.usage[k];
+}
+
+static void lim_lower(struct vd_process *p, enum vd_limit_kind k, uint64_t v)
+{
+	struct vd_limits_info li;
+
+	assert_int_equal(vd_limits_read(p->limits, &li), VD_OK);
+	li.limit[k] = v;
+	assert_int_equal(vd_limits_lower(p->limits, li.limit), VD_OK);
+}
+
+/* Processes, threads, capability slots and user memory are charged to
+ * the process and its ancestors (limits.h), and given back. */
+static void test_limits_charge_and_give_back(void **state)
+{
+	const uint64_t image = 3 * VD_PAGE_SIZE; /* text page, two data */
+	const uint64_t room = image + VD_USER_STACK_SIZE;
+	const vaddr_t va = 0x20000000;
+	unsigned nodes = vd_limits_count();
+	vd_pid_t pid = create_kernel_child(NULL, NULL), child, none;
+	struct vd_process *p = vd_process_get(pid), *c;
+	struct vd_limits_info li;
+	vd_tid_t tid;
+	(void)state;
+
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS), VD_CAP_DEFAULT_SLOTS);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE);
+
+	/* lazy memory counts at its full size; the limit fails mmap up
+	 * front with OutOfMemory, and unmap gives it back */
+	assert_int_equal(vd_uvm_map_anon(p, va, 16 * VD_PAGE_SIZE,
+					 VD_PTE_WRITABLE | VD_UVM_LAZY),
+			 VD_OK);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE + 16 * VD_PAGE_SIZE);
+	/* room for one more process like this one, no more */
+	lim_lower(p, VD_LIMIT_MEMORY, lim_used(p, VD_LIMIT_MEMORY) + room);
+	assert_int_equal(vd_uvm_map_anon(p, va + 16 * VD_PAGE_SIZE,
+					 room + VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_ERR_OUT_OF_MEMORY);
+	assert_int_equal(vd_uvm_unmap(p, va + 4 * VD_PAGE_SIZE, VD_PAGE_SIZE),
+			 VD_OK);
+	assert_int_equal(vd_uvm_map_anon(p, va + 16 * VD_PAGE_SIZE,
+					 VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_OK);
+	/* a failed map (the range is taken) charges nothing */
+	assert_int_equal(vd_uvm_unmap(p, va, VD_PAGE_SIZE), VD_OK);
+	assert_int_equal(vd_uvm_map_anon(p, va + VD_PAGE_SIZE, VD_PAGE_SIZE,
+					 VD_PTE_WRITABLE),
+			 VD_ERR_MEM_ALREADY_MAPPED);
+	assert_int_equal(vd_uvm_map_anon(p, va, VD_PAGE_SIZE, VD_PTE_WRITABLE),
+			 VD_OK);
+
+	/* a child inherits the limits and is charged to its parent too */
+	assert_int_equal(vd_process_create(pid, elf, elf_size, NULL, NULL, NULL,
+					   0, &child, NULL),
+			 VD_OK);
+	c = vd_process_get(child);
+	assert_non_null(c);
+	assert_int_equal(vd_limits_read(c->limits, &li), VD_OK);
+	assert_int_equal(li.limit[VD_LIMIT_MEMORY],
+			 room + VD_USER_STACK_SIZE + image + 16 * VD_PAGE_SIZE);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 li.limit[VD_LIMIT_MEMORY]); /* it took the room */
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS),
+			 2 * VD_CAP_DEFAULT_SLOTS);
+	/* a thread over the child's limit, a process over the parent's */
+	lim_lower(c, VD_LIMIT_THREADS, 1);
+	assert_int_equal(
+		vd_thread_create(child, BASE, va, VD_PAGE_SIZE, 0, &tid),
+		VD_ERR_RESOURCE_EXHAUSTED);
+	lim_lower(p, VD_LIMIT_PROCESSES, 2);
+	assert_int_equal(vd_process_create(pid, elf, elf_size, NULL, NULL, NULL,
+					   0, &none, NULL),
+			 VD_ERR_RESOURCE_EXHAUSTED);
+	vd_process_put(c);
+	kill_and_reap(pid, child, 2);
+	assert_int_equal(lim_used(p, VD_LIMIT_PROCESSES), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_THREADS), 1);
+	assert_int_equal(lim_used(p, VD_LIMIT_CAP_SLOTS), VD_CAP_DEFAULT_SLOTS);
+	assert_int_equal(lim_used(p, VD_LIMIT_MEMORY),
+			 image + VD_USER_STACK_SIZE + 16 * VD_PAGE_SIZE);
+	vd_process_put(p);
+	kill_and_reap(0, pid, 1);
+	assert_int_equal(vd_limits_count(), nodes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +672,9 @@ int main(void)
 		T(test_lazy_regions_fill_on_first_touch),
 		T(test_parent_passes_capabilities),
 		T(test_terminate_and_wait_errors),
+		T(test_reap_revokes_every_capability),
+		T(test_dropped_child_is_detached),
+		T(test_limits_charge_and_give_back),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -74,6 +74,15 @@ VD_KTEST(ipc_user_hostile_inputs)
 	RUN_PROGRAM("guard", "driver");
 }
 
+/* Sequences a random-syscall fuzzer found (issue 11): provisional region
+ * access used and passed on, a header buffer unmapped while its receive
+ * waits, reply-and-receive on a dead endpoint, a receive on an endpoint
+ * whose channels all closed. */
+VD_KTEST(ipc_user_hostile_sequences)
+{
+	RUN_PROGRAM("ipc-hostile", "driver");
+}
+
 /* Fast-path waits (IPC and yield keep no kernel frames) ended by a
  * timeout, a kill, a message from the general path. */
 VD_KTEST(ipc_user_fastpath_waits)

@@ -54,6 +54,13 @@ long vd_process_terminate(vd_cap_token_t proc, int code)
 	return vd_syscall6(VD_SYS_PROCESS_TERMINATE, L(proc), code, 0, 0, 0, 0);
 }
 
+long vd_process_limits(vd_cap_token_t proc, const struct vd_limits_info *lower,
+		       struct vd_limits_info *out)
+{
+	return vd_syscall6(VD_SYS_PROCESS_LIMITS, L(proc), L(lower), L(out), 0,
+			   0, 0);
+}
+
 long vd_thread_create(vd_cap_token_t proc, void (*entry)(uintptr_t),
 		      void *stack_base, size_t stack_size, uintptr_t arg,
 		      vd_cap_token_t *cap_out)

@@ -15,6 +15,7 @@
 #define VD_USER 1
 #include <stdarg.h>
 #include <veridian/cap.h>
+#include <veridian/limits.h>
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
@@ -69,6 +70,10 @@ long vd_process_start(vd_cap_token_t proc);
 long vd_process_wait(vd_cap_token_t proc, struct vd_process_exit_info *info,
 		     uint64_t timeout_ns);
 long vd_process_terminate(vd_cap_token_t proc, int code);
+/* Lower (lower: its limit[]; usage[] ignored) and/or read (out) the
+ * limits of a process: WRITE / READ rights, limits never go up. */
+long vd_process_limits(vd_cap_token_t proc, const struct vd_limits_info *lower,
+		       struct vd_limits_info *out);
 long vd_thread_create(vd_cap_token_t proc, void (*entry)(uintptr_t),
 		      void *stack_base, size_t stack_size, uintptr_t arg,
 		      vd_cap_token_t *cap_out);
