@@ -55,6 +55,8 @@ static void kid_reaped(uint64_t pid, uint64_t used)
 			(unsigned long long)pid);
 }
 
+static void op_limits(struct fz_thr *t);
+
 struct fz_child_args {
 	char seed[32], calls[32], fate[16], depth[16], avoid[24], root[32];
 	char procs[16], threads[16];
@@ -218,7 +220,10 @@ void fz_op_process(struct fz_thr *t)
 	struct vd_process_create_args *a =
 		(struct vd_process_create_args *)t->buf;
 
-	switch (fz_below(t, 6)) {
+	switch (fz_below(t, 7)) {
+	case 6:
+		op_limits(t);
+		break;
 	case 0: /* a copy of us: short, a spawner or a leaf with a fate */
 		if (fz_cfg.depth < 2 &&
 		    kids_alive() <
@@ -279,6 +284,30 @@ void fz_op_process(struct fz_thr *t)
 		break;
 	}
 	}
+}
+
+/* SYS_PROCESS_LIMITS: read anyone's; lower a leaf child's (never our
+ * own or a spawner's: the fuzzer has to go on); garbage. */
+static void op_limits(struct fz_thr *t)
+{
+	struct vd_limits_info *in = (struct vd_limits_info *)(t->buf + 256);
+	struct fz_obj o;
+	uint64_t out = fz_chance(t, 4) ? 0 : fz_any_ptr(t, sizeof(*in), true);
+
+	if (fz_pick(t, FZ_PROC, &o, NULL) && !(o.aux & SPAWNER) &&
+	    fz_chance(t, 2)) {
+		if (fz_sys(VD_SYS_PROCESS_LIMITS, o.tok, 0,
+			   (uint64_t)(uintptr_t)in, 0, 0, 0) != 0)
+			return;
+		unsigned k = fz_below(t, VD_LIMIT_KINDS);
+		in->limit[k] -= in->limit[k] / (2 + fz_below(t, 8));
+		fz_sys(VD_SYS_PROCESS_LIMITS, o.tok, (uint64_t)(uintptr_t)in,
+		       out, 0, 0, 0);
+		return;
+	}
+	fz_sys(VD_SYS_PROCESS_LIMITS,
+	       fz_chance(t, 2) ? fz_self : fz_forged_token(t),
+	       fz_chance(t, 4) ? fz_garbage_ptr(t) : 0, out, 0, 0, 0);
 }
 
 /* The end of a process (its other threads are joined): every child not
