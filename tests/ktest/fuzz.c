@@ -37,7 +37,7 @@
 #define VD_FUZZ_THREADS 3
 #endif
 #ifndef VD_FUZZ_AVOID
-#define VD_FUZZ_AVOID 0x3ff /* FZ_AVOID_DEFAULT (user/fuzz-lib/fuzz.h) */
+#define VD_FUZZ_AVOID 0x40 /* FZ_AVOID_DEFAULT (user/fuzz-lib/fuzz.h) */
 #endif
 #ifndef VD_FUZZ_RING
 #define VD_FUZZ_RING 0 /* 1: the fuzzer prints its last calls at exit */
