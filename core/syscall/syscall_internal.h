@@ -20,14 +20,12 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 {
 	vd_syscall_handler_t h;
 
-	/* every syscall counts, an unknown number too (a process that
-	 * probes or spams them shows it in its usage) */
-	t->proc->usage.syscalls++;
 	if (VD_UNLIKELY(nr >= VD_SYS_MAX))
 		return VD_ERR_NOT_FOUND;
 	h = vd_syscall_table[nr];
 	if (VD_UNLIKELY(!h))
 		return VD_ERR_NOT_FOUND;
+	t->proc->usage.syscalls++;
 	return h(args, ctx, ret);
 }
 

@@ -195,15 +195,6 @@ int main(int argc, char **argv, char **envp)
 
 	(void)envp;
 	(void)unused;
-	/* "fuzz unknown=N": N syscalls with unknown numbers, for the ktest
-	 * that checks they are counted in the process's usage */
-	if (argc == 2 && !vd_memcmp(argv[1], "unknown=", 8)) {
-		for (uint64_t i = num(argv[1] + 8); i > 0; i--)
-			if (vd_syscall6(VD_SYS_MAX + (long)(i % 8), 0, 0, 0, 0,
-					0, 0) != -(long)VD_ERR_NOT_FOUND)
-				return 1;
-		return 0;
-	}
 	if (!parse(argc, argv)) {
 		printf("usage: fuzz [seed=S] [calls=N] [procs=P] [threads=T] "
 		       "[avoid=MASK]\n");
