@@ -52,7 +52,8 @@ void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
 static __attribute__((noinline)) vd_err_t
 check_large(const struct vd_ipc_actor *from, const struct vd_ipc_message *msg)
 {
-	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+	struct ipc_region *r =
+		ipc_table_lookup(&ipc_regions, msg->large.region);
 
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
@@ -157,11 +158,10 @@ static void cap_arrives(struct ipc_qmsg *m)
 {
 	if (VD_LIKELY(!(m->hdr.flags & VD_IPC_HDR_HAS_CAP)))
 		return;
-	if (vd_cap_lookup(m->cap_space, m->hdr.capability.token, NULL) ==
-	    VD_OK)
+	if (vd_cap_lookup(m->cap_space, m->hdr.capability.token, NULL) == VD_OK)
 		return;
-	m->hdr.flags = (m->hdr.flags & ~VD_IPC_HDR_HAS_CAP) |
-		       VD_IPC_HDR_CAP_REVOKED;
+	m->hdr.flags =
+		(m->hdr.flags & ~VD_IPC_HDR_HAS_CAP) | VD_IPC_HDR_CAP_REVOKED;
 	vd_memset(&m->hdr.capability, 0, sizeof(m->hdr.capability));
 }
 

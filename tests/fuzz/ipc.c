@@ -42,8 +42,8 @@ static void op_endpoint_create(struct fuzz_in *in)
 		return;
 	FUZZ_CHECK(err == VD_OK, "step %u: create_endpoint: %d", step, err);
 	TRACE("proc %d creates endpoint %d", p, neps);
-	eps[neps] = (struct m_ep){.id = id, .owner = p, .alive = true,
-				  .cap = cap.token};
+	eps[neps] = (struct m_ep){
+		.id = id, .owner = p, .alive = true, .cap = cap.token};
 	neps++;
 }
 
@@ -70,8 +70,10 @@ static void op_channel_create(struct fuzz_in *in)
 	/* a dead endpoint twice: either error says it */
 	if (a == b && !eps[a].alive && err == VD_ERR_NOT_FOUND)
 		want = err;
-	FUZZ_CHECK(err == want, "step %u: create_channel(%d, %d) = %d, model "
-		   "says %d", step, a, b, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: create_channel(%d, %d) = %d, model "
+		   "says %d",
+		   step, a, b, err, want);
 	TRACE("channel %d: endpoints %d and %d: %d", nchs, a, b, err);
 	if (err == VD_OK)
 		chs[nchs++] = (struct m_ch){id, {a, b}, true};
@@ -93,8 +95,7 @@ static vd_err_t route(int p, int c, int *dst)
 
 /* A capability to attach: none, one of the sender's endpoint caps
  * (valid if that endpoint's cap is still in its space), or forged. */
-static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid,
-			       int *ep)
+static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid, int *ep)
 {
 	uint8_t b = fuzz_u8(in);
 
@@ -167,8 +168,10 @@ static void op_send(struct fuzz_in *in, bool call)
 				  (how & 0x80) ? 1000 : 0, &reply);
 		TRACE("proc %d: blocking call on channel %d, cap %#llx: %d", p,
 		      c, (unsigned long long)cap, err);
-		FUZZ_CHECK(err == want, "step %u: blocking call by %d on %d: "
-			   "%d, model says %d", step, p, c, err, want);
+		FUZZ_CHECK(err == want,
+			   "step %u: blocking call by %d on %d: "
+			   "%d, model says %d",
+			   step, p, c, err, want);
 		return;
 	}
 	if (call) {
@@ -192,13 +195,14 @@ static void op_send(struct fuzz_in *in, bool call)
 					  nonblocking ? 0 : 1000);
 	}
 	TRACE("proc %d: %s tag %llu on channel %d to endpoint %d, cap %#llx "
-	      "(%s)%s: %d", p, call ? "call" : "send",
-	      (unsigned long long)m.words[0], c, dst, (unsigned long long)cap,
-	      cap_ok ? "valid" : "forged", bad_msg ? ", bad message" : "",
-	      err);
-	FUZZ_CHECK(err == want, "step %u: %s by proc %d on channel %d: %d, "
-		   "model says %d", step, call ? "call" : "send", p, c, err,
-		   want);
+	      "(%s)%s: %d",
+	      p, call ? "call" : "send", (unsigned long long)m.words[0], c, dst,
+	      (unsigned long long)cap, cap_ok ? "valid" : "forged",
+	      bad_msg ? ", bad message" : "", err);
+	FUZZ_CHECK(err == want,
+		   "step %u: %s by proc %d on channel %d: %d, "
+		   "model says %d",
+		   step, call ? "call" : "send", p, c, err, want);
 	if (err != VD_OK)
 		return;
 	struct m_msg mm = {m.words[0], p, c, k, cap != VD_CAP_TOKEN_NULL,
@@ -258,7 +262,8 @@ static void op_receive(struct fuzz_in *in, bool park)
 			      e);
 			FUZZ_CHECK(want == VD_ERR_TIMEOUT,
 				   "step %u: receive on %d parked, model says "
-				   "%d", step, e, want);
+				   "%d",
+				   step, e, want);
 			recvs[r].active = true;
 			recvs[r].ep = e;
 			recvs[r].proc = p;
@@ -268,8 +273,7 @@ static void op_receive(struct fuzz_in *in, bool park)
 		m = recvs[r].w.q.msg;
 		h = recvs[r].w.q.hdr;
 	} else {
-		err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m,
-					     &h);
+		err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m, &h);
 	}
 	/* issue 11 #9: with no channel left, an empty endpoint may also
 	 * say Closed */
@@ -277,11 +281,14 @@ static void op_receive(struct fuzz_in *in, bool park)
 	    ch_live_channels(e) == 0)
 		want = err;
 	TRACE("proc %d: receive on endpoint %d: %d (tag %llu, flags %#x, cap "
-	      "%#llx)", p, e, err, err ? 0ull : (unsigned long long)m.words[0],
+	      "%#llx)",
+	      p, e, err, err ? 0ull : (unsigned long long)m.words[0],
 	      err ? 0u : (unsigned)h.flags,
 	      err ? 0ull : (unsigned long long)h.capability.token);
-	FUZZ_CHECK(err == want, "step %u: receive on %d by %d: %d, model says "
-		   "%d", step, e, p, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: receive on %d by %d: %d, model says "
+		   "%d",
+		   step, e, p, err, want);
 	if (err != VD_OK)
 		return;
 	struct m_msg mm = eps[e].q[0];
@@ -331,8 +338,10 @@ static void op_reply(struct fuzz_in *in)
 	err = vd_ipc_reply(&procs[p].a, tok, &m);
 	TRACE("proc %d: reply %#llx (call %d): %d", p, (unsigned long long)tok,
 	      live, err);
-	FUZZ_CHECK(err == want, "step %u: reply %#llx by %d: %d, model says "
-		   "%d", step, (unsigned long long)tok, p, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: reply %#llx by %d: %d, model says "
+		   "%d",
+		   step, (unsigned long long)tok, p, err, want);
 	if (err == VD_OK) {
 		call_ends(live, VD_OK);
 		FUZZ_CHECK(calls[live].reply.words[0] == m.words[0],
@@ -364,7 +373,8 @@ static void op_give_up(struct fuzz_in *in)
 
 	if (calls[k].state == CALL_FREE)
 		return;
-	TRACE("call %d (tag %llu) gives up", k, (unsigned long long)calls[k].tag);
+	TRACE("call %d (tag %llu) gives up", k,
+	      (unsigned long long)calls[k].tag);
 	ipc_lock_state_t st = ipc_lock();
 	ipc_waiter_cancel(&calls[k].w, VD_ERR_TIMEOUT);
 	ipc_unlock(st);
@@ -432,7 +442,8 @@ static void proc_dies(int p)
 							&eps[e].q[i + 1],
 							sizeof(eps[e].q[0]) *
 								(size_t)(eps[e].n -
-									 i - 1));
+									 i -
+									 1));
 						eps[e].n--;
 					}
 			call_ends(k, VD_ERR_TIMEOUT);
@@ -533,13 +544,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   st.pending_replies == 0 && st.queued_messages == 0 &&
 			   st.region_frames == 0,
 		   "left: %llu endpoints %llu channels %llu replies %llu "
-		   "queued", (unsigned long long)st.endpoints,
+		   "queued",
+		   (unsigned long long)st.endpoints,
 		   (unsigned long long)st.channels,
 		   (unsigned long long)st.pending_replies,
 		   (unsigned long long)st.queued_messages);
 	vd_cap_get_stats(&cs);
-	FUZZ_CHECK(cs.spaces == 0 && cs.caps == 0, "left: %llu spaces %llu caps",
-		   (unsigned long long)cs.spaces, (unsigned long long)cs.caps);
+	FUZZ_CHECK(cs.spaces == 0 && cs.caps == 0,
+		   "left: %llu spaces %llu caps", (unsigned long long)cs.spaces,
+		   (unsigned long long)cs.caps);
 	vd_heap_stats(&hs);
 	FUZZ_CHECK(hs.current_allocated == heap0, "heap %zu -> %zu bytes",
 		   heap0, (size_t)hs.current_allocated);

@@ -17,12 +17,12 @@
 #include "../../core/ipc/ipc_internal.h"
 #include "fuzz.h"
 
-#define NPROC  3
-#define MAX_EP 12
-#define MAX_CH 12
+#define NPROC	  3
+#define MAX_EP	  12
+#define MAX_CH	  12
 #define MAX_CALLS 12
 #define MAX_RECVS 4
-#define MAX_FIFO (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
+#define MAX_FIFO  (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
 
 struct proc {
 	struct vd_ipc_actor a;
@@ -150,8 +150,8 @@ static void call_ends(int c, vd_err_t want)
 {
 	struct m_call *k = &calls[c];
 
-	FUZZ_CHECK(k->w.done, "step %u: call %d (tag %llu) should be over", step,
-		   c, (unsigned long long)k->tag);
+	FUZZ_CHECK(k->w.done, "step %u: call %d (tag %llu) should be over",
+		   step, c, (unsigned long long)k->tag);
 	if (want == (vd_err_t)-1)
 		FUZZ_CHECK(k->w.result == VD_ERR_IPC_CLOSED ||
 				   k->w.result == VD_ERR_IPC_PEER_DIED,
@@ -159,8 +159,8 @@ static void call_ends(int c, vd_err_t want)
 			   k->w.result);
 	else
 		FUZZ_CHECK(k->w.result == want,
-			   "step %u: call %d ended with %d, model says %d", step,
-			   c, k->w.result, want);
+			   "step %u: call %d ended with %d, model says %d",
+			   step, c, k->w.result, want);
 	if (k->state == CALL_DELIVERED && nold < VD_ARRAY_SIZE(old_tokens))
 		old_tokens[nold++] = k->token;
 	k->state = CALL_FREE;
@@ -189,11 +189,12 @@ static void recvs_closed(int e)
 {
 	for (int r = 0; r < MAX_RECVS; r++)
 		if (recvs[r].active && recvs[r].ep == e) {
-			FUZZ_CHECK(recvs[r].w.done &&
-					   recvs[r].w.result == VD_ERR_IPC_CLOSED,
+			FUZZ_CHECK(recvs[r].w.done && recvs[r].w.result ==
+							      VD_ERR_IPC_CLOSED,
 				   "step %u: receiver %d on %d: done %d result "
 				   "%d, model says Closed",
-				   step, r, e, recvs[r].w.done, recvs[r].w.result);
+				   step, r, e, recvs[r].w.done,
+				   recvs[r].w.result);
 			recvs[r].active = false;
 		}
 }
@@ -264,13 +265,14 @@ static void check_stats(void)
 		if (calls[k].state != CALL_FREE)
 			FUZZ_CHECK(!calls[k].w.done,
 				   "step %u: call %d is over (%d), the model "
-				   "says it waits", step, k, calls[k].w.result);
+				   "says it waits",
+				   step, k, calls[k].w.result);
 	for (int k = 0; k < MAX_RECVS; k++)
 		if (recvs[k].active)
 			FUZZ_CHECK(!recvs[k].w.done,
 				   "step %u: receiver %d is woken (%d), the "
-				   "model says it waits", step, k,
-				   recvs[k].w.result);
+				   "model says it waits",
+				   step, k, recvs[k].w.result);
 }
 
 /* Receiver proc p got message mm (header h, message m) from the model
@@ -282,7 +284,8 @@ static void check_received(int p, const struct m_msg *mm,
 	FUZZ_CHECK(m->kind == VD_IPC_MSG_SMALL && m->len == 8 &&
 			   m->words[0] == mm->tag,
 		   "step %u: received tag %llu, model says %llu", step,
-		   (unsigned long long)m->words[0], (unsigned long long)mm->tag);
+		   (unsigned long long)m->words[0],
+		   (unsigned long long)mm->tag);
 	FUZZ_CHECK(h->sender == procs[mm->from].a.pid &&
 			   h->recipient == procs[p].a.pid &&
 			   h->channel == chs[mm->ch].id &&
@@ -297,17 +300,20 @@ static void check_received(int p, const struct m_msg *mm,
 	FUZZ_CHECK(!!(h->flags & VD_IPC_HDR_HAS_CAP) == live &&
 			   !!(h->flags & VD_IPC_HDR_CAP_REVOKED) == revoked,
 		   "step %u: capability flags %#x, model says %s", step,
-		   h->flags, live ? "live" : revoked ? "revoked" : "none");
+		   h->flags,
+		   live	     ? "live"
+		   : revoked ? "revoked"
+			     : "none");
 	if (!live)
 		FUZZ_CHECK(h->capability.token == VD_CAP_TOKEN_NULL,
 			   "step %u: a token without HAS_CAP", step);
 	if (live)
-		FUZZ_CHECK(vd_cap_validate_type(procs[p].a.caps,
-						h->capability.token,
-						VD_OBJ_IPC_ENDPOINT, 0,
-						NULL) == VD_OK,
+		FUZZ_CHECK(vd_cap_validate_type(
+				   procs[p].a.caps, h->capability.token,
+				   VD_OBJ_IPC_ENDPOINT, 0, NULL) == VD_OK,
 			   "step %u: the received capability does not "
-			   "validate", step);
+			   "validate",
+			   step);
 	if (mm->call >= 0) {
 		struct m_call *k = &calls[mm->call];
 		FUZZ_CHECK(h->reply_token != 0, "step %u: call without token",
