@@ -52,7 +52,8 @@ void ipc_waiter_complete(struct ipc_waiter *w, vd_err_t result)
 static __attribute__((noinline)) vd_err_t
 check_large(const struct vd_ipc_actor *from, const struct vd_ipc_message *msg)
 {
-	struct ipc_region *r = ipc_table_lookup(&ipc_regions, msg->large.region);
+	struct ipc_region *r =
+		ipc_table_lookup(&ipc_regions, msg->large.region);
 
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
@@ -143,6 +144,25 @@ static void large_delivered(struct ipc_qmsg *m)
 		h->provisional = false;
 		h->in_flight--;
 	}
+}
+
+/*
+ * The capability m carries is the receiver's copy, derived when m was
+ * sent; it dies with its object or with the sender's original, also
+ * while m waits in a queue.  A message that arrives says so
+ * (VD_IPC_HDR_CAP_REVOKED) rather than handing over a token that never
+ * validates.  Revocation is final, so a capability found live here was
+ * live at delivery; one revoked after is the receiver's ordinary lot.
+ */
+static void cap_arrives(struct ipc_qmsg *m)
+{
+	if (VD_LIKELY(!(m->hdr.flags & VD_IPC_HDR_HAS_CAP)))
+		return;
+	if (vd_cap_lookup(m->cap_space, m->hdr.capability.token, NULL) == VD_OK)
+		return;
+	m->hdr.flags =
+		(m->hdr.flags & ~VD_IPC_HDR_HAS_CAP) | VD_IPC_HDR_CAP_REVOKED;
+	vd_memset(&m->hdr.capability, 0, sizeof(m->hdr.capability));
 }
 
 /* m will never arrive: take back the access if nothing else gives it. */
@@ -241,6 +261,7 @@ static void receiver_gets(struct ipc_waiter *r, const struct ipc_qmsg *m)
 {
 	r->q = *m;
 	large_delivered(&r->q);
+	cap_arrives(&r->q);
 	if (r->q.reply_slot >= 0)
 		r->q.hdr.reply_token =
 			ipc_reply_mint(r->q.reply_slot, r->self.pid);
@@ -418,6 +439,7 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 	if (ep->count == 0)
 		return park_receiver(w, ep, nonblocking);
 	take_first(w, ep);
+	cap_arrives(&w->q);
 	return VD_OK;
 }
 
@@ -438,6 +460,7 @@ vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 	if (ep->count == 0)
 		return park_receiver(w, ep, nonblocking);
 	w->q = ep->ring[ep->head];
+	cap_arrives(&w->q); /* the header written is the one delivered */
 	/* the token take_first will mint: a queued call's slot keeps its
 	 * generation until it is taken or withdrawn (then it is no longer
 	 * first, and ipc_receive_take says so) */
@@ -461,6 +484,12 @@ vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep_id)
 	const struct vd_ipc_header *first = &ep->ring[ep->head].hdr;
 	if (ep->count == 0 || first->channel != w->q.hdr.channel ||
 	    first->sequence != w->q.hdr.sequence)
+		return IPC_AGAIN;
+	/* The capability is judged once, on the queued message itself:
+	 * revoked since the peek, the header written says HAS_CAP and the
+	 * message will not -- peek again. */
+	cap_arrives(&ep->ring[ep->head]);
+	if (first->flags != w->q.hdr.flags)
 		return IPC_AGAIN;
 	vd_reply_token_t peeked = w->q.hdr.reply_token;
 	take_first(w, ep);

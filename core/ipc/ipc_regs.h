@@ -40,7 +40,8 @@
  *   length  SMALL payload bytes 0..64 (in and out)
  *   L       LARGE message: MR0 = region id, MR1 = offset, MR2 = length
  *   type    out: VD_IPC_TYPE_SEND / CALL / REPLY
- *   flags   out: VD_IPC_HDR_* (HAS_CAP: A2 holds the capability)
+ *   flags   out: VD_IPC_HDR_* (HAS_CAP: A2 holds the capability;
+ *           CAP_REVOKED: one was attached, revoked before delivery)
  *   sequence out: low 32 bits of the header's sequence number
  */
 #ifndef CORE_IPC_REGS_H

@@ -100,6 +100,10 @@ enum vd_ipc_msg_type {
 
 /* Header flags. */
 #define VD_IPC_HDR_HAS_CAP (1u << 0) /* header.capability is valid */
+/* The sender attached a capability, but it was revoked while the message
+ * waited (the object it names was destroyed, or the sender's original
+ * was revoked): HAS_CAP is clear and header.capability is zero. */
+#define VD_IPC_HDR_CAP_REVOKED (1u << 1)
 
 /* MessageHeader. */
 struct vd_ipc_header {

@@ -41,8 +41,9 @@ static void op_endpoint_create(struct fuzz_in *in)
 	if (err == VD_ERR_RESOURCE_EXHAUSTED) /* the small cap space */
 		return;
 	FUZZ_CHECK(err == VD_OK, "step %u: create_endpoint: %d", step, err);
-	eps[neps] = (struct m_ep){.id = id, .owner = p, .alive = true,
-				  .cap = cap.token};
+	TRACE("proc %d creates endpoint %d", p, neps);
+	eps[neps] = (struct m_ep){
+		.id = id, .owner = p, .alive = true, .cap = cap.token};
 	neps++;
 }
 
@@ -69,8 +70,11 @@ static void op_channel_create(struct fuzz_in *in)
 	/* a dead endpoint twice: either error says it */
 	if (a == b && !eps[a].alive && err == VD_ERR_NOT_FOUND)
 		want = err;
-	FUZZ_CHECK(err == want, "step %u: create_channel(%d, %d) = %d, model "
-		   "says %d", step, a, b, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: create_channel(%d, %d) = %d, model "
+		   "says %d",
+		   step, a, b, err, want);
+	TRACE("channel %d: endpoints %d and %d: %d", nchs, a, b, err);
 	if (err == VD_OK)
 		chs[nchs++] = (struct m_ch){id, {a, b}, true};
 }
@@ -91,11 +95,12 @@ static vd_err_t route(int p, int c, int *dst)
 
 /* A capability to attach: none, one of the sender's endpoint caps
  * (valid if that endpoint's cap is still in its space), or forged. */
-static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid)
+static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid, int *ep)
 {
 	uint8_t b = fuzz_u8(in);
 
 	*valid = false;
+	*ep = -1;
 	if (b < 0x80)
 		return VD_CAP_TOKEN_NULL;
 	for (int e = 0; e < neps; e++)
@@ -103,6 +108,7 @@ static vd_cap_token_t pick_cap(struct fuzz_in *in, int p, bool *valid)
 		    vd_cap_validate(procs[p].a.caps, eps[e].cap, 0, NULL) ==
 			    VD_OK) {
 			*valid = true;
+			*ep = e;
 			return eps[e].cap;
 		}
 	return fuzz_u64(in) | 1;
@@ -119,7 +125,8 @@ static void op_send(struct fuzz_in *in, bool call)
 	uint8_t how = fuzz_u8(in);
 	bool nonblocking = how & 1, bad_msg = (how & 0x70) == 0x70;
 	bool cap_ok;
-	vd_cap_token_t cap = pick_cap(in, p, &cap_ok);
+	int cap_ep;
+	vd_cap_token_t cap = pick_cap(in, p, &cap_ok, &cap_ep);
 	struct vd_ipc_message m;
 	int k = -1;
 	vd_err_t err, want;
@@ -159,8 +166,12 @@ static void op_send(struct fuzz_in *in, bool call)
 			want = VD_ERR_TIMEOUT;
 		err = vd_ipc_call(&procs[p].a, chs[c].id, &m, cap,
 				  (how & 0x80) ? 1000 : 0, &reply);
-		FUZZ_CHECK(err == want, "step %u: blocking call by %d on %d: "
-			   "%d, model says %d", step, p, c, err, want);
+		TRACE("proc %d: blocking call on channel %d, cap %#llx: %d", p,
+		      c, (unsigned long long)cap, err);
+		FUZZ_CHECK(err == want,
+			   "step %u: blocking call by %d on %d: "
+			   "%d, model says %d",
+			   step, p, c, err, want);
 		return;
 	}
 	if (call) {
@@ -183,12 +194,19 @@ static void op_send(struct fuzz_in *in, bool call)
 		err = vd_ipc_send_message(&procs[p].a, chs[c].id, &m, cap,
 					  nonblocking ? 0 : 1000);
 	}
-	FUZZ_CHECK(err == want, "step %u: %s by proc %d on channel %d: %d, "
-		   "model says %d", step, call ? "call" : "send", p, c, err,
-		   want);
+	TRACE("proc %d: %s tag %llu on channel %d to endpoint %d, cap %#llx "
+	      "(%s)%s: %d",
+	      p, call ? "call" : "send", (unsigned long long)m.words[0], c, dst,
+	      (unsigned long long)cap, cap_ok ? "valid" : "forged",
+	      bad_msg ? ", bad message" : "", err);
+	FUZZ_CHECK(err == want,
+		   "step %u: %s by proc %d on channel %d: %d, "
+		   "model says %d",
+		   step, call ? "call" : "send", p, c, err, want);
 	if (err != VD_OK)
 		return;
-	struct m_msg mm = {m.words[0], p, c, k, cap != VD_CAP_TOKEN_NULL};
+	struct m_msg mm = {m.words[0], p, c, k, cap != VD_CAP_TOKEN_NULL,
+			   cap_ep};
 	if (call) {
 		calls[k].state = CALL_QUEUED;
 		calls[k].proc = p;
@@ -240,9 +258,12 @@ static void op_receive(struct fuzz_in *in, bool park)
 		err = ipc_receive_begin(&recvs[r].w, eps[e].id, false);
 		ipc_unlock(st);
 		if (err == IPC_PENDING) {
+			TRACE("proc %d parks receiver %d on endpoint %d", p, r,
+			      e);
 			FUZZ_CHECK(want == VD_ERR_TIMEOUT,
 				   "step %u: receive on %d parked, model says "
-				   "%d", step, e, want);
+				   "%d",
+				   step, e, want);
 			recvs[r].active = true;
 			recvs[r].ep = e;
 			recvs[r].proc = p;
@@ -252,16 +273,22 @@ static void op_receive(struct fuzz_in *in, bool park)
 		m = recvs[r].w.q.msg;
 		h = recvs[r].w.q.hdr;
 	} else {
-		err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m,
-					     &h);
+		err = vd_ipc_receive_message(&procs[p].a, eps[e].id, 0, &m, &h);
 	}
 	/* issue 11 #9: with no channel left, an empty endpoint may also
 	 * say Closed */
 	if (want == VD_ERR_TIMEOUT && err == VD_ERR_IPC_CLOSED &&
 	    ch_live_channels(e) == 0)
 		want = err;
-	FUZZ_CHECK(err == want, "step %u: receive on %d by %d: %d, model says "
-		   "%d", step, e, p, err, want);
+	TRACE("proc %d: receive on endpoint %d: %d (tag %llu, flags %#x, cap "
+	      "%#llx)",
+	      p, e, err, err ? 0ull : (unsigned long long)m.words[0],
+	      err ? 0u : (unsigned)h.flags,
+	      err ? 0ull : (unsigned long long)h.capability.token);
+	FUZZ_CHECK(err == want,
+		   "step %u: receive on %d by %d: %d, model says "
+		   "%d",
+		   step, e, p, err, want);
 	if (err != VD_OK)
 		return;
 	struct m_msg mm = eps[e].q[0];
@@ -309,8 +336,12 @@ static void op_reply(struct fuzz_in *in)
 	       : bad	? VD_ERR_IPC_MSG_TOO_LARGE
 			: VD_OK;
 	err = vd_ipc_reply(&procs[p].a, tok, &m);
-	FUZZ_CHECK(err == want, "step %u: reply %#llx by %d: %d, model says "
-		   "%d", step, (unsigned long long)tok, p, err, want);
+	TRACE("proc %d: reply %#llx (call %d): %d", p, (unsigned long long)tok,
+	      live, err);
+	FUZZ_CHECK(err == want,
+		   "step %u: reply %#llx by %d: %d, model says "
+		   "%d",
+		   step, (unsigned long long)tok, p, err, want);
 	if (err == VD_OK) {
 		call_ends(live, VD_OK);
 		FUZZ_CHECK(calls[live].reply.words[0] == m.words[0],
@@ -327,6 +358,7 @@ static void recv_give_up(int r)
 		   "step %u: receiver %d gave up: %d", step, r,
 		   recvs[r].w.result);
 	recvs[r].active = false;
+	TRACE("receiver %d gives up", r);
 }
 
 static void op_give_up(struct fuzz_in *in)
@@ -341,6 +373,8 @@ static void op_give_up(struct fuzz_in *in)
 
 	if (calls[k].state == CALL_FREE)
 		return;
+	TRACE("call %d (tag %llu) gives up", k,
+	      (unsigned long long)calls[k].tag);
 	ipc_lock_state_t st = ipc_lock();
 	ipc_waiter_cancel(&calls[k].w, VD_ERR_TIMEOUT);
 	ipc_unlock(st);
@@ -365,6 +399,7 @@ static void op_close(struct fuzz_in *in)
 	if (c < 0)
 		return;
 	err = vd_ipc_close_channel(chs[c].id);
+	TRACE("close channel %d: %d", c, err);
 	FUZZ_CHECK(err == (chs[c].alive ? VD_OK : VD_ERR_NOT_FOUND),
 		   "step %u: close %d: %d", step, c, err);
 	if (err == VD_OK)
@@ -379,6 +414,7 @@ static void op_destroy_ep(struct fuzz_in *in)
 	if (e < 0)
 		return;
 	err = vd_ipc_destroy_endpoint(eps[e].id);
+	TRACE("destroy endpoint %d: %d", e, err);
 	FUZZ_CHECK(err == (eps[e].alive ? VD_OK : VD_ERR_NOT_FOUND),
 		   "step %u: destroy endpoint %d: %d", step, e, err);
 	if (err == VD_OK)
@@ -390,6 +426,7 @@ static void op_destroy_ep(struct fuzz_in *in)
  * place. */
 static void proc_dies(int p)
 {
+	TRACE("proc %d dies", p);
 	for (int r = 0; r < MAX_RECVS; r++)
 		if (recvs[r].active && recvs[r].proc == p)
 			recv_give_up(r);
@@ -405,7 +442,8 @@ static void proc_dies(int p)
 							&eps[e].q[i + 1],
 							sizeof(eps[e].q[0]) *
 								(size_t)(eps[e].n -
-									 i - 1));
+									 i -
+									 1));
 						eps[e].n--;
 					}
 			call_ends(k, VD_ERR_TIMEOUT);
@@ -437,6 +475,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)vd_kernel_page_table();
 	ipc_test_sleep_hook = no_world;
 	ipc_test_wake_hook = no_wake;
+	verbose = getenv("VD_FUZZ_VERBOSE") != NULL;
 	return 0;
 }
 
@@ -505,13 +544,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   st.pending_replies == 0 && st.queued_messages == 0 &&
 			   st.region_frames == 0,
 		   "left: %llu endpoints %llu channels %llu replies %llu "
-		   "queued", (unsigned long long)st.endpoints,
+		   "queued",
+		   (unsigned long long)st.endpoints,
 		   (unsigned long long)st.channels,
 		   (unsigned long long)st.pending_replies,
 		   (unsigned long long)st.queued_messages);
 	vd_cap_get_stats(&cs);
-	FUZZ_CHECK(cs.spaces == 0 && cs.caps == 0, "left: %llu spaces %llu caps",
-		   (unsigned long long)cs.spaces, (unsigned long long)cs.caps);
+	FUZZ_CHECK(cs.spaces == 0 && cs.caps == 0,
+		   "left: %llu spaces %llu caps", (unsigned long long)cs.spaces,
+		   (unsigned long long)cs.caps);
 	vd_heap_stats(&hs);
 	FUZZ_CHECK(hs.current_allocated == heap0, "heap %zu -> %zu bytes",
 		   heap0, (size_t)hs.current_allocated);

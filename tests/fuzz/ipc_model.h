@@ -17,12 +17,12 @@
 #include "../../core/ipc/ipc_internal.h"
 #include "fuzz.h"
 
-#define NPROC  3
-#define MAX_EP 12
-#define MAX_CH 12
+#define NPROC	  3
+#define MAX_EP	  12
+#define MAX_CH	  12
 #define MAX_CALLS 12
 #define MAX_RECVS 4
-#define MAX_FIFO (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
+#define MAX_FIFO  (VD_IPC_QUEUE_DEPTH + MAX_CALLS)
 
 struct proc {
 	struct vd_ipc_actor a;
@@ -36,6 +36,7 @@ struct m_msg {
 	int ch;	  /* model channel index */
 	int call; /* model call index, or -1 */
 	bool has_cap;
+	int cap_ep; /* has_cap: the endpoint the capability names */
 };
 
 struct m_ep {
@@ -85,6 +86,16 @@ static vd_reply_token_t old_tokens[16];
 static unsigned nold;
 static uint64_t next_tag;
 static unsigned step;
+static bool verbose; /* VD_FUZZ_VERBOSE: one line a step on stderr */
+
+#define TRACE(...)                                                             \
+	do {                                                                   \
+		if (verbose) {                                                 \
+			fprintf(stderr, "step %u: ", step);                    \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fprintf(stderr, "\n");                                 \
+		}                                                              \
+	} while (0)
 
 static vd_err_t no_world(struct ipc_waiter *w, uint64_t deadline)
 {
@@ -139,8 +150,8 @@ static void call_ends(int c, vd_err_t want)
 {
 	struct m_call *k = &calls[c];
 
-	FUZZ_CHECK(k->w.done, "step %u: call %d (tag %llu) should be over", step,
-		   c, (unsigned long long)k->tag);
+	FUZZ_CHECK(k->w.done, "step %u: call %d (tag %llu) should be over",
+		   step, c, (unsigned long long)k->tag);
 	if (want == (vd_err_t)-1)
 		FUZZ_CHECK(k->w.result == VD_ERR_IPC_CLOSED ||
 				   k->w.result == VD_ERR_IPC_PEER_DIED,
@@ -148,8 +159,8 @@ static void call_ends(int c, vd_err_t want)
 			   k->w.result);
 	else
 		FUZZ_CHECK(k->w.result == want,
-			   "step %u: call %d ended with %d, model says %d", step,
-			   c, k->w.result, want);
+			   "step %u: call %d ended with %d, model says %d",
+			   step, c, k->w.result, want);
 	if (k->state == CALL_DELIVERED && nold < VD_ARRAY_SIZE(old_tokens))
 		old_tokens[nold++] = k->token;
 	k->state = CALL_FREE;
@@ -178,11 +189,12 @@ static void recvs_closed(int e)
 {
 	for (int r = 0; r < MAX_RECVS; r++)
 		if (recvs[r].active && recvs[r].ep == e) {
-			FUZZ_CHECK(recvs[r].w.done &&
-					   recvs[r].w.result == VD_ERR_IPC_CLOSED,
+			FUZZ_CHECK(recvs[r].w.done && recvs[r].w.result ==
+							      VD_ERR_IPC_CLOSED,
 				   "step %u: receiver %d on %d: done %d result "
 				   "%d, model says Closed",
-				   step, r, e, recvs[r].w.done, recvs[r].w.result);
+				   step, r, e, recvs[r].w.done,
+				   recvs[r].w.result);
 			recvs[r].active = false;
 		}
 }
@@ -253,13 +265,14 @@ static void check_stats(void)
 		if (calls[k].state != CALL_FREE)
 			FUZZ_CHECK(!calls[k].w.done,
 				   "step %u: call %d is over (%d), the model "
-				   "says it waits", step, k, calls[k].w.result);
+				   "says it waits",
+				   step, k, calls[k].w.result);
 	for (int k = 0; k < MAX_RECVS; k++)
 		if (recvs[k].active)
 			FUZZ_CHECK(!recvs[k].w.done,
 				   "step %u: receiver %d is woken (%d), the "
-				   "model says it waits", step, k,
-				   recvs[k].w.result);
+				   "model says it waits",
+				   step, k, recvs[k].w.result);
 }
 
 /* Receiver proc p got message mm (header h, message m) from the model
@@ -271,7 +284,8 @@ static void check_received(int p, const struct m_msg *mm,
 	FUZZ_CHECK(m->kind == VD_IPC_MSG_SMALL && m->len == 8 &&
 			   m->words[0] == mm->tag,
 		   "step %u: received tag %llu, model says %llu", step,
-		   (unsigned long long)m->words[0], (unsigned long long)mm->tag);
+		   (unsigned long long)m->words[0],
+		   (unsigned long long)mm->tag);
 	FUZZ_CHECK(h->sender == procs[mm->from].a.pid &&
 			   h->recipient == procs[p].a.pid &&
 			   h->channel == chs[mm->ch].id &&
@@ -279,15 +293,27 @@ static void check_received(int p, const struct m_msg *mm,
 						     : VD_IPC_TYPE_SEND),
 		   "step %u: header of tag %llu", step,
 		   (unsigned long long)mm->tag);
-	FUZZ_CHECK(!!(h->flags & VD_IPC_HDR_HAS_CAP) == mm->has_cap,
-		   "step %u: capability flag", step);
-	if (mm->has_cap)
-		FUZZ_CHECK(vd_cap_validate_type(procs[p].a.caps,
-						h->capability.token,
-						VD_OBJ_IPC_ENDPOINT, 0,
-						NULL) == VD_OK,
+	/* A capability to an endpoint destroyed while the message waited
+	 * was revoked with it: the message says so (docs/ipc.md). */
+	bool live = mm->has_cap && eps[mm->cap_ep].alive;
+	bool revoked = mm->has_cap && !live;
+	FUZZ_CHECK(!!(h->flags & VD_IPC_HDR_HAS_CAP) == live &&
+			   !!(h->flags & VD_IPC_HDR_CAP_REVOKED) == revoked,
+		   "step %u: capability flags %#x, model says %s", step,
+		   h->flags,
+		   live	     ? "live"
+		   : revoked ? "revoked"
+			     : "none");
+	if (!live)
+		FUZZ_CHECK(h->capability.token == VD_CAP_TOKEN_NULL,
+			   "step %u: a token without HAS_CAP", step);
+	if (live)
+		FUZZ_CHECK(vd_cap_validate_type(
+				   procs[p].a.caps, h->capability.token,
+				   VD_OBJ_IPC_ENDPOINT, 0, NULL) == VD_OK,
 			   "step %u: the received capability does not "
-			   "validate", step);
+			   "validate",
+			   step);
 	if (mm->call >= 0) {
 		struct m_call *k = &calls[mm->call];
 		FUZZ_CHECK(h->reply_token != 0, "step %u: call without token",

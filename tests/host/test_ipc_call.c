@@ -2,7 +2,8 @@
  * cmocka suite for IPC message passing (core/ipc), part 2: call and
  * reply, reply-token misuse (forged, replayed, stolen, late), call
  * timeouts, closing a channel and a server dying mid-call, capability
- * transfer (GRANT checked, undelivered copies revoked), large messages.
+ * transfer (GRANT checked, undelivered copies revoked, copies revoked
+ * while queued arrive as revoked), large messages.
  * See test_ipc_fixture.h for how blocking is simulated.
  */
 #include <setjmp.h>
@@ -354,6 +355,81 @@ static void test_undelivered_capability_is_revoked(void **state)
 	assert_int_equal(vd_cap_space_used(B.a.caps), b_used);
 }
 
+/* A capability revoked while its message waits arrives as revoked
+ * (VD_IPC_HDR_CAP_REVOKED, no token), not as a token that never
+ * validates: the host IPC fuzzer's first finding (docs/fuzzing.md). */
+static void test_capability_revoked_while_queued(void **state)
+{
+	struct vd_capability obj, ecap;
+	struct vd_ipc_message m = small_msg("cap"), got;
+	struct vd_ipc_header h;
+	vd_endpoint_id_t e2;
+	(void)state;
+
+	/* The sender revokes its original: the queued copy goes with it. */
+	assert_int_equal(vd_cap_create(A.a.caps, VD_OBJ_DEVICE, 0xd2,
+				       VD_RIGHTS_ALL, &obj),
+			 VD_OK);
+	assert_int_equal(vd_ipc_send_message(&A.a, ch, &m, obj.token, 0),
+			 VD_OK);
+	assert_int_equal(vd_cap_revoke(A.a.caps, obj.token), VD_OK);
+	assert_int_equal(recv_now(&B, eb, &got, &h), VD_OK);
+	assert_memory_equal(got.data, "cap", 3);
+	assert_int_equal(h.flags & VD_IPC_HDR_HAS_CAP, 0);
+	assert_true(h.flags & VD_IPC_HDR_CAP_REVOKED);
+	assert_int_equal(h.capability.token, VD_CAP_TOKEN_NULL);
+
+	/* The endpoint it names is destroyed while a call carrying it
+	 * waits (what the fuzzer did); the call itself is unharmed. */
+	assert_int_equal(vd_ipc_create_endpoint(&A.a, &e2, &ecap), VD_OK);
+	struct ipc_waiter w;
+	struct vd_ipc_message out;
+	ipc_lock_state_t st = ipc_lock();
+	ipc_waiter_init(&w, &A.a);
+	assert_int_equal(ipc_call_begin(&w, ch, &m, ecap.token, &out, false),
+			 IPC_PENDING);
+	ipc_unlock(st);
+	assert_int_equal(vd_ipc_destroy_endpoint(e2), VD_OK);
+	assert_int_equal(recv_now(&B, eb, &got, &h), VD_OK);
+	assert_int_equal(h.type, VD_IPC_TYPE_CALL);
+	assert_int_equal(h.flags, VD_IPC_HDR_CAP_REVOKED);
+	assert_int_equal(h.capability.token, VD_CAP_TOKEN_NULL);
+	assert_int_equal(vd_ipc_reply(&B.a, h.reply_token, &m), VD_OK);
+	assert_true(w.done && w.result == VD_OK);
+
+	/* Revoked between the peek (which wrote a header with HAS_CAP) and
+	 * the take: the take says look again, and the second look agrees
+	 * with what is taken. */
+	assert_int_equal(vd_cap_create(A.a.caps, VD_OBJ_DEVICE, 0xd3,
+				       VD_RIGHTS_ALL, &obj),
+			 VD_OK);
+	assert_int_equal(vd_ipc_send_message(&A.a, ch, &m, obj.token, 0),
+			 VD_OK);
+	st = ipc_lock();
+	ipc_waiter_init(&w, &B.a);
+	assert_int_equal(ipc_receive_peek(&w, eb, true), VD_OK);
+	assert_true(w.q.hdr.flags & VD_IPC_HDR_HAS_CAP);
+	assert_int_equal(vd_cap_revoke(A.a.caps, obj.token), VD_OK);
+	assert_int_equal(ipc_receive_take(&w, eb), IPC_AGAIN);
+	assert_int_equal(ipc_receive_peek(&w, eb, true), VD_OK);
+	assert_int_equal(w.q.hdr.flags, VD_IPC_HDR_CAP_REVOKED);
+	assert_int_equal(ipc_receive_take(&w, eb), VD_OK);
+	assert_int_equal(w.q.hdr.flags, VD_IPC_HDR_CAP_REVOKED);
+	assert_int_equal(w.q.hdr.capability.token, VD_CAP_TOKEN_NULL);
+	ipc_unlock(st);
+
+	/* A live one still arrives as it always did. */
+	assert_int_equal(vd_cap_create(A.a.caps, VD_OBJ_DEVICE, 0xd4,
+				       VD_RIGHTS_ALL, &obj),
+			 VD_OK);
+	assert_int_equal(vd_ipc_send_message(&A.a, ch, &m, obj.token, 0),
+			 VD_OK);
+	assert_int_equal(recv_now(&B, eb, &got, &h), VD_OK);
+	assert_int_equal(h.flags, VD_IPC_HDR_HAS_CAP);
+	assert_int_equal(vd_cap_validate(B.a.caps, h.capability.token, 0, NULL),
+			 VD_OK);
+}
+
 /* ------------------------------------------------------------------ */
 /* Large messages                                                      */
 /* ------------------------------------------------------------------ */
@@ -412,6 +488,7 @@ int main(void)
 		T(test_server_killed_mid_call),
 		T(test_capability_transfer_checks_grant),
 		T(test_undelivered_capability_is_revoked),
+		T(test_capability_revoked_while_queued),
 		T(test_large_message_shares_region),
 	};
 	return cmocka_run_group_tests(tests, ipc_group_setup, NULL);

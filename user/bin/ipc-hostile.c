@@ -24,6 +24,11 @@
  *     closed        a receive on an endpoint whose channels all closed
  *                   fails at once with IpcError(Closed); a fresh
  *                   endpoint waits
+ *     cap_revoked   a capability whose endpoint is destroyed while
+ *                   the message carrying it waits arrives as revoked
+ *                   (VD_IPC_HDR_CAP_REVOKED, A2 and the header's token
+ *                   0), with and without a header buffer; a live one
+ *                   arrives as a capability
  *   peer    makes a region, queues a large message about it to the
  *           driver, tells the driver its id, and waits to be ended.
  */
@@ -128,8 +133,7 @@ static void provisional(vd_cap_token_t ch, uint64_t id)
 			 -(long)VD_ERR_PERMISSION_DENIED,
 		 "provisional: a large message about it to ourselves is "
 		 "refused");
-	vd_check(&t,
-		 vd_ipc_receive(l.to, &r, NULL, 0) == -(long)VD_ERR_TIMEOUT,
+	vd_check(&t, vd_ipc_receive(l.to, &r, NULL, 0) == -(long)VD_ERR_TIMEOUT,
 		 "provisional: so nothing arrives");
 	large_regs(&r, id);
 	vd_check(&t,
@@ -401,14 +405,15 @@ static void reply_recv_dead(void)
 			 "reply_recv: the call arrived");
 		r.mr[0] = 200 + k;
 		st = vd_ipc_reply_recv(r.a0, &r, 8, bad, 5 * SECOND);
-		bool want = k == DEAD_REVOKED
-				    ? st == -(long)VD_ERR_INVALID_CAPABILITY
-			    : k == DEAD_NO_CHANNEL
-				    ? st == -(long)VD_ERR_IPC_CLOSED
-				    /* a destroyed endpoint's capability
-				     * may die with it */
-				    : st == -(long)VD_ERR_IPC_CLOSED ||
-					      st == -(long)VD_ERR_INVALID_CAPABILITY;
+		bool want =
+			k == DEAD_REVOKED
+				? st == -(long)VD_ERR_INVALID_CAPABILITY
+			: k == DEAD_NO_CHANNEL
+				? st == -(long)VD_ERR_IPC_CLOSED
+				/* a destroyed endpoint's capability
+				 * may die with it */
+				: st == -(long)VD_ERR_IPC_CLOSED ||
+					  st == -(long)VD_ERR_INVALID_CAPABILITY;
 		vd_check(&t, want, "reply_recv on %s fails at once (%ld)",
 			 dead_name[k], st);
 		vd_check(&t, join(ct) && cj.status == 0 && cj.reply == 200 + k,
@@ -456,6 +461,55 @@ static void closed_endpoint(void)
 	loop_free(&l);
 }
 
+/* ---- a capability revoked while its message waits ---- */
+
+static void cap_revoked(void)
+{
+	struct vd_ipc_header hdr;
+	struct vd_ipc_regs r = {0};
+	vd_cap_token_t e;
+	struct loop l;
+
+	if (!vd_check(&t, loop_make(&l), "cap_revoked: a channel to ourselves"))
+		return;
+	for (int with_hdr = 0; with_hdr < 2; with_hdr++) {
+		bool sent = !vd_is_err(vd_ipc_endpoint_create(&e));
+		r.mr[0] = 300 + (uint64_t)with_hdr;
+		sent = sent && vd_ipc_send(l.ch, &r, 8, e, 0) == 0;
+		vd_check(&t, sent && vd_ipc_endpoint_destroy(e) == 0,
+			 "cap_revoked: an endpoint sent, then destroyed");
+		r = (struct vd_ipc_regs){0};
+		r.a2 = 0xdead;
+		hdr.flags = VD_IPC_HDR_HAS_CAP; /* what the kernel must undo */
+		hdr.capability.token = 0xdead;
+		long st = vd_ipc_receive(l.to, &r, with_hdr ? &hdr : NULL, 0);
+		vd_check(&t,
+			 st == 0 && r.mr[0] == 300 + (uint64_t)with_hdr &&
+				 !vd_ipc_has_cap(&r) &&
+				 vd_ipc_cap_revoked(&r) && r.a2 == 0,
+			 "cap_revoked: arrives revoked%s (%ld, info %#lx)",
+			 with_hdr ? ", header buffer" : "", st,
+			 (unsigned long)r.a1);
+		if (with_hdr)
+			vd_check(&t,
+				 hdr.flags == VD_IPC_HDR_CAP_REVOKED &&
+					 hdr.capability.token == 0,
+				 "cap_revoked: the header says so (%#x)",
+				 hdr.flags);
+	}
+	/* a live one: a capability, valid */
+	bool sent = !vd_is_err(vd_ipc_endpoint_create(&e));
+	sent = sent && vd_ipc_send(l.ch, &r, 8, e, 0) == 0;
+	long st = vd_ipc_receive(l.to, &r, &hdr, 0);
+	vd_check(&t,
+		 sent && st == 0 && vd_ipc_has_cap(&r) &&
+			 !vd_ipc_cap_revoked(&r) && r.a2 != 0 &&
+			 hdr.capability.token == r.a2,
+		 "cap_revoked: a live capability arrives (%ld)", st);
+	vd_ipc_endpoint_destroy(e);
+	loop_free(&l);
+}
+
 /* ---- the two processes ---- */
 
 static int role_peer(void)
@@ -499,6 +553,7 @@ static int drive(void)
 	header_race();
 	reply_recv_dead();
 	closed_endpoint();
+	cap_revoked();
 
 	vd_ipc_endpoint_create(&ep);
 	vd_check(&t, ipc_spawn("ipc-hostile", argv, ep, &pcap) > 0, "spawn");

@@ -146,6 +146,13 @@ static inline bool vd_ipc_has_cap(const struct vd_ipc_regs *r)
 	return (r->a1 >> VD_IPC_INFO_FLAGS_SHIFT) & VD_IPC_HDR_HAS_CAP;
 }
 
+/* The sender attached a capability that was revoked before the message
+ * arrived (A2 is 0). */
+static inline bool vd_ipc_cap_revoked(const struct vd_ipc_regs *r)
+{
+	return (r->a1 >> VD_IPC_INFO_FLAGS_SHIFT) & VD_IPC_HDR_CAP_REVOKED;
+}
+
 /* ---- shared regions ---- */
 
 static inline long vd_ipc_region_create(size_t size, uint32_t perms)
