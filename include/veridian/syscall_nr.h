@@ -40,7 +40,7 @@
 #define VD_SYS_IPC_DEBUG	    49
 #define VD_SYS_MAX		    64
 
-/* Numbers beyond the seed's; see docs/syscall-abi.md. */
+/* Numbers beyond the VeridianOS kernel API's; see docs/syscall-abi.md. */
 #define VD_SYS_NULL		 0 /* does nothing, returns 0: benchmarks, probing */
 #define VD_SYS_PROCESS_TERMINATE 23
 #define VD_SYS_PROCESS_LIMITS	 24 /* read / lower limits, limits.h */
