@@ -12,7 +12,7 @@
 # relative to hal/${VD_ARCH}/.
 #
 # IMAGE says what the firmware loads (vd_hal_make_image, called by
-# kernel.cmake for each kernel ELF):
+# kernel.cmake for each kernel ELF, is the only other function here):
 #   BINARY  the raw bytes of the loadable sections (objcopy -O binary):
 #           an arm64 or RISC-V "Image" whose header is at offset 0, for
 #           QEMU -kernel, OpenSBI and U-Boot's booti;
@@ -21,6 +21,10 @@
 #
 # Files that need special compile flags (code that runs with the MMU off)
 # set them in hal.cmake after vd_hal() with set_source_files_properties.
+#
+# vd_hal() also adds the test hal-table: docs/porting.md's "hal_* function
+# -> file" table must match the sources (hal/hal-table --check).  The file
+# set every HAL shares is listed there too.
 
 function(vd_hal)
   cmake_parse_arguments(PARSE_ARGV 0 _h "" "LINKER_SCRIPT;IMAGE;IMAGE_NAME" "")
@@ -38,6 +42,7 @@ function(vd_hal)
   set(VD_HAL_LINKER_SCRIPT ${_dir}/${_h_LINKER_SCRIPT} PARENT_SCOPE)
   set(VD_HAL_IMAGE ${_h_IMAGE} PARENT_SCOPE)
   set(VD_HAL_IMAGE_NAME "${_h_IMAGE_NAME}" PARENT_SCOPE)
+  add_test(NAME hal-table COMMAND ${VD_ROOT}/hal/hal-table --check)
 endfunction()
 
 function(vd_hal_make_image elf_target img_path)

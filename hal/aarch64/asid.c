@@ -10,7 +10,7 @@
  *  +------------+-------------------------------------+-----+
  *
  * TLB entries of user pages (nG) are tagged with the ASID, so switching
- * address spaces is a single MSR (hal_pt_activate, vectors.S) and the entries
+ * address spaces is a single MSR (hal_pt_activate, mmu.c) and the entries
  * of the space left behind stay cached for when it runs again.  That is
  * safe because every invalidation this HAL makes is broadcast to the
  * inner-shareable domain for all ASIDs (TLBI VAAE1IS, mmu.c): it also
@@ -20,12 +20,12 @@
  *
  * ASID 0 is the empty user root's (hal_pt_kernel_root), which maps
  * nothing.  The CPU has 2^8 or 2^16 ASIDs (ID_AA64MMFR0_EL1.ASIDBits;
- * TCR_EL1.AS turns on 16-bit ones, boot_mmu.c); when all are taken,
+ * TCR_EL1.AS turns on 16-bit ones, early_map.c); when all are taken,
  * hal_pt_create fails, as seL4's ASID pools do, rather than recycling
  * live ones.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 
 #define ASID_MAX 65536
 
@@ -34,7 +34,7 @@ static unsigned asid_next = 1;		 /* where the search starts */
 
 static unsigned asid_count(void)
 {
-	return (a64_read_sysreg(tcr_el1) >> 36 & 1) ? 65536 : 256;
+	return (a64_read_sysreg(tcr_el1) & A64_TCR_AS) ? 65536 : 256;
 }
 
 /* A free ASID, now taken, or 0 if none is left.  Lock-free: a bit is

@@ -9,9 +9,9 @@
  *   3. switch TTBR0 to the empty "no process" table;
  *   4. console (PL011), PSCI, GIC, timer; then vd_kmain.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <hal/virtio_rng.h>
@@ -66,7 +66,8 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	fdt_init(&f, vd_phys_to_virt(dtb_pa));
 	if (!fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid))
 		vd_panic("aarch64: the DTB lists more memory regions than "
-			 "boot info holds (%d)", VD_MAX_MEM_REGIONS);
+			 "boot info holds (%d)",
+			 VD_MAX_MEM_REGIONS);
 	hal_boot_info_finish(bi, firmware_name(), load_pa,
 			     (uint64_t)(_end - _start));
 	hal_unwind_init(bi);

@@ -33,9 +33,9 @@
  * GICv2 CPU interface (GICC, MMIO): 0x00 CTLR, 0x04 PMR, 0x0c IAR,
  * 0x10 EOIR.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 
 #define GICD_CTLR	0x0000

@@ -10,7 +10,8 @@
  * loads ("ldr xN, =symbol") give link-time upper-half addresses and are
  * used only once the kernel is mapped there.
  */
-#include <a64/asm.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
 
 /* reg = address of sym, PC-relative (+-4 GiB): with the MMU off the
  * physical address, after it the link address. */
@@ -129,41 +130,41 @@ a64_secondary_entry:
  */
 a64_el2_to_el1:
 	msr	daifset, #0xf
-	mov	x9, #0x0800		// SCTLR_EL1 RES1 bits, MMU/caches off
-	movk	x9, #0x30d0, lsl #16
+	mov	x9, #(A64_SCTLR_RES1 & 0xffff)	// MMU/caches off
+	movk	x9, #(A64_SCTLR_RES1 >> 16), lsl #16
 	mrs	x10, CurrentEL
-	cmp	x10, #(2 << 2)
+	cmp	x10, #A64_CURRENTEL_EL2
 	b.eq	1f
 	msr	sctlr_el1, x9
 	isb
 	ret
 1:	msr	sctlr_el1, x9
-	mov	x9, #(1 << 31)		// HCR_EL2.RW: EL1 is AArch64, no traps
+	mov	x9, #A64_HCR_RW		// EL1 is AArch64, no traps
 	msr	hcr_el2, x9
 	mrs	x9, cnthctl_el2
-	orr	x9, x9, #3		// EL1PCTEN | EL1PCEN: counters to EL1
+	orr	x9, x9, #(A64_CNTHCTL_EL1PCTEN | A64_CNTHCTL_EL1PCEN)
 	msr	cnthctl_el2, x9
 	msr	cntvoff_el2, xzr	// virtual counter == physical counter
 	mrs	x9, midr_el1
 	msr	vpidr_el2, x9
 	mrs	x9, mpidr_el1
 	msr	vmpidr_el2, x9
-	mov	x9, #0x33ff		// CPTR_EL2: no FP/SIMD traps
+	mov	x9, #A64_CPTR_EL2_RES1	// no FP/SIMD traps
 	msr	cptr_el2, x9
 	msr	hstr_el2, xzr
 	mrs	x9, pmcr_el0		// MDCR_EL2.HPMN = PMCR_EL0.N: EL1 owns
-	ubfx	x9, x9, #11, #5		// every PMU counter
+	ubfx	x9, x9, #A64_PMCR_N_SHIFT, #5	// every PMU counter
 	msr	mdcr_el2, x9
 	msr	vttbr_el2, xzr
 	mrs	x9, id_aa64pfr0_el1	// GIC system registers present?
-	ubfx	x9, x9, #24, #4
+	ubfx	x9, x9, #A64_PFR0_GIC_SHIFT, #A64_ID_WIDTH
 	cbz	x9, 2f
 	mrs	x9, icc_sre_el2
-	orr	x9, x9, #0x1		// SRE
-	orr	x9, x9, #0x8		// Enable: EL1 may use ICC_*_EL1
+	orr	x9, x9, #A64_ICC_SRE_SRE
+	orr	x9, x9, #A64_ICC_SRE_ENABLE	// EL1 may use ICC_*_EL1
 	msr	icc_sre_el2, x9
 	isb
-2:	mov	x9, #0x3c5		// SPSR: EL1h, DAIF masked
+2:	mov	x9, #(A64_PSR_DAIF | A64_PSR_M_EL1H)
 	msr	spsr_el2, x9
 	msr	elr_el2, x30
 	isb

@@ -2,17 +2,16 @@
  * AArch64 HAL ktests: the hardware side of page tables (descriptor bits
  * of every VD_PTE_* flag, UXN/PXN of the kernel image, the read-only
  * physmap alias of the kernel text, software access flag and dirty
- * state), PAN, the EL0 state of a syscall, and the self IPI.  What the
- * hal_pt_* contract and user mode promise on every arch is tested in
- * tests/ktest/hal_*.c.
+ * state), PAN, ASIDs and the self IPI; the EL0 side of a syscall is in
+ * ktest_aarch64_user.c.  What the hal_pt_* contract and user mode promise
+ * on every arch is tested in tests/ktest/hal_*.c.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <hal/ktest.h>
 #include <veridian/hal.h>
 #include <veridian/ktest.h>
-#include <veridian/syscall.h>
 
 #define USER_CODE 0x400000ul
 #define KTEST_KVA 0xffffc00000000000ul /* unused kernel-half window */
@@ -28,7 +27,7 @@
 static uint64_t raw_pte(paddr_t root, vaddr_t va)
 {
 	int level;
-	uint64_t *e = a64_pte_lookup(root, va, &level);
+	uint64_t *e = a64_pt_walk(root, va, &level);
 	return e ? *e : 0;
 }
 
@@ -63,7 +62,7 @@ static const uint32_t flag_cases[] = {
 	F_W | F_U, /* not present */
 };
 
-/* Descriptor bits behind the portable flags (a64/mmu.h). */
+/* Descriptor bits behind the portable flags (arch/mmu.h). */
 VD_KTEST(a64_pt_descriptor_encodings)
 {
 	paddr_t root;
@@ -138,36 +137,6 @@ VD_KTEST(a64_soft_access_dirty_and_protect)
 	KT_ASSERT_EQ(wf.addr, va);
 	KT_ASSERT_EQ(wf.access, VD_FAULT_WRITE);
 	KT_ASSERT(!wf.from_user);
-}
-
-/* --- EL0 --------------------------------------------------------------- */
-
-static struct vd_cpu_context seen;
-static uint64_t seen_ttbr0;
-
-static void record_syscall(struct vd_cpu_context *ctx)
-{
-	seen = *ctx;
-	seen_ttbr0 = a64_read_sysreg(ttbr0_el1);
-	hal_kt_user_exit(1);
-}
-
-/* An SVC from EL0 saves SPSR = EL0t (AArch64, SP_EL0), and core runs in
- * the address space it came from. */
-VD_KTEST(a64_user_svc_saves_el0_state)
-{
-	struct hal_kt_code c = {0};
-	struct hal_kt_user u;
-	hal_kt_emit_syscall(&c, 0x7c); /* >= VD_SYS_MAX: the test hook */
-	hal_kt_emit_spin(&c);
-	KT_ASSERT(hal_kt_user_init(&u, &c));
-	vd_syscall_test_hook = record_syscall;
-	int r = hal_kt_user_run(&u, 0, 0, NULL);
-	paddr_t root = u.root;
-	hal_kt_user_fini(&u);
-	KT_ASSERT_EQ(r, 1);
-	KT_ASSERT_EQ(seen.pstate & 0x1f, 0); /* EL0t, AArch64 */
-	KT_ASSERT_EQ(seen_ttbr0, root);	     /* ASID included */
 }
 
 /* PAN: EL1 accesses to EL0 pages fault outside

@@ -1,7 +1,7 @@
 /*
  * Run-time page-table management (hal_pt_*), TLB and I-cache maintenance,
  * and the software side of the access flag and dirty state.  The
- * descriptor format and the VD_PTE_* encoding are described in a64/mmu.h.
+ * descriptor format and the VD_PTE_* encoding are described in arch/mmu.h.
  *
  * Tables are reached through the physmap.  Tables of the user half come
  * from vd_pt_frame_alloc and are freed when they become empty; the kernel
@@ -9,8 +9,8 @@
  * of them are in the boot pool inside the image).  Callers serialise
  * changes to one user root; the kernel half has its own lock.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <veridian/spinlock.h>
 
 uintptr_t hal_physmap_base = A64_PHYSMAP_BASE;
@@ -23,24 +23,35 @@ uintptr_t hal_physmap_base = A64_PHYSMAP_BASE;
 
 static struct vd_spinlock kernel_pt_lock = VD_SPINLOCK_INIT;
 
-static inline uint64_t *pt_table(uint64_t desc_or_pa)
+/* The table a table entry (or a root handle) points to. */
+static inline uint64_t *table_va(uint64_t pte_or_pa)
 {
-	return (uint64_t *)(uintptr_t)((desc_or_pa & A64_PTE_ADDR_MASK) +
+	return (uint64_t *)(uintptr_t)((pte_or_pa & A64_PTE_ADDR_MASK) +
 				       A64_PHYSMAP_BASE);
 }
 
 static inline unsigned pt_index(vaddr_t va, int level)
 {
-	return (va >> (39 - 9 * level)) & 511;
+	return A64_PT_INDEX(va, level);
 }
 
-static inline bool is_table(uint64_t e)
+/* The table an entry sits in (tables are page aligned). */
+static inline uint64_t *table_of_entry(uint64_t *e)
 {
-	return (e & 3) == 3;
+	return (uint64_t *)((uintptr_t)e & ~(uintptr_t)(VD_PAGE_SIZE - 1));
 }
 
-static uint64_t encode(uint32_t flags, paddr_t pa, bool block)
+/* A next-level table (at level 0 the same bits make a page). */
+static inline bool pte_is_table(uint64_t pte)
 {
+	return (pte & (A64_PTE_VALID | A64_PTE_TABLE)) ==
+	       (A64_PTE_VALID | A64_PTE_TABLE);
+}
+
+/* The entry of a leaf at `level` (0: page, 1: 2 MiB block). */
+static uint64_t pte_encode(uint32_t flags, paddr_t pa, int level)
+{
+	bool block = level > 0;
 	uint64_t d = pa | A64_PTE_SH_INNER;
 	uint64_t attr = A64_MAIR_NORMAL_WB;
 	if (flags & VD_PTE_CACHE_DISABLE)
@@ -78,8 +89,9 @@ static uint64_t encode(uint32_t flags, paddr_t pa, bool block)
 	return d;
 }
 
-static uint32_t decode(uint64_t d, bool block)
+static uint32_t pte_decode(uint64_t d, int level)
 {
+	bool block = level > 0;
 	uint32_t f = 0;
 	if (d & A64_PTE_VALID)
 		f |= VD_PTE_PRESENT;
@@ -150,9 +162,9 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 	}
 
 	vd_err_t err = VD_OK;
-	int leaf = huge ? 2 : 3;
-	uint64_t *t = pt_table(root);
-	for (int l = 0; l < leaf; l++) {
+	int leaf = huge ? 1 : 0;
+	uint64_t *t = table_va(root);
+	for (int l = A64_PT_LEVELS - 1; l > leaf; l--) {
 		uint64_t *e = &t[pt_index(va, l)];
 		uint64_t v = *e;
 		if (!v) {
@@ -164,18 +176,18 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 			v = n | table_bits;
 			a64_dsb(ishst); /* zeroed table visible before linked */
 			*e = v;
-		} else if (!is_table(v)) {
+		} else if (!pte_is_table(v)) {
 			err = VD_ERR_MEM_ALREADY_MAPPED; /* a block is there */
 			goto out;
 		}
-		t = pt_table(v);
+		t = table_va(v);
 	}
 	uint64_t *e = &t[pt_index(va, leaf)];
 	if (*e) {
 		err = VD_ERR_MEM_ALREADY_MAPPED;
 		goto out;
 	}
-	*e = encode(flags, pa, huge);
+	*e = pte_encode(flags, pa, leaf);
 	a64_dsb(ishst);
 	a64_isb();
 out:
@@ -184,48 +196,60 @@ out:
 	return err;
 }
 
-uint64_t *a64_pte_lookup(paddr_t root, vaddr_t va, int *level)
+/*
+ * The leaf entry (a page or a block, present or not) for va under root,
+ * or NULL if nothing maps it; *level gets the leaf's level (0: 4 KiB,
+ * 1: 2 MiB, 2: 1 GiB), and path[l] (if path is not NULL) the entry at
+ * level l on the way (path[A64_PT_LEVELS - 1] in the root).
+ */
+static uint64_t *walk(paddr_t root, vaddr_t va, int *level,
+		      uint64_t *path[A64_PT_LEVELS])
+{
+	uint64_t *t = table_va(root);
+	for (int l = A64_PT_LEVELS - 1; l >= 0; l--) {
+		uint64_t *e = &t[pt_index(va, l)];
+		if (path)
+			path[l] = e;
+		uint64_t v = *e;
+		if (!v)
+			return NULL;
+		if (l == 0 || !pte_is_table(v)) {
+			if (l == A64_PT_LEVELS - 1)
+				return NULL; /* no root blocks with 4 KiB pages
+					      */
+			*level = l;
+			return e;
+		}
+		t = table_va(v);
+	}
+	return NULL;
+}
+
+uint64_t *a64_pt_walk(paddr_t root, vaddr_t va, int *level)
 {
 	if (kernel_half(va))
 		root = a64_kernel_root;
 	else if (va >= A64_USER_TOP)
 		return NULL;
-	uint64_t *t = pt_table(root);
-	for (int l = 0; l < 3; l++) {
-		uint64_t v = t[pt_index(va, l)];
-		if (!v)
-			return NULL;
-		if (!is_table(v)) {
-			if (l == 0)
-				return NULL; /* no L0 blocks with 4 KiB pages */
-			*level = l; /* 2 MiB block, or 1 GiB (physmap only) */
-			return &t[pt_index(va, l)];
-		}
-		t = pt_table(v);
-	}
-	uint64_t *e = &t[pt_index(va, 3)];
-	if (!*e)
-		return NULL;
-	*level = 3;
-	return e;
+	return walk(root, va, level, NULL);
 }
 
 vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
 	int level;
-	uint64_t *e = a64_pte_lookup(root, va, &level);
+	uint64_t *e = a64_pt_walk(root, va, &level);
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	uint64_t d = __atomic_load_n(e, __ATOMIC_RELAXED);
 	if (pa_out) {
 		/* the 4 KiB frame containing va, also inside blocks */
-		uint64_t mask = (1ull << (39 - 9 * level)) - 1;
+		uint64_t mask = (1ull << A64_PT_SHIFT(level)) - 1;
 		*pa_out = (d & A64_PTE_ADDR_MASK & ~mask) +
 			  (va & mask & ~(uint64_t)(VD_PAGE_SIZE - 1));
 	}
 	if (flags_out)
-		*flags_out = decode(d, level < 3);
+		*flags_out = pte_decode(d, level);
 	return VD_OK;
 }
 
@@ -248,35 +272,30 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		root = a64_kernel_root;
 		irq = vd_spin_lock_irqsave(&kernel_pt_lock);
 	}
-	uint64_t *tables[4];
+	uint64_t *path[A64_PT_LEVELS];
 	vd_err_t err = VD_OK;
-	int level = 0;
-	tables[0] = pt_table(root);
-	for (;;) {
-		uint64_t v = tables[level][pt_index(va, level)];
-		if (!v || (level == 0 && !is_table(v))) {
-			err = VD_ERR_MEM_NOT_MAPPED;
-			goto out;
-		}
-		if (level == 3 || !is_table(v))
-			break; /* the leaf: a page or a block */
-		tables[++level] = pt_table(v);
+	int level;
+	uint64_t *e = walk(root, va, &level, path);
+	if (!e) {
+		err = VD_ERR_MEM_NOT_MAPPED;
+		goto out;
 	}
-	uint64_t *e = &tables[level][pt_index(va, level)];
 	uint64_t d = *e;
 	if (pa_out)
 		*pa_out = d & A64_PTE_ADDR_MASK;
 	if (flags_out)
-		*flags_out = decode(d, level < 3);
+		*flags_out = pte_decode(d, level);
 	*e = 0;
 
 	/* Unlink tables this emptied (user half only), then flush, then
 	 * free them: a walk cached through them must be gone first. */
-	paddr_t freed[3];
+	paddr_t freed[A64_PT_LEVELS - 1];
 	int nfreed = 0;
 	if (!khalf) {
-		for (int l = level; l > 0 && table_empty(tables[l]); l--) {
-			uint64_t *parent = &tables[l - 1][pt_index(va, l - 1)];
+		for (int l = level; l < A64_PT_LEVELS - 1 &&
+				    table_empty(table_of_entry(path[l]));
+		     l++) {
+			uint64_t *parent = path[l + 1];
 			freed[nfreed++] = *parent & A64_PTE_ADDR_MASK;
 			*parent = 0;
 		}
@@ -299,14 +318,14 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	if (khalf)
 		irq = vd_spin_lock_irqsave(&kernel_pt_lock);
 	int level;
-	uint64_t *e = a64_pte_lookup(root, va, &level);
+	uint64_t *e = a64_pt_walk(root, va, &level);
 	if (!e) {
 		if (khalf)
 			vd_spin_unlock_irqrestore(&kernel_pt_lock, irq);
 		return VD_ERR_MEM_NOT_MAPPED;
 	}
 	uint64_t old = *e;
-	uint64_t d = encode(flags, old & A64_PTE_ADDR_MASK, level < 3);
+	uint64_t d = pte_encode(flags, old & A64_PTE_ADDR_MASK, level);
 	/* Changing the memory type of a live mapping needs
 	 * break-before-make (ARM ARM D8.14); permissions do not. */
 	if ((old & A64_PTE_VALID) && (d & A64_PTE_VALID) &&
@@ -321,14 +340,15 @@ vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 	return VD_OK;
 }
 
+/* Free the table at `level` and every table below it. */
 static void free_tables(paddr_t table, int level)
 {
-	if (level < 3) {
-		uint64_t *t = pt_table(table);
-		for (int i = 0; i < 512; i++)
-			if (is_table(t[i]))
+	if (level > 0) {
+		uint64_t *t = table_va(table);
+		for (int i = 0; i < A64_PT_ENTRIES; i++)
+			if (pte_is_table(t[i]))
 				free_tables(t[i] & A64_PTE_ADDR_MASK,
-					    level + 1);
+					    level - 1);
 	}
 	vd_pt_frame_free(table);
 }
@@ -361,7 +381,7 @@ void hal_pt_destroy(paddr_t root)
 		"dsb ishst\n\ttlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(
 			asid_op)
 		: "memory");
-	free_tables(root & A64_PTE_ADDR_MASK, 0);
+	free_tables(root & A64_PTE_ADDR_MASK, A64_PT_LEVELS - 1);
 	a64_asid_free((unsigned)(root >> A64_TTBR_ASID_SHIFT));
 }
 
@@ -375,8 +395,20 @@ vaddr_t hal_user_top(void)
 	return A64_USER_TOP;
 }
 
-/* hal_pt_activate is in vectors.S, next to the syscall exit that loads
- * TTBR0 the same way. */
+/*
+ * Switch to address space `root`: the root handle is TTBR0_EL1's value,
+ * ASID included, and TLB entries are tagged with it, so nothing is
+ * flushed (asid.c).  The ISB makes the new TTBR0 govern what follows:
+ * the kernel's own accesses to user memory.  No stack frame: every
+ * switch between processes calls it.  The fast path's exit,
+ * hal_syscall_return_space (vectors.S), loads TTBR0 the same way.
+ */
+__attribute__((naked)) void hal_pt_activate(paddr_t root)
+{
+	__asm__("msr ttbr0_el1, x0\n\t"
+		"isb\n\t"
+		"ret");
+}
 
 void hal_tlb_flush_page(vaddr_t va)
 {
@@ -392,8 +424,8 @@ void hal_tlb_flush_all(void)
 void hal_icache_sync(const void *va, size_t len)
 {
 	uint64_t ctr = a64_read_sysreg(ctr_el0);
-	uintptr_t dline = 4u << ((ctr >> 16) & 0xf);
-	uintptr_t iline = 4u << (ctr & 0xf);
+	uintptr_t dline = 4u << a64_id_field(ctr, A64_CTR_DMINLINE_SHIFT);
+	uintptr_t iline = 4u << a64_id_field(ctr, A64_CTR_IMINLINE_SHIFT);
 	uintptr_t start = (uintptr_t)va, end = start + len;
 	for (uintptr_t p = start & ~(dline - 1); p < end; p += dline)
 		__asm__ volatile("dc cvau, %0" ::"r"(p) : "memory");
@@ -405,7 +437,7 @@ void hal_icache_sync(const void *va, size_t len)
 }
 
 /*
- * Software access flag and dirty state (a64/mmu.h): an access-flag fault
+ * Software access flag and dirty state (arch/mmu.h): an access-flag fault
  * sets AF; a write permission fault on a writable-clean page (DBM = 1,
  * AP[2] = 1) clears AP[2].  Both use compare-and-swap so a concurrent
  * unmap is never undone.  A permission fault on an EL0 page taken at EL1
@@ -413,17 +445,17 @@ void hal_icache_sync(const void *va, size_t len)
  */
 bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr)
 {
-	unsigned fsc = esr & 0x3c;
-	bool af = fsc == 0x08, perm = fsc == 0x0c;
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
-	bool data = ec == 0x24 || ec == 0x25;
-	bool write = data && (esr & (1u << 6)) && !(esr & (1u << 8));
+	unsigned fsc = a64_esr_fsc_type(esr);
+	bool af = fsc == A64_ESR_FSC_ACCESS,
+	     perm = fsc == A64_ESR_FSC_PERMISSION;
+	unsigned ec = a64_esr_ec(esr);
+	bool write = a64_esr_is_write(esr);
 	if (!af && !(perm && write))
 		return false;
 
 	int level;
 	paddr_t root = a64_read_sysreg(ttbr0_el1) & A64_PTE_ADDR_MASK;
-	uint64_t *e = a64_pte_lookup(root, va, &level);
+	uint64_t *e = a64_pt_walk(root, va, &level);
 	if (!e)
 		return false;
 	uint64_t old = __atomic_load_n(e, __ATOMIC_RELAXED);
@@ -434,7 +466,7 @@ bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr)
 	if (write && writable_clean)
 		d &= ~A64_PTE_AP_RO;
 	if (perm) {
-		bool pan = ec == 0x25 && (spsr & (1u << 22)) &&
+		bool pan = ec == A64_EC_DABT_CUR && (spsr & A64_PSR_PAN) &&
 			   (old & A64_PTE_AP_EL0);
 		if (pan || !(old & A64_PTE_DBM))
 			return false; /* a real permission fault */

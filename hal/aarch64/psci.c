@@ -7,7 +7,7 @@
  * whether it is "hvc" (QEMU virt at EL1) or "smc" (EL3 firmware, or QEMU
  * with virtualization=on where the kernel itself ran at EL2).
  */
-#include <a64/a64.h>
+#include <arch/platform.h>
 #include <veridian/string.h>
 
 static bool psci_use_smc;

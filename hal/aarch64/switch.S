@@ -9,7 +9,7 @@
  *
  * hal_jmpbuf.regs: [0..11] x19..x30, [12] sp, [13] DAIF.
  */
-#include <a64/asm.h>
+#include <arch/defs.h>
 
 /* x19..x30 as six register pairs at [base, #0] .. [base, #88]: the switch
  * frame and the first 96 bytes of a hal_jmpbuf.  op is stp or ldp. */

@@ -14,8 +14,8 @@
  * ns <-> ticks use 32.32 fixed-point factors (hal/q32.h), so no division
  * happens on the hot path.
  */
-#include <a64/a64.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/q32.h>
 
 #define NSEC_PER_SEC 1000000000ull
@@ -49,7 +49,7 @@ void a64_timer_cpu_init(void)
 {
 	a64_write_sysreg(cntv_ctl_el0, 0);
 	/* EL0 may read the virtual counter (CNTKCTL_EL1.EL0VCTEN). */
-	a64_write_sysreg(cntkctl_el1, 1u << 1);
+	a64_write_sysreg(cntkctl_el1, A64_CNTKCTL_EL0VCTEN);
 	a64_gic_enable_ppi(timer_intid);
 }
 

@@ -8,10 +8,10 @@
  * permission fault at level LL), [6] WnR (write), [8] CM (cache
  * maintenance).  FAR_EL1 holds the faulting virtual address.
  */
-#include <a64/a64.h>
-#include <a64/asm.h>
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -25,64 +25,45 @@ _Static_assert(offsetof(struct vd_cpu_context, pstate) == A64_CTX_PSTATE,
 _Static_assert(sizeof(struct vd_cpu_context) == A64_CTX_SIZE, "ctx size");
 _Static_assert(sizeof(struct hal_jmpbuf) >= 14 * 8, "jmpbuf");
 
-#define EC_UNKNOWN  0x00
-#define EC_WFX	    0x01
-#define EC_FP	    0x07
-#define EC_ILLEGAL  0x0e
-#define EC_SVC64    0x15
-#define EC_SYSREG   0x18
-#define EC_IABT_LOW 0x20
-#define EC_IABT_CUR 0x21
-#define EC_PC_ALIGN 0x22
-#define EC_DABT_LOW 0x24
-#define EC_DABT_CUR 0x25
-#define EC_SP_ALIGN 0x26
-#define EC_FP_EXC   0x2c
-#define EC_SERROR   0x2f
-#define EC_BRK	    0x3c
-
-#define ESR_WNR (1u << 6)
-#define ESR_CM	(1u << 8)
-
 static const char *ec_name(unsigned ec)
 {
 	switch (ec) {
-	case EC_UNKNOWN:
+	case A64_EC_UNKNOWN:
 		return "undefined instruction";
-	case EC_WFX:
+	case A64_EC_WFX:
 		return "trapped wfi/wfe";
-	case EC_FP:
+	case A64_EC_FP:
 		return "FP/SIMD access";
-	case EC_ILLEGAL:
+	case A64_EC_ILLEGAL:
 		return "illegal execution state";
-	case EC_SVC64:
+	case A64_EC_SVC64:
 		return "svc";
-	case EC_SYSREG:
+	case A64_EC_SYSREG:
 		return "trapped system register access";
-	case EC_IABT_LOW:
-	case EC_IABT_CUR:
+	case A64_EC_IABT_LOW:
+	case A64_EC_IABT_CUR:
 		return "instruction abort";
-	case EC_PC_ALIGN:
+	case A64_EC_PC_ALIGN:
 		return "PC alignment fault";
-	case EC_DABT_LOW:
-	case EC_DABT_CUR:
+	case A64_EC_DABT_LOW:
+	case A64_EC_DABT_CUR:
 		return "data abort";
-	case EC_SP_ALIGN:
+	case A64_EC_SP_ALIGN:
 		return "SP alignment fault";
-	case EC_FP_EXC:
+	case A64_EC_FP_EXC:
 		return "FP exception";
-	case EC_SERROR:
+	case A64_EC_SERROR:
 		return "SError";
-	case 0x30:
-	case 0x31:
+	case A64_EC_BKPT_LOW:
+	case A64_EC_BKPT_CUR:
 		return "hardware breakpoint";
-	case 0x32:
-	case 0x33:
+	case A64_EC_STEP_LOW:
+	case A64_EC_STEP_CUR:
 		return "software step";
-	case 0x34:
-	case 0x35:
+	case A64_EC_WATCH_LOW:
+	case A64_EC_WATCH_CUR:
 		return "watchpoint";
-	case EC_BRK:
+	case A64_EC_BRK:
 		return "brk instruction";
 	default:
 		return "unknown exception class";
@@ -92,11 +73,11 @@ static const char *ec_name(unsigned ec)
 VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
 				    uint64_t far, const char *what)
 {
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	unsigned ec = a64_esr_ec(esr);
 	kprintf("\n*** aarch64 trap: %s on cpu %u\n", what, hal_cpu_id());
 	kprintf("ESR_EL1 %016llx  EC 0x%02x (%s)  ISS 0x%07llx\n",
 		(unsigned long long)esr, ec, ec_name(ec),
-		(unsigned long long)(esr & 0x1ffffff));
+		(unsigned long long)(esr & A64_ESR_ISS_MASK));
 	kprintf("FAR_EL1 %016llx\n", (unsigned long long)far);
 	static const char *const names[31] = {
 		"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",	 "x7",
@@ -131,9 +112,9 @@ void a64_bad_vector(struct vd_cpu_context *ctx, unsigned idx)
 
 static unsigned abort_access(unsigned ec, uint64_t esr)
 {
-	if (ec == EC_IABT_LOW || ec == EC_IABT_CUR)
+	if (ec == A64_EC_IABT_LOW || ec == A64_EC_IABT_CUR)
 		return VD_FAULT_EXEC;
-	if ((esr & ESR_WNR) && !(esr & ESR_CM))
+	if (a64_esr_is_write(esr))
 		return VD_FAULT_WRITE;
 	return VD_FAULT_READ;
 }
@@ -143,11 +124,11 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 {
 	uint64_t esr = a64_read_sysreg(esr_el1);
 	uint64_t far = a64_read_sysreg(far_el1);
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	unsigned ec = a64_esr_ec(esr);
 
 	switch (ec) {
-	case EC_DABT_CUR:
-	case EC_IABT_CUR:
+	case A64_EC_DABT_CUR:
+	case A64_EC_IABT_CUR:
 		/* Like the other HALs: kernel page faults, fetches too, go
 		 * to core (fault-safe user copies, lazy pages), with the
 		 * interrupt mask the faulting code had (core may block).
@@ -162,9 +143,10 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 		if (resolved)
 			return;
 		a64_dump_and_panic(ctx, esr, far,
-				   ec == EC_DABT_CUR ? "kernel data abort"
-						     : "kernel instruction abort");
-	case EC_UNKNOWN:
+				   ec == A64_EC_DABT_CUR
+					   ? "kernel data abort"
+					   : "kernel instruction abort");
+	case A64_EC_UNKNOWN:
 		if (a64_semihosting_probe) {
 			ctx->pc += 4; /* hlt without -semihosting: skip it */
 			return;
@@ -179,9 +161,9 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 void a64_el0_sync(struct vd_cpu_context *ctx, uint64_t esr)
 {
 	uint64_t far = a64_read_sysreg(far_el1);
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	unsigned ec = a64_esr_ec(esr);
 
-	if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
+	if (ec == A64_EC_DABT_LOW || ec == A64_EC_IABT_LOW) {
 		if (far < A64_KERNEL_HALF &&
 		    a64_fixup_ad_fault(far, esr, ctx->pstate))
 			return;

@@ -12,12 +12,13 @@
  * A trap from EL0 lands on SP_EL1, which is the current thread's struct
  * vd_cpu_context at the top of its kernel stack (every return to EL0
  * leaves it there), so the user entries save every user register into it
- * at once (offsets in a64/asm.h), and their C code runs on the stack
+ * at once (offsets in arch/defs.h), and their C code runs on the stack
  * below it.  Kernel traps push the same frame on the current stack plus
  * a frame record {interrupted fp, interrupted pc} so backtraces walk
  * through the trap.
  */
-#include <a64/asm.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
 #include <veridian/syscall_nr.h>
 
 /* op (stp or ldp) x2..x17 at their vd_cpu_context slots; sp = the
@@ -66,7 +67,7 @@
 	ldp	x0, x1, [sp, #A64_CTX_PC]
 	msr	elr_el1, x0
 	.if \sanitize
-	and	x1, x1, #0xf0000000
+	and	x1, x1, #A64_PSR_NZCV
 	.endif
 	msr	spsr_el1, x1
 	ldp	x30, x0, [sp, #A64_CTX_X(30)]
@@ -116,7 +117,7 @@ a64_vectors:
 	.balign 128
 	stp	x0, x1, [sp, #A64_CTX_X(0)]
 	mrs	x0, esr_el1
-	lsr	x1, x0, #26		// ESR_EL1.EC
+	lsr	x1, x0, #A64_ESR_EC_SHIFT	// ESR_EL1.EC
 	cmp	x1, #A64_EC_SVC64
 	b.eq	svc_entry
 	b	el0_sync_other
@@ -236,20 +237,6 @@ hal_return_to_user:
 	mov	sp, x0
 	mov	x29, xzr
 	b	a64_ret_to_user
-
-/*
- * Switch to address space `root`: the root handle is TTBR0_EL1's value,
- * ASID included, and TLB entries are tagged with it, so nothing is
- * flushed (asid.c).  The ISB makes the new TTBR0 govern what follows:
- * the kernel's own accesses to user memory, and, on the fast path's exit
- * (hal_syscall_return_space), the release of *done, after which the old
- * space may be torn down while no walk runs through its tables.
- */
-	.globl hal_pt_activate
-hal_pt_activate:
-	msr	ttbr0_el1, x0
-	isb
-	ret
 
 /*
  * hal_syscall_return(ctx, work, done): the exit of svc_entry for the

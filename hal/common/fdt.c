@@ -7,12 +7,12 @@
 #include <veridian/boot.h>
 #include <veridian/string.h>
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_NOP 4u
-#define FDT_END 9u
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP	       4u
+#define FDT_END	       9u
 
 #define FDT_MAX_DEPTH 16
 
@@ -281,6 +281,32 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
 }
 
 /* Walk every node in document order, tracking depth and ancestors. */
+int fdt_stdout_node(const struct fdt *f)
+{
+	char path[128];
+	uint32_t len;
+	int chosen = fdt_path(f, "/chosen");
+	const char *p =
+		chosen < 0 ? NULL : fdt_prop(f, chosen, "stdout-path", &len);
+	if (!p || len == 0)
+		return -1;
+	size_t n = 0;
+	while (n < len && n + 1 < sizeof(path) && p[n] && p[n] != ':') {
+		path[n] = p[n];
+		n++;
+	}
+	path[n] = '\0';
+	if (path[0] != '/') {
+		int aliases = fdt_path(f, "/aliases");
+		const char *a =
+			aliases < 0 ? NULL : fdt_prop(f, aliases, path, &len);
+		if (!a || len == 0 || a[len - 1] != '\0')
+			return -1;
+		return fdt_path(f, a);
+	}
+	return fdt_path(f, path);
+}
+
 int fdt_find_compatible(const struct fdt *f, int after, const char *compat)
 {
 	int off = after < 0 ? fdt_root(f) : next_token(f, after);
@@ -405,7 +431,7 @@ static void add_memory(const struct fdt *f, struct vd_boot_info *bi)
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
 			add_region(bi->mem, &bi->mem_count, base, size,
-					   VD_MEM_USABLE);
+				   VD_MEM_USABLE);
 	}
 }
 
@@ -419,8 +445,8 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 		uint64_t base = fdt_be64(rsv), size = fdt_be64(rsv + 8);
 		if (!base && !size)
 			break;
-		add_region(bi->reserved, &bi->reserved_count, base,
-				   size, VD_MEM_RESERVED);
+		add_region(bi->reserved, &bi->reserved_count, base, size,
+			   VD_MEM_RESERVED);
 		rsv += 16;
 	}
 	/* /reserved-memory children, e.g. OpenSBI's mmode_resv@80000000 */
@@ -429,14 +455,14 @@ static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 	     n = fdt_next_sibling(f, n)) {
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
-			add_region(bi->reserved, &bi->reserved_count,
-					   base, size, VD_MEM_RESERVED);
+			add_region(bi->reserved, &bi->reserved_count, base,
+				   size, VD_MEM_RESERVED);
 	}
 	add_region(bi->reserved, &bi->reserved_count,
-			   VD_ALIGN_DOWN(blob_pa, (paddr_t)VD_PAGE_SIZE),
-			   VD_ALIGN_UP(f->size + (blob_pa & (VD_PAGE_SIZE - 1)),
-				       (uint64_t)VD_PAGE_SIZE),
-			   VD_MEM_BOOT_DATA);
+		   VD_ALIGN_DOWN(blob_pa, (paddr_t)VD_PAGE_SIZE),
+		   VD_ALIGN_UP(f->size + (blob_pa & (VD_PAGE_SIZE - 1)),
+			       (uint64_t)VD_PAGE_SIZE),
+		   VD_MEM_BOOT_DATA);
 }
 
 static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
@@ -455,10 +481,10 @@ static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
 		bi->initrd_base = start;
 		bi->initrd_size = end - start;
 		add_region(bi->reserved, &bi->reserved_count,
+			   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
+			   VD_ALIGN_UP(end, (uint64_t)VD_PAGE_SIZE) -
 				   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
-				   VD_ALIGN_UP(end, (uint64_t)VD_PAGE_SIZE) -
-					   VD_ALIGN_DOWN(start, (uint64_t)VD_PAGE_SIZE),
-				   VD_MEM_BOOT_DATA);
+			   VD_MEM_BOOT_DATA);
 	}
 }
 

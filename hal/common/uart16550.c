@@ -22,9 +22,9 @@ enum {
 };
 
 #define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
+#define LSR_THR_EMPTY  0x20
+#define LCR_8N1	       0x03
+#define LCR_DLAB       0x80
 #define DIVISOR_115200 1 /* 1.8432 MHz / (16 * 115200) */
 
 static uint8_t reg_read(const struct uart16550 *u, unsigned reg)

@@ -73,13 +73,12 @@ void host_make_boot_info(struct vd_boot_info *bi, uint64_t reserved_bytes)
 	bi->cmdline = "";
 	bi->cpu_count = cpu_count;
 	bi->mem_count = 1;
-	bi->mem[0] = (struct vd_mem_region){ HOST_RAM_PHYS_BASE, HOST_RAM_SIZE,
-					     VD_MEM_USABLE };
+	bi->mem[0] = (struct vd_mem_region){HOST_RAM_PHYS_BASE, HOST_RAM_SIZE,
+					    VD_MEM_USABLE};
 	if (reserved_bytes) {
 		bi->reserved_count = 1;
 		bi->reserved[0] = (struct vd_mem_region){
-			HOST_RAM_PHYS_BASE, reserved_bytes, VD_MEM_KERNEL
-		};
+			HOST_RAM_PHYS_BASE, reserved_bytes, VD_MEM_KERNEL};
 	}
 }
 

@@ -4,14 +4,14 @@
  * vd_kmain.  head.S got here with the MMU on, tp = CPU 0's per-CPU block
  * and the trap vector installed.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <hal/boot_info.h>
 #include <hal/fdt.h>
 #include <hal/unwind.h>
 #include <hal/virtio_rng.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -61,12 +61,13 @@ static const char *boot_cpu_isa(const struct fdt *f, uint64_t hartid)
  * implementation id and version come from the firmware itself. */
 static const char *firmware_describe(void)
 {
-	struct sbiret id = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID, 0, 0, 0);
+	struct sbiret id =
+		sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID, 0, 0, 0);
 	struct sbiret ver =
 		sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_VERSION, 0, 0, 0);
-	const char *via = vd_strcmp(VD_FIRMWARE_NAME, "opensbi-uboot") == 0 ?
-				  " + U-Boot" :
-				  "";
+	const char *via = vd_strcmp(VD_FIRMWARE_NAME, "opensbi-uboot") == 0
+				  ? " + U-Boot"
+				  : "";
 	if (id.error == 0 && id.value == 1)
 		vd_snprintf(firmware_name, sizeof(firmware_name),
 			    "OpenSBI v%ld.%ld%s", (long)(ver.value >> 16),
@@ -95,7 +96,8 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 			 (unsigned long long)dtb_pa);
 	if (!fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid))
 		vd_panic("riscv: the DTB lists more memory regions than boot "
-			 "info holds (%d)", VD_MAX_MEM_REGIONS);
+			 "info holds (%d)",
+			 VD_MAX_MEM_REGIONS);
 	hal_boot_info_finish(bi, firmware_describe(), rv_kernel_pa,
 			     (uint64_t)(_end - _kernel_start));
 

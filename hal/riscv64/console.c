@@ -4,12 +4,11 @@
  * Until the DTB is parsed, characters go out through the legacy SBI
  * console_putchar call, which OpenSBI implements on the same UART.
  */
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <hal/fdt.h>
 #include <hal/uart16550.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
-#include <veridian/string.h>
 
 #define SBI_EXT_LEGACY_GETCHAR 0x02
 
@@ -29,7 +28,7 @@ static void mmio_write8(uintptr_t addr, uint8_t val)
 /* reg-io-width = 4: same registers, 32-bit accesses. */
 static uint8_t mmio_read32(uintptr_t addr)
 {
-	return (uint8_t)*(volatile uint32_t *)addr;
+	return (uint8_t) * (volatile uint32_t *)addr;
 }
 
 static void mmio_write32(uintptr_t addr, uint8_t val)
@@ -43,38 +42,11 @@ static bool is_16550(const struct fdt *f, int node)
 			     fdt_is_compatible(f, node, "ns16550"));
 }
 
-/* stdout-path is "/soc/serial@10000000" or "alias:options". */
-static int stdout_node(const struct fdt *f)
-{
-	char path[128];
-	uint32_t len;
-	int chosen = fdt_path(f, "/chosen");
-	const char *p = chosen < 0 ? NULL :
-				     fdt_prop(f, chosen, "stdout-path", &len);
-	if (!p || len == 0)
-		return -1;
-	size_t n = 0;
-	while (n < len && n + 1 < sizeof(path) && p[n] && p[n] != ':') {
-		path[n] = p[n];
-		n++;
-	}
-	path[n] = '\0';
-	if (path[0] != '/') {
-		int aliases = fdt_path(f, "/aliases");
-		const char *a = aliases < 0 ? NULL :
-					      fdt_prop(f, aliases, path, &len);
-		if (!a)
-			return -1;
-		return fdt_path(f, a);
-	}
-	return fdt_path(f, path);
-}
-
 void rv_console_init(const struct fdt *f)
 {
 	uint64_t base, size;
 	uint32_t shift = 0, width = 1;
-	int node = stdout_node(f);
+	int node = fdt_stdout_node(f);
 
 	if (!is_16550(f, node))
 		node = fdt_find_compatible(f, -1, "ns16550a");

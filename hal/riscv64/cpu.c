@@ -1,9 +1,11 @@
 /*
- * Small per-CPU primitives: counters, the local interrupt mask (sstatus.SIE)
- * and idling.  Backtraces: hal/common/kernel/unwind.c.
+ * The calling CPU's own state: its identity, counters, entropy, the local
+ * interrupt mask (sstatus.SIE) and idling.  Other CPUs (start, count,
+ * IPIs) are in smp.c; backtraces in hal/common/kernel/unwind.c.
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <hal/virtio_rng.h>
-#include <rv/csr.h>
 #include <veridian/hal.h>
 
 /* Retired instructions.  OpenSBI opens the counter to S-mode (mcounteren);
@@ -67,4 +69,10 @@ __attribute__((naked)) void hal_irq_local_enable(void)
 bool hal_irq_local_enabled(void)
 {
 	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
+}
+
+/* No stack frame: core asks on every syscall and interrupt. */
+__attribute__((naked)) unsigned hal_cpu_id(void)
+{
+	__asm__("lwu a0, %0(tp)\n\tret" ::"i"(PCPU_CPU_ID));
 }

@@ -18,9 +18,9 @@
  *      the jump into the upper half, with no identity mapping needed.
  *   4. real trap vector, tp = CPU 0's per-CPU block, rv_boot_main(hart, dtb)
  */
-#include <rv/csr.h>
-#include <rv/layout.h>
-#include <rv/percpu.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
+#include <arch/percpu.h>
 
 /*
  * RISC-V Image header (Linux Documentation/arch/riscv/boot-image-header.rst),

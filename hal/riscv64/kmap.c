@@ -12,14 +12,13 @@
  * RAM regions are rounded out to 2 MiB.  On QEMU virt RAM starts 1 GiB
  * aligned, so nothing beyond RAM gets mapped.
  */
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <veridian/panic.h>
 
 #define KMAP_L1_POOL 16
 
-static uint64_t l1_pool[KMAP_L1_POOL][PT_ENTRIES]
+static uint64_t l1_pool[KMAP_L1_POOL][RV_PT_ENTRIES]
 	__attribute__((aligned(4096)));
 static unsigned l1_used;
 
@@ -27,7 +26,7 @@ bool rv_has_svpbmt;
 
 static uint64_t *pool_table(uint64_t pte)
 {
-	return (uint64_t *)(uintptr_t)(PTE_TO_PA(pte) + rv_va_pa_offset);
+	return (uint64_t *)(uintptr_t)(RV_PTE_TO_PA(pte) + rv_va_pa_offset);
 }
 
 /* Map [start, end) (2 MiB aligned) at window + start. */
@@ -35,30 +34,33 @@ static void kmap_range(uintptr_t window, paddr_t start, paddr_t end,
 		       uint64_t perm)
 {
 	while (start < end) {
-		uint64_t *root_e = &rv_kernel_root[PT_INDEX(window + start, 2)];
+		uint64_t *root_e =
+			&rv_kernel_root[RV_PT_INDEX(window + start, 2)];
 		paddr_t giga_end = (start & ~(RV_GIGA - 1)) + RV_GIGA;
 
-		if ((*root_e & PTE_V) && PTE_IS_LEAF(*root_e)) {
+		if ((*root_e & RV_PTE_V) && RV_PTE_IS_LEAF(*root_e)) {
 			start = giga_end; /* already a 1 GiB leaf */
 			continue;
 		}
-		if (!(*root_e & PTE_V) && (start & (RV_GIGA - 1)) == 0 &&
+		if (!(*root_e & RV_PTE_V) && (start & (RV_GIGA - 1)) == 0 &&
 		    end >= giga_end) {
-			*root_e = PA_TO_PTE(start) | perm;
+			*root_e = RV_PA_TO_PTE(start) | perm;
 			start = giga_end;
 			continue;
 		}
-		if (!(*root_e & PTE_V)) {
+		if (!(*root_e & RV_PTE_V)) {
 			if (l1_used == KMAP_L1_POOL)
-				vd_panic("riscv: kernel mapping pool exhausted");
-			*root_e = PA_TO_PTE(rv_kimg_to_pa(l1_pool[l1_used++])) |
-				  PTE_V;
+				vd_panic(
+					"riscv: kernel mapping pool exhausted");
+			*root_e = RV_PA_TO_PTE(
+					  rv_kimg_to_pa(l1_pool[l1_used++])) |
+				  RV_PTE_V;
 		}
 		uint64_t *l1 = pool_table(*root_e);
 		for (; start < end && start < giga_end; start += RV_MEGA2) {
-			uint64_t *e = &l1[PT_INDEX(window + start, 1)];
-			if (!(*e & PTE_V))
-				*e = PA_TO_PTE(start) | perm;
+			uint64_t *e = &l1[RV_PT_INDEX(window + start, 1)];
+			if (!(*e & RV_PTE_V))
+				*e = RV_PA_TO_PTE(start) | perm;
 		}
 	}
 }
@@ -79,21 +81,21 @@ void rv_physmap_init(const struct vd_boot_info *bi, paddr_t dtb_pa,
 {
 	/* Drop rv_early_map's temporary DTB gigabyte(s). */
 	for (paddr_t pa = 0; pa < RV_PHYSMAP_LIMIT; pa += RV_GIGA)
-		rv_kernel_root[PT_INDEX(RV_PHYSMAP_BASE + pa, 2)] = 0;
+		rv_kernel_root[RV_PT_INDEX(RV_PHYSMAP_BASE + pa, 2)] = 0;
 	rv_sfence_vma_all();
 
 	for (unsigned i = 0; i < bi->mem_count; i++)
 		kmap_region(RV_PHYSMAP_BASE, RV_PHYSMAP_LIMIT, bi->mem[i].base,
-			    bi->mem[i].size, PTE_KERNEL_RW);
+			    bi->mem[i].size, RV_PTE_KERNEL_RW);
 	/* The DTB stays readable even if a firmware put it outside RAM. */
 	kmap_region(RV_PHYSMAP_BASE, RV_PHYSMAP_LIMIT, dtb_pa, dtb_size,
-		    PTE_KERNEL_RW);
+		    RV_PTE_KERNEL_RW);
 	rv_sfence_vma_all();
 }
 
 void *rv_ioremap(paddr_t pa, uint64_t size)
 {
-	uint64_t perm = PTE_KERNEL_RW | (rv_has_svpbmt ? PTE_PBMT_IO : 0);
+	uint64_t perm = RV_PTE_KERNEL_RW | (rv_has_svpbmt ? RV_PTE_PBMT_IO : 0);
 	if (pa + size > RV_IOMAP_LIMIT)
 		vd_panic("riscv: MMIO at 0x%llx is beyond the MMIO window",
 			 (unsigned long long)pa);

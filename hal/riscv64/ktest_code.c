@@ -1,11 +1,11 @@
 /*
  * RISC-V machine code for the HAL ktest programs (hal/ktest.h).  The
- * instruction encoders are in rv/ktest.h.
+ * instruction encoders are in arch/ktest.h.
  *
  * Syscalls: number in a7, arguments and result in a0..a5.  t0 is the
  * scratch address register, s2 (callee-saved) the loop counter.
  */
-#include <rv/ktest.h>
+#include <arch/ktest.h>
 
 void rv_kt_word(struct hal_kt_code *c, uint32_t insn)
 {

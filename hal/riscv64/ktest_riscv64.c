@@ -10,10 +10,9 @@
  * vd_page_fault_test_hook, which records the fault and hal_longjmps back
  * into the test (the trap frame is simply abandoned).
  */
-#include <rv/csr.h>
-#include <rv/ktest.h>
-#include <rv/mmu.h>
-#include <rv/pte.h>
+#include <arch/cpu.h>
+#include <arch/ktest.h>
+#include <arch/mmu.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/mm.h>
@@ -22,17 +21,12 @@
 
 extern char _kernel_start[];
 
-/* Same walk as mmu.c, kept separate so the test checks the bits. */
+/* The raw leaf entry for va, for the tests of its bits. */
 uint64_t rv_ktest_raw_pte(paddr_t root, vaddr_t va)
 {
-	uint64_t *table = vd_phys_to_virt(root);
-	for (int level = PT_LEVELS - 1; level >= 0; level--) {
-		uint64_t e = table[PT_INDEX(va, level)];
-		if ((e & (PTE_V | PTE_RWX)) != PTE_V)
-			return e;
-		table = vd_phys_to_virt(PTE_TO_PA(e));
-	}
-	return 0;
+	int level;
+	uint64_t *e = rv_pt_walk(root, va, &level);
+	return e ? *e : 0;
 }
 
 static size_t free_frames(void)
@@ -42,7 +36,7 @@ static size_t free_frames(void)
 	return st.free_frames;
 }
 
-#define USER_VA ((vaddr_t)0x400000)
+#define USER_VA	       ((vaddr_t)0x400000)
 #define TEST_PTE_FLAGS (VD_PTE_PRESENT | VD_PTE_NO_EXECUTE)
 
 /* The image where the loader put it, nothing in the kernel root's user
@@ -53,7 +47,7 @@ VD_KTEST(rv_kernel_root)
 	KT_ASSERT_OK(hal_pt_query(kroot, (vaddr_t)_kernel_start, &pa, NULL));
 	KT_ASSERT_EQ(pa, rv_kernel_pa);
 	const uint64_t *root = vd_phys_to_virt(kroot);
-	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
+	for (unsigned i = 0; i < RV_PT_ENTRIES / 2; i++)
 		KT_ASSERT_EQ(root[i], 0);
 	uintptr_t ram = (uintptr_t)vd_phys_to_virt(vd_boot_info->mem[0].base);
 	KT_ASSERT(hal_kt_catch_fault(hal_kt_call, ram));
@@ -65,15 +59,16 @@ static const struct {
 	uint32_t flag;
 	uint64_t set, clear;
 } flag_bits[] = {
-	{ 0, PTE_V | PTE_R, PTE_W | PTE_X | PTE_U | PTE_G | PTE_A | PTE_D },
-	{ VD_PTE_WRITABLE, PTE_W, 0 },
-	{ VD_PTE_USER, PTE_U, 0 },
-	{ VD_PTE_GLOBAL, PTE_G, 0 },
-	{ VD_PTE_ACCESSED, PTE_A, 0 },
-	{ VD_PTE_DIRTY, PTE_D, 0 },
-	{ VD_PTE_CACHE_DISABLE, PTE_SW_CD, PTE_SW_WT },
-	{ VD_PTE_WRITE_THROUGH, PTE_SW_WT, PTE_SW_CD },
-	{ VD_PTE_HUGE, PTE_V | PTE_R, 0 },
+	{0, RV_PTE_V | RV_PTE_R,
+	 RV_PTE_W | RV_PTE_X | RV_PTE_U | RV_PTE_G | RV_PTE_A | RV_PTE_D},
+	{VD_PTE_WRITABLE, RV_PTE_W, 0},
+	{VD_PTE_USER, RV_PTE_U, 0},
+	{VD_PTE_GLOBAL, RV_PTE_G, 0},
+	{VD_PTE_ACCESSED, RV_PTE_A, 0},
+	{VD_PTE_DIRTY, RV_PTE_D, 0},
+	{VD_PTE_CACHE_DISABLE, RV_PTE_SW_CD, RV_PTE_SW_WT},
+	{VD_PTE_WRITE_THROUGH, RV_PTE_SW_WT, RV_PTE_SW_CD},
+	{VD_PTE_HUGE, RV_PTE_V | RV_PTE_R, 0},
 };
 
 VD_KTEST(rv_pt_flag_encodings)
@@ -88,25 +83,27 @@ VD_KTEST(rv_pt_flag_encodings)
 		vaddr_t va = USER_VA + i * VD_HUGE_PAGE_SIZE;
 		paddr_t map_pa = frame;
 		if (want & VD_PTE_HUGE)
-			map_pa = VD_ALIGN_DOWN(frame, (paddr_t)VD_HUGE_PAGE_SIZE);
+			map_pa = VD_ALIGN_DOWN(frame,
+					       (paddr_t)VD_HUGE_PAGE_SIZE);
 		KT_ASSERT_OK(hal_pt_map(root, va, map_pa, want));
 		KT_ASSERT_OK(hal_pt_query(root, va, &pa, &flags));
 		KT_ASSERT_EQ(pa, map_pa);
 		KT_ASSERT_EQ(flags, want);
 		uint64_t pte = rv_ktest_raw_pte(root, va);
-		KT_ASSERT_EQ(PTE_TO_PA(pte), map_pa);
+		KT_ASSERT_EQ(RV_PTE_TO_PA(pte), map_pa);
 		KT_ASSERT_EQ(pte & flag_bits[i].set, flag_bits[i].set);
 		KT_ASSERT_EQ(pte & flag_bits[i].clear, 0);
-		KT_ASSERT_EQ(pte & PTE_X, 0); /* NO_EXECUTE */
+		KT_ASSERT_EQ(pte & RV_PTE_X, 0); /* NO_EXECUTE */
 		uint64_t pbmt = 0;
 		if (rv_has_svpbmt && (want & VD_PTE_CACHE_DISABLE))
-			pbmt = PTE_PBMT_IO;
+			pbmt = RV_PTE_PBMT_IO;
 		else if (rv_has_svpbmt && (want & VD_PTE_WRITE_THROUGH))
-			pbmt = PTE_PBMT_NC;
-		KT_ASSERT_EQ(pte & PTE_PBMT_MASK, pbmt);
+			pbmt = RV_PTE_PBMT_NC;
+		KT_ASSERT_EQ(pte & RV_PTE_PBMT_MASK, pbmt);
 		/* executable when NO_EXECUTE is absent */
-		KT_ASSERT_OK(hal_pt_protect(root, va, want & ~VD_PTE_NO_EXECUTE));
-		KT_ASSERT(rv_ktest_raw_pte(root, va) & PTE_X);
+		KT_ASSERT_OK(
+			hal_pt_protect(root, va, want & ~VD_PTE_NO_EXECUTE));
+		KT_ASSERT(rv_ktest_raw_pte(root, va) & RV_PTE_X);
 		KT_ASSERT_OK(hal_pt_unmap(root, va, &pa, &flags));
 		KT_ASSERT_EQ(pa, map_pa);
 		KT_ASSERT_EQ(flags, want & ~VD_PTE_NO_EXECUTE);
@@ -115,7 +112,7 @@ VD_KTEST(rv_pt_flag_encodings)
 	}
 	/* without PRESENT the entry is kept but invalid for the MMU */
 	KT_ASSERT_OK(hal_pt_map(root, USER_VA, frame, VD_PTE_WRITABLE));
-	KT_ASSERT_EQ(rv_ktest_raw_pte(root, USER_VA) & PTE_V, 0);
+	KT_ASSERT_EQ(rv_ktest_raw_pte(root, USER_VA) & RV_PTE_V, 0);
 	KT_ASSERT_OK(hal_pt_query(root, USER_VA, &pa, &flags));
 	KT_ASSERT_EQ(flags, VD_PTE_WRITABLE);
 	KT_ASSERT_EQ(hal_pt_map(root, USER_VA, frame, TEST_PTE_FLAGS),
@@ -153,14 +150,17 @@ VD_KTEST(rv_pt_access_through_mappings)
 	volatile uint64_t *p = (volatile uint64_t *)USER_VA;
 	p[1] = 0x1234abcd;
 	uint64_t back = ((volatile uint64_t *)vd_phys_to_virt(data))[1];
-	bool ro_faulted = hal_kt_catch_fault(hal_kt_write, USER_VA + VD_PAGE_SIZE);
+	bool ro_faulted =
+		hal_kt_catch_fault(hal_kt_write, USER_VA + VD_PAGE_SIZE);
 	unsigned ro_access = hal_kt_fault.access;
-	bool np_faulted = hal_kt_catch_fault(hal_kt_read, USER_VA + 2 * VD_PAGE_SIZE);
+	bool np_faulted =
+		hal_kt_catch_fault(hal_kt_read, USER_VA + 2 * VD_PAGE_SIZE);
 	/* S-mode never executes a user page, SUM or not */
 	bool exec_faulted = hal_kt_catch_fault(hal_kt_call, USER_VA);
 	unsigned exec_access = hal_kt_fault.access;
 	hal_user_access_end();
-	uint64_t kernel_page = *(volatile uint64_t *)(USER_VA + 3 * VD_PAGE_SIZE + 8);
+	uint64_t kernel_page =
+		*(volatile uint64_t *)(USER_VA + 3 * VD_PAGE_SIZE + 8);
 
 	csr_write(satp, satp);
 	rv_sfence_vma_all();
@@ -177,10 +177,9 @@ VD_KTEST(rv_pt_access_through_mappings)
 	KT_ASSERT_OK(hal_pt_query(root, USER_VA, &pa, &flags));
 	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY),
 		     VD_PTE_ACCESSED | VD_PTE_DIRTY);
-	KT_ASSERT_OK(hal_pt_query(root, USER_VA + 3 * VD_PAGE_SIZE, &pa,
-				  &flags));
-	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY),
-		     VD_PTE_ACCESSED);
+	KT_ASSERT_OK(
+		hal_pt_query(root, USER_VA + 3 * VD_PAGE_SIZE, &pa, &flags));
+	KT_ASSERT_EQ(flags & (VD_PTE_ACCESSED | VD_PTE_DIRTY), VD_PTE_ACCESSED);
 	hal_pt_destroy(root);
 	vd_pt_frame_free(data);
 	vd_pt_frame_free(ro);
@@ -201,9 +200,9 @@ VD_KTEST(rv_pt_huge_pages)
 	KT_ASSERT(VD_IS_ALIGNED(base, (paddr_t)VD_HUGE_PAGE_SIZE));
 	KT_ASSERT_OK(hal_pt_create(&root));
 	KT_ASSERT_OK(hal_pt_map(root, va, base, huge));
-	uint64_t *l1 = vd_phys_to_virt(
-		PTE_TO_PA(((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(va, 2)]));
-	KT_ASSERT(PTE_IS_LEAF(l1[PT_INDEX(va, 1)]));
+	uint64_t *l1 = vd_phys_to_virt(RV_PTE_TO_PA(
+		((uint64_t *)vd_phys_to_virt(root))[RV_PT_INDEX(va, 2)]));
+	KT_ASSERT(RV_PTE_IS_LEAF(l1[RV_PT_INDEX(va, 1)]));
 	hal_pt_activate(root);
 	*(volatile uint64_t *)(va + 0x1ff008) = 0xfeedf00d;
 	csr_write(satp, satp);
@@ -234,8 +233,9 @@ VD_KTEST(rv_pt_bad_flags_and_table_counts)
 	KT_ASSERT_EQ(free_frames(), before - 3);
 	KT_ASSERT_OK(hal_pt_unmap(root, USER_VA + VD_PAGE_SIZE, &pa, &flags));
 	KT_ASSERT_EQ(free_frames(), before - 1);
-	KT_ASSERT_EQ(((uint64_t *)vd_phys_to_virt(root))[PT_INDEX(USER_VA, 2)],
-		     0);
+	KT_ASSERT_EQ(
+		((uint64_t *)vd_phys_to_virt(root))[RV_PT_INDEX(USER_VA, 2)],
+		0);
 	hal_pt_destroy(root);
 	vd_pt_frame_free(frame);
 }
@@ -257,13 +257,12 @@ VD_KTEST(rv_pt_kernel_exec_and_nx)
 	KT_ASSERT(frame != 0);
 	vd_memcpy(vd_phys_to_virt(frame), code, sizeof(code));
 	hal_icache_sync(vd_phys_to_virt(frame), sizeof(code));
-	KT_ASSERT_OK(hal_pt_map(root, va, frame,
-				VD_PTE_PRESENT | VD_PTE_GLOBAL));
+	KT_ASSERT_OK(
+		hal_pt_map(root, va, frame, VD_PTE_PRESENT | VD_PTE_GLOBAL));
 	int (*fn)(void) = (int (*)(void))va;
 	KT_ASSERT_EQ(fn(), 42);
-	KT_ASSERT_OK(hal_pt_protect(root, va,
-				    VD_PTE_PRESENT | VD_PTE_GLOBAL |
-					    VD_PTE_NO_EXECUTE));
+	KT_ASSERT_OK(hal_pt_protect(
+		root, va, VD_PTE_PRESENT | VD_PTE_GLOBAL | VD_PTE_NO_EXECUTE));
 	KT_ASSERT(hal_kt_catch_fault(hal_kt_call, va));
 	KT_ASSERT_EQ(hal_kt_fault.access, VD_FAULT_EXEC);
 	KT_ASSERT_EQ(hal_kt_fault.addr, va);

@@ -3,14 +3,14 @@
  * bits of an ecall, sscratch and SUM back in place after it, timer
  * interrupts taken in U-mode), SMP start and IPIs, and a PLIC device
  * interrupt.  The portable user-mode tests are in tests/ktest/hal_user.c
- * and use the same support (hal/ktest.h, rv/ktest.h).
+ * and use the same support (hal/ktest.h, arch/ktest.h).
  */
+#include <arch/cpu.h>
+#include <arch/ktest.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/fdt.h>
-#include <rv/csr.h>
-#include <rv/ktest.h>
-#include <rv/mmu.h>
-#include <rv/percpu.h>
-#include <rv/platform.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/metrics.h>

@@ -16,17 +16,17 @@
  *
  * Device interrupts are routed to the boot CPU (logical cpu 0).
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <hal/fdt.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
 #include <veridian/printf.h>
 #include <veridian/spinlock.h>
 
-#define PLIC_PRIORITY(src) (4u * (src))
+#define PLIC_PRIORITY(src)    (4u * (src))
 #define PLIC_ENABLE(ctx, src) (0x2000u + 0x80u * (ctx) + 4u * ((src) / 32))
-#define PLIC_THRESHOLD(ctx) (0x200000u + 0x1000u * (ctx))
-#define PLIC_CLAIM(ctx) (0x200004u + 0x1000u * (ctx))
+#define PLIC_THRESHOLD(ctx)   (0x200000u + 0x1000u * (ctx))
+#define PLIC_CLAIM(ctx)	      (0x200004u + 0x1000u * (ctx))
 
 /* ktests only: sees each claimed interrupt before core does (so a test
  * can quiet the device it made interrupt). */

@@ -9,17 +9,17 @@
  * Without the device, SBI SRST shuts down (QEMU then always exits 0, so a
  * failure status is lost: say so on the console).
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <hal/fdt.h>
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
 #include <veridian/printf.h>
 
-#define TEST_PASS 0x5555
-#define TEST_FAIL 0x3333
-#define SRST_SHUTDOWN 0
-#define SRST_REASON_NONE 0
+#define TEST_PASS	    0x5555
+#define TEST_FAIL	    0x3333
+#define SRST_SHUTDOWN	    0
+#define SRST_REASON_NONE    0
 #define SRST_REASON_FAILURE 1
 
 static volatile uint32_t *test_reg;

@@ -1,5 +1,6 @@
 /*
- * Secondary harts and inter-processor interrupts.
+ * Other harts: starting the secondaries, the count online, and
+ * inter-processor interrupts.
  *
  * Logical cpu 0 is the boot hart, whatever its hart id (OpenSBI picks the
  * boot hart at random: 0..3 have been seen); cpus 1..n-1 follow the DTB's
@@ -11,19 +12,18 @@
  * IPIs are SBI send_ipi calls: the target sees SSIP (supervisor software
  * interrupt) and the trap code calls vd_ipi.
  */
-#include <rv/csr.h>
-#include <rv/mmu.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <veridian/panic.h>
 
-#define SBI_ERR_INVALID_PARAM -3
+#define SBI_ERR_INVALID_PARAM	  -3
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
 struct rv_percpu rv_percpu[VD_MAX_CPUS];
 
-_Static_assert(__builtin_offsetof(struct rv_percpu, user_ctx) ==
-		       PCPU_USER_CTX,
+_Static_assert(__builtin_offsetof(struct rv_percpu, user_ctx) == PCPU_USER_CTX,
 	       "PCPU_USER_CTX");
 _Static_assert(__builtin_offsetof(struct rv_percpu, scratch) == PCPU_SCRATCH,
 	       "PCPU_SCRATCH");
@@ -56,12 +56,6 @@ void rv_smp_init(const struct vd_boot_info *bi, uint64_t boot_hartid)
 			(uintptr_t)secondary_stacks[c - 1] + RV_BOOT_STACK_SIZE;
 		p->user_ctx = p->boot_stack_top - CTX_SIZE;
 	}
-}
-
-/* No stack frame: core asks on every syscall and interrupt. */
-__attribute__((naked)) unsigned hal_cpu_id(void)
-{
-	__asm__("lwu a0, %0(tp)\n\tret" ::"i"(PCPU_CPU_ID));
 }
 
 unsigned hal_cpu_count(void)

@@ -9,9 +9,9 @@
  *              switched out inside hal_user_access_begin/end gets its
  *              window back and no other thread inherits it
  *
- * tp is not part of it: tp is the CPU's (rv/percpu.h), not the thread's.
+ * tp is not part of it: tp is the CPU's (arch/percpu.h), not the thread's.
  */
-#include <rv/csr.h>
+#include <arch/cpu.h>
 
 /* op (sd or ld) the callee-saved s0..s11 at base+off .. base+off+88. */
 .macro for_s_regs op, base, off

@@ -8,18 +8,18 @@
  * new set_timer call clears it, so the interrupt handler disarms with
  * set_timer(UINT64_MAX) before calling core.
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
+#include <arch/sbi.h>
 #include <hal/fdt.h>
 #include <hal/q32.h>
-#include <rv/csr.h>
-#include <rv/platform.h>
-#include <rv/sbi.h>
 #include <veridian/printf.h>
 
-#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_SEC	 1000000000ull
 #define DEFAULT_TIMEBASE 10000000ull
 
 static uint64_t boot_ticks;
-static uint64_t ns_per_tick; /* 32.32 fixed point */
+static uint64_t ns_per_tick;  /* 32.32 fixed point */
 static uint64_t ticks_per_ns; /* 32.32 fixed point, rounded up */
 
 static inline uint64_t rdtime(void)
@@ -35,7 +35,8 @@ void rv_timer_init(const struct fdt *f)
 	int cpus = fdt_path(f, "/cpus");
 	if (cpus < 0 || !fdt_prop_u64(f, cpus, "timebase-frequency", &hz) ||
 	    hz == 0) {
-		kprintf("riscv: no /cpus/timebase-frequency, assuming %llu Hz\n",
+		kprintf("riscv: no /cpus/timebase-frequency, assuming %llu "
+			"Hz\n",
 			DEFAULT_TIMEBASE);
 		hz = DEFAULT_TIMEBASE;
 	}
@@ -55,7 +56,8 @@ void hal_timer_set_deadline(uint64_t deadline_ns)
 	if (deadline_ns == UINT64_MAX)
 		sbi_set_timer(UINT64_MAX);
 	else
-		sbi_set_timer(boot_ticks + hal_q32_mul(deadline_ns, ticks_per_ns));
+		sbi_set_timer(boot_ticks +
+			      hal_q32_mul(deadline_ns, ticks_per_ns));
 }
 
 void rv_timer_irq(void)

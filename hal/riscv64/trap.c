@@ -1,14 +1,14 @@
 /*
  * Trap dispatch in C: interrupts, faults, and the register dump for traps
- * the kernel cannot handle.  Entry and exit are in trap.S.
+ * the kernel cannot handle.  Entry and exit are in vectors.S.
  *
- * scause: bit 63 = interrupt, low bits the code (rv/csr.h).  stval holds
+ * scause: bit 63 = interrupt, low bits the code (arch/cpu.h).  stval holds
  * the faulting address for page/access faults and misaligned accesses,
  * the instruction bits for illegal instructions (if the CPU reports them).
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/regdump.h>
-#include <rv/csr.h>
-#include <rv/platform.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 
@@ -17,8 +17,7 @@ void rv_user_trap(struct vd_cpu_context *ctx, uint64_t scause);
 
 _Static_assert(__builtin_offsetof(struct vd_cpu_context, pc) == CTX_PC,
 	       "CTX_PC");
-_Static_assert(__builtin_offsetof(struct vd_cpu_context, status) ==
-		       CTX_STATUS,
+_Static_assert(__builtin_offsetof(struct vd_cpu_context, status) == CTX_STATUS,
 	       "CTX_STATUS");
 _Static_assert(__builtin_offsetof(struct vd_cpu_context, satp) == CTX_SATP,
 	       "CTX_SATP");
@@ -63,9 +62,9 @@ void rv_dump_registers(const struct vd_cpu_context *ctx, uint64_t scause,
 		       uint64_t stval)
 {
 	static const char *const names[32] = {
-		"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2",
-		"s0",	"s1", "a0", "a1", "a2",	 "a3",	"a4", "a5",
-		"a6",	"a7", "s2", "s3", "s4",	 "s5",	"s6", "s7",
+		"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+		"s0",	"s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+		"a6",	"a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
 		"s8",	"s9", "s10", "s11", "t3", "t4", "t5", "t6",
 	};
 	struct hal_reg regs[36] = {

@@ -5,11 +5,11 @@
  *
  * Runs on the boot page tables (tables below 4 GiB are identity-mapped).
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/platform.h>
 
 struct x86_platform x86_platform;
 
@@ -210,7 +210,7 @@ void x86_acpi_parse(struct vd_boot_info *bi)
 	}
 
 	/* Put the boot CPU first: logical CPU 0 is the one running now. */
-	uint32_t self = x86_cpuid(1, 0).ebx >> 24;
+	uint32_t self = X86_CPUID_1_EBX_APIC_ID(x86_cpuid(1, 0).ebx);
 	bi->boot_cpu_hwid = self;
 	unsigned i;
 	for (i = 0; i < bi->cpu_count && bi->cpu_hwid[i] != self; i++)

@@ -3,12 +3,12 @@
  * MMIO interface), I/O APIC (device lines -> vd_irq), and the legacy
  * 8259 PICs, which are remapped and masked.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/spinlock.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 /*
  * Local APIC registers (offsets from its 4 KiB MMIO page, SDM vol. 3,
@@ -29,6 +29,9 @@
 #define LAPIC_TIMER_CUR	 0x390
 #define LAPIC_TIMER_DIV	 0x3e0 /* 0x3 = divide by 16 */
 
+#define LAPIC_ID_SHIFT	     24
+#define LAPIC_SVR_ENABLE     (1u << 8)
+#define APIC_BASE_ENABLE     (1u << 11) /* IA32_APIC_BASE: global enable */
 #define LVT_MASKED	     (1u << 16)
 #define ICR_DELIVERY_PENDING (1u << 12)
 
@@ -51,24 +54,24 @@ void x86_lapic_init_mapping(void)
 
 void x86_lapic_init(void)
 {
-	/* IA32_APIC_BASE bit 11: global enable (set at reset; be sure) */
+	/* global enable: set at reset; be sure */
 	uint64_t base = x86_rdmsr(X86_MSR_APIC_BASE);
-	if (!(base & (1u << 11)))
-		x86_wrmsr(X86_MSR_APIC_BASE, base | (1u << 11));
+	if (!(base & APIC_BASE_ENABLE))
+		x86_wrmsr(X86_MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
 	lapic_write(LAPIC_LVT_ERROR, X86_VEC_APIC_ERROR);
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | X86_VEC_TIMER);
-	lapic_write(LAPIC_SVR, 0x100 | X86_VEC_SPURIOUS);
+	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | X86_VEC_SPURIOUS);
 	lapic_write(LAPIC_ESR, 0);
 	lapic_write(LAPIC_EOI, 0);
 }
 
 uint32_t x86_lapic_id(void)
 {
-	return lapic_read(LAPIC_ID) >> 24;
+	return lapic_read(LAPIC_ID) >> LAPIC_ID_SHIFT;
 }
 
 void x86_lapic_eoi(void)
@@ -89,7 +92,7 @@ void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	hal_irqstate_t s = hal_irq_save();
 	while (lapic_read(LAPIC_ICR_LO) & ICR_DELIVERY_PENDING)
 		x86_pause();
-	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_HI, apic_id << LAPIC_ID_SHIFT);
 	lapic_write(LAPIC_ICR_LO, icr_low);
 	hal_irq_restore(s);
 }
@@ -103,14 +106,6 @@ void x86_lapic_timer_oneshot(uint32_t count)
 uint32_t x86_lapic_timer_current(void)
 {
 	return lapic_read(LAPIC_TIMER_CUR);
-}
-
-void hal_ipi_send(unsigned cpu)
-{
-	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
-	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
-		return;
-	x86_lapic_send_ipi(x86_percpu[cpu].apic_id, (1u << 14) | X86_VEC_IPI);
 }
 
 /* ---- 8259 PICs ---- */
@@ -145,11 +140,13 @@ void x86_pic_disable(void)
  *         16 mask
  *   high: 31:24 destination APIC id
  */
-#define IOAPIC_VER	 0x01
-#define IOAPIC_REDIR(n)	 (0x10 + 2 * (n))
-#define REDIR_ACTIVE_LOW (1u << 13)
-#define REDIR_LEVEL	 (1u << 15)
-#define REDIR_MASKED	 (1u << 16)
+#define IOAPIC_VER		0x01
+#define IOAPIC_REDIR(n)		(0x10 + 2 * (n))
+#define REDIR_ACTIVE_LOW	(1u << 13)
+#define REDIR_LEVEL		(1u << 15)
+#define REDIR_MASKED		(1u << 16)
+#define REDIR_DEST_SHIFT	24		     /* high word */
+#define IOAPIC_VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* lines - 1 */
 
 struct ioapic {
 	volatile uint32_t *regs;
@@ -177,7 +174,8 @@ void x86_ioapic_init(void)
 		struct ioapic *io = &ioapics[i];
 		io->regs = x86_mmio_map(x86_platform.ioapic[i].base, 0x20);
 		io->gsi_base = x86_platform.ioapic[i].gsi_base;
-		io->lines = ((ioapic_read(io, IOAPIC_VER) >> 16) & 0xff) + 1;
+		io->lines =
+			IOAPIC_VER_MAX_REDIR(ioapic_read(io, IOAPIC_VER)) + 1;
 		for (uint32_t n = 0; n < io->lines; n++)
 			ioapic_write(io, IOAPIC_REDIR(n), REDIR_MASKED);
 	}
@@ -221,7 +219,7 @@ static void ioapic_set(unsigned irq, bool masked)
 	hal_irqstate_t s = vd_spin_lock_irqsave(&ioapic_lock);
 	if (!masked)
 		ioapic_write(io, IOAPIC_REDIR(pin) + 1,
-			     x86_percpu[0].apic_id << 24);
+			     x86_percpu[0].apic_id << REDIR_DEST_SHIFT);
 	ioapic_write(io, IOAPIC_REDIR(pin),
 		     (masked ? REDIR_MASKED : 0) | flags |
 			     (X86_VEC_IRQ_BASE + irq));

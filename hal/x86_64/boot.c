@@ -1,5 +1,5 @@
 /*
- * x86_64 HAL: boot, from the 64-bit entry (boot32.S) to vd_kmain.
+ * x86_64 HAL: boot, from the 64-bit entry (head.S) to vd_kmain.
  *
  *   1. console (port I/O needs no mapping), CPU features, IDT, this CPU's
  *      GDT/TSS/GS base: from here on a fault prints a register dump
@@ -11,15 +11,15 @@
  *   5. reserved ranges (first MiB, image + boot page tables, initrd)
  *   6. vd_kmain
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/boot_info.h>
 #include <hal/unwind.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 extern char __kernel_start[];
 
@@ -34,7 +34,7 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	x86_console_init();
 	x86_cpu_detect_features();
 	x86_idt_init();
-	x86_cpu_init(0, x86_cpuid(1, 0).ebx >> 24);
+	x86_cpu_init(0, X86_CPUID_1_EBX_APIC_ID(x86_cpuid(1, 0).ebx));
 
 	x86_pvh_parse(start_info, bi);
 	x86_acpi_parse(bi);

@@ -1,11 +1,12 @@
 /*
  * x86_64 HAL: per-CPU set-up (GDT, TSS, GS base, control registers,
- * SYSCALL MSRs) and the small CPU services of hal.h.
+ * SYSCALL MSRs) and the calling CPU's own services of hal.h (identity,
+ * counters, entropy, interrupt mask, idle).  Other CPUs: smp.c.
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <veridian/hal.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 struct x86_percpu x86_percpu[VD_MAX_CPUS];
 struct x86_features x86_features;
@@ -22,20 +23,21 @@ void x86_cpu_detect_features(void)
 {
 	struct x86_cpuid max = x86_cpuid(0, 0);
 	struct x86_cpuid l1 = x86_cpuid(1, 0);
-	x86_features.pge = l1.edx & (1u << 13);
-	x86_features.rdrand = l1.ecx & (1u << 30);
+	x86_features.pge = l1.edx & X86_CPUID_1_EDX_PGE;
+	x86_features.rdrand = l1.ecx & X86_CPUID_1_ECX_RDRAND;
 	if (max.eax >= 7) {
 		struct x86_cpuid l7 = x86_cpuid(7, 0);
-		x86_features.smep = l7.ebx & (1u << 7);
-		x86_features.smap = l7.ebx & (1u << 20);
-		x86_features.umip = l7.ecx & (1u << 2);
+		x86_features.smep = l7.ebx & X86_CPUID_7_EBX_SMEP;
+		x86_features.smap = l7.ebx & X86_CPUID_7_EBX_SMAP;
+		x86_features.umip = l7.ecx & X86_CPUID_7_ECX_UMIP;
 	}
 	struct x86_cpuid emax = x86_cpuid(0x80000000, 0);
 	if (emax.eax >= 0x80000001)
-		x86_features.nx = x86_cpuid(0x80000001, 0).edx & (1u << 20);
+		x86_features.nx =
+			x86_cpuid(0x80000001, 0).edx & X86_CPUID_EXT1_EDX_NX;
 	if (emax.eax >= 0x80000007)
-		x86_features.invariant_tsc =
-			x86_cpuid(0x80000007, 0).edx & (1u << 8);
+		x86_features.invariant_tsc = x86_cpuid(0x80000007, 0).edx &
+					     X86_CPUID_EXT7_EDX_INVTSC;
 }
 
 /*
@@ -169,11 +171,6 @@ unsigned hal_cpu_id(void)
 	unsigned id;
 	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(X86_PCPU_CPU_ID));
 	return id;
-}
-
-unsigned hal_cpu_count(void)
-{
-	return x86_cpus_online;
 }
 
 uint64_t hal_cycles(void)

@@ -1,8 +1,8 @@
 /*
  * x86_64 HAL: the interrupt descriptor table, shared by all CPUs.
  */
-#include <x86/percpu.h>
-#include <x86/platform.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 
 /*
  * 64-bit IDT gate (16 bytes, SDM vol. 3, 6.14.1):

@@ -12,11 +12,11 @@
  * image; boot.c reports [kernel start, x86_boot_alloc_end()) as
  * VD_MEM_KERNEL so core never hands those frames out.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/platform.h>
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
 	__data_start[], __kernel_end[];

@@ -4,12 +4,12 @@
  * SMEP/SMAP, the I/O APIC and IPIs.  What the hal_pt_* contract promises
  * on every arch is tested in tests/ktest/hal_pt.c.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 extern char __rodata_start[];
 extern volatile uint64_t x86_irq_counts[X86_NR_IRQS];
@@ -19,14 +19,9 @@ uint32_t x86_ioapic_redir_low(unsigned irq);
 
 uint64_t x86_kt_raw_entry(paddr_t root, vaddr_t va)
 {
-	const uint64_t *t = vd_phys_to_virt(root);
-	for (int level = 3; level >= 0; level--) {
-		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
-		if (e == 0 || (e & X86_PTE_SW_LEAF))
-			return e;
-		t = vd_phys_to_virt(e & X86_PTE_ADDR);
-	}
-	return 0;
+	int level;
+	uint64_t *e = x86_pt_walk(root, va, &level);
+	return e ? *e : 0;
 }
 
 static void user_read(uintptr_t p)

@@ -5,11 +5,11 @@
  * (hal/ktest.h) to check the SYSCALL/SYSRET register conventions and an
  * interrupt taken from ring 3 (IRETQ path).
  */
+#include <arch/cpu.h>
+#include <arch/platform.h>
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
 #include <veridian/syscall.h>
-#include <x86/cpu.h>
-#include <x86/platform.h>
 
 extern volatile uint64_t x86_user_interrupts;
 
@@ -60,7 +60,8 @@ VD_KTEST(x86_user_syscall_saves_rip_rflags)
  * instruction and IRETQ resumes the program with its registers. */
 static void self_ipi(void)
 {
-	x86_lapic_send_ipi(0, (1u << 18) | (1u << 14) | X86_VEC_APIC_ERROR);
+	x86_lapic_send_ipi(0,
+			   X86_ICR_SELF | X86_ICR_ASSERT | X86_VEC_APIC_ERROR);
 }
 
 VD_KTEST(x86_user_interrupt_returns_to_user)

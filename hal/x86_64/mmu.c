@@ -1,24 +1,26 @@
 /*
- * x86_64 HAL: page tables (format and flag mapping in x86/mmu.h).
+ * x86_64 HAL: page tables (format and flag mapping in arch/mmu.h).
  *
  * Every table is reached through the physmap (hal_physmap_base + pa).
  * During early boot hal_physmap_base is still 0 and the boot page tables
  * identity-map low memory, so the same code builds the kernel's tables.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <veridian/hal.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
 
 uintptr_t hal_physmap_base;
 uint64_t x86_pte_xd;
 paddr_t x86_kernel_root;
 
-#define LEVEL_SHIFT(l) (12 + 9 * (l))
-#define INDEX(va, l)   (((va) >> LEVEL_SHIFT(l)) & 511)
-
-static inline uint64_t *table_at(paddr_t pa)
+static inline uint64_t *table_va(paddr_t pa)
 {
 	return (uint64_t *)(pa + hal_physmap_base);
+}
+
+static inline unsigned pt_index(vaddr_t va, int level)
+{
+	return X86_PT_INDEX(va, level);
 }
 
 static inline bool is_canonical(vaddr_t va)
@@ -26,7 +28,9 @@ static inline bool is_canonical(vaddr_t va)
 	return va < X86_USER_END || va >= X86_PHYSMAP_BASE;
 }
 
-static inline uint64_t encode(paddr_t pa, uint32_t flags)
+/* The entry of a leaf at `level` (0: 4 KiB, 1: 2 MiB, which flags says
+ * with VD_PTE_HUGE). */
+static inline uint64_t pte_encode(uint32_t flags, paddr_t pa, int level)
 {
 	uint64_t e = pa | (flags & X86_PTE_DIRECT_FLAGS) | X86_PTE_SW_LEAF;
 	if (flags & VD_PTE_HUGE)
@@ -37,7 +41,7 @@ static inline uint64_t encode(paddr_t pa, uint32_t flags)
 }
 
 /* flags of a leaf found at `level` (1 = 2 MiB, 0 = 4 KiB) */
-static inline uint32_t decode(uint64_t e, int level)
+static inline uint32_t pte_decode(uint64_t e, int level)
 {
 	uint32_t f = (uint32_t)e & X86_PTE_DIRECT_FLAGS;
 	if (level == 1)
@@ -53,15 +57,15 @@ __attribute__((noinline)) vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va,
 						   x86_table_alloc_fn alloc)
 {
 	int leaf_level = (flags & VD_PTE_HUGE) ? 1 : 0;
-	uint64_t align = ((uint64_t)1 << LEVEL_SHIFT(leaf_level)) - 1;
+	uint64_t align = ((uint64_t)1 << X86_PT_SHIFT(leaf_level)) - 1;
 	if (((va | pa) & align) || (pa & ~X86_PTE_ADDR) || !is_canonical(va))
 		return VD_ERR_INVALID_PARAMETER;
 
 	uint64_t table_bits =
 		X86_PTE_P | X86_PTE_RW | (va < X86_USER_END ? X86_PTE_US : 0);
-	uint64_t *table = table_at(root), *parent = NULL;
-	for (int level = 3; level > leaf_level; level--) {
-		uint64_t *e = &table[INDEX(va, level)];
+	uint64_t *table = table_va(root), *parent = NULL;
+	for (int level = X86_PT_LEVELS - 1; level > leaf_level; level--) {
+		uint64_t *e = &table[pt_index(va, level)];
 		uint64_t v = *e;
 		if (v == 0) {
 			paddr_t t = alloc();
@@ -76,21 +80,26 @@ __attribute__((noinline)) vd_err_t x86_pt_map_with(paddr_t root, vaddr_t va,
 							   */
 		}
 		parent = e;
-		table = table_at(v & X86_PTE_ADDR);
+		table = table_va(v & X86_PTE_ADDR);
 	}
-	uint64_t *leaf = &table[INDEX(va, leaf_level)];
+	uint64_t *leaf = &table[pt_index(va, leaf_level)];
 	if (*leaf)
 		return VD_ERR_MEM_ALREADY_MAPPED; /* page, or table under it */
-	*leaf = encode(pa, flags);
+	*leaf = pte_encode(flags, pa, leaf_level);
 	*parent += X86_PTE_COUNT_ONE;
 	return VD_OK;
 }
 
-/* Follow a table entry, or NULL if it is empty or a leaf: tables always
- * have P set and SW_LEAF clear. */
+/* A next-level table: P set and SW_LEAF clear. */
+static inline bool pte_is_table(uint64_t e)
+{
+	return (e & (X86_PTE_P | X86_PTE_SW_LEAF)) == X86_PTE_P;
+}
+
+/* Follow a table entry, or NULL if it is empty or a leaf. */
 static inline uint64_t *next_table(uint64_t e, uintptr_t base)
 {
-	if ((e & (X86_PTE_P | X86_PTE_SW_LEAF)) != X86_PTE_P)
+	if (!pte_is_table(e))
 		return NULL;
 	return (uint64_t *)((e & X86_PTE_ADDR) + base);
 }
@@ -106,13 +115,13 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 	if (VD_LIKELY(!(flags & VD_PTE_HUGE) && !((va | pa) & 0xfff) &&
 		      !(pa & ~X86_PTE_ADDR) && va < X86_USER_END)) {
 		uint64_t *pdpt = next_table(
-			((uint64_t *)(root + base))[INDEX(va, 3)], base);
+			((uint64_t *)(root + base))[pt_index(va, 3)], base);
 		uint64_t *pd =
-			pdpt ? next_table(pdpt[INDEX(va, 2)], base) : NULL;
-		uint64_t *pde = pd ? &pd[INDEX(va, 1)] : NULL;
+			pdpt ? next_table(pdpt[pt_index(va, 2)], base) : NULL;
+		uint64_t *pde = pd ? &pd[pt_index(va, 1)] : NULL;
 		uint64_t *pt = pde ? next_table(*pde, base) : NULL;
-		if (pt && pt[INDEX(va, 0)] == 0) {
-			pt[INDEX(va, 0)] = encode(pa, flags);
+		if (pt && pt[pt_index(va, 0)] == 0) {
+			pt[pt_index(va, 0)] = pte_encode(flags, pa, 0);
 			*pde += X86_PTE_COUNT_ONE;
 			return VD_OK;
 		}
@@ -121,55 +130,67 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags)
 }
 
 /*
- * Walk to the leaf for va.  path[l] = the entry at level l on the way
- * (path[3] in the root).  Returns the leaf's level, or -1 if unmapped.
+ * The leaf entry for va, or NULL if nothing maps it; *level gets the
+ * leaf's level, and path[l] (if path is not NULL) the entry at level l
+ * on the way (path[X86_PT_LEVELS - 1] in the root).
  */
-static int walk(paddr_t root, vaddr_t va, uint64_t *path[4])
+static uint64_t *walk(paddr_t root, vaddr_t va, int *level,
+		      uint64_t *path[X86_PT_LEVELS])
 {
 	if (!is_canonical(va))
-		return -1;
-	uint64_t *table = table_at(root);
-	for (int level = 3; level >= 0; level--) {
-		uint64_t *e = &table[INDEX(va, level)];
-		path[level] = e;
+		return NULL;
+	uint64_t *table = table_va(root);
+	for (int l = X86_PT_LEVELS - 1; l >= 0; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+		if (path)
+			path[l] = e;
 		uint64_t v = *e;
 		if (v == 0)
-			return -1;
-		if (v & X86_PTE_SW_LEAF)
-			return level;
-		table = table_at(v & X86_PTE_ADDR);
+			return NULL;
+		if (v & X86_PTE_SW_LEAF) {
+			*level = l;
+			return e;
+		}
+		table = table_va(v & X86_PTE_ADDR);
 	}
-	return -1;
+	return NULL;
+}
+
+uint64_t *x86_pt_walk(paddr_t root, vaddr_t va, int *level)
+{
+	return walk(root, va, level, NULL);
 }
 
 /* frame of the 4 KiB page containing va inside a leaf at `level` */
 static paddr_t leaf_frame(uint64_t e, int level, vaddr_t va)
 {
-	uint64_t span = ((uint64_t)1 << LEVEL_SHIFT(level)) - 1;
+	uint64_t span = ((uint64_t)1 << X86_PT_SHIFT(level)) - 1;
 	return ((e & X86_PTE_ADDR) & ~span) | (va & span & ~(uint64_t)0xfff);
 }
 
 /* Walk to va's leaf and report its frame and flags (either may be NULL).
  * Returns the leaf's level, or -1 if unmapped.  Inlined: it is most of
  * hal_pt_query and hal_pt_unmap. */
-static inline __attribute__((always_inline)) int walk_and_report(paddr_t root, vaddr_t va, uint64_t *path[4],
-			   paddr_t *pa_out, uint32_t *flags_out)
+static inline __attribute__((always_inline)) int
+walk_and_report(paddr_t root, vaddr_t va, uint64_t *path[X86_PT_LEVELS],
+		paddr_t *pa_out, uint32_t *flags_out)
 {
-	int level = walk(root, va, path);
-	if (level < 0)
+	int level;
+	uint64_t *leaf = walk(root, va, &level, path);
+	if (!leaf)
 		return -1;
-	uint64_t e = *path[level];
+	uint64_t e = *leaf;
 	if (pa_out)
 		*pa_out = leaf_frame(e, level, va);
 	if (flags_out)
-		*flags_out = decode(e, level);
+		*flags_out = pte_decode(e, level);
 	return level;
 }
 
 vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
-	uint64_t *path[4];
+	uint64_t *path[X86_PT_LEVELS];
 	return walk_and_report(root, va, path, pa_out, flags_out) < 0
 		       ? VD_ERR_MEM_NOT_MAPPED
 		       : VD_OK;
@@ -178,7 +199,7 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out)
 {
-	uint64_t *path[4];
+	uint64_t *path[X86_PT_LEVELS];
 	int level = walk_and_report(root, va, path, pa_out, flags_out);
 	if (level < 0)
 		return VD_ERR_MEM_NOT_MAPPED;
@@ -189,15 +210,16 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	 * address spaces and stay. */
 	paddr_t freed[3];
 	int nfreed = 0;
-	for (int l = level + 1; l <= 3; l++) {
+	const int top = X86_PT_LEVELS - 1;
+	for (int l = level + 1; l <= top; l++) {
 		uint64_t *pe = path[l];
 		*pe -= X86_PTE_COUNT_ONE;
 		if ((*pe & X86_PTE_COUNT_MASK) ||
-		    (l == 3 && va >= X86_USER_END))
+		    (l == top && va >= X86_USER_END))
 			break;
 		freed[nfreed++] = *pe & X86_PTE_ADDR;
 		*pe = 0;
-		if (l == 3)
+		if (l == top)
 			break;
 	}
 	/* INVLPG also drops the paging-structure caches for va, so the
@@ -210,16 +232,15 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags)
 {
-	uint64_t *path[4];
-	int level = walk(root, va, path);
-	if (level < 0)
+	int level;
+	uint64_t *leaf = walk(root, va, &level, NULL);
+	if (!leaf)
 		return VD_ERR_MEM_NOT_MAPPED;
-	uint64_t e = *path[level];
 	/* the mapping keeps its size: HUGE follows the leaf, not flags */
 	flags &= ~VD_PTE_HUGE;
 	if (level == 1)
 		flags |= VD_PTE_HUGE;
-	*path[level] = encode(e & X86_PTE_ADDR, flags);
+	*leaf = pte_encode(flags, *leaf & X86_PTE_ADDR, level);
 	x86_invlpg(va);
 	return VD_OK;
 }
@@ -234,18 +255,19 @@ vd_err_t hal_pt_create(paddr_t *root_out)
 	paddr_t root = vd_pt_frame_alloc();
 	if (!root)
 		return VD_ERR_OUT_OF_MEMORY;
-	uint64_t *dst = table_at(root), *src = table_at(x86_kernel_root);
-	for (int i = 256; i < 512; i++)
+	uint64_t *dst = table_va(root), *src = table_va(x86_kernel_root);
+	for (int i = X86_PT_ENTRIES / 2; i < X86_PT_ENTRIES; i++)
 		dst[i] = src[i];
 	*root_out = root;
 	return VD_OK;
 }
 
+/* Free the table at `level` and every table below it. */
 static void free_tables(paddr_t table, int level)
 {
-	uint64_t *t = table_at(table);
+	uint64_t *t = table_va(table);
 	if (level > 0) {
-		for (int i = 0; i < 512; i++) {
+		for (int i = 0; i < X86_PT_ENTRIES; i++) {
 			uint64_t v = t[i];
 			if (v && !(v & X86_PTE_SW_LEAF))
 				free_tables(v & X86_PTE_ADDR, level - 1);
@@ -256,10 +278,10 @@ static void free_tables(paddr_t table, int level)
 
 void hal_pt_destroy(paddr_t root)
 {
-	uint64_t *t = table_at(root);
-	for (int i = 0; i < 256; i++) {
+	uint64_t *t = table_va(root);
+	for (int i = 0; i < X86_PT_ENTRIES / 2; i++) {
 		if (t[i])
-			free_tables(t[i] & X86_PTE_ADDR, 2);
+			free_tables(t[i] & X86_PTE_ADDR, X86_PT_LEVELS - 2);
 	}
 	vd_pt_frame_free(root);
 }

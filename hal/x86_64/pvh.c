@@ -6,9 +6,9 @@
  * identity-mapped, so the structures are read where they lie.  Anything
  * needed later (command line, memory map) is copied out.
  */
+#include <arch/platform.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
-#include <x86/platform.h>
 
 #define HVM_START_MAGIC 0x336ec578 /* "xEn3" */
 

@@ -1,13 +1,14 @@
 /*
- * x86_64 HAL: starting the application processors (INIT-SIPI-SIPI, SDM
- * vol. 3, 8.4.4) through the trampoline in trampoline.S.
+ * x86_64 HAL: other CPUs: starting the application processors
+ * (INIT-SIPI-SIPI, SDM vol. 3, 8.4.4) through the trampoline in
+ * trampoline.S, the count online, and IPIs.
  */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/mmu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 _Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
 
@@ -24,10 +25,11 @@ static const struct vd_boot_info *boot_info;
 
 VD_NORETURN void x86_ap_main(unsigned cpu);
 
-/* ICR low words (see apic.c): INIT, level assert; start-up with the
- * trampoline's page number as the vector */
-#define ICR_INIT    0x00004500
-#define ICR_STARTUP (0x00004600 | (X86_TRAMPOLINE_PA >> 12))
+/* ICR low words: INIT, level assert; start-up with the trampoline's
+ * page number as the vector */
+#define ICR_INIT (X86_ICR_INIT | X86_ICR_ASSERT)
+#define ICR_STARTUP                                                            \
+	(X86_ICR_STARTUP | X86_ICR_ASSERT | (X86_TRAMPOLINE_PA >> 12))
 
 static void patch32(char *sym, uint32_t v)
 {
@@ -100,4 +102,18 @@ VD_NORETURN void x86_ap_main(unsigned cpu)
 	x86_percpu[cpu].online = true;
 	__atomic_fetch_add(&x86_cpus_online, 1, __ATOMIC_SEQ_CST);
 	vd_kmain_secondary(cpu);
+}
+
+unsigned hal_cpu_count(void)
+{
+	return x86_cpus_online;
+}
+
+void hal_ipi_send(unsigned cpu)
+{
+	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
+	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
+		return;
+	x86_lapic_send_ipi(x86_percpu[cpu].apic_id,
+			   X86_ICR_FIXED | X86_ICR_ASSERT | X86_VEC_IPI);
 }

@@ -12,10 +12,10 @@
  * syscall_entry and the trap entry find the context to save the user
  * registers into at TSS.RSP0 too.
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <veridian/hal.h>
 #include <veridian/string.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
 
 _Static_assert(sizeof(struct vd_cpu_context) == CTX_SIZE, "ctx size");
 _Static_assert(offsetof(struct vd_cpu_context, rbx) == CTX_RBX, "ctx");
@@ -28,10 +28,9 @@ _Static_assert(offsetof(struct vd_cpu_context, r11) == CTX_R11, "ctx");
 
 extern char x86_thread_start[];
 extern bool x86_smap_enabled;
-VD_NORETURN void x86_return_to_user(struct vd_cpu_context *ctx);
 
 /*
- * The first frame hal_context_switch pops (see context.S): r15 r14 r13
+ * The first frame hal_context_switch pops (see switch.S): r15 r14 r13
  * r12 rbx rbp, then "returns" into x86_thread_start with r12 = entry and
  * r13 = arg.  It sits below a vd_cpu_context-sized gap: should the thread
  * later enter user mode, its context lives at the very top and the
@@ -62,11 +61,6 @@ void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
 	ctx->rdi = arg0;
 	ctx->rsi = arg1;
 	ctx->rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED;
-}
-
-VD_NORETURN void hal_return_to_user(struct vd_cpu_context *ctx)
-{
-	x86_return_to_user(ctx);
 }
 
 /* No stack frame: every switch to a user thread calls it.  GS is this

@@ -7,12 +7,12 @@
  * PIT and LAPIC timer run on the same virtual clock, so calibration sees a
  * 1 GHz TSC and time stays consistent (and monotonic) with the counter.
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/q32.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 #define PIT_HZ		    1193182
 #define PIT_CALIBRATE_TICKS 11932 /* 10 ms */

@@ -13,7 +13,7 @@
  * Addresses inside the copy are T(label): the link-time offset from the
  * start plus the run-time base.
  */
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 #define T(x) (X86_TRAMPOLINE_PA + (x) - x86_trampoline_start)
 

@@ -1,13 +1,13 @@
 /*
  * x86_64 HAL: exception and interrupt dispatch (called from vectors.S).
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <hal/regdump.h>
 #include <veridian/hal.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
-#include <x86/cpu.h>
-#include <x86/percpu.h>
-#include <x86/platform.h>
 
 void x86_kernel_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err);
 void x86_user_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err);

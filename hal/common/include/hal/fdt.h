@@ -30,7 +30,7 @@
 
 struct fdt {
 	const uint8_t *blob;
-	uint32_t size; /* totalsize */
+	uint32_t size;		/* totalsize */
 	const uint8_t *structs; /* structure block */
 	uint32_t structs_size;
 	const char *strings; /* strings block */
@@ -72,6 +72,11 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
  * #address-cells / #size-cells. */
 bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
 	     uint64_t *size);
+
+/* The node /chosen/stdout-path names: a path ("/soc/serial@10000000") or
+ * an alias ("serial0"), either maybe followed by ":options".  -1 if
+ * there is no such property or node. */
+int fdt_stdout_node(const struct fdt *f);
 
 /* Big-endian loads, usable on unaligned data. */
 uint32_t fdt_be32(const void *p);

@@ -9,7 +9,7 @@
 #include <veridian/types.h>
 
 struct uart16550 {
-	uintptr_t base; /* port number or virtual MMIO address */
+	uintptr_t base;	    /* port number or virtual MMIO address */
 	unsigned reg_shift; /* register stride = 1 << reg_shift */
 	uint8_t (*read)(uintptr_t addr);
 	void (*write)(uintptr_t addr, uint8_t val);

@@ -14,7 +14,7 @@
 #include <veridian/hal.h>
 
 #define HOST_RAM_PHYS_BASE ((paddr_t)0x40000000)
-#define HOST_RAM_SIZE ((uint64_t)64 << 20)
+#define HOST_RAM_SIZE	   ((uint64_t)64 << 20)
 
 /* Reset all fake state (RAM is zeroed and stays mapped). */
 void host_fake_reset(void);

@@ -20,15 +20,20 @@
  * (-mcmodel=medany code only addresses data PC-relatively), so the same
  * binary runs from 0x80200000 (OpenSBI) or wherever U-Boot's booti put it.
  */
-#ifndef RV_LAYOUT_H
-#define RV_LAYOUT_H
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
 
-#define RV_PHYSMAP_BASE 0xffffffc000000000
+#define RV_PHYSMAP_BASE	 0xffffffc000000000
 #define RV_PHYSMAP_LIMIT 0x2000000000 /* 128 GiB of physical space */
-#define RV_IOMAP_BASE 0xffffffe000000000
-#define RV_IOMAP_LIMIT 0x1000000000 /* 64 GiB of physical space */
-#define RV_KERNEL_VBASE 0xffffffff80000000
-#define RV_USER_TOP 0x0000004000000000
+#define RV_IOMAP_BASE	 0xffffffe000000000
+#define RV_IOMAP_LIMIT	 0x1000000000 /* 64 GiB of physical space */
+#define RV_KERNEL_VBASE	 0xffffffff80000000
+#define RV_USER_TOP	 0x0000004000000000
+
+/* Sv39: virtual addresses are 39 bits (sign-extended to 64), physical
+ * addresses 56. */
+#define RV_VA_BITS 39
+#define RV_PA_BITS 56
 
 /* RISC-V Image header: booti places the image text_offset above a 2 MiB
  * aligned RAM base (OpenSBI's fw_dynamic jumps to 0x80200000 too). */
@@ -41,4 +46,4 @@
  * linker script asserts the image fits. */
 #define RV_KERNEL_L0_TABLES 8
 
-#endif /* RV_LAYOUT_H */
+#endif /* ARCH_DEFS_H */

@@ -7,26 +7,26 @@
  * (EID 0x00..0x0f, e.g. console putchar = 1) take no FID and return only
  * a0.
  */
-#ifndef RV_SBI_H
-#define RV_SBI_H
+#ifndef ARCH_SBI_H
+#define ARCH_SBI_H
 
 #include <veridian/types.h>
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45 /* "TIME" */
-#define SBI_EXT_IPI 0x735049 /* "sPI" */
-#define SBI_EXT_RFENCE 0x52464e43 /* "RFNC" */
-#define SBI_EXT_HSM 0x48534d /* "HSM" */
-#define SBI_EXT_SRST 0x53525354 /* "SRST" */
+#define SBI_EXT_BASE	       0x10
+#define SBI_EXT_TIME	       0x54494d45 /* "TIME" */
+#define SBI_EXT_IPI	       0x735049	  /* "sPI" */
+#define SBI_EXT_RFENCE	       0x52464e43 /* "RFNC" */
+#define SBI_EXT_HSM	       0x48534d	  /* "HSM" */
+#define SBI_EXT_SRST	       0x53525354 /* "SRST" */
 
 #define SBI_BASE_GET_SPEC_VERSION 0
-#define SBI_BASE_GET_IMPL_ID 1
+#define SBI_BASE_GET_IMPL_ID	  1
 #define SBI_BASE_GET_IMPL_VERSION 2
-#define SBI_BASE_PROBE_EXT 3
+#define SBI_BASE_PROBE_EXT	  3
 #define SBI_RFENCE_REMOTE_FENCE_I 0
-#define SBI_HSM_HART_START 0
-#define SBI_HSM_HART_GET_STATUS 2
+#define SBI_HSM_HART_START	  0
+#define SBI_HSM_HART_GET_STATUS	  2
 
 #define SBI_SUCCESS 0
 
@@ -48,7 +48,7 @@ static inline struct sbiret sbi_call(unsigned long eid, unsigned long fid,
 			 : "+r"(r_a0), "+r"(r_a1)
 			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
 			 : "memory");
-	return (struct sbiret){ (long)r_a0, (long)r_a1 };
+	return (struct sbiret){(long)r_a0, (long)r_a1};
 }
 
 static inline void sbi_legacy_putchar(char c)
@@ -93,4 +93,4 @@ static inline void sbi_remote_fence_i(unsigned long hart_mask,
 		 hart_mask_base, 0);
 }
 
-#endif /* RV_SBI_H */
+#endif /* ARCH_SBI_H */

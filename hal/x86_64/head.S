@@ -16,7 +16,7 @@
  * both with 2 MiB pages, turns on PAE + long mode + paging and jumps to
  * the upper half.  x86_kmap_init later replaces these tables.
  */
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 /*
  * ELF note (type 18 = XEN_ELFNOTE_PHYS32_ENTRY, owner "Xen").  QEMU reads

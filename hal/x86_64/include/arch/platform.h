@@ -2,8 +2,8 @@
  * x86_64 HAL: what boot learns about the machine (PVH start info, ACPI
  * MADT) and the interrupt-controller / timer / SMP internals.
  */
-#ifndef X86_PLATFORM_H
-#define X86_PLATFORM_H
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
 
 #include <veridian/hal.h>
 
@@ -59,6 +59,13 @@ void x86_lapic_init_mapping(void); /* once, boot CPU: map the registers */
 void x86_lapic_init(void);	   /* every CPU */
 uint32_t x86_lapic_id(void);
 void x86_lapic_eoi(void);
+/* ICR low word (SDM vol. 3, 10.6.1): vector [7:0], delivery mode
+ * [10:8], level [14], destination shorthand [19:18]. */
+#define X86_ICR_FIXED	(0u << 8)
+#define X86_ICR_INIT	(5u << 8)
+#define X86_ICR_STARTUP (6u << 8)
+#define X86_ICR_ASSERT	(1u << 14)
+#define X86_ICR_SELF	(1u << 18)
 void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 /* Raw one-shot timer: `count` ticks of the divided bus clock, 0 stops. */
 void x86_lapic_timer_oneshot(uint32_t count);
@@ -86,4 +93,4 @@ void x86_console_init(void);
 /* Trap entry (vectors.S) */
 extern char x86_vectors[]; /* 256 stubs, 16 bytes apart */
 
-#endif /* X86_PLATFORM_H */
+#endif /* ARCH_PLATFORM_H */

@@ -8,9 +8,8 @@
  * The firmware (QEMU reset state or U-Boot) leaves the UART enabled at the
  * right speed, so no baud/line setup is done.
  */
-#include <a64/a64.h>
-#include <a64/mmu.h>
-#include <veridian/string.h>
+#include <arch/mmu.h>
+#include <arch/platform.h>
 
 #define PL011_DR      0x00
 #define PL011_FR      0x18
@@ -19,23 +18,12 @@
 
 static volatile uint32_t *pl011;
 
+/* The PL011 /chosen/stdout-path names, else the first one. */
 static int find_uart(const struct fdt *f)
 {
-	int chosen = fdt_path(f, "/chosen");
-	uint32_t len;
-	const char *path =
-		chosen >= 0 ? fdt_prop(f, chosen, "stdout-path", &len) : NULL;
-	if (path && len > 1 && len < 128) {
-		char buf[128];
-		size_t n = 0;
-		while (n < len && path[n] && path[n] != ':')
-			n++;
-		vd_memcpy(buf, path, n);
-		buf[n] = 0;
-		int node = fdt_path(f, buf);
-		if (node >= 0 && fdt_is_compatible(f, node, "arm,pl011"))
-			return node;
-	}
+	int node = fdt_stdout_node(f);
+	if (node >= 0 && fdt_is_compatible(f, node, "arm,pl011"))
+		return node;
 	return fdt_find_compatible(f, -1, "arm,pl011");
 }
 

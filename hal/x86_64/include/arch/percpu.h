@@ -1,12 +1,12 @@
 /*
  * x86_64 HAL: per-CPU state, reached through the GS base.
  */
-#ifndef X86_PERCPU_H
-#define X86_PERCPU_H
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
 
+#include <arch/defs.h>
 #include <stddef.h>
 #include <veridian/hal.h>
-#include <x86/defs.h>
 
 /*
  * 64-bit Task State Segment (SDM vol. 3, 8.7).  In long mode the TSS holds
@@ -70,4 +70,4 @@ void x86_cpu_init(unsigned cpu, uint32_t apic_id);
 void x86_idt_load(void);
 void x86_idt_init(void);
 
-#endif /* X86_PERCPU_H */
+#endif /* ARCH_PERCPU_H */

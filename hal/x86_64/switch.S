@@ -18,7 +18,7 @@
  * core switches with interrupts disabled and each thread restores its own
  * interrupt state afterwards.
  */
-#include <x86/defs.h>
+#include <arch/defs.h>
 
 	.text
 	.p2align 4

@@ -1,11 +1,11 @@
 /*
  * x86_64 HAL: thin wrappers around privileged instructions.
  */
-#ifndef X86_CPU_H
-#define X86_CPU_H
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
 
+#include <arch/defs.h>
 #include <veridian/types.h>
-#include <x86/defs.h>
 
 static inline void x86_outb(uint16_t port, uint8_t v)
 {
@@ -100,6 +100,16 @@ static inline void x86_pause(void)
 }
 
 /* CPU features the HAL adapts to, filled by x86_cpu_detect_features(). */
+/* CPUID feature bits the kernel reads (leaf, register, bit). */
+#define X86_CPUID_1_EDX_PGE	     (1u << 13)
+#define X86_CPUID_1_ECX_RDRAND	     (1u << 30)
+#define X86_CPUID_1_EBX_APIC_ID(ebx) ((ebx) >> 24) /* initial APIC id */
+#define X86_CPUID_7_EBX_SMEP	     (1u << 7)
+#define X86_CPUID_7_EBX_SMAP	     (1u << 20)
+#define X86_CPUID_7_ECX_UMIP	     (1u << 2)
+#define X86_CPUID_EXT1_EDX_NX	     (1u << 20) /* leaf 8000_0001h */
+#define X86_CPUID_EXT7_EDX_INVTSC    (1u << 8)	/* leaf 8000_0007h */
+
 struct x86_features {
 	bool nx;	    /* CPUID 8000_0001h EDX[20] */
 	bool smep;	    /* CPUID 7 EBX[7] */
@@ -115,4 +125,4 @@ void x86_cpu_detect_features(void);
 /* Busy-wait using the calibrated TSC (usable after x86_timer_init). */
 void x86_delay_us(uint64_t us);
 
-#endif /* X86_CPU_H */
+#endif /* ARCH_CPU_H */

@@ -22,15 +22,15 @@
  * sie / sip: bit 1 SSIP (software = IPI), 5 STIP (timer), 9 SEIP (external,
  * i.e. PLIC).  scause: bit 63 set for interrupts, low bits the code.
  */
-#ifndef RV_CSR_H
-#define RV_CSR_H
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
 
-#define SSTATUS_SIE (1ul << 1)
+#define SSTATUS_SIE  (1ul << 1)
 #define SSTATUS_SPIE (1ul << 5)
-#define SSTATUS_SPP (1ul << 8)
-#define SSTATUS_FS (3ul << 13)
-#define SSTATUS_SUM (1ul << 18)
-#define SSTATUS_MXR (1ul << 19)
+#define SSTATUS_SPP  (1ul << 8)
+#define SSTATUS_FS   (3ul << 13)
+#define SSTATUS_SUM  (1ul << 18)
+#define SSTATUS_MXR  (1ul << 19)
 
 #define SIE_SSIE (1ul << 1)
 #define SIE_STIE (1ul << 5)
@@ -38,22 +38,22 @@
 
 #define SCAUSE_INTERRUPT (1ul << 63)
 /* interrupt codes */
-#define IRQ_S_SOFT 1
+#define IRQ_S_SOFT  1
 #define IRQ_S_TIMER 5
-#define IRQ_S_EXT 9
+#define IRQ_S_EXT   9
 /* exception codes */
-#define EXC_INST_MISALIGNED 0
-#define EXC_INST_ACCESS 1
-#define EXC_ILLEGAL_INST 2
-#define EXC_BREAKPOINT 3
-#define EXC_LOAD_MISALIGNED 4
-#define EXC_LOAD_ACCESS 5
+#define EXC_INST_MISALIGNED  0
+#define EXC_INST_ACCESS	     1
+#define EXC_ILLEGAL_INST     2
+#define EXC_BREAKPOINT	     3
+#define EXC_LOAD_MISALIGNED  4
+#define EXC_LOAD_ACCESS	     5
 #define EXC_STORE_MISALIGNED 6
-#define EXC_STORE_ACCESS 7
-#define EXC_ECALL_U 8
-#define EXC_ECALL_S 9
-#define EXC_INST_PAGE_FAULT 12
-#define EXC_LOAD_PAGE_FAULT 13
+#define EXC_STORE_ACCESS     7
+#define EXC_ECALL_U	     8
+#define EXC_ECALL_S	     9
+#define EXC_INST_PAGE_FAULT  12
+#define EXC_LOAD_PAGE_FAULT  13
 #define EXC_STORE_PAGE_FAULT 15
 
 /* scounteren: which counters U-mode may read. */
@@ -67,32 +67,32 @@
  */
 #define SATP_MODE_SV39 (8ul << 60)
 #define SATP_MODE_SV48 (9ul << 60)
-#define SATP_PPN_MASK ((1ul << 44) - 1)
+#define SATP_PPN_MASK  ((1ul << 44) - 1)
 
 #ifndef __ASSEMBLER__
 
 #include <veridian/types.h>
 
-#define csr_read(csr)                                                   \
-	({                                                              \
-		unsigned long v_;                                       \
-		__asm__ volatile("csrr %0, " #csr : "=r"(v_)::"memory"); \
-		v_;                                                     \
+#define csr_read(csr)                                                          \
+	({                                                                     \
+		unsigned long v_;                                              \
+		__asm__ volatile("csrr %0, " #csr : "=r"(v_)::"memory");       \
+		v_;                                                            \
 	})
-#define csr_write(csr, val) \
+#define csr_write(csr, val)                                                    \
 	__asm__ volatile("csrw " #csr ", %0" ::"rK"(val) : "memory")
-#define csr_set(csr, bits) \
+#define csr_set(csr, bits)                                                     \
 	__asm__ volatile("csrs " #csr ", %0" ::"rK"(bits) : "memory")
-#define csr_clear(csr, bits) \
+#define csr_clear(csr, bits)                                                   \
 	__asm__ volatile("csrc " #csr ", %0" ::"rK"(bits) : "memory")
-#define csr_read_clear(csr, bits)                                     \
-	({                                                            \
-		unsigned long v_;                                     \
-		__asm__ volatile("csrrc %0, " #csr ", %1"             \
-				 : "=r"(v_)                           \
-				 : "rK"(bits)                         \
-				 : "memory");                         \
-		v_;                                                   \
+#define csr_read_clear(csr, bits)                                              \
+	({                                                                     \
+		unsigned long v_;                                              \
+		__asm__ volatile("csrrc %0, " #csr ", %1"                      \
+				 : "=r"(v_)                                    \
+				 : "rK"(bits)                                  \
+				 : "memory");                                  \
+		v_;                                                            \
 	})
 
 static inline void rv_sfence_vma_all(void)
@@ -116,4 +116,4 @@ static inline void rv_wfi(void)
 }
 
 #endif /* __ASSEMBLER__ */
-#endif /* RV_CSR_H */
+#endif /* ARCH_CPU_H */

@@ -1,4 +1,8 @@
 /*
+ * RISC-V page tables: the Sv39 entry format, then the kernel-internal
+ * view (the boot table, the physmap and the device window; the layout is
+ * in arch/defs.h).
+ *
  * Sv39 page-table entries (privileged spec v1.12 section 4.4, Svpbmt 1.0).
  *
  * A table is one 4 KiB page of 512 eight-byte entries.  A 39-bit virtual
@@ -55,43 +59,81 @@
  *                         write-through type; NC is the nearest:
  *                         every write reaches memory)
  */
-#ifndef RV_PTE_H
-#define RV_PTE_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
-#define PTE_V (1ul << 0)
-#define PTE_R (1ul << 1)
-#define PTE_W (1ul << 2)
-#define PTE_X (1ul << 3)
-#define PTE_U (1ul << 4)
-#define PTE_G (1ul << 5)
-#define PTE_A (1ul << 6)
-#define PTE_D (1ul << 7)
-#define PTE_SW_CD (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
-#define PTE_SW_WT (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
-#define PTE_PBMT_NC (1ul << 61)
-#define PTE_PBMT_IO (2ul << 61)
-#define PTE_PBMT_MASK (3ul << 61)
+#include <arch/defs.h>
+#include <veridian/hal.h>
 
-#define PTE_RWX (PTE_R | PTE_W | PTE_X)
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK (((1ul << 44) - 1) << PTE_PPN_SHIFT)
+#define RV_PTE_V	 (1ul << 0)
+#define RV_PTE_R	 (1ul << 1)
+#define RV_PTE_W	 (1ul << 2)
+#define RV_PTE_X	 (1ul << 3)
+#define RV_PTE_U	 (1ul << 4)
+#define RV_PTE_G	 (1ul << 5)
+#define RV_PTE_A	 (1ul << 6)
+#define RV_PTE_D	 (1ul << 7)
+#define RV_PTE_SW_CD	 (1ul << 8) /* RSW: VD_PTE_CACHE_DISABLE requested */
+#define RV_PTE_SW_WT	 (1ul << 9) /* RSW: VD_PTE_WRITE_THROUGH requested */
+#define RV_PTE_PBMT_NC	 (1ul << 61)
+#define RV_PTE_PBMT_IO	 (2ul << 61)
+#define RV_PTE_PBMT_MASK (3ul << 61)
 
-#define PT_ENTRIES 512
-#define PT_LEVELS 3 /* Sv39 */
+#define RV_PTE_RWX	 (RV_PTE_R | RV_PTE_W | RV_PTE_X)
+#define RV_PTE_PPN_SHIFT 10
+#define RV_PTE_PPN_MASK	 (((1ul << 44) - 1) << RV_PTE_PPN_SHIFT)
+
+#define RV_PT_ENTRIES 512
+#define RV_PT_LEVELS  3 /* Sv39 */
 
 /* Physical address held by an entry, and an entry for a physical address. */
-#define PTE_TO_PA(pte) ((((pte) & PTE_PPN_MASK) >> PTE_PPN_SHIFT) << 12)
-#define PA_TO_PTE(pa) ((((pa) >> 12) << PTE_PPN_SHIFT) & PTE_PPN_MASK)
+#define RV_PTE_TO_PA(pte) ((((pte)&RV_PTE_PPN_MASK) >> RV_PTE_PPN_SHIFT) << 12)
+#define RV_PA_TO_PTE(pa)  ((((pa) >> 12) << RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK)
 
-/* Index of va in the table of `level` (2 = root, 0 = last). */
-#define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & (PT_ENTRIES - 1))
+/* Table levels, numbered as on every arch of this kernel: 0 is the last
+ * table (4 KiB pages), RV_PT_LEVELS - 1 the root.  RV_PT_SHIFT: the va
+ * bits below a level's index. */
+#define RV_PT_SHIFT(level) (12 + 9 * (level))
+#define RV_PT_INDEX(va, level)                                                 \
+	(((va) >> RV_PT_SHIFT(level)) & (RV_PT_ENTRIES - 1))
 
-#define PTE_IS_LEAF(pte) (((pte) & PTE_RWX) != 0)
+#define RV_PTE_IS_LEAF(pte) (((pte)&RV_PTE_RWX) != 0)
 
 /* Kernel mapping permissions: always global, accessed and dirty. */
-#define PTE_KERNEL (PTE_V | PTE_G | PTE_A | PTE_D)
-#define PTE_KERNEL_RX (PTE_KERNEL | PTE_R | PTE_X)
-#define PTE_KERNEL_RO (PTE_KERNEL | PTE_R)
-#define PTE_KERNEL_RW (PTE_KERNEL | PTE_R | PTE_W)
+#define RV_PTE_KERNEL	 (RV_PTE_V | RV_PTE_G | RV_PTE_A | RV_PTE_D)
+#define RV_PTE_KERNEL_RX (RV_PTE_KERNEL | RV_PTE_R | RV_PTE_X)
+#define RV_PTE_KERNEL_RO (RV_PTE_KERNEL | RV_PTE_R)
+#define RV_PTE_KERNEL_RW (RV_PTE_KERNEL | RV_PTE_R | RV_PTE_W)
 
-#endif /* RV_PTE_H */
+#define RV_GIGA	 (1ul << 30)
+#define RV_MEGA2 (1ul << 21)
+
+/* Set by rv_early_map (early_map.c). */
+extern uint64_t rv_kernel_root[];
+extern paddr_t rv_kernel_pa;
+extern uint64_t rv_va_pa_offset;
+extern uint64_t rv_kernel_satp;
+
+/* Does the CPU implement Svpbmt (page-based memory types)? */
+extern bool rv_has_svpbmt;
+
+/* mmu.c: the leaf entry for va, or NULL; *level gets its level (0 page,
+ * 1 2 MiB, 2 1 GiB). */
+uint64_t *rv_pt_walk(paddr_t root, vaddr_t va, int *level);
+
+/* Physical address of a kernel-image symbol. */
+static inline paddr_t rv_kimg_to_pa(const void *va)
+{
+	return (paddr_t)((uintptr_t)va - rv_va_pa_offset);
+}
+
+/* Map every RAM region of bi into the physmap (replacing the temporary
+ * DTB mapping of rv_early_map). */
+void rv_physmap_init(const struct vd_boot_info *bi, paddr_t dtb_pa,
+		     uint64_t dtb_size);
+/* Map device registers [pa, pa+size) uncached; returns their virtual
+ * address in the MMIO window.  Boot-time only (tables from a static
+ * pool), never fails on sane input: panics if the pool runs out. */
+void *rv_ioremap(paddr_t pa, uint64_t size);
+
+#endif /* ARCH_MMU_H */

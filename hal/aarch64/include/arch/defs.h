@@ -10,8 +10,8 @@
  * Kernel-mode traps push the same frame on the current stack, with sp
  * holding the interrupted SP_EL1.
  */
-#ifndef A64_ASM_H
-#define A64_ASM_H
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
 
 #define A64_CTX_X(n)   ((n)*8)
 #define A64_CTX_SP     248
@@ -25,7 +25,4 @@
 /* Per-CPU stack size (boot and secondary CPUs). */
 #define A64_STACK_SIZE 16384
 
-/* ESR_EL1.EC of an SVC from AArch64 state. */
-#define A64_EC_SVC64 0x15
-
-#endif /* A64_ASM_H */
+#endif /* ARCH_DEFS_H */

@@ -2,7 +2,7 @@
  * Trap entry and exit: the single stvec target (direct mode), the
  * syscall entry ecall_entry, and the return path to user mode.
  *
- * How the vector tells user from kernel (see rv/percpu.h): it swaps tp
+ * How the vector tells user from kernel (see arch/percpu.h): it swaps tp
  * with sscratch.  From user mode sscratch held this CPU's rv_percpu, so
  * tp is now nonzero and the user's tp waits in sscratch.  From the kernel
  * sscratch was 0.
@@ -20,8 +20,9 @@
  * on the way out: it is the CPU's, and a preempted thread may resume on
  * another CPU.
  */
-#include <rv/csr.h>
-#include <rv/percpu.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
+#include <arch/percpu.h>
 #include <veridian/syscall_nr.h>
 
 /* x1, x3, x5..x7, x10..x17 and x28..x31: the registers the C calling
@@ -168,8 +169,8 @@ ecall_entry:
  * registers.
  */
 .macro load_satp root, tmp
-	slli	\root, \root, 8	/* drop bits above the 56-bit PA */
-	srli	\root, \root, 20	/* PPN */
+	slli	\root, \root, 64 - RV_PA_BITS	/* drop bits above the PA */
+	srli	\root, \root, 64 - RV_PA_BITS + 12	/* PPN */
 	li	\tmp, 8
 	slli	\tmp, \tmp, 60
 	or	\root, \root, \tmp
@@ -177,18 +178,12 @@ ecall_entry:
 	sfence.vma
 .endm
 
-/* hal_pt_activate(root): a leaf without a frame. */
-	.globl	hal_pt_activate
-hal_pt_activate:
-	load_satp a0, a1
-	ret
-
 /*
  * hal_syscall_return(ctx, work, done): the exit of ecall_entry for the
  * thread whose context is ctx, from any stack.  The registers come from
  * ctx, all of them: the C ABI argument of the plain exit does not hold
  * on another thread's behalf.  Traps from user mode land on ctx from now
- * on (hal_set_kernel_stack(ctx + 1), user.c).  Interrupts are masked
+ * on (hal_set_kernel_stack(ctx + 1), thread.c).  Interrupts are masked
  * already (hal.h).  hal_syscall_return_space(ctx, work, done, root) loads
  * the address space first.
  */

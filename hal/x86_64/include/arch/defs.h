@@ -19,8 +19,8 @@
  *   0x0020_0000  kernel image (X86_KERNEL_LOAD), followed by the page
  *                tables the boot code allocates
  */
-#ifndef X86_DEFS_H
-#define X86_DEFS_H
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
 
 #define X86_KERNEL_VMA	  0xffffffff80000000
 #define X86_KERNEL_LOAD	  0x200000
@@ -30,7 +30,7 @@
 
 /* Virtual -> load address of a kernel symbol, for code running before
  * paging (the PVH entry) and for the trampoline set-up. */
-#define X86_PA(sym) ((sym) - X86_KERNEL_VMA)
+#define X86_PA(sym) ((sym)-X86_KERNEL_VMA)
 
 /*
  * GDT selectors.  SYSCALL loads CS = STAR[47:32] and SS = CS + 8; SYSRET to
@@ -150,7 +150,7 @@
 #define CTX_SIZE   144
 
 /* First non-user address; user RIPs at or above it are non-canonical or
- * kernel addresses and must never reach SYSRET (see syscall.S). */
+ * kernel addresses and must never reach SYSRET (see vectors.S). */
 #define X86_USER_END 0x0000800000000000
 
-#endif /* X86_DEFS_H */
+#endif /* ARCH_DEFS_H */

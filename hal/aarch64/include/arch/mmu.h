@@ -13,7 +13,7 @@
  *
  * The kernel half lives in one set of tables hung off TTBR1_EL1 and shared
  * by every address space; a "root" handed to core (hal_pt_create,
- * hal_pt_kernel_root) is a TTBR0 level-0 table.  hal_pt_* calls on an
+ * hal_pt_kernel_root) is a TTBR0 root table.  hal_pt_* calls on an
  * upper-half address always act on the shared TTBR1 tables.
  *
  * A virtual address is split into four 9-bit table indexes:
@@ -22,6 +22,11 @@
  *   +---------+----------+----------+----------+------------+
  *   | L0 idx  |  L1 idx  |  L2 idx  |  L3 idx  | page offset|
  *   +---------+----------+----------+----------+------------+
+ *     level 3    level 2    level 1    level 0
+ *
+ * The code numbers levels as on every arch of this kernel, 0 for the last
+ * table and A64_PT_LEVELS - 1 for the root; the ARM ARM's L0..L3 (used in
+ * the descriptor names below) count the other way.
  *
  * Descriptor (64 bits), ARM ARM D8.3:
  *
@@ -63,16 +68,17 @@
  *                  permission fault on the first write that the HAL resolves
  *                  by clearing AP[2], or TCR_EL1.HD does it in hardware);
  *                  read-only: software bit A64_PTE_SW_DIRTY.
- *   HUGE           an L2 block descriptor (2 MiB).  hal_pt_query also
- *                  reports the 1 GiB L1 blocks of the physmap as HUGE.
- *   GLOBAL         nG=0.  Non-global entries are flushed on every
- *                  hal_pt_activate (all address spaces use ASID 0).
+ *   HUGE           an L2 block descriptor (2 MiB, level 1).  hal_pt_query
+ *                  also reports the 1 GiB L1 blocks of the physmap as HUGE.
+ *   GLOBAL         nG=0.  Non-global entries are tagged with the ASID of
+ *                  their address space (asid.c), so hal_pt_activate
+ *                  flushes nothing.
  *   NO_EXECUTE     UXN for user pages, PXN for kernel pages.  The other
  *                  of the two is always set: EL0 never runs kernel pages,
  *                  EL1 never runs user pages.
  */
-#ifndef A64_MMU_H
-#define A64_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
 #include <veridian/hal.h>
 
@@ -98,6 +104,12 @@
 #define A64_PTE_SW_MAPPED  (1ull << 55) /* a not-present mapping */
 #define A64_PTE_SW_DIRTY   (1ull << 56) /* dirty, read-only page */
 #define A64_PTE_ADDR_MASK  0x0000fffffffff000ull
+
+#define A64_PT_LEVELS	    4
+#define A64_PT_ENTRIES	    512
+#define A64_PT_SHIFT(level) (12 + 9 * (level)) /* va bits below its index */
+#define A64_PT_INDEX(va, level)                                                \
+	(((va) >> A64_PT_SHIFT(level)) & (A64_PT_ENTRIES - 1))
 /* TTBR0_EL1 and user root handles: the ASID in bits 63:48 (asid.c). */
 #define A64_TTBR_ASID_SHIFT 48
 
@@ -143,7 +155,7 @@ static inline paddr_t a64_kimg_to_phys(const void *va)
 	return (paddr_t)((uintptr_t)va - A64_KERNEL_VBASE) + a64_load_pa;
 }
 
-/* Boot-time mapper (boot_mmu.c): tables come from a static pool inside the
+/* Boot-time mapper (early_map.c): tables come from a static pool inside the
  * image, so it works before core has a frame allocator and even with the
  * MMU off.  Maps [va, va+size) to pa with the largest blocks alignment
  * allows (1 GiB, 2 MiB, 4 KiB) and leaf attributes attrs; slots already in
@@ -157,9 +169,10 @@ void a64_map_physmap(paddr_t base, uint64_t size);
 /* Switch from the MMU-off view of the table pool to the kernel-VA view. */
 void a64_boot_mmu_now_on(void);
 
-/* mmu.c: leaf descriptor for va in the current address space (TTBR0 root
- * for user addresses), or NULL; *level gets 2 (block) or 3 (page). */
-uint64_t *a64_pte_lookup(paddr_t root, vaddr_t va, int *level);
+/* mmu.c: the leaf entry for va (root for user addresses, the kernel
+ * table for the kernel half), or NULL; *level gets its level (0 page,
+ * 1 or 2 block). */
+uint64_t *a64_pt_walk(paddr_t root, vaddr_t va, int *level);
 /* Resolve access-flag and dirty-bit faults in software; true if handled.
  * spsr is the interrupted PSTATE (to tell PAN faults from dirty ones). */
 bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr);
@@ -168,4 +181,4 @@ bool a64_fixup_ad_fault(vaddr_t va, uint64_t esr, uint64_t spsr);
 unsigned a64_asid_alloc(void);
 void a64_asid_free(unsigned asid);
 
-#endif /* A64_MMU_H */
+#endif /* ARCH_MMU_H */

@@ -7,9 +7,9 @@
  * restore the owner's state).  MXR is never set, and S-mode can never
  * execute a U page (the hardware forbids it regardless of SUM).
  */
-#include <rv/csr.h>
-#include <rv/layout.h>
-#include <rv/platform.h>
+#include <arch/cpu.h>
+#include <arch/defs.h>
+#include <arch/platform.h>
 #include <veridian/string.h>
 
 extern char rv_thread_start[];
@@ -59,9 +59,4 @@ void hal_user_access_begin(void)
 void hal_user_access_end(void)
 {
 	csr_clear(sstatus, SSTATUS_SUM);
-}
-
-vaddr_t hal_user_top(void)
-{
-	return RV_USER_TOP;
 }

@@ -2,30 +2,14 @@
  * Interfaces between the files of the AArch64 HAL (nothing here is seen by
  * core).
  */
-#ifndef A64_A64_H
-#define A64_A64_H
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
 
+#include <arch/percpu.h>
 #include <hal/fdt.h>
 #include <veridian/hal.h>
 
-/* Per-CPU block; TPIDR_EL1 points at the running CPU's one. */
-struct a64_percpu {
-	unsigned cpu;	  /* logical id, first so hal_cpu_id is one load */
-	unsigned gic_cpu; /* GICv2 CPU-interface number */
-	uint64_t mpidr;	  /* affinity bits of MPIDR_EL1 */
-	void *gicr_rd;	  /* GICv3 redistributor RD_base of this CPU */
-};
-extern struct a64_percpu a64_percpu[VD_MAX_CPUS];
-extern uint64_t a64_cpu_hwid[VD_MAX_CPUS];
-
-static inline struct a64_percpu *a64_this_cpu(void)
-{
-	struct a64_percpu *p;
-	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(p));
-	return p;
-}
-
-/* console_pl011.c */
+/* console.c */
 void a64_console_init(const struct fdt *f);
 
 /* gic.c: interrupt controller.  INTIDs: 0-15 SGI, 16-31 PPI, 32+ SPI. */
@@ -55,7 +39,7 @@ int64_t a64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 void a64_psci_system_off(void);
 const char *a64_psci_conduit(void);
 
-/* cpu.c */
+/* cpu.c, smp.c */
 void a64_cpu_local_init(unsigned cpu); /* TPIDR, PMU, PAN, CPACR */
 void a64_cpu_mark_online(void);
 extern unsigned a64_cpu_total;
@@ -70,4 +54,4 @@ VD_NORETURN void a64_dump_and_panic(struct vd_cpu_context *ctx, uint64_t esr,
 extern char a64_vectors[];
 VD_NORETURN void a64_return_to_user_asm(struct vd_cpu_context *ctx);
 
-#endif /* A64_A64_H */
+#endif /* ARCH_PLATFORM_H */

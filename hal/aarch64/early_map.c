@@ -1,6 +1,7 @@
 /*
- * Boot-time translation tables: the identity map used to turn the MMU on,
- * the upper-half kernel image map, the physmap and the devmap.
+ * Boot-time translation tables: the identity map used to turn the MMU on
+ * and the upper-half kernel image map, and the mapper (a64_boot_map) that
+ * kmap.c uses for the physmap and the devmap once the MMU is on.
  *
  * a64_boot_build_tables() runs from head.S with the MMU OFF, at the
  * physical load address.  That constrains this file (and only this file):
@@ -16,8 +17,8 @@
  * Tables come from a pool in .bss: the boot CPU has no frame allocator yet.
  * Later tables (hal_pt_map) come from core's vd_pt_frame_alloc.
  */
-#include <a64/mmu.h>
-#include <a64/sysreg.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
 
 #define SZ_4K 0x1000ull
 #define SZ_2M 0x200000ull
@@ -39,7 +40,7 @@ paddr_t a64_idmap_root;
 paddr_t a64_empty_user_root;
 bool a64_has_pan;
 
-/* Linker-script symbols (see linker.ld). */
+/* Linker-script symbols (see kernel.ld). */
 extern char _start[], _etext[], _erodata[], _end[];
 
 static uint64_t *table_ptr(paddr_t pa)
@@ -60,19 +61,19 @@ void a64_boot_map(paddr_t root, uint64_t va, paddr_t pa, uint64_t size,
 		  uint64_t attrs)
 {
 	while (size) {
-		int level = 3;
+		int level = 0; /* of the leaf: 0 page, 1 2 MiB, 2 1 GiB */
 		uint64_t blk = SZ_4K;
 		if (!((va | pa) & (SZ_1G - 1)) && size >= SZ_1G) {
-			level = 1;
+			level = 2;
 			blk = SZ_1G;
 		} else if (!((va | pa) & (SZ_2M - 1)) && size >= SZ_2M) {
-			level = 2;
+			level = 1;
 			blk = SZ_2M;
 		}
 		uint64_t *t = table_ptr(root);
 		int l;
-		for (l = 0; l < level; l++) {
-			unsigned idx = (va >> (39 - 9 * l)) & 511;
+		for (l = A64_PT_LEVELS - 1; l > level; l--) {
+			unsigned idx = A64_PT_INDEX(va, l);
 			uint64_t e = t[idx];
 			if (!(e & A64_PTE_VALID)) {
 				paddr_t n = pool_alloc();
@@ -86,10 +87,10 @@ void a64_boot_map(paddr_t root, uint64_t va, paddr_t pa, uint64_t size,
 			t = table_ptr(e & A64_PTE_ADDR_MASK);
 		}
 		if (l == level) {
-			unsigned idx = (va >> (39 - 9 * level)) & 511;
+			unsigned idx = A64_PT_INDEX(va, level);
 			if (!t[idx])
 				t[idx] = pa | attrs | A64_PTE_VALID |
-					 (level == 3 ? A64_PTE_PAGE : 0);
+					 (level == 0 ? A64_PTE_PAGE : 0);
 		}
 		va += blk;
 		pa += blk;
@@ -128,23 +129,36 @@ static void map_image_part(const char *from, const char *to, uint64_t attrs)
  * = 0b0010: AS = 1, asid.c), IPS = the CPU's physical address size; HA/HD let
  * the hardware keep the access flag / dirty state when FEAT_HAFDBS exists.
  */
+#define TCR_FIXED                                                              \
+	(16ull << A64_TCR_T0SZ_SHIFT |                                         \
+	 A64_TCR_RGN_WBWA << A64_TCR_IRGN0_SHIFT |                             \
+	 A64_TCR_RGN_WBWA << A64_TCR_ORGN0_SHIFT |                             \
+	 A64_TCR_SH_INNER << A64_TCR_SH0_SHIFT |                               \
+	 A64_TCR_TG0_4K << A64_TCR_TG0_SHIFT | 16ull << A64_TCR_T1SZ_SHIFT |   \
+	 A64_TCR_RGN_WBWA << A64_TCR_IRGN1_SHIFT |                             \
+	 A64_TCR_RGN_WBWA << A64_TCR_ORGN1_SHIFT |                             \
+	 A64_TCR_SH_INNER << A64_TCR_SH1_SHIFT |                               \
+	 A64_TCR_TG1_4K << A64_TCR_TG1_SHIFT)
+/* The value of the bare shifts it replaces: nothing above bit 31, where
+ * IPS, AS, HA and HD are chosen below. */
+_Static_assert(TCR_FIXED == 0xb5103510ull, "TCR_EL1 fixed fields");
+
 static uint64_t compute_tcr(void)
 {
 	uint64_t mmfr0 = a64_read_sysreg(id_aa64mmfr0_el1);
 	uint64_t mmfr1 = a64_read_sysreg(id_aa64mmfr1_el1);
-	uint64_t ips = mmfr0 & 0xf;
+	uint64_t ips = a64_id_field(mmfr0, A64_MMFR0_PARANGE_SHIFT);
 	if (ips > 5)
 		ips = 5; /* 48 bits is all a 4 KiB, 4-level walk produces */
-	uint64_t tcr = 16ull | (1ull << 8) | (1ull << 10) | (3ull << 12) |
-		       (0ull << 14) | (16ull << 16) | (1ull << 24) |
-		       (1ull << 26) | (3ull << 28) | (2ull << 30) | (ips << 32);
-	if ((mmfr0 >> 4 & 0xf) == 2)
-		tcr |= 1ull << 36; /* AS: 16-bit ASIDs */
-	unsigned hafdbs = mmfr1 & 0xf;
+	uint64_t tcr = TCR_FIXED | ips << A64_TCR_IPS_SHIFT;
+	if (a64_id_field(mmfr0, A64_MMFR0_ASIDBITS_SHIFT) ==
+	    A64_MMFR0_ASIDBITS_16)
+		tcr |= A64_TCR_AS;
+	uint64_t hafdbs = a64_id_field(mmfr1, A64_MMFR1_HAFDBS_SHIFT);
 	if (hafdbs >= 1)
-		tcr |= 1ull << 39; /* HA */
+		tcr |= A64_TCR_HA;
 	if (hafdbs >= 2)
-		tcr |= 1ull << 40; /* HD */
+		tcr |= A64_TCR_HD;
 	return tcr;
 }
 
@@ -181,7 +195,8 @@ void a64_boot_build_tables(paddr_t load_pa, paddr_t dtb_pa)
 	map_image_part(_etext, _erodata, A64_PTE_KERNEL_RO);
 	map_image_part(_erodata, _end, A64_PTE_KERNEL_RW);
 
-	a64_has_pan = ((a64_read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) != 0;
+	a64_has_pan = a64_id_field(a64_read_sysreg(id_aa64mmfr1_el1),
+				   A64_MMFR1_PAN_SHIFT) != 0;
 
 	a64_mmu_params.mair = A64_MAIR_VALUE;
 	a64_mmu_params.tcr = compute_tcr();
@@ -199,31 +214,4 @@ void a64_boot_build_tables(paddr_t load_pa, paddr_t dtb_pa)
 void a64_boot_mmu_now_on(void)
 {
 	pool_delta = A64_KERNEL_VBASE - a64_load_pa;
-}
-
-void a64_map_physmap(paddr_t base, uint64_t size)
-{
-	/* The physmap alias of the kernel's text and rodata stays read-only
-	 * so the alias cannot be used to patch them. */
-	paddr_t ro_lo = a64_load_pa;
-	paddr_t ro_hi = a64_load_pa + ((uintptr_t)_erodata - (uintptr_t)_start);
-	paddr_t end = base + size;
-	paddr_t cut_lo = ro_lo < base ? base : (ro_lo > end ? end : ro_lo);
-	paddr_t cut_hi = ro_hi < base ? base : (ro_hi > end ? end : ro_hi);
-	if (cut_lo > base)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + base, base,
-			     cut_lo - base, A64_PTE_KERNEL_RW);
-	if (cut_hi > cut_lo)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + cut_lo, cut_lo,
-			     cut_hi - cut_lo, A64_PTE_KERNEL_RO);
-	if (end > cut_hi)
-		a64_boot_map(a64_kernel_root, A64_PHYSMAP_BASE + cut_hi, cut_hi,
-			     end - cut_hi, A64_PTE_KERNEL_RW);
-}
-
-void *a64_map_device(paddr_t pa, uint64_t size)
-{
-	map_2m_window(a64_kernel_root, A64_DEVMAP_BASE, pa, pa + size,
-		      A64_PTE_DEVICE);
-	return (void *)(uintptr_t)(A64_DEVMAP_BASE + pa);
 }

@@ -15,20 +15,20 @@
  *
  * The first fields are used by assembly; their offsets are fixed here.
  */
-#ifndef RV_PERCPU_H
-#define RV_PERCPU_H
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
 
-#define PCPU_USER_CTX 0 /* where traps from user mode save registers */
-#define PCPU_SCRATCH 8 /* user sp while the trap entry switches stacks */
-#define PCPU_CPU_ID 16 /* logical cpu index */
+#define PCPU_USER_CTX	    0 /* where traps from user mode save registers */
+#define PCPU_SCRATCH	    8 /* user sp while the trap entry switches stacks */
+#define PCPU_CPU_ID	    16 /* logical cpu index */
 #define PCPU_BOOT_STACK_TOP 40 /* stack a starting CPU takes */
 
 /* struct vd_cpu_context offsets (include/veridian/cpu_context.h). */
-#define CTX_X(n) ((n) * 8)
-#define CTX_PC (32 * 8)
+#define CTX_X(n)   ((n)*8)
+#define CTX_PC	   (32 * 8)
 #define CTX_STATUS (33 * 8)
-#define CTX_SATP (34 * 8)
-#define CTX_SIZE (36 * 8)
+#define CTX_SATP   (34 * 8)
+#define CTX_SIZE   (36 * 8)
 
 #ifndef __ASSEMBLER__
 
@@ -55,4 +55,4 @@ static inline struct rv_percpu *rv_this_cpu(void)
 }
 
 #endif /* __ASSEMBLER__ */
-#endif /* RV_PERCPU_H */
+#endif /* ARCH_PERCPU_H */

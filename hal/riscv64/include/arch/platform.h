@@ -1,11 +1,11 @@
 /*
  * Internal interfaces between the files of the RISC-V HAL.
  */
-#ifndef RV_PLATFORM_H
-#define RV_PLATFORM_H
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
 
+#include <arch/percpu.h>
 #include <hal/fdt.h>
-#include <rv/percpu.h>
 #include <veridian/cpu_context.h>
 #include <veridian/hal.h>
 
@@ -37,8 +37,8 @@ void rv_trap_cpu_init(void);
 void rv_dump_registers(const struct vd_cpu_context *ctx, uint64_t scause,
 		       uint64_t stval);
 
-/* trap.S */
+/* vectors.S */
 extern char rv_trap_vector[];
 VD_NORETURN void rv_return_to_user(struct vd_cpu_context *ctx);
 
-#endif /* RV_PLATFORM_H */
+#endif /* ARCH_PLATFORM_H */

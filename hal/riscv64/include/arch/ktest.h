@@ -3,8 +3,8 @@
  * ktest_code.c): RV64I instruction encoders for hand-made programs, on
  * top of the portable support in hal/ktest.h.
  */
-#ifndef RV_KTEST_H
-#define RV_KTEST_H
+#ifndef ARCH_KTEST_H
+#define ARCH_KTEST_H
 
 #include <hal/ktest.h>
 
@@ -112,4 +112,4 @@ static inline uint32_t rv_jal_zero(int off)
 void rv_kt_word(struct hal_kt_code *c, uint32_t insn);
 void rv_kt_set_reg(struct hal_kt_code *c, unsigned rd, uint64_t v);
 
-#endif /* RV_KTEST_H */
+#endif /* ARCH_KTEST_H */

@@ -64,11 +64,11 @@
  * Intermediate entries are P|RW, plus U/S in the user half: permissions
  * are decided by the leaf alone.
  */
-#ifndef X86_MMU_H
-#define X86_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
+#include <arch/defs.h>
 #include <veridian/hal.h>
-#include <x86/defs.h>
 
 #define X86_PTE_P	    (1ull << 0)
 #define X86_PTE_RW	    (1ull << 1)
@@ -95,6 +95,18 @@
 /* XD if the CPU has NX (EFER.NXE set), else 0: XD would be reserved. */
 extern uint64_t x86_pte_xd;
 
+/* Table levels, numbered as on every arch of this kernel: 0 is the last
+ * table (PT, 4 KiB pages), X86_PT_LEVELS - 1 the root (PML4). */
+#define X86_PT_LEVELS	    4
+#define X86_PT_ENTRIES	    512
+#define X86_PT_SHIFT(level) (12 + 9 * (level)) /* va bits below its index */
+#define X86_PT_INDEX(va, level)                                                \
+	(((va) >> X86_PT_SHIFT(level)) & (X86_PT_ENTRIES - 1))
+
+/* mmu.c: the leaf entry for va, or NULL; *level gets its level (0 page,
+ * 1 2 MiB). */
+uint64_t *x86_pt_walk(paddr_t root, vaddr_t va, int *level);
+
 typedef paddr_t (*x86_table_alloc_fn)(void);
 
 /* hal_pt_map with a choice of table allocator (boot code uses its own,
@@ -114,4 +126,4 @@ paddr_t x86_boot_frame_alloc(void);
 /* First byte past the image and everything x86_boot_frame_alloc gave. */
 paddr_t x86_boot_alloc_end(void);
 
-#endif /* X86_MMU_H */
+#endif /* ARCH_MMU_H */
