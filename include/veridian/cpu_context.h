@@ -24,7 +24,7 @@
 
 #if defined(__x86_64__)
 
-/* The order is syscall_entry's (hal/x86_64/syscall.S): its pushes fill
+/* The order is syscall_entry's (hal/x86_64/vectors.S): its pushes fill
  * rflags down to rax, and rcx and r11, which SYSCALL overwrites with the
  * return RIP and RFLAGS, come last, where neither its pushes nor the
  * SYSRET exit's pops reach them. */
