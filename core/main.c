@@ -24,7 +24,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 	vd_print_banner(bi);
 	vd_mm_init(bi);
 	vd_sched_init();
-	vd_ipc_init(); /* registers the IPC syscalls */
+	vd_ipc_init(); /* registers the IPC state dump */
 	vd_timer_init();
 	vd_cap_init(); /* the capabilities' MAC key, with the clock running */
 	vd_smp_init(bi);

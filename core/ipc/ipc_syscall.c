@@ -1,26 +1,8 @@
 /*
- * IPC system calls.
- *
- *   10 SYS_IPC_SEND     A0 channel cap (WRITE), A1 info, A2 cap to pass,
- *                       A3 timeout; MR0..7 payload            -> status
- *   11 SYS_IPC_RECEIVE  A0 endpoint cap (READ), A1 header buffer or 0,
- *                       A3 timeout        -> message (see ipc_regs.h)
- *   12 SYS_IPC_CALL     as SEND                 -> reply in A1, MR0..7
- *   13 SYS_IPC_REPLY    A0 reply token, A1 info, MR0..7; A2 endpoint cap
- *                       to receive on next (0: just reply), A3 timeout
- *                       of that receive          -> status (+ message)
- *   40 ENDPOINT_CREATE  A0 out: token (user pointer)  -> endpoint id
- *   41 ENDPOINT_DESTROY A0 endpoint cap (DELETE)
- *   42 CHANNEL_CREATE   A0 own endpoint cap (READ), A1 peer endpoint cap
- *                       (WRITE), A2 out: channel token -> channel id
- *   43 CHANNEL_CLOSE    A0 channel cap (DELETE)
- *   44 REGION_CREATE    A0 size, A1 permissions        -> region id
- *   45 REGION_MAP       A0 region id, A1 address or 0  -> address
- *   46 REGION_UNMAP     A0 region id, A1 address
- *   47 REGION_TRANSFER  A0 region id, A1 channel cap (WRITE): to the
- *                       owner of the other end, A2 mode
- *   48 REGION_RELEASE   A0 region id
- *   49 IPC_DEBUG        A0 op (VD_IPC_DEBUG_*), A1 argument
+ * IPC system calls: the handlers of numbers 10-13 and 40-49 of the
+ * syscall list, include/veridian/syscalls.def (arguments, rights and
+ * errors are there and in docs/syscall-abi.md; A0..A3 and MR0..7 are
+ * the IPC register block, ipc_regs.h).
  *
  * Endpoints and channels are reached through capabilities of type
  * VD_OBJ_IPC_ENDPOINT whose object id is the endpoint or channel id (the
@@ -163,8 +145,8 @@ static vd_err_t channel_message_args(const uint64_t a[6],
 	return ipc_msg_from_regs(ctx, a[1], m);
 }
 
-static vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
-			     uint64_t *ret)
+vd_err_t sys_ipc_send(const uint64_t a[6], struct vd_cpu_context *ctx,
+		      uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct vd_ipc_message m;
@@ -223,8 +205,8 @@ static vd_err_t receive_with_header(struct ipc_waiter *w, vd_endpoint_id_t ep,
 	return err;
 }
 
-static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
-				uint64_t *ret)
+vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
+			 uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct ipc_waiter w;
@@ -265,8 +247,8 @@ static vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	return VD_OK;
 }
 
-static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
-			     uint64_t *ret)
+vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
+		      uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct vd_ipc_message m, reply;
@@ -281,8 +263,8 @@ static vd_err_t sys_ipc_call(const uint64_t a[6], struct vd_cpu_context *ctx,
 		ipc_call_regs(&self, ch, &m, a[2], a[3], ctx, &reply));
 }
 
-static vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
-			      uint64_t *ret)
+vd_err_t sys_ipc_reply(const uint64_t a[6], struct vd_cpu_context *ctx,
+		       uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct vd_ipc_message m;
@@ -314,8 +296,8 @@ static vd_err_t put_token(uint64_t uptr, vd_cap_token_t token)
 	return vd_copy_to_user((void *)(uintptr_t)uptr, &token, sizeof(token));
 }
 
-static vd_err_t sys_endpoint_create(const uint64_t a[6],
-				    struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_endpoint_create(const uint64_t a[6], struct vd_cpu_context *ctx,
+			     uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct vd_capability cap;
@@ -357,15 +339,15 @@ static vd_err_t destroy_by_cap(struct vd_cpu_context *ctx, uint64_t token,
 	return ipc_gone_is_closed(destroy(id));
 }
 
-static vd_err_t sys_endpoint_destroy(const uint64_t a[6],
-				     struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_endpoint_destroy(const uint64_t a[6], struct vd_cpu_context *ctx,
+			      uint64_t *ret)
 {
 	return destroy_by_cap(ctx, a[0], IPC_KIND_ENDPOINT,
 			      vd_ipc_destroy_endpoint, ret);
 }
 
-static vd_err_t sys_channel_create(const uint64_t a[6],
-				   struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_channel_create(const uint64_t a[6], struct vd_cpu_context *ctx,
+			    uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	struct vd_capability cap;
@@ -394,15 +376,15 @@ static vd_err_t sys_channel_create(const uint64_t a[6],
 	return VD_OK;
 }
 
-static vd_err_t sys_channel_close(const uint64_t a[6],
-				  struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_channel_close(const uint64_t a[6], struct vd_cpu_context *ctx,
+			   uint64_t *ret)
 {
 	return destroy_by_cap(ctx, a[0], IPC_KIND_CHANNEL, vd_ipc_close_channel,
 			      ret);
 }
 
-static vd_err_t sys_region_create(const uint64_t a[6],
-				  struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_region_create(const uint64_t a[6], struct vd_cpu_context *ctx,
+			   uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	vd_region_id_t r;
@@ -418,8 +400,8 @@ static vd_err_t sys_region_create(const uint64_t a[6],
 	return err;
 }
 
-static vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
-			       uint64_t *ret)
+vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
+			uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	vaddr_t va;
@@ -433,8 +415,8 @@ static vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
 	return err;
 }
 
-static vd_err_t sys_region_unmap(const uint64_t a[6],
-				 struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_region_unmap(const uint64_t a[6], struct vd_cpu_context *ctx,
+			  uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	vd_err_t err;
@@ -445,8 +427,8 @@ static vd_err_t sys_region_unmap(const uint64_t a[6],
 	return vd_ipc_unmap_shared_region(&self, a[0], a[1]);
 }
 
-static vd_err_t sys_region_transfer(const uint64_t a[6],
-				    struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_region_transfer(const uint64_t a[6], struct vd_cpu_context *ctx,
+			     uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	uint64_t ch;
@@ -465,8 +447,8 @@ static vd_err_t sys_region_transfer(const uint64_t a[6],
 				       (enum vd_ipc_transfer_mode)a[2]);
 }
 
-static vd_err_t sys_region_release(const uint64_t a[6],
-				   struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t sys_region_release(const uint64_t a[6], struct vd_cpu_context *ctx,
+			    uint64_t *ret)
 {
 	struct vd_ipc_actor self;
 	vd_err_t err;
@@ -477,8 +459,8 @@ static vd_err_t sys_region_release(const uint64_t a[6],
 	return vd_ipc_release_shared_region(&self, a[0]);
 }
 
-static vd_err_t sys_ipc_debug(const uint64_t a[6], struct vd_cpu_context *ctx,
-			      uint64_t *ret)
+vd_err_t sys_ipc_debug(const uint64_t a[6], struct vd_cpu_context *ctx,
+		       uint64_t *ret)
 {
 	struct vd_ipc_stats st;
 
@@ -506,29 +488,8 @@ static void dump_ipc(uint64_t arg)
 	vd_ipc_dump_state();
 }
 
+/* (The syscalls are in the one table, include/veridian/syscalls.def.) */
 void vd_ipc_init(void)
 {
-	static const struct {
-		unsigned nr;
-		vd_syscall_handler_t fn;
-	} table[] = {
-		{VD_SYS_IPC_SEND, sys_ipc_send},
-		{VD_SYS_IPC_RECEIVE, sys_ipc_receive},
-		{VD_SYS_IPC_CALL, sys_ipc_call},
-		{VD_SYS_IPC_REPLY, sys_ipc_reply},
-		{VD_SYS_IPC_ENDPOINT_CREATE, sys_endpoint_create},
-		{VD_SYS_IPC_ENDPOINT_DESTROY, sys_endpoint_destroy},
-		{VD_SYS_IPC_CHANNEL_CREATE, sys_channel_create},
-		{VD_SYS_IPC_CHANNEL_CLOSE, sys_channel_close},
-		{VD_SYS_IPC_REGION_CREATE, sys_region_create},
-		{VD_SYS_IPC_REGION_MAP, sys_region_map},
-		{VD_SYS_IPC_REGION_UNMAP, sys_region_unmap},
-		{VD_SYS_IPC_REGION_TRANSFER, sys_region_transfer},
-		{VD_SYS_IPC_REGION_RELEASE, sys_region_release},
-		{VD_SYS_IPC_DEBUG, sys_ipc_debug},
-	};
-
-	for (unsigned i = 0; i < VD_ARRAY_SIZE(table); i++)
-		vd_syscall_register(table[i].nr, table[i].fn); /* BUSY: done */
 	vd_debug_register_dump(VD_DUMP_IPC, dump_ipc);
 }

@@ -1,10 +1,10 @@
 /*
  * handle_syscall: the dispatch table.
  *
- * Built-in numbers map to the sys_* handlers of this directory.  Numbers
- * owned by other subsystems (the IPC module: SYS_IPC_SEND..SYS_IPC_REPLY)
- * are filled in at run time through vd_syscall_register(); until then
- * they, like every unknown number, return VD_ERR_NOT_FOUND.
+ * One table for every number, built from the syscall list
+ * (include/veridian/syscalls.def): the handlers live in this directory's
+ * sys_*.c and, for the IPC numbers, in core/ipc/ipc_syscall.c.  Numbers
+ * the list does not name return VD_ERR_NOT_FOUND.
  *
  * Every handler gets the six raw argument registers.  A handler treats
  * each pointer argument as untrusted: it goes through the fault-safe
@@ -16,44 +16,20 @@
 
 #include "syscall_internal.h"
 
-const vd_syscall_handler_t vd_syscall_builtin[VD_SYS_MAX] = {
-	[VD_SYS_NULL] = sys_null,
-	[VD_SYS_EXIT] = sys_exit,
-	[VD_SYS_READ] = sys_read,
-	[VD_SYS_WRITE] = sys_write,
-	[VD_SYS_MMAP] = sys_mmap,
-	[VD_SYS_MUNMAP] = sys_munmap,
-	[VD_SYS_PROCESS_CREATE] = sys_process_create,
-	[VD_SYS_PROCESS_START] = sys_process_start,
-	[VD_SYS_PROCESS_WAIT] = sys_process_wait,
-	[VD_SYS_PROCESS_TERMINATE] = sys_process_terminate,
-	[VD_SYS_PROCESS_LIMITS] = sys_process_limits,
-	[VD_SYS_THREAD_CREATE] = sys_thread_create,
-	[VD_SYS_THREAD_EXIT] = sys_thread_exit,
-	[VD_SYS_THREAD_JOIN] = sys_thread_join,
-	[VD_SYS_THREAD_YIELD] = sys_thread_yield,
-	[VD_SYS_THREAD_SLEEP] = sys_thread_sleep,
-	[VD_SYS_CAPABILITY_CREATE] = sys_cap_create,
-	[VD_SYS_CAPABILITY_DERIVE] = sys_cap_derive,
-	[VD_SYS_CAPABILITY_REVOKE] = sys_cap_revoke,
+/* syscall_nr.h is generated from the same list: a stale one does not
+ * build (scripts/gen-syscalls rewrites it). */
+#define VD_SYSCALL_LIMIT(n)                                                    \
+	_Static_assert(VD_SYS_MAX == (n), "syscall_nr.h is stale: run "        \
+					  "scripts/gen-syscalls");
+#define VD_SYSCALL(nr, name, handler, nargs)                                   \
+	_Static_assert(VD_SYS_##name == (nr) && (nargs) <= 6,                  \
+		       "syscall_nr.h is stale: run scripts/gen-syscalls");
+#include <veridian/syscalls.def>
+
+const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX] = {
+#define VD_SYSCALL(nr, name, handler, nargs) [nr] = handler,
+#include <veridian/syscalls.def>
 };
-
-vd_syscall_handler_t vd_syscall_registered[VD_SYS_MAX];
-
-vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler)
-{
-	vd_syscall_handler_t expected = NULL;
-
-	if (nr >= VD_SYS_MAX || !handler)
-		return VD_ERR_INVALID_PARAMETER;
-	if (vd_syscall_builtin[nr])
-		return VD_ERR_BUSY;
-	if (!__atomic_compare_exchange_n(&vd_syscall_registered[nr], &expected,
-					 handler, false, __ATOMIC_RELEASE,
-					 __ATOMIC_RELAXED))
-		return VD_ERR_BUSY;
-	return VD_OK;
-}
 
 /* ctx must be the calling thread's saved user context. */
 vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],

@@ -357,8 +357,9 @@ void vd_ipc_get_stats(struct vd_ipc_stats *out);
 void vd_ipc_dump_state(void);
 
 /*
- * Register the IPC syscalls (SYS_IPC_SEND..REPLY and 40..49) with the
- * syscall layer.  Idempotent; called before the first user process runs.
+ * Register the IPC state dump with the debug interface (the IPC syscalls
+ * are in the syscall table, syscalls.def).  Idempotent; called before the
+ * first user process runs.
  */
 void vd_ipc_init(void);
 

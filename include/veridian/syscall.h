@@ -1,7 +1,8 @@
 /*
  * Veridian: system calls and the portable dispatcher.
  *
- * The numbers (syscall_nr.h) are those of the VeridianOS kernel API.  The
+ * The calls are listed once, in syscalls.def; syscall_nr.h (their
+ * numbers, those of the VeridianOS kernel API) is generated from it.  The
  * register ABI is in cpu_context.h and docs/syscall-abi.md: a negative
  * return is -vd_err_t.
  */
@@ -13,10 +14,10 @@
 #include <veridian/types.h>
 
 /* SYS_MMAP protection bits (READ is implied by the MMUs: required). */
-#define VD_PROT_READ 1u
+#define VD_PROT_READ  1u
 #define VD_PROT_WRITE 2u
-#define VD_PROT_EXEC 4u
-#define VD_MMAP_MAX ((uint64_t)64 << 20)
+#define VD_PROT_EXEC  4u
+#define VD_MMAP_MAX   ((uint64_t)64 << 20)
 
 /*
  * handle_syscall of the kernel API: dispatch `nr` with `args`; on success
@@ -27,15 +28,22 @@ vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret);
 
 /*
- * Subsystems outside core/syscall (the IPC module) register the handler
- * of a syscall number here; an unregistered number returns
- * VD_ERR_NOT_FOUND.  VD_ERR_BUSY if the number is taken, INVALID_PARAMETER
- * if out of range.
+ * A syscall handler: args are the six argument registers (they may be the
+ * caller's saved registers in ctx themselves), ctx the caller's saved user
+ * context, *ret the result on success.
  */
 typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
 					 struct vd_cpu_context *ctx,
 					 uint64_t *ret);
-vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
+
+#ifndef VD_USER
+/* The handlers of the syscall list, syscalls.def (core/syscall/sys_*.c,
+ * core/ipc/ipc_syscall.c); the table is in core/syscall/dispatch.c. */
+#define VD_SYSCALL(nr, name, handler, nargs)                                   \
+	vd_err_t handler(const uint64_t args[6], struct vd_cpu_context *ctx,   \
+			 uint64_t *ret);
+#include <veridian/syscalls.def>
+#endif
 
 /*
  * Test hooks for HAL ktests that enter user mode on a hand-made code page
@@ -44,8 +52,7 @@ vd_err_t vd_syscall_register(unsigned nr, vd_syscall_handler_t handler);
  * outside ktests.
  */
 extern void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
-extern bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx,
-				       vaddr_t addr, unsigned access,
-				       bool from_user);
+extern bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx, vaddr_t addr,
+				       unsigned access, bool from_user);
 
 #endif /* VERIDIAN_SYSCALL_H */

@@ -52,44 +52,11 @@ vd_cap_token_t vd_self_cap(void);
 
 int main(int argc, char **argv, char **envp);
 
-/* ---- raw syscalls (syscalls.c) ---- */
+/* ---- raw syscalls (syscalls.c, vd_syscalls.h) ---- */
 
-/* The two calls without arguments are inline: nothing but the trap. */
-static inline long vd_null(void)
-{
-	return vd_syscall0(VD_SYS_NULL);
-}
-VD_NORETURN void vd_exit(int code);
-long vd_read(vd_cap_token_t dev, void *buf, size_t len);
-long vd_write(vd_cap_token_t dev, const void *buf, size_t len);
-long vd_mmap(vd_cap_token_t proc, uintptr_t addr, size_t len, unsigned prot);
-long vd_munmap(vd_cap_token_t proc, uintptr_t addr, size_t len);
-long vd_process_create(const struct vd_process_create_args *args,
-		       vd_cap_token_t *cap_out);
-long vd_process_start(vd_cap_token_t proc);
-long vd_process_wait(vd_cap_token_t proc, struct vd_process_exit_info *info,
-		     uint64_t timeout_ns);
-long vd_process_terminate(vd_cap_token_t proc, int code);
-/* Lower (lower: its limit[]; usage[] ignored) and/or read (out) the
- * limits of a process: WRITE / READ rights, limits never go up. */
-long vd_process_limits(vd_cap_token_t proc, const struct vd_limits_info *lower,
-		       struct vd_limits_info *out);
-long vd_thread_create(vd_cap_token_t proc, void (*entry)(uintptr_t),
-		      void *stack_base, size_t stack_size, uintptr_t arg,
-		      vd_cap_token_t *cap_out);
-VD_NORETURN void vd_thread_exit(int code);
-long vd_thread_join(vd_cap_token_t thread, uint64_t timeout_ns,
-		    int32_t *code_out);
-static inline long vd_thread_yield(void)
-{
-	return vd_syscall0(VD_SYS_THREAD_YIELD);
-}
-long vd_thread_sleep(uint64_t ns);
-long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
-			  vd_cap_token_t *out);
-long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
-			  vd_cap_token_t *out);
-long vd_capability_revoke(vd_cap_token_t token);
+/* One function per number of include/veridian/syscalls.def, generated
+ * by scripts/gen-syscalls. */
+#include "vd_syscalls.h"
 
 /* ---- conveniences (spawn.c) ---- */
 

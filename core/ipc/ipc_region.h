@@ -1,0 +1,92 @@
+/*
+ * IPC shared regions (ipc_region.c, ipc_cow.c): pages, views (Share and
+ * CopyOnWrite), mappings, the holders that give a process access to a
+ * region, and the region itself.
+ *
+ * Part of the IPC internals; include ipc_internal.h, which includes this
+ * header.
+ */
+#ifndef CORE_IPC_REGION_H
+#define CORE_IPC_REGION_H
+
+#include <veridian/ipc.h>
+#include <veridian/limits.h>
+#include <veridian/list.h>
+#include <veridian/proc.h>
+
+/* One physical page, shared by the views that reference it. */
+struct ipc_page {
+	paddr_t pa;
+	uint32_t refs; /* views pointing at it */
+};
+
+/* A page array.  Holders that Share see one view; CopyOnWrite makes a
+ * second view over the same pages. */
+struct ipc_view {
+	uint32_t refs; /* holders using it */
+	uint32_t npages;
+	/* a CopyOnWrite view: its possible copies, charged (MEMORY) to the
+	 * sender of the transfer; NULL for a region's first view */
+	struct vd_limits *limits;
+	struct ipc_page *pages[];
+};
+
+struct ipc_mapping {
+	struct vd_list link; /* in holder->mappings */
+	vaddr_t va;
+	struct vd_uvm_region claim; /* its range in the process's map */
+};
+
+/* One process's access to a region. */
+struct ipc_holder {
+	struct vd_list link;	 /* in region->holders */
+	struct vd_list all_link; /* in ipc_holders: every holder */
+	struct ipc_region *region;
+	struct vd_ipc_actor who;
+	struct ipc_view *view;
+	struct vd_list mappings;
+	struct ipc_mapping first; /* the first mapping needs no allocation */
+	bool first_used;
+	/* Made for a large message not yet delivered (ipc_message.c): the
+	 * access goes again if every message that would give it is dropped
+	 * undelivered; in_flight counts those messages. */
+	bool provisional;
+	uint32_t in_flight;
+};
+
+/* Every holder of every region: per-process lookups (free addresses, COW
+ * faults, process exit) walk this instead of the region table. */
+extern struct vd_list ipc_holders;
+
+struct ipc_region {
+	vd_region_id_t id;
+	size_t size;
+	uint32_t npages;
+	uint32_t perms; /* VD_RIGHT_READ | VD_RIGHT_WRITE */
+	struct vd_list holders;
+	/* its creator's, charged REGIONS 1 and MEMORY npages pages until the
+	 * region is freed, wherever it went meanwhile */
+	struct vd_limits *limits;
+};
+
+struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
+/* Share r with `to` (large messages, transfers): `to`'s holder, new
+ * (*created, if not NULL, says so) or the one it has; NULL if out of
+ * memory. */
+struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
+					   struct ipc_holder *from,
+					   const struct vd_ipc_actor *to,
+					   bool *created);
+void ipc_holder_release_locked(struct ipc_holder *h);
+void ipc_region_process_exit_locked(vd_pid_t pid);
+/* Page-table flags for page i of view v in region r. */
+uint32_t ipc_view_pte_flags(const struct ipc_region *r,
+			    const struct ipc_view *v, uint32_t i);
+/* Rewrite page i in every mapping of every holder of view v. */
+vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
+			     uint32_t i);
+extern uint64_t ipc_region_frames, ipc_cow_copies;
+/* The zero frame behind every process's region-window anchor. */
+extern paddr_t ipc_anchor_frame;
+
+#endif /* CORE_IPC_REGION_H */
