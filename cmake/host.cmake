@@ -21,7 +21,9 @@ target_include_directories(vdcore_host PUBLIC
   ${VD_ROOT}/include ${VD_ROOT}/hal/common/include ${VD_ROOT}/hal/host/include
   ${CMOCKA_INCLUDE_DIR})
 target_compile_options(vdcore_host PUBLIC ${VD_WARNINGS} ${VD_SANITIZE} -g -O1)
-target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_ARCH_NAME="host"
+# VD_DEBUG: the debug contracts (VD_DEBUG_ASSERT) are checked here too.
+target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_DEBUG=1
+  VD_ARCH_NAME="host"
   VD_BOARD_NAME="host" VD_FIRMWARE_NAME="none")
 target_link_options(vdcore_host PUBLIC ${VD_SANITIZE})
 

@@ -3,6 +3,8 @@
 # Sources:
 #   core/<subsystem>/*.c        portable core (globbed: adding a file needs no edit here)
 #   core/main.c                 vd_kmain; compiled twice (normal / ktest mode)
+#   (core/ and hal/common are compiled twice too: with VD_DEBUG=1, the
+#   debug contracts, for the test image; without, for the production one)
 #   hal/common/*.c              helpers shared by several HALs (FDT, 16550 UART)
 #   hal/common/kernel/*.c       helpers only the hardware HALs share (vd_hal)
 #   hal/${VD_ARCH}/hal.cmake    the arch's sources, linker script and image
@@ -14,6 +16,9 @@
 # Outputs in the build directory:
 #   veridian.elf / veridian.img             boots to the user-space demo
 #   veridian-test.elf / veridian-test.img   runs ktests + benchmarks, powers off
+#   veridian-bench.elf / veridian-bench.img the same with the production
+#                       core (no debug contracts): what the instruction
+#                       counts of the bench measure (tests/qemu)
 # The .img is what the board's firmware loads (ELF on x86_64, arm64/RISC-V
 # Image elsewhere).
 
@@ -49,8 +54,22 @@ set_source_files_properties(
   PROPERTIES
   COMPILE_OPTIONS "-fomit-frame-pointer;-momit-leaf-frame-pointer")
 
-add_library(vdkernel OBJECT
-  ${VD_CORE_SOURCES} ${VD_HAL_COMMON_SOURCES} ${VD_HAL_SOURCES} ${VD_KTEST_SOURCES})
+# Debug contracts (VD_DEBUG_ASSERT, include/veridian/panic.h) are on in
+# the test image and off in the production one.  They sit in the portable
+# code only, so that is what is compiled twice: the core and hal/common
+# once each way (vdcore / vdcore_debug); the arch HAL and the ktests are
+# one object set that both images share (vdkernel).
+# (hal/common/kernel/*.c come with the arch's sources from vd_hal() but
+# are portable code with contracts too.)
+set(_vd_hal_arch_sources ${VD_HAL_SOURCES})
+set(_vd_hal_kernel_sources ${VD_HAL_SOURCES})
+list(FILTER _vd_hal_arch_sources EXCLUDE REGEX "/hal/common/kernel/")
+list(FILTER _vd_hal_kernel_sources INCLUDE REGEX "/hal/common/kernel/")
+set(_vd_portable ${VD_CORE_SOURCES} ${VD_HAL_COMMON_SOURCES}
+  ${_vd_hal_kernel_sources})
+add_library(vdkernel OBJECT ${_vd_hal_arch_sources} ${VD_KTEST_SOURCES})
+add_library(vdcore OBJECT ${_vd_portable})
+add_library(vdcore_debug OBJECT ${_vd_portable})
 
 function(vd_kernel_target_setup tgt)
   target_include_directories(${tgt} PRIVATE
@@ -63,11 +82,22 @@ function(vd_kernel_target_setup tgt)
     VD_FIRMWARE_NAME="${VD_BOARD_FIRMWARE}")
 endfunction()
 vd_kernel_target_setup(vdkernel)
+vd_kernel_target_setup(vdcore)
+vd_kernel_target_setup(vdcore_debug)
+target_compile_definitions(vdcore_debug PRIVATE VD_DEBUG=1)
 
-foreach(_img veridian veridian-test)
-  add_executable(${_img}.elf ${VD_ROOT}/core/main.c $<TARGET_OBJECTS:vdkernel>)
+foreach(_img veridian veridian-test veridian-bench)
+  if(_img STREQUAL "veridian-test")
+    set(_core vdcore_debug)
+  else()
+    set(_core vdcore)
+  endif()
+  add_executable(${_img}.elf ${VD_ROOT}/core/main.c
+    $<TARGET_OBJECTS:vdkernel> $<TARGET_OBJECTS:${_core}>)
   vd_kernel_target_setup(${_img}.elf)
   if(_img STREQUAL "veridian-test")
+    target_compile_definitions(${_img}.elf PRIVATE VD_KTEST_MODE=1 VD_DEBUG=1)
+  elseif(_img STREQUAL "veridian-bench")
     target_compile_definitions(${_img}.elf PRIVATE VD_KTEST_MODE=1)
   endif()
   set_target_properties(${_img}.elf PROPERTIES LINK_DEPENDS ${VD_HAL_LINKER_SCRIPT})

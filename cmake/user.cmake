@@ -133,7 +133,7 @@ endforeach()
 # cmake/kernel.cmake links vduser_bootfs if it exists when the kernel
 # targets are made, but CMakeLists.txt includes this file afterwards: add
 # it to the images here.
-foreach(_img veridian veridian-test)
+foreach(_img veridian veridian-test veridian-bench)
   get_target_property(_srcs ${_img}.elf SOURCES)
   if(NOT "${_srcs}" MATCHES "vduser_bootfs")
     target_sources(${_img}.elf PRIVATE $<TARGET_OBJECTS:vduser_bootfs>)

@@ -76,6 +76,7 @@ static inline uint32_t bucket_of(uint32_t type, uint64_t id)
 
 struct cap_object *cap_object_find_locked(uint32_t type, uint64_t id)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
 	struct cap_object *o = cap_objects[bucket_of(type, id)];
 
 	while (o && (o->id != id || o->type != type))
@@ -85,6 +86,7 @@ struct cap_object *cap_object_find_locked(uint32_t type, uint64_t id)
 
 struct cap_object *cap_object_get_locked(uint32_t type, uint64_t id)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
 	struct cap_object *o = cap_object_find_locked(type, id);
 	uint32_t b;
 
@@ -104,6 +106,8 @@ struct cap_object *cap_object_get_locked(uint32_t type, uint64_t id)
 
 void cap_object_release_locked(struct cap_object *obj)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(obj != NULL);
 	struct cap_object **pp = &cap_objects[bucket_of(obj->type, obj->id)];
 
 	if (obj->count != 0)
@@ -119,6 +123,8 @@ void cap_object_release_locked(struct cap_object *obj)
 void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 			   bool original)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(obj != NULL);
 	obj->count++;
 	if (obj->owner_space != 0 && s->space->id == obj->owner_space)
 		obj->owner_held++;
@@ -134,6 +140,8 @@ void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(obj != NULL);
 	if (s->prev_sibling)
 		s->prev_sibling->next_sibling = s->next_sibling;
 	else
@@ -149,6 +157,8 @@ static bool walk_subtree(const struct cap_object *o,
 
 void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(obj != NULL);
 	uint32_t count = 0;
 
 	if (obj->owner_space == space_id)
@@ -321,6 +331,7 @@ static vd_err_t check_object(const struct cap_object *o, uint32_t b)
 
 vd_err_t cap_objects_check_locked(void)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
 	uint64_t records = 0;
 
 	for (uint32_t b = 0; b < CAP_OBJ_BUCKETS; b++) {

@@ -39,6 +39,7 @@ static unsigned cap_key_hw_words;
 
 static void cap_seed_key_locked(void)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
 	static const uint8_t mixer_key[16] = "veridian-capkey";
 	uint64_t words[8] = {0};
 	uint64_t h0, h1;
@@ -164,6 +165,8 @@ static uint32_t free_list_pop(struct vd_cap_space *space)
 struct vd_cap_slot *cap_lookup_locked(struct vd_cap_space *space,
 				      vd_cap_token_t token)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(space != NULL);
 	uint32_t idx = cap_token_slot(token);
 
 	if (token == VD_CAP_TOKEN_NULL || idx >= space->nslots)
@@ -184,6 +187,8 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 					 struct cap_object *obj,
 					 uint32_t rights)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(space != NULL && obj != NULL);
 	uint32_t idx = free_list_pop(space);
 	struct vd_cap_slot *s;
 
@@ -208,6 +213,9 @@ struct vd_cap_slot *cap_slot_mint_locked(struct vd_cap_space *space,
 
 void cap_slot_free_locked(struct vd_cap_slot *s, bool destroyed)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(s->token != VD_CAP_TOKEN_NULL && s->parent == NULL &&
+			s->first_child == NULL);
 	struct vd_cap_space *space = s->space;
 	vd_cap_token_t was = s->token;
 

@@ -74,6 +74,8 @@ static void cap_free_counted(struct cap_object *obj, struct vd_cap_slot *s,
 void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
 			       bool destroyed)
 {
+	VD_ASSERT_HELD(&vd_cap_lock);
+	VD_DEBUG_ASSERT(root != NULL);
 	struct cap_object *obj =
 		cap_object_find_locked(root->object_type, root->object_id);
 	struct vd_cap_slot *node = root;

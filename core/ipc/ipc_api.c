@@ -39,6 +39,7 @@ static void ipc_cap_gone(uint64_t id)
 
 void ipc_init_locked(void)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (VD_LIKELY(ipc_initialised))
 		return;
 	ipc_table_init(&ipc_endpoints);
@@ -64,6 +65,7 @@ void ipc_test_reset(void)
 vd_err_t ipc_wait_done(struct ipc_waiter *w, vd_err_t step, uint64_t deadline,
 		       ipc_lock_state_t *st)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (step != IPC_PENDING)
 		return step == VD_OK ? w->result : step;
 	while (!w->done) {
@@ -224,6 +226,7 @@ vd_err_t vd_ipc_close_channel(vd_channel_id_t id)
 static vd_err_t channel_peer_locked(vd_channel_id_t id, vd_pid_t pid,
 				    struct ipc_endpoint **peer)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	ipc_init_locked();
 	struct ipc_channel *ch = ipc_table_lookup(&ipc_channels, id);
 	if (ch == NULL)

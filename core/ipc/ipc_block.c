@@ -23,6 +23,8 @@ uint64_t ipc_now_ns(void)
 vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
 			  ipc_lock_state_t *st)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(w != NULL && st != NULL);
 	if (ipc_test_sleep_hook != NULL) {
 		vd_err_t err;
 
@@ -38,6 +40,8 @@ vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
 
 void ipc_wake_locked(struct ipc_waiter *w)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(w != NULL);
 	if (ipc_test_wake_hook != NULL) {
 		ipc_test_wake_hook(w);
 		return;
@@ -49,6 +53,8 @@ void ipc_wake_locked(struct ipc_waiter *w)
 vd_err_t ipc_sleep_switch_locked(struct ipc_waiter *w, struct ipc_waiter *next,
 				 uint64_t deadline_ns, ipc_lock_state_t *st)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(w != NULL && next != NULL && next->done);
 	if (ipc_test_sleep_hook != NULL || next->thread == NULL) {
 		ipc_wake_locked(next);
 		return ipc_sleep_locked(w, deadline_ns, st);

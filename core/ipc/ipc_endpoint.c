@@ -83,6 +83,8 @@ vd_err_t ipc_endpoint_create_locked(const struct vd_ipc_actor *owner,
 				    struct ipc_endpoint *ep,
 				    vd_endpoint_id_t *id_out)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(owner != NULL && ep != NULL && id_out != NULL);
 	struct vd_limits *l = owner->proc ? owner->proc->limits : NULL;
 	vd_endpoint_id_t id;
 	vd_err_t err;
@@ -116,6 +118,8 @@ static void wake_receivers(struct ipc_endpoint *ep, vd_err_t why)
 
 void ipc_endpoint_destroy_locked(struct ipc_endpoint *ep, vd_err_t why)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(ep != NULL);
 	struct vd_list *n;
 
 	while ((n = ep->channels.next) != &ep->channels) {
@@ -149,6 +153,8 @@ static void fail_parked_sender(struct ipc_waiter *s, vd_err_t why)
 
 void ipc_channel_close_locked(struct ipc_channel *ch, vd_err_t why)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(ch != NULL);
 	for (unsigned end = 0; end < 2; end++) {
 		struct ipc_endpoint *ep = ch->ep[end];
 		struct vd_list *it, *tmp;
@@ -213,6 +219,8 @@ void ipc_endpoint_admit(struct ipc_endpoint *ep)
 vd_err_t ipc_channel_create_locked(struct ipc_channel *ch, vd_endpoint_id_t e1,
 				   vd_endpoint_id_t e2, vd_channel_id_t *out)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(ch != NULL && out != NULL);
 	struct ipc_endpoint *a = ipc_table_lookup(&ipc_endpoints, e1);
 	struct ipc_endpoint *b = ipc_table_lookup(&ipc_endpoints, e2);
 	vd_channel_id_t id;

@@ -176,6 +176,8 @@ static void fast_resume(struct vd_thread *t)
 	ipc_lock_state_t st = hal_irq_save(); /* masked: stays masked */
 	vd_err_t err = t->wake_result;
 
+	VD_ASSERT_SCHED_LOCKED();
+
 	if (!w->done && err != VD_OK)
 		ipc_waiter_cancel(w, err);
 	err = ipc_wait_done(w, IPC_PENDING, fw->deadline, &st);

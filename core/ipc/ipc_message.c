@@ -331,6 +331,7 @@ vd_err_t ipc_send_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 			const struct vd_ipc_message *msg, vd_cap_token_t cap,
 			bool nonblocking)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct ipc_endpoint *dst;
 	vd_err_t err = prepare(w, ch, msg, cap, VD_IPC_TYPE_SEND, &dst);
 
@@ -343,6 +344,7 @@ vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 			const struct vd_ipc_message *msg, vd_cap_token_t cap,
 			struct vd_ipc_message *reply_out, bool nonblocking)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct ipc_endpoint *dst;
 	vd_err_t err = prepare(w, ch, msg, cap, VD_IPC_TYPE_CALL, &dst);
 
@@ -407,6 +409,7 @@ static void take_first(struct ipc_waiter *w, struct ipc_endpoint *ep)
 vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 			   bool nonblocking)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	vd_err_t err;
 	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
 
@@ -421,6 +424,7 @@ vd_err_t ipc_receive_begin(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 			  bool nonblocking)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	vd_err_t err;
 	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
 
@@ -445,6 +449,7 @@ vd_err_t ipc_receive_peek(struct ipc_waiter *w, vd_endpoint_id_t ep_id,
 
 vd_err_t ipc_receive_take(struct ipc_waiter *w, vd_endpoint_id_t ep_id)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	vd_err_t err;
 	struct ipc_endpoint *ep = own_endpoint(w, ep_id, &err);
 
@@ -469,6 +474,8 @@ vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 			  const struct vd_ipc_message *resp,
 			  struct ipc_waiter **woken)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(replier != NULL && resp != NULL);
 	int slot = ipc_reply_lookup(token, replier->pid);
 	vd_err_t err;
 
@@ -501,6 +508,7 @@ static void drop_withdrawn(struct ipc_qmsg *m, vd_err_t why)
 
 void ipc_waiter_cancel(struct ipc_waiter *w, vd_err_t why)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (w->done)
 		return;
 	switch (w->state) {

@@ -191,6 +191,8 @@ static void unmap_all(struct ipc_holder *h)
 
 void ipc_holder_release_locked(struct ipc_holder *h)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(h != NULL);
 	struct ipc_region *r = h->region;
 
 	unmap_all(h);
@@ -209,6 +211,8 @@ struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
 					   const struct vd_ipc_actor *to,
 					   bool *created)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(r != NULL && to != NULL);
 	struct ipc_holder *h = ipc_region_holder(r, to->pid);
 	bool fresh = h == NULL;
 
@@ -411,6 +415,7 @@ static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
 static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 			   vaddr_t va)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct ipc_region *r = h->region;
 
 	for (uint32_t i = 0; i < r->npages; i++) {
@@ -600,6 +605,8 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 			     vd_region_id_t region,
 			     enum vd_ipc_transfer_mode mode)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(from != NULL && to != NULL);
 	struct ipc_holder *h;
 	vd_err_t err;
 
@@ -630,6 +637,7 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 /* Process exit: drop every region access of pid. */
 void ipc_region_process_exit_locked(vd_pid_t pid)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct vd_list *it, *tmp;
 
 	/* Releasing a holder frees only that holder (and maybe its region),

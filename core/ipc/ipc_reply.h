@@ -10,6 +10,7 @@
 #define CORE_IPC_REPLY_H
 
 #include <veridian/ipc.h>
+#include <veridian/sched.h> /* VD_ASSERT_SCHED_LOCKED */
 #include <veridian/types.h>
 
 struct ipc_channel;
@@ -66,6 +67,7 @@ ipc_reply_alloc(struct ipc_waiter *caller, struct ipc_channel *ch)
 {
 	int i = ipc_reply_free_head;
 
+	VD_ASSERT_SCHED_LOCKED();
 	if (VD_UNLIKELY(i < 0))
 		return -1;
 	struct ipc_reply_slot *rs = &ipc_reply_slots[i];
@@ -86,6 +88,7 @@ ipc_reply_mint(int slot, vd_pid_t replier)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 
+	VD_DEBUG_ASSERT(rs->used && !rs->delivered);
 	rs->delivered = true;
 	rs->queued_on = NULL;
 	rs->replier = replier;
@@ -116,6 +119,7 @@ static inline __attribute__((always_inline)) void ipc_reply_release(int slot)
 {
 	struct ipc_reply_slot *rs = &ipc_reply_slots[slot];
 
+	VD_DEBUG_ASSERT(rs->used);
 	rs->used = false;
 	rs->token = IPC_REPLY_NO_TOKEN;
 	ipc_reply_gen_next(rs);

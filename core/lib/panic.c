@@ -45,3 +45,10 @@ void vd_panic(const char *fmt, ...)
 	}
 	hal_poweroff(3);
 }
+
+#if VD_HOST
+void vd_panic_host_reset(void)
+{
+	panicking = 0;
+}
+#endif

@@ -265,6 +265,7 @@ static struct vd_spinlock console_lock = VD_SPINLOCK_INIT;
 
 static void console_write_locked(const char *s, size_t len)
 {
+	VD_ASSERT_HELD(&console_lock);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n')
 			hal_console_putc('\r');

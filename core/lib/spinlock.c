@@ -30,7 +30,7 @@ void vd_spin_lock(struct vd_spinlock *l)
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
 		spin_wait(l, ticket);
-	l->holder_cpu = (int)hal_cpu_id();
+	__atomic_store_n(&l->holder_cpu, (int)hal_cpu_id(), __ATOMIC_RELAXED);
 }
 
 bool vd_spin_trylock(struct vd_spinlock *l)
@@ -42,20 +42,29 @@ bool vd_spin_trylock(struct vd_spinlock *l)
 	if (!__atomic_compare_exchange_n(&l->next, &expected, owner + 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
-	l->holder_cpu = (int)hal_cpu_id();
+	__atomic_store_n(&l->holder_cpu, (int)hal_cpu_id(), __ATOMIC_RELAXED);
 	return true;
 }
 
 void vd_spin_unlock(struct vd_spinlock *l)
 {
-	l->holder_cpu = -1;
+	__atomic_store_n(&l->holder_cpu, -1, __ATOMIC_RELAXED);
 	vd_ticket_release(&l->owner);
 }
 
+/*
+ * Taken, and by this CPU.  holder_cpu alone would not do: the holder
+ * clears it before it releases the lock, but another CPU may take the
+ * lock and not have written its id yet.  Only this CPU ever writes this
+ * CPU's id there, so reading it means this CPU took the lock and has not
+ * released it yet.
+ */
 bool vd_spin_is_held(const struct vd_spinlock *l)
 {
 	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+		       __atomic_load_n(&l->owner, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&l->holder_cpu, __ATOMIC_RELAXED) ==
+		       (int)hal_cpu_id();
 }
 
 hal_irqstate_t vd_spin_lock_irqsave(struct vd_spinlock *l)

@@ -180,6 +180,9 @@ static inline struct frame_cpu_cache *this_cpu_cache(void)
  * interrupts masked, c is the calling CPU's cache. */
 static void cache_drain_zone(struct frame_cpu_cache *c, struct frame_zone *z)
 {
+	VD_ASSERT_HELD(&z->lock);
+	VD_ASSERT_IRQS_MASKED();
+	VD_DEBUG_ASSERT(c == this_cpu_cache());
 	unsigned zi = (unsigned)(z - frame_zones);
 
 	while (c->head[zi]) {
@@ -271,6 +274,9 @@ static bool buddy_take(struct frame_zone *z, unsigned order, size_t *out,
 static bool zone_alloc(struct frame_zone *z, struct frame_cpu_cache *c,
 		       size_t count, unsigned order, size_t *out)
 {
+	VD_ASSERT_HELD(&z->lock);
+	VD_ASSERT_IRQS_MASKED();
+	VD_DEBUG_ASSERT(c == this_cpu_cache());
 	struct frame_area *a;
 	size_t n;
 

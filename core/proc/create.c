@@ -158,7 +158,7 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 		goto fail;
 
 	/* the stack ends a guard page below the top of user space */
-	top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE) - VD_PAGE_SIZE;
+	top = proc_stack_top();
 	lo = top - VD_USER_STACK_SIZE;
 	err = vd_uvm_map_anon(p, lo, VD_USER_STACK_SIZE,
 			      VD_PTE_WRITABLE | VD_PTE_NO_EXECUTE |

@@ -19,7 +19,10 @@ vd_err_t proc_load_elf(struct vd_process *p, const struct vd_elf_source *src,
 	struct vd_elf_limits lim = {
 		.machine = VD_EM_NATIVE,
 		.user_base = VD_USER_BASE,
-		.user_top = hal_user_top(),
+		/* not up to hal_user_top(): the stack and its guard pages
+		 * are there (proc_internal.h), and an image reaching into
+		 * them is a bad executable, not a mapping conflict */
+		.user_top = proc_image_top(),
 		.max_image = VD_PROC_MAX_IMAGE,
 	};
 	struct vd_elf_image *img = vd_kzalloc(sizeof(*img));

@@ -44,6 +44,7 @@ void proc_lock_give(hal_irqstate_t st)
 
 static struct vd_process *find_locked(vd_pid_t pid)
 {
+	VD_ASSERT_HELD(&proc_lock);
 	struct vd_list *it;
 
 	vd_list_for_each(it, &proc_table)
@@ -197,6 +198,7 @@ void proc_publish(struct vd_process *p, struct vd_process *parent)
  */
 static void proc_forget_finished_locked(struct vd_process *p)
 {
+	VD_ASSERT_HELD(&proc_lock);
 	struct vd_list *it, *tmp;
 
 	vd_list_for_each_safe(it, tmp, &p->threads)
@@ -276,6 +278,7 @@ vd_err_t vd_process_start(vd_pid_t pid)
  */
 static void reap_locked(struct vd_process *p)
 {
+	VD_ASSERT_HELD(&proc_lock);
 	VD_ASSERT(!p->reaped);
 	__atomic_store_n(&p->reaped, true, __ATOMIC_RELEASE);
 	vd_cap_revoke_object(VD_OBJ_PROCESS, p->pid);

@@ -30,7 +30,29 @@ void proc_ipc_thread_init(struct vd_thread *t);
 /* Copy-on-write fault on a shared region page: true if resolved. */
 bool proc_ipc_page_fault(struct vd_process *p, vaddr_t addr, unsigned access);
 
-/* loader.c: map and fill the PT_LOAD segments; *entry = e_entry. */
+/*
+ * The top of user space, as a new process lays it out:
+ *
+ *   hal_user_top()        -+
+ *                          |  guard page
+ *   proc_stack_top()      -+
+ *                          |  main thread's stack, VD_USER_STACK_SIZE
+ *   stack top - size      -+
+ *                          |  guard page
+ *   proc_image_top()      -+  the ELF image ends at or below this
+ */
+static inline vaddr_t proc_stack_top(void)
+{
+	return VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE) - VD_PAGE_SIZE;
+}
+
+static inline vaddr_t proc_image_top(void)
+{
+	return proc_stack_top() - VD_USER_STACK_SIZE - VD_PAGE_SIZE;
+}
+
+/* loader.c: map and fill the PT_LOAD segments; *entry = e_entry.  A
+ * segment above proc_image_top() is VD_ERR_INVALID_PARAMETER. */
 vd_err_t proc_load_elf(struct vd_process *p, const struct vd_elf_source *src,
 		       vaddr_t *entry);
 

@@ -55,6 +55,7 @@ static bool overlaps(vaddr_t a, size_t as, vaddr_t b, size_t bs)
 /* Present pages of [va, va+size) (vm_lock held). */
 static size_t count_present(struct vd_process *p, vaddr_t va, size_t size)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	size_t n = 0;
 
 	for (size_t off = 0; off < size; off += VD_PAGE_SIZE)
@@ -67,6 +68,7 @@ static size_t count_present(struct vd_process *p, vaddr_t va, size_t size)
 static struct vd_uvm_region *region_overlapping(struct vd_process *p,
 						vaddr_t va, size_t size)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	struct vd_list *it;
 
 	vd_list_for_each(it, &p->regions)
@@ -81,6 +83,7 @@ static struct vd_uvm_region *region_overlapping(struct vd_process *p,
 
 static void region_insert(struct vd_process *p, struct vd_uvm_region *n)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	struct vd_list *it;
 
 	vd_list_for_each(it, &p->regions)
@@ -161,6 +164,7 @@ static size_t unmap_and_free(struct vd_process *p, struct vd_uvm_region *r,
 static vd_err_t populate(struct vd_process *p, vaddr_t va, uint32_t flags,
 			 struct vd_uvm_region *r)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	struct vd_frame f;
 	vd_err_t err = VD_OK;
 
@@ -203,6 +207,7 @@ static bool pt_range_free(struct vd_process *p, vaddr_t va, size_t size)
 /* Does [va, va+size) meet a region or a mapping (vm_lock held)? */
 static bool range_taken_locked(struct vd_process *p, vaddr_t va, size_t size)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	return region_overlapping(p, va, size) || !pt_range_free(p, va, size);
 }
 
@@ -332,6 +337,7 @@ out:
 static vd_err_t find_free_locked(struct vd_process *p, vaddr_t va, size_t size,
 				 vaddr_t *out)
 {
+	VD_ASSERT_HELD(&p->vm_lock);
 	vaddr_t top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE);
 	struct vd_uvm_region *r;
 

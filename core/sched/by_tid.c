@@ -13,6 +13,7 @@
  * no thread, VD_ERR_INVALID_PARAMETER for an idle thread. */
 static struct vd_thread *target_locked(vd_tid_t tid, vd_err_t *err)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct vd_thread *t = thread_find_locked(tid);
 
 	*err = !t	    ? VD_ERR_NOT_FOUND

@@ -10,6 +10,7 @@
 void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 			 struct vd_thread *next, uint64_t deadline_ns)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (deadline_ns != VD_TIMEOUT_INFINITE)
 		sched_timeout_arm_locked(c, prev, deadline_ns);
 	if (next->se.on_timeout)
@@ -27,6 +28,8 @@ void sched_fast_run_slow(struct cpu_sched *c, struct vd_thread *prev,
 void sched_timeout_arm_locked(struct cpu_sched *c, struct vd_thread *t,
 			      uint64_t deadline_ns)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t == c->current && t->state == VD_THREAD_BLOCKED);
 	vd_timeout_add(&c->rq, &t->se, deadline_ns);
 	if (vd_timeout_next(&c->rq) == deadline_ns) /* earliest */
 		vd_timer_timeout_added(deadline_ns);

@@ -36,9 +36,10 @@ static bool sched_up;
 
 /*
  * The scheduler lock is taken on every switch, so it is the ticket lock
- * of core/lib/spinlock.c written out inline, without the holder-CPU
- * bookkeeping (a per-CPU lookup each time).  Same word, same protocol:
- * vd_spin_unlock() releases it too (sched_thread_first_run).
+ * of core/lib/spinlock.c written out inline, with the holder-CPU
+ * bookkeeping (a per-CPU lookup each time) in debug builds only
+ * (sched_lock_claim).  Same word, same protocol: vd_spin_unlock()
+ * releases it too (sched_thread_first_run).
  */
 vd_sched_lock_state_t vd_sched_lock(void)
 {
@@ -48,6 +49,7 @@ vd_sched_lock_state_t vd_sched_lock(void)
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
 		sched_lock_wait(ticket);
+	sched_lock_claim();
 	return st;
 }
 
@@ -60,8 +62,14 @@ void sched_lock_wait(uint32_t ticket)
 
 void vd_sched_unlock(vd_sched_lock_state_t st)
 {
+	sched_lock_drop();
 	vd_ticket_release(&vd_sched_lock_word.owner);
 	hal_irq_restore(st);
+}
+
+bool vd_sched_lock_held(void)
+{
+	return !hal_irq_local_enabled() && vd_spin_is_held(&vd_sched_lock_word);
 }
 
 bool vd_sched_ready(void)
@@ -114,6 +122,10 @@ void sched_request_resched(unsigned cpu)
 
 void sched_make_ready_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t->state == VD_THREAD_CREATED ||
+			t->state == VD_THREAD_SUSPENDED ||
+			t->state == VD_THREAD_BLOCKED);
 	unsigned cpu = pick_cpu(t);
 	struct cpu_sched *c = &vd_cpu_sched[cpu];
 	struct vd_thread *cur = c->current;
@@ -127,6 +139,8 @@ void sched_make_ready_locked(struct vd_thread *t)
 
 void sched_unblock_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(t->state == VD_THREAD_BLOCKED);
 	if (t->waiting_on) {
 		vd_list_remove(&t->wait_link);
 		t->waiting_on = NULL;
@@ -171,6 +185,8 @@ static VD_NORETURN void resume_entry(void *arg)
 /* Switch from the current thread to `next` (not on any queue). */
 void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 {
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(c == this_cpu_sched() && !next->se.on_rq);
 	struct vd_thread *prev = c->current;
 	paddr_t root;
 
@@ -215,6 +231,7 @@ void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 /* sched_fast.h: next has kernel frames; prev (current) gave up its. */
 VD_NORETURN void vd_sched_fast_switch_locked(struct vd_thread *next)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	sched_switch_to_locked(this_cpu_sched(), next);
 	VD_BUG("a thread blocked without kernel frames came back");
 }
@@ -226,6 +243,7 @@ void sched_finish_switch(void)
 
 void sched_schedule_on(struct cpu_sched *c)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct vd_thread *prev = c->current, *next;
 	struct vd_sched_entity *se;
 
@@ -246,6 +264,7 @@ void sched_schedule_on(struct cpu_sched *c)
 
 void sched_schedule_locked(void)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	sched_schedule_on(this_cpu_sched());
 }
 
@@ -315,6 +334,7 @@ void sched_thread_first_run(void)
 
 static void expire_locked(struct cpu_sched *c, uint64_t now)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct vd_sched_entity *se;
 
 	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)

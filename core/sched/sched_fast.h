@@ -43,6 +43,7 @@ static inline __attribute__((always_inline)) void sched_fast_lock_masked(void)
 
 	if (VD_UNLIKELY(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket))
 		sched_lock_wait(ticket);
+	sched_lock_claim(); /* debug builds only */
 }
 
 /* vd_sched_lock, inline: interrupts masked, then the lock. */
@@ -58,6 +59,7 @@ sched_fast_lock(void)
 /* vd_sched_unlock without touching the interrupt state. */
 static inline __attribute__((always_inline)) void sched_fast_unlock_masked(void)
 {
+	sched_lock_drop(); /* debug builds only */
 	vd_ticket_release(&vd_sched_lock_word.owner);
 }
 
@@ -126,6 +128,7 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	paddr_t root;
 	unsigned cpu = prev->cpu;
 
+	VD_ASSERT_SCHED_LOCKED(); /* debug builds: not the bench's */
 	next->resume = NULL;
 	next->block_reason = VD_BLOCK_NONE;
 	next->state = VD_THREAD_RUNNING;

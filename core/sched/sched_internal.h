@@ -50,6 +50,29 @@ static inline void sched_switch_root(struct cpu_sched *c, paddr_t root)
 	hal_pt_activate(root);
 }
 
+/*
+ * The holder record of the scheduler lock (vd_sched_lock_held), kept in
+ * debug builds only: every way of taking the lock claims it (vd_sched_lock,
+ * sched_fast_lock_masked) and every way of releasing it drops it
+ * (vd_sched_unlock, sched_fast_unlock_masked, vd_spin_unlock).  The
+ * production image and the bench image (veridian-bench, whose counts the
+ * IPC fast path is held to) keep none: these compile to nothing there.
+ */
+static inline void sched_lock_claim(void)
+{
+#if VD_DEBUG
+	__atomic_store_n(&vd_sched_lock_word.holder_cpu, (int)hal_cpu_id(),
+			 __ATOMIC_RELAXED);
+#endif
+}
+
+static inline void sched_lock_drop(void)
+{
+#if VD_DEBUG
+	__atomic_store_n(&vd_sched_lock_word.holder_cpu, -1, __ATOMIC_RELAXED);
+#endif
+}
+
 /* The contended half of the scheduler lock: spin until `ticket` is
  * served (out of line, so that the lock's fast path stays a leaf). */
 __attribute__((noinline)) void sched_lock_wait(uint32_t ticket);

@@ -39,6 +39,7 @@ static struct vd_list *bucket(vd_tid_t tid)
 
 struct vd_thread *thread_find_locked(vd_tid_t tid)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct vd_list *head = bucket(tid), *it;
 
 	vd_list_for_each(it, head)
@@ -53,6 +54,7 @@ struct vd_thread *thread_find_locked(vd_tid_t tid)
 
 void thread_table_insert_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	vd_list_add_tail(bucket(t->tid), &t->table_link);
 }
 
@@ -64,6 +66,7 @@ void thread_table_insert_locked(struct vd_thread *t)
  */
 static void thread_unlist_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	vd_list_remove(&t->table_link);
 	if (t->proc)
 		vd_cap_revoke_object(VD_OBJ_THREAD, t->tid);
@@ -71,6 +74,7 @@ static void thread_unlist_locked(struct vd_thread *t)
 
 void thread_reap_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (vd_list_empty(&t->table_link))
 		return; /* already reaped */
 	thread_unlist_locked(t);
@@ -91,6 +95,7 @@ void thread_free(struct vd_thread *t)
 
 void thread_put_locked(struct vd_thread *t)
 {
+	VD_DEBUG_ASSERT(__atomic_load_n(&t->refs, __ATOMIC_RELAXED) != 0);
 	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		thread_free(t);
 }
@@ -371,6 +376,7 @@ void vd_thread_exit(int code)
 
 void vd_thread_kill_locked(struct vd_thread *t)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	t->kill_pending = true;
 	switch (t->state) {
 	case VD_THREAD_BLOCKED:

@@ -18,6 +18,7 @@ void vd_waitqueue_init(struct vd_waitqueue *wq)
 vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 			      enum vd_block_reason reason, uint64_t deadline_ns)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct cpu_sched *c = this_cpu_sched();
 	struct vd_thread *t = c->current;
 
@@ -44,6 +45,7 @@ vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 
 vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (t->state != VD_THREAD_BLOCKED)
 		return VD_ERR_BUSY;
 	sched_unblock_locked(t);
@@ -57,6 +59,7 @@ vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
 				     enum vd_block_reason reason,
 				     uint64_t deadline_ns)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	struct cpu_sched *c = this_cpu_sched();
 	struct vd_thread *t = c->current;
 	unsigned cpu = (unsigned)(c - vd_cpu_sched);
@@ -85,6 +88,7 @@ vd_err_t vd_sched_wait_switch_locked(struct vd_thread *next,
 
 unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	if (vd_list_empty(&wq->waiters))
 		return 0;
 	vd_sched_wake_thread_locked(
@@ -95,6 +99,7 @@ unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq)
 
 unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq)
 {
+	VD_ASSERT_SCHED_LOCKED();
 	unsigned n = 0;
 
 	while (vd_sched_wake_one_locked(wq))

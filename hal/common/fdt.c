@@ -42,19 +42,24 @@ bool fdt_init(struct fdt *f, const void *blob)
 {
 	const uint8_t *h = blob;
 	uint32_t total, off_struct, off_strings, size_struct, size_strings;
+	uint32_t off_rsvmap;
 
 	if (!blob || fdt_be32(h) != FDT_MAGIC)
 		return false;
 	total = fdt_be32(h + 4);
 	off_struct = fdt_be32(h + 8);
 	off_strings = fdt_be32(h + 12);
+	off_rsvmap = fdt_be32(h + 16);
 	size_strings = fdt_be32(h + 32);
 	size_struct = fdt_be32(h + 36);
 	/* version 17 (last compatible 16) is what every firmware emits */
-	if (fdt_be32(h + 24) /* last_comp_version */ > 17 || total < 40)
+	/* offsets into the structure block are ints: total < 2 GiB */
+	if (fdt_be32(h + 24) /* last_comp_version */ > 17 || total < 40 ||
+	    total > INT32_MAX)
 		return false;
 	if (off_struct > total || size_struct > total - off_struct ||
-	    off_strings > total || size_strings > total - off_strings)
+	    off_strings > total || size_strings > total - off_strings ||
+	    off_rsvmap > total)
 		return false;
 	f->blob = h;
 	f->size = total;
@@ -62,6 +67,7 @@ bool fdt_init(struct fdt *f, const void *blob)
 	f->structs_size = size_struct;
 	f->strings = (const char *)h + off_strings;
 	f->strings_size = size_strings;
+	f->rsvmap_off = off_rsvmap;
 	return true;
 }
 
@@ -141,9 +147,19 @@ int fdt_root(const struct fdt *f)
 
 const char *fdt_node_name(const struct fdt *f, int node)
 {
-	if (token_at(f, node) != FDT_BEGIN_NODE)
+	/* a name running off the block is no name (skip_name fails) */
+	if (token_at(f, node) != FDT_BEGIN_NODE || skip_name(f, node + 4) < 0)
 		return "";
 	return (const char *)f->structs + node + 4;
+}
+
+/* Is the string at s, with `room` bytes to the end of its block, NUL-
+ * terminated there and equal to str?  Never reads past the block. */
+static bool str_in_block_is(const char *s, size_t room, const char *str)
+{
+	size_t n = vd_strnlen(s, room);
+
+	return n < room && vd_strcmp(s, str) == 0;
 }
 
 /* First token inside node that is not a property. */
@@ -225,16 +241,21 @@ const void *fdt_prop(const struct fdt *f, int node, const char *name,
 		}
 		if (tok != FDT_PROP)
 			return NULL;
+		/* next_token checks that the header and the whole value lie
+		 * inside the block before either is read */
+		int next = next_token(f, off);
+		if (next < 0)
+			return NULL;
 		uint32_t plen = fdt_be32(f->structs + off + 4);
 		uint32_t nameoff = fdt_be32(f->structs + off + 8);
 		if (nameoff < f->strings_size &&
-		    vd_strncmp(f->strings + nameoff, name,
-			       f->strings_size - nameoff) == 0) {
+		    str_in_block_is(f->strings + nameoff,
+				    f->strings_size - nameoff, name)) {
 			if (len)
 				*len = plen;
 			return f->structs + off + 12;
 		}
-		off = next_token(f, off);
+		off = next;
 	}
 	return NULL;
 }
@@ -270,10 +291,11 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
 
 	if (!p)
 		return false;
-	/* a list of NUL-terminated strings */
+	/* a list of NUL-terminated strings; an unterminated last one
+	 * matches nothing (and is not read past the value) */
 	for (uint32_t i = 0; i < len;) {
 		size_t n = vd_strnlen(p + i, len - i);
-		if (vd_strcmp(p + i, compat) == 0 && n < len - i)
+		if (str_in_block_is(p + i, len - i, compat))
 			return true;
 		i += (uint32_t)n + 1;
 	}
@@ -391,6 +413,16 @@ static void add_region(struct vd_mem_region *list, unsigned *count,
 		fdt_overflow = true;
 }
 
+/* Is property `name` of node the string `value` (NUL inside the value)? */
+static bool prop_is(const struct fdt *f, int node, const char *name,
+		    const char *value)
+{
+	uint32_t len;
+	const char *p = fdt_prop(f, node, name, &len);
+
+	return p && str_in_block_is(p, len, value);
+}
+
 static void add_cpus(const struct fdt *f, struct vd_boot_info *bi,
 		     uint64_t boot_hwid)
 {
@@ -405,11 +437,10 @@ static void add_cpus(const struct fdt *f, struct vd_boot_info *bi,
 	     c = fdt_next_sibling(f, c)) {
 		uint64_t hwid;
 		uint32_t len;
-		const char *dt = fdt_prop(f, c, "device_type", &len);
-		const char *status = fdt_prop(f, c, "status", &len);
-		if (!dt || vd_strcmp(dt, "cpu") != 0)
+		if (!prop_is(f, c, "device_type", "cpu"))
 			continue;
-		if (status && vd_strcmp(status, "okay") != 0)
+		if (fdt_prop(f, c, "status", &len) &&
+		    !prop_is(f, c, "status", "okay"))
 			continue;
 		if (!fdt_reg(f, c, 0, &hwid, NULL) || hwid == boot_hwid)
 			continue;
@@ -424,9 +455,7 @@ static void add_memory(const struct fdt *f, struct vd_boot_info *bi)
 
 	for (int n = fdt_first_child(f, root); n >= 0;
 	     n = fdt_next_sibling(f, n)) {
-		uint32_t len;
-		const char *dt = fdt_prop(f, n, "device_type", &len);
-		if (!dt || vd_strcmp(dt, "memory") != 0)
+		if (!prop_is(f, n, "device_type", "memory"))
 			continue;
 		uint64_t base, size;
 		for (unsigned i = 0; fdt_reg(f, n, i, &base, &size); i++)
@@ -438,16 +467,15 @@ static void add_memory(const struct fdt *f, struct vd_boot_info *bi)
 static void add_reserved(const struct fdt *f, struct vd_boot_info *bi,
 			 paddr_t blob_pa)
 {
-	const uint8_t *rsv = f->blob + fdt_be32(f->blob + 16);
-
-	/* the memory reservation block: (addr, size) pairs up to (0, 0) */
-	while (rsv + 16 <= f->blob + f->size) {
+	/* the memory reservation block: (addr, size) pairs up to (0, 0),
+	 * inside the blob (fdt_init checked the offset) */
+	for (uint32_t off = f->rsvmap_off; f->size - off >= 16; off += 16) {
+		const uint8_t *rsv = f->blob + off;
 		uint64_t base = fdt_be64(rsv), size = fdt_be64(rsv + 8);
 		if (!base && !size)
 			break;
 		add_region(bi->reserved, &bi->reserved_count, base, size,
 			   VD_MEM_RESERVED);
-		rsv += 16;
 	}
 	/* /reserved-memory children, e.g. OpenSBI's mmode_resv@80000000 */
 	int rm = fdt_path(f, "/reserved-memory");

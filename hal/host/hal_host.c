@@ -55,6 +55,7 @@ void host_fake_reset(void)
 	cpu_count = 1;
 	irq_on = false;
 	host_poweroff_jmp = NULL;
+	host_user_return_jmp = NULL;
 	host_poweroff_status = -1;
 }
 
@@ -241,9 +242,26 @@ void hal_irq_mask(unsigned irq)
 	(void)irq;
 }
 
+/* User space: [0x10000, 2^47) (the host's lower half, so that a test's
+ * own buffers play user memory), or a window a test set
+ * (host_set_user_window). */
+static vaddr_t user_base = 0x10000, user_top = (vaddr_t)1 << 47;
+
+void host_set_user_window(vaddr_t base, vaddr_t top)
+{
+	user_base = base ? base : 0x10000;
+	user_top = top ? top : (vaddr_t)1 << 47;
+}
+
+/* VD_USER_BASE of the host build (hal.h) */
+vaddr_t host_user_base(void)
+{
+	return user_base;
+}
+
 vaddr_t hal_user_top(void)
 {
-	return (vaddr_t)1 << 47;
+	return user_top;
 }
 
 void hal_icache_sync(const void *va, size_t len)

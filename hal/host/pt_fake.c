@@ -213,8 +213,10 @@ vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
-	*pa_out = *e & PTE_ADDR_MASK;
-	*flags_out = (uint32_t)(*e & VD_PTE_ALL_FLAGS);
+	if (pa_out) /* either may be NULL, as on the arches */
+		*pa_out = *e & PTE_ADDR_MASK;
+	if (flags_out)
+		*flags_out = (uint32_t)(*e & VD_PTE_ALL_FLAGS);
 	*e = 0;
 	hal_tlb_flush_page(va);
 	/* Free tables that became empty, bottom-up; never the root, never a
@@ -239,9 +241,12 @@ vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 	if (!e)
 		return VD_ERR_MEM_NOT_MAPPED;
 	/* The 4 KiB frame backing va, also inside a huge page. */
-	*pa_out = (*e & PTE_ADDR_MASK) +
-		  (level ? va & (VD_HUGE_PAGE_SIZE - VD_PAGE_SIZE) : 0);
-	*flags_out = (uint32_t)(*e & VD_PTE_ALL_FLAGS);
+	/* Either may be NULL (include/veridian/hal.h), as on the arches. */
+	if (pa_out)
+		*pa_out = (*e & PTE_ADDR_MASK) +
+			  (level ? va & (VD_HUGE_PAGE_SIZE - VD_PAGE_SIZE) : 0);
+	if (flags_out)
+		*flags_out = (uint32_t)(*e & VD_PTE_ALL_FLAGS);
 	return VD_OK;
 }
 

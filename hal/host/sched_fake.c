@@ -1,11 +1,13 @@
 /*
  * Fake thread/user-mode HAL for the host build (scheduler, processes,
  * fault-safe copies).  The host cannot switch kernel stacks or enter user
- * mode, so those calls only record what they were asked and abort if a
- * test really tries to switch; hal_setjmp/hal_longjmp are real (x86_64
+ * mode: a test that expects it arms host_user_return_jmp (host/fake.h)
+ * and the switch or the return to user mode longjmps there, as
+ * hal_poweroff does; unarmed, they abort; hal_setjmp/hal_longjmp are real (x86_64
  * System V), so the fault-recovery path of the user copies runs for real
  * when a test raises a fault from a signal handler.
  */
+#include <host/fake.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <veridian/bootfs.h>
@@ -19,10 +21,15 @@ uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg)
 	return (uintptr_t)stack_top;
 }
 
+jmp_buf *host_user_return_jmp;
+struct vd_cpu_context *host_user_return_ctx;
+
 void hal_context_switch(uintptr_t *from_sp, uintptr_t to_sp)
 {
 	(void)from_sp;
 	(void)to_sp;
+	if (host_user_return_jmp)
+		longjmp(*host_user_return_jmp, HOST_SWITCHED);
 	fprintf(stderr, "hal_context_switch: no context switch on the host\n");
 	abort();
 }
@@ -47,9 +54,13 @@ void hal_return_to_user(struct vd_cpu_context *ctx)
 void hal_syscall_return(struct vd_cpu_context *ctx,
 			const volatile uint32_t *work, bool *done)
 {
-	(void)ctx;
 	(void)work;
-	(void)done;
+	if (host_user_return_jmp) {
+		/* off the old stack: what the arches' exits do last */
+		__atomic_store_n(done, false, __ATOMIC_RELEASE);
+		host_user_return_ctx = ctx;
+		longjmp(*host_user_return_jmp, HOST_USER_RETURN);
+	}
 	fprintf(stderr, "hal_syscall_return: no user mode on the host\n");
 	abort();
 }

@@ -122,6 +122,13 @@ bool hal_irq_local_enabled(void);
  * vd_kmain_secondary(cpu) on a fresh stack, with the kernel address space
  * and traps set up.  Returns once the CPU has been told to start (PSCI
  * CPU_ON, SBI HSM hart_start, INIT-SIPI-SIPI); core waits for it to check in.
+ * Errors: VD_ERR_INVALID_PARAMETER for cpu 0 or a CPU the machine does not
+ * have (or the firmware's INVALID_PARAMETERS); VD_ERR_BUSY if the CPU is
+ * online already, or the firmware says it is on or starting (PSCI
+ * ALREADY_ON / ON_PENDING, SBI ALREADY_AVAILABLE); VD_ERR_NOT_FOUND if the
+ * firmware refused for another reason (AArch64, RISC-V).  On x86_64 an
+ * INIT-SIPI-SIPI has no answer: a CPU that does not start is seen only by
+ * core's wait for it.
  */
 vd_err_t hal_cpu_start(unsigned cpu);
 /* Send a reschedule inter-processor interrupt; the target runs vd_ipi(). */
@@ -199,8 +206,15 @@ static inline paddr_t vd_virt_to_phys(const void *va)
 	return (paddr_t)((uintptr_t)va - hal_physmap_base);
 }
 
-/* Lowest and one-past-highest user virtual address. */
+/* Lowest and one-past-highest user virtual address.  The host build's
+ * fake HAL may narrow user space to a window of a test's own
+ * (host_set_user_window in host/fake.h), so there the base is a call. */
+#ifdef VD_HOST
+vaddr_t host_user_base(void);
+#define VD_USER_BASE host_user_base()
+#else
 #define VD_USER_BASE ((vaddr_t)0x10000)
+#endif
 vaddr_t hal_user_top(void);
 
 /* Root of the kernel's own page table (kernel half only). */
@@ -229,11 +243,19 @@ vd_err_t hal_pt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t flags);
  * VD_ERR_MEM_NOT_MAPPED if nothing is mapped. */
 vd_err_t hal_pt_unmap(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out);
-/* Look up va: frame and flags (including hardware accessed/dirty). */
+/* Look up va: the 4 KiB frame that backs it (inside a huge page too) and
+ * the mapping's flags (including hardware accessed/dirty); pa_out and
+ * flags_out may be NULL.  VD_ERR_MEM_NOT_MAPPED if nothing is mapped at
+ * va (also for an address no table can map: non-canonical, past the user
+ * half's top on AArch64). */
 vd_err_t hal_pt_query(paddr_t root, vaddr_t va, paddr_t *pa_out,
 		      uint32_t *flags_out);
 /* Change the flags of an existing mapping (e.g. write-protect for COW);
- * flushes the TLB entry. */
+ * its size stays (VD_PTE_HUGE follows the entry, not flags).  Flushes
+ * the TLB entry.  Errors: VD_ERR_MEM_NOT_MAPPED if nothing is mapped at
+ * va; VD_ERR_INVALID_PARAMETER for flags outside VD_PTE_ALL_FLAGS (RISC-V
+ * and the host fake check it; x86_64 and AArch64 take the caller's word)
+ * and, on RISC-V, for a 1 GiB leaf (the physmap's, which never change). */
 vd_err_t hal_pt_protect(paddr_t root, vaddr_t va, uint32_t flags);
 /* Switch the calling CPU to address space `root`.  It always loads it:
  * the scheduler calls it only when the root changes.  The old space's

@@ -24,6 +24,7 @@
 #define VERIDIAN_SCHED_H
 
 #include <veridian/list.h>
+#include <veridian/panic.h>
 #include <veridian/types.h>
 
 /* Priority of the kernel API. */
@@ -232,6 +233,13 @@ vd_err_t vd_wake_thread(vd_tid_t tid);
 typedef unsigned long vd_sched_lock_state_t;
 vd_sched_lock_state_t vd_sched_lock(void);
 void vd_sched_unlock(vd_sched_lock_state_t st);
+/* Does the calling CPU hold the scheduler lock, with interrupts masked?
+ * Known in debug builds only (VD_DEBUG, include/veridian/panic.h): the
+ * production image keeps no holder record for this lock, and there the
+ * answer is always false.  For VD_ASSERT_SCHED_LOCKED. */
+bool vd_sched_lock_held(void);
+/* The contract of a function that runs under the scheduler lock. */
+#define VD_ASSERT_SCHED_LOCKED() VD_DEBUG_ASSERT(vd_sched_lock_held())
 
 /* A list of sleeping threads. */
 struct vd_waitqueue {

@@ -10,6 +10,12 @@
  * tokens, and process exit (space destroy + a fresh space) -- are applied
  * to both, and every result code and returned capability must agree.
  * The kernel's own self-check runs periodically on every space.
+ *
+ * Differential: the IPC fast path's inline check (core/cap/cap_fast.h,
+ * vd_cap_fast_object) must agree with vd_cap_validate_type on every
+ * token the model validates -- live, stale, garbage, the null token --
+ * for every object type and the same rights: a yes with the same object
+ * id exactly when the general check says VD_OK.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +31,8 @@
 #include <veridian/cap.h>
 #include <veridian/kernel.h>
 #include <veridian/mm.h>
+
+#include "../../core/cap/cap_fast.h"
 
 #define NSPACES	 4
 #define MAX_RECS 200000
@@ -61,6 +69,8 @@ enum {
 #define RESULT_SLOTS 9 /* VD_OK .. VD_ERR_INVALID_CAPABILITY */
 static unsigned long seen[OP_COUNT][RESULT_SLOTS];
 static unsigned long max_live, max_depth;
+/* Differential checks of cap_fast.h: [0] both refused, [1] both agreed */
+static unsigned long fast_agreed[2];
 
 static void count(int op, vd_err_t err)
 {
@@ -132,6 +142,28 @@ static void model_revoke(int root, bool with_root)
 	}
 }
 
+/* vd_cap_fast_object against vd_cap_validate_type: the fast check takes
+ * a concrete type (no VD_OBJ_ANY), so every type is tried. */
+static void check_fast_agrees(int sp, vd_cap_token_t tok, uint32_t req)
+{
+	for (unsigned t = 0; t < VD_OBJ_TYPE_COUNT; t++) {
+		struct vd_capability c;
+		uint64_t oid = 0xdeadbeef;
+		vd_err_t general = vd_cap_validate_type(
+			spaces[sp], tok, (enum vd_object_type)t, req, &c);
+		bool fast = vd_cap_fast_object(spaces[sp], tok, t, req, &oid);
+
+		if (fast != (general == VD_OK))
+			fail_msg("op %lu: space %d token %#llx rights %#x type "
+				 "%u: fast check says %d, general %d",
+				 ops_done, sp, (unsigned long long)tok, req, t,
+				 fast, general);
+		if (fast)
+			assert_int_equal(oid, c.object_id);
+		fast_agreed[fast]++;
+	}
+}
+
 static void check_validate(int sp, vd_cap_token_t tok, uint32_t req,
 			   enum vd_object_type type, const struct rec *r)
 {
@@ -161,6 +193,7 @@ static void check_validate(int sp, vd_cap_token_t tok, uint32_t req,
 		assert_int_equal(c.rights, r->rights);
 		assert_int_equal(c.generation, (uint16_t)(tok >> 16));
 	}
+	check_fast_agrees(sp, tok, req);
 }
 
 static const struct rec *find_live(int sp, vd_cap_token_t tok)
@@ -409,11 +442,17 @@ static void run_model(uint64_t seed, unsigned long steps)
 		if (recs[i].alive &&
 		    recs[i].incarnation == incarnation[recs[i].space])
 			continue;
-		for (int sp = 0; sp < NSPACES; sp++)
+		for (int sp = 0; sp < NSPACES; sp++) {
 			if (vd_cap_validate(spaces[sp], recs[i].token, 0,
 					    NULL) == VD_OK)
 				assert_non_null(find_live(sp, recs[i].token));
+			check_fast_agrees(sp, recs[i].token, 0);
+		}
 	}
+	/* The null token names slot 0 with its token null: refused by
+	 * both, whatever slot 0 holds. */
+	for (int sp = 0; sp < NSPACES; sp++)
+		check_fast_agrees(sp, VD_CAP_TOKEN_NULL, 0);
 	for (int sp = 0; sp < NSPACES; sp++)
 		vd_cap_space_destroy(spaces[sp]);
 	vd_cap_get_stats(&st);
@@ -477,6 +516,10 @@ static void test_model_coverage(void **state)
 	assert_true(seen[OP_REVOKE][VD_ERR_INVALID_CAPABILITY] > 1000);
 	assert_true(seen[OP_REVOKE_DERIVED][VD_OK] > 100);
 	assert_true(max_depth >= 8);
+	printf("  fast check agreed: %lu yes, %lu no\n", fast_agreed[1],
+	       fast_agreed[0]);
+	assert_true(fast_agreed[1] > 1000);
+	assert_true(fast_agreed[0] > 1000);
 }
 
 int main(void)

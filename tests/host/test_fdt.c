@@ -177,6 +177,92 @@ static void test_rejects_corrupt_blobs(void **state)
 	free(copy);
 }
 
+/* Regressions found by the FDT fuzzer (tests/fuzz/fdt.c): whatever the
+ * reader hands out lies inside the structure block, strings are compared
+ * within their bounds. */
+static void test_prop_value_stays_in_the_block(void **state)
+{
+	struct fdt f;
+	uint8_t *copy = malloc(blob_len);
+	uint32_t len;
+	(void)state;
+
+	memcpy(copy, blob, blob_len);
+	assert_true(fdt_init(&f, copy));
+	int serial = fdt_find_compatible(&f, -1, "ns16550a");
+	assert_true(serial >= 0);
+	uint8_t *val = (uint8_t *)fdt_prop(&f, serial, "compatible", &len);
+	assert_non_null(val);
+	/* a length that runs past the structure block, though not past the
+	 * blob (the strings block follows): was returned as is, and every
+	 * user read the strings block and beyond as the value */
+	uint32_t past = f.structs_size - (uint32_t)(val - f.structs) + 4;
+	assert_true(past < f.size);
+	val[-8] = (uint8_t)(past >> 24);
+	val[-7] = (uint8_t)(past >> 16);
+	val[-6] = (uint8_t)(past >> 8);
+	val[-5] = (uint8_t)past;
+	assert_null(fdt_prop(&f, serial, "compatible", &len));
+	assert_false(fdt_is_compatible(&f, serial, "ns16550a"));
+	free(copy);
+}
+
+static void test_unterminated_strings(void **state)
+{
+	struct fdt f;
+	struct vd_boot_info bi;
+	uint8_t *copy = malloc(blob_len);
+	uint32_t len;
+	(void)state;
+
+	/* "ns16550a" without its NUL: matches nothing, read within len */
+	memcpy(copy, blob, blob_len);
+	assert_true(fdt_init(&f, copy));
+	int serial = fdt_find_compatible(&f, -1, "ns16550a");
+	uint8_t *val = (uint8_t *)fdt_prop(&f, serial, "compatible", &len);
+	assert_int_equal(len, 9);
+	val[-5] = 8;
+	assert_false(fdt_is_compatible(&f, serial, "ns16550a"));
+	assert_false(fdt_is_compatible(&f, serial, "ns16550a-and-more"));
+
+	/* device_type "memory" cut before its NUL: not a memory node */
+	memcpy(copy, blob, blob_len);
+	assert_true(fdt_init(&f, copy));
+	int mem = fdt_path(&f, "/memory");
+	val = (uint8_t *)fdt_prop(&f, mem, "device_type", &len);
+	assert_int_equal(len, 7);
+	val[-5] = 6;
+	memset(&bi, 0, sizeof(bi));
+	assert_true(fdt_fill_boot_info(&f, &bi, 0x5f000000, 0));
+	assert_int_equal(bi.mem_count, 0);
+
+	/* a node name with no NUL before the end of the block: no name */
+	memcpy(copy, blob, blob_len);
+	assert_true(fdt_init(&f, copy));
+	int chosen = fdt_path(&f, "/chosen");
+	f.structs_size = (uint32_t)chosen + 4 + 3; /* "cho" */
+	assert_string_equal(fdt_node_name(&f, chosen), "");
+	assert_int_equal(fdt_path(&f, "/chosen"), -1);
+	free(copy);
+}
+
+static void test_header_offsets_checked(void **state)
+{
+	struct fdt f;
+	uint8_t *copy = malloc(blob_len);
+	(void)state;
+
+	/* off_mem_rsvmap past totalsize: add_reserved walked from there */
+	memcpy(copy, blob, blob_len);
+	copy[16] = 0x7f;
+	assert_false(fdt_init(&f, copy));
+	/* totalsize of 2 GiB or more: node offsets are ints */
+	memcpy(copy, blob, blob_len);
+	copy[4] = 0x80;
+	assert_false(fdt_init(&f, copy));
+	free(copy);
+}
+
 static void test_too_many_regions_is_reported(void **state)
 {
 	struct fdt f;
@@ -201,6 +287,9 @@ int main(void)
 		cmocka_unit_test(test_props_and_reg),
 		cmocka_unit_test(test_fill_boot_info),
 		cmocka_unit_test(test_rejects_corrupt_blobs),
+		cmocka_unit_test(test_prop_value_stays_in_the_block),
+		cmocka_unit_test(test_unterminated_strings),
+		cmocka_unit_test(test_header_offsets_checked),
 		cmocka_unit_test(test_too_many_regions_is_reported),
 	};
 	return cmocka_run_group_tests(tests, load_blob, free_blob);

@@ -12,17 +12,21 @@
 #include <veridian/list.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
+#include <veridian/sched.h>
 #include <veridian/spinlock.h>
 #include <veridian/string.h>
 
+#include "../../core/cap/cap_internal.h"
+#include "../../core/sched/sched_internal.h"
+
 /* Compare vd_snprintf against the C library for one format. */
-#define CHECK_FMT(fmt, ...)                                                \
-	do {                                                               \
-		char a[128], b[128];                                       \
-		int na = vd_snprintf(a, sizeof(a), fmt, __VA_ARGS__);      \
-		int nb = snprintf(b, sizeof(b), fmt, __VA_ARGS__);         \
-		assert_string_equal(a, b);                                 \
-		assert_int_equal(na, nb);                                  \
+#define CHECK_FMT(fmt, ...)                                                    \
+	do {                                                                   \
+		char a[128], b[128];                                           \
+		int na = vd_snprintf(a, sizeof(a), fmt, __VA_ARGS__);          \
+		int nb = snprintf(b, sizeof(b), fmt, __VA_ARGS__);             \
+		assert_string_equal(a, b);                                     \
+		assert_int_equal(na, nb);                                      \
 	} while (0)
 
 static void test_printf_matches_libc(void **state)
@@ -34,12 +38,12 @@ static void test_printf_matches_libc(void **state)
 	CHECK_FMT("%ld %lu %lld %llu", -1L, ~0UL, -9223372036854775807LL - 1,
 		  18446744073709551615ULL);
 	CHECK_FMT("%zu %zx", (size_t)12345, (size_t)0xabc);
-	CHECK_FMT("%hd %hhu %hx", (short)-3, (unsigned char)250, (unsigned short)0xffff);
+	CHECK_FMT("%hd %hhu %hx", (short)-3, (unsigned char)250,
+		  (unsigned short)0xffff);
 	CHECK_FMT("[%s] [%10s] [%-10s] [%.3s] [%*s]", "abc", "abc", "abc",
 		  "abcdef", 6, "x");
 	CHECK_FMT("%c%c%c %%", 'a', 'b', 'c');
-	CHECK_FMT("[%.5d] [%8.3d] [%.0d] [%#014llx]", 42, -7, 0,
-		  0x1234ULL);
+	CHECK_FMT("[%.5d] [%8.3d] [%.0d] [%#014llx]", 42, -7, 0, 0x1234ULL);
 	CHECK_FMT("%p", (void *)0xdeadbeef);
 }
 
@@ -158,17 +162,15 @@ static void test_list(void **state)
 		vd_list_add_tail(&head, &items[i].link);
 	}
 	assert_int_equal(vd_list_length(&head), 4);
-	vd_list_for_each(it, &head)
-		assert_int_equal(VD_LIST_ENTRY(it, struct item, link)->value,
-				 expect++);
+	vd_list_for_each(it, &head) assert_int_equal(
+		VD_LIST_ENTRY(it, struct item, link)->value, expect++);
 	vd_list_remove(&items[1].link);
 	vd_list_remove(&items[1].link); /* second remove is harmless */
 	assert_int_equal(vd_list_length(&head), 3);
 	vd_list_add(&head, &items[1].link);
 	it = vd_list_pop(&head);
 	assert_ptr_equal(it, &items[1].link);
-	vd_list_for_each_safe(it, tmp, &head)
-		vd_list_remove(it);
+	vd_list_for_each_safe(it, tmp, &head) vd_list_remove(it);
 	assert_true(vd_list_empty(&head));
 }
 
@@ -192,12 +194,95 @@ static void test_spinlock_tickets(void **state)
 	assert_int_equal(l.next, l.owner);
 }
 
+/* vd_spin_is_held says whether THIS CPU holds the lock, not merely
+ * whether someone does. */
+static void test_spin_is_held_is_per_cpu(void **state)
+{
+	struct vd_spinlock l = VD_SPINLOCK_INIT;
+	(void)state;
+
+	host_fake_reset();
+	host_set_cpu_count(2);
+	host_set_cpu(1);
+	vd_spin_lock(&l);
+	assert_true(vd_spin_is_held(&l));
+	host_set_cpu(0);
+	assert_false(vd_spin_is_held(&l)); /* taken, but by cpu 1 */
+	host_set_cpu(1);
+	vd_spin_unlock(&l);
+	assert_false(vd_spin_is_held(&l));
+	host_set_cpu(0);
+}
+
+/* Run fn, which must panic with a message containing `what`. */
+static void expect_contract_panic(void (*fn)(void), const char *what)
+{
+	jmp_buf jb;
+
+	vd_panic_host_reset();
+	host_console_clear();
+	host_poweroff_jmp = &jb;
+	if (setjmp(jb) == 0) {
+		fn();
+		fail_msg("no contract violation caught (%s)", what);
+	}
+	host_poweroff_jmp = NULL;
+	assert_int_not_equal(host_poweroff_status, 0);
+	assert_non_null(strstr(host_console_output(), "assertion failed"));
+	assert_non_null(strstr(host_console_output(), what));
+}
+
+static struct vd_waitqueue contract_wq;
+
+static void wake_without_sched_lock(void)
+{
+	(void)vd_sched_wake_one_locked(&contract_wq);
+}
+
+static void wake_with_sched_lock_of_other_cpu(void)
+{
+	host_set_cpu(1);
+	vd_sched_lock_state_t st = vd_sched_lock();
+	host_set_cpu(0);
+	(void)st; /* cpu 1 never gets it back: the test resets the lock */
+	(void)vd_sched_wake_one_locked(&contract_wq);
+}
+
+static void cap_lookup_without_cap_lock(void)
+{
+	struct vd_cap_space space = {0};
+
+	(void)cap_lookup_locked(&space, 1);
+}
+
+/* The *_locked contracts check themselves in this (debug) build: a call
+ * without the lock, or with it held by another CPU, panics. */
+static void test_locked_contracts_are_checked(void **state)
+{
+	(void)state;
+
+	assert_int_equal(VD_DEBUG, 1);
+	host_fake_reset();
+	host_set_cpu_count(2);
+	vd_waitqueue_init(&contract_wq);
+	expect_contract_panic(wake_without_sched_lock, "vd_sched_lock_held");
+	expect_contract_panic(wake_with_sched_lock_of_other_cpu,
+			      "vd_sched_lock_held");
+	vd_spin_init(&vd_sched_lock_word);
+	expect_contract_panic(cap_lookup_without_cap_lock, "vd_cap_lock");
+	/* and with the lock, the same call is fine */
+	vd_sched_lock_state_t st = vd_sched_lock();
+	assert_int_equal(vd_sched_wake_one_locked(&contract_wq), 0);
+	vd_sched_unlock(st);
+}
+
 static void test_panic_powers_off_with_failure(void **state)
 {
 	jmp_buf jb;
 	(void)state;
 
 	host_fake_reset();
+	vd_panic_host_reset();
 	host_poweroff_jmp = &jb;
 	if (setjmp(jb) == 0) {
 		vd_panic("boom %d", 7);
@@ -227,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_bitmap),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_spinlock_tickets),
+		cmocka_unit_test(test_spin_is_held_is_per_cpu),
+		cmocka_unit_test(test_locked_contracts_are_checked),
 		cmocka_unit_test(test_panic_powers_off_with_failure),
 		cmocka_unit_test(test_strerror_names),
 	};

@@ -270,6 +270,37 @@ static void test_bad_images_leave_nothing(void **state)
 			 VD_ERR_NOT_FOUND);
 }
 
+/*
+ * Found by the ELF fuzzer (tests/fuzz/elf.c): the validator took segments
+ * up to the top of user space, so an image reaching into the stack was
+ * accepted and the stack mapping then failed with MEM_ALREADY_MAPPED.
+ * Now the image must end a guard page below the stack.
+ */
+static void test_image_stays_below_the_stack(void **state)
+{
+	const uint64_t top = 1ull << 47; /* the fake HAL's hal_user_top() */
+	const uint64_t image_top = top - 0x1000 - VD_USER_STACK_SIZE - 0x1000;
+	vd_pid_t pid;
+	(void)state;
+
+	/* data segment (0x2000 bytes in memory) inside the stack */
+	phdr(1, VD_PF_R | VD_PF_W, 0x2000, top - 0x4000, 16, 0x2000);
+	assert_int_equal(vd_process_create(0, elf, elf_size, NULL, NULL, NULL,
+					   0, &pid, NULL),
+			 VD_ERR_INVALID_PARAMETER);
+	/* its last page in the guard page below the stack */
+	phdr(1, VD_PF_R | VD_PF_W, 0x2000, image_top - 0x1000, 16, 0x2000);
+	assert_int_equal(vd_process_create(0, elf, elf_size, NULL, NULL, NULL,
+					   0, &pid, NULL),
+			 VD_ERR_INVALID_PARAMETER);
+	/* ending right at the guard: fine */
+	phdr(1, VD_PF_R | VD_PF_W, 0x2000, image_top - 0x2000, 16, 0x2000);
+	assert_int_equal(vd_process_create(0, elf, elf_size, NULL, NULL, NULL,
+					   0, &pid, NULL),
+			 VD_OK);
+	kill_and_reap(0, pid, 1);
+}
+
 static void test_too_many_or_long_args(void **state)
 {
 	static char big[VD_PROC_MAX_ARG_BYTES + 10];
@@ -667,6 +698,7 @@ int main(void)
 		T(test_load_maps_segments_with_their_rights),
 		T(test_initial_stack),
 		T(test_bad_images_leave_nothing),
+		T(test_image_stays_below_the_stack),
 		T(test_too_many_or_long_args),
 		T(test_user_regions),
 		T(test_lazy_regions_fill_on_first_touch),

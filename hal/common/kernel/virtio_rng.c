@@ -169,6 +169,7 @@ bool virtio_rng_present(void)
 /* Reset, negotiate VERSION_1 only, give queue 0 its rings, go (4.2.3). */
 static bool rng_setup_locked(void)
 {
+	VD_ASSERT_HELD(&rng_lock);
 	volatile uint32_t *r = rng_regs;
 	paddr_t frame = vd_pt_frame_alloc(); /* zeroed */
 
@@ -215,6 +216,7 @@ fail:
 /* Post the buffer for 8 bytes and wait for the device to fill it. */
 static bool rng_read_locked(uint64_t *out)
 {
+	VD_ASSERT_HELD(&rng_lock);
 	char *q = vd_phys_to_virt(rng_frame);
 	struct virtq_desc *desc = (struct virtq_desc *)q;
 	struct virtq_avail *avail = (struct virtq_avail *)(q + OFF_AVAIL);

@@ -35,9 +35,12 @@ struct fdt {
 	uint32_t structs_size;
 	const char *strings; /* strings block */
 	uint32_t strings_size;
+	uint32_t rsvmap_off; /* memory reservation block, <= size */
 };
 
-/* Validate the header and fill f.  Returns false for a bad blob. */
+/* Validate the header and fill f: the blocks must lie inside the blob's
+ * totalsize bytes (which the caller guarantees are there).  Returns false
+ * for a bad blob. */
 bool fdt_init(struct fdt *f, const void *blob);
 /* totalsize of a blob whose header is at blob (0 if the magic is wrong). */
 uint32_t fdt_blob_size(const void *blob);
@@ -50,7 +53,8 @@ int fdt_path(const struct fdt *f, const char *path);
 /* First child / next sibling of a node, -1 when there is none. */
 int fdt_first_child(const struct fdt *f, int node);
 int fdt_next_sibling(const struct fdt *f, int node);
-/* Node name including the unit address ("memory@40000000"). */
+/* Node name including the unit address ("memory@40000000"); "" for an
+ * offset that is no node or a name not terminated inside the block. */
 const char *fdt_node_name(const struct fdt *f, int node);
 /* Next node after `after` (-1 = start) in document order whose
  * "compatible" list contains compat; -1 if none. */
@@ -58,7 +62,9 @@ int fdt_find_compatible(const struct fdt *f, int after, const char *compat);
 /* Parent of a node (-1 for the root). */
 int fdt_parent(const struct fdt *f, int node);
 
-/* Property value and length, NULL if absent. */
+/* Property value and length, NULL if absent; the value lies inside the
+ * structure block.  A string value need not be NUL-terminated: compare
+ * within len. */
 const void *fdt_prop(const struct fdt *f, int node, const char *name,
 		     uint32_t *len);
 bool fdt_prop_u32(const struct fdt *f, int node, const char *name,
