@@ -1,11 +1,14 @@
 # User space for one board: libveridian, the programs in user/bin/, and the
 # boot file system that links them into both kernel images.
 #
-#   user/lib/          crt0 (_start), syscall stubs (inline asm per arch in
-#                      user/lib/arch/), start-up, spawn helpers, printf over
+#   user/lib/          syscall stubs, start-up, spawn helpers, printf over
 #                      SYS_WRITE.  The kernel's own formatter and string
 #                      routines (core/lib/printf.c, string.c, builtins.c,
 #                      errors.c) are compiled in too: one implementation.
+#   user/lib/arch/<arch>/
+#                      the architecture's part: crt0.S (_start) and
+#                      include/arch/syscall.h (the inline traps), reached
+#                      as <arch/syscall.h>
 #   user/bin/<name>.c  one program each -> ${CMAKE_BINARY_DIR}/user/<name>,
 #                      a static ELF at 0x400000 (user/lib/user.ld)
 #   vduser_bootfs      an object library: bootfs.S .incbin's every program
@@ -26,31 +29,44 @@ set(VD_USER_CFLAGS
     -fno-omit-frame-pointer -ffunction-sections -fdata-sections
     -O2 -g)
 if(VD_ARCH STREQUAL "x86_64")
-  # -Werror=vla: the inline IPC syscall (user/ipc-lib/arch/x86_64.h) binds
+  # -Werror=vla: the inline IPC syscall (user/ipc-lib/arch/x86_64/) binds
   # MR6 to rbx, which clang silently takes as its base pointer in a
   # function with both a variable-sized and an over-aligned stack object.
   list(APPEND VD_USER_CFLAGS -mcmodel=small -Werror=vla)
 endif()
 
-file(GLOB VD_USER_LIB_SOURCES CONFIGURE_DEPENDS ${VD_USER_DIR}/lib/*.c)
-# Further libraries in user/<name>-lib/ (e.g. ipc-lib, headers only): their
-# C files and their ${VD_ARCH}.S, if any, join libveridian; their headers
-# are on the include path of every program.
-file(GLOB _vd_extra_libs LIST_DIRECTORIES true ${VD_USER_DIR}/*-lib)
-set(VD_USER_EXTRA_INCLUDES "")
-foreach(_dir IN LISTS _vd_extra_libs)
-  if(IS_DIRECTORY ${_dir})
-    file(GLOB _c CONFIGURE_DEPENDS ${_dir}/*.c)
-    list(APPEND VD_USER_LIB_SOURCES ${_c})
-    if(EXISTS ${_dir}/${VD_ARCH}.S)
-      list(APPEND VD_USER_LIB_SOURCES ${_dir}/${VD_ARCH}.S)
-    endif()
-    list(APPEND VD_USER_EXTRA_INCLUDES ${_dir})
+# Every library -- user/lib and any user/<name>-lib (e.g. ipc-lib, headers
+# only) -- joins libveridian the same way: its *.c, and of its
+# arch/${VD_ARCH}/ the *.c and *.S; its headers (include/ if it has one,
+# else the directory itself) and arch/${VD_ARCH}/include are on the
+# include path of every program.  Only the current architecture's
+# directory is: a shared header includes <arch/...> and gets its own
+# arch's, so a new architecture adds directories and edits no list.
+file(GLOB _vd_libs LIST_DIRECTORIES true ${VD_USER_DIR}/*-lib)
+list(PREPEND _vd_libs ${VD_USER_DIR}/lib)
+set(VD_USER_LIB_SOURCES "")
+set(_vd_arch_sources "") # linked after the portable ones, as they always were
+set(VD_USER_LIB_INCLUDES "")
+foreach(_dir IN LISTS _vd_libs)
+  if(NOT IS_DIRECTORY ${_dir})
+    continue()
+  endif()
+  file(GLOB _src CONFIGURE_DEPENDS ${_dir}/*.c)
+  list(APPEND VD_USER_LIB_SOURCES ${_src})
+  file(GLOB _src CONFIGURE_DEPENDS
+       ${_dir}/arch/${VD_ARCH}/*.c ${_dir}/arch/${VD_ARCH}/*.S)
+  list(APPEND _vd_arch_sources ${_src})
+  if(IS_DIRECTORY ${_dir}/include)
+    list(APPEND VD_USER_LIB_INCLUDES ${_dir}/include)
+  else()
+    list(APPEND VD_USER_LIB_INCLUDES ${_dir})
+  endif()
+  if(IS_DIRECTORY ${_dir}/arch/${VD_ARCH}/include)
+    list(APPEND VD_USER_LIB_INCLUDES ${_dir}/arch/${VD_ARCH}/include)
   endif()
 endforeach()
 add_library(vduser_lib OBJECT
-  ${VD_USER_LIB_SOURCES}
-  ${VD_USER_DIR}/lib/arch/crt0.S
+  ${VD_USER_LIB_SOURCES} ${_vd_arch_sources}
   ${VD_ROOT}/core/lib/printf.c
   ${VD_ROOT}/core/lib/string.c
   ${VD_ROOT}/core/lib/builtins.c
@@ -58,7 +74,7 @@ add_library(vduser_lib OBJECT
 
 function(vd_user_target_setup tgt)
   target_include_directories(${tgt} PRIVATE
-    ${VD_USER_DIR}/lib/include ${VD_USER_EXTRA_INCLUDES} ${VD_ROOT}/include)
+    ${VD_USER_LIB_INCLUDES} ${VD_ROOT}/include)
   target_compile_options(${tgt} PRIVATE ${VD_USER_CFLAGS}
     $<$<COMPILE_LANGUAGE:ASM>:-Wno-unused-command-line-argument>)
   target_compile_definitions(${tgt} PRIVATE VD_USER=1)

@@ -4,27 +4,31 @@
  * IPC syscalls move small messages (up to 64 bytes = 8 words, the
  * "message registers" MR0..MR7) in registers, so a call or reply copies
  * them from one thread's saved context to another's and never touches
- * user memory.  This is the one place in core that names registers by
- * architecture: it extends the syscall convention of cpu_context.h.
+ * user memory.  It extends the syscall convention of cpu_context.h:
  *
- *   role            x86_64  aarch64  riscv64
- *   number          rax     x8       a7        (in)
- *   status          rax     x0       a0        (out: 0 or -vd_err_t)
- *   A0 target       rdi     x0       a0        (in: cap or reply token)
- *   A1 info         rsi     x1       a1        (in and out)
- *   A2 cap          rdx     x2       a2        (in: cap to transfer or
- *                                               endpoint; out: cap got)
- *   A3 timeout      r10     x3       a3        (in: ns)
- *   A3 sender       r10     x3       a3        (out: sender pid)
- *   RTOKEN          rdi     x8       a7        (out: reply token)
- *   MR0..MR7        r8 r9   x4..x7   a4 a5 a6
- *                   r12..r15         t0 t1 t2
- *                   rbx rbp x9..x12  t3 t4
+ *   role            register
+ *   number          the syscall number register        (in)
+ *   status          the result register  (out: 0 or -vd_err_t)
+ *   A0 target       argument 0           (in: cap or reply token)
+ *   A1 info         argument 1           (in and out)
+ *   A2 cap          argument 2           (in: cap to transfer or
+ *                                         endpoint; out: cap got)
+ *   A3 timeout      argument 3           (in: ns)
+ *   A3 sender       argument 3           (out: sender pid)
+ *   RTOKEN          one the return leaves free   (out: reply token)
+ *   MR0..MR7        eight more registers
  *
- * A0..A3 are the first four syscall argument registers of cpu_context.h.
- * On x86_64 SYSCALL clobbers rcx and r11, which leaves exactly the
- * thirteen registers above; rbp is a message register there, so the user
- * library's inline vd_ipc_sys saves it itself (user/ipc-lib/arch/).
+ * Which registers those are is each architecture's <arch/ipc_regs.h>
+ * (hal/<arch>/include/arch/ipc_regs.h, as seL4 keeps msgRegisters[] in
+ * each architecture's registerset.c), in these names:
+ *
+ *   IPC_R_TOKEN(c), IPC_R_INFO(c), IPC_R_CAP(c), IPC_R_TIMEOUT(c),
+ *   IPC_R_SENDER(c), IPC_R_RTOKEN(c)     lvalues in struct vd_cpu_context
+ *   IPC_MR_DESC(X)   X(i, field) for MR7 down to MR0, where ctx->field
+ *                    is the saved register that carries MRi
+ *
+ * The user library binds the same registers in user/ipc-lib/arch/<arch>/;
+ * docs/ipc.md has the table for every architecture.
  *
  * The info word:
  *
@@ -45,71 +49,8 @@
 #include <veridian/cpu_context.h>
 #include <veridian/ipc.h>
 
-/*
- * IPC_MR_DESC(X) expands X(i, field) for MR7 down to MR0, where
- * ctx->field is the saved register that carries MRi.
- */
-#if defined(__x86_64__)
-
-#define IPC_R_TOKEN(c)	 ((c)->rdi)
-#define IPC_R_INFO(c)	 ((c)->rsi)
-#define IPC_R_CAP(c)	 ((c)->rdx)
-#define IPC_R_TIMEOUT(c) ((c)->r10)
-#define IPC_R_SENDER(c)	 ((c)->r10)
-#define IPC_R_RTOKEN(c)	 ((c)->rdi)
-/* clang-format off */
-#define IPC_MR_DESC(X) \
-	X(7, rbp) \
-	X(6, rbx) \
-	X(5, r15) \
-	X(4, r14) \
-	X(3, r13) \
-	X(2, r12) \
-	X(1, r9) \
-	X(0, r8)
-/* clang-format on */
-
-#elif defined(__aarch64__)
-
-#define IPC_R_TOKEN(c)	 ((c)->x[0])
-#define IPC_R_INFO(c)	 ((c)->x[1])
-#define IPC_R_CAP(c)	 ((c)->x[2])
-#define IPC_R_TIMEOUT(c) ((c)->x[3])
-#define IPC_R_SENDER(c)	 ((c)->x[3])
-#define IPC_R_RTOKEN(c)	 ((c)->x[8])
-/* clang-format off */
-#define IPC_MR_DESC(X) \
-	X(7, x[12]) \
-	X(6, x[11]) \
-	X(5, x[10]) \
-	X(4, x[9]) \
-	X(3, x[7]) \
-	X(2, x[6]) \
-	X(1, x[5]) \
-	X(0, x[4])
-/* clang-format on */
-
-#elif defined(__riscv)
-
-#define IPC_R_TOKEN(c)	 ((c)->x[10])
-#define IPC_R_INFO(c)	 ((c)->x[11])
-#define IPC_R_CAP(c)	 ((c)->x[12])
-#define IPC_R_TIMEOUT(c) ((c)->x[13])
-#define IPC_R_SENDER(c)	 ((c)->x[13])
-#define IPC_R_RTOKEN(c)	 ((c)->x[17])
-/* clang-format off */
-#define IPC_MR_DESC(X) \
-	X(7, x[29]) \
-	X(6, x[28]) \
-	X(5, x[7]) \
-	X(4, x[6]) \
-	X(3, x[5]) \
-	X(2, x[16]) \
-	X(1, x[15]) \
-	X(0, x[14])
-/* clang-format on */
-
-#endif
+/* The per-architecture binding (see above). */
+#include <arch/ipc_regs.h>
 
 /* Info word fields (the user-side names are in include/veridian/ipc.h). */
 #define IPC_INFO_LEN(i) ((unsigned)((i)&0xff))

@@ -16,7 +16,7 @@
 /* Register numbers in the x86 encoding. */
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11 };
 
-/* syscall argument registers, in order (veridian/cpu_context.h) */
+/* syscall argument registers, in order (arch/context.h) */
 static const uint8_t arg_reg[6] = {RDI, RSI, RDX, R10, R8, R9};
 
 static void movabs(struct hal_kt_code *c, unsigned reg, uint64_t v)

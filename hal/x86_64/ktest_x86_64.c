@@ -207,6 +207,18 @@ VD_KTEST(x86_smep_smap_protect_kernel)
 	vd_pt_frame_free(frame);
 }
 
+/* ---- random numbers ---- */
+
+/* The board's CPU ("max") has RDRAND, so hal_entropy always delivers
+ * here; tests/ktest/core_boot.c checks the draws on every arch. */
+VD_KTEST(x86_entropy_rdrand)
+{
+	uint64_t v;
+
+	KT_ASSERT(x86_features.rdrand);
+	KT_ASSERT(hal_entropy(&v));
+}
+
 /* ---- interrupt controller ---- */
 
 VD_KTEST(x86_ioapic_mask_unmask)

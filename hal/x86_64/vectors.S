@@ -248,7 +248,7 @@ hal_return_to_user:
  * registers so that they form the struct vd_cpu_context at the top of it
  * (pushes go from rsp down to rax; the rcx and r11 slots above them are
  * left alone: SYSCALL has replaced both registers with RIP and RFLAGS,
- * which the syscall ABI lets it clobber, cpu_context.h), calls
+ * which the syscall ABI lets it clobber, arch/context.h), calls
  * vd_syscall(ctx) with interrupts still disabled (SYSCALL cleared IF;
  * core enables them when the call is not a fast one, see hal.h), then,
  * with them disabled again, returns with SYSRET if the work word

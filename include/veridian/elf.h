@@ -42,13 +42,9 @@
 #define VD_EM_AARCH64 183
 #define VD_EM_RISCV   243
 
-#if defined(__x86_64__)
-#define VD_EM_NATIVE VD_EM_X86_64
-#elif defined(__aarch64__)
-#define VD_EM_NATIVE VD_EM_AARCH64
-#elif defined(__riscv)
-#define VD_EM_NATIVE VD_EM_RISCV
-#endif
+/* VD_EM_NATIVE, the e_machine user programs must have, comes from the
+ * architecture (hal/<arch>/include/arch/elf.h). */
+#include <arch/elf.h>
 
 #define VD_PF_X 1u
 #define VD_PF_W 2u

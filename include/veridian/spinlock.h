@@ -25,21 +25,22 @@ struct vd_spinlock {
 
 /*
  * Let the next ticket in: owner + 1, stored with release order.  Only
- * the holder writes owner, so the increment need not be atomic.  x86_64
- * orders every store after the ones before it (TSO), so there a compiler
- * barrier and an increment in place do it, in one instruction; elsewhere
- * it is a load and a store-release.
+ * the holder writes owner, so the increment need not be atomic: a load
+ * and a store-release.  An architecture whose plain stores are already
+ * releases may do it in fewer instructions: its optional
+ * <arch/spinlock.h> then defines vd_ticket_release and
+ * ARCH_HAS_TICKET_RELEASE (x86_64 does, for TSO).
  */
+#if __has_include(<arch/spinlock.h>)
+#include <arch/spinlock.h>
+#endif
+#ifndef ARCH_HAS_TICKET_RELEASE
 static inline __attribute__((always_inline)) void
 vd_ticket_release(uint32_t *owner)
 {
-#if defined(__x86_64__)
-	__atomic_signal_fence(__ATOMIC_RELEASE);
-	(*(volatile uint32_t *)owner)++;
-#else
 	__atomic_store_n(owner, *owner + 1, __ATOMIC_RELEASE);
-#endif
 }
+#endif
 
 void vd_spin_init(struct vd_spinlock *l);
 void vd_spin_lock(struct vd_spinlock *l);

@@ -2,6 +2,7 @@
  * fault: die in the way argv[1] says.  The kernel must kill only this
  * process (reason "fault" or "exception") and keep running.
  */
+#include <arch/machine.h>
 #include <vd.h>
 
 static const unsigned char not_code[16] = {0};
@@ -49,15 +50,8 @@ int main(int argc, char **argv, char **envp)
 		*(volatile unsigned char *)(uintptr_t)not_code = 1;
 	if (!vd_strcmp(how, "exec-data")) /* rodata is not executable */
 		((void (*)(void))(uintptr_t)not_code)();
-	if (!vd_strcmp(how, "illegal")) {
-#if defined(__x86_64__)
-		__asm__ volatile("ud2");
-#elif defined(__aarch64__)
-		__asm__ volatile(".inst 0x00000000"); /* udf #0 */
-#elif defined(__riscv)
-		__asm__ volatile("unimp");
-#endif
-	}
+	if (!vd_strcmp(how, "illegal"))
+		vd_arch_illegal_insn();
 	if (!vd_strcmp(how, "thread-null")) { /* a second thread faults */
 		vd_thread_join(sibling(null_reader), VD_TIMEOUT_INFINITE, NULL);
 		return 98; /* not reached: the whole process dies */

@@ -4,6 +4,7 @@
  * bad argument).  Prints one "ok/not ok" line per check and a summary;
  * exits with the number of failures.
  */
+#include <arch/machine.h>
 #include <vd.h>
 
 #define KERNEL_PTR   ((uintptr_t)0xffffffff80000000ull)
@@ -141,24 +142,7 @@ static void test_memory(void)
 
 /* A minimal executable built in memory: one R+X page that calls
  * exit(42).  Exercises SYS_PROCESS_CREATE from user memory. */
-static const uint8_t exit42_code[] = {
-#if defined(__x86_64__)
-	0xb8, 0x01, 0x00, 0x00, 0x00, /* mov $1, %eax   (SYS_EXIT) */
-	0xbf, 0x2a, 0x00, 0x00, 0x00, /* mov $42, %edi */
-	0x0f, 0x05,		      /* syscall */
-	0xeb, 0xfe,		      /* jmp . */
-#elif defined(__aarch64__)
-	0x28, 0x00, 0x80, 0xd2, /* mov x8, #1 */
-	0x40, 0x05, 0x80, 0xd2, /* mov x0, #42 */
-	0x01, 0x00, 0x00, 0xd4, /* svc #0 */
-	0x00, 0x00, 0x00, 0x14, /* b . */
-#elif defined(__riscv)
-	0x93, 0x08, 0x10, 0x00, /* li a7, 1 */
-	0x13, 0x05, 0xa0, 0x02, /* li a0, 42 */
-	0x73, 0x00, 0x00, 0x00, /* ecall */
-	0x6f, 0x00, 0x00, 0x00, /* j . */
-#endif
-};
+static const uint8_t exit42_code[] = {VD_ARCH_EXIT42_CODE};
 
 static uint8_t elf_buf[4096 + 64];
 
@@ -175,14 +159,7 @@ static void put(size_t off, uint64_t v, unsigned bytes)
 static size_t build_exit42_elf(void)
 {
 	uint8_t *e = elf_buf;
-	uint16_t machine =
-#if defined(__x86_64__)
-		62;
-#elif defined(__aarch64__)
-		183;
-#else
-		243;
-#endif
+	uint16_t machine = VD_ARCH_ELF_MACHINE;
 	const uint64_t base = 0x600000, code_off = 0x1000;
 	vd_memset(e, 0, sizeof(elf_buf));
 	e[0] = 0x7f, e[1] = 'E', e[2] = 'L', e[3] = 'F';

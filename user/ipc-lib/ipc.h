@@ -3,7 +3,7 @@
  *
  * Small messages travel in thirteen registers.  Every IPC syscall goes
  * through vd_ipc_sys(), an always-inline function per architecture
- * (arch/x86_64.h, arch/aarch64.h, arch/riscv64.h) that binds the fields
+ * (arch/<arch>/include/arch/ipc_sys.h here) that binds the fields
  * of a register block to the registers of the IPC ABI, traps, and
  * stores the registers the kernel returns back into the block:
  *
@@ -44,13 +44,9 @@ vd_ipc_regs_out(struct vd_ipc_regs *r, uint64_t a0, uint64_t a1, uint64_t a2,
 		r->mr[i] = mr[i];
 }
 
-#if defined(__x86_64__)
-#include "arch/x86_64.h"
-#elif defined(__aarch64__)
-#include "arch/aarch64.h"
-#elif defined(__riscv)
-#include "arch/riscv64.h"
-#endif
+/* vd_ipc_sys, per architecture
+ * (user/ipc-lib/arch/<arch>/include/arch/ipc_sys.h). */
+#include <arch/ipc_sys.h>
 
 /* ---- objects ---- */
 

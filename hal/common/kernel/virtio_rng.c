@@ -30,6 +30,7 @@
  * buffer.  A device that does not answer in time is reset and given up
  * (its queue could not be reused safely while it might still write).
  */
+#include <arch/cpu.h>
 #include <hal/virtio_rng.h>
 #include <veridian/hal.h>
 #include <veridian/printf.h>
@@ -100,27 +101,9 @@ static bool rng_broken;		    /* setup failed: do not retry */
 static uint16_t rng_used_seen;
 static struct vd_spinlock rng_lock = VD_SPINLOCK_INIT;
 
-static inline void io_wmb(void)
-{
-#if defined(__riscv)
-	__asm__ volatile("fence w,o" ::: "memory");
-#elif defined(__aarch64__)
-	__asm__ volatile("dmb oshst" ::: "memory");
-#else
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
-}
-
-static inline void io_rmb(void)
-{
-#if defined(__riscv)
-	__asm__ volatile("fence r,r" ::: "memory");
-#elif defined(__aarch64__)
-	__asm__ volatile("dmb oshld" ::: "memory");
-#else
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
-}
+/* The barriers are the arch's (arch/cpu.h). */
+#define io_wmb arch_io_wmb
+#define io_rmb arch_io_rmb
 
 static uint32_t rd(volatile uint32_t *regs, unsigned off)
 {

@@ -21,13 +21,9 @@
 #include <veridian/thread.h>
 #include <veridian/types.h>
 
-#if defined(__x86_64__)
-#include "../arch/x86_64.h"
-#elif defined(__aarch64__)
-#include "../arch/aarch64.h"
-#elif defined(__riscv)
-#include "../arch/riscv64.h"
-#endif
+/* vd_syscall0 .. vd_syscall6: the trap, per architecture
+ * (user/lib/arch/<arch>/include/arch/syscall.h). */
+#include <arch/syscall.h>
 
 #define VD_TIMEOUT_INFINITE UINT64_MAX
 

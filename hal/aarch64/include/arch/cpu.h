@@ -183,6 +183,20 @@
 #define a64_dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
 #define a64_dmb(opt) __asm__ volatile("dmb " #opt ::: "memory")
 
+/* Ordering for memory a device reads and writes (the virtio-rng driver
+ * of hal/common/kernel): arch_io_wmb orders normal-memory writes before a later
+ * device access, arch_io_rmb a device-written index before the data
+ * behind it.  The device is outer shareable. */
+static inline void arch_io_wmb(void)
+{
+	a64_dmb(oshst);
+}
+
+static inline void arch_io_rmb(void)
+{
+	a64_dmb(oshld);
+}
+
 static inline uint64_t a64_mpidr_aff(void)
 {
 	return a64_read_sysreg(mpidr_el1) & A64_MPIDR_AFF_MASK;

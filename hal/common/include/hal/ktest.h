@@ -104,8 +104,8 @@ bool hal_kt_fault_exit_hook(struct vd_cpu_context *ctx, vaddr_t addr,
 /* ---- the per-arch assembler (hal/<arch>/ktest_code.c) --------------- */
 
 /*
- * "arg i" is the register of syscall argument i (VD_CTX_ARG / the table
- * in veridian/cpu_context.h), "nr" the syscall-number register.  The
+ * "arg i" is the register of syscall argument i (vd_ctx_arg_slot in each
+ * arch's arch/context.h), "nr" the syscall-number register.  The
  * size_t results are byte offsets into the program: add HAL_KT_CODE_VA
  * for the address.
  */

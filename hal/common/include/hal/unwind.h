@@ -6,15 +6,12 @@
 #ifndef HAL_UNWIND_H
 #define HAL_UNWIND_H
 
+#include <arch/defs.h>
 #include <veridian/hal.h>
 
 /* How far below the frame pointer its {caller's fp, return address}
- * record sits (unwind.c). */
-#if defined(__riscv)
-#define HAL_FP_RECORD_BELOW 16
-#else
-#define HAL_FP_RECORD_BELOW 0
-#endif
+ * record sits (unwind.c): the arch's ABI says (arch/defs.h). */
+#define HAL_FP_RECORD_BELOW ARCH_FP_RECORD_BELOW
 
 /* Frame records may live in the kernel image (boot and per-CPU stacks in
  * .bss) from the start, and in the physmap of RAM (thread stacks from

@@ -115,5 +115,19 @@ static inline void rv_wfi(void)
 	__asm__ volatile("wfi" ::: "memory");
 }
 
+/* Ordering for memory a device reads and writes (the virtio-rng driver
+ * of hal/common/kernel): arch_io_wmb orders normal-memory writes before a later
+ * device access, arch_io_rmb a device-written index before the data
+ * behind it.  FENCE needs its O bit for a device access. */
+static inline void arch_io_wmb(void)
+{
+	__asm__ volatile("fence w,o" ::: "memory");
+}
+
+static inline void arch_io_rmb(void)
+{
+	__asm__ volatile("fence r,r" ::: "memory");
+}
+
 #endif /* __ASSEMBLER__ */
 #endif /* ARCH_CPU_H */

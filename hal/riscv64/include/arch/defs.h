@@ -46,4 +46,9 @@
  * linker script asserts the image fits. */
 #define RV_KERNEL_L0_TABLES 8
 
+/* How far below the frame pointer its {caller's fp, return address}
+ * record sits (the psABI: fp points just above the record;
+ * hal/common/kernel/unwind.c). */
+#define ARCH_FP_RECORD_BELOW 16
+
 #endif /* ARCH_DEFS_H */

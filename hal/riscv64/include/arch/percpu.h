@@ -23,7 +23,7 @@
 #define PCPU_CPU_ID	    16 /* logical cpu index */
 #define PCPU_BOOT_STACK_TOP 40 /* stack a starting CPU takes */
 
-/* struct vd_cpu_context offsets (include/veridian/cpu_context.h). */
+/* struct vd_cpu_context offsets (arch/context.h). */
 #define CTX_X(n)   ((n)*8)
 #define CTX_PC	   (32 * 8)
 #define CTX_STATUS (33 * 8)

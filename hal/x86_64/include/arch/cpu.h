@@ -99,6 +99,20 @@ static inline void x86_pause(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/* Ordering for memory a device reads and writes (the virtio-rng driver
+ * of hal/common/kernel): arch_io_wmb orders normal-memory writes before a later
+ * device access, arch_io_rmb a device-written index before the data
+ * behind it. */
+static inline void arch_io_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void arch_io_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* CPU features the HAL adapts to, filled by x86_cpu_detect_features(). */
 /* CPUID feature bits the kernel reads (leaf, register, bit). */
 #define X86_CPUID_1_EDX_PGE	     (1u << 13)

@@ -128,7 +128,7 @@
  * thread's user context is (thread.c): the entries save into it */
 #define X86_PCPU_TSS_RSP0 132
 
-/* struct vd_cpu_context offsets (include/veridian/cpu_context.h) */
+/* struct vd_cpu_context offsets (arch/context.h) */
 #define CTX_RAX	   0
 #define CTX_RBX	   8
 #define CTX_RDX	   16
@@ -152,5 +152,10 @@
 /* First non-user address; user RIPs at or above it are non-canonical or
  * kernel addresses and must never reach SYSRET (see vectors.S). */
 #define X86_USER_END 0x0000800000000000
+
+/* How far below the frame pointer its {caller's fp, return address}
+ * record sits (the System V ABI: fp points at the record;
+ * hal/common/kernel/unwind.c). */
+#define ARCH_FP_RECORD_BELOW 0
 
 #endif /* ARCH_DEFS_H */

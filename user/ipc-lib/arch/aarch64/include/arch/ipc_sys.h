@@ -1,6 +1,6 @@
 /*
  * vd_ipc_sys for AArch64: one SVC with the whole IPC register block
- * (included by ipc.h; the register ABI is core/ipc/ipc_regs.h's).
+ * (included by ipc.h; the kernel side: hal/aarch64/include/arch/ipc_regs.h).
  *
  *   block field   in              out
  *   (nr)          x8              x0   status

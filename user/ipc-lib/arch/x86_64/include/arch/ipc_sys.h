@@ -1,6 +1,6 @@
 /*
  * vd_ipc_sys for x86_64: one SYSCALL with the whole IPC register block
- * (included by ipc.h; the register ABI is core/ipc/ipc_regs.h's).
+ * (included by ipc.h; the kernel side: hal/x86_64/include/arch/ipc_regs.h).
  *
  *   block field   in              out
  *   (nr)          rax             rax  status

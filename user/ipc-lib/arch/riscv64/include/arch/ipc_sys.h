@@ -1,6 +1,6 @@
 /*
  * vd_ipc_sys for RISC-V 64: one ECALL with the whole IPC register block
- * (included by ipc.h; the register ABI is core/ipc/ipc_regs.h's).
+ * (included by ipc.h; the kernel side: hal/riscv64/include/arch/ipc_regs.h).
  *
  *   block field   in              out
  *   (nr)          a7              a0   status
