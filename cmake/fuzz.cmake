@@ -5,9 +5,12 @@
 # cannot share an executable with the cmocka suites: this is a build tree
 # of its own.  docs/fuzzing.md tells how to run and how to reproduce.
 #
-# Every harness is also a ctest that fuzzes for VD_FUZZ_SECONDS from its
-# seed corpus (scripts/lib/fuzz-run.sh): scripts/test runs them so.
-set(VD_FUZZ_SECONDS 12 CACHE STRING "seconds per harness in ctest")
+# Every harness is also a ctest that fuzzes from its seed corpus
+# (scripts/lib/fuzz-run.sh): scripts/test runs them so.  A ctest runs a
+# fixed number of inputs from seed 1 -- tests/fuzz/<name>/ci-runs, about
+# 12 s on the 2-core CI machine -- so that every machine tries the same
+# inputs and a failure reproduces; VD_FUZZ_TIME_CAP caps the time.
+set(VD_FUZZ_TIME_CAP 120 CACHE STRING "time cap per harness in ctest")
 
 set(VD_FUZZ_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all
                      -fno-omit-frame-pointer)
@@ -56,10 +59,14 @@ foreach(_src IN LISTS VD_FUZZ_HARNESSES)
   target_compile_options(fuzz_${_name} PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_${_name} PRIVATE -fsanitize=fuzzer)
   add_dependencies(fuzz_${_name} vd_fuzz_seeds)
+  set(_runs "")
+  if(EXISTS ${VD_ROOT}/tests/fuzz/${_name}/ci-runs)
+    file(STRINGS ${VD_ROOT}/tests/fuzz/${_name}/ci-runs _runs LIMIT_COUNT 1)
+  endif()
   add_test(NAME fuzz_${_name}
     COMMAND ${VD_ROOT}/scripts/lib/fuzz-run.sh $<TARGET_FILE:fuzz_${_name}>
-            ${VD_FUZZ_SECONDS} 1)
+            ${VD_FUZZ_TIME_CAP} 1)
   set_tests_properties(fuzz_${_name} PROPERTIES
     TIMEOUT 300 # a harness that hangs is caught by libFuzzer's -timeout
-    ENVIRONMENT "VD_ROOT=${VD_ROOT};FUZZ_FRESH=1")
+    ENVIRONMENT "VD_ROOT=${VD_ROOT};FUZZ_FRESH=1;FUZZ_RUNS=${_runs}")
 endforeach()

@@ -86,6 +86,24 @@ vd_kernel_target_setup(vdcore)
 vd_kernel_target_setup(vdcore_debug)
 target_compile_definitions(vdcore_debug PRIVATE VD_DEBUG=1)
 
+# A fuzz campaign's build tree (scripts/fuzz): the fuzz ktest's parameters
+# (tests/ktest/fuzz.c), and VD_KTEST_FILTER, a name prefix: the test
+# image runs only those tests (core/debug/ktest.c).
+foreach(_v VD_FUZZ_CALLS VD_FUZZ_SEED VD_FUZZ_PROCS VD_FUZZ_THREADS
+           VD_FUZZ_AVOID VD_FUZZ_RING)
+  if(DEFINED ${_v})
+    foreach(_t vdkernel vdcore vdcore_debug)
+      target_compile_definitions(${_t} PRIVATE ${_v}=${${_v}})
+    endforeach()
+  endif()
+endforeach()
+if(DEFINED VD_KTEST_FILTER)
+  foreach(_t vdkernel vdcore vdcore_debug)
+    target_compile_definitions(${_t} PRIVATE
+      VD_KTEST_FILTER="${VD_KTEST_FILTER}")
+  endforeach()
+endif()
+
 foreach(_img veridian veridian-test veridian-bench)
   if(_img STREQUAL "veridian-test")
     set(_core vdcore_debug)

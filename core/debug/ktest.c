@@ -18,6 +18,24 @@ extern const struct vd_kbench __stop_vd_kbenches[] __attribute__((weak));
 
 bool vd_ktest_failed;
 
+/* A build tree configured with -DVD_KTEST_FILTER=prefix (scripts/fuzz's)
+ * runs only the tests whose names start with it, and no benchmark. */
+static bool selected(const char *name)
+{
+#ifdef VD_KTEST_FILTER
+	const char *f = VD_KTEST_FILTER;
+
+	while (*f && *f == *name) {
+		f++;
+		name++;
+	}
+	return *f == '\0';
+#else
+	(void)name;
+	return true;
+#endif
+}
+
 void vd_ktest_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -38,6 +56,8 @@ unsigned vd_ktest_run_all(void)
 	kprintf("ktest: running %u tests\n",
 		(unsigned)(__stop_vd_ktests - __start_vd_ktests));
 	for (t = __start_vd_ktests; t < __stop_vd_ktests; t++) {
+		if (!selected(t->name))
+			continue;
 		n++;
 		vd_ktest_failed = false;
 		t->fn();
@@ -65,6 +85,8 @@ void vd_kbench_run_all(void)
 {
 	const struct vd_kbench *b;
 
+	if (!selected("")) /* a filtered run: tests only */
+		return;
 	kprintf("bench: instructions per operation (exact under -icount)\n");
 	for (b = __start_vd_kbenches; b < __stop_vd_kbenches; b++)
 		b->fn();

@@ -34,7 +34,7 @@ board_load() {
 }
 
 board_qemu_cmd() {
-	local img=$1 work=$2 mode=$3 smp=$BOARD_QEMU_SMP
+	local img=$1 work=$2 mode=$3 smp=${VD_QEMU_SMP:-$BOARD_QEMU_SMP}
 	local recipe="$VD_ROOT/scripts/firmware/$BOARD_FIRMWARE.sh"
 	[ -f "$recipe" ] || { echo "no firmware recipe $recipe" >&2; return 1; }
 	mkdir -p "$work"

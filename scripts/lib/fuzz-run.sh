@@ -10,6 +10,9 @@
 # build/fuzz/seeds/NAME are only read.  Crash, leak, timeout and
 # out-of-memory inputs land in build/fuzz/crashes/.
 # On failure the reproducer command is printed last.
+# FUZZ_RUNS=N (ctest) makes the run a fixed number of inputs from the fixed
+# seed, so that CI sees the same inputs on every machine (SECONDS is then
+# only a cap: a slow machine does fewer, never different, inputs).
 set -uo pipefail
 
 bin=$1 seconds=$2 seed=$3
@@ -33,8 +36,9 @@ done
 args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
 	-print_final_stats=1 -artifact_prefix="$crashes/$name-")
 [ "$seed" != 0 ] && args+=(-seed="$seed")
+[ -n "${FUZZ_RUNS:-}" ] && args+=(-runs="$FUZZ_RUNS")
 
-echo "fuzz: $name for ${seconds}s, corpus ${dirs[*]}"
+echo "fuzz: $name for ${FUZZ_RUNS:+$FUZZ_RUNS inputs or }${seconds}s, corpus ${dirs[*]}"
 # leaks are checked at exit by LeakSanitizer, per input by -detect_leaks
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
