@@ -41,6 +41,5 @@ vd_err_t sys_cap(vd_cap_token_t token, enum vd_object_type type,
 		 uint32_t rights, struct vd_capability *out);
 /* Write a token to a user pointer (0 = the caller does not want it). */
 vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token);
-/* Check that a user pointer can take `len` bytes, by writing zeros. */
 
 #endif /* CORE_SYSCALL_INTERNAL_H */

@@ -384,7 +384,7 @@ void vd_pt_frame_free(paddr_t frame);
  * kernel backtrace there, hal/common/kernel/unwind.c; x86_64's are all
  * message registers).  It may also trust the PC and flags as the entry
  * saved them, which core never changes on its own (x86_64 returns with
- * SYSRET without checking them again, syscall.S).
+ * SYSRET without checking them again, hal/x86_64/vectors.S).
  */
 const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx);
 

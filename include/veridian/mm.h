@@ -1,5 +1,6 @@
 /*
- * Veridian: memory management (the seed's Memory Management API).
+ * Veridian: memory management (the Memory Management part of the
+ * VeridianOS kernel API, see README.md and docs/memory.md).
  *
  * Three layers, each usable on its own:
  *
@@ -26,11 +27,11 @@
 /* ------------------------------------------------------------------ */
 
 /*
- * Zones as in the seed.  On 64-bit: Dma is RAM below 16 MiB, Normal is all
- * RAM above it, High is always empty (it exists for 32-bit machines).
- * A request names the highest zone the caller accepts: Normal falls back
- * to Dma when Normal is exhausted, High to Normal then Dma, Dma only to
- * itself.
+ * Zones as in the VeridianOS kernel API.  On 64-bit: Dma is RAM below
+ * 16 MiB, Normal is all RAM above it, High is always empty (it exists for
+ * 32-bit machines).  A request names the highest zone the caller accepts:
+ * Normal falls back to Dma when Normal is exhausted, High to Normal then
+ * Dma, Dma only to itself.
  */
 enum vd_mem_zone {
 	VD_ZONE_DMA = 0,
@@ -214,7 +215,7 @@ struct vd_allocator_stats {
 	size_t peak_allocated;	  /* highest current_allocated seen */
 	size_t allocation_count;
 	size_t free_count;
-	size_t bad_free_count; /* rejected frees (not in the seed) */
+	size_t bad_free_count; /* rejected frees (beyond the API) */
 };
 
 void vd_heap_stats(struct vd_allocator_stats *out);

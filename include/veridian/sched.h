@@ -15,9 +15,10 @@
  *     thread, idle thread, need-resched flag), one scheduler lock, block /
  *     wake, and the switch itself through hal_context_switch().
  *
- * Priorities are the seed's levels; any value 0..VD_PRIO_MAX is accepted
- * and a larger number runs first.  The idle thread of a CPU is not on any
- * run queue: it runs when the queue is empty.
+ * Priorities are the VeridianOS kernel API's levels (README.md); any
+ * value 0..VD_PRIO_MAX is accepted and a larger number runs first.  The
+ * idle thread of a CPU is not on any run queue: it runs when the queue is
+ * empty.
  */
 #ifndef VERIDIAN_SCHED_H
 #define VERIDIAN_SCHED_H

@@ -1,6 +1,6 @@
 /*
  * The random-syscall fuzzer on every board (user/bin/fuzz.c,
- * docs/testing.md): run it, then check that the kernel came back to
+ * docs/syscall-fuzzer.md): run it, then check that the kernel came back to
  * where it was -- free frames, heap bytes, capability spaces and
  * capabilities, endpoints, channels, regions and their frames, reply
  * slots, queued messages, processes and threads -- and that a ping-pong

@@ -1,5 +1,5 @@
 /*
- * fuzz: the project's random-syscall fuzzer (docs/testing.md).
+ * fuzz: the project's random-syscall fuzzer (docs/syscall-fuzzer.md).
  *
  *   fuzz [seed=S] [calls=N] [procs=P] [threads=T] [avoid=MASK]
  *        [fate=F] [depth=D]

@@ -1,5 +1,5 @@
 /*
- * The project's random-syscall fuzzer (user/bin/fuzz.c, docs/testing.md):
+ * The project's random-syscall fuzzer (user/bin/fuzz.c, docs/syscall-fuzzer.md):
  * what its parts share.
  *
  *   fuzz_core.c   random numbers, the ring of the last 64 calls, the call

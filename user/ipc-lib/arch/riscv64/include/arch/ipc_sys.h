@@ -12,10 +12,10 @@
  *
  * The number and the reply token share a7, the target and the status a0,
  * so a0 goes in through a0 and comes back out of a7.  The kernel returns
- * every register as it left them or as IPC set them (trap.S restores the
- * whole context or relies on the C ABI for s1..s11), so "memory" is the
- * only clobber: the receive header (a1 of RECEIVE) is written through a
- * pointer.
+ * every register as it left them or as IPC set them
+ * (hal/riscv64/vectors.S restores the whole context or relies on the C ABI
+ * for s1..s11), so "memory" is the only clobber: the receive header (a1 of
+ * RECEIVE) is written through a pointer.
  */
 static inline __attribute__((always_inline)) long
 vd_ipc_sys(long nr, struct vd_ipc_regs *r)
