@@ -16,18 +16,25 @@
  *   ipc_syscall_wait.c  their general paths, which sleep
  *
  * The state machine never sleeps.  An operation that cannot finish at once
- * parks a struct ipc_waiter (which lives on the blocked thread's kernel
- * stack) on a list and returns IPC_PENDING; whoever later completes it
- * fills in the result and calls ipc_waiter_complete(), which wakes the
- * thread.  A thread whose wait ends without completion (timeout, kill)
- * calls ipc_waiter_cancel().  This keeps every rule host-testable: a test
- * plays all the threads itself.
+ * parks a struct ipc_waiter on a list and returns IPC_PENDING; whoever
+ * later completes it fills in the result and calls ipc_waiter_complete(),
+ * which wakes the thread.  The general paths keep their waiter on the
+ * blocked thread's kernel stack (ipc_api.c, ipc_syscall.c,
+ * ipc_syscall_wait.c); the fast path keeps its in the thread itself
+ * (struct fast_wait in t->ipc_wait, ipc_fastpath.c), so that a thread
+ * blocked there holds no kernel frames.  A thread whose wait ends without
+ * completion (timeout, kill) calls ipc_waiter_cancel().  This keeps every
+ * rule host-testable: a test plays all the threads itself.
  *
  * Locking: every IPC structure is protected by the scheduler lock
  * (vd_sched_lock), so that parking a waiter and going to sleep is atomic
  * with respect to the waker (no lost wake-ups) and the fast path can hand
- * the CPU over without a second lock.  Lock order: scheduler lock, then
- * the capability lock, then the memory allocator's locks.
+ * the CPU over without a second lock.  Lock order (docs/ipc.md,
+ * "Locking"): the scheduler lock, then either the capability lock or a
+ * process's vm_lock (region claims; vm_lock is always taken with
+ * interrupts masked, so a timer interrupt cannot take the scheduler lock
+ * inside it), then the memory allocator's locks; the limits lock is
+ * innermost.
  */
 #ifndef CORE_IPC_INTERNAL_H
 #define CORE_IPC_INTERNAL_H

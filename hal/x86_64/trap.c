@@ -123,7 +123,7 @@ static bool handle_interrupt(uint64_t vec)
 		   vec < X86_VEC_IRQ_BASE + X86_NR_IRQS) {
 		/* EOI first: vd_irq may switch threads before returning.
 		 * IOAPIC lines the HAL programs are edge-triggered ISA
-		 * lines or masked, see ioapic.c. */
+		 * lines or masked, see apic.c. */
 		x86_lapic_eoi();
 		x86_irq_counts[vec - X86_VEC_IRQ_BASE]++;
 		vd_irq((unsigned)(vec - X86_VEC_IRQ_BASE));
