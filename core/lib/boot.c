@@ -7,10 +7,14 @@ const struct vd_boot_info *vd_boot_info;
 const char *vd_mem_type_name(enum vd_mem_type t)
 {
 	switch (t) {
-	case VD_MEM_USABLE: return "usable";
-	case VD_MEM_RESERVED: return "reserved";
-	case VD_MEM_KERNEL: return "kernel";
-	case VD_MEM_BOOT_DATA: return "boot data";
+	case VD_MEM_USABLE:
+		return "usable";
+	case VD_MEM_RESERVED:
+		return "reserved";
+	case VD_MEM_KERNEL:
+		return "kernel";
+	case VD_MEM_BOOT_DATA:
+		return "boot data";
 	}
 	return "?";
 }

@@ -14,7 +14,7 @@
 struct sink {
 	char *buf;
 	size_t size; /* capacity including the terminating NUL */
-	size_t len; /* characters the full output has so far */
+	size_t len;  /* characters the full output has so far */
 };
 
 static void sink_put(struct sink *s, char c)
@@ -31,11 +31,11 @@ static void sink_repeat(struct sink *s, char c, int n)
 }
 
 enum {
-	F_LEFT = 1, /* '-' */
-	F_ZERO = 2, /* '0' */
-	F_PLUS = 4, /* '+' */
+	F_LEFT = 1,  /* '-' */
+	F_ZERO = 2,  /* '0' */
+	F_PLUS = 4,  /* '+' */
 	F_SPACE = 8, /* ' ' */
-	F_ALT = 16, /* '#' */
+	F_ALT = 16,  /* '#' */
 };
 
 /* Emit one integer conversion with sign, prefix, precision and width. */
@@ -104,7 +104,7 @@ static void put_string(struct sink *s, const char *str, int flags, int width,
 
 int vd_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct sink s = { buf, size, 0 };
+	struct sink s = {buf, size, 0};
 
 	while (*fmt) {
 		if (*fmt != '%') {
@@ -194,9 +194,11 @@ int vd_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				v = (short)v;
 			else if (len == -2)
 				v = (signed char)v;
-			unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v
-						       : (unsigned long long)v;
-			put_number(&s, mag, v < 0, 10, false, flags, width, prec);
+			unsigned long long mag =
+				v < 0 ? 0ull - (unsigned long long)v
+				      : (unsigned long long)v;
+			put_number(&s, mag, v < 0, 10, false, flags, width,
+				   prec);
 			break;
 		}
 		case 'u':
@@ -221,13 +223,13 @@ int vd_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		case 'p': {
 			uintptr_t v = (uintptr_t)va_arg(ap, void *);
-			put_number(&s, v, false, 16, false, F_ALT | flags, width,
-				   prec);
+			put_number(&s, v, false, 16, false, F_ALT | flags,
+				   width, prec);
 			break;
 		}
 		case 'c': {
 			char c = (char)va_arg(ap, int);
-			char str[2] = { c, 0 };
+			char str[2] = {c, 0};
 			put_string(&s, str, flags, width, -1);
 			if (c == 0) /* "%c" with NUL still counts one char */
 				sink_put(&s, 0);

@@ -12,7 +12,8 @@ void *vd_memcpy(void *dst, const void *src, size_t n)
 
 	if ((((uintptr_t)d | (uintptr_t)s) & (sizeof(uint64_t) - 1)) == 0) {
 		for (; n >= sizeof(uint64_t); n -= sizeof(uint64_t)) {
-			*(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
+			*(uint64_t *)(void *)d =
+				*(const uint64_t *)(const void *)s;
 			d += sizeof(uint64_t);
 			s += sizeof(uint64_t);
 		}

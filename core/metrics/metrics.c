@@ -24,8 +24,8 @@ static uint64_t average(const uint64_t sum, const uint64_t samples)
 
 void vd_kernel_metrics(struct vd_kernel_metrics *out)
 {
-	uint64_t c[VD_METRIC_COUNT] = { 0 };
-	uint64_t sum[VD_LATENCY_COUNT] = { 0 }, n[VD_LATENCY_COUNT] = { 0 };
+	uint64_t c[VD_METRIC_COUNT] = {0};
+	uint64_t sum[VD_LATENCY_COUNT] = {0}, n[VD_LATENCY_COUNT] = {0};
 
 	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++) {
 		const struct vd_metrics_cpu *m = &vd_metrics_percpu[cpu];

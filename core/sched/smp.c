@@ -14,7 +14,8 @@
 
 void vd_smp_init(const struct vd_boot_info *bi)
 {
-	unsigned want = bi->cpu_count < VD_MAX_CPUS ? bi->cpu_count : VD_MAX_CPUS;
+	unsigned want =
+		bi->cpu_count < VD_MAX_CPUS ? bi->cpu_count : VD_MAX_CPUS;
 
 	for (unsigned cpu = 1; cpu < want; cpu++) {
 		unsigned before = vd_cpus_online();

@@ -3,9 +3,9 @@
  * fault-safe copies).  The host cannot switch kernel stacks or enter user
  * mode: a test that expects it arms host_user_return_jmp (host/fake.h)
  * and the switch or the return to user mode longjmps there, as
- * hal_poweroff does; unarmed, they abort; hal_setjmp/hal_longjmp are real (x86_64
- * System V), so the fault-recovery path of the user copies runs for real
- * when a test raises a fault from a signal handler.
+ * hal_poweroff does; unarmed, they abort; hal_setjmp/hal_longjmp are real
+ * (x86_64 System V), so the fault-recovery path of the user copies runs for
+ * real when a test raises a fault from a signal handler.
  */
 #include <host/fake.h>
 #include <stdio.h>

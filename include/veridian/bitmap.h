@@ -11,7 +11,8 @@
 #include <veridian/types.h>
 
 #define VD_BITS_PER_WORD (sizeof(unsigned long) * 8)
-#define VD_BITMAP_WORDS(nbits) (((nbits) + VD_BITS_PER_WORD - 1) / VD_BITS_PER_WORD)
+#define VD_BITMAP_WORDS(nbits)                                                 \
+	(((nbits) + VD_BITS_PER_WORD - 1) / VD_BITS_PER_WORD)
 
 static inline void vd_bitmap_set(unsigned long *map, size_t bit)
 {

@@ -21,10 +21,10 @@ bool vd_trace_enabled(void);
 
 extern bool vd_trace_on;
 
-#define VD_TRACE(fmt, ...)                                              \
-	do {                                                            \
-		if (VD_UNLIKELY(vd_trace_on))                           \
-			kprintf("trace: " fmt "\n", ##__VA_ARGS__);     \
+#define VD_TRACE(fmt, ...)                                                     \
+	do {                                                                   \
+		if (VD_UNLIKELY(vd_trace_on))                                  \
+			kprintf("trace: " fmt "\n", ##__VA_ARGS__);            \
 	} while (0)
 
 /*
@@ -34,7 +34,7 @@ extern bool vd_trace_on;
  */
 enum vd_dump_kind {
 	VD_DUMP_PROCESS, /* arg: pid */
-	VD_DUMP_IPC, /* arg unused */
+	VD_DUMP_IPC,	 /* arg unused */
 	VD_DUMP_KIND_COUNT
 };
 typedef void (*vd_dump_fn)(uint64_t arg);

@@ -33,12 +33,12 @@
 /* ------------------------------------------------------------------ */
 
 #define VD_MAX_MEM_REGIONS 32
-#define VD_MAX_CPUS 8
+#define VD_MAX_CPUS	   8
 
 enum vd_mem_type {
-	VD_MEM_USABLE = 1, /* free RAM */
-	VD_MEM_RESERVED = 2, /* firmware, MMIO holes, ACPI, ... */
-	VD_MEM_KERNEL = 3, /* the kernel image (text..bss) */
+	VD_MEM_USABLE = 1,    /* free RAM */
+	VD_MEM_RESERVED = 2,  /* firmware, MMIO holes, ACPI, ... */
+	VD_MEM_KERNEL = 3,    /* the kernel image (text..bss) */
 	VD_MEM_BOOT_DATA = 4, /* DTB, boot info, initrd: keep until parsed */
 };
 
@@ -55,12 +55,12 @@ struct vd_mem_region {
  * inside RAM that must not be handed out (kernel image, DTB, OpenSBI, ...).
  */
 struct vd_boot_info {
-	const char *arch; /* "x86_64", "aarch64", "riscv64" */
+	const char *arch;  /* "x86_64", "aarch64", "riscv64" */
 	const char *board; /* board descriptor name, e.g. "aarch64-qemu-virt" */
 	const char *firmware; /* "PVH", "Multiboot", "U-Boot", "OpenSBI", ... */
-	const char *cmdline; /* may be "" */
+	const char *cmdline;  /* may be "" */
 	uint64_t boot_cpu_hwid; /* APIC id / MPIDR / hart id of the boot CPU */
-	unsigned cpu_count; /* CPUs the firmware reports (>= 1) */
+	unsigned cpu_count;	/* CPUs the firmware reports (>= 1) */
 	uint64_t cpu_hwid[VD_MAX_CPUS]; /* hardware id per logical cpu */
 	unsigned mem_count;
 	struct vd_mem_region mem[VD_MAX_MEM_REGIONS];
@@ -179,17 +179,17 @@ void hal_irq_mask(unsigned irq);
 
 /* Portable page flags (PageFlags of the kernel API).  Each HAL encodes
  * them in its format and documents which ones the hardware lacks. */
-#define VD_PTE_PRESENT (1u << 0)
-#define VD_PTE_WRITABLE (1u << 1)
-#define VD_PTE_USER (1u << 2)
+#define VD_PTE_PRESENT	     (1u << 0)
+#define VD_PTE_WRITABLE	     (1u << 1)
+#define VD_PTE_USER	     (1u << 2)
 #define VD_PTE_WRITE_THROUGH (1u << 3)
 #define VD_PTE_CACHE_DISABLE (1u << 4)
-#define VD_PTE_ACCESSED (1u << 5)
-#define VD_PTE_DIRTY (1u << 6)
-#define VD_PTE_HUGE (1u << 7) /* 2 MiB leaf instead of 4 KiB */
-#define VD_PTE_GLOBAL (1u << 8)
-#define VD_PTE_NO_EXECUTE (1u << 9)
-#define VD_PTE_ALL_FLAGS 0x3ffu
+#define VD_PTE_ACCESSED	     (1u << 5)
+#define VD_PTE_DIRTY	     (1u << 6)
+#define VD_PTE_HUGE	     (1u << 7) /* 2 MiB leaf instead of 4 KiB */
+#define VD_PTE_GLOBAL	     (1u << 8)
+#define VD_PTE_NO_EXECUTE    (1u << 9)
+#define VD_PTE_ALL_FLAGS     0x3ffu
 
 #define VD_HUGE_PAGE_SIZE ((size_t)2 << 20)
 
@@ -289,8 +289,8 @@ uintptr_t hal_kstack_init(void *stack_top, void (*entry)(void *), void *arg);
 
 /* Fill ctx for a first entry into user mode at `pc` with stack `sp` and
  * the first two argument registers set to arg0/arg1. */
-void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc,
-			   vaddr_t sp, uint64_t arg0, uint64_t arg1);
+void hal_user_context_init(struct vd_cpu_context *ctx, vaddr_t pc, vaddr_t sp,
+			   uint64_t arg0, uint64_t arg1);
 /* Load ctx into the CPU and drop to user mode.  ctx must sit at the top of
  * the current thread's kernel stack (see vd_cpu_context); the next trap
  * from user mode saves into the same place. */
@@ -397,8 +397,8 @@ enum vd_fault_access {
 /* Page fault.  from_user says which mode faulted.  Core resolves it (COW,
  * fault-safe user copy) or kills the faulting process; for an unresolvable
  * kernel fault it returns false and the HAL dumps registers and panics. */
-bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr,
-		   unsigned access, bool from_user);
+bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
+		   bool from_user);
 /* Any other exception from user mode (illegal instruction, alignment,
  * breakpoint...): core kills the process.  `what` names the exception. */
 void vd_user_exception(struct vd_cpu_context *ctx, const char *what);

@@ -9,7 +9,7 @@
 
 /* Boot steps, in the order vd_kmain calls them. */
 void vd_mm_init(const struct vd_boot_info *bi);
-void vd_timer_init(void); /* boot CPU: start the periodic tick */
+void vd_timer_init(void);     /* boot CPU: start the periodic tick */
 void vd_timer_init_cpu(void); /* each secondary CPU */
 void vd_smp_init(const struct vd_boot_info *bi);
 void vd_start_userspace(void); /* normal image: start init */

@@ -2,7 +2,8 @@
  * Veridian: in-kernel test registry (ktest).
  *
  * A test is a function registered with VD_KTEST(name) { ... } anywhere in
- * the kernel; the linker gathers the descriptors in section vd_ktests and defines
+ * the kernel; the linker gathers the descriptors in section vd_ktests and
+ * defines
  * __start_vd_ktests / __stop_vd_ktests around them (no linker-script edit).
  * The test image (veridian-test) runs them all at boot, prints TAP-like
  * "ok N - name" / "not ok N - name" lines, a closing line
@@ -27,32 +28,31 @@ extern bool vd_ktest_failed;
 void vd_ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define VD_KTEST(tname)                                                    \
-	static void ktest_fn_##tname(void);                                \
-	static const struct vd_ktest ktest_desc_##tname                    \
-		__attribute__((used, section("vd_ktests"), aligned(8))) = {   \
-			#tname, ktest_fn_##tname                           \
-		};                                                         \
+#define VD_KTEST(tname)                                                        \
+	static void ktest_fn_##tname(void);                                    \
+	static const struct vd_ktest ktest_desc_##tname                        \
+		__attribute__((used, section("vd_ktests"), aligned(8))) = {    \
+			#tname, ktest_fn_##tname};                             \
 	static void ktest_fn_##tname(void)
 
-#define KT_ASSERT(cond)                                                  \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			vd_ktest_fail(__FILE__, __LINE__, "%s", #cond);  \
-			return;                                          \
-		}                                                        \
+#define KT_ASSERT(cond)                                                        \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			vd_ktest_fail(__FILE__, __LINE__, "%s", #cond);        \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
-#define KT_ASSERT_EQ(a, b)                                                   \
-	do {                                                                 \
-		uint64_t kt_a_ = (uint64_t)(a), kt_b_ = (uint64_t)(b);       \
-		if (kt_a_ != kt_b_) {                                        \
-			vd_ktest_fail(__FILE__, __LINE__,                    \
-				      "%s == %s (0x%llx != 0x%llx)", #a, #b, \
-				      (unsigned long long)kt_a_,             \
-				      (unsigned long long)kt_b_);            \
-			return;                                              \
-		}                                                            \
+#define KT_ASSERT_EQ(a, b)                                                     \
+	do {                                                                   \
+		uint64_t kt_a_ = (uint64_t)(a), kt_b_ = (uint64_t)(b);         \
+		if (kt_a_ != kt_b_) {                                          \
+			vd_ktest_fail(__FILE__, __LINE__,                      \
+				      "%s == %s (0x%llx != 0x%llx)", #a, #b,   \
+				      (unsigned long long)kt_a_,               \
+				      (unsigned long long)kt_b_);              \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 #define KT_ASSERT_OK(expr) KT_ASSERT_EQ((expr), VD_OK)
@@ -70,12 +70,11 @@ struct vd_kbench {
 	void (*fn)(void);
 };
 
-#define VD_KBENCH(bname)                                                   \
-	static void kbench_fn_##bname(void);                               \
-	static const struct vd_kbench kbench_desc_##bname                  \
+#define VD_KBENCH(bname)                                                       \
+	static void kbench_fn_##bname(void);                                   \
+	static const struct vd_kbench kbench_desc_##bname                      \
 		__attribute__((used, section("vd_kbenches"), aligned(8))) = {  \
-			#bname, kbench_fn_##bname                          \
-		};                                                         \
+			#bname, kbench_fn_##bname};                            \
 	static void kbench_fn_##bname(void)
 
 /* Report: `what` took `total` counter ticks for `ops` operations. */

@@ -14,7 +14,10 @@ struct vd_list {
 	struct vd_list *next, *prev;
 };
 
-#define VD_LIST_INIT(name) { &(name), &(name) }
+#define VD_LIST_INIT(name)                                                     \
+	{                                                                      \
+		&(name), &(name)                                               \
+	}
 #define VD_LIST_ENTRY(ptr, type, member) VD_CONTAINER_OF(ptr, type, member)
 
 static inline void vd_list_init(struct vd_list *l)
@@ -81,11 +84,11 @@ static inline size_t vd_list_length(const struct vd_list *head)
 	return n;
 }
 
-#define vd_list_for_each(it, head) \
+#define vd_list_for_each(it, head)                                             \
 	for ((it) = (head)->next; (it) != (head); (it) = (it)->next)
 
-#define vd_list_for_each_safe(it, tmp, head)                     \
-	for ((it) = (head)->next, (tmp) = (it)->next; (it) != (head); \
+#define vd_list_for_each_safe(it, tmp, head)                                   \
+	for ((it) = (head)->next, (tmp) = (it)->next; (it) != (head);          \
 	     (it) = (tmp), (tmp) = (it)->next)
 
 #endif /* VERIDIAN_LIST_H */

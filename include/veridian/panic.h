@@ -22,11 +22,11 @@ void vd_panic_host_reset(void);
 /* Print a backtrace starting at frame pointer fp (0 = the caller's). */
 void vd_backtrace(uintptr_t fp);
 
-#define VD_ASSERT(cond)                                                    \
-	do {                                                               \
-		if (VD_UNLIKELY(!(cond)))                                  \
-			vd_panic("assertion failed: %s at %s:%d", #cond,   \
-				 __FILE__, __LINE__);                      \
+#define VD_ASSERT(cond)                                                        \
+	do {                                                                   \
+		if (VD_UNLIKELY(!(cond)))                                      \
+			vd_panic("assertion failed: %s at %s:%d", #cond,       \
+				 __FILE__, __LINE__);                          \
 	} while (0)
 
 /*

@@ -88,7 +88,6 @@ struct vd_start_info {
 	uint64_t stack_size;
 };
 
-
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
 #define VD_DEVICE_CONSOLE 0
@@ -344,7 +343,6 @@ vd_err_t vd_uvm_read(struct vd_process *p, vaddr_t va, void *dst, size_t len);
 void vd_uvm_destroy(struct vd_process *p);
 /* Is [va, va+len) inside one mapped region? */
 bool vd_uvm_range_mapped(struct vd_process *p, vaddr_t va, size_t len);
-
 
 #endif /* !VD_USER */
 #endif /* VERIDIAN_PROC_H */

@@ -13,7 +13,7 @@
 #include <veridian/types.h>
 
 struct vd_spinlock {
-	uint32_t next; /* ticket handed to the next arriving CPU */
+	uint32_t next;	/* ticket handed to the next arriving CPU */
 	uint32_t owner; /* ticket currently allowed in */
 	/* the CPU that holds it, -1 if none: written only by the holder
 	 * (after taking it, before releasing it), so that this CPU reads
@@ -21,7 +21,10 @@ struct vd_spinlock {
 	int holder_cpu;
 };
 
-#define VD_SPINLOCK_INIT { 0, 0, -1 }
+#define VD_SPINLOCK_INIT                                                       \
+	{                                                                      \
+		0, 0, -1                                                       \
+	}
 
 /*
  * Let the next ticket in: owner + 1, stored with release order.  Only

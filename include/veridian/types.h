@@ -14,11 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint64_t paddr_t; /* physical address */
+typedef uint64_t paddr_t;  /* physical address */
 typedef uintptr_t vaddr_t; /* virtual address */
 
-typedef uint64_t vd_pid_t; /* ProcessId */
-typedef uint64_t vd_tid_t; /* ThreadId */
+typedef uint64_t vd_pid_t;	 /* ProcessId */
+typedef uint64_t vd_tid_t;	 /* ThreadId */
 typedef uint64_t vd_cap_token_t; /* CapabilityToken */
 
 typedef enum vd_err {
@@ -49,23 +49,23 @@ typedef enum vd_err {
 const char *vd_strerror(vd_err_t err);
 
 #define VD_PAGE_SHIFT 12
-#define VD_PAGE_SIZE ((size_t)1 << VD_PAGE_SHIFT)
+#define VD_PAGE_SIZE  ((size_t)1 << VD_PAGE_SHIFT)
 
-#define VD_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define VD_ALIGN_UP(x, a) VD_ALIGN_DOWN((x) + ((__typeof__(x))(a) - 1), (a))
-#define VD_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
-#define VD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define VD_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define VD_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define VD_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define VD_ALIGN_UP(x, a)   VD_ALIGN_DOWN((x) + ((__typeof__(x))(a)-1), (a))
+#define VD_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
+#define VD_ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define VD_MIN(a, b)	    ((a) < (b) ? (a) : (b))
+#define VD_MAX(a, b)	    ((a) > (b) ? (a) : (b))
 
-#define VD_CONTAINER_OF(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+#define VD_CONTAINER_OF(ptr, type, member)                                     \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
-#define VD_UNUSED __attribute__((unused))
-#define VD_NORETURN __attribute__((noreturn))
-#define VD_PACKED __attribute__((packed))
-#define VD_SECTION(s) __attribute__((section(s)))
-#define VD_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VD_UNUSED      __attribute__((unused))
+#define VD_NORETURN    __attribute__((noreturn))
+#define VD_PACKED      __attribute__((packed))
+#define VD_SECTION(s)  __attribute__((section(s)))
+#define VD_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define VD_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 #endif /* VERIDIAN_TYPES_H */

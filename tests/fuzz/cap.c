@@ -81,8 +81,9 @@ static void record(int sp, const struct vd_capability *c, int parent)
 	FUZZ_CHECK(!find_live(sp, c->token),
 		   "step %u: new token %#llx already live in space %d", step,
 		   (unsigned long long)c->token, sp);
-	*r = (struct rec){sp,	   incarnation[sp], c->token, c->object_type,
-			  c->object_id, c->rights,	    parent,   true};
+	*r = (struct rec){
+		sp,	      incarnation[sp], c->token, c->object_type,
+		c->object_id, c->rights,       parent,	 true};
 	used[sp]++;
 }
 
@@ -151,13 +152,14 @@ static void op_create(struct fuzz_in *in)
 		want = VD_ERR_RESOURCE_EXHAUSTED;
 	else
 		want = VD_OK;
-	err = vd_cap_create(spaces[sp], (enum vd_object_type)t, id, rights,
-			    &c);
-	FUZZ_CHECK(err == want, "step %u: create(space %d, type %u, rights "
-		   "%#x) = %d, model says %d", step, sp, t, rights, err, want);
+	err = vd_cap_create(spaces[sp], (enum vd_object_type)t, id, rights, &c);
+	FUZZ_CHECK(err == want,
+		   "step %u: create(space %d, type %u, rights "
+		   "%#x) = %d, model says %d",
+		   step, sp, t, rights, err, want);
 	if (err == VD_OK) {
-		struct rec r = {sp, 0, c.token, (enum vd_object_type)t, id,
-				rights, -1, true};
+		struct rec r = {sp, 0,	    c.token, (enum vd_object_type)t,
+				id, rights, -1,	     true};
 		check_cap(&c, &r, c.token, "create");
 		record(sp, &c, -1);
 	}
@@ -216,9 +218,10 @@ static void op_revoke(struct fuzz_in *in, bool derived_only)
 	want = live ? VD_OK : VD_ERR_INVALID_CAPABILITY;
 	err = derived_only ? vd_cap_revoke_derived(spaces[sp], recs[ri].token)
 			   : vd_cap_revoke(spaces[sp], recs[ri].token);
-	FUZZ_CHECK(err == want, "step %u: revoke%s rec %d in space %d: %d, "
-		   "model says %d", step, derived_only ? "_derived" : "", ri,
-		   sp, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: revoke%s rec %d in space %d: %d, "
+		   "model says %d",
+		   step, derived_only ? "_derived" : "", ri, sp, err, want);
 	if (err == VD_OK)
 		model_revoke((int)(live - recs), !derived_only);
 }
@@ -235,8 +238,8 @@ static vd_cap_token_t pick_token(struct fuzz_in *in)
 	if (how == 6)
 		return recs[ri].token ^ (1ull << (fuzz_u8(in) % 64));
 	if (how == 5) /* same slot and generation, another MAC */
-		return (recs[ri].token & 0xffffffffull) |
-		       (uint64_t)fuzz_u32(in) << 32;
+		return (recs[ri].token & 0xffffffffull) | (uint64_t)fuzz_u32(in)
+								  << 32;
 	return recs[ri].token;
 }
 
@@ -260,9 +263,10 @@ static void op_validate(struct fuzz_in *in)
 		want = VD_OK;
 	memset(&c, 0xa5, sizeof(c));
 	err = vd_cap_validate_type(spaces[sp], tok, type, req, &c);
-	FUZZ_CHECK(err == want, "step %u: validate(space %d, %#llx, type %d, "
-		   "rights %#x) = %d, model says %d", step, sp,
-		   (unsigned long long)tok, type, req, err, want);
+	FUZZ_CHECK(err == want,
+		   "step %u: validate(space %d, %#llx, type %d, "
+		   "rights %#x) = %d, model says %d",
+		   step, sp, (unsigned long long)tok, type, req, err, want);
 	if (err == VD_OK)
 		check_cap(&c, r, tok, "validate");
 	err = vd_cap_lookup(spaces[sp], tok, &c);
@@ -386,9 +390,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int sp = 0; sp < NSPACES; sp++)
 		vd_cap_space_destroy(spaces[sp]);
 	vd_cap_get_stats(&st);
-	FUZZ_CHECK(st.spaces == 0 && st.caps == 0, "left: %llu spaces, %llu "
-		   "caps", (unsigned long long)st.spaces,
-		   (unsigned long long)st.caps);
+	FUZZ_CHECK(st.spaces == 0 && st.caps == 0,
+		   "left: %llu spaces, %llu "
+		   "caps",
+		   (unsigned long long)st.spaces, (unsigned long long)st.caps);
 	vd_heap_stats(&hs);
 	FUZZ_CHECK(hs.current_allocated == heap0, "heap %zu -> %zu bytes",
 		   heap0, (size_t)hs.current_allocated);

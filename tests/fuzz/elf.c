@@ -29,7 +29,7 @@
 /* what the loader allows (core/proc/proc_internal.h): up to a guard page
  * below the main thread's stack, which ends a guard page below 2^47 */
 #define USER_TOP ((1ull << 47) - 0x1000 - VD_USER_STACK_SIZE - 0x1000)
-#define PAGE	  4096ull
+#define PAGE	 4096ull
 
 struct reader {
 	const uint8_t *data;

@@ -34,8 +34,8 @@ static void check_inside(const struct fdt *f, const void *p, uint64_t len,
 
 	FUZZ_CHECK(b >= s && b <= s + f->structs_size &&
 			   len <= (uint64_t)(s + f->structs_size - b),
-		   "%s [%p, +%llu) outside the structure block [%p, +%u)",
-		   what, p, (unsigned long long)len, (const void *)s,
+		   "%s [%p, +%llu) outside the structure block [%p, +%u)", what,
+		   p, (unsigned long long)len, (const void *)s,
 		   f->structs_size);
 }
 
@@ -52,9 +52,10 @@ static void check_name(const struct fdt *f, int node)
 }
 
 static const char *const props[] = {
-	"compatible", "reg",	    "device_type", "status",
-	"bootargs",   "#address-cells", "#size-cells", "interrupts",
-	"linux,initrd-start", "linux,initrd-end", "",	  "x",
+	"compatible",	    "reg",	  "device_type",
+	"status",	    "bootargs",	  "#address-cells",
+	"#size-cells",	    "interrupts", "linux,initrd-start",
+	"linux,initrd-end", "",		  "x",
 };
 
 static void visit(struct walk *w, int node, int parent, unsigned depth)
@@ -98,8 +99,7 @@ static int covered(const struct vd_mem_region *r, unsigned n, uint64_t base,
 		uint64_t end = r[i].base + r[i].size;
 		if (end < r[i].base)
 			end = UINT64_MAX; /* as frame_init.c clamps */
-		if (r[i].base <= base && size <= end - base &&
-		    base <= end)
+		if (r[i].base <= base && size <= end - base && base <= end)
 			return 1;
 	}
 	return 0;
@@ -108,9 +108,10 @@ static int covered(const struct vd_mem_region *r, unsigned n, uint64_t base,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = {
-		"/", "/chosen", "/cpus", "/cpus/cpu@0", "/memory",
-		"/reserved-memory", "/soc/serial", "//chosen//", "/a/b/c/d",
-		"relative", "",
+		"/",	       "/chosen",    "/cpus",
+		"/cpus/cpu@0", "/memory",    "/reserved-memory",
+		"/soc/serial", "//chosen//", "/a/b/c/d",
+		"relative",    "",
 	};
 	static struct vd_boot_info bi;
 	struct walk w;
@@ -135,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(fdt_blob_size(blob) == f.size && f.size <= size,
 		   "blob size %u", f.size);
 	FUZZ_CHECK(f.structs >= blob && f.structs_size <= f.size &&
-			   (size_t)(f.structs - blob) <= f.size - f.structs_size,
+			   (size_t)(f.structs - blob) <=
+				   f.size - f.structs_size,
 		   "structure block outside the blob");
 	FUZZ_CHECK((const uint8_t *)f.strings >= blob &&
 			   f.strings_size <= f.size &&
@@ -154,8 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (root >= 0)
 		visit(&w, root, -1, 0);
 	for (int n = fdt_find_compatible(&f, -1, "ns16550a"), k = 0;
-	     n >= 0 && k < MAX_NODES; n = fdt_find_compatible(&f, n, "ns16550a"),
-		 k++)
+	     n >= 0 && k < MAX_NODES;
+	     n = fdt_find_compatible(&f, n, "ns16550a"), k++)
 		FUZZ_CHECK(fdt_is_compatible(&f, n, "ns16550a"),
 			   "find_compatible returned %d", n);
 

@@ -34,9 +34,10 @@
  * or made non-blocking: exit, thread_exit, yield, sleep, process_start
  * (a started process needs its thread to run to die), thread_create (the
  * same; and the calling process here never started, which no real
- * caller can be), terminating itself; waits and joins get timeout 0 and IPC's sleeps time out at
- * once.  After each input the process is killed and reaped: processes,
- * heap bytes, capabilities and IPC objects must be back where they were.
+ * caller can be), terminating itself; waits and joins get timeout 0 and IPC's
+ * sleeps time out at once.  After each input the process is killed and reaped:
+ * processes, heap bytes, capabilities and IPC objects must be back where they
+ * were.
  */
 #include <host/fake.h>
 #include <host/pt_fake.h>
@@ -63,10 +64,10 @@
 #define LIVE_SIZE  (16 * PG) /* the accessible start of the window */
 #define GUARD_SIZE (1ul << 20)
 #define MAP_HINT   ((uintptr_t)0x500000000000ull) /* ASan's high memory */
-#define RO_PAGE	   8  /* pages 8, 9 read-only */
-#define NONE_PAGE  10 /* pages 10, 11 no access */
+#define RO_PAGE	   8				  /* pages 8, 9 read-only */
+#define NONE_PAGE  10				  /* pages 10, 11 no access */
 #define ELF_OFF	   (64 * PG) /* the text page, in the window */
-#define POOL	     32
+#define POOL	   32
 
 static uint8_t *win;
 static uintptr_t win_end, elf_base;
@@ -114,7 +115,10 @@ static void build_elf(void)
 {
 	uint64_t ELF_BASE = elf_base;
 
-	memcpy(elf, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(elf,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	put(16, 2, 2);
 	put(18, VD_EM_NATIVE, 2);
 	put(20, 1, 4);
@@ -221,11 +225,18 @@ static uint64_t raw_word(struct fuzz_in *in)
 	case 4: /* edges of user space */
 	{
 		const uint64_t edge[] = {
-			0, 0xfff0, 0x10000, UINT64_MAX, UINT64_MAX - 7,
-			1ull << 63, 0xffff800000000000ull, 1ull << 47,
+			0,
+			0xfff0,
+			0x10000,
+			UINT64_MAX,
+			UINT64_MAX - 7,
+			1ull << 63,
+			0xffff800000000000ull,
+			1ull << 47,
 			(uintptr_t)win - 8, /* straddles the bottom */
 			win_end - 8,	    /* the top */
-			win_end, (uintptr_t)win + WIN_SIZE / 2,
+			win_end,
+			(uintptr_t)win + WIN_SIZE / 2,
 		};
 		return edge[fuzz_u8(in) % VD_ARRAY_SIZE(edge)];
 	}
@@ -362,8 +373,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx = t->uctx;
 	npool = 0;
 	/* what a process has: its own process and thread, the console */
-	if (vd_cap_create(self->caps, VD_OBJ_PROCESS, pid, VD_RIGHTS_ALL,
-			  &c) == VD_OK)
+	if (vd_cap_create(self->caps, VD_OBJ_PROCESS, pid, VD_RIGHTS_ALL, &c) ==
+	    VD_OK)
 		pool_add(c.token);
 	if (vd_cap_create(self->caps, VD_OBJ_THREAD, t->tid, VD_RIGHTS_ALL,
 			  &c) == VD_OK)
@@ -398,7 +409,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr,
 				"syscall %llu (%#llx %#llx %#llx %#llx %#llx "
 				"%#llx) = %s, ret %#llx\n",
-				(unsigned long long)nr, (unsigned long long)a[0],
+				(unsigned long long)nr,
+				(unsigned long long)a[0],
 				(unsigned long long)a[1],
 				(unsigned long long)a[2],
 				(unsigned long long)a[3],
@@ -406,8 +418,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(unsigned long long)a[5], vd_strerror(err),
 				(unsigned long long)ret);
 		FUZZ_CHECK(err >= VD_OK && err <= VD_ERR_MEM_FAULT,
-			   "syscall %llu returned %d",
-			   (unsigned long long)nr, err);
+			   "syscall %llu returned %d", (unsigned long long)nr,
+			   err);
 		FUZZ_CHECK(this_cpu_sched()->current == t &&
 				   t->fault_jmp == NULL,
 			   "syscall %llu left the thread changed",
@@ -415,8 +427,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a call that fails changes nothing (the kernel's objects,
 		 * the caller's capabilities) */
 		snapshot(&after);
-		FUZZ_CHECK(err == VD_OK || !memcmp(&before, &after,
-						   sizeof(before)),
+		FUZZ_CHECK(err == VD_OK ||
+				   !memcmp(&before, &after, sizeof(before)),
 			   "syscall %llu failed (%s) but changed the "
 			   "kernel's state: endpoints %llu->%llu channels "
 			   "%llu->%llu regions %llu->%llu replies %llu->%llu "

@@ -101,8 +101,8 @@ static void test_props_and_reg(void **state)
 	assert_int_equal(fdt_parent(&f, fdt_root(&f)), -1);
 }
 
-static bool has_region(const struct vd_mem_region *r, unsigned n,
-		       paddr_t base, uint64_t size, enum vd_mem_type t)
+static bool has_region(const struct vd_mem_region *r, unsigned n, paddr_t base,
+		       uint64_t size, enum vd_mem_type t)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (r[i].base == base && r[i].size == size && r[i].type == t)
@@ -123,8 +123,8 @@ static void test_fill_boot_info(void **state)
 	assert_int_equal(bi.mem_count, 2);
 	assert_true(has_region(bi.mem, bi.mem_count, 0x40000000, 0x20000000,
 			       VD_MEM_USABLE));
-	assert_true(has_region(bi.mem, bi.mem_count, 0x100000000ull,
-			       0x10000000, VD_MEM_USABLE));
+	assert_true(has_region(bi.mem, bi.mem_count, 0x100000000ull, 0x10000000,
+			       VD_MEM_USABLE));
 	/* memreserve, reserved-memory, the blob itself, the initrd */
 	assert_true(has_region(bi.reserved, bi.reserved_count, 0x48000000,
 			       0x1000, VD_MEM_RESERVED));
@@ -168,7 +168,8 @@ static void test_rejects_corrupt_blobs(void **state)
 	memcpy(copy, blob, blob_len);
 	assert_true(fdt_init(&f, copy));
 	int root = fdt_root(&f);
-	uint32_t off = (uint32_t)root + 4 + 4; /* "\0" name padded: first prop */
+	uint32_t off =
+		(uint32_t)root + 4 + 4; /* "\0" name padded: first prop */
 	assert_int_equal(fdt_be32(f.structs + off), 3); /* FDT_PROP */
 	uint8_t *len = (uint8_t *)f.structs + off + 4;
 	len[0] = 0x7f;

@@ -54,10 +54,10 @@ static void test_provisional_access_stays_provisional(void **state)
 	size_t size;
 	(void)state;
 
-	assert_int_equal(vd_ipc_create_shared_region(
-				 &B.a, VD_PAGE_SIZE,
-				 VD_RIGHT_READ | VD_RIGHT_WRITE, &r),
-			 VD_OK);
+	assert_int_equal(
+		vd_ipc_create_shared_region(&B.a, VD_PAGE_SIZE,
+					    VD_RIGHT_READ | VD_RIGHT_WRITE, &r),
+		VD_OK);
 	big = large_msg(r);
 	/* first a call from B (A will hold its token), then the region */
 	struct vd_ipc_message req = word_msg(7);
@@ -75,8 +75,8 @@ static void test_provisional_access_stays_provisional(void **state)
 			 VD_ERR_PERMISSION_DENIED);
 	assert_int_equal(vd_ipc_region_size(&A.a, r, &size),
 			 VD_ERR_PERMISSION_DENIED);
-	assert_int_equal(vd_ipc_transfer_shared_region(
-				 &A.a, &C.a, r, VD_IPC_TRANSFER_SHARE),
+	assert_int_equal(vd_ipc_transfer_shared_region(&A.a, &C.a, r,
+						       VD_IPC_TRANSFER_SHARE),
 			 VD_ERR_PERMISSION_DENIED);
 	/* ...no large message to itself, which would make it real... */
 	assert_int_equal(vd_ipc_create_endpoint(&A.a, &ea2, NULL), VD_OK);
@@ -320,9 +320,9 @@ static void test_reply_recv_dead_endpoint_still_replies(void **state)
 	assert_int_equal(out.words[0], 101);
 	/* the token is spent: a second reply-and-receive fails in the
 	 * reply, and then does not receive either */
-	assert_int_equal(ipc_reply_recv_regs(&B.a, tok, &resp, eb, VD_OK, 0,
-					     ctx),
-			 VD_ERR_IPC_BAD_REPLY_TOKEN);
+	assert_int_equal(
+		ipc_reply_recv_regs(&B.a, tok, &resp, eb, VD_OK, 0, ctx),
+		VD_ERR_IPC_BAD_REPLY_TOKEN);
 
 	/* A destroyed endpoint: Closed, reply delivered. */
 	assert_int_equal(vd_ipc_create_endpoint(&B.a, &dead, NULL), VD_OK);
@@ -368,9 +368,8 @@ static void test_receive_after_last_channel_closed(void **state)
 	assert_int_equal(vd_ipc_receive_message(&B.a, fresh, 0, &got, NULL),
 			 VD_ERR_TIMEOUT);
 	ipc_sleeps = 0;
-	assert_int_equal(
-		vd_ipc_receive_message(&B.a, fresh, 1000, &got, NULL),
-		VD_ERR_TIMEOUT);
+	assert_int_equal(vd_ipc_receive_message(&B.a, fresh, 1000, &got, NULL),
+			 VD_ERR_TIMEOUT);
 	assert_int_equal(ipc_sleeps, 1);
 
 	/* eb loses its only channel: receives fail at once, blocking or

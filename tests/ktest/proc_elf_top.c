@@ -41,7 +41,10 @@ static void phdr(unsigned i, uint32_t flags, uint64_t off, uint64_t va,
 static void build(uint64_t data_va)
 {
 	vd_memset(image, 0, sizeof(image));
-	vd_memcpy(image, "\x7f" "ELF\x02\x01\x01", 7);
+	vd_memcpy(image,
+		  "\x7f"
+		  "ELF\x02\x01\x01",
+		  7);
 	put(16, 2, 2); /* ET_EXEC */
 	put(18, VD_EM_NATIVE, 2);
 	put(20, 1, 4);
@@ -62,8 +65,8 @@ static vd_err_t create(vd_pid_t *pid)
 
 VD_KTEST(proc_elf_image_stays_below_the_stack)
 {
-	uint64_t stack_top = VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE) -
-			     VD_PAGE_SIZE;
+	uint64_t stack_top =
+		VD_ALIGN_DOWN(hal_user_top(), VD_PAGE_SIZE) - VD_PAGE_SIZE;
 	uint64_t image_top = stack_top - VD_USER_STACK_SIZE - VD_PAGE_SIZE;
 	unsigned procs = vd_process_count();
 	struct vd_process_exit_info info;

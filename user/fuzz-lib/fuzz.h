@@ -1,6 +1,6 @@
 /*
- * The project's random-syscall fuzzer (user/bin/fuzz.c, docs/syscall-fuzzer.md):
- * what its parts share.
+ * The project's random-syscall fuzzer (user/bin/fuzz.c,
+ * docs/syscall-fuzzer.md): what its parts share.
  *
  *   fuzz_core.c   random numbers, the ring of the last 64 calls, the call
  *                 wrappers that record every call and check its result
