@@ -42,7 +42,7 @@ void proc_lock_give(hal_irqstate_t st)
 	vd_spin_unlock_irqrestore(&proc_lock, st);
 }
 
-static struct vd_process *find_locked(vd_pid_t pid)
+struct vd_process *proc_find_locked(vd_pid_t pid)
 {
 	VD_ASSERT_HELD(&proc_lock);
 	struct vd_list *it;
@@ -57,7 +57,7 @@ static struct vd_process *find_locked(vd_pid_t pid)
 	return NULL;
 }
 
-static void get_ref(struct vd_process *p)
+void proc_get_ref(struct vd_process *p)
 {
 	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 }
@@ -65,10 +65,10 @@ static void get_ref(struct vd_process *p)
 struct vd_process *vd_process_get(vd_pid_t pid)
 {
 	hal_irqstate_t st = proc_lock_take();
-	struct vd_process *p = find_locked(pid);
+	struct vd_process *p = proc_find_locked(pid);
 
 	if (p)
-		get_ref(p);
+		proc_get_ref(p);
 	proc_lock_give(st);
 	return p;
 }
@@ -245,7 +245,7 @@ vd_err_t vd_proc_add_thread(struct vd_process *p, struct vd_thread *t,
 vd_err_t vd_process_start(vd_pid_t pid)
 {
 	hal_irqstate_t st = proc_lock_take();
-	struct vd_process *p = find_locked(pid);
+	struct vd_process *p = proc_find_locked(pid);
 	struct vd_list *it;
 	vd_err_t err = VD_OK;
 
@@ -276,7 +276,7 @@ vd_err_t vd_process_start(vd_pid_t pid)
  * slot keeps naming it.  The one place where a process stops existing by
  * its pid (proc_lock held; the capability lock comes after it).
  */
-static void reap_locked(struct vd_process *p)
+void proc_reap_locked(struct vd_process *p)
 {
 	VD_ASSERT_HELD(&proc_lock);
 	VD_ASSERT(!p->reaped);
@@ -329,7 +329,7 @@ static void teardown(struct vd_process *p)
 				it, struct vd_process, sibling_link);
 			if (c->state == VD_PROC_CREATED) {
 				victim = c;
-				get_ref(c);
+				proc_get_ref(c);
 				break;
 			}
 		}
@@ -350,7 +350,7 @@ static void teardown(struct vd_process *p)
 		c->parent = NULL;
 		c->orphan = true;
 		if (c->state == VD_PROC_ZOMBIE)
-			reap_locked(c);
+			proc_reap_locked(c);
 	}
 	/* threads: nobody joins them any more, and the list lets go of
 	 * them (the others are off every CPU by now, see above; this one
@@ -363,7 +363,7 @@ static void teardown(struct vd_process *p)
 		vd_thread_put(t);
 	}
 	if (p->orphan)
-		reap_locked(p);
+		proc_reap_locked(p);
 	proc_lock_give(st);
 
 	vd_sched_lock_state_t ss = vd_sched_lock();
@@ -489,7 +489,7 @@ vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
 {
 	uint64_t deadline = vd_deadline_after(hal_timer_now_ns(), timeout_ns);
 	hal_irqstate_t st = proc_lock_take();
-	struct vd_process *p = find_locked(child);
+	struct vd_process *p = proc_find_locked(child);
 	struct vd_process_exit_info info;
 	vd_sched_lock_state_t ss;
 	vd_err_t err = VD_OK;
@@ -503,7 +503,7 @@ vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
 		proc_lock_give(st);
 		return VD_ERR_PERMISSION_DENIED;
 	}
-	get_ref(p);
+	proc_get_ref(p);
 	proc_lock_give(st);
 
 	for (;;) {
@@ -542,80 +542,13 @@ vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
 		 * delivered but detached meanwhile (proc_last_cap_gone left
 		 * it to us): nobody can wait for it any more, reap too */
 		if (!p->reaped && (err == VD_OK || p->orphan))
-			reap_locked(p);
+			proc_reap_locked(p);
 		proc_lock_give(st);
 		wake_waiters(p); /* NotFound, or their turn to try */
 		break;
 	}
 	vd_process_put(p);
 	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Handles: when the last capability goes                              */
-/* ------------------------------------------------------------------ */
-
-/*
- * Process `pid` lost its last capability held by anyone but itself (its
- * own space's capabilities to itself do not count: vd_cap_create_self).
- * Nobody can wait for it any more, so it is detached from its parent,
- * like an orphan: a zombie is reaped now, a running process runs on and
- * is reaped when it ends -- dropping a handle does not kill a program.
- * A process that never started, though, never will (starting takes a
- * capability), so it is killed and reaped.  Children of the kernel
- * (parent NULL) are waited for by pid, not through a capability: they
- * stay as they are.
- */
-static void proc_last_cap_gone(uint64_t pid)
-{
-	hal_irqstate_t st = proc_lock_take();
-	struct vd_process *p = find_locked(pid), *victim = NULL;
-
-	if (p && !p->reaped && p->parent) {
-		vd_list_remove(&p->sibling_link);
-		p->parent = NULL;
-		p->orphan = true;
-		if (p->state == VD_PROC_ZOMBIE) {
-			/* a wait delivering its exit right now reaps it */
-			if (!p->collecting)
-				reap_locked(p);
-		} else if (p->state == VD_PROC_CREATED) {
-			victim = p;
-			get_ref(p);
-		}
-	}
-	proc_lock_give(st);
-	if (victim) {
-		vd_process_kill(victim, -1, VD_EXIT_KILLED);
-		vd_process_put(victim);
-	}
-}
-
-/*
- * User thread `tid` lost its last capability: nobody can join it, so it
- * is detached -- reaped now if it is dead, at its exit otherwise (it is
- * not stopped).  A process's main thread has no capability unless one is
- * made for it (SYS_CAPABILITY_CREATE); its process reaps it.
- */
-static void thread_last_cap_gone(uint64_t tid)
-{
-	struct vd_thread *t = vd_thread_get(tid);
-
-	if (!t)
-		return;
-	if (t->proc)
-		vd_thread_detach(t);
-	vd_thread_put(t);
-}
-
-void proc_register_cap_hooks(void)
-{
-	static bool done;
-
-	if (!__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL)) {
-		vd_cap_set_gone_hook(VD_OBJ_PROCESS, proc_last_cap_gone);
-		vd_cap_set_gone_hook(VD_OBJ_THREAD, thread_last_cap_gone);
-	}
 }
 
 static vd_err_t deliver_to_kernel(void *arg,

@@ -12,9 +12,19 @@ void proc_lock_give(hal_irqstate_t st);
 /* dump.c: give the debug module its dump_process printer (once). */
 void proc_register_dump(void);
 
-/* proc.c */
-/* Give core/cap the hooks of processes and threads (once). */
+/* proc_handles.c: give core/cap the hooks of processes and threads
+ * (once). */
 void proc_register_cap_hooks(void);
+
+/* proc.c */
+/* The live (unreaped) process with this pid, or NULL (proc lock held). */
+struct vd_process *proc_find_locked(vd_pid_t pid);
+/* Another reference to p (the caller holds one, or the proc lock). */
+void proc_get_ref(struct vd_process *p);
+/* p is gone for good: out of the table and its parent's list, every
+ * capability to it revoked, the table's reference dropped (proc lock
+ * held; p not reaped yet). */
+void proc_reap_locked(struct vd_process *p);
 struct vd_process *proc_alloc(const char *name);
 void proc_discard(struct vd_process *p);
 void proc_publish(struct vd_process *p, struct vd_process *parent);

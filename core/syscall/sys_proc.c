@@ -46,9 +46,13 @@ SYSCALL(sys_process_create)
 	vd_err_t err;
 
 	(void)ctx;
+	/* no token out: the child's capability would sit in a slot under a
+	 * token nobody saw, and nobody could start or wait for it */
+	if (!a[1])
+		return VD_ERR_INVALID_PARAMETER;
 	err = vd_copy_from_user(&args, (const void *)(uintptr_t)a[0],
 				sizeof(args));
-	if (!err && a[1])
+	if (!err)
 		err = vd_user_probe_out(a[1], sizeof(token));
 	if (!err)
 		err = vd_process_create_from_user(&args, &pid, &token);
@@ -178,8 +182,11 @@ SYSCALL(sys_thread_create)
 		return err;
 	if (c.object_id != self->pid)
 		return VD_ERR_PERMISSION_DENIED;
-	if (a[5])
-		err = vd_user_probe_out(a[5], sizeof(vd_cap_token_t));
+	/* no token out: a capability nobody could name would keep the
+	 * thread from being reaped (and its slot taken) until we exit */
+	if (!a[5])
+		return VD_ERR_INVALID_PARAMETER;
+	err = vd_user_probe_out(a[5], sizeof(vd_cap_token_t));
 	/* The thread runs only once its capability exists and is handed
 	 * out: a failure after it was made takes it back unrun. */
 	if (!err)

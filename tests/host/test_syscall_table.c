@@ -111,6 +111,21 @@ static void test_listed_numbers_dispatch(void **state)
 	assert_int_equal(proc.usage.syscalls, 2);
 }
 
+/* SYS_PROCESS_CREATE with no token out is refused before anything is
+ * read or made (the child's capability would have no name the caller
+ * knows: user/bin/proc-hostile.c checks the thread create too, on every
+ * board).  Without the check, the null args pointer is a bad address. */
+static void test_process_create_needs_a_token_out(void **state)
+{
+	uint64_t args[6] = {0};
+	uint64_t ret = 0xdead;
+
+	(void)state;
+	assert_int_equal(syscall_dispatch(&thread, VD_SYS_PROCESS_CREATE, args,
+					  NULL, &ret),
+			 VD_ERR_INVALID_PARAMETER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +133,8 @@ int main(void)
 		cmocka_unit_test_setup(test_unlisted_numbers_are_not_found,
 				       setup),
 		cmocka_unit_test_setup(test_listed_numbers_dispatch, setup),
+		cmocka_unit_test_setup(test_process_create_needs_a_token_out,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

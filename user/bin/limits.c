@@ -178,13 +178,14 @@ static int role_hog(void)
 	settle(vd_self_cap(), VD_LIMIT_THREADS, 1);
 	long s1 =
 		vd_mmap(vd_self_cap(), 0, STACK, VD_PROT_READ | VD_PROT_WRITE);
+	vd_cap_token_t third = 0; /* a token out is required; none comes */
 	tid = vd_thread_create(vd_self_cap(), short_thread, (void *)s1, STACK,
 			       0, &tcap);
 	vd_check(&t,
 		 !vd_is_err(s1) && tid > 0 &&
 			 vd_thread_create(vd_self_cap(), short_thread,
 					  (void *)s1, STACK, 0,
-					  NULL) == -VD_ERR_RESOURCE_EXHAUSTED,
+					  &third) == -VD_ERR_RESOURCE_EXHAUSTED,
 		 "hog: a third thread is refused");
 	int32_t code = 0;
 	vd_check(&t, vd_thread_join(tcap, 10 * SECOND, &code) == 0 && code == 5,

@@ -250,6 +250,44 @@ static void minted_tokens_are_not_lost(void)
 	vd_capability_revoke(root);
 }
 
+/* A process or thread created with no token pointer took a slot under a
+ * token nobody saw: the thread could never be joined (nor reaped: a
+ * capability to it still existed), the process never started nor waited
+ * for, each until we exit.  No pointer, no object: InvalidParameter, as
+ * for SYS_CAPABILITY_CREATE. */
+static void create_needs_a_token_out(void)
+{
+	static const char *const argv[] = {"proc-hostile", "sleep", NULL};
+	struct vd_process_create_args a = {
+		.path = (uintptr_t) "proc-hostile",
+		.argv = (uintptr_t)argv,
+	};
+	vd_cap_token_t root = 0;
+	unsigned before;
+	long r, p;
+
+	r = vd_capability_derive(self, VD_RIGHT_READ | VD_RIGHT_GRANT, &root);
+	if (!vd_check(&t, r == 0, "derived a root to count slots with"))
+		return;
+	before = free_slots(root);
+	r = vd_thread_create(self, waits_for_go, stack_a, STACK, 0, NULL);
+	p = vd_process_create(&a, NULL);
+	vd_check(&t,
+		 r == -(long)VD_ERR_INVALID_PARAMETER &&
+			 p == -(long)VD_ERR_INVALID_PARAMETER,
+		 "thread and process create with no token out fail with "
+		 "InvalidParameter (%ld, %ld)",
+		 r, p);
+	vd_check(&t, free_slots(root) == before,
+		 "and take no slot (%u free before)", before);
+	if (r > 0) { /* the old kernel ran it: let it end */
+		go = 1;
+		vd_thread_sleep(20 * MS);
+		go = 0;
+	}
+	vd_capability_revoke(root);
+}
+
 /* Bug 7: a first touch of lazily mapped memory after another process took
  * every frame must not kill: the frames were set aside at mmap. */
 static void lazy_memory_is_committed(void)
@@ -318,6 +356,7 @@ static int driver(void)
 	join_keeps_code_if_buffer_unmapped();
 	self_termination();
 	minted_tokens_are_not_lost();
+	create_needs_a_token_out();
 	return vd_utest_done(&t);
 }
 
