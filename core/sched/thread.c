@@ -415,7 +415,8 @@ void vd_thread_detach(struct vd_thread *t)
 	vd_sched_lock_state_t st = vd_sched_lock();
 
 	t->detached = true;
-	if (t->state == VD_THREAD_DEAD)
+	/* a joiner delivering its exit code right now reaps it (below) */
+	if (t->state == VD_THREAD_DEAD && !t->collecting)
 		thread_reap_locked(t);
 	vd_sched_unlock(st);
 }
@@ -478,7 +479,10 @@ vd_err_t vd_thread_join_deliver(vd_tid_t tid, uint64_t timeout_ns,
 
 	st = vd_sched_lock();
 	t->collecting = false;
-	if (err == VD_OK && !vd_list_empty(&t->table_link))
+	/* delivered: reap; not delivered but detached meanwhile (its last
+	 * capability went, vd_thread_detach left it to us): nobody can
+	 * join it any more, reap too */
+	if ((err == VD_OK || t->detached) && !vd_list_empty(&t->table_link))
 		thread_reap_locked(t);
 	thread_put_locked(t);
 	vd_sched_unlock(st);
