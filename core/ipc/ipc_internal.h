@@ -7,8 +7,7 @@
  *   ipc_endpoint.c  endpoints, channels, the bounded message ring
  *   ipc_message.c   the send / receive / call / reply state machine
  *   ipc_reply.c     reply slots and their unforgeable tokens
- *   ipc_region.c    shared regions: frames, views, holders, transfers
- *   ipc_region_map.c  where regions are mapped; map and unmap
+ *   ipc_region.c    shared regions: frames, views, holders, mappings
  *   ipc_cow.c       copy-on-write faults
  *   ipc_api.c       the public blocking API, process exit, statistics
  *   ipc_block.c     sleeping and waking through the scheduler

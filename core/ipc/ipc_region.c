@@ -33,6 +33,13 @@
 uint64_t ipc_region_frames, ipc_cow_copies;
 struct vd_list ipc_holders = VD_LIST_INIT(ipc_holders);
 
+/* Pages are mapped eagerly, so they are marked accessed (and dirty when
+ * writable) from the start: architectures that track A/D in software
+ * (AArch64 without FEAT_HAFDBS) would otherwise take a fault on the first
+ * access and the first write of every mapping. */
+#define MAP_FLAGS_BASE                                                         \
+	(VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE | VD_PTE_ACCESSED)
+
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
 {
 	struct vd_list *it;
@@ -50,11 +57,16 @@ struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid)
 uint32_t ipc_view_pte_flags(const struct ipc_region *r,
 			    const struct ipc_view *v, uint32_t i)
 {
-	uint32_t flags = IPC_MAP_FLAGS_BASE;
+	uint32_t flags = MAP_FLAGS_BASE;
 
 	if ((r->perms & VD_RIGHT_WRITE) && v->pages[i]->refs == 1)
 		flags |= VD_PTE_WRITABLE | VD_PTE_DIRTY;
 	return flags;
+}
+
+static size_t region_bytes(const struct ipc_region *r)
+{
+	return (size_t)r->npages << VD_PAGE_SHIFT;
 }
 
 vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
@@ -151,18 +163,18 @@ static struct ipc_holder *holder_new(struct ipc_region *r,
  * goes back to its creator's limits. */
 static void region_free(struct ipc_region *r)
 {
-	vd_limits_uncharge(r->limits, VD_LIMIT_MEMORY, ipc_region_bytes(r));
+	vd_limits_uncharge(r->limits, VD_LIMIT_MEMORY, region_bytes(r));
 	vd_limits_release(r->limits, VD_LIMIT_REGIONS, 1);
 	vd_kfree(r);
 }
 
-void ipc_mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
+static void mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
 {
 	for (uint32_t i = 0; i < h->region->npages; i++)
 		vd_unmap_page(h->who.pt, m->va + ((vaddr_t)i << VD_PAGE_SHIFT),
 			      NULL);
 	if (h->who.proc)
-		vd_uvm_unclaim(h->who.proc, m->va, ipc_region_bytes(h->region));
+		vd_uvm_unclaim(h->who.proc, m->va, region_bytes(h->region));
 	vd_list_remove(&m->link);
 	if (m == &h->first)
 		h->first_used = false;
@@ -173,8 +185,8 @@ void ipc_mapping_remove(struct ipc_holder *h, struct ipc_mapping *m)
 static void unmap_all(struct ipc_holder *h)
 {
 	while (!vd_list_empty(&h->mappings))
-		ipc_mapping_remove(h, VD_LIST_ENTRY(h->mappings.next,
-						    struct ipc_mapping, link));
+		mapping_remove(h, VD_LIST_ENTRY(h->mappings.next,
+						struct ipc_mapping, link));
 }
 
 void ipc_holder_release_locked(struct ipc_holder *h)
@@ -315,9 +327,121 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 	return err;
 }
 
+/*
+ * The window for regions mapped "anywhere" starts at the middle of user
+ * space.  Its first page holds an anchor: a read-only mapping of one
+ * shared zero frame, put there the first time and left for the page
+ * table's teardown.  It keeps the intermediate page tables of the window
+ * alive, so mapping and unmapping a region does not allocate, zero and
+ * free three levels of tables every time (the HAL frees a table as soon
+ * as it becomes empty) -- that churn cost more than the IPC itself.
+ */
+paddr_t ipc_anchor_frame;
+
+static vaddr_t window_base(void)
+{
+	return VD_ALIGN_DOWN(hal_user_top() / 2, VD_HUGE_PAGE_SIZE);
+}
+
+static void place_anchor(const struct vd_ipc_actor *p)
+{
+	vaddr_t base = window_base();
+	struct vd_frame f;
+
+	if (vd_query_page(p->pt, base, NULL, NULL) == VD_OK)
+		return; /* anchored (or something else holds the tables) */
+	if (ipc_anchor_frame == 0) {
+		if (vd_frame_alloc(1, VD_ZONE_NORMAL, &f) != VD_OK)
+			return; /* only an optimisation */
+		vd_memset(vd_phys_to_virt(vd_frame_addr(f)), 0, VD_PAGE_SIZE);
+		ipc_anchor_frame = vd_frame_addr(f);
+	}
+	/* claimed for good (teardown leaves it to the page table's end),
+	 * unless the process has memory of its own there */
+	if (p->proc && vd_uvm_claim(p->proc, base, VD_PAGE_SIZE, false, NULL,
+				    NULL) != VD_OK)
+		return;
+	if (vd_map_page(p->pt, base, vd_frame_of(ipc_anchor_frame),
+			MAP_FLAGS_BASE) != VD_OK &&
+	    p->proc)
+		vd_uvm_unclaim(p->proc, base, VD_PAGE_SIZE);
+}
+
+/* Lowest free, page-aligned address range of `bytes` for p in the
+ * window, claimed from the process (vd_uvm_claim, in claim) if p has
+ * one, else above every region p has mapped. */
+static vd_err_t pick_address(const struct vd_ipc_actor *p, size_t bytes,
+			     vaddr_t *out, struct vd_uvm_region *claim)
+{
+	vaddr_t top = hal_user_top();
+	vaddr_t va = window_base() + VD_PAGE_SIZE;
+	struct vd_list *hi, *it;
+
+	place_anchor(p);
+	if (p->proc)
+		return vd_uvm_claim(p->proc, va, bytes, true, out, claim);
+	vd_list_for_each(hi, &ipc_holders)
+	{
+		struct ipc_holder *h =
+			VD_LIST_ENTRY(hi, struct ipc_holder, all_link);
+
+		if (h->who.pid != p->pid)
+			continue;
+		vd_list_for_each(it, &h->mappings)
+		{
+			struct ipc_mapping *m =
+				VD_LIST_ENTRY(it, struct ipc_mapping, link);
+			vaddr_t end = m->va + region_bytes(h->region);
+			if (end > va)
+				va = end;
+		}
+	}
+	/* Skip whatever else lives there (a page at a time). */
+	for (size_t done = 0; done < bytes;) {
+		if (va + bytes < va || va + bytes > top)
+			return VD_ERR_OUT_OF_MEMORY;
+		if (vd_query_page(p->pt, va + done, NULL, NULL) == VD_OK) {
+			va += done + VD_PAGE_SIZE;
+			done = 0;
+		} else {
+			done += VD_PAGE_SIZE;
+		}
+	}
+	*out = va;
+	return VD_OK;
+}
+
+/* Map h's view at va, recorded in m (h->first or allocated). */
+static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
+			   vaddr_t va)
+{
+	VD_ASSERT_SCHED_LOCKED();
+	struct ipc_region *r = h->region;
+
+	for (uint32_t i = 0; i < r->npages; i++) {
+		vd_err_t err = vd_map_page(h->who.pt,
+					   va + ((vaddr_t)i << VD_PAGE_SHIFT),
+					   vd_frame_of(h->view->pages[i]->pa),
+					   ipc_view_pte_flags(r, h->view, i));
+		if (err != VD_OK) {
+			while (i-- > 0)
+				vd_unmap_page(
+					h->who.pt,
+					va + ((vaddr_t)i << VD_PAGE_SHIFT),
+					NULL);
+			return err;
+		}
+	}
+	m->va = va;
+	if (m == &h->first)
+		h->first_used = true;
+	vd_list_add_tail(&h->mappings, &m->link);
+	return VD_OK;
+}
+
 /* Region `id` and p's holder of it, or an error. */
-vd_err_t ipc_region_find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
-				struct ipc_holder **out)
+static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
+			    struct ipc_holder **out)
 {
 	struct ipc_region *r;
 
@@ -334,13 +458,82 @@ vd_err_t ipc_region_find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
 	return *out ? VD_OK : VD_ERR_PERMISSION_DENIED;
 }
 
+vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
+				  vd_region_id_t region, vaddr_t address,
+				  vaddr_t *out)
+{
+	struct ipc_mapping *m = NULL;
+	struct ipc_holder *h;
+	vd_err_t err;
+
+	if (p == NULL || p->pt == NULL || out == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	ipc_lock_state_t st = ipc_lock();
+	err = find_holder(p, region, &h);
+	if (err == VD_OK) {
+		m = h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
+		if (m == NULL)
+			err = VD_ERR_OUT_OF_MEMORY;
+	}
+	if (err == VD_OK) {
+		size_t bytes = region_bytes(h->region);
+
+		if (address == 0)
+			err = pick_address(p, bytes, &address, &m->claim);
+		else if (!VD_IS_ALIGNED(address, VD_PAGE_SIZE) ||
+			 address < VD_USER_BASE || address + bytes < address ||
+			 address + bytes > hal_user_top())
+			err = VD_ERR_MEM_BAD_ADDRESS;
+		else if (p->proc) /* not over memory of the process's own */
+			err = vd_uvm_claim(p->proc, address, bytes, false, NULL,
+					   &m->claim);
+		if (err == VD_OK) {
+			err = map_locked(h, m, address);
+			if (err != VD_OK && p->proc)
+				vd_uvm_unclaim(p->proc, address, bytes);
+		}
+	}
+	if (err != VD_OK && m != NULL && m != &h->first)
+		vd_kfree(m);
+	if (err == VD_OK)
+		*out = address;
+	ipc_unlock(st);
+	return err;
+}
+
+vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
+				    vd_region_id_t region, vaddr_t address)
+{
+	struct ipc_holder *h;
+	struct vd_list *it;
+	vd_err_t err;
+
+	ipc_lock_state_t st = ipc_lock();
+	err = find_holder(p, region, &h);
+	if (err == VD_OK) {
+		err = VD_ERR_MEM_NOT_MAPPED;
+		vd_list_for_each(it, &h->mappings)
+		{
+			struct ipc_mapping *m =
+				VD_LIST_ENTRY(it, struct ipc_mapping, link);
+			if (m->va == address) {
+				mapping_remove(h, m);
+				err = VD_OK;
+				break;
+			}
+		}
+	}
+	ipc_unlock(st);
+	return err;
+}
+
 vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 				      vd_region_id_t region)
 {
 	struct ipc_holder *h;
 
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = ipc_region_find_holder(p, region, &h);
+	vd_err_t err = find_holder(p, region, &h);
 	if (err == VD_OK)
 		ipc_holder_release_locked(h);
 	ipc_unlock(st);
@@ -355,7 +548,7 @@ vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p, vd_region_id_t region,
 	if (out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = ipc_region_find_holder(p, region, &h);
+	vd_err_t err = find_holder(p, region, &h);
 	if (err == VD_OK)
 		*out = h->region->size;
 	ipc_unlock(st);
@@ -376,7 +569,7 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 	/* every page may be copied once for this view: the sender pays */
 	v->limits = vd_limits_charge_ref(
 		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,
-		ipc_region_bytes(r), &err);
+		region_bytes(r), &err);
 	if (err == VD_OK && holder_new(r, to, v) == NULL)
 		err = VD_ERR_OUT_OF_MEMORY;
 	if (err != VD_OK) {
@@ -420,7 +613,7 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 	if (from == NULL || to == NULL || from->pid == to->pid ||
 	    mode > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
-	err = ipc_region_find_holder(from, region, &h);
+	err = find_holder(from, region, &h);
 	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
 		err = VD_ERR_BUSY;
 	if (err == VD_OK) {

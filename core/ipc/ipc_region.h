@@ -70,18 +70,6 @@ struct ipc_region {
 };
 
 struct ipc_holder *ipc_region_holder(struct ipc_region *r, vd_pid_t pid);
-static inline size_t ipc_region_bytes(const struct ipc_region *r)
-{
-	return (size_t)r->npages << VD_PAGE_SHIFT;
-}
-/* Region `id` and p's holder of it, which must not be provisional
- * (scheduler lock held).  Errors: VD_ERR_INVALID_PARAMETER (p NULL),
- * VD_ERR_NOT_FOUND (no such region), VD_ERR_PERMISSION_DENIED (p holds
- * it not, or only provisionally). */
-vd_err_t ipc_region_find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
-				struct ipc_holder **out);
-/* Unmap mapping m of h and forget it (scheduler lock held). */
-void ipc_mapping_remove(struct ipc_holder *h, struct ipc_mapping *m);
 /* Share r with `to` (large messages, transfers): `to`'s holder, new
  * (*created, if not NULL, says so) or the one it has; NULL if out of
  * memory. */
@@ -98,12 +86,6 @@ uint32_t ipc_view_pte_flags(const struct ipc_region *r,
 vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
 			     uint32_t i);
 extern uint64_t ipc_region_frames, ipc_cow_copies;
-/* Pages are mapped eagerly, so they are marked accessed (and dirty when
- * writable) from the start: architectures that track A/D in software
- * (AArch64 without FEAT_HAFDBS) would otherwise take a fault on the first
- * access and the first write of every mapping. */
-#define IPC_MAP_FLAGS_BASE                                                     \
-	(VD_PTE_PRESENT | VD_PTE_USER | VD_PTE_NO_EXECUTE | VD_PTE_ACCESSED)
 /* The zero frame behind every process's region-window anchor. */
 extern paddr_t ipc_anchor_frame;
 
