@@ -57,6 +57,16 @@ vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token)
 	return vd_copy_to_user((void *)(uintptr_t)uptr, &token, sizeof(token));
 }
 
+vd_err_t sys_put_token_or_revoke(struct vd_process *self, uint64_t uptr,
+				 vd_cap_token_t token)
+{
+	vd_err_t err = sys_put_token(uptr, token);
+
+	if (err)
+		vd_cap_revoke(self->caps, token);
+	return err;
+}
+
 SYSCALL(sys_null)
 {
 	(void)a;

@@ -74,23 +74,6 @@ static bool object_alive(uint64_t type, uint64_t id)
 	return alive;
 }
 
-/*
- * Hand a freshly minted token out, or take the capability back: the
- * output was probed first, but another thread may unmap it between the
- * probe and this copy, and a token nobody received would hold its slot
- * for good.  Nobody else can know the token yet, so nothing was derived
- * from it and the revoke undoes exactly the mint.
- */
-static vd_err_t put_or_revoke(struct vd_process *self, uint64_t uptr,
-			      vd_cap_token_t token)
-{
-	vd_err_t err = sys_put_token(uptr, token);
-
-	if (err)
-		vd_cap_revoke(self->caps, token);
-	return err;
-}
-
 SYSCALL(sys_cap_create)
 {
 	struct vd_process *self = vd_current_process();
@@ -117,7 +100,7 @@ SYSCALL(sys_cap_create)
 		err = VD_ERR_NOT_FOUND;
 	}
 	if (!err)
-		err = put_or_revoke(self, a[3], c.token);
+		err = sys_put_token_or_revoke(self, a[3], c.token);
 	*ret = 0;
 	return err;
 }
@@ -137,7 +120,8 @@ SYSCALL(sys_cap_derive)
 		err = vd_cap_derive(vd_current_process()->caps, a[0],
 				    (uint32_t)a[1], &c);
 	if (!err)
-		err = put_or_revoke(vd_current_process(), a[2], c.token);
+		err = sys_put_token_or_revoke(vd_current_process(), a[2],
+					      c.token);
 	*ret = 0;
 	return err;
 }

@@ -58,15 +58,14 @@ SYSCALL(sys_process_create)
 		err = vd_process_create_from_user(&args, &pid, &token);
 	if (err)
 		return err;
-	err = sys_put_token(a[1], token);
+	err = sys_put_token_or_revoke(vd_current_process(), a[1], token);
 	if (err) {
-		/* The pointer went away meanwhile: undo all of it -- the
-		 * capability, and the child, which never ran (so it dies at
-		 * once), reaped so that no zombie is left behind. */
+		/* The pointer went away meanwhile: undo the rest too -- the
+		 * child, which never ran (so it dies at once), reaped so that
+		 * no zombie is left behind. */
 		struct vd_process *self = vd_current_process();
 		struct vd_process_exit_info info;
 
-		vd_cap_revoke(self->caps, token);
 		vd_process_terminate(pid, -1);
 		vd_process_wait(self->pid, pid, 1000000000ull /* 1 s */, &info);
 		return err;
@@ -196,11 +195,8 @@ SYSCALL(sys_thread_create)
 		return err;
 	err = vd_cap_create(self->caps, VD_OBJ_THREAD, tid, THREAD_CAP_RIGHTS,
 			    &c);
-	if (!err) {
-		err = sys_put_token(a[5], c.token);
-		if (err)
-			vd_cap_revoke(self->caps, c.token);
-	}
+	if (!err)
+		err = sys_put_token_or_revoke(self, a[5], c.token);
 	if (err) {
 		vd_thread_abandon(tid);
 		return err;

@@ -41,5 +41,14 @@ vd_err_t sys_cap(vd_cap_token_t token, enum vd_object_type type,
 		 uint32_t rights, struct vd_capability *out);
 /* Write a token to a user pointer (0 = the caller does not want it). */
 vd_err_t sys_put_token(uint64_t uptr, vd_cap_token_t token);
+/*
+ * Hand a freshly minted token out, or take the capability back: the
+ * output was probed first, but another thread may unmap it between the
+ * probe and this copy, and a token nobody received would hold its slot
+ * for good.  Nobody else can know the token yet, so nothing was derived
+ * from it and the revoke undoes exactly the mint.
+ */
+vd_err_t sys_put_token_or_revoke(struct vd_process *self, uint64_t uptr,
+				 vd_cap_token_t token);
 
 #endif /* CORE_SYSCALL_INTERNAL_H */
