@@ -289,6 +289,15 @@ void proc_reap_locked(struct vd_process *p)
 	vd_process_put(p); /* the table's reference */
 }
 
+/* Wake whoever waits for p (parents in vd_process_wait_deliver). */
+static void wake_waiters(struct vd_process *p)
+{
+	vd_sched_lock_state_t ss = vd_sched_lock();
+
+	vd_sched_wake_all_locked(&p->waiters);
+	vd_sched_unlock(ss);
+}
+
 /*
  * Release everything but the struct: address space and frames,
  * capability space.  Runs in the last thread of p (or in the killer, for a
@@ -365,10 +374,7 @@ static void teardown(struct vd_process *p)
 	if (p->orphan)
 		proc_reap_locked(p);
 	proc_lock_give(st);
-
-	vd_sched_lock_state_t ss = vd_sched_lock();
-	vd_sched_wake_all_locked(&p->waiters);
-	vd_sched_unlock(ss);
+	wake_waiters(p);
 }
 
 void vd_proc_thread_exit(struct vd_thread *t, int code)
@@ -464,14 +470,6 @@ static bool wait_over(struct vd_process *p)
 	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VD_PROC_ZOMBIE &&
 	       (!__atomic_load_n(&p->collecting, __ATOMIC_ACQUIRE) ||
 		__atomic_load_n(&p->reaped, __ATOMIC_ACQUIRE));
-}
-
-static void wake_waiters(struct vd_process *p)
-{
-	vd_sched_lock_state_t ss = vd_sched_lock();
-
-	vd_sched_wake_all_locked(&p->waiters);
-	vd_sched_unlock(ss);
 }
 
 /*
