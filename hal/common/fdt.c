@@ -345,6 +345,21 @@ int fdt_find_compatible(const struct fdt *f, int after, const char *compat)
 	return -1;
 }
 
+int fdt_next_node(const struct fdt *f, int node)
+{
+	int off = node < 0 ? fdt_root(f) : next_token(f, node);
+
+	while (off >= 0) {
+		uint32_t tok = token_at(f, off);
+		if (tok == FDT_END)
+			return -1;
+		if (tok == FDT_BEGIN_NODE && off != node)
+			return off;
+		off = next_token(f, off);
+	}
+	return -1;
+}
+
 int fdt_parent(const struct fdt *f, int node)
 {
 	int stack[FDT_MAX_DEPTH];

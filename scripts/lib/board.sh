@@ -8,6 +8,9 @@
 #                        for MODE (run | test | bench | debug); the firmware
 #                        recipe scripts/firmware/$FIRMWARE.sh prepares any
 #                        extra files (U-Boot env, boot disk) in WORKDIR.
+#                        The recipe sees $smp (the CPU count of this run),
+#                        $BOARD_DTB (boards/<b>/board.dts compiled, or
+#                        empty) and $BOARD_KERNEL_CMDLINE (to pass on).
 
 VD_ROOT=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
@@ -21,6 +24,8 @@ board_list() {
 board_load() {
 	local name=$1 conf="$VD_ROOT/boards/$1/board.conf" key val
 	[ -f "$conf" ] || { echo "unknown board '$name' (see boards/)" >&2; return 1; }
+	# forget the previous board's keys (scripts may load several)
+	unset "${!BOARD_@}"
 	BOARD_NAME=$name
 	BOARD_DIR="$VD_ROOT/boards/$name"
 	while IFS= read -r line; do
@@ -38,6 +43,19 @@ board_qemu_cmd() {
 	local recipe="$VD_ROOT/scripts/firmware/$BOARD_FIRMWARE.sh"
 	[ -f "$recipe" ] || { echo "no firmware recipe $recipe" >&2; return 1; }
 	mkdir -p "$work"
+	# Benchmarks count instructions on one CPU with exact counters; a
+	# machine that cannot run with one (QEMU_SMP_MIN) gets its minimum.
+	[ "$mode" = bench ] && smp=1
+	[ "$smp" -lt "${BOARD_QEMU_SMP_MIN:-1}" ] && smp=$BOARD_QEMU_SMP_MIN
+	[ -n "${BOARD_QEMU_SMP_MAX:-}" ] && [ "$smp" -gt "$BOARD_QEMU_SMP_MAX" ] &&
+		smp=$BOARD_QEMU_SMP_MAX
+	# A board whose QEMU machine builds no device tree ships its own:
+	# boards/<b>/board.dts, compiled here and handed over with -dtb.
+	BOARD_DTB=
+	if [ -f "$BOARD_DIR/board.dts" ]; then
+		BOARD_DTB="$work/board.dtb"
+		dtc -q -I dts -O dtb -o "$BOARD_DTB" "$BOARD_DIR/board.dts" || return 1
+	fi
 	FW_ARGS=()
 	# shellcheck source=/dev/null
 	source "$recipe"
@@ -45,11 +63,7 @@ board_qemu_cmd() {
 	QEMU_CMD=("$BOARD_QEMU" -M "$BOARD_QEMU_MACHINE" -m "$BOARD_QEMU_MEM"
 		-display none -no-reboot)
 	[ -n "${BOARD_QEMU_CPU:-}" ] && QEMU_CMD+=(-cpu "$BOARD_QEMU_CPU")
-	if [ "$mode" = bench ]; then
-		# Benchmarks count instructions: one CPU, exact counters.
-		smp=1
-		QEMU_CMD+=(-icount shift=0,sleep=off)
-	fi
+	[ "$mode" = bench ] && QEMU_CMD+=(-icount shift=0,sleep=off)
 	QEMU_CMD+=(-smp "$smp")
 	if [ "$mode" = run ] || [ "$mode" = debug ]; then
 		QEMU_CMD+=(-serial mon:stdio)
@@ -57,6 +71,7 @@ board_qemu_cmd() {
 		QEMU_CMD+=(-serial stdio -monitor none)
 	fi
 	[ "$mode" = debug ] && QEMU_CMD+=(-s -S)
+	[ -n "$BOARD_DTB" ] && QEMU_CMD+=(-dtb "$BOARD_DTB")
 	# shellcheck disable=SC2206
 	[ -n "${BOARD_QEMU_DEVICES:-}" ] && QEMU_CMD+=($BOARD_QEMU_DEVICES)
 	QEMU_CMD+=("${FW_ARGS[@]}")

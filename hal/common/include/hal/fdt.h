@@ -59,6 +59,9 @@ const char *fdt_node_name(const struct fdt *f, int node);
 /* Next node after `after` (-1 = start) in document order whose
  * "compatible" list contains compat; -1 if none. */
 int fdt_find_compatible(const struct fdt *f, int after, const char *compat);
+/* Next node in document order after `node` (-1 = the root); -1 at the
+ * end.  Walks the whole tree, children before siblings. */
+int fdt_next_node(const struct fdt *f, int node);
 /* Parent of a node (-1 for the root). */
 int fdt_parent(const struct fdt *f, int node);
 
@@ -78,6 +81,31 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
  * #address-cells / #size-cells. */
 bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
 	     uint64_t *size);
+
+/* Is the node enabled: "status" absent, "okay" or "ok"? */
+bool fdt_node_enabled(const struct fdt *f, int node);
+/* The node whose "phandle" (or legacy "linux,phandle") is ph; -1 if none. */
+int fdt_node_by_phandle(const struct fdt *f, uint32_t phandle);
+/*
+ * Entry idx of "reg" as a CPU physical address: the bus address is
+ * translated through every ancestor's "ranges" (devicetree spec 2.3.8:
+ * child-bus-address, parent-bus-address, length triples; an empty
+ * "ranges" is the identity, a missing one means the bus is not
+ * memory-mapped and the call fails).  The Raspberry Pi's /soc maps bus
+ * 0x7e000000 to CPU 0x3f000000 this way.
+ */
+bool fdt_reg_phys(const struct fdt *f, int node, unsigned idx, uint64_t *base,
+		  uint64_t *size);
+/*
+ * Interrupt specifier idx of a node: from "interrupts-extended"
+ * (<phandle cells...>...) or from "interrupts" with the controller named by
+ * the nearest "interrupt-parent" up the tree.  The controller's own
+ * #interrupt-cells gives the specifier length (at most FDT_MAX_IRQ_CELLS).
+ * Sets *ctrl to the controller node and cells[0..*ncells) host-endian.
+ */
+#define FDT_MAX_IRQ_CELLS 4
+bool fdt_irq_spec(const struct fdt *f, int node, unsigned idx, int *ctrl,
+		  uint32_t cells[FDT_MAX_IRQ_CELLS], unsigned *ncells);
 
 /* The node /chosen/stdout-path names: a path ("/soc/serial@10000000") or
  * an alias ("serial0"), either maybe followed by ":options".  -1 if

@@ -1,0 +1,263 @@
+/*
+ * Driver registry and probing (hal/common/include/hal/driver.h).
+ *
+ * VD_DRIVER descriptors sit in section vd_drivers, which every kernel
+ * linker script keeps; __start_/__stop_vd_drivers bound it.  Probing is
+ * boot-time only, on the boot CPU, before secondaries start: the bound
+ * table is written once and only read afterwards, so it needs no lock.
+ */
+#include <hal/driver.h>
+#include <veridian/panic.h>
+#include <veridian/printf.h>
+#include <veridian/string.h>
+
+extern const struct vd_driver __start_vd_drivers[] __attribute__((weak));
+extern const struct vd_driver __stop_vd_drivers[] __attribute__((weak));
+
+static const char *const role_names[VD_ROLE_COUNT] = {
+	[VD_ROLE_CONSOLE] = "console", [VD_ROLE_IRQ] = "irq",
+	[VD_ROLE_CPU] = "cpu",	       [VD_ROLE_POWER] = "power",
+	[VD_ROLE_ENTROPY] = "entropy",
+};
+
+static struct {
+	const struct vd_driver *drv;
+	struct vd_device dev;
+} bound[VD_ROLE_COUNT];
+
+const char *vd_driver_role_name(enum vd_driver_role role)
+{
+	return role < VD_ROLE_COUNT ? role_names[role] : "?";
+}
+
+/*
+ * The value of option vd.<role>= on the command line, copied into
+ * buf (NUL-terminated, at most len-1 bytes); false if absent.
+ */
+static bool cmdline_option(const char *cmdline, enum vd_driver_role role,
+			   char *buf, size_t len)
+{
+	const char *name = role_names[role];
+	size_t nlen = vd_strlen(name);
+
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *word = p;
+		while (*p && *p != ' ')
+			p++;
+		if (vd_strncmp(word, "vd.", 3) == 0 &&
+		    vd_strncmp(word + 3, name, nlen) == 0 &&
+		    word[3 + nlen] == '=') {
+			const char *v = word + 4 + nlen;
+			size_t n = (size_t)(p - v);
+			if (n >= len)
+				n = len - 1;
+			vd_memcpy(buf, v, n);
+			buf[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_hex(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return false;
+		if (v >> 60)
+			return false;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return true;
+}
+
+/* First enabled node matching one of drv's compatible strings; for the
+ * console the stdout-path node wins if it matches. */
+static int match_fdt(const struct vd_driver *drv, const struct fdt *f,
+		     const char **which)
+{
+	if (!f || !drv->compatible)
+		return -1;
+	if (drv->role == VD_ROLE_CONSOLE) {
+		int out = fdt_stdout_node(f);
+		for (const char *const *c = drv->compatible; *c; c++)
+			if (out >= 0 && fdt_node_enabled(f, out) &&
+			    fdt_is_compatible(f, out, *c)) {
+				*which = *c;
+				return out;
+			}
+	}
+	for (const char *const *c = drv->compatible; *c; c++)
+		for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
+		     n = fdt_find_compatible(f, n, *c))
+			if (fdt_node_enabled(f, n)) {
+				*which = *c;
+				return n;
+			}
+	return -1;
+}
+
+/* Does drv match the machine?  Fills dev on success. */
+static bool match(const struct vd_driver *drv, const struct vd_probe_env *env,
+		  struct vd_device *dev)
+{
+	const char *which = NULL;
+	int node = match_fdt(drv, env->fdt, &which);
+
+	if (node >= 0) {
+		dev->node = node;
+		dev->compatible = which;
+		/* a node without reg (PSCI, a CPU feature) keeps base 0 */
+		if (!fdt_reg_phys(env->fdt, node, 0, &dev->base, &dev->size))
+			dev->base = dev->size = 0;
+		return true;
+	}
+	if (drv->acpi && env->acpi_find && env->acpi_find(drv->acpi))
+		return true;
+	return drv->detect && drv->detect(env);
+}
+
+static const struct vd_driver *find_by_name(enum vd_driver_role role,
+					    const char *name)
+{
+	for (const struct vd_driver *d = __start_vd_drivers;
+	     d < __stop_vd_drivers; d++)
+		if (d->role == role && vd_strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+static const struct vd_driver *bind(enum vd_driver_role role,
+				    const struct vd_driver *drv,
+				    const struct vd_device *dev)
+{
+	bound[role].drv = drv;
+	bound[role].dev = *dev;
+	kprintf("driver: %-7s %s", role_names[role], drv->name);
+	if (dev->compatible)
+		kprintf(" (%s)", dev->compatible);
+	if (dev->base)
+		kprintf(" @ 0x%llx", (unsigned long long)dev->base);
+	kprintf("\n");
+	return drv;
+}
+
+/* vd.<role>=name[@addr] */
+static const struct vd_driver *probe_forced(enum vd_driver_role role,
+					    const struct vd_probe_env *env,
+					    char *opt)
+{
+	char *at = vd_strchr(opt, '@');
+	struct vd_device dev = {.env = env, .node = -1};
+
+	if (vd_strcmp(opt, "none") == 0) {
+		kprintf("driver: %-7s none (vd.%s=none)\n", role_names[role],
+			role_names[role]);
+		return NULL;
+	}
+	if (at) {
+		*at = '\0';
+		if (!parse_hex(at + 1, &dev.base)) {
+			kprintf("driver: vd.%s: bad address '%s'\n",
+				role_names[role], at + 1);
+			return NULL;
+		}
+	}
+	const struct vd_driver *drv = find_by_name(role, opt);
+	if (!drv) {
+		kprintf("driver: vd.%s: no %s driver '%s'\n", role_names[role],
+			role_names[role], opt);
+		return NULL;
+	}
+	/* the node the driver would have matched still supplies reg and
+	 * interrupts unless the option gave an address */
+	struct vd_device found = dev;
+	if (match(drv, env, &found) && !at)
+		dev = found;
+	if (drv->probe(&dev) != VD_OK) {
+		kprintf("driver: %-7s %s: probe failed\n", role_names[role],
+			drv->name);
+		return NULL;
+	}
+	return bind(role, drv, &dev);
+}
+
+const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
+					const struct vd_probe_env *env)
+{
+	char opt[64];
+
+	VD_ASSERT(role < VD_ROLE_COUNT);
+	if (cmdline_option(env->cmdline ? env->cmdline : "", role, opt,
+			   sizeof(opt)))
+		return probe_forced(role, env, opt);
+
+	/* highest priority first: a selection without sorting the section */
+	bool tried[64] = {false};
+	size_t count = (size_t)(__stop_vd_drivers - __start_vd_drivers);
+	VD_ASSERT(count <= 64);
+	for (;;) {
+		const struct vd_driver *best = NULL;
+		for (size_t i = 0; i < count; i++) {
+			const struct vd_driver *d = &__start_vd_drivers[i];
+			if (d->role == role && !tried[i] &&
+			    (!best || d->priority > best->priority))
+				best = d;
+		}
+		if (!best)
+			break;
+		tried[best - __start_vd_drivers] = true;
+		struct vd_device dev = {.env = env, .node = -1};
+		if (match(best, env, &dev) && best->probe(&dev) == VD_OK)
+			return bind(role, best, &dev);
+	}
+	kprintf("driver: %-7s none matched\n", role_names[role]);
+	return NULL;
+}
+
+const struct vd_driver *vd_driver_bound(enum vd_driver_role role)
+{
+	return role < VD_ROLE_COUNT ? bound[role].drv : NULL;
+}
+
+const struct vd_device *vd_driver_device(enum vd_driver_role role)
+{
+	return role < VD_ROLE_COUNT && bound[role].drv ? &bound[role].dev
+						       : NULL;
+}
+
+const void *vd_driver_ops(enum vd_driver_role role)
+{
+	return role < VD_ROLE_COUNT && bound[role].drv ? bound[role].drv->ops
+						       : NULL;
+}
+
+bool vd_driver_fdt_irq(const struct fdt *f, int node, unsigned idx,
+		       unsigned *irq)
+{
+	const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+	uint32_t cells[FDT_MAX_IRQ_CELLS];
+	unsigned n;
+	int ctrl;
+
+	if (!ops || !ops->xlate ||
+	    !fdt_irq_spec(f, node, idx, &ctrl, cells, &n))
+		return false;
+	return ops->xlate(ctrl, cells, n, irq);
+}
