@@ -7,6 +7,8 @@
 #   debug contracts, for the test image; without, for the production one)
 #   hal/common/*.c              helpers shared by several HALs (FDT, 16550 UART)
 #   hal/common/kernel/*.c       helpers only the hardware HALs share (vd_hal)
+#   hal/drivers/<role>/*.c      drivers, those hal/drivers/drivers.cmake lists
+#                               for ${VD_ARCH} (portable code: compiled twice)
 #   hal/${VD_ARCH}/hal.cmake    the arch's sources, linker script and image
 #                               kind, through vd_hal() (cmake/hal-common.cmake)
 #   tests/ktest/*.c             in-kernel tests and benchmarks (section vd_ktests)
@@ -43,6 +45,19 @@ list(APPEND VD_KERNEL_CFLAGS -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
 include(${VD_ROOT}/cmake/hal-common.cmake)
 include(${VD_ROOT}/hal/${VD_ARCH}/hal.cmake)
 
+# The drivers this architecture's kernel carries (hal/drivers/drivers.cmake).
+set(VD_DRIVER_SOURCES "")
+function(vd_driver name)
+  if(NOT EXISTS ${VD_ROOT}/hal/drivers/${name}.c)
+    message(FATAL_ERROR "vd_driver: no hal/drivers/${name}.c")
+  endif()
+  if(VD_ARCH IN_LIST ARGN)
+    list(APPEND VD_DRIVER_SOURCES ${VD_ROOT}/hal/drivers/${name}.c)
+    set(VD_DRIVER_SOURCES ${VD_DRIVER_SOURCES} PARENT_SCOPE)
+  endif()
+endfunction()
+include(${VD_ROOT}/hal/drivers/drivers.cmake)
+
 file(GLOB VD_CORE_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/core/*/*.c)
 file(GLOB VD_HAL_COMMON_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/hal/common/*.c)
 file(GLOB VD_KTEST_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/tests/ktest/*.c)
@@ -66,7 +81,7 @@ set(_vd_hal_kernel_sources ${VD_HAL_SOURCES})
 list(FILTER _vd_hal_arch_sources EXCLUDE REGEX "/hal/common/kernel/")
 list(FILTER _vd_hal_kernel_sources INCLUDE REGEX "/hal/common/kernel/")
 set(_vd_portable ${VD_CORE_SOURCES} ${VD_HAL_COMMON_SOURCES}
-  ${_vd_hal_kernel_sources})
+  ${_vd_hal_kernel_sources} ${VD_DRIVER_SOURCES})
 add_library(vdkernel OBJECT ${_vd_hal_arch_sources} ${VD_KTEST_SOURCES})
 add_library(vdcore OBJECT ${_vd_portable})
 add_library(vdcore_debug OBJECT ${_vd_portable})

@@ -17,6 +17,8 @@ extern const struct vd_kbench __start_vd_kbenches[] __attribute__((weak));
 extern const struct vd_kbench __stop_vd_kbenches[] __attribute__((weak));
 
 bool vd_ktest_failed;
+bool vd_ktest_skipped;
+static char skip_reason[96];
 
 /* A build tree configured with -DVD_KTEST_FILTER=prefix (scripts/fuzz's)
  * runs only the tests whose names start with it, and no benchmark. */
@@ -48,9 +50,19 @@ void vd_ktest_fail(const char *file, int line, const char *fmt, ...)
 	kprintf("\n");
 }
 
+void vd_ktest_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	vd_ktest_skipped = true;
+	va_start(ap, fmt);
+	vd_vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+}
+
 unsigned vd_ktest_run_all(void)
 {
-	unsigned passed = 0, failed = 0, n = 0;
+	unsigned passed = 0, failed = 0, skipped = 0, n = 0;
 	const struct vd_ktest *t;
 
 	kprintf("ktest: running %u tests\n",
@@ -60,8 +72,12 @@ unsigned vd_ktest_run_all(void)
 			continue;
 		n++;
 		vd_ktest_failed = false;
+		vd_ktest_skipped = false;
 		t->fn();
-		if (vd_ktest_failed) {
+		if (vd_ktest_skipped && !vd_ktest_failed) {
+			skipped++;
+			kprintf("skip %u - %s: %s\n", n, t->name, skip_reason);
+		} else if (vd_ktest_failed) {
 			failed++;
 			kprintf("not ok %u - %s\n", n, t->name);
 		} else {
@@ -69,7 +85,8 @@ unsigned vd_ktest_run_all(void)
 			kprintf("ok %u - %s\n", n, t->name);
 		}
 	}
-	kprintf("ktest: %u passed, %u failed\n", passed, failed);
+	kprintf("ktest: %u passed, %u failed, %u skipped\n", passed, failed,
+		skipped);
 	return failed;
 }
 

@@ -13,8 +13,8 @@
 #include <arch/mmu.h>
 #include <arch/platform.h>
 #include <hal/boot_info.h>
+#include <hal/driver.h>
 #include <hal/unwind.h>
-#include <hal/virtio_rng.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -90,7 +90,12 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_gic_init(&f);
 	a64_timer_init(&f);
 	a64_timer_cpu_init();
-	virtio_rng_find(&f, a64_map_device); /* for hal_entropy without RNDR */
+	{
+		/* hal_entropy's device where the CPU has no instruction */
+		const struct vd_probe_env env = {.fdt = &f,
+						 .cmdline = bi->cmdline};
+		vd_driver_probe(VD_ROLE_ENTROPY, &env);
+	}
 	kprintf("aarch64: entered at EL%u, image at 0x%llx, PAN %s, "
 		"hardware A/D %s, GICv%d, PSCI via %s\n",
 		entry_el, (unsigned long long)load_pa,

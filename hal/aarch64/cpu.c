@@ -7,7 +7,7 @@
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
-#include <hal/virtio_rng.h>
+#include <hal/driver.h>
 
 struct a64_percpu a64_percpu[VD_MAX_CPUS];
 uint64_t a64_cpu_hwid[VD_MAX_CPUS];
@@ -62,8 +62,11 @@ uint64_t hal_cycles(void)
 bool hal_entropy(uint64_t *out)
 {
 	if (!a64_id_field(a64_read_sysreg(id_aa64isar0_el1),
-			  A64_ISAR0_RNDR_SHIFT))
-		return virtio_rng_read(out);
+			  A64_ISAR0_RNDR_SHIFT)) {
+		const struct vd_entropy_ops *ops =
+			vd_driver_ops(VD_ROLE_ENTROPY);
+		return ops && ops->read(out);
+	}
 	for (int i = 0; i < 10; i++) {
 		uint64_t v, ok;
 		__asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne"

@@ -5,6 +5,7 @@
  * the shared kernel half (TTBR1).
  */
 #include <arch/mmu.h>
+#include <hal/driver.h>
 
 #define SZ_2M 0x200000ull /* the devmap maps whole 2 MiB blocks */
 
@@ -38,4 +39,9 @@ void *a64_map_device(paddr_t pa, uint64_t size)
 	a64_boot_map(a64_kernel_root, A64_DEVMAP_BASE + b, b, e - b,
 		     A64_PTE_DEVICE);
 	return (void *)(uintptr_t)(A64_DEVMAP_BASE + pa);
+}
+
+void *hal_map_device(paddr_t pa, uint64_t size)
+{
+	return a64_map_device(pa, size);
 }

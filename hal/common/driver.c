@@ -87,50 +87,57 @@ static bool parse_hex(const char *s, uint64_t *out)
 	return true;
 }
 
-/* First enabled node matching one of drv's compatible strings; for the
- * console the stdout-path node wins if it matches. */
-static int match_fdt(const struct vd_driver *drv, const struct fdt *f,
-		     const char **which)
+/* Fill dev from FDT node `node`, which matched compatible string c. */
+static void fdt_device(const struct vd_probe_env *env, int node, const char *c,
+		       struct vd_device *dev)
 {
-	if (!f || !drv->compatible)
-		return -1;
-	if (drv->role == VD_ROLE_CONSOLE) {
-		int out = fdt_stdout_node(f);
-		for (const char *const *c = drv->compatible; *c; c++)
-			if (out >= 0 && fdt_node_enabled(f, out) &&
-			    fdt_is_compatible(f, out, *c)) {
-				*which = *c;
-				return out;
-			}
-	}
-	for (const char *const *c = drv->compatible; *c; c++)
-		for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
-		     n = fdt_find_compatible(f, n, *c))
-			if (fdt_node_enabled(f, n)) {
-				*which = *c;
-				return n;
-			}
-	return -1;
+	dev->node = node;
+	dev->compatible = c;
+	/* a node without reg (PSCI, a CPU feature) keeps base 0 */
+	if (!fdt_reg_phys(env->fdt, node, 0, &dev->base, &dev->size))
+		dev->base = dev->size = 0;
 }
 
-/* Does drv match the machine?  Fills dev on success. */
-static bool match(const struct vd_driver *drv, const struct vd_probe_env *env,
-		  struct vd_device *dev)
+/*
+ * Try drv against the machine: every enabled FDT node one of its
+ * compatible strings names (for the console the stdout-path node first),
+ * until a probe succeeds; else its ACPI table or detect function.  With
+ * probe false, only match: fills dev from the first match.
+ */
+static bool try_driver(const struct vd_driver *drv,
+		       const struct vd_probe_env *env, struct vd_device *dev,
+		       bool probe)
 {
-	const char *which = NULL;
-	int node = match_fdt(drv, env->fdt, &which);
+	const struct fdt *f = env->fdt;
 
-	if (node >= 0) {
-		dev->node = node;
-		dev->compatible = which;
-		/* a node without reg (PSCI, a CPU feature) keeps base 0 */
-		if (!fdt_reg_phys(env->fdt, node, 0, &dev->base, &dev->size))
-			dev->base = dev->size = 0;
-		return true;
+	if (f && drv->compatible) {
+		int out =
+			drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
+		for (const char *const *c = drv->compatible; *c; c++) {
+			if (out < 0 || !fdt_node_enabled(f, out) ||
+			    !fdt_is_compatible(f, out, *c))
+				continue;
+			fdt_device(env, out, *c, dev);
+			if (!probe || drv->probe(dev) == VD_OK)
+				return true;
+		}
+		for (const char *const *c = drv->compatible; *c; c++)
+			for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
+			     n = fdt_find_compatible(f, n, *c)) {
+				if (n == out || !fdt_node_enabled(f, n))
+					continue;
+				fdt_device(env, n, *c, dev);
+				if (!probe || drv->probe(dev) == VD_OK)
+					return true;
+			}
 	}
-	if (drv->acpi && env->acpi_find && env->acpi_find(drv->acpi))
-		return true;
-	return drv->detect && drv->detect(env);
+	dev->node = -1;
+	dev->compatible = NULL;
+	dev->base = dev->size = 0;
+	if ((drv->acpi && env->acpi_find && env->acpi_find(drv->acpi)) ||
+	    (drv->detect && drv->detect(env)))
+		return !probe || drv->probe(dev) == VD_OK;
+	return false;
 }
 
 static const struct vd_driver *find_by_name(enum vd_driver_role role,
@@ -188,7 +195,7 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 	/* the node the driver would have matched still supplies reg and
 	 * interrupts unless the option gave an address */
 	struct vd_device found = dev;
-	if (match(drv, env, &found) && !at)
+	if (!at && try_driver(drv, env, &found, false))
 		dev = found;
 	if (drv->probe(&dev) != VD_OK) {
 		kprintf("driver: %-7s %s: probe failed\n", role_names[role],
@@ -224,7 +231,7 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 			break;
 		tried[best - __start_vd_drivers] = true;
 		struct vd_device dev = {.env = env, .node = -1};
-		if (match(best, env, &dev) && best->probe(&dev) == VD_OK)
+		if (try_driver(best, env, &dev, true))
 			return bind(role, best, &dev);
 	}
 	kprintf("driver: %-7s none matched\n", role_names[role]);

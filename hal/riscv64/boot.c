@@ -9,9 +9,9 @@
 #include <arch/platform.h>
 #include <arch/sbi.h>
 #include <hal/boot_info.h>
+#include <hal/driver.h>
 #include <hal/fdt.h>
 #include <hal/unwind.h>
-#include <hal/virtio_rng.h>
 #include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -113,7 +113,12 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_power_init(&boot_fdt);
 	rv_timer_init(&boot_fdt);
 	rv_plic_init(&boot_fdt, bi);
-	virtio_rng_find(&boot_fdt, rv_ioremap); /* for hal_entropy */
+	{
+		/* hal_entropy's device where the CPU has no instruction */
+		const struct vd_probe_env env = {.fdt = &boot_fdt,
+						 .cmdline = bi->cmdline};
+		vd_driver_probe(VD_ROLE_ENTROPY, &env);
+	}
 	rv_smp_init(bi, hartid);
 	rv_trap_cpu_init();
 	cpu->online = true;

@@ -5,7 +5,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/percpu.h>
-#include <hal/virtio_rng.h>
+#include <hal/driver.h>
 #include <veridian/hal.h>
 
 /* Retired instructions.  OpenSBI opens the counter to S-mode (mcounteren);
@@ -22,7 +22,9 @@ uint64_t hal_cycles(void)
  * where the board has one, is the source. */
 bool hal_entropy(uint64_t *out)
 {
-	return virtio_rng_read(out);
+	const struct vd_entropy_ops *ops = vd_driver_ops(VD_ROLE_ENTROPY);
+
+	return ops && ops->read(out);
 }
 
 void hal_cpu_idle(void)

@@ -14,6 +14,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <hal/driver.h>
 #include <veridian/panic.h>
 
 #define KMAP_L1_POOL 16
@@ -102,4 +103,9 @@ void *rv_ioremap(paddr_t pa, uint64_t size)
 	kmap_region(RV_IOMAP_BASE, RV_IOMAP_LIMIT, pa, size, perm);
 	rv_sfence_vma_all();
 	return (void *)(uintptr_t)(RV_IOMAP_BASE + pa);
+}
+
+void *hal_map_device(paddr_t pa, uint64_t size)
+{
+	return rv_ioremap(pa, size);
 }

@@ -15,6 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
 
@@ -134,4 +135,9 @@ void *x86_mmio_map(paddr_t pa, size_t size)
 		mmio_next += VD_PAGE_SIZE;
 	}
 	return (void *)(va + (pa - first));
+}
+
+void *hal_map_device(paddr_t pa, uint64_t size)
+{
+	return x86_mmio_map(pa, (size_t)size);
 }

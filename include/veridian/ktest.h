@@ -6,8 +6,9 @@
  * defines
  * __start_vd_ktests / __stop_vd_ktests around them (no linker-script edit).
  * The test image (veridian-test) runs them all at boot, prints TAP-like
- * "ok N - name" / "not ok N - name" lines, a closing line
- * "ktest: N passed, N failed", and powers off with a pass/fail status.
+ * "ok N - name" / "not ok N - name" / "skip N - name: why" lines, a
+ * closing line "ktest: N passed, N failed, N skipped", and powers off with
+ * a pass/fail status.
  *
  * Inside a test, KT_ASSERT and friends record a failure and return from
  * the test function (like cmocka), printing file, line and values.
@@ -25,6 +26,11 @@ struct vd_ktest {
 
 /* Set when the running test records a failure. */
 extern bool vd_ktest_failed;
+/* Set by KT_SKIP: the test could not run here (no such device on this
+ * board, ...).  It prints "skip N - name: why" and counts as neither
+ * passed nor failed. */
+extern bool vd_ktest_skipped;
+void vd_ktest_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vd_ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -53,6 +59,13 @@ void vd_ktest_fail(const char *file, int line, const char *fmt, ...)
 				      (unsigned long long)kt_b_);              \
 			return;                                                \
 		}                                                              \
+	} while (0)
+
+/* Stop the test as skipped, saying why. */
+#define KT_SKIP(...)                                                           \
+	do {                                                                   \
+		vd_ktest_skip(__VA_ARGS__);                                    \
+		return;                                                        \
 	} while (0)
 
 #define KT_ASSERT_OK(expr) KT_ASSERT_EQ((expr), VD_OK)

@@ -13,9 +13,11 @@
  *   entropy    hal_entropy                           vd_entropy_ops
  *
  * What a driver matches, tried in this order:
- *   compatible  device-tree "compatible" strings: the first enabled node
- *               (status absent or "okay") carrying one, preferring the
- *               node /chosen/stdout-path names for the console role;
+ *   compatible  device-tree "compatible" strings: each enabled node
+ *               (status absent or "okay") carrying one, in document order
+ *               (for the console role the node /chosen/stdout-path names
+ *               first), until probe() accepts one (a "virtio,mmio"
+ *               transport, say, that holds the right device);
  *   acpi        an ACPI table signature ("APIC"): matches if the firmware's
  *               ACPI tables (x86_64) hold that table;
  *   detect      a function for what no table describes (a CPU feature such

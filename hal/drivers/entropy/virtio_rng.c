@@ -22,6 +22,7 @@
  *   +0x200 used         {flags u16, idx u16, ring[QSIZE] {id u32, len u32}}
  *   +0x400 buffer       the device writes the random bytes here
  *
+ * Matched as a "virtio,mmio" node whose transport reports device id 4.
  * A read posts one device-writable descriptor for 8 bytes, notifies, and
  * polls the used ring (no interrupt: avail.flags asks for none).  The
  * device is cache-coherent; io_wmb orders the ring updates before the
@@ -31,7 +32,7 @@
  * (its queue could not be reused safely while it might still write).
  */
 #include <arch/cpu.h>
-#include <hal/virtio_rng.h>
+#include <hal/driver.h>
 #include <veridian/hal.h>
 #include <veridian/printf.h>
 #include <veridian/smp.h>
@@ -121,32 +122,23 @@ static void wr64(volatile uint32_t *regs, unsigned off, uint64_t v)
 	wr(regs, off + 4, (uint32_t)(v >> 32));
 }
 
-void virtio_rng_find(const struct fdt *f, virtio_map_fn map)
+/* A virtio,mmio transport is a virtio-rng if its device id says so (the
+ * DTB lists every transport, most of them empty: device id 0). */
+static vd_err_t virtio_rng_probe(const struct vd_device *dev)
 {
-	for (int node = fdt_find_compatible(f, -1, "virtio,mmio"); node >= 0;
-	     node = fdt_find_compatible(f, node, "virtio,mmio")) {
-		uint64_t base, size;
-		if (!fdt_reg(f, node, 0, &base, &size) || size < 0x100)
-			continue;
-		volatile uint32_t *regs = map(base, size);
-		if (rd(regs, R_MAGIC) != VIRTIO_MAGIC ||
-		    rd(regs, R_DEVICE_ID) != VIRTIO_ID_ENTROPY)
-			continue;
-		if (rd(regs, R_VERSION) != 2) {
-			kprintf("virtio-rng at 0x%llx: legacy transport, "
-				"not used\n",
-				(unsigned long long)base);
-			continue;
-		}
-		kprintf("virtio-rng at 0x%llx\n", (unsigned long long)base);
-		rng_regs = regs;
-		return;
+	if (dev->size < 0x100)
+		return VD_ERR_NOT_FOUND;
+	volatile uint32_t *regs = hal_map_device(dev->base, dev->size);
+	if (rd(regs, R_MAGIC) != VIRTIO_MAGIC ||
+	    rd(regs, R_DEVICE_ID) != VIRTIO_ID_ENTROPY)
+		return VD_ERR_NOT_FOUND;
+	if (rd(regs, R_VERSION) != 2) {
+		kprintf("virtio-rng at 0x%llx: legacy transport, not used\n",
+			(unsigned long long)dev->base);
+		return VD_ERR_NOT_FOUND;
 	}
-}
-
-bool virtio_rng_present(void)
-{
-	return rng_regs != NULL;
+	rng_regs = regs;
+	return VD_OK;
 }
 
 /* Reset, negotiate VERSION_1 only, give queue 0 its rings, go (4.2.3). */
@@ -236,7 +228,7 @@ static bool rng_read_locked(uint64_t *out)
 	return true;
 }
 
-bool virtio_rng_read(uint64_t *out)
+static bool virtio_rng_read(uint64_t *out)
 {
 	bool ok = false;
 
@@ -250,3 +242,16 @@ bool virtio_rng_read(uint64_t *out)
 	vd_spin_unlock_irqrestore(&rng_lock, st);
 	return ok;
 }
+
+static const char *const virtio_rng_match[] = {"virtio,mmio", NULL};
+static const struct vd_entropy_ops virtio_rng_ops = {.read = virtio_rng_read};
+
+/* Below a CPU instruction (RDRAND, RNDR), which needs no device. */
+VD_DRIVER(virtio_rng_driver) = {
+	.name = "virtio-rng",
+	.role = VD_ROLE_ENTROPY,
+	.priority = 10,
+	.compatible = virtio_rng_match,
+	.probe = virtio_rng_probe,
+	.ops = &virtio_rng_ops,
+};

@@ -1,0 +1,11 @@
+# Every driver and the architectures it is built for: one line each.
+#
+#   vd_driver(<role>/<name> <arch>...)   builds hal/drivers/<role>/<name>.c
+#                                        into the kernel of each listed arch
+#
+# What a driver matches (device-tree compatible, ACPI table, detect) is
+# declared in its file with VD_DRIVER (hal/common/include/hal/driver.h);
+# probing picks among the built ones at boot, so one kernel image per
+# architecture serves all of its boards.  Adding a driver: its file and
+# its line here (docs/porting.md).
+vd_driver(entropy/virtio_rng aarch64 riscv64)
