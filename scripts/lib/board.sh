@@ -9,7 +9,7 @@
 #                        recipe scripts/firmware/$FIRMWARE.sh prepares any
 #                        extra files (U-Boot env, boot disk) in WORKDIR.
 #                        The recipe sees $smp (the CPU count of this run),
-#                        $BOARD_DTB (boards/<b>/board.dts compiled, or
+#                        $BOARD_DTB (the board directory's board.dts compiled, or
 #                        empty) and $BOARD_KERNEL_CMDLINE (to pass on).
 
 VD_ROOT=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -50,7 +50,7 @@ board_qemu_cmd() {
 	[ -n "${BOARD_QEMU_SMP_MAX:-}" ] && [ "$smp" -gt "$BOARD_QEMU_SMP_MAX" ] &&
 		smp=$BOARD_QEMU_SMP_MAX
 	# A board whose QEMU machine builds no device tree ships its own:
-	# boards/<b>/board.dts, compiled here and handed over with -dtb.
+	# board.dts in its directory, compiled here and handed over with -dtb.
 	BOARD_DTB=
 	if [ -f "$BOARD_DIR/board.dts" ]; then
 		BOARD_DTB="$work/board.dtb"
