@@ -30,7 +30,7 @@ target_include_directories(vdcore_fuzz PUBLIC
 target_compile_options(vdcore_fuzz PUBLIC ${VD_WARNINGS} ${VD_FUZZ_SANITIZE}
   -fsanitize=fuzzer-no-link -g -O1)
 target_compile_definitions(vdcore_fuzz PUBLIC VD_HOST=1 VD_FUZZ=1
-  VD_ARCH_NAME="host" VD_BOARD_NAME="host" VD_FIRMWARE_NAME="none")
+  VD_ARCH_NAME="host")
 target_link_options(vdcore_fuzz PUBLIC ${VD_FUZZ_SANITIZE})
 
 # Seeds made at build time: the device trees of the host suites and of

@@ -23,8 +23,7 @@ target_include_directories(vdcore_host PUBLIC
 target_compile_options(vdcore_host PUBLIC ${VD_WARNINGS} ${VD_SANITIZE} -g -O1)
 # VD_DEBUG: the debug contracts (VD_DEBUG_ASSERT) are checked here too.
 target_compile_definitions(vdcore_host PUBLIC VD_HOST=1 VD_DEBUG=1
-  VD_ARCH_NAME="host"
-  VD_BOARD_NAME="host" VD_FIRMWARE_NAME="none")
+  VD_ARCH_NAME="host")
 target_link_options(vdcore_host PUBLIC ${VD_SANITIZE})
 
 # Device trees for the FDT suite, compiled by dtc at build time.

@@ -92,9 +92,7 @@ function(vd_kernel_target_setup tgt)
   target_compile_options(${tgt} PRIVATE ${VD_KERNEL_CFLAGS})
   target_compile_definitions(${tgt} PRIVATE
     VD_KERNEL=1
-    VD_ARCH_NAME="${VD_ARCH}"
-    VD_BOARD_NAME="${VD_BOARD}"
-    VD_FIRMWARE_NAME="${VD_BOARD_FIRMWARE}")
+    VD_ARCH_NAME="${VD_ARCH}")
 endfunction()
 vd_kernel_target_setup(vdkernel)
 vd_kernel_target_setup(vdcore)

@@ -26,15 +26,6 @@ void a64_boot_mmu_now_on(void);
 
 static struct vd_boot_info boot_info;
 
-static const char *firmware_name(void)
-{
-	if (vd_strcmp(VD_FIRMWARE_NAME, "uboot-arm64") == 0)
-		return "U-Boot";
-	if (vd_strcmp(VD_FIRMWARE_NAME, "direct") == 0)
-		return "QEMU -kernel";
-	return VD_FIRMWARE_NAME;
-}
-
 static void map_all_ram(const struct vd_boot_info *bi)
 {
 	for (unsigned i = 0; i < bi->mem_count; i++) {
@@ -68,7 +59,7 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 		vd_panic("aarch64: the DTB lists more memory regions than "
 			 "boot info holds (%d)",
 			 VD_MAX_MEM_REGIONS);
-	hal_boot_info_finish(bi, firmware_name(), load_pa,
+	hal_boot_info_finish(bi, "direct load (no U-Boot)", load_pa,
 			     (uint64_t)(_end - _start));
 	hal_unwind_init(bi);
 

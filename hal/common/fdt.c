@@ -516,6 +516,10 @@ static void add_chosen(const struct fdt *f, struct vd_boot_info *bi)
 
 	if (chosen < 0)
 		return;
+	/* U-Boot's fdt_chosen() records itself here before booti */
+	const char *ub = fdt_prop(f, chosen, "u-boot,version", &len);
+	if (ub && len && ub[len - 1] == '\0')
+		bi->firmware = "U-Boot";
 	const char *args = fdt_prop(f, chosen, "bootargs", &len);
 	if (args && len && args[len - 1] == '\0')
 		bi->cmdline = args;
@@ -537,6 +541,11 @@ bool fdt_fill_boot_info(const struct fdt *f, struct vd_boot_info *bi,
 	if (!bi->cmdline)
 		bi->cmdline = "";
 	fdt_overflow = false;
+	/* the board is what the tree says it describes */
+	uint32_t len;
+	const char *model = fdt_prop(f, fdt_root(f), "model", &len);
+	if (model && len && model[len - 1] == '\0')
+		bi->board = model;
 	add_memory(f, bi);
 	add_reserved(f, bi, blob_pa);
 	add_cpus(f, bi, boot_hwid);

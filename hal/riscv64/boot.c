@@ -57,17 +57,15 @@ static const char *boot_cpu_isa(const struct fdt *f, uint64_t hartid)
 	return "";
 }
 
-/* "OpenSBI v1.1" (+ " + U-Boot" on the U-Boot board): the SBI
+/* "OpenSBI v1.1" (+ " + U-Boot" when U-Boot booti'd us): the SBI
  * implementation id and version come from the firmware itself. */
-static const char *firmware_describe(void)
+static const char *firmware_describe(const struct vd_boot_info *bi)
 {
 	struct sbiret id =
 		sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID, 0, 0, 0);
 	struct sbiret ver =
 		sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_VERSION, 0, 0, 0);
-	const char *via = vd_strcmp(VD_FIRMWARE_NAME, "opensbi-uboot") == 0
-				  ? " + U-Boot"
-				  : "";
+	const char *via = bi->firmware ? " + U-Boot" : "";
 	if (id.error == 0 && id.value == 1)
 		vd_snprintf(firmware_name, sizeof(firmware_name),
 			    "OpenSBI v%ld.%ld%s", (long)(ver.value >> 16),
@@ -98,7 +96,8 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 		vd_panic("riscv: the DTB lists more memory regions than boot "
 			 "info holds (%d)",
 			 VD_MAX_MEM_REGIONS);
-	hal_boot_info_finish(bi, firmware_describe(), rv_kernel_pa,
+	bi->firmware = firmware_describe(bi);
+	hal_boot_info_finish(bi, bi->firmware, rv_kernel_pa,
 			     (uint64_t)(_end - _kernel_start));
 
 	/* The real physmap keeps the DTB at the same virtual address, so

@@ -49,6 +49,7 @@ VD_NORETURN void x86_boot_main(uint32_t start_info)
 	hal_boot_reserve(bi, 0, 0x100000, VD_MEM_RESERVED);
 	/* image, then the page tables the boot allocator placed after it */
 	paddr_t kstart = X86_PA((uintptr_t)__kernel_start);
+	bi->board = "PC";
 	hal_boot_info_finish(bi, "PVH", kstart, x86_boot_alloc_end() - kstart);
 	hal_boot_reserve(bi, bi->initrd_base, bi->initrd_size,
 			 VD_MEM_BOOT_DATA);

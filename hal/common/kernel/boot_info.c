@@ -18,8 +18,10 @@ void hal_boot_info_finish(struct vd_boot_info *bi, const char *firmware,
 			  paddr_t kernel_pa, uint64_t kernel_size)
 {
 	bi->arch = VD_ARCH_NAME;
-	bi->board = VD_BOARD_NAME;
-	bi->firmware = firmware;
+	if (!bi->board)
+		bi->board = "unknown board";
+	if (!bi->firmware)
+		bi->firmware = firmware;
 	if (!bi->cmdline)
 		bi->cmdline = "";
 	hal_boot_reserve(bi, kernel_pa, kernel_size, VD_MEM_KERNEL);

@@ -13,9 +13,9 @@
 void hal_boot_reserve(struct vd_boot_info *bi, paddr_t base, uint64_t size,
 		      enum vd_mem_type type);
 
-/* arch and board (from the build), firmware, an empty command line if
- * there was none, and the kernel's own frames [kernel_pa, +kernel_size)
- * as VD_MEM_KERNEL. */
+/* arch (from the build), board and firmware unless the firmware's
+ * description named them already, an empty command line if there was none, and
+ * the kernel's own frames [kernel_pa, +kernel_size) as VD_MEM_KERNEL. */
 void hal_boot_info_finish(struct vd_boot_info *bi, const char *firmware,
 			  paddr_t kernel_pa, uint64_t kernel_size);
 

@@ -121,7 +121,9 @@ uint64_t fdt_be64(const void *p);
  * reserved ranges from the memory reservation block and /reserved-memory
  * (including OpenSBI's PMP-protected region), the blob itself as
  * VD_MEM_BOOT_DATA, CPUs from /cpus (cpu_hwid[] = reg, ordered with the
- * boot CPU first), /chosen bootargs and linux,initrd-start/-end.
+ * boot CPU first), /chosen bootargs and linux,initrd-start/-end, the
+ * board from /model, and firmware "U-Boot" if /chosen has the
+ * "u-boot,version" U-Boot's booti puts there (else it stays as it was).
  * boot_hwid is the id of the CPU running this (hart id / MPIDR affinity).
  * Returns false if a RAM or reserved region did not fit in bi (more than
  * VD_MAX_MEM_REGIONS): the caller must stop rather than boot with a
