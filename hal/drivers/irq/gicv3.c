@@ -161,20 +161,23 @@ static vd_err_t gicv3_probe(const struct vd_device *dev)
 	return VD_OK;
 }
 
-/* SGIs and PPIs are the calling CPU's own, in its redistributor. */
+/* SGIs and PPIs are the calling CPU's own, in its redistributor (found
+ * by cpu_init, which each CPU runs before unmasking anything). */
 static void gicv3_unmask(unsigned irq)
 {
-	if (irq < GIC_FIRST_SPI)
+	if (irq < GIC_FIRST_SPI) {
+		VD_ASSERT(gicr_sgi[hal_cpu_id()]);
 		gic_set_enable(gicr_sgi[hal_cpu_id()], GICD_ISENABLER, irq);
-	else if (irq < dist.lines)
+	} else if (irq < dist.lines)
 		gic_set_enable(dist.base, GICD_ISENABLER, irq);
 }
 
 static void gicv3_mask(unsigned irq)
 {
-	if (irq < GIC_FIRST_SPI)
+	if (irq < GIC_FIRST_SPI) {
+		VD_ASSERT(gicr_sgi[hal_cpu_id()]);
 		gic_set_enable(gicr_sgi[hal_cpu_id()], GICD_ICENABLER, irq);
-	else if (irq < dist.lines) {
+	} else if (irq < dist.lines) {
 		gic_set_enable(dist.base, GICD_ICENABLER, irq);
 		gicd_wait_rwp(); /* masked once this returns */
 	}
