@@ -7,7 +7,10 @@
  *      strings then stay valid after the identity map is gone), add the
  *      kernel image as VD_MEM_KERNEL;
  *   3. switch TTBR0 to the empty "no process" table;
- *   4. console (PL011), PSCI, GIC, timer; then vd_kmain.
+ *   4. bind a driver per role from the DTB and the command line
+ *      (hal/common/include/hal/driver.h): console, power, irq (and the
+ *      boot CPU's interface), cpu, entropy; then the timer, whose
+ *      interrupt the irq driver translates; then vd_kmain.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -21,7 +24,6 @@
 #include <veridian/string.h>
 
 extern char _start[], _end[];
-extern bool a64_boot_pool_exhausted;
 void a64_boot_mmu_now_on(void);
 
 static struct vd_boot_info boot_info;
@@ -38,6 +40,20 @@ static void map_all_ram(const struct vd_boot_info *bi)
 	}
 }
 
+/* Without an interrupt controller there is no timer and no scheduling:
+ * stop with the reason rather than hang at the first wait. */
+static void probe_irq(const struct vd_probe_env *env)
+{
+	const struct vd_irq_ops *ops;
+
+	if (!vd_driver_probe(VD_ROLE_IRQ, env))
+		vd_panic("aarch64: no interrupt controller driver for this "
+			 "board");
+	ops = vd_driver_ops(VD_ROLE_IRQ);
+	VD_ASSERT(ops->cpu_init && ops->handle && ops->ipi_send && ops->xlate);
+	ops->cpu_init();
+}
+
 VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 			       unsigned entry_el)
 {
@@ -47,8 +63,13 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_boot_mmu_now_on();
 	a64_cpu_local_init(0);
 
-	if (!fdt_init(&f, (const void *)(uintptr_t)dtb_pa))
-		hal_poweroff(3); /* no DTB: nothing to print with */
+	if (!fdt_init(&f, (const void *)(uintptr_t)dtb_pa)) {
+		/* No DTB: nothing to print with; a power driver that needs
+		 * no description (semihosting) may still end the run. */
+		const struct vd_probe_env none = {.cmdline = ""};
+		vd_driver_probe(VD_ROLE_POWER, &none);
+		hal_poweroff(3);
+	}
 	uint64_t boot_hwid = a64_mpidr_aff();
 	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
 	map_all_ram(bi);
@@ -67,7 +88,8 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_isb();
 	__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
 
-	a64_console_init(&f);
+	const struct vd_probe_env env = {.fdt = &f, .cmdline = bi->cmdline};
+	vd_driver_probe(VD_ROLE_CONSOLE, &env);
 	if (a64_boot_pool_exhausted)
 		vd_panic("aarch64: boot page-table pool exhausted");
 	if (!bi->cpu_count) {
@@ -77,22 +99,19 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_cpu_total = VD_MIN(bi->cpu_count, (unsigned)VD_MAX_CPUS);
 	for (unsigned i = 0; i < a64_cpu_total; i++)
 		a64_cpu_hwid[i] = bi->cpu_hwid[i] & A64_MPIDR_AFF_MASK;
-	a64_psci_init(&f);
-	a64_gic_init(&f);
+	/* power right after the console: a panic in what follows (no
+	 * interrupt controller) then ends the run instead of hanging */
+	vd_driver_probe(VD_ROLE_POWER, &env);
+	probe_irq(&env);
+	vd_driver_probe(VD_ROLE_CPU, &env);
+	vd_driver_probe(VD_ROLE_ENTROPY, &env);
 	a64_timer_init(&f);
 	a64_timer_cpu_init();
-	{
-		/* hal_entropy's device where the CPU has no instruction */
-		const struct vd_probe_env env = {.fdt = &f,
-						 .cmdline = bi->cmdline};
-		vd_driver_probe(VD_ROLE_ENTROPY, &env);
-	}
 	kprintf("aarch64: entered at EL%u, image at 0x%llx, PAN %s, "
-		"hardware A/D %s, GICv%d, PSCI via %s\n",
+		"hardware A/D %s\n",
 		entry_el, (unsigned long long)load_pa,
 		a64_has_pan ? "on" : "absent",
-		(a64_mmu_params.tcr >> 39) & 1 ? "on" : "no (emulated)",
-		a64_gic_version(), a64_psci_conduit());
+		(a64_mmu_params.tcr >> 39) & 1 ? "on" : "no (emulated)");
 	a64_cpu_mark_online();
 	vd_kmain(bi);
 }

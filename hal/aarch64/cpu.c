@@ -1,13 +1,12 @@
 /*
  * The calling CPU's own state: identity (TPIDR_EL1 -> struct a64_percpu),
- * local set-up (PMU, PAN, FP trap), the cycle counter, entropy, the
- * interrupt mask and idling.  Other CPUs (start, count, IPIs) are in
+ * local set-up (PMU, PAN, FP trap), the cycle counter, the interrupt
+ * mask and idling.  Other CPUs (start, count, IPIs) are in
  * smp.c; backtraces in hal/common/kernel/unwind.c.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
-#include <hal/driver.h>
 
 struct a64_percpu a64_percpu[VD_MAX_CPUS];
 uint64_t a64_cpu_hwid[VD_MAX_CPUS];
@@ -52,33 +51,6 @@ unsigned hal_cpu_id(void)
 uint64_t hal_cycles(void)
 {
 	return a64_read_sysreg(pmccntr_el0);
-}
-
-/* RNDR (FEAT_RNG, ID_AA64ISAR0_EL1.RNDR = bits 63:60 nonzero) reads a
- * random number and clears PSTATE.Z, or sets Z when none was ready; it is
- * retried a few times.  Its encoding is S3_3_C2_C4_0 (the assembler
- * knows the name only with +rng).  Without it, a virtio-rng device, where
- * the board has one. */
-bool hal_entropy(uint64_t *out)
-{
-	if (!a64_id_field(a64_read_sysreg(id_aa64isar0_el1),
-			  A64_ISAR0_RNDR_SHIFT)) {
-		const struct vd_entropy_ops *ops =
-			vd_driver_ops(VD_ROLE_ENTROPY);
-		return ops && ops->read(out);
-	}
-	for (int i = 0; i < 10; i++) {
-		uint64_t v, ok;
-		__asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne"
-				 : "=r"(v), "=r"(ok)
-				 :
-				 : "cc");
-		if (ok) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
 }
 
 void hal_cpu_idle(void)

@@ -6,7 +6,3 @@ vd_hal(LINKER_SCRIPT kernel.ld IMAGE BINARY IMAGE_NAME "arm64 Image")
 # unaligned accesses fault (see the comment at its top).
 set_source_files_properties(${VD_ROOT}/hal/aarch64/early_map.c PROPERTIES
   COMPILE_OPTIONS "-mstrict-align;-fno-jump-tables")
-
-# Until this HAL's console, power, entropy and interrupt controller are
-# drivers (hal/drivers/), it defines those hal_* functions itself.
-list(FILTER VD_HAL_SOURCES EXCLUDE REGEX "/hal/common/kernel/driver_hal\\.c$")

@@ -229,17 +229,25 @@ VD_KTEST(a64_asid_spaces_keep_their_own_translations)
 	KT_ASSERT_EQ(seen[2], 0xaaaa);
 }
 
+/* ISR_EL1.I: an IRQ is pending at this CPU, whatever the controller
+ * (GIC, BCM2836 local): the IPI is seen pending while masked and gone
+ * once taken. */
+static bool irq_pending_here(void)
+{
+	return a64_read_sysreg(isr_el1) & A64_ISR_I;
+}
+
 VD_KTEST(a64_self_ipi_pending_then_delivered)
 {
 	hal_irqstate_t s = hal_irq_save();
-	KT_ASSERT(!a64_gic_local_pending(A64_IPI_SGI));
+	KT_ASSERT(!irq_pending_here());
 	hal_ipi_send(hal_cpu_id());
 	bool pending = false;
 	for (int i = 0; i < 1000 && !pending; i++)
-		pending = a64_gic_local_pending(A64_IPI_SGI);
+		pending = irq_pending_here();
 	hal_irq_local_enable(); /* taken here: vd_ipi runs */
 	__asm__ volatile("isb" ::: "memory");
-	bool still = a64_gic_local_pending(A64_IPI_SGI);
+	bool still = irq_pending_here();
 	hal_irq_restore(s);
 	KT_ASSERT(pending);
 	KT_ASSERT(!still);

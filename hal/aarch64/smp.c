@@ -1,11 +1,13 @@
 /*
- * Other CPUs: starting the secondaries through PSCI CPU_ON, the count of
- * CPUs online, and IPIs (a GIC SGI).
+ * Other CPUs: starting the secondaries through the bound cpu driver
+ * (PSCI CPU_ON, spin-table: hal/drivers/cpu/), the count of CPUs online,
+ * and IPIs through the bound irq driver.
  */
 #include <arch/cpu.h>
 #include <arch/defs.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <veridian/panic.h>
 
 unsigned a64_cpu_total = 1;
@@ -29,12 +31,16 @@ void a64_cpu_mark_online(void)
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELEASE);
 }
 
-#define PSCI_CPU_ON_64 0xc4000003u
-
+/* Errors: those of hal_cpu_start; VD_ERR_NOT_FOUND also when no cpu
+ * driver is bound (a board that describes no way to start CPUs). */
 vd_err_t hal_cpu_start(unsigned cpu)
 {
+	const struct vd_cpu_ops *ops = vd_driver_ops(VD_ROLE_CPU);
+
 	if (cpu == 0 || cpu >= a64_cpu_total || cpu >= VD_MAX_CPUS)
 		return VD_ERR_INVALID_PARAMETER;
+	if (!ops)
+		return VD_ERR_NOT_FOUND;
 	a64_secondary_sp[cpu] =
 		(uint64_t)(uintptr_t)&secondary_stacks[cpu][A64_STACK_SIZE];
 	/* The new CPU reads the MMU parameters with its MMU and caches off:
@@ -45,19 +51,9 @@ vd_err_t hal_cpu_start(unsigned cpu)
 	__asm__ volatile("dc cvac, %0" ::"r"(&a64_secondary_sp[cpu])
 			 : "memory");
 	a64_dsb(sy);
-	int64_t r = a64_psci_call(PSCI_CPU_ON_64, a64_cpu_hwid[cpu],
-				  a64_kimg_to_phys(a64_secondary_entry), cpu);
-	switch (r) {
-	case 0:
-		return VD_OK;
-	case -2: /* INVALID_PARAMETERS */
-		return VD_ERR_INVALID_PARAMETER;
-	case -4: /* ALREADY_ON */
-	case -5: /* ON_PENDING */
-		return VD_ERR_BUSY;
-	default:
-		return VD_ERR_NOT_FOUND;
-	}
+	/* x0 = the logical CPU number, for head.S */
+	return ops->start(a64_cpu_hwid[cpu],
+			  a64_kimg_to_phys(a64_secondary_entry), cpu);
 }
 
 /* Secondary CPU in the upper half, on its own stack (head.S). */
@@ -75,7 +71,7 @@ VD_NORETURN void a64_secondary_main(unsigned cpu)
 	a64_write_sysreg(ttbr0_el1, a64_empty_user_root);
 	a64_isb();
 	__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-	a64_gic_cpu_init();
+	((const struct vd_irq_ops *)vd_driver_ops(VD_ROLE_IRQ))->cpu_init();
 	a64_timer_cpu_init();
 	a64_cpu_mark_online();
 	vd_kmain_secondary(cpu);
@@ -83,6 +79,8 @@ VD_NORETURN void a64_secondary_main(unsigned cpu)
 
 void hal_ipi_send(unsigned cpu)
 {
+	const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+
 	if (cpu < a64_cpu_total)
-		a64_gic_send_sgi(cpu, A64_IPI_SGI);
+		ops->ipi_send(cpu);
 }

@@ -6,25 +6,30 @@
  *   CNTV_CVAL_EL0   compare value: fires when CNTVCT >= CVAL
  *   CNTV_CTL_EL0    bit 0 ENABLE, bit 1 IMASK, bit 2 ISTATUS (read-only)
  *
- * Its interrupt is a level-triggered PPI; the DTB's /timer node lists
- * four (secure phys, non-secure phys, virtual, hypervisor), each as
- * <type number flags> with type 1 = PPI (INTID = 16 + number).  The
- * handler disables the timer before EOI so the line drops.
+ * Its interrupt is level-triggered and per CPU (a GIC PPI); the
+ * "arm,armv8-timer" node's "interrupts" lists four (secure physical,
+ * non-secure physical, virtual, hypervisor) in the interrupt
+ * controller's own format, which the bound irq driver translates
+ * (vd_driver_fdt_irq).  The handler disables the timer before the
+ * controller ends the interrupt, so the line drops (trap.c).
  *
  * ns <-> ticks use 32.32 fixed-point factors (hal/q32.h), so no division
  * happens on the hot path.
  */
 #include <arch/cpu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <hal/q32.h>
+#include <veridian/panic.h>
 
 #define NSEC_PER_SEC 1000000000ull
 
 static uint64_t timer_freq;
 static uint64_t boot_count;
-static uint64_t ns_per_tick_32;	  /* ns per tick, 32.32 */
-static uint64_t ticks_per_ns_32;  /* ticks per ns, 32.32, rounded up */
-static unsigned timer_intid = 27; /* virtual timer PPI 11 */
+static uint64_t ns_per_tick_32;	 /* ns per tick, 32.32 */
+static uint64_t ticks_per_ns_32; /* ticks per ns, 32.32, rounded up */
+static unsigned timer_intid;
+#define TIMER_IRQ_VIRT 2 /* the virtual timer's entry in "interrupts" */
 
 void a64_timer_init(const struct fdt *f)
 {
@@ -36,13 +41,12 @@ void a64_timer_init(const struct fdt *f)
 	boot_count = a64_read_sysreg(cntvct_el0);
 
 	int node = fdt_find_compatible(f, -1, "arm,armv8-timer");
-	uint32_t len;
-	const uint8_t *irqs =
-		node >= 0 ? fdt_prop(f, node, "interrupts", &len) : NULL;
-	if (irqs && len >= 36) {
-		uint32_t type = fdt_be32(irqs + 24), num = fdt_be32(irqs + 28);
-		timer_intid = num + (type == 1 ? 16 : 32);
-	}
+	if (node < 0)
+		vd_panic("aarch64: no \"arm,armv8-timer\" node in the DTB");
+	if (!vd_driver_fdt_irq(f, node, TIMER_IRQ_VIRT, &timer_intid))
+		vd_panic("aarch64: the timer's virtual interrupt (entry %d of "
+			 "its interrupts) is not one the %s driver knows",
+			 TIMER_IRQ_VIRT, vd_driver_bound(VD_ROLE_IRQ)->name);
 }
 
 void a64_timer_cpu_init(void)
@@ -50,7 +54,7 @@ void a64_timer_cpu_init(void)
 	a64_write_sysreg(cntv_ctl_el0, 0);
 	/* EL0 may read the virtual counter (CNTKCTL_EL1.EL0VCTEN). */
 	a64_write_sysreg(cntkctl_el1, A64_CNTKCTL_EL0VCTEN);
-	a64_gic_enable_ppi(timer_intid);
+	hal_irq_unmask(timer_intid); /* a PPI: this CPU's own */
 }
 
 unsigned a64_timer_intid(void)

@@ -12,6 +12,7 @@
 #include <arch/defs.h>
 #include <arch/mmu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -25,10 +26,18 @@ _Static_assert(offsetof(struct vd_cpu_context, pstate) == A64_CTX_PSTATE,
 _Static_assert(sizeof(struct vd_cpu_context) == A64_CTX_SIZE, "ctx size");
 _Static_assert(sizeof(struct hal_jmpbuf) >= 14 * 8, "jmpbuf");
 
+/*
+ * Set while a64_probe_undefined runs fn: an undefined instruction is
+ * then stepped over and recorded instead of panicking (a64_el1_sync).
+ * Boot CPU only, interrupts masked, so no other code can run meanwhile.
+ */
+static volatile bool undef_probing;
+static volatile bool undef_hit;
+
 static const char *ec_name(unsigned ec)
 {
 	switch (ec) {
-	case A64_EC_UNKNOWN:
+	case A64_EC_UNKNOWN: /* undefined instruction */
 		return "undefined instruction";
 	case A64_EC_WFX:
 		return "trapped wfi/wfe";
@@ -146,9 +155,10 @@ void a64_el1_sync(struct vd_cpu_context *ctx)
 				   ec == A64_EC_DABT_CUR
 					   ? "kernel data abort"
 					   : "kernel instruction abort");
-	case A64_EC_UNKNOWN:
-		if (a64_semihosting_probe) {
-			ctx->pc += 4; /* hlt without -semihosting: skip it */
+	case A64_EC_UNKNOWN: /* undefined instruction */
+		if (undef_probing) {
+			undef_hit = true;
+			ctx->pc += 4; /* e.g. hlt without -semihosting */
 			return;
 		}
 		/* fall through */
@@ -176,22 +186,45 @@ void a64_el0_sync(struct vd_cpu_context *ctx, uint64_t esr)
 	vd_user_exception(ctx, ec_name(ec));
 }
 
-/* IRQ from either level: acknowledge, end, then hand to core. */
+/*
+ * IRQ from either level (vectors.S): the bound interrupt controller
+ * driver acknowledges, calls a64_irq_quiesce, ends the interrupt and
+ * calls a64_irq_deliver (or vd_ipi for its IPI).  boot.c does not go on
+ * without an irq driver, so ops is set before IRQs are ever unmasked.
+ */
 void a64_handle_irq(void)
 {
-	unsigned raw = a64_gic_ack();
-	unsigned intid = a64_gic_intid(raw);
-	if (intid >= 1020)
-		return; /* spurious */
-	if (intid == a64_timer_intid()) {
-		a64_timer_irq(); /* disarm so the level drops before EOI */
-		a64_gic_eoi(raw);
+	const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+
+	ops->handle();
+}
+
+/* Before the controller ends `irq`: the timer's level must drop first,
+ * or it would be taken again at once. */
+void a64_irq_quiesce(unsigned irq)
+{
+	if (irq == a64_timer_intid())
+		a64_timer_irq();
+}
+
+/* After the end: core may switch threads, so the controller must be
+ * ready for the next interrupt by then. */
+void a64_irq_deliver(unsigned irq)
+{
+	if (irq == a64_timer_intid())
 		vd_timer_irq();
-	} else if (intid == A64_IPI_SGI) {
-		a64_gic_eoi(raw);
-		vd_ipi();
-	} else {
-		a64_gic_eoi(raw);
-		vd_irq(intid);
-	}
+	else
+		vd_irq(irq);
+}
+
+bool a64_probe_undefined(void (*fn)(void *), void *arg)
+{
+	hal_irqstate_t st = hal_irq_save();
+
+	undef_hit = false;
+	undef_probing = true;
+	fn(arg);
+	undef_probing = false;
+	hal_irq_restore(st);
+	return !undef_hit;
 }

@@ -9,3 +9,10 @@
 # architecture serves all of its boards.  Adding a driver: its file and
 # its line here (docs/porting.md).
 vd_driver(entropy/virtio_rng aarch64 riscv64)
+vd_driver(console/pl011 aarch64 riscv64)
+vd_driver(irq/gicv2 aarch64)
+vd_driver(irq/gicv3 aarch64)
+vd_driver(cpu/psci aarch64)
+vd_driver(power/psci aarch64)
+vd_driver(power/semihosting aarch64)
+vd_driver(entropy/rndr aarch64)

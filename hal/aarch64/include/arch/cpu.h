@@ -126,6 +126,9 @@
 #define A64_PMCR_N_SHIFT 11 /* number of event counters, 5 bits */
 #define A64_PMCNTENSET_C A64_BIT(31)
 
+/* ISR_EL1.I: an IRQ is pending at this CPU (masked or not). */
+#define A64_ISR_I A64_BIT(7)
+
 /* CNTKCTL_EL1.EL0VCTEN: EL0 may read the virtual counter. */
 #define A64_CNTKCTL_EL0VCTEN A64_BIT(1)
 
@@ -139,7 +142,14 @@
 
 /* MPIDR_EL1 affinity fields Aff3 [39:32], Aff2 [23:16], Aff1 [15:8],
  * Aff0 [7:0]: the hardware CPU id the DTB "reg" of a cpu node holds. */
-#define A64_MPIDR_AFF_MASK (A64_FIELD(32, 8) | A64_FIELD(0, 24))
+#define A64_MPIDR_AFF_MASK   (A64_FIELD(32, 8) | A64_FIELD(0, 24))
+#define A64_MPIDR_AFF0_SHIFT 0
+#define A64_MPIDR_AFF1_SHIFT 8
+#define A64_MPIDR_AFF2_SHIFT 16
+#define A64_MPIDR_AFF3_SHIFT 32
+/* Affinity level lvl (0-3) of an MPIDR value. */
+#define A64_MPIDR_AFF(mpidr, lvl)                                              \
+	(((uint64_t)(mpidr) >> A64_MPIDR_AFF##lvl##_SHIFT) & 0xff)
 
 /*
  * SCTLR_EL1 bits we set.  RES1 bits of ARMv8.0 (EOS, TSCXT, EIS, SPAN,

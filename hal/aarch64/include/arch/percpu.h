@@ -9,10 +9,8 @@
 
 /* Per-CPU block; TPIDR_EL1 points at the running CPU's one. */
 struct a64_percpu {
-	unsigned cpu;	  /* logical id, first so hal_cpu_id is one load */
-	unsigned gic_cpu; /* GICv2 CPU-interface number */
-	uint64_t mpidr;	  /* affinity bits of MPIDR_EL1 */
-	void *gicr_rd;	  /* GICv3 redistributor RD_base of this CPU */
+	unsigned cpu;	/* logical id, first so hal_cpu_id is one load */
+	uint64_t mpidr; /* affinity bits of MPIDR_EL1 */
 };
 extern struct a64_percpu a64_percpu[VD_MAX_CPUS];
 extern uint64_t a64_cpu_hwid[VD_MAX_CPUS];
