@@ -211,6 +211,9 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 	char opt[64];
 
 	VD_ASSERT(role < VD_ROLE_COUNT);
+	/* a probe that binds nothing leaves the role unbound, not bound to
+	 * what an earlier probe of it chose */
+	bound[role].drv = NULL;
 	if (cmdline_option(env->cmdline ? env->cmdline : "", role, opt,
 			   sizeof(opt)))
 		return probe_forced(role, env, opt);
