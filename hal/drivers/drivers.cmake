@@ -9,3 +9,8 @@
 # architecture serves all of its boards.  Adding a driver: its file and
 # its line here (docs/porting.md).
 vd_driver(entropy/virtio_rng aarch64 riscv64)
+vd_driver(console/ns16550_pio x86_64)
+vd_driver(irq/x86_apic x86_64)
+vd_driver(cpu/init_sipi x86_64)
+vd_driver(power/isa_debug_exit x86_64)
+vd_driver(entropy/rdrand x86_64)
