@@ -8,5 +8,6 @@ fw_prepare() {
 	# shellcheck source=scripts/lib/grub-iso.sh
 	source "$VD_ROOT/scripts/lib/grub-iso.sh"
 	grub_iso "$img" "$work" || return 1
+	# shellcheck disable=SC2034 # read by scripts/lib/board.sh
 	FW_ARGS=(-cdrom "$GRUB_ISO" -boot d)
 }

@@ -20,6 +20,7 @@ fw_prepare() {
 	fi
 	grub_iso "$img" "$work" || return 1
 	cp "$OVMF_VARS" "$work/ovmf-vars.fd" || return 1
+	# shellcheck disable=SC2034 # read by scripts/lib/board.sh
 	FW_ARGS=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 		-drive "if=pflash,format=raw,file=$work/ovmf-vars.fd"
 		-cdrom "$GRUB_ISO")
