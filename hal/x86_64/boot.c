@@ -45,12 +45,11 @@ bool x86_boot_add_memory(struct vd_boot_info *bi, uint64_t base, uint64_t size,
 
 	if (size == 0)
 		return true;
-	if (p->e820_count) {
+	if (p->e820_count && bi->mem_count) {
 		struct x86_e820 *last = &p->e820[p->e820_count - 1];
 		struct vd_mem_region *m = &bi->mem[bi->mem_count - 1];
 		if (last->type == type && last->base + last->size == base &&
-		    bi->mem_count && m->type == t &&
-		    m->base + m->size == base) {
+		    m->type == t && m->base + m->size == base) {
 			last->size += size;
 			m->size += size;
 			return true;

@@ -148,12 +148,12 @@ static const char *parse_efi_mmap(const struct mb2_tag *t,
 				  struct vd_boot_info *bi)
 {
 	const uint32_t *hdr = (const uint32_t *)(t + 1);
-	uint32_t dsize = hdr[0];
 	const uint8_t *p = (const uint8_t *)(hdr + 2);
 	const uint8_t *end = (const uint8_t *)t + t->size;
 
-	if (t->size < sizeof(*t) + 8 || dsize < EFI_DESCRIPTOR_MIN_SZ)
+	if (t->size < sizeof(*t) + 8 || hdr[0] < EFI_DESCRIPTOR_MIN_SZ)
 		return "malformed Multiboot2 EFI memory map tag";
+	uint32_t dsize = hdr[0];
 	for (; p + dsize <= end; p += dsize) {
 		const struct efi_memory_descriptor *d = (const void *)p;
 		if (!add_range(bi, d->phys_start, d->pages * EFI_PAGE_SIZE,
@@ -166,12 +166,12 @@ static const char *parse_efi_mmap(const struct mb2_tag *t,
 static const char *parse_mmap(const struct mb2_tag *t, struct vd_boot_info *bi)
 {
 	const uint32_t *hdr = (const uint32_t *)(t + 1);
-	uint32_t esize = hdr[0];
 	const uint8_t *p = (const uint8_t *)(hdr + 2);
 	const uint8_t *end = (const uint8_t *)t + t->size;
 
-	if (t->size < sizeof(*t) + 8 || esize < sizeof(struct mb2_mmap_entry))
+	if (t->size < sizeof(*t) + 8 || hdr[0] < sizeof(struct mb2_mmap_entry))
 		return "malformed Multiboot2 memory map tag";
+	uint32_t esize = hdr[0];
 	for (; p + esize <= end; p += esize) {
 		const struct mb2_mmap_entry *e = (const void *)p;
 		if (!add_range(bi, e->base, e->length, e->type))

@@ -110,7 +110,9 @@ static vd_err_t ns16550_pio_probe(const struct vd_device *dev)
 		return VD_ERR_NOT_FOUND;
 	uart.base = port;
 	uart16550_init(&uart);
-	/* the driver core logs dev->base: name the port it did not give */
+	/* The core logs dev->base once probe returns: record the port SPCR
+	 * or the COM1 default chose.  dev is the core's own writable copy
+	 * (hal/common/driver.c hands every probe a local vd_device). */
 	((struct vd_device *)dev)->base = port;
 	return VD_OK;
 }
