@@ -28,6 +28,7 @@
  * used: the kernel image carries its boot files.
  */
 #include <arch/platform.h>
+#include <veridian/hal.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
 
@@ -204,7 +205,7 @@ const char *x86_mb2_parse(uint32_t magic, uint32_t info,
 			    magic, MB2_BOOT_MAGIC);
 		return error_text;
 	}
-	const uint32_t *mbi = (const uint32_t *)(uintptr_t)info;
+	const uint32_t *mbi = vd_phys_to_virt(info);
 	if (info % MB2_TAG_ALIGN || mbi[0] < 16 || mbi[0] > MB2_INFO_MAX)
 		return "malformed Multiboot2 information";
 	const uint8_t *end = (const uint8_t *)mbi + mbi[0];
