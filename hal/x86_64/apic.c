@@ -21,7 +21,7 @@
 #define LAPIC_TPR	 0x080 /* task priority: 0 accepts everything */
 #define LAPIC_EOI	 0x0b0
 #define LAPIC_SVR	 0x0f0 /* bit 8 software enable, 7:0 spurious vector */
-#define LAPIC_ISR	 0x100 /* in-service bits, 8 registers 0x10 apart */
+#define LAPIC_ISR	 0x100 /* in-service bits: LAPIC_ISR_REGS registers */
 #define LAPIC_ESR	 0x280 /* error status */
 #define LAPIC_ICR_LO	 0x300 /* see x86_lapic_send_ipi */
 #define LAPIC_ICR_HI	 0x310 /* bits 31:24 destination APIC id */
@@ -33,6 +33,8 @@
 #define LAPIC_TIMER_CUR	 0x390
 #define LAPIC_TIMER_DIV	 0x3e0 /* 0x3 = divide by 16 */
 
+#define LAPIC_REG_STRIDE     0x10 /* registers sit on 16-byte boundaries */
+#define LAPIC_ISR_REGS	     8	  /* 8 x 32 bits: one per vector */
 #define LAPIC_ID_SHIFT	     24
 #define LAPIC_SVR_ENABLE     (1u << 8)
 #define APIC_BASE_ENABLE     (1u << 11) /* IA32_APIC_BASE: global enable */
@@ -101,11 +103,13 @@ void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	hal_irq_restore(s);
 }
 
-/* ISR register i holds vectors 32i .. 32i+31, one bit each. */
+/* ISR register i holds vectors 32i .. 32i+31, one bit each; the highest
+ * set bit is the interrupt being handled. */
 int x86_lapic_in_service(void)
 {
-	for (int i = 7; i >= 0; i--) {
-		uint32_t v = lapic_read(LAPIC_ISR + 0x10 * (unsigned)i);
+	for (int i = LAPIC_ISR_REGS - 1; i >= 0; i--) {
+		uint32_t v =
+			lapic_read(LAPIC_ISR + LAPIC_REG_STRIDE * (unsigned)i);
 		if (v)
 			return i * 32 + 31 - __builtin_clz(v);
 	}
