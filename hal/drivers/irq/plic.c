@@ -108,15 +108,19 @@ static void find_contexts(const struct fdt *f, int node, uint64_t size)
 }
 
 /*
- * Errors (each logged): VD_ERR_NOT_FOUND if the node has no registers or
- * the boot hart no S-mode context; VD_ERR_INVALID_PARAMETER for a
- * missing or impossible riscv,ndev.
+ * Errors (each logged): VD_ERR_NOT_FOUND without a DTB node (a
+ * vd.irq=plic@addr option: the contexts come from the node), if the node
+ * has no registers, or the boot hart no S-mode context;
+ * VD_ERR_INVALID_PARAMETER for a missing or impossible riscv,ndev.
  */
 static vd_err_t plic_probe(const struct vd_device *dev)
 {
 	const struct fdt *f = dev->env->fdt;
 
-	VD_ASSERT(f && dev->node >= 0);
+	if (!f || dev->node < 0) {
+		kprintf("plic: needs its DTB node (interrupts-extended)\n");
+		return VD_ERR_NOT_FOUND;
+	}
 	if (!dev->base || dev->size < PLIC_THRESHOLD(0)) {
 		kprintf("plic: node without its registers\n");
 		return VD_ERR_NOT_FOUND;
@@ -154,6 +158,7 @@ static void plic_cpu_init(void)
 {
 	struct rv_percpu *cpu = rv_this_cpu();
 
+	VD_ASSERT(plic); /* only called once the driver is bound */
 	cpu->plic_context = context_of(cpu->hartid);
 	if (cpu->plic_context >= 0)
 		plic_write(PLIC_THRESHOLD(cpu->plic_context), 0);
@@ -163,6 +168,7 @@ static void plic_set_enable(unsigned irq, bool on)
 {
 	uint32_t ctx = (uint32_t)plic_boot_ctx;
 
+	VD_ASSERT(plic && plic_boot_ctx >= 0);
 	if (irq == 0 || irq > plic_ndev) {
 		kprintf("plic: no source %u (1..%u)\n", irq, plic_ndev);
 		return;
