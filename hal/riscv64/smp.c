@@ -112,10 +112,10 @@ vd_err_t hal_cpu_start(unsigned cpu)
 	struct rv_percpu *p = &rv_percpu[cpu];
 	if (p->online)
 		return VD_ERR_BUSY;
+	/* without a cpu driver (logged at boot) nothing can start it */
 	const struct vd_cpu_ops *ops = vd_driver_ops(VD_ROLE_CPU);
 	if (!ops)
-		return VD_ERR_NOT_FOUND; /* no way to start it (logged at boot)
-					  */
+		return VD_ERR_NOT_FOUND;
 	/* Publish the per-CPU block before the hart can read it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return ops->start(p->hartid, rv_kimg_to_pa(rv_secondary_entry),
@@ -127,7 +127,6 @@ vd_err_t hal_cpu_start(unsigned cpu)
 VD_NORETURN void rv_secondary_main(void)
 {
 	struct rv_percpu *p = rv_this_cpu();
-
 	const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);
 
 	sbi_set_timer(UINT64_MAX);
