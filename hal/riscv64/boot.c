@@ -1,6 +1,7 @@
 /*
- * Boot hart, first C code in the upper half: read the DTB, build the
- * physmap, bring up console, timer, interrupt controller, and call
+ * Boot hart, first C code in the upper half: read the DTB, bind the
+ * console driver, build the physmap, bring up the timer and the other
+ * drivers (interrupt controller, CPU start, power, entropy), and call
  * vd_kmain.  head.S got here with the MMU on, tp = CPU 0's per-CPU block
  * and the trap vector installed.
  */
@@ -80,6 +81,7 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 {
 	struct vd_boot_info *bi = &boot_info;
 	struct rv_percpu *cpu = &rv_percpu[0];
+	static struct vd_probe_env env; /* bound devices keep a pointer */
 
 	cpu->cpu_id = 0;
 	cpu->hartid = hartid;
@@ -88,14 +90,32 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	cpu->user_ctx = cpu->boot_stack_top - CTX_SIZE;
 
 	/* rv_early_map mapped the DTB's gigabyte in the physmap. */
-	if (dtb_pa >= RV_PHYSMAP_LIMIT ||
-	    !fdt_init(&boot_fdt, vd_phys_to_virt(dtb_pa)))
+	bool dtb_ok = dtb_pa < RV_PHYSMAP_LIMIT &&
+		      fdt_init(&boot_fdt, vd_phys_to_virt(dtb_pa));
+	bool info_ok =
+		dtb_ok && fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid);
+	if (dtb_ok)
+		rv_has_svpbmt =
+			isa_has(boot_cpu_isa(&boot_fdt, hartid), "svpbmt");
+
+	/*
+	 * The console first, so that everything after it is seen: nothing
+	 * prints before this point.  Its registers go into the MMIO window,
+	 * which does not depend on the physmap built below.  Without a DTB
+	 * only detect can match: the legacy SBI console (sbi-legacy), which
+	 * then carries the panic.
+	 */
+	env.fdt = dtb_ok ? &boot_fdt : NULL;
+	env.cmdline = bi->cmdline ? bi->cmdline : "";
+	vd_driver_probe(VD_ROLE_CONSOLE, &env);
+	if (!dtb_ok)
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
 			 (unsigned long long)dtb_pa);
-	if (!fdt_fill_boot_info(&boot_fdt, bi, dtb_pa, hartid))
+	if (!info_ok)
 		vd_panic("riscv: the DTB lists more memory regions than boot "
 			 "info holds (%d)",
 			 VD_MAX_MEM_REGIONS);
+	rv_smp_drop_harts(bi, &boot_fdt);
 	bi->firmware = firmware_describe(bi);
 	hal_boot_info_finish(bi, bi->firmware, rv_kernel_pa,
 			     (uint64_t)(_end - _kernel_start));
@@ -105,19 +125,23 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_physmap_init(bi, dtb_pa, boot_fdt.size);
 	hal_unwind_init(bi);
 
-	rv_has_svpbmt = isa_has(boot_cpu_isa(&boot_fdt, hartid), "svpbmt");
-	rv_console_init(&boot_fdt);
 	kprintf("riscv: boot hart %llu, Sv39, Svpbmt %s\n",
 		(unsigned long long)hartid, rv_has_svpbmt ? "on" : "off");
-	rv_power_init(&boot_fdt);
 	rv_timer_init(&boot_fdt);
-	rv_plic_init(&boot_fdt, bi);
-	{
-		/* hal_entropy's device where the CPU has no instruction */
-		const struct vd_probe_env env = {.fdt = &boot_fdt,
-						 .cmdline = bi->cmdline};
-		vd_driver_probe(VD_ROLE_ENTROPY, &env);
+	/*
+	 * The other roles (hal/drivers/): the PLIC, SBI HSM for the other
+	 * harts, power-off (sifive_test, else SBI SRST), and entropy from a
+	 * virtio-rng where the board has one (the Zkr seed CSR is M-mode's
+	 * unless the firmware opens it with mseccfg.SSEED, which OpenSBI
+	 * does not).
+	 */
+	if (vd_driver_probe(VD_ROLE_IRQ, &env)) {
+		const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);
+		irq->cpu_init();
 	}
+	vd_driver_probe(VD_ROLE_CPU, &env);
+	vd_driver_probe(VD_ROLE_POWER, &env);
+	vd_driver_probe(VD_ROLE_ENTROPY, &env);
 	rv_smp_init(bi, hartid);
 	rv_trap_cpu_init();
 	cpu->online = true;

@@ -1,11 +1,12 @@
 /*
- * The calling CPU's own state: its identity, counters, entropy, the local
+ * The calling CPU's own state: its identity, counters, the local
  * interrupt mask (sstatus.SIE) and idling.  Other CPUs (start, count,
- * IPIs) are in smp.c; backtraces in hal/common/kernel/unwind.c.
+ * IPIs) are in smp.c; backtraces in hal/common/kernel/unwind.c; entropy,
+ * console, power and the interrupt controller are drivers
+ * (hal/common/kernel/driver_hal.c, bound in boot.c).
  */
 #include <arch/cpu.h>
 #include <arch/percpu.h>
-#include <hal/driver.h>
 #include <veridian/hal.h>
 
 /* Retired instructions.  OpenSBI opens the counter to S-mode (mcounteren);
@@ -15,16 +16,6 @@ uint64_t hal_cycles(void)
 	uint64_t n;
 	__asm__ volatile("rdinstret %0" : "=r"(n));
 	return n;
-}
-
-/* The Zkr seed CSR is for M-mode unless the SBI firmware opens it to
- * S-mode (mseccfg.SSEED), which OpenSBI does not; a virtio-rng device,
- * where the board has one, is the source. */
-bool hal_entropy(uint64_t *out)
-{
-	const struct vd_entropy_ops *ops = vd_driver_ops(VD_ROLE_ENTROPY);
-
-	return ops && ops->read(out);
 }
 
 void hal_cpu_idle(void)

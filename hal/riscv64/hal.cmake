@@ -8,7 +8,3 @@ vd_hal(LINKER_SCRIPT kernel.ld IMAGE BINARY IMAGE_NAME "RISC-V Image")
 # compiled to a jump table would load absolute (link-time) addresses.
 set_source_files_properties(${VD_ROOT}/hal/riscv64/early_map.c PROPERTIES
   COMPILE_OPTIONS "-fno-jump-tables")
-
-# Until this HAL's console, power, entropy and interrupt controller are
-# drivers (hal/drivers/), it defines those hal_* functions itself.
-list(FILTER VD_HAL_SOURCES EXCLUDE REGEX "/hal/common/kernel/driver_hal\\.c$")

@@ -1,20 +1,20 @@
 /*
  * RISC-V HAL ktests, part 2: what only RISC-V user mode has (sstatus
  * bits of an ecall, sscratch and SUM back in place after it, timer
- * interrupts taken in U-mode), SMP start and IPIs, and a PLIC device
- * interrupt.  The portable user-mode tests are in tests/ktest/hal_user.c
- * and use the same support (hal/ktest.h, arch/ktest.h).
+ * interrupts taken in U-mode), the harts used, SMP start and IPIs.  A PLIC
+ * device interrupt is ktest_plic.c's.  The portable user-mode tests are in
+ * tests/ktest/hal_user.c and use the same support (hal/ktest.h, arch/ktest.h).
  */
 #include <arch/cpu.h>
 #include <arch/ktest.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
-#include <hal/fdt.h>
+#include <hal/driver.h>
 #include <veridian/boot.h>
 #include <veridian/ktest.h>
 #include <veridian/metrics.h>
-#include <veridian/printf.h>
+#include <veridian/string.h>
 #include <veridian/syscall.h>
 
 static struct {
@@ -85,6 +85,42 @@ VD_KTEST(rv_user_interrupted_by_timer)
 }
 
 /* ---- CPUs and IPIs ---- */
+/* The kernel uses exactly the harts of the DTB that are enabled and have
+ * an MMU (sifive_u: not the E51, hart 0), the boot hart first, and each
+ * online one found its PLIC S-mode context. */
+VD_KTEST(rv_harts_used)
+{
+	const struct fdt *f = rv_boot_fdt;
+	const struct vd_boot_info *bi = vd_boot_info;
+	int cpus = fdt_path(f, "/cpus");
+	unsigned usable = 0;
+
+	KT_ASSERT(cpus >= 0);
+	for (int n = fdt_first_child(f, cpus); n >= 0;
+	     n = fdt_next_sibling(f, n)) {
+		uint64_t hartid;
+		uint32_t len;
+		const char *mmu = fdt_prop(f, n, "mmu-type", &len);
+		if (!fdt_reg(f, n, 0, &hartid, NULL))
+			continue;
+		bool use = fdt_node_enabled(f, n) && mmu && len > 0 &&
+			   vd_strncmp(mmu, "riscv,none", len) != 0;
+		bool used = false;
+		for (unsigned c = 0; c < bi->cpu_count; c++)
+			used |= bi->cpu_hwid[c] == hartid;
+		usable += use;
+		if (bi->cpu_count < VD_MAX_CPUS)
+			KT_ASSERT_EQ(used, use);
+		else
+			KT_ASSERT(use || !used);
+	}
+	KT_ASSERT_EQ(bi->cpu_count, VD_MIN(usable, (unsigned)VD_MAX_CPUS));
+	KT_ASSERT_EQ(bi->cpu_hwid[0], rv_this_cpu()->hartid);
+	for (unsigned c = 0; c < hal_cpu_count(); c++)
+		if (vd_driver_bound(VD_ROLE_IRQ))
+			KT_ASSERT(rv_percpu[c].plic_context >= 0);
+}
+
 VD_KTEST(rv_cpus_and_ipis)
 {
 	struct rv_percpu *self = rv_this_cpu();
@@ -112,68 +148,4 @@ VD_KTEST(rv_cpus_and_ipis)
 		hal_irq_restore(s);
 		KT_ASSERT(rv_percpu[c].ipis > before);
 	}
-}
-
-/* ---- PLIC: a device interrupt reaches vd_irq, masking holds it ---- */
-/* QEMU virt's Goldfish RTC: an alarm at or before "now" raises its
- * level-triggered interrupt at once; CLEAR_INTERRUPT lowers it. */
-#define RTC_TIME_LOW	    0
-#define RTC_TIME_HIGH	    1
-#define RTC_ALARM_LOW	    2
-#define RTC_ALARM_HIGH	    3
-#define RTC_IRQ_ENABLED	    4
-#define RTC_CLEAR_INTERRUPT 7
-
-static volatile uint32_t *rtc;
-static volatile unsigned rtc_irqs, rtc_irq_seen;
-
-static void rtc_irq_hook(unsigned irq)
-{
-	rtc_irq_seen = irq;
-	rtc_irqs++;
-	rtc[RTC_CLEAR_INTERRUPT] = 1;
-}
-
-static void wait_for_rtc_irq(uint64_t ns)
-{
-	uint64_t t0 = hal_timer_now_ns();
-	hal_irqstate_t s = hal_irq_save();
-	while (!rtc_irqs && hal_timer_now_ns() - t0 < ns)
-		hal_cpu_idle();
-	hal_irq_restore(s);
-}
-
-VD_KTEST(rv_plic_device_interrupt)
-{
-	const struct fdt *f = rv_boot_fdt;
-	int node = fdt_find_compatible(f, -1, "google,goldfish-rtc");
-	uint64_t base, size;
-	uint32_t irq;
-	if (node < 0) {
-		kprintf("# no google,goldfish-rtc in the DTB: skipped\n");
-		return;
-	}
-	KT_ASSERT(fdt_reg(f, node, 0, &base, &size));
-	KT_ASSERT(fdt_prop_u32(f, node, "interrupts", &irq));
-	KT_ASSERT(hal_irq_local_enabled());
-	rtc = rv_ioremap(base, size);
-	rtc_irqs = 0;
-	rv_plic_test_hook = rtc_irq_hook;
-
-	hal_irq_mask(irq);
-	rtc[RTC_IRQ_ENABLED] = 1;
-	uint32_t lo = rtc[RTC_TIME_LOW], hi = rtc[RTC_TIME_HIGH];
-	rtc[RTC_ALARM_HIGH] = hi;
-	rtc[RTC_ALARM_LOW] = lo;    /* now: the line goes up */
-	wait_for_rtc_irq(20000000); /* masked: nothing arrives */
-	unsigned while_masked = rtc_irqs;
-	hal_irq_unmask(irq);
-	wait_for_rtc_irq(2000000000ull);
-	hal_irq_mask(irq);
-	rtc[RTC_IRQ_ENABLED] = 0;
-	rv_plic_test_hook = NULL;
-
-	KT_ASSERT_EQ(while_masked, 0);
-	KT_ASSERT_EQ(rtc_irqs, 1);
-	KT_ASSERT_EQ(rtc_irq_seen, irq);
 }

@@ -6,9 +6,16 @@
  * boot hart at random: 0..3 have been seen); cpus 1..n-1 follow the DTB's
  * /cpus order (fdt_fill_boot_info puts the boot hart first).
  *
- * hal_cpu_start asks OpenSBI (HSM extension, hart_start) to start the
- * stopped hart at head.S's rv_secondary_entry with the MMU off and
- * a1 = the hart's rv_percpu, whose boot_stack_top is already set.
+ * Only harts that can run the kernel count: fdt_fill_boot_info already
+ * skips cpu nodes whose status is not "okay" (OpenSBI disables the
+ * FU540's E51 monitor hart, hart 0, that way), and rv_smp_drop_harts
+ * drops the ones without an MMU (no "mmu-type", or "riscv,none"): an
+ * M-mode-only core such as the E51 when a firmware leaves it enabled.
+ *
+ * hal_cpu_start asks the bound cpu driver (hal/drivers/cpu/sbi_hsm.c:
+ * SBI HSM hart_start) to start the stopped hart at head.S's
+ * rv_secondary_entry with the MMU off and a1 = the hart's rv_percpu,
+ * whose boot_stack_top is already set.
  * IPIs are SBI send_ipi calls: the target sees SSIP (supervisor software
  * interrupt) and the trap code calls vd_ipi.
  */
@@ -16,10 +23,10 @@
 #include <arch/mmu.h>
 #include <arch/platform.h>
 #include <arch/sbi.h>
+#include <hal/driver.h>
 #include <veridian/panic.h>
-
-#define SBI_ERR_INVALID_PARAM	  -3
-#define SBI_ERR_ALREADY_AVAILABLE -6
+#include <veridian/printf.h>
+#include <veridian/string.h>
 
 struct rv_percpu rv_percpu[VD_MAX_CPUS];
 
@@ -40,6 +47,41 @@ static unsigned cpus_online = 1;
 
 extern char rv_secondary_entry[];
 VD_NORETURN void rv_secondary_main(void);
+
+/* Can the hart of this cpu node run the kernel: has it an MMU?  The
+ * RISC-V cpu binding's mmu-type ("riscv,sv39", "riscv,sv48", ...) is
+ * absent or "riscv,none" on cores without one. */
+static bool hart_has_mmu(const struct fdt *f, uint64_t hartid)
+{
+	int cpus = fdt_path(f, "/cpus");
+
+	for (int n = cpus < 0 ? -1 : fdt_first_child(f, cpus); n >= 0;
+	     n = fdt_next_sibling(f, n)) {
+		uint64_t reg;
+		uint32_t len;
+		if (!fdt_reg(f, n, 0, &reg, NULL) || reg != hartid)
+			continue;
+		const char *mmu = fdt_prop(f, n, "mmu-type", &len);
+		return mmu && len > 0 && mmu[len - 1] == '\0' &&
+		       vd_strcmp(mmu, "riscv,none") != 0;
+	}
+	return false;
+}
+
+void rv_smp_drop_harts(struct vd_boot_info *bi, const struct fdt *f)
+{
+	unsigned kept = 1; /* the boot hart runs the kernel already */
+
+	for (unsigned c = 1; c < bi->cpu_count; c++) {
+		if (hart_has_mmu(f, bi->cpu_hwid[c])) {
+			bi->cpu_hwid[kept++] = bi->cpu_hwid[c];
+			continue;
+		}
+		kprintf("riscv: hart %llu has no MMU (mmu-type): not used\n",
+			(unsigned long long)bi->cpu_hwid[c]);
+	}
+	bi->cpu_count = kept;
+}
 
 void rv_smp_init(const struct vd_boot_info *bi, uint64_t boot_hartid)
 {
@@ -70,20 +112,14 @@ vd_err_t hal_cpu_start(unsigned cpu)
 	struct rv_percpu *p = &rv_percpu[cpu];
 	if (p->online)
 		return VD_ERR_BUSY;
+	/* without a cpu driver (logged at boot) nothing can start it */
+	const struct vd_cpu_ops *ops = vd_driver_ops(VD_ROLE_CPU);
+	if (!ops)
+		return VD_ERR_NOT_FOUND;
 	/* Publish the per-CPU block before the hart can read it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	long err = sbi_hart_start(p->hartid, rv_kimg_to_pa(rv_secondary_entry),
-				  (uintptr_t)p);
-	switch (err) {
-	case SBI_SUCCESS:
-		return VD_OK;
-	case SBI_ERR_ALREADY_AVAILABLE:
-		return VD_ERR_BUSY;
-	case SBI_ERR_INVALID_PARAM:
-		return VD_ERR_INVALID_PARAMETER;
-	default:
-		return VD_ERR_NOT_FOUND;
-	}
+	return ops->start(p->hartid, rv_kimg_to_pa(rv_secondary_entry),
+			  (uintptr_t)p);
 }
 
 /* head.S's rv_secondary_entry lands here with the MMU on, tp = this CPU's
@@ -91,9 +127,11 @@ vd_err_t hal_cpu_start(unsigned cpu)
 VD_NORETURN void rv_secondary_main(void)
 {
 	struct rv_percpu *p = rv_this_cpu();
+	const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);
 
 	sbi_set_timer(UINT64_MAX);
-	rv_plic_cpu_init(p);
+	if (irq)
+		irq->cpu_init();
 	rv_trap_cpu_init();
 	p->online = true;
 	__atomic_add_fetch(&cpus_online, 1, __ATOMIC_ACQ_REL);

@@ -8,6 +8,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <hal/regdump.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -107,9 +108,14 @@ static void handle_interrupt(uint64_t code)
 		__atomic_add_fetch(&rv_this_cpu()->ipis, 1, __ATOMIC_RELEASE);
 		vd_ipi();
 		break;
-	case IRQ_S_EXT:
-		rv_plic_dispatch(rv_this_cpu());
+	case IRQ_S_EXT: {
+		/* the bound interrupt controller (the PLIC) claims and
+		 * dispatches; SEIE is on only when one is bound */
+		const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);
+		if (irq)
+			irq->handle();
 		break;
+	}
 	default:
 		kprintf("riscv: spurious interrupt %llu\n",
 			(unsigned long long)code);
@@ -166,14 +172,18 @@ void rv_user_trap(struct vd_cpu_context *ctx, uint64_t scause)
 }
 
 /* Per-CPU trap state: interrupt sources on (sstatus.SIE stays off until
- * core calls hal_irq_local_enable), user memory access off. */
+ * core calls hal_irq_local_enable), user memory access off.  External
+ * interrupts only with an interrupt controller bound: without one nothing
+ * could claim them. */
 void rv_trap_cpu_init(void)
 {
 	csr_write(stvec, (uintptr_t)rv_trap_vector);
 	csr_write(sscratch, 0);
 	csr_clear(sstatus, SSTATUS_SUM | SSTATUS_MXR);
 	csr_clear(sip, SIE_SSIE);
-	csr_set(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
+	csr_set(sie, SIE_SSIE | SIE_STIE);
+	if (vd_driver_bound(VD_ROLE_IRQ))
+		csr_set(sie, SIE_SEIE);
 	/* user mode may read time and instret (rdtime/rdinstret), not cycle */
 	csr_write(scounteren, SCOUNTEREN_TM | SCOUNTEREN_IR);
 }

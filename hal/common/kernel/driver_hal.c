@@ -6,6 +6,7 @@
  */
 #include <hal/driver.h>
 #include <veridian/hal.h>
+#include <veridian/printf.h>
 
 void hal_console_putc(char c)
 {
@@ -52,7 +53,10 @@ VD_NORETURN void hal_poweroff(int status)
 	hal_irq_save();
 	if (ops)
 		ops->off(status);
-	/* no driver, or it could not: stop here, interrupts off */
+	/* no driver, or it could not: say so (a test run would otherwise
+	 * just hang to its timeout), then stop here, interrupts off */
+	kprintf("poweroff: %s: halted, status %d\n",
+		ops ? "the power driver returned" : "no power driver", status);
 	for (;;)
 		hal_cpu_idle();
 }

@@ -13,6 +13,7 @@
 #include <veridian/types.h>
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
+#define SBI_EXT_LEGACY_GETCHAR 0x02
 #define SBI_EXT_BASE	       0x10
 #define SBI_EXT_TIME	       0x54494d45 /* "TIME" */
 #define SBI_EXT_IPI	       0x735049	  /* "sPI" */
@@ -28,7 +29,21 @@
 #define SBI_HSM_HART_START	  0
 #define SBI_HSM_HART_GET_STATUS	  2
 
-#define SBI_SUCCESS 0
+/* SRST system_reset(type, reason) */
+#define SBI_SRST_RESET		  0
+#define SBI_SRST_TYPE_SHUTDOWN	  0
+#define SBI_SRST_TYPE_COLD_REBOOT 1
+#define SBI_SRST_REASON_NONE	  0
+#define SBI_SRST_REASON_FAILURE	  1
+
+/* error codes (a0) */
+#define SBI_SUCCESS		  0
+#define SBI_ERR_FAILED		  -1
+#define SBI_ERR_NOT_SUPPORTED	  -2
+#define SBI_ERR_INVALID_PARAM	  -3
+#define SBI_ERR_DENIED		  -4
+#define SBI_ERR_INVALID_ADDRESS	  -5
+#define SBI_ERR_ALREADY_AVAILABLE -6
 
 struct sbiret {
 	long error;
