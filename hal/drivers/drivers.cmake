@@ -9,6 +9,7 @@
 # probing picks among the built ones at boot, so one kernel image per
 # architecture serves all of its boards.  Adding a driver: its file and
 # its line here (docs/porting.md).
+vd_driver(console/ns16550 aarch64 riscv64)
 vd_driver(console/ns16550_pio x86_64)
 vd_driver(console/pl011 aarch64 riscv64)
 vd_driver(console/sbi_legacy riscv64)
