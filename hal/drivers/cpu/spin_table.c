@@ -159,11 +159,10 @@ static vd_err_t spin_table_probe(const struct vd_device *dev)
  * point of coherency, which a CPU with caches off reads). */
 static void clean_to_memory(const volatile void *p, size_t size)
 {
-	uint64_t ctr = a64_read_sysreg(ctr_el0);
-	/* CTR_EL0.DminLine [19:16]: log2 of the smallest line in words */
-	uintptr_t line = 4ul << ((ctr >> 16) & 0xf);
-	if (line < CACHE_LINE_MIN)
-		line = CACHE_LINE_MIN;
+	/* CTR_EL0.DminLine: log2 of the smallest line, in 4-byte words */
+	uintptr_t line = (uintptr_t)4 << a64_id_field(a64_read_sysreg(ctr_el0),
+						      A64_CTR_DMINLINE_SHIFT);
+
 	for (uintptr_t a = (uintptr_t)p & ~(line - 1); a < (uintptr_t)p + size;
 	     a += line)
 		__asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
@@ -207,10 +206,12 @@ static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 
 static const struct vd_cpu_ops spin_table_ops = {.start = spin_table_start};
 
+/* Above PSCI: cpu nodes that name spin-table as their enable-method say
+ * more than a /psci node that may sit next to them. */
 VD_DRIVER(spin_table_driver) = {
 	.name = "spin-table",
 	.role = VD_ROLE_CPU,
-	.priority = 10,
+	.priority = 20,
 	.detect = spin_table_detect,
 	.probe = spin_table_probe,
 	.ops = &spin_table_ops,

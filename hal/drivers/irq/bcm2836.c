@@ -48,6 +48,8 @@
 #include "bcm2836.h"
 
 #define LOCAL_GPU_ROUTE	     0x0c
+#define GPU_ROUTE_IRQ_SHIFT  0 /* [1:0] core for the GPU IRQ */
+#define GPU_ROUTE_FIQ_SHIFT  2 /* [3:2] core for the GPU FIQ */
 #define LOCAL_PMU_SET	     0x10
 #define LOCAL_PMU_CLEAR	     0x14
 #define LOCAL_TIMER_CTL(n)   (0x40 + 4 * (n))
@@ -73,6 +75,7 @@
 #define ARM_DISABLE(b)	  ((b) == 0 ? 0x24 : 0x1c + 4 * ((b)-1))
 #define ARM_BASIC_MASK	  0xffu /* bank 0 has sources 0-7 */
 #define ARM_SIZE	  0x200
+#define ARM_REGS_END	  0x28 /* the registers above, what reg must cover */
 #define ARM_BANKS	  3
 
 static uint8_t *local;
@@ -96,15 +99,16 @@ static void wr32(uint8_t *base, unsigned off, uint32_t v)
 	*(volatile uint32_t *)(base + off) = v;
 }
 
-/* The calling CPU's core number at the local controller. */
+/* The calling CPU's core number at the local controller: MPIDR.Aff0
+ * (the BCM2836/7 is one cluster of four). */
 static unsigned this_core(void)
 {
-	return (unsigned)(a64_mpidr_aff() & 0xff);
+	return (unsigned)A64_MPIDR_AFF(a64_mpidr_aff(), 0);
 }
 
 static unsigned core_of_cpu(unsigned cpu)
 {
-	return (unsigned)(a64_cpu_hwid[cpu] & 0xff);
+	return (unsigned)A64_MPIDR_AFF(a64_cpu_hwid[cpu], 0);
 }
 
 /* Find the ARM controller whose output is this local controller's GPU
@@ -121,7 +125,8 @@ static void find_armctrl(const struct fdt *f)
 		    !fdt_irq_spec(f, n, 0, &ctrl, cells, &ncells) ||
 		    ctrl != local_node || cells[0] != SRC_GPU)
 			continue;
-		if (!fdt_reg_phys(f, n, 0, &base, &size) || size < 0x28) {
+		if (!fdt_reg_phys(f, n, 0, &base, &size) ||
+		    size < ARM_REGS_END) {
 			kprintf("bcm2836: ARM controller %s: no usable reg\n",
 				fdt_node_name(f, n));
 			continue;
@@ -154,7 +159,9 @@ static vd_err_t bcm2836_probe(const struct vd_device *dev)
 		wr32(local, LOCAL_MBOX_CTL(n), 0);
 	}
 	wr32(local, LOCAL_PMU_CLEAR, (1u << LOCAL_CORES) - 1);
-	wr32(local, LOCAL_GPU_ROUTE, this_core() << 2 | this_core());
+	wr32(local, LOCAL_GPU_ROUTE,
+	     this_core() << GPU_ROUTE_FIQ_SHIFT |
+		     this_core() << GPU_ROUTE_IRQ_SHIFT);
 	find_armctrl(dev->env->fdt);
 	return VD_OK;
 }
