@@ -8,8 +8,8 @@
  *      kernel image as VD_MEM_KERNEL;
  *   3. switch TTBR0 to the empty "no process" table;
  *   4. bind a driver per role from the DTB and the command line
- *      (hal/common/include/hal/driver.h): console, irq (and the boot
- *      CPU's interface), cpu, power, entropy; then the timer, whose
+ *      (hal/common/include/hal/driver.h): console, power, irq (and the
+ *      boot CPU's interface), cpu, entropy; then the timer, whose
  *      interrupt the irq driver translates; then vd_kmain.
  */
 #include <arch/cpu.h>
@@ -70,8 +70,13 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_boot_mmu_now_on();
 	a64_cpu_local_init(0);
 
-	if (!fdt_init(f, (const void *)(uintptr_t)dtb_pa))
-		hal_poweroff(3); /* no DTB: no console, no power driver */
+	if (!fdt_init(f, (const void *)(uintptr_t)dtb_pa)) {
+		/* No DTB: nothing to print with; a power driver that needs
+		 * no description (semihosting) may still end the run. */
+		const struct vd_probe_env none = {.cmdline = ""};
+		vd_driver_probe(VD_ROLE_POWER, &none);
+		hal_poweroff(3);
+	}
 	uint64_t boot_hwid = a64_mpidr_aff();
 	fdt_fill_boot_info(f, bi, dtb_pa, boot_hwid);
 	map_all_ram(bi);
@@ -102,9 +107,11 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_cpu_total = VD_MIN(bi->cpu_count, (unsigned)VD_MAX_CPUS);
 	for (unsigned i = 0; i < a64_cpu_total; i++)
 		a64_cpu_hwid[i] = bi->cpu_hwid[i] & A64_MPIDR_AFF_MASK;
+	/* power right after the console: a panic in what follows (no
+	 * interrupt controller) then ends the run instead of hanging */
+	vd_driver_probe(VD_ROLE_POWER, env);
 	probe_irq(env);
 	vd_driver_probe(VD_ROLE_CPU, env);
-	vd_driver_probe(VD_ROLE_POWER, env);
 	vd_driver_probe(VD_ROLE_ENTROPY, env);
 	a64_timer_init(f);
 	a64_timer_cpu_init();

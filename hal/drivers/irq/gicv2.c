@@ -16,7 +16,8 @@
  * priority drop and deactivation while CTLR.EOImode is 0).
  *
  * Targets are CPU-interface numbers (0-7), not MPIDRs: each CPU learns
- * its own from ITARGETSR0, which reads back the reader's bit.
+ * its own from ITARGETSR0, which reads back the reader's bit (see
+ * self_mask for the uniprocessor GIC).
  */
 #include <arch/cpu.h>
 #include <arch/platform.h>
@@ -45,11 +46,15 @@ static uint8_t *gicc;
  * IPI to a CPU not yet up targets nobody. */
 static uint8_t cpu_mask[VD_MAX_CPUS];
 
-/* ITARGETSR0 reads back the calling CPU's own interface bit. */
+/* ITARGETSR0 reads back the calling CPU's own interface bit, except on a
+ * GIC with one CPU interface (QEMU -smp 1), where the target registers
+ * read as zero: that one interface is number 0. */
 static uint8_t self_mask(void)
 {
-	return (uint8_t)(gic_rd32(dist.base, GICD_ITARGETSR) &
-			 GICD_ITARGETSR_SELF);
+	uint8_t m = (uint8_t)(gic_rd32(dist.base, GICD_ITARGETSR) &
+			      GICD_ITARGETSR_SELF);
+
+	return m ? m : 1;
 }
 
 static void gicv2_cpu_init(void)

@@ -40,7 +40,8 @@
 #define GICR_FRAMES_VLPI     0x40000 /* + VLPI_base + reserved (GICv4) */
 #define GICR_TYPER_LAST	     (1u << 4)
 #define GICR_TYPER_VLPIS     (1u << 1)
-#define GICR_TYPER_AFF_SHIFT 32
+#define GICR_TYPER_AFF_SHIFT 32 /* [63:32] Aff3.Aff2.Aff1.Aff0, 8 bits each */
+#define GICR_CTLR_RWP	     (1u << 31)
 #define GICR_WAKER_SLEEP     (1u << 1)
 #define GICR_WAKER_ASLEEP    (1u << 2)
 
@@ -56,6 +57,7 @@
 #define SGI1R_AFF2_SHIFT  32
 #define SGI1R_INTID_SHIFT 24
 #define SGI1R_AFF1_SHIFT  16
+#define SGI1R_RS_SPAN	  16 /* Aff0 values per range */
 
 #define GICD_SIZE 0x10000
 
@@ -74,10 +76,13 @@ static void gicd_wait_rwp(void)
  * the region frame by frame until the one marked Last. */
 static uint8_t *gicr_find(uint64_t mpidr)
 {
-	/* TYPER's affinity is Aff3.Aff2.Aff1.Aff0, MPIDR's Aff3 sits higher */
-	uint64_t aff = A64_MPIDR_AFF(mpidr, 3) << 24 |
-		       A64_MPIDR_AFF(mpidr, 2) << 16 |
-		       A64_MPIDR_AFF(mpidr, 1) << 8 | A64_MPIDR_AFF(mpidr, 0);
+	/* TYPER packs Aff3.Aff2.Aff1.Aff0 a byte each; MPIDR's Aff3 sits
+	 * higher, apart from the others */
+	uint64_t aff = 0;
+	aff = aff << 8 | A64_MPIDR_AFF(mpidr, 3);
+	aff = aff << 8 | A64_MPIDR_AFF(mpidr, 2);
+	aff = aff << 8 | A64_MPIDR_AFF(mpidr, 1);
+	aff = aff << 8 | A64_MPIDR_AFF(mpidr, 0);
 
 	for (uint64_t off = 0; off + GICR_FRAMES <= gicr_size;) {
 		uint8_t *rd = gicr_base + off;
@@ -106,7 +111,7 @@ static void gicv3_cpu_init(void)
 	uint8_t *sgi = rd + GICR_SGI_BASE;
 	gicr_sgi[hal_cpu_id()] = sgi;
 	gic_local_init(sgi, 1);
-	while (gic_rd32(rd, GICR_CTLR) & GICD_CTLR_RWP)
+	while (gic_rd32(rd, GICR_CTLR) & GICR_CTLR_RWP)
 		;
 	a64_write_sysreg(icc_sre_el1,
 			 a64_read_sysreg(icc_sre_el1) | ICC_SRE_ENABLE);
@@ -156,20 +161,23 @@ static vd_err_t gicv3_probe(const struct vd_device *dev)
 	return VD_OK;
 }
 
-/* SGIs and PPIs are the calling CPU's own, in its redistributor. */
+/* SGIs and PPIs are the calling CPU's own, in its redistributor (found
+ * by cpu_init, which each CPU runs before unmasking anything). */
 static void gicv3_unmask(unsigned irq)
 {
-	if (irq < GIC_FIRST_SPI)
+	if (irq < GIC_FIRST_SPI) {
+		VD_ASSERT(gicr_sgi[hal_cpu_id()]);
 		gic_set_enable(gicr_sgi[hal_cpu_id()], GICD_ISENABLER, irq);
-	else if (irq < dist.lines)
+	} else if (irq < dist.lines)
 		gic_set_enable(dist.base, GICD_ISENABLER, irq);
 }
 
 static void gicv3_mask(unsigned irq)
 {
-	if (irq < GIC_FIRST_SPI)
+	if (irq < GIC_FIRST_SPI) {
+		VD_ASSERT(gicr_sgi[hal_cpu_id()]);
 		gic_set_enable(gicr_sgi[hal_cpu_id()], GICD_ICENABLER, irq);
-	else if (irq < dist.lines) {
+	} else if (irq < dist.lines) {
 		gic_set_enable(dist.base, GICD_ICENABLER, irq);
 		gicd_wait_rwp(); /* masked once this returns */
 	}
@@ -200,7 +208,8 @@ static void gicv3_ipi_send(unsigned cpu)
 		     A64_MPIDR_AFF(mpidr, 2) << SGI1R_AFF2_SHIFT |
 		     A64_MPIDR_AFF(mpidr, 1) << SGI1R_AFF1_SHIFT |
 		     (uint64_t)GIC_IPI_SGI << SGI1R_INTID_SHIFT |
-		     (aff0 >> 4) << SGI1R_RS_SHIFT | (1ull << (aff0 & 15));
+		     (aff0 / SGI1R_RS_SPAN) << SGI1R_RS_SHIFT |
+		     (1ull << (aff0 % SGI1R_RS_SPAN));
 	a64_dsb(ishst); /* publish what the IPI is about first */
 	a64_write_sysreg(icc_sgi1r_el1, v);
 	a64_isb();
