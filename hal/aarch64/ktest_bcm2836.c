@@ -124,3 +124,40 @@ VD_KTEST(bcm2836_system_timer_through_both_controllers)
 	KT_ASSERT(cleared);
 	KT_ASSERT_EQ(after_take, 0);
 }
+
+/* Specifiers: the local controller's <source flags> (0-9), the ARM
+ * controller's <bank number> (bank 0: 0-7, banks 1-2: 0-31); anything
+ * else, too few cells or another node is refused. */
+VD_KTEST(bcm2836_xlate_refuses_bad_specifiers)
+{
+	const struct vd_driver *irqd = vd_driver_bound(VD_ROLE_IRQ);
+	const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+	unsigned irq = 0;
+
+	if (!irqd || vd_strcmp(irqd->name, "bcm2836") != 0)
+		KT_SKIP("the interrupt controller is %s, not the BCM2836",
+			irqd ? irqd->name : "none");
+	int local = vd_driver_device(VD_ROLE_IRQ)->node;
+	int arm = fdt_find_compatible(a64_boot_fdt, -1,
+				      "brcm,bcm2836-armctrl-ic");
+	KT_ASSERT(local >= 0 && arm >= 0);
+	const uint32_t cntv[2] = {3, 4}, src10[2] = {10, 4};
+	KT_ASSERT(ops->xlate(local, cntv, 2, &irq));
+	KT_ASSERT_EQ(irq, 3);
+	KT_ASSERT_EQ(a64_timer_intid(), 3); /* the virtual timer, CNTV */
+	KT_ASSERT(!ops->xlate(local, src10, 2, &irq));
+	const uint32_t st1[2] = {1, 1}, uart[2] = {2, 25}, basic7[2] = {0, 7};
+	KT_ASSERT(ops->xlate(arm, st1, 2, &irq));
+	KT_ASSERT_EQ(irq, BCM2836_IRQ(1, 1));
+	KT_ASSERT(ops->xlate(arm, uart, 2, &irq));
+	KT_ASSERT_EQ(irq, 96 + 25);
+	KT_ASSERT(ops->xlate(arm, basic7, 2, &irq));
+	KT_ASSERT_EQ(irq, 39);
+	const uint32_t basic8[2] = {0, 8}, bank3[2] = {3, 0},
+		       num32[2] = {1, 32};
+	KT_ASSERT(!ops->xlate(arm, basic8, 2, &irq));
+	KT_ASSERT(!ops->xlate(arm, bank3, 2, &irq));
+	KT_ASSERT(!ops->xlate(arm, num32, 2, &irq));
+	KT_ASSERT(!ops->xlate(arm, st1, 1, &irq));     /* one cell: no number */
+	KT_ASSERT(!ops->xlate(arm + 1, st1, 2, &irq)); /* not a controller */
+}

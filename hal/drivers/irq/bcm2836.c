@@ -31,7 +31,9 @@
  *
  * ARM controller (BCM2835 ARM Peripherals, 7.5), offsets from its reg:
  *   0x00 basic pending: bits 0-7 bank 0 sources, bit 8 / 9 "something
- *        in pending 1 / 2" (bits 10-20 repeat a few GPU interrupts)
+ *        in pending 1 / 2" (bits 10-20 repeat a few GPU interrupts, which
+ *        then leave bits 8 / 9 alone: handle() reads pending 1 and 2
+ *        themselves, which show every GPU interrupt)
  *   0x04 / 0x08  pending 1 / 2 (GPU interrupts 0-31 / 32-63)
  *   0x10 / 0x14 / 0x18  enable 1 / 2 / basic (write 1 to enable)
  *   0x1c / 0x20 / 0x24  disable 1 / 2 / basic (write 1 to disable)
@@ -250,8 +252,12 @@ static void bcm2836_handle(void)
 	uint32_t src = rd32(local, LOCAL_IRQ_SRC(n));
 
 	if (src & (1u << (SRC_MBOX0 + IPI_MBOX))) {
-		wr32(local, LOCAL_MBOX_CLR(n, IPI_MBOX), IPI_BIT);
-		vd_ipi();
+		/* clear every bit read, so a stray one cannot keep the
+		 * mailbox (and the CPU in here) up */
+		uint32_t bits = rd32(local, LOCAL_MBOX_CLR(n, IPI_MBOX));
+		wr32(local, LOCAL_MBOX_CLR(n, IPI_MBOX), bits);
+		if (bits & IPI_BIT)
+			vd_ipi();
 		return;
 	}
 	for (unsigned t = 0; t <= SRC_TIMER_LAST; t++)
