@@ -26,6 +26,7 @@
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <hal/driver.h>
+#include <veridian/boot.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
 
@@ -142,7 +143,7 @@ static vd_err_t spin_table_probe(const struct vd_device *dev)
 			continue;
 		if (!fdt_prop_u64(f, c, "cpu-release-addr", &release) ||
 		    !release || (release & 7)) {
-			kprintf("spin-table: cpu %s: no usable "
+			kprintf("spin-table: %s: no usable "
 				"cpu-release-addr, it cannot be started\n",
 				fdt_node_name(f, c));
 			release = 0;
@@ -169,10 +170,25 @@ static void clean_to_memory(const volatile void *p, size_t size)
 	a64_dsb(sy);
 }
 
+/* Is the 8-byte word at pa in usable RAM (so in the physmap)? */
+static bool word_in_ram(paddr_t pa)
+{
+	const struct vd_boot_info *bi = vd_boot_info;
+
+	for (unsigned i = 0; bi && i < bi->mem_count; i++) {
+		const struct vd_mem_region *r = &bi->mem[i];
+		if (r->type == VD_MEM_USABLE && r->size >= sizeof(uint64_t) &&
+		    pa >= r->base && pa - r->base <= r->size - sizeof(uint64_t))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Errors: VD_ERR_NOT_FOUND (no spin-table cpu node with that MPIDR),
- * VD_ERR_INVALID_PARAMETER (the node has no usable release address),
- * VD_ERR_BUSY (already released: a spin table releases a CPU once).
+ * VD_ERR_INVALID_PARAMETER (the node has no usable release address, or
+ * it is not in RAM), VD_ERR_BUSY (already released: a spin table
+ * releases a CPU once).
  */
 static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 {
@@ -185,6 +201,13 @@ static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 		return VD_ERR_NOT_FOUND;
 	if (!cpus[i].release)
 		return VD_ERR_INVALID_PARAMETER;
+	if (!word_in_ram(cpus[i].release)) {
+		kprintf("spin-table: cpu 0x%llx: cpu-release-addr 0x%llx is "
+			"not in RAM\n",
+			(unsigned long long)hwid,
+			(unsigned long long)cpus[i].release);
+		return VD_ERR_INVALID_PARAMETER;
+	}
 	if (cpus[i].started)
 		return VD_ERR_BUSY;
 	cpus[i].started = true;
