@@ -2,7 +2,8 @@
 #   qemu-ktest: boots veridian-test with the board's CPUs, runs every ktest
 #   qemu-bench: veridian-bench (the same tests and benchmarks on the
 #               production core, without the debug contracts of
-#               veridian-test) under -smp 1 -icount shift=0,sleep=off;
+#               veridian-test) on one CPU (or the board's QEMU_SMP_MIN:
+#               raspi3b runs four) under -icount shift=0,sleep=off;
 #               prints the instructions-per-operation table
 # scripts/qemu enforces the board's hang TIMEOUT and checks both the
 # closing "N passed, N failed" line and QEMU's exit status.
