@@ -36,11 +36,10 @@ struct spin_table_slot {
 	uint64_t entry; /* physical address to branch to */
 	uint64_t arg;	/* for x0 */
 };
-#define SLOT_SIZE      24
-#define SLOT_ENTRY     8
-#define SLOT_ARG       16
-#define SLOT_UNUSED    (~0ull)
-#define CACHE_LINE_MIN 16 /* smallest D-cache line the cleaning assumes */
+#define SLOT_SIZE   24
+#define SLOT_ENTRY  8
+#define SLOT_ARG    16
+#define SLOT_UNUSED (~0ull)
 _Static_assert(sizeof(struct spin_table_slot) == SLOT_SIZE, "slot layout");
 _Static_assert(__builtin_offsetof(struct spin_table_slot, entry) == SLOT_ENTRY,
 	       "slot layout");
@@ -67,8 +66,9 @@ static unsigned cpu_nodes;
  * affinity (Aff3 [39:32] | Aff2..Aff0 [23:0], the MT and U bits [31:24]
  * dropped), then a linear search of the VD_MAX_CPUS slots (adrp/add:
  * PC-relative, so physical with the MMU off).  A CPU without a slot parks in
- * wfe.
+ * wfe.  (Kept one instruction a line, away from clang-format.)
  */
+/* clang-format off */
 __asm__(".pushsection .text.spin_table_entry, \"ax\"\n"
 	".balign 4\n"
 	".globl spin_table_entry\n"
@@ -79,25 +79,20 @@ __asm__(".pushsection .text.spin_table_entry, \"ax\"\n"
 	"	orr	x9, x9, x10, lsl #32\n"
 	"	adrp	x11, spin_table_slots\n"
 	"	add	x11, x11, :lo12:spin_table_slots\n"
-	"	mov	x12, #" STR(
-		VD_MAX_CPUS) "\n"
-			     "1:	ldr	x13, [x11]\n"
-			     "	cmp	x13, x9\n"
-			     "	b.eq	2f\n"
-			     "	add	x11, x11, #" STR(
-				     SLOT_SIZE) "\n"
-						"	subs	x12, x12, #1\n"
-						"	b.ne	1b\n"
-						"3:	wfe\n"
-						"	b	3b\n"
-						"2:	ldr	x0, [x11, "
-						"#" STR(SLOT_ARG) "]\n"
-								  "	ldr"
-								  "	x10, "
-								  "[x11, #" STR(
-									  SLOT_ENTRY) "]\n"
-										      "	br	x10\n"
-										      ".popsection\n");
+	"	mov	x12, #" STR(VD_MAX_CPUS) "\n"
+	"1:	ldr	x13, [x11]\n"
+	"	cmp	x13, x9\n"
+	"	b.eq	2f\n"
+	"	add	x11, x11, #" STR(SLOT_SIZE) "\n"
+	"	subs	x12, x12, #1\n"
+	"	b.ne	1b\n"
+	"3:	wfe\n"
+	"	b	3b\n"
+	"2:	ldr	x0, [x11, #" STR(SLOT_ARG) "]\n"
+	"	ldr	x10, [x11, #" STR(SLOT_ENTRY) "]\n"
+	"	br	x10\n"
+	".popsection\n");
+/* clang-format on */
 extern char spin_table_entry[];
 
 /* Is string property `name` of node exactly `value`? */
@@ -142,7 +137,7 @@ static vd_err_t spin_table_probe(const struct vd_device *dev)
 		if (!is_spin_table_cpu(f, c) || !fdt_reg(f, c, 0, &mpidr, NULL))
 			continue;
 		if (!fdt_prop_u64(f, c, "cpu-release-addr", &release) ||
-		    !release || (release & 7)) {
+		    !release || !VD_IS_ALIGNED(release, sizeof(uint64_t))) {
 			kprintf("spin-table: %s: no usable "
 				"cpu-release-addr, it cannot be started\n",
 				fdt_node_name(f, c));
