@@ -1,4 +1,4 @@
-# Kernel images for one board.
+# Kernel images for one architecture: every board of the arch boots them.
 #
 # Sources:
 #   core/<subsystem>/*.c        portable core (globbed: adding a file needs no edit here)

@@ -1,4 +1,4 @@
-# User space for one board: libveridian, the programs in user/bin/, and the
+# User space for one architecture: libveridian, the programs in user/bin/, and the
 # boot file system that links them into both kernel images.
 #
 #   user/lib/          syscall stubs, start-up, spawn helpers, printf over

@@ -24,7 +24,6 @@
 #include <veridian/string.h>
 
 extern char _start[], _end[];
-extern bool a64_boot_pool_exhausted;
 void a64_boot_mmu_now_on(void);
 
 static struct vd_boot_info boot_info;

@@ -6,6 +6,7 @@
  */
 #include <arch/mmu.h>
 #include <hal/driver.h>
+#include <veridian/panic.h>
 
 #define SZ_2M 0x200000ull /* the devmap maps whole 2 MiB blocks */
 
@@ -38,6 +39,11 @@ void *a64_map_device(paddr_t pa, uint64_t size)
 	paddr_t e = (pa + size + SZ_2M - 1) & ~(SZ_2M - 1);
 	a64_boot_map(a64_kernel_root, A64_DEVMAP_BASE + b, b, e - b,
 		     A64_PTE_DEVICE);
+	/* a driver must not touch a device the tables could not map */
+	if (a64_boot_pool_exhausted)
+		vd_panic("aarch64: boot page-table pool exhausted mapping "
+			 "device 0x%llx",
+			 (unsigned long long)pa);
 	return (void *)(uintptr_t)(A64_DEVMAP_BASE + pa);
 }
 

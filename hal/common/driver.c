@@ -100,36 +100,36 @@ static void fdt_device(const struct vd_probe_env *env, int node, const char *c,
 
 /* Which nodes try_driver offers a driver. */
 enum try_scope {
-	TRY_STDOUT, /* only the /chosen/stdout-path node */
-	TRY_ALL,    /* that node first, then every other match, then ACPI
-		       and detect */
+	TRY_STDOUT, /* only the /chosen/stdout-path node (consoles) */
+	TRY_REST,   /* every other matching node, then ACPI and detect */
 };
 
 /*
- * Try drv against the machine: every enabled FDT node one of its
- * compatible strings names (for the console the stdout-path node first),
- * until a probe succeeds; else its ACPI table or detect function.  With
- * probe false, only match: fills dev from the first match.
+ * Try drv against the machine, within scope: the stdout-path node if it
+ * is the console's and one of drv's compatible strings names it; or
+ * every other enabled FDT node they name, until a probe succeeds, then
+ * its ACPI table or detect function.  With probe false, only match:
+ * fills dev from the first match.
  */
 static bool try_driver(const struct vd_driver *drv,
 		       const struct vd_probe_env *env, struct vd_device *dev,
 		       bool probe, enum try_scope scope)
 {
 	const struct fdt *f = env->fdt;
+	int out = f && drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
 
-	if (f && drv->compatible) {
-		int out =
-			drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
+	if (scope == TRY_STDOUT) {
+		if (out < 0 || !drv->compatible || !fdt_node_enabled(f, out))
+			return false;
 		for (const char *const *c = drv->compatible; *c; c++) {
-			if (out < 0 || !fdt_node_enabled(f, out) ||
-			    !fdt_is_compatible(f, out, *c))
+			if (!fdt_is_compatible(f, out, *c))
 				continue;
 			fdt_device(env, out, *c, dev);
-			if (!probe || drv->probe(dev) == VD_OK)
-				return true;
+			return !probe || drv->probe(dev) == VD_OK;
 		}
-		if (scope == TRY_STDOUT)
-			return false;
+		return false;
+	}
+	if (f && drv->compatible)
 		for (const char *const *c = drv->compatible; *c; c++)
 			for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
 			     n = fdt_find_compatible(f, n, *c)) {
@@ -139,9 +139,6 @@ static bool try_driver(const struct vd_driver *drv,
 				if (!probe || drv->probe(dev) == VD_OK)
 					return true;
 			}
-	}
-	if (scope == TRY_STDOUT)
-		return false;
 	dev->node = -1;
 	dev->compatible = NULL;
 	dev->base = dev->size = 0;
@@ -206,7 +203,8 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 	/* the node the driver would have matched still supplies reg and
 	 * interrupts unless the option gave an address */
 	struct vd_device found = dev;
-	if (!at && try_driver(drv, env, &found, false, TRY_ALL))
+	if (!at && (try_driver(drv, env, &found, false, TRY_STDOUT) ||
+		    try_driver(drv, env, &found, false, TRY_REST)))
 		dev = found;
 	if (drv->probe(&dev) != VD_OK) {
 		kprintf("driver: %-7s %s: probe failed\n", role_names[role],
@@ -222,6 +220,9 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 	char opt[64];
 
 	VD_ASSERT(role < VD_ROLE_COUNT);
+	/* a probe that binds nothing leaves the role unbound, not bound to
+	 * what an earlier probe of it chose */
+	bound[role].drv = NULL;
 	if (cmdline_option(env->cmdline ? env->cmdline : "", role, opt,
 			   sizeof(opt)))
 		return probe_forced(role, env, opt);
@@ -230,12 +231,13 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 	 * Highest priority first (a selection without sorting the section).
 	 * A console goes where /chosen/stdout-path points whatever the
 	 * priorities: a first round offers every driver only that node
-	 * (raspi3b's stdout is its mini-UART, but it has a PL011 too).
+	 * (raspi3b's stdout is its mini-UART, but it has a PL011 too), the
+	 * second every other node.
 	 */
 	size_t count = (size_t)(__stop_vd_drivers - __start_vd_drivers);
 	VD_ASSERT(count <= 64);
-	for (int round = role == VD_ROLE_CONSOLE ? TRY_STDOUT : TRY_ALL;
-	     round <= TRY_ALL; round++) {
+	for (int round = role == VD_ROLE_CONSOLE ? TRY_STDOUT : TRY_REST;
+	     round <= TRY_REST; round++) {
 		bool tried[64] = {false};
 		for (;;) {
 			const struct vd_driver *best = NULL;

@@ -408,9 +408,10 @@ bool fdt_reg(const struct fdt *f, int node, unsigned idx, uint64_t *base,
 	const uint8_t *p = fdt_prop(f, node, "reg", &len);
 	uint32_t stride = (ac + sc) * 4;
 
-	if (!p || ac > 2 || sc > 2 || stride == 0 || (idx + 1) * stride > len)
+	/* idx compared by division: (idx + 1) * stride wraps for a huge idx */
+	if (!p || ac > 2 || sc > 2 || stride == 0 || idx >= len / stride)
 		return false;
-	p += idx * stride;
+	p += (size_t)idx * stride;
 	*base = read_cells(p, ac);
 	if (size)
 		*size = read_cells(p + ac * 4, sc);

@@ -148,7 +148,10 @@ bool fdt_irq_spec(const struct fdt *f, int node, unsigned idx, int *ctrl,
 		for (uint32_t off = 0, i = 0; off + 4 <= len; i++) {
 			int c = fdt_node_by_phandle(f, fdt_be32(p + off));
 			uint32_t n = cells_or(f, c, "#interrupt-cells", 0);
-			if (c < 0 || n == 0 || off + 4 + n * 4 > len)
+			/* n bounded first: a huge n * 4 wraps, and off with it
+			 */
+			if (c < 0 || n == 0 || n > FDT_MAX_IRQ_CELLS ||
+			    n + 1 > (len - off) / 4)
 				return false;
 			if (i == idx) {
 				*ctrl = c;
@@ -162,9 +165,11 @@ bool fdt_irq_spec(const struct fdt *f, int node, unsigned idx, int *ctrl,
 	p = fdt_prop(f, node, "interrupts", &len);
 	int c = irq_parent(f, node);
 	uint32_t n = cells_or(f, c, "#interrupt-cells", 0);
-	if (!p || c < 0 || n == 0 || (idx + 1) * n * 4 > len)
+	/* idx compared by division: (idx + 1) * n * 4 wraps for a huge idx */
+	if (!p || c < 0 || n == 0 || n > FDT_MAX_IRQ_CELLS ||
+	    idx >= len / (n * 4))
 		return false;
 	*ctrl = c;
 	*ncells = n;
-	return copy_cells(p + idx * n * 4, n, cells);
+	return copy_cells(p + (size_t)idx * n * 4, n, cells);
 }

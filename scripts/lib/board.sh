@@ -2,7 +2,8 @@
 # Board descriptor access for the scripts: sourced, not run.
 #
 #   board_load NAME      reads boards/NAME/board.conf into BOARD_* variables
-#   board_list           names of all boards
+#   board_list           names of all boards, sorted
+#   board_print_list     one line per board: name, arch, description
 #   board_qemu_cmd IMG WORKDIR MODE
 #                        fills the array QEMU_CMD with the QEMU command line
 #                        for MODE (run | test | bench | debug); the firmware
@@ -24,8 +25,19 @@ VD_ROOT=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
 board_list() {
 	local d
+	# sorted by name in byte order (scripts/gen-presets' order too)
 	for d in "$VD_ROOT"/boards/*/board.conf; do
 		basename "$(dirname "$d")"
+	done | LC_ALL=C sort
+}
+
+board_print_list() {
+	local b
+	for b in $(board_list); do
+		(
+			board_load "$b" || exit 1
+			printf '%-28s %-8s %s\n' "$b" "$BOARD_ARCH" "$BOARD_DESCRIPTION"
+		) || return 1
 	done
 }
 

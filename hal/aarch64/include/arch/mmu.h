@@ -164,6 +164,8 @@ void a64_boot_map(paddr_t root, uint64_t va, paddr_t pa, uint64_t size,
 		  uint64_t attrs);
 /* Map an MMIO range into the devmap and return its virtual address. */
 void *a64_map_device(paddr_t pa, uint64_t size);
+/* Set by early_map.c when its table pool ran out (a mapping is missing). */
+extern bool a64_boot_pool_exhausted;
 /* Map RAM at the physmap (read-only over the kernel's text and rodata). */
 void a64_map_physmap(paddr_t base, uint64_t size);
 /* Switch from the MMU-off view of the table pool to the kernel-VA view. */
