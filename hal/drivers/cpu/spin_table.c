@@ -145,7 +145,10 @@ static vd_err_t spin_table_probe(const struct vd_device *dev)
 		}
 		cpus[cpu_nodes].mpidr = mpidr & A64_MPIDR_AFF_MASK;
 		cpus[cpu_nodes].release = release;
-		cpus[cpu_nodes].started = false;
+		/* the boot CPU (probing) is running, not waiting to be
+		 * released */
+		cpus[cpu_nodes].started =
+			cpus[cpu_nodes].mpidr == a64_mpidr_aff();
 		cpu_nodes++;
 	}
 	return cpu_nodes ? VD_OK : VD_ERR_NOT_FOUND;
@@ -182,8 +185,8 @@ static bool word_in_ram(paddr_t pa)
 /*
  * Errors: VD_ERR_NOT_FOUND (no spin-table cpu node with that MPIDR),
  * VD_ERR_INVALID_PARAMETER (the node has no usable release address, or
- * it is not in RAM), VD_ERR_BUSY (already released: a spin table
- * releases a CPU once).
+ * it is not in RAM), VD_ERR_BUSY (already released, or the boot CPU: a
+ * spin table releases a CPU once).
  */
 static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 {
@@ -194,6 +197,8 @@ static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 		;
 	if (i == cpu_nodes)
 		return VD_ERR_NOT_FOUND;
+	if (cpus[i].started)
+		return VD_ERR_BUSY;
 	if (!cpus[i].release)
 		return VD_ERR_INVALID_PARAMETER;
 	if (!word_in_ram(cpus[i].release)) {
@@ -203,8 +208,6 @@ static vd_err_t spin_table_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 			(unsigned long long)cpus[i].release);
 		return VD_ERR_INVALID_PARAMETER;
 	}
-	if (cpus[i].started)
-		return VD_ERR_BUSY;
 	cpus[i].started = true;
 
 	struct spin_table_slot *s = &spin_table_slots[i];
