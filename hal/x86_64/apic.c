@@ -1,7 +1,10 @@
 /*
- * x86_64 HAL: interrupt controllers.  Local APIC (timer, IPIs, EOI; xAPIC
- * MMIO interface), I/O APIC (device lines -> vd_irq), and the legacy
- * 8259 PICs, which are remapped and masked.
+ * x86_64 HAL: the local APIC (xAPIC MMIO interface) and the legacy 8259
+ * PICs, which are remapped and masked.  Every x86_64 CPU has a local
+ * APIC and the arch needs it whatever else the board has: its timer is
+ * the clock event, its ICR starts CPUs and sends IPIs, its EOI ends every
+ * interrupt.  The I/O APIC, which routes device lines, is a driver
+ * (hal/drivers/irq/x86_apic.c).
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -18,6 +21,7 @@
 #define LAPIC_TPR	 0x080 /* task priority: 0 accepts everything */
 #define LAPIC_EOI	 0x0b0
 #define LAPIC_SVR	 0x0f0 /* bit 8 software enable, 7:0 spurious vector */
+#define LAPIC_ISR	 0x100 /* in-service bits: LAPIC_ISR_REGS registers */
 #define LAPIC_ESR	 0x280 /* error status */
 #define LAPIC_ICR_LO	 0x300 /* see x86_lapic_send_ipi */
 #define LAPIC_ICR_HI	 0x310 /* bits 31:24 destination APIC id */
@@ -29,6 +33,8 @@
 #define LAPIC_TIMER_CUR	 0x390
 #define LAPIC_TIMER_DIV	 0x3e0 /* 0x3 = divide by 16 */
 
+#define LAPIC_REG_STRIDE     0x10 /* registers sit on 16-byte boundaries */
+#define LAPIC_ISR_REGS	     8	  /* 8 x 32 bits: one per vector */
 #define LAPIC_ID_SHIFT	     24
 #define LAPIC_SVR_ENABLE     (1u << 8)
 #define APIC_BASE_ENABLE     (1u << 11) /* IA32_APIC_BASE: global enable */
@@ -97,6 +103,19 @@ void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	hal_irq_restore(s);
 }
 
+/* ISR register i holds vectors 32i .. 32i+31, one bit each; the highest
+ * set bit is the interrupt being handled. */
+int x86_lapic_in_service(void)
+{
+	for (int i = LAPIC_ISR_REGS - 1; i >= 0; i--) {
+		uint32_t v =
+			lapic_read(LAPIC_ISR + LAPIC_REG_STRIDE * (unsigned)i);
+		if (v)
+			return i * 32 + 31 - __builtin_clz(v);
+	}
+	return -1;
+}
+
 void x86_lapic_timer_oneshot(uint32_t count)
 {
 	lapic_write(LAPIC_LVT_TIMER, X86_VEC_TIMER); /* one-shot, unmasked */
@@ -126,120 +145,4 @@ void x86_pic_disable(void)
 	x86_outb(0xa1, 0x01);
 	x86_outb(0x21, 0xff);
 	x86_outb(0xa1, 0xff);
-}
-
-/* ---- I/O APIC ---- */
-
-/*
- * Two registers, an index (IOREGSEL, +0x00) and a data window (IOWIN,
- * +0x10).  Index 0x01 is the version register (bits 23:16 = last
- * redirection entry); 0x10 + 2n / 0x11 + 2n are the low / high halves of
- * redirection entry n:
- *   low:  7:0 vector, 10:8 delivery mode (0 fixed), 11 destination mode
- *         (0 physical), 13 polarity (1 active low), 15 trigger (1 level),
- *         16 mask
- *   high: 31:24 destination APIC id
- */
-#define IOAPIC_VER		0x01
-#define IOAPIC_REDIR(n)		(0x10 + 2 * (n))
-#define REDIR_ACTIVE_LOW	(1u << 13)
-#define REDIR_LEVEL		(1u << 15)
-#define REDIR_MASKED		(1u << 16)
-#define REDIR_DEST_SHIFT	24		     /* high word */
-#define IOAPIC_VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* lines - 1 */
-
-struct ioapic {
-	volatile uint32_t *regs;
-	uint32_t gsi_base;
-	uint32_t lines;
-};
-static struct ioapic ioapics[X86_MAX_IOAPICS];
-static struct vd_spinlock ioapic_lock = VD_SPINLOCK_INIT;
-
-static uint32_t ioapic_read(struct ioapic *io, uint32_t reg)
-{
-	io->regs[0] = reg;
-	return io->regs[4];
-}
-
-static void ioapic_write(struct ioapic *io, uint32_t reg, uint32_t v)
-{
-	io->regs[0] = reg;
-	io->regs[4] = v;
-}
-
-void x86_ioapic_init(void)
-{
-	for (unsigned i = 0; i < x86_platform.ioapic_count; i++) {
-		struct ioapic *io = &ioapics[i];
-		io->regs = x86_mmio_map(x86_platform.ioapic[i].base, 0x20);
-		io->gsi_base = x86_platform.ioapic[i].gsi_base;
-		io->lines =
-			IOAPIC_VER_MAX_REDIR(ioapic_read(io, IOAPIC_VER)) + 1;
-		for (uint32_t n = 0; n < io->lines; n++)
-			ioapic_write(io, IOAPIC_REDIR(n), REDIR_MASKED);
-	}
-}
-
-/*
- * irq numbers: 0-15 are ISA IRQs, routed through the MADT overrides (on
- * QEMU the PIT's IRQ 0 is GSI 2); 16 and up are GSIs, level-triggered
- * active-low as PCI lines are.  Delivered to the boot CPU as vector
- * X86_VEC_IRQ_BASE + irq.
- */
-static struct ioapic *route(unsigned irq, uint32_t *pin, uint32_t *flags)
-{
-	uint32_t gsi = irq;
-	*flags = 0;
-	if (irq < 16) {
-		const struct x86_isa_route *r = &x86_platform.isa[irq];
-		gsi = r->gsi;
-		*flags = (r->active_low ? REDIR_ACTIVE_LOW : 0) |
-			 (r->level ? REDIR_LEVEL : 0);
-	} else {
-		*flags = REDIR_ACTIVE_LOW | REDIR_LEVEL;
-	}
-	for (unsigned i = 0; i < x86_platform.ioapic_count; i++) {
-		struct ioapic *io = &ioapics[i];
-		if (gsi >= io->gsi_base && gsi < io->gsi_base + io->lines) {
-			*pin = gsi - io->gsi_base;
-			return io;
-		}
-	}
-	return NULL;
-}
-
-/* Program irq's redirection entry: to the boot CPU, masked or not. */
-static void ioapic_set(unsigned irq, bool masked)
-{
-	uint32_t pin, flags;
-	struct ioapic *io = irq < X86_NR_IRQS ? route(irq, &pin, &flags) : NULL;
-	if (!io)
-		return;
-	hal_irqstate_t s = vd_spin_lock_irqsave(&ioapic_lock);
-	if (!masked)
-		ioapic_write(io, IOAPIC_REDIR(pin) + 1,
-			     x86_percpu[0].apic_id << REDIR_DEST_SHIFT);
-	ioapic_write(io, IOAPIC_REDIR(pin),
-		     (masked ? REDIR_MASKED : 0) | flags |
-			     (X86_VEC_IRQ_BASE + irq));
-	vd_spin_unlock_irqrestore(&ioapic_lock, s);
-}
-
-void hal_irq_unmask(unsigned irq)
-{
-	ioapic_set(irq, false);
-}
-
-void hal_irq_mask(unsigned irq)
-{
-	ioapic_set(irq, true);
-}
-
-/* For the ktests: the low half of the redirection entry behind irq. */
-uint32_t x86_ioapic_redir_low(unsigned irq)
-{
-	uint32_t pin, flags;
-	struct ioapic *io = route(irq, &pin, &flags);
-	return io ? ioapic_read(io, IOAPIC_REDIR(pin)) : 0;
 }

@@ -178,24 +178,6 @@ uint64_t hal_cycles(void)
 	return x86_rdtsc();
 }
 
-/* RDRAND sets CF when it delivered a number; it may run dry for a moment,
- * so it is retried a few times, as the SDM suggests (vol. 1, 7.3.17.1). */
-bool hal_entropy(uint64_t *out)
-{
-	if (!x86_features.rdrand)
-		return false;
-	for (int i = 0; i < 10; i++) {
-		uint64_t v;
-		bool ok;
-		__asm__ volatile("rdrand %0" : "=r"(v), "=@ccc"(ok));
-		if (ok) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
-}
-
 void hal_cpu_idle(void)
 {
 	/* STI's one-instruction shadow makes "sti; hlt" atomic: an

@@ -1,11 +1,14 @@
 /*
- * x86_64 boot entry: QEMU's PVH loader -> 32-bit protected mode -> long
- * mode -> x86_boot_main in the upper half.
+ * x86_64 boot entry: QEMU's PVH loader or a Multiboot2 loader (GRUB) ->
+ * 32-bit protected mode -> long mode -> x86_boot_main in the upper half.
  *
  * The PVH boot ABI (Xen's docs/misc/pvh.pandoc, which QEMU follows): entry
  * at the 32-bit physical address named by the XEN_ELFNOTE_PHYS32_ENTRY
  * note, in flat 32-bit protected mode with paging off and interrupts
  * disabled, %ebx = physical address of struct hvm_start_info.
+ * Multiboot2: the same state, entered through the header below with
+ * %eax = magic and %ebx = the boot information.  Each entry stores which
+ * protocol it was and its registers; the rest is shared.
  *
  * This code runs from the load address, so every symbol is used through
  * X86_PA().  It builds throw-away page tables that map
@@ -35,13 +38,70 @@
 #define EARLY_LEAF 0x83		/* P | RW | PS: 2 MiB page */
 #define EARLY_TABLE 0x03	/* P | RW */
 
+/*
+ * Multiboot2 header (Multiboot2 specification, 3.1): GRUB looks for it in
+ * the first 32 KiB of the file, 8-byte aligned; the linker script puts
+ * this section first in the text segment.
+ *   u32 magic 0xe85250d6, u32 architecture (0: 32-bit protected-mode
+ *   i386), u32 header_length, u32 checksum (the four sum to 0 mod 2^32),
+ *   then tags {u16 type, u16 flags, u32 size, ...}, each 8-byte aligned,
+ *   ending with type 0 size 8.
+ * Tag 3 (entry address) names the 32-bit physical entry.  GRUB's ELF64
+ * loader first checks e_entry, a virtual address, against the PT_LOAD
+ * segments and translates it itself, so ENTRY() in kernel.ld is the same
+ * entry's link address.  Without an address tag (2) GRUB loads the ELF's
+ * PT_LOAD segments at their physical addresses (p_paddr), like PVH.
+ */
+#define MB2_HEADER_MAGIC 0xe85250d6
+#define MB2_ARCH_I386	 0
+#define MB2_TAG_END	 0
+#define MB2_TAG_ENTRY	 3
+
+	.section .multiboot2, "a"
+	.p2align 3
+x86_mb2_header:
+	.long MB2_HEADER_MAGIC
+	.long MB2_ARCH_I386
+	.long x86_mb2_header_end - x86_mb2_header
+	.long -(MB2_HEADER_MAGIC + MB2_ARCH_I386 + \
+		(x86_mb2_header_end - x86_mb2_header))
+	.p2align 3
+	.short MB2_TAG_ENTRY, 0
+	.long 12
+	.long X86_PA(x86_mb2_entry)
+	.p2align 3
+	.short MB2_TAG_END, 0
+	.long 8
+x86_mb2_header_end:
+
 	.section .text.boot32, "ax", @progbits
 	.code32
+/*
+ * Multiboot2 entry (3.3, i386 machine state): 32-bit protected mode,
+ * paging off, interrupts off, flat 4 GiB CS/DS/ES/SS; EAX = 0x36d76289,
+ * EBX = physical address of the boot information; no stack, GDTR and
+ * IDTR undefined.  boot.c checks the magic (it can report a bad one).
+ */
+	.globl x86_mb2_entry
+x86_mb2_entry:
+	cli
+	cld
+	movl $X86_BOOT_MULTIBOOT2, X86_PA(x86_boot_protocol)
+	movl %eax, X86_PA(x86_boot_magic)
+	movl %ebx, X86_PA(x86_boot_info)
+	jmp x86_boot32
+
+/* PVH entry: %ebx = physical address of struct hvm_start_info. */
 	.globl x86_pvh_entry
 x86_pvh_entry:
 	cli
 	cld
-	movl %ebx, %esi		/* start info: cpuid below clobbers ebx */
+	movl $X86_BOOT_PVH, X86_PA(x86_boot_protocol)
+	movl %ebx, X86_PA(x86_boot_info)
+
+/* Both protocols from here: what they passed is in .data, which the
+ * loader loaded; .bss is cleared next. */
+x86_boot32:
 
 	/* Clear .bss (boot stack and these page tables live there). */
 	movl $X86_PA(__bss_start), %edi
@@ -123,7 +183,6 @@ x86_pvh_entry:
 
 	.text
 x86_boot_high:
-	movl %esi, %edi		/* x86_boot_main(start_info_pa) */
 	xorl %ebp, %ebp		/* end of the frame-pointer chain */
 	call x86_boot_main
 4:	hlt
@@ -143,6 +202,16 @@ x86_early_gdt_end:
 x86_early_gdt_desc:
 	.word x86_early_gdt_end - x86_early_gdt - 1
 	.long X86_PA(x86_early_gdt)
+
+	.data
+	.p2align 2
+	.globl x86_boot_protocol, x86_boot_magic, x86_boot_info
+x86_boot_protocol:
+	.long 0
+x86_boot_magic:
+	.long 0
+x86_boot_info:
+	.long 0
 
 	.bss
 	.p2align 12

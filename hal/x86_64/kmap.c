@@ -4,7 +4,8 @@
  *   kernel image   4 KiB pages at X86_KERNEL_VMA + pa, W^X:
  *                  text R-X, rodata R-- (NX), data+bss RW- (NX), global
  *   physmap        2 MiB pages at X86_PHYSMAP_BASE + pa over every RAM and
- *                  ACPI range of the firmware memory map, RW, NX, global
+ *                  ACPI range of the firmware memory map and every ACPI
+ *                  table, RW, NX, global
  *   MMIO window    4 KiB uncached pages from X86_MMIO_BASE, handed out by
  *                  x86_mmio_map (LAPIC, IOAPIC)
  *
@@ -112,6 +113,11 @@ void x86_kmap_init(const struct vd_boot_info *bi)
 		    r->type == X86_E820_NVS)
 			map_physmap(root, r->base, r->size);
 	}
+	/* ACPI tables wherever they are (a BIOS may call their range
+	 * reserved): drivers read them after this switch (arch/acpi.h) */
+	for (unsigned i = 0; i < x86_platform.acpi_count; i++)
+		map_physmap(root, x86_platform.acpi[i].pa,
+			    x86_platform.acpi[i].length);
 
 	x86_kernel_root = root;
 	x86_write_cr3(root);

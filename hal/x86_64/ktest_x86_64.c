@@ -1,18 +1,20 @@
 /*
  * x86_64 HAL ktests: the hardware side of page tables (the entry bits of
  * every VD_PTE_* flag, A/D set by the CPU, CR0.WP, 2 MiB PS entries),
- * SMEP/SMAP, the I/O APIC and IPIs.  What the hal_pt_* contract promises
- * on every arch is tested in tests/ktest/hal_pt.c.
+ * SMEP/SMAP, the drivers bound, the I/O APIC and IPIs.  What the hal_pt_*
+ * contract promises on every arch is tested in tests/ktest/hal_pt.c.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <hal/ktest.h>
 #include <veridian/ktest.h>
+#include <veridian/string.h>
 
 extern char __rodata_start[];
-extern volatile uint64_t x86_irq_counts[X86_NR_IRQS];
+/* hal/drivers/irq/x86_apic.c */
 uint32_t x86_ioapic_redir_low(unsigned irq);
 
 /* ---- helpers ---- */
@@ -209,14 +211,40 @@ VD_KTEST(x86_smep_smap_protect_kernel)
 
 /* ---- random numbers ---- */
 
-/* The board's CPU ("max") has RDRAND, so hal_entropy always delivers
- * here; tests/ktest/core_boot.c checks the draws on every arch. */
+/* The boards' CPU ("max") has RDRAND, so the rdrand driver is bound and
+ * hal_entropy always delivers here; tests/ktest/core_boot.c checks the
+ * draws on every arch. */
 VD_KTEST(x86_entropy_rdrand)
 {
 	uint64_t v;
 
 	KT_ASSERT(x86_features.rdrand);
+	KT_ASSERT(vd_driver_bound(VD_ROLE_ENTROPY) != NULL);
+	KT_ASSERT(vd_strcmp(vd_driver_bound(VD_ROLE_ENTROPY)->name, "rdrand") ==
+		  0);
 	KT_ASSERT(hal_entropy(&v));
+}
+
+/* ---- drivers ---- */
+
+/* Every PC board has a 16550 (COM1 unless the command line says), ACPI
+ * with a MADT (I/O APIC, INIT-SIPI) and an FADT (S5); the boards name
+ * their exit device on the command line, which outranks S5. */
+VD_KTEST(x86_drivers_bound)
+{
+	const struct vd_driver *con = vd_driver_bound(VD_ROLE_CONSOLE);
+	const struct vd_driver *irq = vd_driver_bound(VD_ROLE_IRQ);
+	const struct vd_driver *cpu = vd_driver_bound(VD_ROLE_CPU);
+	const struct vd_driver *pwr = vd_driver_bound(VD_ROLE_POWER);
+
+	KT_ASSERT(con && irq && cpu && pwr);
+	KT_ASSERT(vd_strcmp(con->name, "ns16550-pio") == 0);
+	KT_ASSERT(vd_strcmp(irq->name, "x86-apic") == 0);
+	KT_ASSERT(vd_strcmp(cpu->name, "init-sipi") == 0);
+	if (vd_strcmp(pwr->name, "isa-debug-exit") == 0)
+		KT_ASSERT(vd_driver_device(VD_ROLE_POWER)->base != 0);
+	else
+		KT_ASSERT(vd_strcmp(pwr->name, "acpi-s5") == 0);
 }
 
 /* ---- interrupt controller ---- */

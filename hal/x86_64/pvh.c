@@ -7,8 +7,6 @@
  * needed later (command line, memory map) is copied out.
  */
 #include <arch/platform.h>
-#include <veridian/boot.h>
-#include <veridian/panic.h>
 
 #define HVM_START_MAGIC 0x336ec578 /* "xEn3" */
 
@@ -47,27 +45,26 @@ struct hvm_memmap_entry {
 
 static char cmdline_copy[1024];
 
-static void *phys(uint64_t pa)
+/* The structures lie below 4 GiB, which the boot identity map covers. */
+static bool reachable(uint64_t pa)
 {
-	if (pa >= ((uint64_t)4 << 30))
-		vd_panic("x86: PVH data at 0x%llx above 4 GiB",
-			 (unsigned long long)pa);
-	return (void *)(uintptr_t)pa;
+	return pa < ((uint64_t)4 << 30);
 }
 
-void x86_pvh_parse(uint32_t start_info, struct vd_boot_info *bi)
+const char *x86_pvh_parse(uint32_t start_info, struct vd_boot_info *bi)
 {
-	const struct hvm_start_info *si = phys(start_info);
+	const struct hvm_start_info *si = (const void *)(uintptr_t)start_info;
 	if (si->magic != HVM_START_MAGIC)
-		vd_panic("x86: bad PVH start info magic 0x%x at 0x%x",
-			 si->magic, start_info);
+		return "bad PVH start info magic";
 	if (si->version < 1 || si->memmap_entries == 0)
-		vd_panic("x86: PVH start info v%u has no memory map",
-			 si->version);
+		return "the PVH start info has no memory map (version < 1)";
+	if (!reachable(si->cmdline_paddr) || !reachable(si->memmap_paddr) ||
+	    !reachable(si->modlist_paddr))
+		return "PVH start info data above 4 GiB";
 
 	bi->cmdline = "";
 	if (si->cmdline_paddr) {
-		const char *s = phys(si->cmdline_paddr);
+		const char *s = (const char *)(uintptr_t)si->cmdline_paddr;
 		size_t n = 0;
 		while (s[n] && n < sizeof(cmdline_copy) - 1) {
 			cmdline_copy[n] = s[n];
@@ -78,25 +75,19 @@ void x86_pvh_parse(uint32_t start_info, struct vd_boot_info *bi)
 	}
 	x86_platform.rsdp = si->rsdp_paddr;
 
-	const struct hvm_memmap_entry *mm = phys(si->memmap_paddr);
-	for (uint32_t i = 0; i < si->memmap_entries; i++) {
-		if (mm[i].size == 0)
-			continue;
-		if (x86_platform.e820_count < VD_MAX_MEM_REGIONS)
-			x86_platform.e820[x86_platform.e820_count++] =
-				(struct x86_e820){mm[i].addr, mm[i].size,
-						  mm[i].type};
-		enum vd_mem_type t = mm[i].type == X86_E820_RAM
-					     ? VD_MEM_USABLE
-					     : VD_MEM_RESERVED;
-		if (!vd_boot_add_region(bi->mem, &bi->mem_count, mm[i].addr,
-					mm[i].size, t))
+	const struct hvm_memmap_entry *mm =
+		(const void *)(uintptr_t)si->memmap_paddr;
+	for (uint32_t i = 0; i < si->memmap_entries; i++)
+		if (mm[i].size && !x86_boot_add_memory(bi, mm[i].addr,
+						       mm[i].size, mm[i].type))
 			break;
-	}
 
 	if (si->nr_modules && si->modlist_paddr) {
-		const struct hvm_modlist_entry *m = phys(si->modlist_paddr);
+		const struct hvm_modlist_entry *m =
+			(const void *)(uintptr_t)si->modlist_paddr;
 		bi->initrd_base = m->paddr;
 		bi->initrd_size = m->size;
 	}
+	bi->firmware = "QEMU PVH";
+	return NULL;
 }

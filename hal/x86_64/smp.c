@@ -1,13 +1,16 @@
 /*
- * x86_64 HAL: other CPUs: starting the application processors
- * (INIT-SIPI-SIPI, SDM vol. 3, 8.4.4) through the trampoline in
- * trampoline.S, the count online, and IPIs.
+ * x86_64 HAL: other CPUs: the trampoline they start in (trampoline.S,
+ * copied below 1 MiB), starting them through the cpu driver
+ * (hal/drivers/cpu/init_sipi.c), the count online, and IPIs through the
+ * irq driver.
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <veridian/panic.h>
+#include <veridian/printf.h>
 #include <veridian/string.h>
 
 _Static_assert(VD_MAX_CPUS == VD_MAX_CPUS_ASM, "VD_MAX_CPUS_ASM");
@@ -22,20 +25,29 @@ uint8_t x86_ap_stacks[VD_MAX_CPUS][1 << X86_AP_STACK_SHIFT]
 	__attribute__((aligned(16)));
 
 static const struct vd_boot_info *boot_info;
+static bool trampoline_ready;
 
 VD_NORETURN void x86_ap_main(unsigned cpu);
-
-/* ICR low words: INIT, level assert; start-up with the trampoline's
- * page number as the vector */
-#define ICR_INIT (X86_ICR_INIT | X86_ICR_ASSERT)
-#define ICR_STARTUP                                                            \
-	(X86_ICR_STARTUP | X86_ICR_ASSERT | (X86_TRAMPOLINE_PA >> 12))
 
 static void patch32(char *sym, uint32_t v)
 {
 	char *dst = vd_phys_to_virt(X86_TRAMPOLINE_PA) +
 		    (sym - x86_trampoline_start);
 	vd_memcpy(dst, &v, sizeof(v));
+}
+
+/* Whether the firmware's memory map calls [base, base+size) RAM: the
+ * trampoline overwrites its page, which a BIOS or UEFI could otherwise
+ * still use (EBDA, runtime services data). */
+static bool firmware_ram(paddr_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < x86_platform.e820_count; i++) {
+		const struct x86_e820 *r = &x86_platform.e820[i];
+		if (r->type == X86_E820_RAM && r->base <= base &&
+		    base + size <= r->base + r->size)
+			return true;
+	}
+	return false;
 }
 
 void x86_smp_prepare(const struct vd_boot_info *bi)
@@ -49,6 +61,12 @@ void x86_smp_prepare(const struct vd_boot_info *bi)
 	}
 	if (bi->cpu_count < 2)
 		return;
+	if (!firmware_ram(X86_TRAMPOLINE_PA, VD_PAGE_SIZE)) {
+		kprintf("x86: AP trampoline page 0x%x is not RAM in the "
+			"firmware's memory map: other CPUs stay off\n",
+			X86_TRAMPOLINE_PA);
+		return;
+	}
 
 	/* Trampoline page tables: the kernel half of the kernel's root,
 	 * plus the first 2 MiB identity-mapped and executable for the code
@@ -74,24 +92,23 @@ void x86_smp_prepare(const struct vd_boot_info *bi)
 	uint64_t entry = (uint64_t)x86_ap_entry;
 	patch32(x86_trampoline_entry, (uint32_t)entry);
 	patch32(x86_trampoline_entry + 4, (uint32_t)(entry >> 32));
+	trampoline_ready = true;
 }
 
+/* Errors: as hal_cpu_start lists; VD_ERR_NOT_FOUND if no cpu driver is
+ * bound (nothing describes how to start the others) or the trampoline
+ * could not be placed. */
 vd_err_t hal_cpu_start(unsigned cpu)
 {
+	const struct vd_cpu_ops *ops = vd_driver_ops(VD_ROLE_CPU);
+
 	if (!boot_info || cpu == 0 || cpu >= boot_info->cpu_count)
 		return VD_ERR_INVALID_PARAMETER;
 	if (x86_percpu[cpu].online)
 		return VD_ERR_BUSY;
-	uint32_t apic = x86_percpu[cpu].apic_id;
-	x86_lapic_send_ipi(apic, ICR_INIT);
-	x86_delay_us(10000);
-	x86_lapic_send_ipi(apic, ICR_STARTUP);
-	x86_delay_us(200);
-	/* a second SIPI, per the MP spec; ignored by a CPU already
-	 * running */
-	if (!x86_percpu[cpu].online)
-		x86_lapic_send_ipi(apic, ICR_STARTUP);
-	return VD_OK;
+	if (!ops || !trampoline_ready)
+		return VD_ERR_NOT_FOUND;
+	return ops->start(x86_percpu[cpu].apic_id, X86_TRAMPOLINE_PA, 0);
 }
 
 VD_NORETURN void x86_ap_main(unsigned cpu)
@@ -111,9 +128,8 @@ unsigned hal_cpu_count(void)
 
 void hal_ipi_send(unsigned cpu)
 {
-	/* A slot of no CPU has apic_id 0, which is a real CPU's. */
-	if (cpu >= VD_MAX_CPUS || !x86_percpu[cpu].online)
-		return;
-	x86_lapic_send_ipi(x86_percpu[cpu].apic_id,
-			   X86_ICR_FIXED | X86_ICR_ASSERT | X86_VEC_IPI);
+	const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+
+	if (ops && ops->ipi_send)
+		ops->ipi_send(cpu);
 }

@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <hal/driver.h>
 #include <hal/regdump.h>
 #include <veridian/hal.h>
 #include <veridian/panic.h>
@@ -107,7 +108,6 @@ static VD_NORETURN void dump_and_panic(struct vd_cpu_context *c, uint64_t vec,
 		 exception_name(vec), (unsigned long long)c->rip);
 }
 
-/* device interrupts delivered per irq (a statistic, and for ktests) */
 volatile uint64_t x86_irq_counts[X86_NR_IRQS];
 
 /* Interrupt vectors (>= 32); false if the vector is not one we use. */
@@ -121,12 +121,12 @@ static bool handle_interrupt(uint64_t vec)
 		vd_ipi();
 	} else if (vec >= X86_VEC_IRQ_BASE &&
 		   vec < X86_VEC_IRQ_BASE + X86_NR_IRQS) {
-		/* EOI first: vd_irq may switch threads before returning.
-		 * IOAPIC lines the HAL programs are edge-triggered ISA
-		 * lines or masked, see apic.c. */
-		x86_lapic_eoi();
-		x86_irq_counts[vec - X86_VEC_IRQ_BASE]++;
-		vd_irq((unsigned)(vec - X86_VEC_IRQ_BASE));
+		/* a device line: the irq driver (the I/O APIC's) routed it */
+		const struct vd_irq_ops *ops = vd_driver_ops(VD_ROLE_IRQ);
+		if (ops && ops->handle)
+			ops->handle();
+		else
+			x86_lapic_eoi();
 	} else if (vec == X86_VEC_SPURIOUS) {
 		/* no EOI for the spurious vector */
 	} else if (vec >= X86_VEC_PIC_BASE && vec < X86_VEC_PIC_BASE + 16) {

@@ -28,6 +28,10 @@
 #define X86_MMIO_BASE	  0xffffffffc0000000
 #define X86_TRAMPOLINE_PA 0x8000
 
+/* Which boot protocol entered (head.S -> boot.c) */
+#define X86_BOOT_PVH	    1
+#define X86_BOOT_MULTIBOOT2 2
+
 /* Virtual -> load address of a kernel symbol, for code running before
  * paging (the PVH entry) and for the trampoline set-up. */
 #define X86_PA(sym) ((sym)-X86_KERNEL_VMA)
