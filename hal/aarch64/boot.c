@@ -27,6 +27,12 @@ extern char _start[], _end[];
 void a64_boot_mmu_now_on(void);
 
 static struct vd_boot_info boot_info;
+/* The DTB and the probe environment outlive a64_boot_main's frame: bound
+ * drivers keep a pointer to env (struct vd_device), tests read the tree
+ * through a64_boot_fdt once the boot stack is someone else's. */
+static struct fdt boot_fdt;
+static struct vd_probe_env probe_env;
+const struct fdt *a64_boot_fdt = &boot_fdt;
 
 static void map_all_ram(const struct vd_boot_info *bi)
 {
@@ -58,12 +64,12 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 			       unsigned entry_el)
 {
 	struct vd_boot_info *bi = &boot_info;
-	struct fdt f;
+	struct fdt *f = &boot_fdt;
 
 	a64_boot_mmu_now_on();
 	a64_cpu_local_init(0);
 
-	if (!fdt_init(&f, (const void *)(uintptr_t)dtb_pa)) {
+	if (!fdt_init(f, (const void *)(uintptr_t)dtb_pa)) {
 		/* No DTB: nothing to print with; a power driver that needs
 		 * no description (semihosting) may still end the run. */
 		const struct vd_probe_env none = {.cmdline = ""};
@@ -71,12 +77,12 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 		hal_poweroff(3);
 	}
 	uint64_t boot_hwid = a64_mpidr_aff();
-	fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid);
+	fdt_fill_boot_info(f, bi, dtb_pa, boot_hwid);
 	map_all_ram(bi);
 
 	vd_memset(bi, 0, sizeof(*bi));
-	fdt_init(&f, vd_phys_to_virt(dtb_pa));
-	if (!fdt_fill_boot_info(&f, bi, dtb_pa, boot_hwid))
+	fdt_init(f, vd_phys_to_virt(dtb_pa));
+	if (!fdt_fill_boot_info(f, bi, dtb_pa, boot_hwid))
 		vd_panic("aarch64: the DTB lists more memory regions than "
 			 "boot info holds (%d)",
 			 VD_MAX_MEM_REGIONS);
@@ -88,8 +94,9 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 	a64_isb();
 	__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
 
-	const struct vd_probe_env env = {.fdt = &f, .cmdline = bi->cmdline};
-	vd_driver_probe(VD_ROLE_CONSOLE, &env);
+	probe_env = (struct vd_probe_env){.fdt = f, .cmdline = bi->cmdline};
+	const struct vd_probe_env *env = &probe_env;
+	vd_driver_probe(VD_ROLE_CONSOLE, env);
 	if (a64_boot_pool_exhausted)
 		vd_panic("aarch64: boot page-table pool exhausted");
 	if (!bi->cpu_count) {
@@ -101,11 +108,11 @@ VD_NORETURN void a64_boot_main(paddr_t load_pa, paddr_t dtb_pa,
 		a64_cpu_hwid[i] = bi->cpu_hwid[i] & A64_MPIDR_AFF_MASK;
 	/* power right after the console: a panic in what follows (no
 	 * interrupt controller) then ends the run instead of hanging */
-	vd_driver_probe(VD_ROLE_POWER, &env);
-	probe_irq(&env);
-	vd_driver_probe(VD_ROLE_CPU, &env);
-	vd_driver_probe(VD_ROLE_ENTROPY, &env);
-	a64_timer_init(&f);
+	vd_driver_probe(VD_ROLE_POWER, env);
+	probe_irq(env);
+	vd_driver_probe(VD_ROLE_CPU, env);
+	vd_driver_probe(VD_ROLE_ENTROPY, env);
+	a64_timer_init(f);
 	a64_timer_cpu_init();
 	kprintf("aarch64: entered at EL%u, image at 0x%llx, PAN %s, "
 		"hardware A/D %s\n",

@@ -98,29 +98,38 @@ static void fdt_device(const struct vd_probe_env *env, int node, const char *c,
 		dev->base = dev->size = 0;
 }
 
+/* Which nodes try_driver offers a driver. */
+enum try_scope {
+	TRY_STDOUT, /* only the /chosen/stdout-path node (consoles) */
+	TRY_REST,   /* every other matching node, then ACPI and detect */
+};
+
 /*
- * Try drv against the machine: every enabled FDT node one of its
- * compatible strings names (for the console the stdout-path node first),
- * until a probe succeeds; else its ACPI table or detect function.  With
- * probe false, only match: fills dev from the first match.
+ * Try drv against the machine, within scope: the stdout-path node if it
+ * is the console's and one of drv's compatible strings names it; or
+ * every other enabled FDT node they name, until a probe succeeds, then
+ * its ACPI table or detect function.  With probe false, only match:
+ * fills dev from the first match.
  */
 static bool try_driver(const struct vd_driver *drv,
 		       const struct vd_probe_env *env, struct vd_device *dev,
-		       bool probe)
+		       bool probe, enum try_scope scope)
 {
 	const struct fdt *f = env->fdt;
+	int out = f && drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
 
-	if (f && drv->compatible) {
-		int out =
-			drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
+	if (scope == TRY_STDOUT) {
+		if (out < 0 || !drv->compatible || !fdt_node_enabled(f, out))
+			return false;
 		for (const char *const *c = drv->compatible; *c; c++) {
-			if (out < 0 || !fdt_node_enabled(f, out) ||
-			    !fdt_is_compatible(f, out, *c))
+			if (!fdt_is_compatible(f, out, *c))
 				continue;
 			fdt_device(env, out, *c, dev);
-			if (!probe || drv->probe(dev) == VD_OK)
-				return true;
+			return !probe || drv->probe(dev) == VD_OK;
 		}
+		return false;
+	}
+	if (f && drv->compatible)
 		for (const char *const *c = drv->compatible; *c; c++)
 			for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
 			     n = fdt_find_compatible(f, n, *c)) {
@@ -130,7 +139,6 @@ static bool try_driver(const struct vd_driver *drv,
 				if (!probe || drv->probe(dev) == VD_OK)
 					return true;
 			}
-	}
 	dev->node = -1;
 	dev->compatible = NULL;
 	dev->base = dev->size = 0;
@@ -195,7 +203,8 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 	/* the node the driver would have matched still supplies reg and
 	 * interrupts unless the option gave an address */
 	struct vd_device found = dev;
-	if (!at && try_driver(drv, env, &found, false))
+	if (!at && (try_driver(drv, env, &found, false, TRY_STDOUT) ||
+		    try_driver(drv, env, &found, false, TRY_REST)))
 		dev = found;
 	if (drv->probe(&dev) != VD_OK) {
 		kprintf("driver: %-7s %s: probe failed\n", role_names[role],
@@ -218,24 +227,35 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 			   sizeof(opt)))
 		return probe_forced(role, env, opt);
 
-	/* highest priority first: a selection without sorting the section */
-	bool tried[64] = {false};
+	/*
+	 * Highest priority first (a selection without sorting the section).
+	 * A console goes where /chosen/stdout-path points whatever the
+	 * priorities: a first round offers every driver only that node
+	 * (raspi3b's stdout is its mini-UART, but it has a PL011 too), the
+	 * second every other node.
+	 */
 	size_t count = (size_t)(__stop_vd_drivers - __start_vd_drivers);
 	VD_ASSERT(count <= 64);
-	for (;;) {
-		const struct vd_driver *best = NULL;
-		for (size_t i = 0; i < count; i++) {
-			const struct vd_driver *d = &__start_vd_drivers[i];
-			if (d->role == role && !tried[i] &&
-			    (!best || d->priority > best->priority))
-				best = d;
+	for (int round = role == VD_ROLE_CONSOLE ? TRY_STDOUT : TRY_REST;
+	     round <= TRY_REST; round++) {
+		bool tried[64] = {false};
+		for (;;) {
+			const struct vd_driver *best = NULL;
+			for (size_t i = 0; i < count; i++) {
+				const struct vd_driver *d =
+					&__start_vd_drivers[i];
+				if (d->role == role && !tried[i] &&
+				    (!best || d->priority > best->priority))
+					best = d;
+			}
+			if (!best)
+				break;
+			tried[best - __start_vd_drivers] = true;
+			struct vd_device dev = {.env = env, .node = -1};
+			if (try_driver(best, env, &dev, true,
+				       (enum try_scope)round))
+				return bind(role, best, &dev);
 		}
-		if (!best)
-			break;
-		tried[best - __start_vd_drivers] = true;
-		struct vd_device dev = {.env = env, .node = -1};
-		if (try_driver(best, env, &dev, true))
-			return bind(role, best, &dev);
 	}
 	kprintf("driver: %-7s none matched\n", role_names[role]);
 	return NULL;

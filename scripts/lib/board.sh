@@ -12,6 +12,14 @@
 #                        The recipe sees $smp (the CPU count of this run),
 #                        $BOARD_DTB (the board directory's board.dts compiled, or
 #                        empty) and $BOARD_KERNEL_CMDLINE (to pass on).
+#
+# Board keys read here besides QEMU*, FIRMWARE, PASS_STATUS, TIMEOUT:
+#   QEMU_SMP_MIN / QEMU_SMP_MAX  CPU counts the machine accepts
+#   QEMU_CONSOLE_PORT            which of QEMU's serial ports (0-based, in
+#                                -serial order) is the kernel's console;
+#                                the ports before it get -serial null.
+#                                Default 0.  (raspi3b: 1, its mini-UART;
+#                                port 0 is the PL011.)
 
 VD_ROOT=${VD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 
@@ -77,6 +85,14 @@ board_qemu_cmd() {
 	[ -n "${BOARD_QEMU_CPU:-}" ] && QEMU_CMD+=(-cpu "$BOARD_QEMU_CPU")
 	[ "$mode" = bench ] && QEMU_CMD+=(-icount shift=0,sleep=off)
 	QEMU_CMD+=(-smp "$smp")
+	local port
+	[[ ${BOARD_QEMU_CONSOLE_PORT:-0} =~ ^[0-9]$ ]] || {
+		echo "board $BOARD_NAME: QEMU_CONSOLE_PORT must be 0-9, not '$BOARD_QEMU_CONSOLE_PORT'" >&2
+		return 1
+	}
+	for ((port = 0; port < ${BOARD_QEMU_CONSOLE_PORT:-0}; port++)); do
+		QEMU_CMD+=(-serial null)
+	done
 	if [ "$mode" = run ] || [ "$mode" = debug ]; then
 		QEMU_CMD+=(-serial mon:stdio)
 	else

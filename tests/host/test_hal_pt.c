@@ -32,9 +32,10 @@ static size_t free_frames(void)
 
 /* A 2 MiB-aligned frame in the middle of the fake RAM (never accessed:
  * the fake tables only record it). */
-static paddr_t some_huge_pa(void)
+static bool some_huge_pa(paddr_t *pa)
 {
-	return HOST_RAM_PHYS_BASE + HOST_RAM_SIZE / 2;
+	*pa = HOST_RAM_PHYS_BASE + HOST_RAM_SIZE / 2;
+	return true;
 }
 
 #include "../ktest/hal_pt_contract.h"

@@ -21,17 +21,20 @@ static size_t free_frames(void)
 	return st.free_frames;
 }
 
-/* A 2 MiB-aligned physical address in RAM (never accessed here). */
-static paddr_t some_huge_pa(void)
+/* A 2 MiB-aligned physical address in RAM (never accessed here); it may
+ * be 0, where RAM starts at 0 (raspi3b). */
+static bool some_huge_pa(paddr_t *out)
 {
 	for (unsigned i = 0; i < vd_boot_info->mem_count; i++) {
 		const struct vd_mem_region *r = &vd_boot_info->mem[i];
 		paddr_t pa = VD_ALIGN_UP(r->base, (paddr_t)VD_HUGE_PAGE_SIZE);
 		if (r->type == VD_MEM_USABLE &&
-		    pa + VD_HUGE_PAGE_SIZE <= r->base + r->size)
-			return pa;
+		    pa + VD_HUGE_PAGE_SIZE <= r->base + r->size) {
+			*out = pa;
+			return true;
+		}
 	}
-	return 0;
+	return false;
 }
 
 #include "hal_pt_contract.h"
@@ -122,8 +125,8 @@ VD_KBENCH(hal_pt_map_unmap)
 {
 	enum { N = 256 };
 	const uint32_t f = P | U | W | NX;
-	paddr_t root, frame = some_huge_pa();
-	if (!frame || hal_pt_create(&root) != VD_OK)
+	paddr_t root, frame;
+	if (!some_huge_pa(&frame) || hal_pt_create(&root) != VD_OK)
 		return;
 	/* page 0 builds the intermediate tables and keeps them */
 	hal_pt_map(root, TEST_VA, frame, f);

@@ -15,6 +15,9 @@ void a64_timer_cpu_init(void);
 unsigned a64_timer_intid(void);
 void a64_timer_irq(void);
 
+/* boot.c: the firmware's device tree, for what runs after boot (tests). */
+extern const struct fdt *a64_boot_fdt;
+
 /* cpu.c, smp.c */
 void a64_cpu_local_init(unsigned cpu); /* TPIDR, PMU, PAN, CPACR */
 void a64_cpu_mark_online(void);

@@ -23,7 +23,11 @@
  *   detect      a function for what no table describes (a CPU feature such
  *               as RDRAND or RNDR, an SBI extension, a firmware call).
  * Among the drivers of one role that match, the highest `priority` whose
- * probe() succeeds is bound; the others are never called.
+ * probe() succeeds is bound; the others are never called.  A console is
+ * the exception: the /chosen/stdout-path node is offered to every console
+ * driver (by priority) before any driver sees another node, so stdout
+ * goes where the firmware says even when a higher-priority UART driver
+ * matches some other node (raspi3b: mini-UART, not its PL011).
  *
  * The kernel command line can override the choice per role, the way
  * Linux's earlycon does, for what a board cannot describe (an exit device
