@@ -108,6 +108,9 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	env.fdt = dtb_ok ? &boot_fdt : NULL;
 	env.cmdline = bi->cmdline ? bi->cmdline : "";
 	vd_driver_probe(VD_ROLE_CONSOLE, &env);
+	/* power next, so that every panic below ends the run (sifive_test,
+	 * else SBI SRST, which needs no DTB) */
+	vd_driver_probe(VD_ROLE_POWER, &env);
 	if (!dtb_ok)
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
 			 (unsigned long long)dtb_pa);
@@ -130,7 +133,7 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_timer_init(&boot_fdt);
 	/*
 	 * The other roles (hal/drivers/): the PLIC, SBI HSM for the other
-	 * harts, power-off (sifive_test, else SBI SRST), and entropy from a
+	 * harts, and entropy from a
 	 * virtio-rng where the board has one (the Zkr seed CSR is M-mode's
 	 * unless the firmware opens it with mseccfg.SSEED, which OpenSBI
 	 * does not).
@@ -140,7 +143,6 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 		irq->cpu_init();
 	}
 	vd_driver_probe(VD_ROLE_CPU, &env);
-	vd_driver_probe(VD_ROLE_POWER, &env);
 	vd_driver_probe(VD_ROLE_ENTROPY, &env);
 	rv_smp_init(bi, hartid);
 	rv_trap_cpu_init();

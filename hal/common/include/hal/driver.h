@@ -38,8 +38,9 @@
  *   vd.<role>=none                       bind nothing for the role
  *
  * Probing runs per role when the arch's boot code calls vd_driver_probe():
- * console first (so the rest can be logged), then irq, cpu, power and
- * entropy.  Each binding is logged as "driver: <role> <name> ...", and
+ * console first (so the rest can be logged), then power (so that a boot
+ * that fails from here on ends the run instead of hanging), then irq, cpu
+ * and entropy.  Each binding is logged as "driver: <role> <name> ...", and
  * vd_driver_bound() answers which driver serves a role (tests, dump).
  */
 #ifndef HAL_DRIVER_H
