@@ -15,8 +15,15 @@ fw_prepare() {
 	local part="$work/boot.part" disk="$work/boot.disk" dtb="$work/board.dtb"
 	local part_mib=16 cpus=${smp:-$BOARD_QEMU_SMP}
 
+	# The board's KERNEL_CMDLINE becomes U-Boot's bootargs, which booti
+	# writes into the DTB's /chosen/bootargs.
+	{
+		[ -n "${BOARD_KERNEL_CMDLINE:-}" ] &&
+			printf "setenv bootargs '%s'\n" "$BOARD_KERNEL_CMDLINE"
+		cat "$BOARD_DIR/boot.cmd"
+	} >"$work/boot.cmd" || return 1
 	mkimage -A riscv -O linux -T script -C none -n "Veridian" \
-		-d "$BOARD_DIR/boot.cmd" "$work/boot.scr" >/dev/null || return 1
+		-d "$work/boot.cmd" "$work/boot.scr" >/dev/null || return 1
 
 	rm -f "$part" "$disk"
 	truncate -s "${part_mib}M" "$part"

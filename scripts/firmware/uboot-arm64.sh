@@ -14,7 +14,14 @@ fw_prepare() {
 	command -v mkenvimage >/dev/null ||
 		{ echo "mkenvimage missing (apt-get install u-boot-tools)" >&2; return 1; }
 	# QEMU virt wants a full 64 MiB flash image; the env is at its start.
-	mkenvimage -s 0x40000 -o "$flash" "$env_txt" || return 1
+	# The board's KERNEL_CMDLINE becomes U-Boot's bootargs, which booti
+	# writes into the DTB's /chosen/bootargs.
+	{
+		cat "$env_txt"
+		[ -n "${BOARD_KERNEL_CMDLINE:-}" ] &&
+			printf 'bootargs=%s\n' "$BOARD_KERNEL_CMDLINE"
+	} >"$work/uboot-env.txt" || return 1
+	mkenvimage -s 0x40000 -o "$flash" "$work/uboot-env.txt" || return 1
 	truncate -s 64M "$flash" || return 1
 	FW_ARGS=(-bios "${BOARD_UBOOT_BIN:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}"
 		-drive "if=pflash,format=raw,unit=1,file=$flash"
