@@ -150,11 +150,14 @@ void hal_console_putc(char c);
 int hal_console_getc(void);
 
 /*
- * Power the machine off.  Under QEMU the process exits and `status`
- * (0 = success, nonzero = failure) becomes visible to the runner: through
- * isa-debug-exit on x86_64, semihosting SYS_EXIT on AArch64, sifive_test
- * on RISC-V.  The board descriptor says which process exit status means
- * "pass" (x86_64 cannot exit with 0).
+ * Power the machine off through the bound power driver (docs/drivers.md).
+ * Under QEMU the process exits, and where the device can carry it
+ * `status` (0 = success, nonzero = failure) becomes the exit status
+ * (isa-debug-exit, semihosting SYS_EXIT, sifive_test); PSCI SYSTEM_OFF,
+ * SBI SRST and ACPI S5 exit 0 whatever the status.  The board descriptor
+ * says which process exit status means "pass" (isa-debug-exit cannot
+ * exit with 0).  With no power driver, or one that returns, the CPU says
+ * so on the console and halts.
  */
 VD_NORETURN void hal_poweroff(int status);
 
