@@ -78,6 +78,7 @@ static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
 	si->ncaps = a->ncaps;
 	si->caps = UADDR(caps_u);
 	si->self_cap = p->self_cap;
+	si->debug_cap = a->debug_cap;
 	si->pid = p->pid;
 	si->stack_base = lo;
 	si->stack_size = top - lo;
@@ -88,25 +89,35 @@ static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
 	return err;
 }
 
-/* The capabilities the child starts with, minted in its space. */
+/* The capabilities the child starts with, minted in its space;
+ * *debug_out gets the child's token to the debug device, if any. */
 static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 			  const struct proc_args *a, vd_cap_token_t *out,
-			  unsigned *n_out)
+			  unsigned *n_out, vd_cap_token_t *debug_out)
 {
 	struct vd_capability c;
 	vd_err_t err;
 
 	*n_out = a->ncaps;
+	*debug_out = VD_CAP_TOKEN_NULL;
 	if (!parent) {
-		/* children of the kernel (init) get the console */
+		/* children of the kernel (init, the test programs) get the
+		 * console and the debug device */
 		if (a->ncaps)
 			return VD_ERR_INVALID_PARAMETER;
 		err = vd_cap_create(
 			p->caps, VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
 			VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
 		out[0] = c.token;
-		*n_out = 1;
-		return err;
+		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_DEBUG,
+				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
+		out[1] = *debug_out = c.token;
+		*n_out = 2;
+		return VD_OK;
 	}
 	for (unsigned i = 0; i < a->ncaps; i++) {
 		err = vd_cap_lookup(parent->caps, a->caps[i], &c);
@@ -116,6 +127,9 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 		if (err)
 			return err;
 		out[i] = c.token;
+		if (!*debug_out && c.object_type == VD_OBJ_DEVICE &&
+		    c.object_id == VD_DEVICE_DEBUG)
+			*debug_out = c.token;
 	}
 	return VD_OK;
 }
@@ -151,7 +165,8 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 		goto fail;
 	p->self_cap = c.token;
 	kargs = *a;
-	err = give_caps(p, parent, a, child_caps, &kargs.ncaps);
+	err = give_caps(p, parent, a, child_caps, &kargs.ncaps,
+			&kargs.debug_cap);
 	if (!err)
 		err = proc_load_elf(p, src, &entry);
 	if (err)

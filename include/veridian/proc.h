@@ -86,11 +86,22 @@ struct vd_start_info {
 	uint64_t pid;
 	uint64_t stack_base; /* the main thread's stack */
 	uint64_t stack_size;
+	/* The process's debug capability (VD_DEVICE_DEBUG) among caps[], or
+	 * 0: the first passed capability that names the debug device. */
+	uint64_t debug_cap;
 };
 
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
 #define VD_DEVICE_CONSOLE 0
+/*
+ * Object id of the kernel debug interface among VD_OBJ_DEVICE
+ * capabilities: SYS_IPC_DEBUG (statistics, the cycle counter, dumps)
+ * needs one with READ.  The kernel gives its own children (init, the
+ * programs the test suites start) one (READ, GRANT) as their caps[1];
+ * they pass it on like any capability (docs/capabilities.md).
+ */
+#define VD_DEVICE_DEBUG 1
 
 /* Limits on what a process may be created with. */
 #define VD_PROC_MAX_ARGS      64   /* argv entries, envp entries each */

@@ -6,6 +6,7 @@
  */
 #include <arch/machine.h>
 #include <vd.h>
+#include <veridian/ipc.h>
 
 #define KERNEL_PTR   ((uintptr_t)0xffffffff80000000ull)
 #define UNMAPPED_PTR ((uintptr_t)0x7ff0000)
@@ -408,10 +409,85 @@ static void test_capabilities(void)
 	CHECK(self != 0, "a process capability to itself came at start");
 }
 
+/* SYS_IPC_DEBUG with the debug capability `dbg`: the cycle counter. */
+static long debug_cycles(vd_cap_token_t dbg)
+{
+	return raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_CYCLES, 0, (long)dbg);
+}
+
+/*
+ * SYS_IPC_DEBUG answers only the holder of the debug device capability
+ * (init passes it to utest as caps[1]); "utest nodebug", started with the
+ * console alone, must be refused.
+ */
+static void test_debug_capability(void)
+{
+	vd_cap_token_t dbg = vd_debug_cap(), ro = 0, weak = 0, pcap;
+	struct vd_ipc_stats st = {0};
+	struct vd_process_exit_info info = {0};
+	const char *const child[] = {"utest", "nodebug", NULL};
+
+	CHECK(dbg != 0, "started with the debug capability");
+	CHECK(debug_cycles(dbg) > 0, "IPC_DEBUG cycles with the capability");
+	CHECK(raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)&st, (long)dbg) ==
+			      0 &&
+		      st.messages_sent > 0,
+	      "IPC_DEBUG stats with the capability");
+	EXPECT_ERR(raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)KERNEL_PTR,
+		       (long)dbg),
+		   VD_ERR_MEM_BAD_ADDRESS,
+		   "IPC_DEBUG stats to a kernel pointer");
+	EXPECT_ERR(raw(VD_SYS_IPC_DEBUG, 99, 0, (long)dbg),
+		   VD_ERR_INVALID_PARAMETER, "IPC_DEBUG unknown op");
+	EXPECT_ERR(debug_cycles(0), VD_ERR_PERMISSION_DENIED,
+		   "IPC_DEBUG without a capability");
+	EXPECT_ERR(debug_cycles((long)vd_console_cap()),
+		   VD_ERR_PERMISSION_DENIED, "IPC_DEBUG with the console");
+	EXPECT_ERR(debug_cycles((long)vd_self_cap()), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a process");
+	EXPECT_ERR(debug_cycles((long)BOGUS_TOKEN), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a forged token");
+	CHECK(vd_capability_derive(dbg, VD_RIGHT_GRANT, &weak) == 0,
+	      "derive the debug capability without READ");
+	EXPECT_ERR(debug_cycles((long)weak), VD_ERR_PERMISSION_DENIED,
+		   "IPC_DEBUG without READ");
+	CHECK(vd_capability_derive(dbg, VD_RIGHT_READ, &ro) == 0 &&
+		      debug_cycles(ro) > 0,
+	      "IPC_DEBUG with a derived READ copy");
+	CHECK(vd_capability_revoke(ro) == 0, "revoke the copy");
+	EXPECT_ERR(debug_cycles((long)ro), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a revoked copy");
+	vd_capability_revoke(weak);
+	long r = vd_spawn("utest", child, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 0,
+	      "a process without the capability is refused (%ld, %d)", r,
+	      (int)info.exit_code);
+}
+
+/* "utest nodebug": exits 0 if SYS_IPC_DEBUG refuses it every way. */
+static int nodebug(void)
+{
+	struct vd_ipc_stats st;
+	int bad = 0;
+
+	bad += vd_debug_cap() != 0;
+	bad += debug_cycles(0) != -(long)VD_ERR_PERMISSION_DENIED;
+	bad += raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)&st, 0) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	bad += raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_DUMP, 0, 0) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	bad += debug_cycles((long)vd_console_cap()) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	return bad;
+}
+
 int main(int argc, char **argv, char **envp)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && !vd_strcmp(argv[1], "nodebug"))
+		return nodebug();
 	for (; envp && *envp; envp++)
 		if (!vd_strncmp(*envp, "PPID=", 5))
 			for (const char *c = *envp + 5; *c >= '0' && *c <= '9';
@@ -425,5 +501,6 @@ int main(int argc, char **argv, char **envp)
 	test_process_control();
 	test_threads();
 	test_capabilities();
+	test_debug_capability();
 	return vd_utest_done(&T);
 }

@@ -190,17 +190,19 @@ static inline long vd_ipc_region_release(uint64_t region)
 
 /* ---- debugging and benchmarks ---- */
 
+/* SYS_IPC_DEBUG needs the debug capability (vd_debug_cap(): the one
+ * the process was started with, or 0: PermissionDenied). */
 static inline long vd_ipc_stats(struct vd_ipc_stats *st)
 {
-	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st, 0, 0,
-			   0, 0);
+	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st,
+			   (long)vd_debug_cap(), 0, 0, 0);
 }
 
 /* The kernel's instruction/cycle counter (hal_cycles). */
 static inline uint64_t vd_ipc_cycles(void)
 {
 	return (uint64_t)vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_CYCLES, 0,
-				     0, 0, 0, 0);
+				     (long)vd_debug_cap(), 0, 0, 0);
 }
 
 #endif /* VD_USER_IPC_H */

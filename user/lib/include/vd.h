@@ -43,6 +43,9 @@ static inline vd_err_t vd_err_of(long r)
 extern const struct vd_start_info *vd_start;
 /* The console capability (caps[0] by convention), or 0. */
 vd_cap_token_t vd_console_cap(void);
+/* The debug capability (VD_DEVICE_DEBUG) the process was started with,
+ * or 0: SYS_IPC_DEBUG needs it (user/ipc-lib/ipc.h). */
+vd_cap_token_t vd_debug_cap(void);
 /* This process's own capability (all rights). */
 vd_cap_token_t vd_self_cap(void);
 
