@@ -248,6 +248,17 @@ vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
 				 uint64_t timeout_ns,
 				 vd_exit_deliver_fn deliver, void *arg);
 
+/*
+ * ThreadInfo of thread `tid` of process `pid` (tid 0: its main thread),
+ * for SYS_THREAD_INFO with a Process capability.
+ * Errors: VD_ERR_NOT_FOUND (no such process, no such thread in it, or
+ * its main thread is reaped already), VD_ERR_INVALID_PARAMETER (out
+ * NULL).
+ */
+struct vd_thread_info;
+vd_err_t vd_process_thread_info(vd_pid_t pid, vd_tid_t tid,
+				struct vd_thread_info *out);
+
 /* Lookup with a reference / release it. */
 struct vd_process *vd_process_get(vd_pid_t pid);
 void vd_process_put(struct vd_process *p);

@@ -43,6 +43,7 @@
 #define VD_SYS_IPC_REGION_TRANSFER  47
 #define VD_SYS_IPC_REGION_RELEASE   48
 #define VD_SYS_IPC_DEBUG	    49
+#define VD_SYS_THREAD_INFO	    57
 
 /* Numbers 0 .. VD_SYS_MAX - 1 may be syscalls. */
 #define VD_SYS_MAX 64

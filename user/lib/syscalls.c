@@ -116,3 +116,10 @@ long vd_capability_revoke(vd_cap_token_t token)
 	return vd_syscall6(VD_SYS_CAPABILITY_REVOKE, (long)token, 0, 0, 0, 0,
 			   0);
 }
+
+long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
+		    struct vd_thread_info *out)
+{
+	return vd_syscall6(VD_SYS_THREAD_INFO, (long)cap, (long)tid, (long)out,
+			   0, 0, 0);
+}

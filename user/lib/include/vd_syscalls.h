@@ -83,4 +83,9 @@ long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
 /* revokes a capability and everything derived from it, in every space. */
 long vd_capability_revoke(vd_cap_token_t token);
 
+/* ThreadInfo of a thread: the thread a Thread capability names, or thread tid
+ * (0: the main thread) of the process a Process capability names. */
+long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
+		    struct vd_thread_info *out);
+
 #endif /* VD_SYSCALLS_H */
