@@ -20,8 +20,13 @@
  * used by a single view (refs == 1): that one rule, applied whenever a
  * page is (re)mapped, is all the write protection COW needs.
  *
- * The holder list is the region's access list: map, transfer and large
- * messages check it, so a SharedRegionId on its own grants nothing.
+ * Access is a capability (ipc_region_cap.c): each holder's comes through
+ * a VD_OBJ_MEMORY capability to the region, the creator's original or
+ * one derived from its giver's; revoking a capability drops every holder
+ * whose access came through it, with its mappings.  The holder list is
+ * the region's access list: map, transfer and large messages check it,
+ * so a SharedRegionId on its own grants nothing, and the syscalls take a
+ * capability token to the region as well as its id.
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
@@ -189,21 +194,40 @@ static void unmap_all(struct ipc_holder *h)
 						struct ipc_mapping, link));
 }
 
-void ipc_holder_release_locked(struct ipc_holder *h)
+bool ipc_holder_drop_locked(struct ipc_holder *h)
 {
-	VD_ASSERT_SCHED_LOCKED();
-	VD_DEBUG_ASSERT(h != NULL);
 	struct ipc_region *r = h->region;
 
+	ipc_holder_cap_drop_locked(h);
 	unmap_all(h);
 	vd_list_remove(&h->link);
 	vd_list_remove(&h->all_link);
 	view_put(h->view);
 	vd_kfree(h);
-	if (vd_list_empty(&r->holders)) {
-		ipc_table_remove(&ipc_regions, r->id);
-		region_free(r);
-	}
+	if (!vd_list_empty(&r->holders))
+		return false;
+	ipc_table_remove(&ipc_regions, r->id);
+	region_free(r);
+	return true;
+}
+
+/* holder_new with its capability; NULL if either fails (*err says why). */
+static struct ipc_holder *
+holder_new_cap(struct ipc_region *r, const struct vd_ipc_actor *who,
+	       struct ipc_view *v, const struct ipc_holder *from, vd_err_t *err)
+{
+	struct ipc_holder *h = holder_new(r, who, v);
+
+	*err = VD_ERR_OUT_OF_MEMORY;
+	if (h == NULL)
+		return NULL;
+	*err = ipc_holder_cap_new_locked(h, from);
+	if (*err == VD_OK)
+		return h;
+	vd_list_remove(&h->link);
+	vd_list_remove(&h->all_link);
+	vd_kfree(h);
+	return NULL;
 }
 
 struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
@@ -217,7 +241,9 @@ struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
 	bool fresh = h == NULL;
 
 	if (fresh) {
-		h = holder_new(r, to, from->view);
+		vd_err_t err;
+
+		h = holder_new_cap(r, to, from->view, from, &err);
 		if (h != NULL)
 			from->view->refs++;
 	}
@@ -314,10 +340,8 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 		err = VD_ERR_RESOURCE_EXHAUSTED;
 	} else {
 		r->id = id;
-		if (holder_new(r, owner, v) == NULL) {
+		if (holder_new_cap(r, owner, v, NULL, &err) == NULL)
 			ipc_table_remove(&ipc_regions, id);
-			err = VD_ERR_OUT_OF_MEMORY;
-		}
 	}
 	if (err != VD_OK)
 		region_free_unpublished(r, v);
@@ -439,16 +463,21 @@ static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 	return VD_OK;
 }
 
-/* Region `id` and p's holder of it, or an error. */
-static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
-			    struct ipc_holder **out)
+vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
+				struct ipc_holder **out)
 {
 	struct ipc_region *r;
+	struct vd_capability c;
 
 	if (p == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_init_locked();
+	/* an id first (its lookup is cheaper than a token's), then a
+	 * capability token of p's */
 	r = ipc_table_lookup(&ipc_regions, id);
+	if (r == NULL && p->caps != NULL &&
+	    vd_cap_validate_type(p->caps, id, VD_OBJ_MEMORY, 0, &c) == VD_OK)
+		r = ipc_table_lookup(&ipc_regions, c.object_id);
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
 	*out = ipc_region_holder(r, p->pid);
@@ -469,7 +498,7 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 	if (p == NULL || p->pt == NULL || out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_lock_state_t st = ipc_lock();
-	err = find_holder(p, region, &h);
+	err = ipc_find_holder_locked(p, region, &h);
 	if (err == VD_OK) {
 		m = h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
 		if (m == NULL)
@@ -509,7 +538,7 @@ vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 	vd_err_t err;
 
 	ipc_lock_state_t st = ipc_lock();
-	err = find_holder(p, region, &h);
+	err = ipc_find_holder_locked(p, region, &h);
 	if (err == VD_OK) {
 		err = VD_ERR_MEM_NOT_MAPPED;
 		vd_list_for_each(it, &h->mappings)
@@ -533,7 +562,7 @@ vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 	struct ipc_holder *h;
 
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = find_holder(p, region, &h);
+	vd_err_t err = ipc_find_holder_locked(p, region, &h);
 	if (err == VD_OK)
 		ipc_holder_release_locked(h);
 	ipc_unlock(st);
@@ -548,7 +577,7 @@ vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p, vd_region_id_t region,
 	if (out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = find_holder(p, region, &h);
+	vd_err_t err = ipc_find_holder_locked(p, region, &h);
 	if (err == VD_OK)
 		*out = h->region->size;
 	ipc_unlock(st);
@@ -570,8 +599,8 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 	v->limits = vd_limits_charge_ref(
 		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,
 		region_bytes(r), &err);
-	if (err == VD_OK && holder_new(r, to, v) == NULL)
-		err = VD_ERR_OUT_OF_MEMORY;
+	if (err == VD_OK)
+		holder_new_cap(r, to, v, from, &err);
 	if (err != VD_OK) {
 		view_put(v); /* no pages yet: gives the charge back */
 		return err;
@@ -613,15 +642,26 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 	if (from == NULL || to == NULL || from->pid == to->pid ||
 	    mode > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
-	err = find_holder(from, region, &h);
+	err = ipc_find_holder_locked(from, region, &h);
 	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
 		err = VD_ERR_BUSY;
 	if (err == VD_OK) {
 		switch (mode) {
-		case VD_IPC_TRANSFER_MOVE:
-			unmap_all(h);
+		case VD_IPC_TRANSFER_MOVE: {
+			vd_cap_token_t cap;
+			struct vd_ipc_actor old = h->who;
+			vd_cap_token_t old_cap = h->cap;
+
+			err = ipc_holder_cap_move_locked(h, to, &cap);
+			if (err != VD_OK)
+				break;
+			unmap_all(h); /* the sender's mappings */
 			h->who = *to;
+			h->cap = cap;
+			if (old_cap != VD_CAP_TOKEN_NULL)
+				vd_cap_delete(old.caps, old_cap);
 			break;
+		}
 		case VD_IPC_TRANSFER_SHARE:
 			if (!ipc_region_share_locked(h->region, h, to, NULL))
 				err = VD_ERR_OUT_OF_MEMORY;
@@ -641,7 +681,8 @@ void ipc_region_process_exit_locked(vd_pid_t pid)
 	struct vd_list *it, *tmp;
 
 	/* Releasing a holder frees only that holder (and maybe its region),
-	 * never another entry of the list. */
+	 * never another entry of the list: its capability is deleted, not
+	 * revoked. */
 	vd_list_for_each_safe(it, tmp, &ipc_holders)
 	{
 		struct ipc_holder *h =

@@ -394,10 +394,28 @@ vd_err_t sys_region_create(const uint64_t a[6], struct vd_cpu_context *ctx,
 		return err;
 	if (a[1] > UINT32_MAX)
 		return VD_ERR_INVALID_PARAMETER;
+	/* the token out (optional) is probed first, so that a bad pointer
+	 * fails before anything is made */
+	if (a[2] && (err = vd_user_probe_out(a[2], sizeof(uint64_t))) != VD_OK)
+		return err;
 	err = vd_ipc_create_shared_region(&self, a[0], (uint32_t)a[1], &r);
-	if (err == VD_OK)
-		*ret = r;
-	return err;
+	if (err != VD_OK)
+		return err;
+	if (a[2]) {
+		vd_cap_token_t tok = VD_CAP_TOKEN_NULL;
+
+		err = vd_ipc_region_cap(&self, r, &tok);
+		if (err == VD_OK)
+			err = vd_copy_to_user((void *)(uintptr_t)a[2], &tok,
+					      sizeof(tok));
+		if (err != VD_OK) {
+			/* unmapped meanwhile: nobody got the region */
+			vd_ipc_release_shared_region(&self, r);
+			return err;
+		}
+	}
+	*ret = r;
+	return VD_OK;
 }
 
 vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,

@@ -305,8 +305,19 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 /* Undo one mapping made by map_shared_region (the start address). */
 vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 				    vd_region_id_t region, vaddr_t address);
-/* Give up p's access (and mappings); the frames are freed when the last
- * process lets go. */
+/*
+ * The capability p's access to `region` (its id, or a capability to it)
+ * comes through: a VD_OBJ_MEMORY capability to the region in p's space,
+ * or 0 for an actor without one (kernel threads).  Revoking it takes the
+ * region from p and from everyone p gave it to (docs/ipc.md).
+ * Errors: as vd_ipc_map_shared_region's NotFound / PermissionDenied;
+ * VD_ERR_INVALID_PARAMETER (out NULL).
+ */
+vd_err_t vd_ipc_region_cap(const struct vd_ipc_actor *p, vd_region_id_t region,
+			   vd_cap_token_t *out);
+/* Give up p's access (and mappings) and revoke its capability: those p
+ * gave the region to (derived from it) lose it too; the frames are freed
+ * when the last holder goes. */
 vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 				      vd_region_id_t region);
 /*

@@ -161,6 +161,15 @@ static inline long vd_ipc_region_create(size_t size, uint32_t perms)
 			   0);
 }
 
+/* The same, and *cap_out gets the caller's Memory capability to the
+ * region: revoking it takes the region from everyone it reached. */
+static inline long vd_ipc_region_create_cap(size_t size, uint32_t perms,
+					    vd_cap_token_t *cap_out)
+{
+	return vd_syscall6(VD_SYS_IPC_REGION_CREATE, (long)size, perms,
+			   (long)cap_out, 0, 0, 0);
+}
+
 /* Returns the address (addr 0: the kernel picks). */
 static inline long vd_ipc_region_map(uint64_t region, uintptr_t addr)
 {
