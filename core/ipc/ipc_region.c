@@ -198,7 +198,10 @@ bool ipc_holder_drop_locked(struct ipc_holder *h)
 {
 	struct ipc_region *r = h->region;
 
-	ipc_holder_cap_drop_locked(h);
+	/* those who got the region from h keep it; nobody else is on the
+	 * list when h is the last */
+	if (r->holders.next != r->holders.prev)
+		ipc_holder_cap_drop_locked(h);
 	unmap_all(h);
 	vd_list_remove(&h->link);
 	vd_list_remove(&h->all_link);
@@ -212,16 +215,25 @@ bool ipc_holder_drop_locked(struct ipc_holder *h)
 }
 
 /* holder_new with its capability; NULL if either fails (*err says why). */
-static struct ipc_holder *
-holder_new_cap(struct ipc_region *r, const struct vd_ipc_actor *who,
-	       struct ipc_view *v, const struct ipc_holder *from, vd_err_t *err)
+static struct ipc_holder *holder_new_cap(struct ipc_region *r,
+					 const struct vd_ipc_actor *who,
+					 struct ipc_view *v,
+					 struct ipc_holder *from, vd_err_t *err)
 {
 	struct ipc_holder *h = holder_new(r, who, v);
 
 	*err = VD_ERR_OUT_OF_MEMORY;
 	if (h == NULL)
 		return NULL;
-	*err = ipc_holder_cap_new_locked(h, from);
+	/* kzalloc'd: no capability, no via; a receiver's goes through its
+	 * giver's until it needs its own (ipc_region_cap.c) */
+	*err = VD_OK;
+	if (who->caps != NULL) {
+		if (from != NULL)
+			h->via = from;
+		else
+			*err = ipc_holder_cap_new_locked(h, NULL);
+	}
 	if (*err == VD_OK)
 		return h;
 	vd_list_remove(&h->link);
@@ -463,11 +475,23 @@ static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 	return VD_OK;
 }
 
-vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
-				struct ipc_holder **out)
+/* The region a capability token of p's names (NULL: none); out of
+ * line, as the syscalls mostly name regions by id. */
+static __attribute__((noinline)) struct ipc_region *
+region_by_token(const struct vd_ipc_actor *p, uint64_t token)
+{
+	struct vd_capability c;
+
+	if (p->caps == NULL ||
+	    vd_cap_validate_type(p->caps, token, VD_OBJ_MEMORY, 0, &c) != VD_OK)
+		return NULL;
+	return ipc_table_lookup(&ipc_regions, c.object_id);
+}
+
+static inline vd_err_t find_holder(const struct vd_ipc_actor *p,
+				   vd_region_id_t id, struct ipc_holder **out)
 {
 	struct ipc_region *r;
-	struct vd_capability c;
 
 	if (p == NULL)
 		return VD_ERR_INVALID_PARAMETER;
@@ -475,9 +499,8 @@ vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
 	/* an id first (its lookup is cheaper than a token's), then a
 	 * capability token of p's */
 	r = ipc_table_lookup(&ipc_regions, id);
-	if (r == NULL && p->caps != NULL &&
-	    vd_cap_validate_type(p->caps, id, VD_OBJ_MEMORY, 0, &c) == VD_OK)
-		r = ipc_table_lookup(&ipc_regions, c.object_id);
+	if (VD_UNLIKELY(r == NULL))
+		r = region_by_token(p, id);
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
 	*out = ipc_region_holder(r, p->pid);
@@ -485,6 +508,12 @@ vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
 	if (*out != NULL && (*out)->provisional)
 		*out = NULL;
 	return *out ? VD_OK : VD_ERR_PERMISSION_DENIED;
+}
+
+vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
+				struct ipc_holder **out)
+{
+	return find_holder(p, id, out);
 }
 
 vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
@@ -498,7 +527,7 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 	if (p == NULL || p->pt == NULL || out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_lock_state_t st = ipc_lock();
-	err = ipc_find_holder_locked(p, region, &h);
+	err = find_holder(p, region, &h);
 	if (err == VD_OK) {
 		m = h->first_used ? vd_kzalloc(sizeof(*m)) : &h->first;
 		if (m == NULL)
@@ -538,7 +567,7 @@ vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 	vd_err_t err;
 
 	ipc_lock_state_t st = ipc_lock();
-	err = ipc_find_holder_locked(p, region, &h);
+	err = find_holder(p, region, &h);
 	if (err == VD_OK) {
 		err = VD_ERR_MEM_NOT_MAPPED;
 		vd_list_for_each(it, &h->mappings)
@@ -556,13 +585,28 @@ vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 	return err;
 }
 
+void ipc_holder_release_locked(struct ipc_holder *h)
+{
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(h != NULL);
+	struct vd_cap_space *caps = h->who.caps;
+	vd_cap_token_t cap = h->cap;
+
+	ipc_holder_drop_locked(h);
+	/* deleted, not revoked: the capabilities derived from it move up
+	 * the tree (ipc_region_cap.c); a process's user-made copies stay,
+	 * naming nothing it holds */
+	if (cap != VD_CAP_TOKEN_NULL)
+		vd_cap_delete(caps, cap);
+}
+
 vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 				      vd_region_id_t region)
 {
 	struct ipc_holder *h;
 
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = ipc_find_holder_locked(p, region, &h);
+	vd_err_t err = find_holder(p, region, &h);
 	if (err == VD_OK)
 		ipc_holder_release_locked(h);
 	ipc_unlock(st);
@@ -577,7 +621,7 @@ vd_err_t vd_ipc_region_size(const struct vd_ipc_actor *p, vd_region_id_t region,
 	if (out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_lock_state_t st = ipc_lock();
-	vd_err_t err = ipc_find_holder_locked(p, region, &h);
+	vd_err_t err = find_holder(p, region, &h);
 	if (err == VD_OK)
 		*out = h->region->size;
 	ipc_unlock(st);
@@ -642,7 +686,7 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 	if (from == NULL || to == NULL || from->pid == to->pid ||
 	    mode > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
-	err = ipc_find_holder_locked(from, region, &h);
+	err = find_holder(from, region, &h);
 	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
 		err = VD_ERR_BUSY;
 	if (err == VD_OK) {

@@ -145,21 +145,6 @@ vd_err_t ipc_holder_cap_move_locked(struct ipc_holder *h,
 	return err;
 }
 
-void ipc_holder_release_locked(struct ipc_holder *h)
-{
-	VD_ASSERT_SCHED_LOCKED();
-	VD_DEBUG_ASSERT(h != NULL);
-	struct vd_cap_space *caps = h->who.caps;
-	vd_cap_token_t cap = h->cap;
-
-	ipc_holder_drop_locked(h);
-	/* deleted, not revoked: the capabilities derived from it move up
-	 * the tree; a process's user-made copies stay, naming nothing it
-	 * holds */
-	if (cap != VD_CAP_TOKEN_NULL)
-		vd_cap_delete(caps, cap);
-}
-
 void ipc_region_caps_revoked(uint64_t id)
 {
 	ipc_lock_state_t st = ipc_lock();

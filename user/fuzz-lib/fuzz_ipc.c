@@ -74,8 +74,8 @@ static void op_endpoint_create(struct fz_thr *t)
 			(FZ_SLOTS + 2 + 2 * fz_cfg.threads + FZ_LOST_MAX);
 		struct vd_ipc_stats st;
 
-		vd_ipc_stats(&st);
-		if (st.endpoints >= VD_IPC_MAX_ENDPOINTS &&
+		if (vd_ipc_stats(&st) == 0 &&
+		    st.endpoints >= VD_IPC_MAX_ENDPOINTS &&
 		    bound < VD_IPC_MAX_ENDPOINTS)
 			fz_fail("endpoint_create: table exhausted (%llu "
 				"endpoints, "
