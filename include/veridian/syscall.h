@@ -38,7 +38,7 @@ typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
 
 #ifndef VD_USER
 /* The handlers of the syscall list, syscalls.def (core/syscall/sys_*.c,
- * core/ipc/ipc_syscall.c); the table is in core/syscall/dispatch.c. */
+ * core/ipc/ipc_syscall.c); the table is in core/syscall/table.c. */
 #define VD_SYSCALL(nr, name, handler, nargs)                                   \
 	vd_err_t handler(const uint64_t args[6], struct vd_cpu_context *ctx,   \
 			 uint64_t *ret);
