@@ -14,7 +14,7 @@
 # Each board's test preset (scripts/gen-presets) selects its three by name;
 # the label <board> does the same for `ctest -L`.  scripts/qemu enforces
 # the board's hang TIMEOUT and checks both the closing "N passed, N failed"
-# line and QEMU's exit status; its logs go to
+# line and QEMU's exit status (demo: init's end line); its logs go to
 # build/<arch>/qemu-<board>-<mode>/console.log.
 function(vd_board_qemu_tests board)
   vd_board_load(${board})
