@@ -3,9 +3,11 @@
 # Sources:
 #   core/<subsystem>/*.c        portable core (globbed: adding a file needs no edit here)
 #   core/main.c                 vd_kmain; compiled once per image
-#   core/syscall/table.c        the syscall table; compiled once per image
-#                               (the production one without the test-only
-#                               calls, VD_PRODUCTION)
+#   core/syscall/table.c, core/syscall/entry.c, core/proc/trap.c,
+#   core/ipc/ipc_block.c, core/ipc/ipc_api.c
+#                               compiled once per image too: the production
+#                               one (VD_PRODUCTION) leaves out the test-only
+#                               syscalls and the tests' hooks
 #   (core/ and hal/common are compiled twice too: with VD_DEBUG=1, the
 #   debug contracts, for the test image; without, for the production one)
 #   hal/common/*.c              helpers shared by several HALs (FDT, 16550 UART)
@@ -68,8 +70,16 @@ include(${VD_ROOT}/hal/drivers/drivers.cmake)
 file(GLOB VD_CORE_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/core/*/*.c)
 file(GLOB VD_HAL_COMMON_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/hal/common/*.c)
 file(GLOB VD_KTEST_SOURCES CONFIGURE_DEPENDS ${VD_ROOT}/tests/ktest/*.c)
-# Compiled per image (below), not with the core.
-list(FILTER VD_CORE_SOURCES EXCLUDE REGEX "/core/syscall/table\\.c$")
+# Compiled per image (below), not with the core: the files that differ
+# in the production image (#ifndef VD_PRODUCTION).
+set(VD_PER_IMAGE_SOURCES
+  ${VD_ROOT}/core/main.c
+  ${VD_ROOT}/core/syscall/table.c
+  ${VD_ROOT}/core/syscall/entry.c
+  ${VD_ROOT}/core/proc/trap.c
+  ${VD_ROOT}/core/ipc/ipc_block.c
+  ${VD_ROOT}/core/ipc/ipc_api.c)
+list(REMOVE_ITEM VD_CORE_SOURCES ${VD_PER_IMAGE_SOURCES})
 # Test code outside tests/ktest: the runner and the HAL's ktest files.
 # Portable (contracts, so compiled twice as the core is) or arch.
 set(_vd_ktest_re "/(core/debug/ktest|ktest_[^/]*)\\.c$")
@@ -130,21 +140,21 @@ target_compile_definitions(vdktest_core_debug PRIVATE VD_DEBUG=1)
 
 # A fuzz campaign's build tree (scripts/fuzz): the fuzz ktest's parameters
 # (tests/ktest/fuzz.c), and VD_KTEST_FILTER, a name prefix: the test
-# image runs only those tests (core/debug/ktest.c).
+# image runs only those tests (core/debug/ktest.c).  Every object set
+# and the images' own files get them.
+set(_vd_campaign_defs "")
 foreach(_v VD_FUZZ_CALLS VD_FUZZ_SEED VD_FUZZ_PROCS VD_FUZZ_THREADS
            VD_FUZZ_AVOID VD_FUZZ_RING)
   if(DEFINED ${_v})
-    foreach(_t IN LISTS _vd_objlibs)
-      target_compile_definitions(${_t} PRIVATE ${_v}=${${_v}})
-    endforeach()
+    list(APPEND _vd_campaign_defs ${_v}=${${_v}})
   endif()
 endforeach()
 if(DEFINED VD_KTEST_FILTER)
-  foreach(_t IN LISTS _vd_objlibs)
-    target_compile_definitions(${_t} PRIVATE
-      VD_KTEST_FILTER="${VD_KTEST_FILTER}")
-  endforeach()
+  list(APPEND _vd_campaign_defs VD_KTEST_FILTER="${VD_KTEST_FILTER}")
 endif()
+foreach(_t IN LISTS _vd_objlibs)
+  target_compile_definitions(${_t} PRIVATE ${_vd_campaign_defs})
+endforeach()
 
 foreach(_img veridian veridian-test veridian-bench)
   if(_img STREQUAL "veridian-test")
@@ -155,9 +165,10 @@ foreach(_img veridian veridian-test veridian-bench)
     set(_objs vdcore)
   endif()
   list(TRANSFORM _objs REPLACE "(.+)" "$<TARGET_OBJECTS:\\1>")
-  add_executable(${_img}.elf ${VD_ROOT}/core/main.c
-    ${VD_ROOT}/core/syscall/table.c $<TARGET_OBJECTS:vdkernel> ${_objs})
+  add_executable(${_img}.elf ${VD_PER_IMAGE_SOURCES}
+    $<TARGET_OBJECTS:vdkernel> ${_objs})
   vd_kernel_target_setup(${_img}.elf)
+  target_compile_definitions(${_img}.elf PRIVATE ${_vd_campaign_defs})
   if(_img STREQUAL "veridian-test")
     target_compile_definitions(${_img}.elf PRIVATE VD_KTEST_MODE=1 VD_DEBUG=1)
   elseif(_img STREQUAL "veridian-bench")
