@@ -4,8 +4,8 @@
 #   core/<subsystem>/*.c        portable core (globbed: adding a file needs no edit here)
 #   core/main.c                 vd_kmain; compiled once per image
 #   core/syscall/table.c, core/syscall/entry.c, core/proc/trap.c,
-#   core/ipc/ipc_block.c, core/ipc/ipc_api.c, hal/drivers/irq/plic.c
-#                               compiled once per image too (the driver if
+#   core/ipc/ipc_block.c, core/ipc/ipc_api.c, hal/drivers/irq/plic.c,
+#   hal/drivers/irq/bcm2836.c   compiled once per image too (a driver if
 #                               the arch has it): the production one
 #                               (VD_PRODUCTION) leaves out the test-only
 #                               syscalls and the tests' hooks
@@ -81,10 +81,14 @@ set(VD_PER_IMAGE_SOURCES
   ${VD_ROOT}/core/ipc/ipc_block.c
   ${VD_ROOT}/core/ipc/ipc_api.c)
 list(REMOVE_ITEM VD_CORE_SOURCES ${VD_PER_IMAGE_SOURCES})
-if(${VD_ROOT}/hal/drivers/irq/plic.c IN_LIST VD_DRIVER_SOURCES)
-  list(REMOVE_ITEM VD_DRIVER_SOURCES ${VD_ROOT}/hal/drivers/irq/plic.c)
-  list(APPEND VD_PER_IMAGE_SOURCES ${VD_ROOT}/hal/drivers/irq/plic.c)
-endif()
+# Drivers with a hook for the ktests.
+foreach(_d irq/plic irq/bcm2836)
+  set(_d ${VD_ROOT}/hal/drivers/${_d}.c)
+  if(_d IN_LIST VD_DRIVER_SOURCES)
+    list(REMOVE_ITEM VD_DRIVER_SOURCES ${_d})
+    list(APPEND VD_PER_IMAGE_SOURCES ${_d})
+  endif()
+endforeach()
 # Test code outside tests/ktest: the runner and the HAL's ktest files.
 # Portable (contracts, so compiled twice as the core is) or arch.
 set(_vd_ktest_re "/(core/debug/ktest|ktest_[^/]*)\\.c$")
