@@ -60,8 +60,10 @@ void ipc_test_reset(void)
 	ipc_cow_copies = 0;
 	ipc_region_frames = 0;
 	ipc_anchor_frame = 0;
+#ifndef VD_PRODUCTION
 	ipc_test_sleep_hook = NULL;
 	ipc_test_wake_hook = NULL;
+#endif
 }
 
 vd_err_t ipc_wait_done(struct ipc_waiter *w, vd_err_t step, uint64_t deadline,

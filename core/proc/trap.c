@@ -33,8 +33,10 @@ bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
 	struct vd_process *p;
 
 	vd_metrics_count(VD_METRIC_PAGE_FAULTS);
+#ifndef VD_PRODUCTION /* the ktests' hook (syscall.h) */
 	if (vd_page_fault_test_hook)
 		return vd_page_fault_test_hook(ctx, addr, access, from_user);
+#endif
 	t = vd_current_thread();
 	p = t ? t->proc : NULL;
 	if (p) {
@@ -102,9 +104,11 @@ void vd_return_to_user_hook(struct vd_cpu_context *ctx)
 {
 	struct vd_thread *t;
 
+#ifndef VD_PRODUCTION
 	/* HAL ktests visit user mode on borrowed stacks, without threads */
 	if (VD_UNLIKELY(vd_syscall_test_hook || vd_page_fault_test_hook))
 		return;
+#endif
 	t = vd_thread_of_stack(ctx);
 	t->uctx_replaced = false; /* the HAL restores all of ctx after us */
 	while (VD_UNLIKELY(t->kill_pending || t->resched)) {

@@ -18,12 +18,14 @@
 
 #include "syscall_internal.h"
 
+#ifndef VD_PRODUCTION /* the ktests' hooks (syscall.h) */
 void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
 bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx, vaddr_t addr,
 				unsigned access, bool from_user);
 
 /* The work word of a syscall caught by the test hook: nothing to do. */
 static const uint32_t no_user_work;
+#endif
 
 /* Where the handler finds the six arguments.  Where the context keeps
  * them in consecutive slots (AArch64 x0..x5, RISC-V a0..a5) that is the
@@ -74,6 +76,7 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 	uint64_t nr = VD_CTX_SYSNR(ctx);
 
 	hal_irq_local_enable();
+#ifndef VD_PRODUCTION
 	/* HAL ktests' syscalls (on borrowed stacks, without threads; they
 	 * use numbers no real syscall has) */
 	if (VD_UNLIKELY(nr >= VD_SYS_MAX) && vd_syscall_test_hook != NULL) {
@@ -81,5 +84,6 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 		vd_metrics_count(VD_METRIC_SYSCALLS);
 		return &no_user_work;
 	}
+#endif
 	return dispatch(ctx, nr);
 }

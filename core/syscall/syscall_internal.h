@@ -8,7 +8,7 @@
 #include <veridian/thread.h>
 #include <veridian/uaccess.h>
 
-/* dispatch.c: the handler of every number (syscalls.def), NULL for none. */
+/* table.c: the handler of every number (syscalls.def), NULL for none. */
 extern const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX];
 
 /* The dispatch itself, inline in the syscall entry (the hot path) and in
