@@ -10,11 +10,6 @@ vd_cap_token_t vd_console_cap(void)
 	return ((const vd_cap_token_t *)(uintptr_t)vd_start->caps)[0];
 }
 
-vd_cap_token_t vd_debug_cap(void)
-{
-	return vd_start ? vd_start->debug_cap : 0;
-}
-
 vd_cap_token_t vd_self_cap(void)
 {
 	return vd_start ? vd_start->self_cap : 0;
