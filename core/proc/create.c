@@ -356,6 +356,22 @@ vd_err_t vd_process_create_from_user(const struct vd_process_create_args *u,
 		src.ctx = (void *)(uintptr_t)u->elf;
 		src.size = u->elf_size;
 		name = "elf";
+	} else if (u->file) {
+		/* a File object: the capability says which program */
+		struct vd_capability c;
+		const struct vd_bootfs_file *f;
+
+		err = vd_cap_validate_type(self->caps, u->file, VD_OBJ_FILE,
+					   VD_RIGHT_EXECUTE, &c);
+		if (err)
+			goto out;
+		f = vd_bootfs_get((size_t)c.object_id);
+		if (!f) {
+			err = VD_ERR_NOT_FOUND;
+			goto out;
+		}
+		vd_elf_source_buffer(&src, f->data, (size_t)f->size);
+		name = basename_of(f->name);
 	} else if (u->path) {
 		const void *data;
 		size_t size;

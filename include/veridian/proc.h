@@ -68,6 +68,9 @@ struct vd_process_create_args {
 	uint64_t envp;	/* the same, "KEY=VALUE" strings */
 	uint64_t caps;	/* const vd_cap_token_t *: the caller's tokens */
 	uint64_t ncaps; /* to derive into the child (same rights) */
+	/* a File capability (EXECUTE) to a boot file system program
+	 * (SYS_FILE_OPEN), or 0; used when elf is 0, before path */
+	uint64_t file;
 };
 
 /*

@@ -409,6 +409,71 @@ static void test_capabilities(void)
 	CHECK(self != 0, "a process capability to itself came at start");
 }
 
+/* SYS_FILE_OPEN: boot file system files as File objects, which
+ * SYS_PROCESS_CREATE takes as the program. */
+static void test_files(void)
+{
+	vd_cap_token_t f = 0, ro = 0, w = 0, pcap = 0;
+	struct vd_process_exit_info info = {0};
+	static const char *const argv[] = {"hello", "5", NULL};
+	struct vd_process_create_args a = {.argv = (uintptr_t)argv};
+	struct vd_capability c;
+	char longname[80];
+	long r = vd_file_open("hello", &f);
+
+	CHECK(r > 0 && f != 0, "file open: hello (%ld bytes)", r);
+	a.file = f;
+	r = vd_process_create(&a, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_start(pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 5,
+	      "file open: a process made from the File capability ran (%ld, "
+	      "code %d)",
+	      r, (int)info.exit_code);
+
+	EXPECT_ERR(vd_file_open("no-such-file", &w), VD_ERR_NOT_FOUND,
+		   "file open: no such file");
+	EXPECT_ERR(vd_file_open((const char *)KERNEL_PTR, &w),
+		   VD_ERR_MEM_BAD_ADDRESS, "file open: path in the kernel");
+	EXPECT_ERR(vd_file_open((const char *)UNMAPPED_PTR, &w),
+		   VD_ERR_MEM_FAULT, "file open: path unmapped");
+	EXPECT_ERR(vd_file_open("hello", NULL), VD_ERR_INVALID_PARAMETER,
+		   "file open: no out pointer");
+	EXPECT_ERR(vd_file_open("hello", (vd_cap_token_t *)KERNEL_PTR),
+		   VD_ERR_MEM_BAD_ADDRESS,
+		   "file open: out pointer in the kernel");
+	vd_memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	EXPECT_ERR(vd_file_open(longname, &w), VD_ERR_INVALID_PARAMETER,
+		   "file open: a path too long");
+
+	/* read-only: no WRITE to derive */
+	EXPECT_ERR(vd_capability_derive(f, VD_RIGHT_READ | VD_RIGHT_WRITE, &w),
+		   VD_ERR_PERMISSION_DENIED, "file: no WRITE right to derive");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_READ, &w),
+		   VD_ERR_PERMISSION_DENIED,
+		   "file: not minted out of thin air");
+	CHECK(vd_capability_derive(f, VD_RIGHT_READ, &ro) == 0,
+	      "file: derive a copy without EXECUTE");
+	a.file = ro;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_PERMISSION_DENIED,
+		   "file: create from a copy without EXECUTE");
+	a.file = BOGUS_TOKEN;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from a forged token");
+	a.file = vd_console_cap();
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from the console (wrong type)");
+	CHECK(vd_capability_revoke(f) == 0, "file: revoke it (and the copy)");
+	a.file = f;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from a revoked capability");
+	(void)c;
+}
+
 /* SYS_IPC_DEBUG with the debug capability `dbg`: the cycle counter. */
 static long debug_cycles(vd_cap_token_t dbg)
 {
@@ -502,5 +567,6 @@ int main(int argc, char **argv, char **envp)
 	test_threads();
 	test_capabilities();
 	test_debug_capability();
+	test_files();
 	return vd_utest_done(&T);
 }

@@ -30,8 +30,8 @@ long vd_mmap(vd_cap_token_t proc, uintptr_t addr, size_t len, unsigned prot);
 /* unmaps memory mapped by MMAP. */
 long vd_munmap(vd_cap_token_t proc, uintptr_t addr, size_t len);
 
-/* creates a process from an ELF image or a boot file system program, not yet
- * running. */
+/* creates a process from an ELF image, a boot file system program named by path
+ * or by a File capability (FILE_OPEN), not yet running. */
 long vd_process_create(const struct vd_process_create_args *args,
 		       vd_cap_token_t *cap_out);
 
@@ -87,5 +87,9 @@ long vd_capability_revoke(vd_cap_token_t token);
  * (0: the main thread) of the process a Process capability names. */
 long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
 		    struct vd_thread_info *out);
+
+/* opens a boot file system file: a File capability to it (read-only: R X G),
+ * which PROCESS_CREATE takes as the program. */
+long vd_file_open(const char *path, vd_cap_token_t *cap_out);
 
 #endif /* VD_SYSCALLS_H */
