@@ -93,15 +93,20 @@ vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
 			struct ipc_mapping *m =
 				VD_LIST_ENTRY(mi, struct ipc_mapping, link);
 			vaddr_t va = m->va + ((vaddr_t)i << VD_PAGE_SHIFT);
+			uint32_t hf =
+				h->read_only
+					? flags & ~(uint32_t)(VD_PTE_WRITABLE |
+							      VD_PTE_DIRTY)
+					: flags;
 			struct vd_frame cur;
 			vd_err_t err;
 
 			err = vd_query_page(h->who.pt, va, &cur, NULL);
 			if (err == VD_OK && cur.number == want.number) {
-				err = vd_protect_page(h->who.pt, va, flags);
+				err = vd_protect_page(h->who.pt, va, hf);
 			} else {
 				vd_unmap_page(h->who.pt, va, NULL);
-				err = vd_map_page(h->who.pt, va, want, flags);
+				err = vd_map_page(h->who.pt, va, want, hf);
 			}
 			if (err != VD_OK)
 				result = err;
@@ -455,10 +460,13 @@ static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 	struct ipc_region *r = h->region;
 
 	for (uint32_t i = 0; i < r->npages; i++) {
-		vd_err_t err = vd_map_page(h->who.pt,
-					   va + ((vaddr_t)i << VD_PAGE_SHIFT),
-					   vd_frame_of(h->view->pages[i]->pa),
-					   ipc_view_pte_flags(r, h->view, i));
+		uint32_t flags = ipc_view_pte_flags(r, h->view, i);
+
+		if (h->read_only)
+			flags &= ~(uint32_t)(VD_PTE_WRITABLE | VD_PTE_DIRTY);
+		vd_err_t err = vd_map_page(
+			h->who.pt, va + ((vaddr_t)i << VD_PAGE_SHIFT),
+			vd_frame_of(h->view->pages[i]->pa), flags);
 		if (err != VD_OK) {
 			while (i-- > 0)
 				vd_unmap_page(
@@ -555,6 +563,76 @@ vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 		vd_kfree(m);
 	if (err == VD_OK)
 		*out = address;
+	ipc_unlock(st);
+	return err;
+}
+
+/*
+ * mmap of a Memory capability (a region's): p gets a holder of the
+ * region if it has none -- its access through a capability derived from
+ * `token`, so that revoking the token takes it -- on the view of the
+ * region's first holder, read-only unless the capability has WRITE and
+ * `writable` asks for it; then the region is mapped as by
+ * vd_ipc_map_shared_region.
+ */
+vd_err_t vd_ipc_map_memory(const struct vd_ipc_actor *p, vd_cap_token_t token,
+			   size_t len, bool writable, vaddr_t address,
+			   vaddr_t *out)
+{
+	struct vd_capability c;
+	struct ipc_region *r;
+	struct ipc_holder *h;
+	vd_err_t err;
+
+	if (p == NULL || p->caps == NULL || out == NULL)
+		return VD_ERR_INVALID_PARAMETER;
+	err = vd_cap_validate_type(p->caps, token, VD_OBJ_MEMORY,
+				   VD_RIGHT_MAP | VD_RIGHT_READ, &c);
+	if (err != VD_OK)
+		return err;
+	if (writable && !(c.rights & VD_RIGHT_WRITE))
+		return VD_ERR_PERMISSION_DENIED;
+	ipc_lock_state_t st = ipc_lock();
+	ipc_init_locked();
+	r = ipc_table_lookup(&ipc_regions, c.object_id);
+	if (r == NULL) {
+		err = VD_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (VD_ALIGN_UP(len, VD_PAGE_SIZE) != region_bytes(r)) {
+		err = VD_ERR_INVALID_PARAMETER; /* the whole object, or none */
+		goto out;
+	}
+	h = ipc_region_holder(r, p->pid);
+	if (h != NULL && (h->provisional || (writable && h->read_only))) {
+		err = VD_ERR_PERMISSION_DENIED;
+		goto out;
+	}
+	if (h == NULL) {
+		struct ipc_holder *first =
+			VD_LIST_ENTRY(r->holders.next, struct ipc_holder, link);
+		struct vd_capability d;
+
+		h = holder_new(r, p, first->view);
+		if (h == NULL) {
+			err = VD_ERR_OUT_OF_MEMORY;
+			goto out;
+		}
+		first->view->refs++;
+		h->read_only = !writable || !(r->perms & VD_RIGHT_WRITE);
+		err = vd_cap_derive_into(p->caps, p->caps, token,
+					 c.rights & ~VD_RIGHT_GRANT, &d);
+		if (err == VD_OK) {
+			h->cap = d.token;
+		} else {
+			/* no GRANT to derive with, or no slot: not mapped */
+			ipc_holder_drop_locked(h);
+			goto out;
+		}
+	}
+	ipc_unlock(st);
+	return vd_ipc_map_shared_region(p, r->id, address, out);
+out:
 	ipc_unlock(st);
 	return err;
 }

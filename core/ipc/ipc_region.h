@@ -63,6 +63,9 @@ struct ipc_holder {
 	 * as via's does (ipc_region_cap.c: minted only when asked for) */
 	struct ipc_holder *via;
 	bool dead; /* marked by a sweep, dropped right after */
+	/* mapped without write access whatever the region allows: a holder
+	 * made by mmap through a Memory capability without WRITE */
+	bool read_only;
 };
 
 /* Every holder of every region: per-process lookups (free addresses, COW

@@ -269,6 +269,59 @@ static void test_exit_with_copies(void **state)
 	assert_true(frame_is_free(pa));
 }
 
+/* mmap of a Memory capability (vd_ipc_map_memory): a process that was
+ * only passed a capability gets access through a copy of it, read-only
+ * if it lacks WRITE; revoking the passed one unmaps it. */
+static void test_map_memory_by_capability(void **state)
+{
+	vd_region_id_t r;
+	vaddr_t va, vb;
+	paddr_t pb;
+	struct vd_capability ro, rw;
+	(void)state;
+
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, 2 * VD_PAGE_SIZE, RW, &r),
+		VD_OK);
+	vd_cap_token_t ta = cap_of(&A, r, ALL_RIGHTS);
+	assert_int_equal(
+		vd_ipc_map_memory(&A.a, ta, 2 * VD_PAGE_SIZE, true, 0, &va),
+		VD_OK);
+	/* B is passed a read-only copy (as through a message) */
+	assert_int_equal(vd_cap_derive_into(B.a.caps, A.a.caps, ta,
+					    VD_RIGHT_READ | VD_RIGHT_MAP |
+						    VD_RIGHT_GRANT,
+					    &ro),
+			 VD_OK);
+	assert_int_equal(vd_ipc_map_memory(&B.a, ro.token, 2 * VD_PAGE_SIZE,
+					   true, 0, &vb),
+			 VD_ERR_PERMISSION_DENIED);
+	assert_int_equal(
+		vd_ipc_map_memory(&B.a, ro.token, VD_PAGE_SIZE, false, 0, &vb),
+		VD_ERR_INVALID_PARAMETER);
+	assert_int_equal(vd_ipc_map_memory(&B.a, ro.token, 2 * VD_PAGE_SIZE,
+					   false, 0, &vb),
+			 VD_OK);
+	assert_true(readable(&B, vb));
+	/* a write faults and no copy-on-write saves it */
+	assert_int_equal(
+		host_pt_access(B.pt.root_frame, vb, VD_FAULT_WRITE, true, &pb),
+		VD_ERR_MEM_FAULT);
+	assert_false(vd_ipc_handle_page_fault(&B.a, vb, VD_FAULT_WRITE));
+	/* C with a writable copy but no GRANT cannot get access */
+	assert_int_equal(vd_cap_derive_into(C.a.caps, A.a.caps, ta,
+					    RW | VD_RIGHT_MAP, &rw),
+			 VD_OK);
+	assert_int_equal(vd_ipc_map_memory(&C.a, rw.token, 2 * VD_PAGE_SIZE,
+					   true, 0, &vb),
+			 VD_ERR_PERMISSION_DENIED);
+	/* revoking B's passed capability takes B's access */
+	assert_int_equal(vd_cap_revoke(B.a.caps, ro.token), VD_OK);
+	assert_false(readable(&B, vb));
+	assert_true(readable(&A, va));
+	assert_int_equal(vd_ipc_release_shared_region(&A.a, r), VD_OK);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, procs_setup, procs_teardown)
@@ -279,6 +332,7 @@ int main(void)
 		T(test_user_copy_names_but_does_not_hold),
 		T(test_letting_go_keeps_receivers),
 		T(test_exit_with_copies),
+		T(test_map_memory_by_capability),
 	};
 	return cmocka_run_group_tests(tests, ipc_group_setup, NULL);
 }

@@ -409,6 +409,79 @@ static void test_capabilities(void)
 	CHECK(self != 0, "a process capability to itself came at start");
 }
 
+#define MEM_SIZE 8192
+
+/* "utest memchild": maps caps[1], a read-only Memory capability, checks
+ * the parent's pattern and the refusals; exits with the failures. */
+static int memchild(void)
+{
+	const vd_cap_token_t *caps =
+		(const vd_cap_token_t *)(uintptr_t)vd_start->caps;
+	vd_cap_token_t mem = vd_start->ncaps > 1 ? caps[1] : 0;
+	long va = vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ);
+	int bad = 0;
+
+	if (vd_is_err(va))
+		return 100;
+	for (unsigned i = 0; i < MEM_SIZE; i += 512)
+		bad += ((volatile uint8_t *)(uintptr_t)va)[i] !=
+		       (uint8_t)(i / 512);
+	bad += vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ | VD_PROT_WRITE) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	return bad;
+}
+
+/* Memory objects: a region's Memory capability is what mmap maps, in the
+ * process that made it and in one it was passed to. */
+static void test_memory_objects(void)
+{
+	vd_cap_token_t mem = 0, ro = 0, nomap = 0, pcap = 0;
+	struct vd_process_exit_info info = {0};
+	static const char *const argv[] = {"utest", "memchild", NULL};
+	long id = raw(VD_SYS_IPC_REGION_CREATE, MEM_SIZE,
+		      VD_RIGHT_READ | VD_RIGHT_WRITE, (long)&mem);
+	long va = vd_is_err(id) ? id
+				: vd_mmap(mem, 0, MEM_SIZE,
+					  VD_PROT_READ | VD_PROT_WRITE);
+
+	CHECK(!vd_is_err(va) && mem != 0,
+	      "memory: a memory object made and mapped by mmap (%ld)", va);
+	if (vd_is_err(va))
+		return;
+	for (unsigned i = 0; i < MEM_SIZE; i += 512)
+		((uint8_t *)(uintptr_t)va)[i] = (uint8_t)(i / 512);
+	EXPECT_ERR(vd_mmap(mem, 0, 4096, VD_PROT_READ),
+		   VD_ERR_INVALID_PARAMETER,
+		   "memory: mmap of part of the object");
+	EXPECT_ERR(vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ | VD_PROT_EXEC),
+		   VD_ERR_INVALID_PARAMETER, "memory: mmap for execution");
+	CHECK(vd_capability_derive(mem, VD_RIGHT_READ | VD_RIGHT_GRANT,
+				   &nomap) == 0,
+	      "memory: derive a copy without MAP");
+	EXPECT_ERR(vd_mmap(nomap, 0, MEM_SIZE, VD_PROT_READ),
+		   VD_ERR_PERMISSION_DENIED, "memory: mmap without MAP");
+	CHECK(vd_capability_derive(
+		      mem, VD_RIGHT_READ | VD_RIGHT_MAP | VD_RIGHT_GRANT,
+		      &ro) == 0,
+	      "memory: derive a read-only copy");
+	long r = vd_spawn_caps("utest", argv, NULL,
+			       (const vd_cap_token_t[]){vd_console_cap(), ro},
+			       2, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 0,
+	      "memory: a child maps the read-only copy and reads the data "
+	      "(%ld, code %d)",
+	      r, (int)info.exit_code);
+	CHECK(vd_capability_revoke(nomap) == 0 && vd_capability_revoke(ro) == 0,
+	      "memory: revoke the copies");
+	CHECK(((volatile uint8_t *)(uintptr_t)va)[512] == 1,
+	      "memory: the maker's mapping stays");
+	CHECK(raw(VD_SYS_IPC_REGION_RELEASE, (long)mem, 0, 0) == 0,
+	      "memory: release it");
+}
+
 /* SYS_FILE_OPEN: boot file system files as File objects, which
  * SYS_PROCESS_CREATE takes as the program. */
 static void test_files(void)
@@ -553,6 +626,8 @@ int main(int argc, char **argv, char **envp)
 {
 	if (argc > 1 && !vd_strcmp(argv[1], "nodebug"))
 		return nodebug();
+	if (argc > 1 && !vd_strcmp(argv[1], "memchild"))
+		return memchild();
 	for (; envp && *envp; envp++)
 		if (!vd_strncmp(*envp, "PPID=", 5))
 			for (const char *c = *envp + 5; *c >= '0' && *c <= '9';
@@ -568,5 +643,6 @@ int main(int argc, char **argv, char **envp)
 	test_capabilities();
 	test_debug_capability();
 	test_files();
+	test_memory_objects();
 	return vd_utest_done(&T);
 }

@@ -24,7 +24,8 @@ long vd_read(vd_cap_token_t dev, void *buf, size_t len);
 long vd_write(vd_cap_token_t dev, const void *buf, size_t len);
 
 /* maps zeroed anonymous memory, committed now, each frame on first touch; at
- * exactly addr if addr is not 0. */
+ * exactly addr if addr is not 0; or, given a Memory capability instead of proc,
+ * the whole memory object (a shared region, docs/ipc.md). */
 long vd_mmap(vd_cap_token_t proc, uintptr_t addr, size_t len, unsigned prot);
 
 /* unmaps memory mapped by MMAP. */
