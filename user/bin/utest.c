@@ -478,8 +478,20 @@ static void test_memory_objects(void)
 	      "memory: revoke the copies");
 	CHECK(((volatile uint8_t *)(uintptr_t)va)[512] == 1,
 	      "memory: the maker's mapping stays");
+	/* a copy of one's own by capability_create (by id), not of
+	 * another's region */
+	CHECK(vd_capability_create(VD_OBJ_MEMORY, (uint64_t)id, VD_RIGHT_READ,
+				   &ro) == 0 &&
+		      vd_capability_revoke(ro) == 0,
+	      "memory: create a copy of one's own by id");
+	EXPECT_ERR(
+		vd_capability_create(VD_OBJ_MEMORY, 12345, VD_RIGHT_READ, &ro),
+		VD_ERR_NOT_FOUND, "memory: create for no region");
 	CHECK(raw(VD_SYS_IPC_REGION_RELEASE, (long)mem, 0, 0) == 0,
 	      "memory: release it");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_MEMORY, (uint64_t)id,
+					VD_RIGHT_READ, &ro),
+		   VD_ERR_NOT_FOUND, "memory: create for a released region");
 }
 
 /* SYS_FILE_OPEN: boot file system files as File objects, which
@@ -526,9 +538,13 @@ static void test_files(void)
 	/* read-only: no WRITE to derive */
 	EXPECT_ERR(vd_capability_derive(f, VD_RIGHT_READ | VD_RIGHT_WRITE, &w),
 		   VD_ERR_PERMISSION_DENIED, "file: no WRITE right to derive");
-	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_READ, &w),
-		   VD_ERR_PERMISSION_DENIED,
-		   "file: not minted out of thin air");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_WRITE, &w),
+		   VD_ERR_PERMISSION_DENIED, "file: never created writable");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 100000, VD_RIGHT_READ, &w),
+		   VD_ERR_NOT_FOUND, "file: create for no file");
+	CHECK(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_READ, &w) == 0 &&
+		      vd_capability_revoke(w) == 0,
+	      "file: create a read-only one by index");
 	CHECK(vd_capability_derive(f, VD_RIGHT_READ, &ro) == 0,
 	      "file: derive a copy without EXECUTE");
 	a.file = ro;

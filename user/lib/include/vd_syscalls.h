@@ -73,7 +73,8 @@ static inline long vd_thread_yield(void)
 long vd_thread_sleep(uint64_t ns);
 
 /* mints a capability to an object the caller owns (itself, its children, its
- * own threads). */
+ * own threads), to a memory object it holds (a copy of its own) or to a boot
+ * file system file (read-only). */
 long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
 			  vd_cap_token_t *out);
 
