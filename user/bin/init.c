@@ -71,9 +71,15 @@ static void demo(const char *what, const char *const *argv)
 	struct vd_process_exit_info info = {0};
 	long r;
 
+	/* with the debug capability too: the demo programs check that they
+	 * leak nothing through the kernel's IPC statistics */
+	vd_cap_token_t caps[2] = {vd_console_cap(), vd_debug_cap()}, cap;
+
 	printf("\ninit: --- %s: %s %s\n", what, argv[0],
 	       argv[1] ? argv[1] : "");
-	r = vd_run(argv[0], argv, &info);
+	r = vd_spawn_caps(argv[0], argv, NULL, caps, caps[1] ? 2 : 1, &cap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(cap, &info, VD_TIMEOUT_INFINITE);
 	if (vd_is_err(r)) {
 		printf("init: could not run %s: %s\n", argv[0],
 		       vd_strerror(vd_err_of(r)));
