@@ -165,3 +165,32 @@ VD_KTEST(x86_mb2_rejects_bad_information)
 	info = mbi_end();
 	KT_ASSERT(parse(MB2_MAGIC, info) != NULL);
 }
+
+/* Lengths a loader could get wrong that would wrap past 2^64: refused,
+ * not turned into a short or wrapped RAM range. */
+VD_KTEST(x86_mb2_rejects_ranges_past_2_64)
+{
+	static const struct efi_desc efi[] = {
+		{7, 0, 0x100000, 0, 0x10000000000000ull, 0, 0},
+	};
+	static const struct {
+		uint64_t base, len;
+		uint32_t type, reserved;
+	} e820[] = {{0xfffffffffff00000ull, 0x200000, 1, 0}};
+	uint8_t buf[8 + sizeof(efi)];
+	uint32_t hdr[2] = {sizeof(efi[0]), 1};
+
+	mbi_start();
+	vd_memcpy(buf, hdr, 8);
+	vd_memcpy(buf + 8, efi, sizeof(efi));
+	mbi_tag(17, buf, 8 + sizeof(efi));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) != NULL);
+
+	hdr[0] = sizeof(e820[0]);
+	hdr[1] = 0;
+	mbi_start();
+	vd_memcpy(buf, hdr, 8);
+	vd_memcpy(buf + 8, e820, sizeof(e820));
+	mbi_tag(6, buf, 8 + sizeof(e820));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) != NULL);
+}

@@ -157,6 +157,10 @@ static const char *parse_efi_mmap(const struct mb2_tag *t,
 	uint32_t dsize = hdr[0];
 	for (; p + dsize <= end; p += dsize) {
 		const struct efi_memory_descriptor *d = (const void *)p;
+		/* NumberOfPages is a u64: a wrong one must not wrap the
+		 * byte length or the range's end past 2^64 */
+		if (d->pages > (UINT64_MAX - d->phys_start) / EFI_PAGE_SIZE)
+			return "an EFI memory descriptor ends beyond 2^64";
 		if (!add_range(bi, d->phys_start, d->pages * EFI_PAGE_SIZE,
 			       efi_to_e820(d->type)))
 			return "the EFI memory map has too many ranges";
@@ -175,6 +179,8 @@ static const char *parse_mmap(const struct mb2_tag *t, struct vd_boot_info *bi)
 	uint32_t esize = hdr[0];
 	for (; p + esize <= end; p += esize) {
 		const struct mb2_mmap_entry *e = (const void *)p;
+		if (e->length > UINT64_MAX - e->base)
+			return "a Multiboot2 memory map entry ends beyond 2^64";
 		if (!add_range(bi, e->base, e->length, e->type))
 			return "the memory map has too many ranges";
 	}
