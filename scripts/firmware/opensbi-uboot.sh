@@ -10,13 +10,21 @@
 #              environment cannot be stored on this board)
 #
 # Built with mtools, sfdisk and dd only: no loop devices, no mounting.
+# The board's KERNEL_CMDLINE is set as bootargs at the top of the script
+# (booti writes it into the DTB's /chosen/bootargs).
 fw_prepare() {
 	local img=$1 work=$2
 	local part="$work/boot.part" disk="$work/boot.disk" dtb="$work/board.dtb"
 	local part_mib=16 cpus=${smp:-$BOARD_QEMU_SMP}
 
+	local cmd="$work/boot.cmd"
+	: >"$cmd"
+	# U-Boot's hush: single quotes keep the value literal
+	[ -n "${BOARD_KERNEL_CMDLINE:-}" ] &&
+		printf "setenv bootargs '%s'\n" "$BOARD_KERNEL_CMDLINE" >"$cmd"
+	cat "$BOARD_DIR/boot.cmd" >>"$cmd" || return 1
 	mkimage -A riscv -O linux -T script -C none -n "Veridian" \
-		-d "$BOARD_DIR/boot.cmd" "$work/boot.scr" >/dev/null || return 1
+		-d "$cmd" "$work/boot.scr" >/dev/null || return 1
 
 	rm -f "$part" "$disk"
 	truncate -s "${part_mib}M" "$part"

@@ -6,7 +6,9 @@
 # bootdelay=-2 skips the 2 s autoboot countdown and bootcmd does
 # "qfw load" + "booti" with the DTB U-Boot itself runs on.  An env in flash
 # replaces U-Boot's built-in one completely, so the text also sets the
-# load addresses the built-in env would have provided.
+# load addresses the built-in env would have provided.  The board's
+# KERNEL_CMDLINE becomes the env's bootargs, which booti writes into the
+# DTB's /chosen/bootargs.
 fw_prepare() {
 	local img=$1 work=$2
 	local env_txt="$BOARD_DIR/uboot-env.txt" flash="$work/uboot-env-pflash.img"
@@ -14,7 +16,10 @@ fw_prepare() {
 	command -v mkenvimage >/dev/null ||
 		{ echo "mkenvimage missing (apt-get install u-boot-tools)" >&2; return 1; }
 	# QEMU virt wants a full 64 MiB flash image; the env is at its start.
-	mkenvimage -s 0x40000 -o "$flash" "$env_txt" || return 1
+	cp "$env_txt" "$work/uboot-env.txt" || return 1
+	[ -n "${BOARD_KERNEL_CMDLINE:-}" ] &&
+		printf 'bootargs=%s\n' "$BOARD_KERNEL_CMDLINE" >>"$work/uboot-env.txt"
+	mkenvimage -s 0x40000 -o "$flash" "$work/uboot-env.txt" || return 1
 	truncate -s 64M "$flash" || return 1
 	FW_ARGS=(-bios "${BOARD_UBOOT_BIN:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}"
 		-drive "if=pflash,format=raw,unit=1,file=$flash"
