@@ -247,6 +247,30 @@ VD_KTEST(x86_drivers_bound)
 		KT_ASSERT(vd_strcmp(pwr->name, "acpi-s5") == 0);
 }
 
+/* vd.<role>= binds a driver without its match: the ACPI-matched ones
+ * then find no table and must refuse with an error, not assert. */
+extern const struct vd_driver acpi_s5_driver, x86_apic_driver;
+
+static const void *no_acpi_table(const char signature[4])
+{
+	(void)signature;
+	return NULL;
+}
+
+VD_KTEST(x86_acpi_drivers_refuse_without_their_table)
+{
+	const struct vd_probe_env env = {.acpi_find = no_acpi_table,
+					 .cmdline = ""};
+	const struct vd_probe_env no_acpi = {.cmdline = ""};
+	const struct vd_device dev = {.env = &env, .node = -1};
+	const struct vd_device dev_no_acpi = {.env = &no_acpi, .node = -1};
+
+	KT_ASSERT(acpi_s5_driver.probe(&dev) != VD_OK);
+	KT_ASSERT(x86_apic_driver.probe(&dev) != VD_OK);
+	KT_ASSERT(acpi_s5_driver.probe(&dev_no_acpi) != VD_OK);
+	KT_ASSERT(x86_apic_driver.probe(&dev_no_acpi) != VD_OK);
+}
+
 /* ---- interrupt controller ---- */
 
 VD_KTEST(x86_ioapic_mask_unmask)

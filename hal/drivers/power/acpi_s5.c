@@ -28,7 +28,6 @@
 #include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <hal/driver.h>
-#include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
 
@@ -111,16 +110,21 @@ static bool find_s5(const struct acpi_sdt *dsdt, uint8_t *a, uint8_t *b)
 	return false;
 }
 
-/* Errors: VD_ERR_NOT_FOUND if the FADT has no PM1 control block (a
+/* Errors: VD_ERR_NOT_FOUND if there is no FADT (vd.power=acpi-s5 binds
+ * without the match), the FADT has no PM1 control block (a
  * hardware-reduced platform) or the DSDT has no \_S5 this parser reads;
  * VD_ERR_INVALID_PARAMETER for ports outside the I/O space. */
 static vd_err_t acpi_s5_probe(const struct vd_device *dev)
 {
-	const struct acpi_sdt *fadt = dev->env->acpi_find("FACP");
+	const struct acpi_sdt *fadt =
+		dev->env->acpi_find ? dev->env->acpi_find("FACP") : NULL;
 	const uint8_t *f = (const uint8_t *)fadt;
 	uint64_t dsdt_pa = 0;
 
-	VD_ASSERT(fadt); /* the match was this table */
+	if (!fadt) {
+		kprintf("acpi-s5: no ACPI FADT\n");
+		return VD_ERR_NOT_FOUND;
+	}
 	if (fadt->length < FADT_FLAGS + 4 ||
 	    (u32_at(f, FADT_FLAGS) & FADT_HW_REDUCED) ||
 	    u32_at(f, FADT_PM1A_CNT) == 0) {
