@@ -4,7 +4,8 @@
  * them into section vd_drivers as the kernel's linker scripts do) and the
  * tree tests/host/data/drivers.dts:
  *   - the highest priority that matches and probes is bound; for the
- *     console the /chosen/stdout-path node is tried first;
+ *     console the /chosen/stdout-path node is tried first, with every
+ *     driver, before any priority counts;
  *   - a probe that fails falls through to the driver's next node, then to
  *     the next driver; disabled nodes are never probed;
  *   - ACPI-table and detect() matches;
@@ -323,6 +324,37 @@ static void test_highest_priority_stdout_path_first(void **state)
 	assert_logged("driver: console fake-uart (vd,fake-uart) @ 0x2000\n");
 }
 
+/* The node stdout-path names outranks the drivers' priorities: the
+ * firmware chose that UART, though a higher-priority driver matches
+ * another one (tests/host/data/drivers-console.dts). */
+static void test_stdout_path_outranks_priority(void **state)
+{
+	FILE *in = fopen(VD_TEST_DATA_DIR "/drivers-console.dtb", "rb");
+	static uint8_t other[1024];
+	struct fdt t;
+	struct vd_probe_env e = env("");
+	(void)state;
+
+	assert_non_null(in);
+	size_t len = fread(other, 1, sizeof(other), in);
+	fclose(in);
+	assert_true(len > 0 && len < sizeof(other));
+	assert_true(fdt_init(&t, other));
+	e.fdt = &t;
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e),
+			 &fake_other_uart);
+	assert_int_equal(ncalls, 1);
+	assert_call(0, "fake-other-uart", 0x9000);
+
+	/* if it refuses, the priorities decide among the rest */
+	ncalls = 0;
+	refused[0] = 0x9000;
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e), &fake_uart);
+	assert_int_equal(ncalls, 2);
+	assert_call(0, "fake-other-uart", 0x9000);
+	assert_call(1, "fake-uart", 0x8000);
+}
+
 static void test_failed_probe_tries_the_next_node(void **state)
 {
 	struct vd_probe_env e = env("");
@@ -587,6 +619,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_highest_priority_stdout_path_first),
+		T(test_stdout_path_outranks_priority),
 		T(test_failed_probe_tries_the_next_node),
 		T(test_failed_probes_try_the_next_driver),
 		T(test_detect_is_the_last_resort),

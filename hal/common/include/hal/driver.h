@@ -14,16 +14,18 @@
  *
  * What a driver matches, tried in this order:
  *   compatible  device-tree "compatible" strings: each enabled node
- *               (status absent or "okay") carrying one, in document order
- *               (for the console role the node /chosen/stdout-path names
- *               first), until probe() accepts one (a "virtio,mmio"
- *               transport, say, that holds the right device);
+ *               (status absent or "okay") carrying one, in document order,
+ *               until probe() accepts one (a "virtio,mmio" transport, say,
+ *               that holds the right device);
  *   acpi        an ACPI table signature ("APIC"): matches if the firmware's
  *               ACPI tables (x86_64) hold that table;
  *   detect      a function for what no table describes (a CPU feature such
  *               as RDRAND or RNDR, an SBI extension, a firmware call).
  * Among the drivers of one role that match, the highest `priority` whose
- * probe() succeeds is bound; the others are never called.
+ * probe() succeeds is bound; the others are never called.  For the
+ * console the node /chosen/stdout-path names comes first, before any
+ * priority: every driver (highest first) is tried on it, then everything
+ * else as above, so the firmware's choice of UART wins.
  *
  * The kernel command line can override the choice per role, the way
  * Linux's earlycon does, for what a board cannot describe (an exit device
