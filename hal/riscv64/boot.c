@@ -108,6 +108,10 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	env.fdt = dtb_ok ? &boot_fdt : NULL;
 	env.cmdline = bi->cmdline ? bi->cmdline : "";
 	vd_driver_probe(VD_ROLE_CONSOLE, &env);
+	/* power next (sifive_test maps into the MMIO window too; SBI SRST
+	 * needs no DTB), so that a panic below ends the run instead of
+	 * waiting for the runner's timeout */
+	vd_driver_probe(VD_ROLE_POWER, &env);
 	if (!dtb_ok)
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
 			 (unsigned long long)dtb_pa);
@@ -130,17 +134,15 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_timer_init(&boot_fdt);
 	/*
 	 * The other roles (hal/drivers/): the PLIC, SBI HSM for the other
-	 * harts, power-off (sifive_test, else SBI SRST), and entropy from a
-	 * virtio-rng where the board has one (the Zkr seed CSR is M-mode's
-	 * unless the firmware opens it with mseccfg.SSEED, which OpenSBI
-	 * does not).
+	 * harts, and entropy from a virtio-rng where the board has one (the
+	 * Zkr seed CSR is M-mode's unless the firmware opens it with
+	 * mseccfg.SSEED, which OpenSBI does not).
 	 */
 	if (vd_driver_probe(VD_ROLE_IRQ, &env)) {
 		const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);
 		irq->cpu_init();
 	}
 	vd_driver_probe(VD_ROLE_CPU, &env);
-	vd_driver_probe(VD_ROLE_POWER, &env);
 	vd_driver_probe(VD_ROLE_ENTROPY, &env);
 	rv_smp_init(bi, hartid);
 	rv_trap_cpu_init();
