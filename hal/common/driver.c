@@ -120,6 +120,18 @@ static bool try_node(const struct vd_driver *drv,
 	return false;
 }
 
+/* Whether node n carries one of the strings before `c` in list: then it
+ * was tried already (a node listing "arm,psci-1.0", "arm,psci-0.2" is
+ * probed once, not once per string). */
+static bool matched_before(const struct fdt *f, int n, const char *const *list,
+			   const char *const *c)
+{
+	for (const char *const *e = list; e < c; e++)
+		if (fdt_is_compatible(f, n, *e))
+			return true;
+	return false;
+}
+
 /*
  * Try drv against the machine: node `first` if it matches (-1: none),
  * then every other enabled FDT node one of its compatible strings names
@@ -139,7 +151,8 @@ static bool try_driver(const struct vd_driver *drv,
 			for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
 			     n = fdt_find_compatible(f, n, *c)) {
 				if (n == first || n == skip ||
-				    !fdt_node_enabled(f, n))
+				    !fdt_node_enabled(f, n) ||
+				    matched_before(f, n, drv->compatible, c))
 					continue;
 				fdt_device(env, n, *c, dev);
 				if (!probe || drv->probe(dev) == VD_OK)

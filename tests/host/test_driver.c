@@ -69,7 +69,8 @@ static vd_err_t fake_uart_probe(const struct vd_device *dev)
 {
 	return record("fake-uart", dev);
 }
-static const char *const fake_uart_compat[] = {"vd,fake-uart", NULL};
+static const char *const fake_uart_compat[] = {"vd,fake-uart",
+					       "vd,fake-uart-v2", NULL};
 VD_DRIVER(fake_uart) = {
 	.name = "fake-uart",
 	.role = VD_ROLE_CONSOLE,
@@ -350,6 +351,14 @@ static void test_stdout_path_outranks_priority(void **state)
 	ncalls = 0;
 	refused[0] = 0x9000;
 	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e), &fake_uart);
+	assert_int_equal(ncalls, 2);
+	assert_call(0, "fake-other-uart", 0x9000);
+	assert_call(1, "fake-uart", 0x8000);
+
+	/* a node carrying two of a driver's strings is probed once */
+	ncalls = 0;
+	refused[1] = 0x8000;
+	assert_null(vd_driver_probe(VD_ROLE_CONSOLE, &e));
 	assert_int_equal(ncalls, 2);
 	assert_call(0, "fake-other-uart", 0x9000);
 	assert_call(1, "fake-uart", 0x8000);
