@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "dtb_fixture.h"
 #include <hal/driver.h>
 #include <host/fake.h>
 #include <stdio.h>
@@ -234,22 +236,9 @@ static struct vd_probe_env env(const char *cmdline)
 
 static int load_blob(void **state)
 {
-	FILE *in = fopen(VD_TEST_DATA_DIR "/drivers.dtb", "rb");
-	long len;
-
 	(void)state;
-	if (!in)
-		return -1;
-	fseek(in, 0, SEEK_END);
-	len = ftell(in);
-	fseek(in, 0, SEEK_SET);
-	blob = malloc((size_t)len);
-	if (!blob || fread(blob, 1, (size_t)len, in) != (size_t)len) {
-		fclose(in);
-		return -1;
-	}
-	fclose(in);
-	if (!fdt_init(&tree, blob))
+	blob = dtb_load(VD_TEST_DATA_DIR "/drivers.dtb", NULL);
+	if (!blob || !fdt_init(&tree, blob))
 		return -1;
 	intc_node = fdt_path(&tree, "/intc@100");
 	return intc_node >= 0 ? 0 : -1;
@@ -330,16 +319,13 @@ static void test_highest_priority_stdout_path_first(void **state)
  * another one (tests/host/data/drivers-console.dts). */
 static void test_stdout_path_outranks_priority(void **state)
 {
-	FILE *in = fopen(VD_TEST_DATA_DIR "/drivers-console.dtb", "rb");
-	static uint8_t other[1024];
+	uint8_t *other =
+		dtb_load(VD_TEST_DATA_DIR "/drivers-console.dtb", NULL);
 	struct fdt t;
 	struct vd_probe_env e = env("");
 	(void)state;
 
-	assert_non_null(in);
-	size_t len = fread(other, 1, sizeof(other), in);
-	fclose(in);
-	assert_true(len > 0 && len < sizeof(other));
+	assert_non_null(other);
 	assert_true(fdt_init(&t, other));
 	e.fdt = &t;
 	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e),
@@ -362,6 +348,7 @@ static void test_stdout_path_outranks_priority(void **state)
 	assert_int_equal(ncalls, 2);
 	assert_call(0, "fake-other-uart", 0x9000);
 	assert_call(1, "fake-uart", 0x8000);
+	free(other);
 }
 
 static void test_failed_probe_tries_the_next_node(void **state)
