@@ -51,6 +51,8 @@
 #define AML_PKGLEN_FOLLOW(b) ((b) >> 6)
 #define SCI_EN_POLLS	     1000000u
 #define IO_PORT_LIMIT	     0x10000
+/* what the boot identity map covers, through which the DSDT is read */
+#define BOOT_IDENTITY_LIMIT (4ull << 30)
 
 static uint16_t pm1a_cnt, pm1b_cnt, smi_cmd;
 static uint8_t acpi_enable, slp_typ_a, slp_typ_b;
@@ -140,10 +142,13 @@ static vd_err_t acpi_s5_probe(const struct vd_device *dev)
 	if (!dsdt_pa)
 		dsdt_pa = u32_at(f, FADT_DSDT);
 	const struct acpi_sdt *dsdt =
-		dsdt_pa && dsdt_pa < ((uint64_t)4 << 30)
+		dsdt_pa && dsdt_pa <= BOOT_IDENTITY_LIMIT - sizeof(*dsdt)
 			? vd_phys_to_virt((paddr_t)dsdt_pa)
 			: NULL;
+	/* the whole table must lie in the identity map: find_s5 reads all
+	 * of it */
 	if (!dsdt || vd_memcmp(dsdt->signature, "DSDT", 4) != 0 ||
+	    dsdt->length > BOOT_IDENTITY_LIMIT - dsdt_pa ||
 	    !find_s5(dsdt, &slp_typ_a, &slp_typ_b)) {
 		kprintf("acpi-s5: no \\_S5 package the parser reads in the "
 			"DSDT\n");
