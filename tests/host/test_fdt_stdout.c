@@ -103,12 +103,28 @@ static void test_missing(void **state)
 	assert_int_equal(stdout_uart("stdout-path = \"\";"), -1);
 }
 
+/* A path longer than the reader's buffer names no node, not the node its
+ * cut prefix happens to name (here uart@1000, before 120 slashes). */
+static void test_too_long(void **state)
+{
+	char chosen[300];
+	char slashes[121];
+
+	(void)state;
+	memset(slashes, '/', 120);
+	slashes[120] = '\0';
+	snprintf(chosen, sizeof(chosen),
+		 "stdout-path = \"/soc/uart@1000%snone\";", slashes);
+	assert_int_equal(stdout_uart(chosen), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_alias),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

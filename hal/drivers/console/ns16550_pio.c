@@ -24,7 +24,6 @@
 #include <hal/uart16550.h>
 
 #define COM1_PORT      0x3f8
-#define UART_SCR       7 /* scratch register: keeps what is written */
 #define IO_PORT_LIMIT  0x10000
 #define SPCR_16550     0x00
 #define SPCR_16450     0x01
