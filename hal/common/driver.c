@@ -14,10 +14,6 @@
 extern const struct vd_driver __start_vd_drivers[] __attribute__((weak));
 extern const struct vd_driver __stop_vd_drivers[] __attribute__((weak));
 
-/* Drivers in one kernel at most (the probe's bookkeeping is on the
- * stack). */
-#define VD_MAX_DRIVERS 64
-
 static const char *const role_names[VD_ROLE_COUNT] = {
 	[VD_ROLE_CONSOLE] = "console", [VD_ROLE_IRQ] = "irq",
 	[VD_ROLE_CPU] = "cpu",	       [VD_ROLE_POWER] = "power",
@@ -245,21 +241,29 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 	return bind(role, drv, &dev);
 }
 
-/* The untried driver of `role` with the highest priority (marked tried),
- * or NULL when all are tried. */
+/* Does a come before b in probing order: higher priority first, then
+ * section (link) order? */
+static bool probes_before(const struct vd_driver *a, const struct vd_driver *b)
+{
+	return a->priority > b->priority ||
+	       (a->priority == b->priority && a < b);
+}
+
+/*
+ * The driver of `role` that comes next after `prev` (NULL: the first) in
+ * probing order, or NULL after the last: a selection over the section,
+ * so any number of drivers needs no table and no sorting.
+ */
 static const struct vd_driver *next_by_priority(enum vd_driver_role role,
-						bool *tried, size_t count)
+						const struct vd_driver *prev)
 {
 	const struct vd_driver *best = NULL;
 
-	for (size_t i = 0; i < count; i++) {
-		const struct vd_driver *d = &__start_vd_drivers[i];
-		if (d->role == role && !tried[i] &&
-		    (!best || d->priority > best->priority))
+	for (const struct vd_driver *d = __start_vd_drivers;
+	     d < __stop_vd_drivers; d++)
+		if (d->role == role && (!prev || probes_before(prev, d)) &&
+		    (!best || probes_before(d, best)))
 			best = d;
-	}
-	if (best)
-		tried[best - __start_vd_drivers] = true;
 	return best;
 }
 
@@ -280,13 +284,10 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 	 * section), in two passes: the node stdout-path names, which the
 	 * firmware chose as the console and so outranks every priority,
 	 * then everything else. */
-	size_t count = (size_t)(__stop_vd_drivers - __start_vd_drivers);
-	VD_ASSERT(count <= VD_MAX_DRIVERS);
 	int out = preferred_node(role, env);
 	for (int pass = out >= 0 ? 0 : 1; pass < 2; pass++) {
-		bool tried[VD_MAX_DRIVERS] = {false};
-		const struct vd_driver *d;
-		while ((d = next_by_priority(role, tried, count))) {
+		for (const struct vd_driver *d = next_by_priority(role, NULL);
+		     d; d = next_by_priority(role, d)) {
 			struct vd_device dev = {.env = env, .node = -1};
 			if (pass == 0 ? try_node(d, env, out, &dev, true)
 				      : try_driver(d, env, &dev, true, -1, out))
