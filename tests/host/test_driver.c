@@ -67,7 +67,7 @@ static const struct vd_console_ops console_ops = {console_putc, console_getc};
 
 /* ---- console: two UART kinds and a detected fallback ---- */
 
-static vd_err_t fake_uart_probe(const struct vd_device *dev)
+static vd_err_t fake_uart_probe(struct vd_device *dev)
 {
 	return record("fake-uart", dev);
 }
@@ -82,7 +82,7 @@ VD_DRIVER(fake_uart) = {
 	.ops = &console_ops,
 };
 
-static vd_err_t fake_other_probe(const struct vd_device *dev)
+static vd_err_t fake_other_probe(struct vd_device *dev)
 {
 	return record("fake-other-uart", dev);
 }
@@ -101,7 +101,7 @@ static bool fake_detect_console(const struct vd_probe_env *env)
 	(void)env;
 	return detect_console;
 }
-static vd_err_t fake_firmware_console_probe(const struct vd_device *dev)
+static vd_err_t fake_firmware_console_probe(struct vd_device *dev)
 {
 	return record("fake-firmware-console", dev);
 }
@@ -123,7 +123,7 @@ static bool rng_read(uint64_t *out)
 }
 static const struct vd_entropy_ops rng_ops = {rng_read};
 
-static vd_err_t fake_acpi_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_acpi_rng_probe(struct vd_device *dev)
 {
 	return record("fake-acpi-rng", dev);
 }
@@ -141,7 +141,7 @@ static bool fake_detect_rng(const struct vd_probe_env *env)
 	(void)env;
 	return detect_rng;
 }
-static vd_err_t fake_cpu_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_cpu_rng_probe(struct vd_device *dev)
 {
 	return record("fake-cpu-rng", dev);
 }
@@ -156,7 +156,7 @@ VD_DRIVER(fake_cpu_rng) = {
 
 /* Like virtio-mmio: every slot matches, only the one at 0x6000 holds an
  * RNG. */
-static vd_err_t fake_slot_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_slot_rng_probe(struct vd_device *dev)
 {
 	vd_err_t e = record("fake-slot-rng", dev);
 	return e == VD_OK && dev->base != 0x6000 ? VD_ERR_NOT_FOUND : e;
@@ -179,7 +179,7 @@ static vd_err_t fake_cpu_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 	return VD_OK;
 }
 static const struct vd_cpu_ops cpu_ops = {fake_cpu_start};
-static vd_err_t fake_cpu_probe(const struct vd_device *dev)
+static vd_err_t fake_cpu_probe(struct vd_device *dev)
 {
 	return record("fake-cpu", dev);
 }
@@ -203,7 +203,7 @@ static bool fake_xlate(int ctrl, const uint32_t *cells, unsigned ncells,
 	return true;
 }
 static const struct vd_irq_ops irq_ops = {.xlate = fake_xlate};
-static vd_err_t fake_intc_probe(const struct vd_device *dev)
+static vd_err_t fake_intc_probe(struct vd_device *dev)
 {
 	return record("fake-intc", dev);
 }

@@ -59,13 +59,13 @@ static bool build(const char *chosen)
 	return ok && n > 0 && n < sizeof(blob) && fdt_init(&tree, blob);
 }
 
-static vd_err_t hi_probe(const struct vd_device *dev)
+static vd_err_t hi_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return hi_refuses ? VD_ERR_NOT_FOUND : VD_OK;
 }
 
-static vd_err_t lo_probe(const struct vd_device *dev)
+static vd_err_t lo_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

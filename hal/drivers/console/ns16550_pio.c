@@ -92,7 +92,7 @@ static bool ns16550_pio_detect(const struct vd_probe_env *env)
 
 /* Errors: VD_ERR_NOT_FOUND if no UART answers at the chosen port,
  * VD_ERR_INVALID_PARAMETER for a forced address outside the I/O space. */
-static vd_err_t ns16550_pio_probe(const struct vd_device *dev)
+static vd_err_t ns16550_pio_probe(struct vd_device *dev)
 {
 	uint16_t port;
 
@@ -110,9 +110,8 @@ static vd_err_t ns16550_pio_probe(const struct vd_device *dev)
 	uart.base = port;
 	uart16550_init(&uart);
 	/* The core logs dev->base once probe returns: record the port SPCR
-	 * or the COM1 default chose.  dev is the core's own writable copy
-	 * (hal/common/driver.c hands every probe a local vd_device). */
-	((struct vd_device *)dev)->base = port;
+	 * or the COM1 default chose. */
+	dev->base = port;
 	return VD_OK;
 }
 

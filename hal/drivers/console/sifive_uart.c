@@ -26,7 +26,7 @@ static void wr(unsigned off, uint32_t v)
 }
 
 /* Errors: VD_ERR_NOT_FOUND for a node without registers. */
-static vd_err_t sifive_uart_probe(const struct vd_device *dev)
+static vd_err_t sifive_uart_probe(struct vd_device *dev)
 {
 	if (!dev->base)
 		return VD_ERR_NOT_FOUND;

@@ -27,7 +27,7 @@
 #define ICR_INIT	  (X86_ICR_INIT | X86_ICR_ASSERT)
 #define ICR_STARTUP(page) (X86_ICR_STARTUP | X86_ICR_ASSERT | (page))
 
-static vd_err_t init_sipi_probe(const struct vd_device *dev)
+static vd_err_t init_sipi_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

@@ -86,7 +86,7 @@ static void add_ioapic(paddr_t base, uint32_t gsi_base)
 
 /* Errors: VD_ERR_NOT_FOUND if there is no MADT (vd.irq=x86-apic binds
  * without the match) or it lists no I/O APIC. */
-static vd_err_t x86_apic_probe(const struct vd_device *dev)
+static vd_err_t x86_apic_probe(struct vd_device *dev)
 {
 	const struct acpi_madt *madt =
 		dev->env->acpi_find ? dev->env->acpi_find("APIC") : NULL;

@@ -116,7 +116,7 @@ static bool find_s5(const struct acpi_sdt *dsdt, uint8_t *a, uint8_t *b)
  * without the match), the FADT has no PM1 control block (a
  * hardware-reduced platform) or the DSDT has no \_S5 this parser reads;
  * VD_ERR_INVALID_PARAMETER for ports outside the I/O space. */
-static vd_err_t acpi_s5_probe(const struct vd_device *dev)
+static vd_err_t acpi_s5_probe(struct vd_device *dev)
 {
 	const struct acpi_sdt *fadt =
 		dev->env->acpi_find ? dev->env->acpi_find("FACP") : NULL;

@@ -127,8 +127,11 @@ struct vd_driver {
 	const char *const *compatible; /* NULL-terminated, or NULL */
 	const char *acpi;	       /* ACPI signature, or NULL */
 	bool (*detect)(const struct vd_probe_env *env); /* or NULL */
-	/* Map and initialise the device; 0 (VD_OK) binds the driver. */
-	vd_err_t (*probe)(const struct vd_device *dev);
+	/* Map and initialise the device; 0 (VD_OK) binds the driver.  dev
+	 * is the core's copy for this attempt: a driver whose match gave no
+	 * address (detect, ACPI) may record the one it chose in base/size,
+	 * which the binding's log line then shows. */
+	vd_err_t (*probe)(struct vd_device *dev);
 	const void *ops; /* the role's ops structure */
 };
 
