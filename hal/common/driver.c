@@ -39,26 +39,34 @@ static bool cmdline_option(const char *cmdline, enum vd_driver_role role,
 {
 	const char *name = role_names[role];
 	size_t nlen = vd_strlen(name);
+	bool found = false;
 
+	/* the last occurrence wins, as for Linux's options: a boot loader
+	 * appends what overrides the board's defaults */
 	for (const char *p = cmdline; *p;) {
 		while (*p == ' ')
 			p++;
 		const char *word = p;
 		while (*p && *p != ' ')
 			p++;
-		if (vd_strncmp(word, "vd.", 3) == 0 &&
-		    vd_strncmp(word + 3, name, nlen) == 0 &&
-		    word[3 + nlen] == '=') {
-			const char *v = word + 4 + nlen;
-			size_t n = (size_t)(p - v);
-			if (n >= len)
-				n = len - 1;
-			vd_memcpy(buf, v, n);
-			buf[n] = '\0';
-			return true;
+		if (vd_strncmp(word, "vd.", 3) != 0 ||
+		    vd_strncmp(word + 3, name, nlen) != 0 ||
+		    word[3 + nlen] != '=')
+			continue;
+		const char *v = word + 4 + nlen;
+		size_t n = (size_t)(p - v);
+		if (n >= len) {
+			/* a cut name or address would bind the wrong thing */
+			kprintf("driver: vd.%s= value longer than %u "
+				"characters, ignored\n",
+				name, (unsigned)(len - 1));
+			continue;
 		}
+		vd_memcpy(buf, v, n);
+		buf[n] = '\0';
+		found = true;
 	}
-	return false;
+	return found;
 }
 
 static bool parse_hex(const char *s, uint64_t *out)

@@ -532,6 +532,25 @@ static void test_forced_none(void **state)
 	assert_logged("driver: console none (vd.console=none)\n");
 }
 
+static void test_forced_last_wins_and_overlong_refused(void **state)
+{
+	/* the last option of a role counts (a boot loader appends) */
+	struct vd_probe_env e =
+		env("vd.console=none vd.console=fake-other-uart");
+	(void)state;
+
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e),
+			 &fake_other_uart);
+	/* a value too long to hold is refused, not cut: probing then runs
+	 * as without it */
+	e = env("vd.console=fake-uart@0x00000000000000000000000000000000000"
+		"00000000000000000000009000");
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e), &fake_uart);
+	assert_logged("driver: vd.console= value longer than 63 characters, "
+		      "ignored\n");
+	assert_int_not_equal(calls[ncalls - 1].base, 0x9000);
+}
+
 static void test_forced_unknown_or_malformed(void **state)
 {
 	struct vd_probe_env e = env("vd.console=nosuch");
@@ -628,6 +647,7 @@ int main(void)
 		T(test_forced_name_and_address),
 		T(test_forced_match_not_required),
 		T(test_forced_none),
+		T(test_forced_last_wins_and_overlong_refused),
 		T(test_forced_unknown_or_malformed),
 		T(test_forced_probe_fails),
 		T(test_fdt_irq_through_xlate),

@@ -34,6 +34,8 @@
  *                                         not required; the address, if
  *                                         given, becomes dev->base)
  *   vd.<role>=none                       bind nothing for the role
+ * The last vd.<role>= of a role counts; a value over 63 characters is
+ * refused with a message (probing then runs as without the option).
  *
  * Probing runs per role when the arch's boot code calls vd_driver_probe():
  * console first (so the rest can be logged), then irq, cpu, power and
