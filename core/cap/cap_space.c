@@ -391,7 +391,11 @@ vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
 		       uint64_t object_id, uint32_t rights,
 		       struct vd_capability *out)
 {
-	return cap_create(space, type, object_id, rights, false, out);
+	vd_err_t err = cap_create(space, type, object_id, rights, false, out);
+
+	if (err == VD_OK)
+		VD_TRACE_EVENT(VD_TRACE_CAP_CREATE, type, object_id);
+	return err;
 }
 
 vd_err_t vd_cap_create_self(struct vd_cap_space *space,
