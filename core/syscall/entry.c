@@ -15,6 +15,7 @@
 #include <veridian/metrics.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 
 #include "syscall_internal.h"
 
@@ -66,6 +67,16 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	return &vd_thread_of_stack(ctx)->user_work;
 }
 
+/* With tracing on: the same, between an entry and an exit record. */
+static __attribute__((noinline)) const volatile uint32_t *
+syscall_traced(struct vd_cpu_context *ctx, uint64_t nr)
+{
+	vd_trace_write(VD_TRACE_SYSCALL_ENTRY, nr, vd_ctx_arg(ctx, 0));
+	const volatile uint32_t *work = dispatch(ctx, nr);
+	vd_trace_write(VD_TRACE_SYSCALL_EXIT, nr, VD_CTX_RET(ctx));
+	return work;
+}
+
 /*
  * Every syscall but the two the IPC fast path may take (which the HAL
  * sends to it, hal.h), and those when it does not apply: the
@@ -85,5 +96,7 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 		return &no_user_work;
 	}
 #endif
+	if (VD_UNLIKELY(vd_trace_on))
+		return syscall_traced(ctx, nr);
 	return dispatch(ctx, nr);
 }

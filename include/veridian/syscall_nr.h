@@ -43,6 +43,7 @@
 #define VD_SYS_IPC_REGION_TRANSFER  47
 #define VD_SYS_IPC_REGION_RELEASE   48
 #define VD_SYS_IPC_DEBUG	    49
+#define VD_SYS_TRACE_READ	    54
 
 /* 1: only the test and bench images carry the call. */
 #define VD_SYS_TEST_ONLY_NULL		      1
@@ -78,6 +79,7 @@
 #define VD_SYS_TEST_ONLY_IPC_REGION_TRANSFER  0
 #define VD_SYS_TEST_ONLY_IPC_REGION_RELEASE   0
 #define VD_SYS_TEST_ONLY_IPC_DEBUG	      0
+#define VD_SYS_TEST_ONLY_TRACE_READ	      0
 
 /* Numbers 0 .. VD_SYS_MAX - 1 may be syscalls. */
 #define VD_SYS_MAX 64
