@@ -1,5 +1,5 @@
 /*
- * handle_syscall: the dispatch table.
+ * The dispatch table of handle_syscall (vd_handle_syscall, entry.c).
  *
  * One table for every number, built from the syscall list
  * (include/veridian/syscalls.def): the handlers live in this directory's
@@ -30,13 +30,6 @@ const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX] = {
 #define VD_SYSCALL(nr, name, handler, nargs) [nr] = handler,
 #include <veridian/syscalls.def>
 };
-
-/* ctx must be the calling thread's saved user context. */
-vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
-			   struct vd_cpu_context *ctx, uint64_t *ret)
-{
-	return syscall_dispatch(vd_thread_of_stack(ctx), nr, args, ctx, ret);
-}
 
 /* ---- helpers shared by the handlers ---- */
 

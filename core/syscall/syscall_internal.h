@@ -11,8 +11,8 @@
 /* dispatch.c: the handler of every number (syscalls.def), NULL for none. */
 extern const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX];
 
-/* The dispatch itself, inline in the syscall entry (the hot path) and in
- * vd_handle_syscall.  t is the calling thread. */
+/* The table step of vd_handle_syscall (entry.c), inline there: t is the
+ * calling user thread, already checked (host tests call it directly). */
 static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 					const uint64_t args[6],
 					struct vd_cpu_context *ctx,
