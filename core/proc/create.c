@@ -23,6 +23,7 @@
 #include <veridian/cap.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 #include <veridian/uaccess.h>
 
 #include "proc_internal.h"
@@ -102,7 +103,7 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 	*debug_out = VD_CAP_TOKEN_NULL;
 	if (!parent) {
 		/* children of the kernel (init, the test programs) get the
-		 * console and the debug device */
+		 * console, the trace buffers and the debug device */
 		if (a->ncaps)
 			return VD_ERR_INVALID_PARAMETER;
 		err = vd_cap_create(
@@ -111,12 +112,17 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 		if (err)
 			return err;
 		out[0] = c.token;
+		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_TRACE,
+				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
+		out[1] = c.token;
 		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_DEBUG,
 				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
 		if (err)
 			return err;
-		out[1] = *debug_out = c.token;
-		*n_out = 2;
+		out[2] = *debug_out = c.token;
+		*n_out = 3;
 		return VD_OK;
 	}
 	for (unsigned i = 0; i < a->ncaps; i++) {
@@ -199,6 +205,7 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 	p->main_thread = t;
 	proc_publish(p, parent);
 	*pid_out = p->pid;
+	VD_TRACE_EVENT(VD_TRACE_PROC_CREATE, p->pid, parent ? parent->pid : 0);
 	if (cap_out)
 		*cap_out = p->parent_cap;
 	return VD_OK;

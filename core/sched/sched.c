@@ -26,6 +26,7 @@
 #include <veridian/printf.h>
 #include <veridian/proc.h>
 #include <veridian/smp.h>
+#include <veridian/trace.h>
 
 #include "policy_inline.h"
 #include "sched_internal.h"
@@ -126,6 +127,9 @@ void sched_make_ready_locked(struct vd_thread *t)
 	VD_DEBUG_ASSERT(t->state == VD_THREAD_CREATED ||
 			t->state == VD_THREAD_SUSPENDED ||
 			t->state == VD_THREAD_BLOCKED);
+	if (VD_UNLIKELY(t->hold_reason != VD_BLOCK_NONE) &&
+	    sched_hold_take_locked(t))
+		return; /* another thread's vd_block_thread holds it */
 	unsigned cpu = pick_cpu(t);
 	struct cpu_sched *c = &vd_cpu_sched[cpu];
 	struct vd_thread *cur = c->current;
@@ -157,6 +161,7 @@ static void finish_switch_of(struct vd_thread *self)
 	struct cpu_sched *c = &vd_cpu_sched[self->cpu];
 	struct vd_thread *prev = c->switched_from;
 
+	vd_metrics_switch_end(self->cpu);
 	c->switched_from = NULL;
 	if (!prev)
 		return;
@@ -214,7 +219,8 @@ void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	if (next->proc)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
-	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	vd_metrics_switch_begin(next->cpu);
+	VD_TRACE_EVENT(VD_TRACE_CONTEXT_SWITCH, prev->tid, next->tid);
 	/* Blocked without kernel frames (sched_fast.h): start it afresh. */
 	if (VD_UNLIKELY(next->resume != NULL)) {
 		next->ksp = hal_kstack_init(
@@ -249,7 +255,9 @@ void sched_schedule_on(struct cpu_sched *c)
 
 	c->need_resched = false;
 	prev->resched = false;
-	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle) {
+	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle &&
+	    !(VD_UNLIKELY(prev->hold_reason != VD_BLOCK_NONE) &&
+	      sched_hold_take_locked(prev))) {
 		prev->state = VD_THREAD_READY;
 		rq_insert(&c->rq, &prev->se, false);
 	}
@@ -337,9 +345,15 @@ static void expire_locked(struct cpu_sched *c, uint64_t now)
 	VD_ASSERT_SCHED_LOCKED();
 	struct vd_sched_entity *se;
 
-	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
-		vd_sched_wake_thread_locked(sched_thread_of(se),
-					    VD_ERR_TIMEOUT);
+	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL) {
+		struct vd_thread *t = sched_thread_of(se);
+
+		if (t->held)
+			sched_hold_release_locked(
+				t); /* the hold's time is up */
+		else
+			vd_sched_wake_thread_locked(t, VD_ERR_TIMEOUT);
+	}
 }
 
 /*
@@ -405,6 +419,7 @@ void vd_sched_tick(uint64_t now)
 void vd_ipi(void)
 {
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
+	VD_TRACE_EVENT(VD_TRACE_INTERRUPT, VD_TRACE_IRQ_IPI, 0);
 	sched_tlb_ipi();
 	/* a reschedule: the sender already set need_resched; the
 	 * interrupted idle loop or the return to user mode acts on it */

@@ -1,5 +1,5 @@
 /*
- * handle_syscall: the dispatch table.
+ * The dispatch table of handle_syscall (vd_handle_syscall, entry.c).
  *
  * One table for every number, built from the syscall list
  * (include/veridian/syscalls.def) in table.c: the handlers live in this
@@ -12,16 +12,25 @@
  * copy routines (uaccess.h), and each object it touches through a
  * capability check (sys_cap).
  */
+#include <veridian/metrics.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
 
 #include "syscall_internal.h"
 
-/* ctx must be the calling thread's saved user context. */
-vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
-			   struct vd_cpu_context *ctx, uint64_t *ret)
+vd_err_t syscall_timed(struct vd_thread *t, vd_syscall_handler_t h,
+		       const uint64_t args[6], struct vd_cpu_context *ctx,
+		       uint64_t *ret)
 {
-	return syscall_dispatch(vd_thread_of_stack(ctx), nr, args, ctx, ret);
+	uint64_t switches = t->switches, t0 = hal_timer_now_ns();
+	vd_err_t err = h(args, ctx, ret);
+	uint64_t t1 = hal_timer_now_ns();
+
+	/* t->switches counts the times t was switched to: unchanged, t
+	 * ran throughout (an exit never gets here) */
+	if (__atomic_load_n(&t->switches, __ATOMIC_RELAXED) == switches)
+		vd_metrics_record_latency(VD_LATENCY_SYSCALL, t1 - t0);
+	return err;
 }
 
 /* ---- helpers shared by the handlers ---- */

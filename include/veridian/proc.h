@@ -97,14 +97,17 @@ struct vd_start_info {
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
 #define VD_DEVICE_CONSOLE 0
+/* The kernel's trace buffers (trace.h, SYS_TRACE_READ): the kernel gives
+ * init one (READ, GRANT) as its caps[1]. */
+#define VD_DEVICE_TRACE 1
 /*
  * Object id of the kernel debug interface among VD_OBJ_DEVICE
  * capabilities: SYS_IPC_DEBUG (statistics, the cycle counter, dumps)
  * needs one with READ.  The kernel gives its own children (init, the
- * programs the test suites start) one (READ, GRANT) as their caps[1];
+ * programs the test suites start) one (READ, GRANT) as their caps[2];
  * they pass it on like any capability (docs/capabilities.md).
  */
-#define VD_DEVICE_DEBUG 1
+#define VD_DEVICE_DEBUG 2
 
 /* Limits on what a process may be created with. */
 #define VD_PROC_MAX_ARGS      64   /* argv entries, envp entries each */

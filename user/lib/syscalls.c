@@ -117,6 +117,13 @@ long vd_capability_revoke(vd_cap_token_t token)
 			   0);
 }
 
+long vd_trace_read(vd_cap_token_t trace, unsigned cpu, void *buf, size_t max,
+		   uint64_t *cursor)
+{
+	return vd_syscall6(VD_SYS_TRACE_READ, (long)trace, (long)cpu, (long)buf,
+			   (long)max, (long)cursor, 0);
+}
+
 long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
 		    struct vd_thread_info *out)
 {

@@ -148,7 +148,7 @@ static void find_armctrl(const struct fdt *f)
 		"timer, mailbox and PMU interrupts\n");
 }
 
-static vd_err_t bcm2836_probe(const struct vd_device *dev)
+static vd_err_t bcm2836_probe(struct vd_device *dev)
 {
 	if (!dev->base || dev->node < 0) {
 		kprintf("bcm2836: local controller without reg\n");

@@ -115,7 +115,7 @@ static void find_contexts(const struct fdt *f, int node, uint64_t size)
  * has no registers, or the boot hart no S-mode context;
  * VD_ERR_INVALID_PARAMETER for a missing or impossible riscv,ndev.
  */
-static vd_err_t plic_probe(const struct vd_device *dev)
+static vd_err_t plic_probe(struct vd_device *dev)
 {
 	const struct fdt *f = dev->env->fdt;
 
