@@ -181,8 +181,15 @@ void cap_object_add_original_locked(struct cap_object *obj,
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s);
 /* Run the hook a revocation asked for (lock NOT held). */
 void cap_gone_notify(const struct cap_gone *gone);
-/* Has `type` a revoke hook (vd_cap_set_revoke_hook)? */
-bool cap_has_revoke_hook(uint32_t type);
+/* Bit t: type t has a revoke hook (vd_cap_set_revoke_hook); read on
+ * every revocation, so a mask rather than a call. */
+extern uint32_t cap_revoke_hook_mask;
+static inline bool cap_has_revoke_hook(uint32_t type)
+{
+	return type < 32 &&
+	       (__atomic_load_n(&cap_revoke_hook_mask, __ATOMIC_RELAXED) &
+		(1u << type));
+}
 /* Check every object record (vd_cap_space_check). */
 vd_err_t cap_objects_check_locked(void);
 

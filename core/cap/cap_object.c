@@ -67,6 +67,7 @@ static void record_free(struct cap_object *o)
 }
 static vd_cap_gone_hook_t cap_gone_hooks[VD_OBJ_TYPE_COUNT];
 static vd_cap_gone_hook_t cap_revoke_hooks[VD_OBJ_TYPE_COUNT];
+uint32_t cap_revoke_hook_mask;
 
 static inline uint32_t bucket_of(uint32_t type, uint64_t id)
 {
@@ -200,13 +201,13 @@ vd_err_t vd_cap_set_revoke_hook(enum vd_object_type type, vd_cap_gone_hook_t fn)
 	if ((uint32_t)type >= VD_OBJ_TYPE_COUNT)
 		return VD_ERR_INVALID_PARAMETER;
 	__atomic_store_n(&cap_revoke_hooks[type], fn, __ATOMIC_RELEASE);
+	if (fn)
+		__atomic_fetch_or(&cap_revoke_hook_mask, 1u << type,
+				  __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&cap_revoke_hook_mask, ~(1u << type),
+				   __ATOMIC_RELEASE);
 	return VD_OK;
-}
-
-bool cap_has_revoke_hook(uint32_t type)
-{
-	return type < VD_OBJ_TYPE_COUNT &&
-	       __atomic_load_n(&cap_revoke_hooks[type], __ATOMIC_ACQUIRE);
 }
 
 void cap_gone_notify(const struct cap_gone *gone)
