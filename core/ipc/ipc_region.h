@@ -97,6 +97,13 @@ void ipc_holder_release_locked(struct ipc_holder *h);
 /* Drop h (unmap, free; ipc_region.c); true if its region went with it. */
 bool ipc_holder_drop_locked(struct ipc_holder *h);
 
+/* A new holder of r for `who` on view v (its refs not taken: the
+ * caller's); NULL if out of memory.  r's size in bytes. */
+struct ipc_holder *ipc_holder_new_locked(struct ipc_region *r,
+					 const struct vd_ipc_actor *who,
+					 struct ipc_view *v);
+size_t ipc_region_bytes(const struct ipc_region *r);
+
 /* p's holder of region `id` (its id, or a capability to it in p's
  * space).  Errors: VD_ERR_NOT_FOUND (no such region), PERMISSION_DENIED
  * (p has no access, or only a large message's not yet delivered). */
