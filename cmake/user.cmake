@@ -14,14 +14,16 @@
 #   vduser_bootfs      an object library: bootfs.S .incbin's every program
 #                      and defines the table of include/veridian/bootfs.h
 #
-# Same clang as the kernel, but user code model and flags: the toolchain's
-# kernel flags come first on the command line, these override them.
+# Same clang as the kernel, but the user's architecture flags
+# (VD_ARCH_USER_CFLAGS of cmake/toolchain-<arch>.cmake): FP/SIMD
+# registers on, their state kept per thread by the kernel (docs/fpu.md).
 
 set(VD_USER_DIR ${VD_ROOT}/user)
 set(VD_USER_OUT ${CMAKE_BINARY_DIR}/user)
 file(MAKE_DIRECTORY ${VD_USER_OUT}/bootfs)
 
 set(VD_USER_CFLAGS
+    ${VD_ARCH_USER_CFLAGS}
     ${VD_WARNINGS}
     -ffreestanding -fno-builtin -nostdlib -nostdinc
     -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
@@ -32,7 +34,7 @@ if(VD_ARCH STREQUAL "x86_64")
   # -Werror=vla: the inline IPC syscall (user/ipc-lib/arch/x86_64/) binds
   # MR6 to rbx, which clang silently takes as its base pointer in a
   # function with both a variable-sized and an over-aligned stack object.
-  list(APPEND VD_USER_CFLAGS -mcmodel=small -Werror=vla)
+  list(APPEND VD_USER_CFLAGS -Werror=vla)
 endif()
 
 # Every library -- user/lib and any user/<name>-lib (e.g. ipc-lib, headers
@@ -139,7 +141,10 @@ configure_file(${CMAKE_BINARY_DIR}/bootfs.S.in ${CMAKE_BINARY_DIR}/bootfs.S
                COPYONLY)
 
 add_library(vduser_bootfs OBJECT ${CMAKE_BINARY_DIR}/bootfs.S)
-target_compile_options(vduser_bootfs PRIVATE -Wno-unused-command-line-argument)
+# part of the kernel: the kernel's flags (RISC-V: its float ABI, which
+# the linker checks)
+target_compile_options(vduser_bootfs PRIVATE ${VD_ARCH_CFLAGS}
+  -Wno-unused-command-line-argument)
 set_source_files_properties(${CMAKE_BINARY_DIR}/bootfs.S PROPERTIES
   OBJECT_DEPENDS "${_vd_user_elves}")
 foreach(_name IN LISTS _vd_user_names)

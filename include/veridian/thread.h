@@ -130,6 +130,12 @@ struct vd_thread {
 	void (*kentry)(void *);
 	void *karg;
 	struct hal_jmpbuf *fault_jmp; /* fault-safe user copy in progress */
+	/* FP/SIMD state (core/sched/fpu.c, docs/fpu.md): the area, NULL
+	 * until the thread's first FP instruction (its state is the initial
+	 * one until then); fpu_loaded while that state is in the registers
+	 * of the CPU it runs on (changed there, interrupts masked) */
+	void *fpu;
+	bool fpu_loaded;
 	uint64_t run_start_ns;
 	uint64_t cpu_time_ns;
 	uint64_t switches;
