@@ -18,8 +18,10 @@ fw_prepare() {
 	# writes into the DTB's /chosen/bootargs.
 	{
 		cat "$env_txt"
-		[ -n "${BOARD_KERNEL_CMDLINE:-}" ] &&
+		# (an if, not &&: an empty command line must not fail the block)
+		if [ -n "${BOARD_KERNEL_CMDLINE:-}" ]; then
 			printf 'bootargs=%s\n' "$BOARD_KERNEL_CMDLINE"
+		fi
 	} >"$work/uboot-env.txt" || return 1
 	mkenvimage -s 0x40000 -o "$flash" "$work/uboot-env.txt" || return 1
 	truncate -s 64M "$flash" || return 1
