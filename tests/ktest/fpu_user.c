@@ -168,7 +168,7 @@ VD_KTEST(fpu_state_get_set)
 {
 	static const char *const pattern[] = {"fpu", "pattern", "1000000",
 					      NULL};
-	static const char *const zeros[] = {"fpu", "zeros", NULL};
+	static const char *const zeros[] = {"fpu", "probe", NULL};
 	static uint8_t buf[4096], init[4096];
 	struct vd_process_exit_info info;
 	size_t size = vd_fpu_state_size(), areas = vd_fpu_area_count();
@@ -217,7 +217,7 @@ VD_KTEST(fpu_state_get_set)
 	KT_ASSERT_OK(vd_process_start(pid));
 	KT_ASSERT_OK(vd_process_wait(0, pid, RUN_TIMEOUT, &info));
 	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
-	KT_ASSERT(info.exit_code != 0); /* "registers start zero" failed */
+	KT_ASSERT_EQ(info.exit_code, 1); /* it did not start with zeros */
 	KT_ASSERT_EQ(vd_fpu_area_count(), areas);
 	KT_ASSERT_OK(vd_thread_set_affinity(vd_current_thread()->tid,
 					    VD_CPUSET_ALL));

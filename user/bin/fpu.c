@@ -12,6 +12,9 @@
  *                     FP register zero and the control registers at
  *                     their initial values (nothing leaks from another
  *                     process)
+ *   fpu probe         zeros without output: exit 0 if the state was the
+ *                     initial one, 1 if not (a test that set another
+ *                     state expects 1)
  *   fpu pattern [n]   fill every FP register with a pattern, then n
  *                     times: yield and check the pattern is still there
  *
@@ -263,7 +266,7 @@ static void write_regs(uint8_t (*v)[REG_BYTES])
 #error "fpu: unknown architecture"
 #endif
 
-static int run_zeros(void)
+static int run_zeros(bool quiet)
 {
 	static struct vd_utest T = {.prog = "fpu zeros"};
 	static uint8_t v[NREGS][REG_BYTES];
@@ -278,6 +281,9 @@ static int run_zeros(void)
 	for (unsigned r = 0; r < NREGS; r++)
 		for (unsigned b = 0; b < REG_BYTES; b++)
 			zero &= v[r][b] == 0;
+	if (quiet)
+		return !(zero && ctl[0] == ctl_initial[0] &&
+			 ctl[1] == ctl_initial[1]);
 	vd_check(&T, zero, "%u FP/SIMD registers start zero", NREGS);
 	vd_check(&T, ctl[0] == ctl_initial[0] && ctl[1] == ctl_initial[1],
 		 "FP control registers start initial (0x%x 0x%x)", ctl[0],
@@ -323,9 +329,11 @@ int main(int argc, char **argv, char **envp)
 	if (argc >= 2 && vd_strcmp(argv[1], "work") == 0)
 		return run_work(arg_num(argc, argv, DEFAULT_ITERS));
 	if (argc >= 2 && vd_strcmp(argv[1], "zeros") == 0)
-		return run_zeros();
+		return run_zeros(false);
+	if (argc >= 2 && vd_strcmp(argv[1], "probe") == 0)
+		return run_zeros(true);
 	if (argc >= 2 && vd_strcmp(argv[1], "pattern") == 0)
 		return run_pattern(arg_num(argc, argv, 1000));
-	printf("usage: fpu work [iters] | zeros | pattern [rounds]\n");
+	printf("usage: fpu work [iters] | zeros | probe | pattern [rounds]\n");
 	return 100;
 }
