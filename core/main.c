@@ -17,6 +17,11 @@
 #include <veridian/sched.h>
 
 static volatile unsigned cpus_online = 1;
+/* Bit n: logical CPU n has checked in (the boot CPU from the start), so
+ * that vd_smp_init waits for the CPU it started, not for any CPU (one
+ * that checks in late must not count for the next). */
+static volatile uint32_t cpus_checked_in = 1;
+_Static_assert(VD_MAX_CPUS <= 32, "cpus_checked_in has one bit per CPU");
 
 void vd_kmain(const struct vd_boot_info *bi)
 {
@@ -46,6 +51,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 
 void vd_kmain_secondary(unsigned cpu)
 {
+	__atomic_fetch_or(&cpus_checked_in, 1u << cpu, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	kprintf("cpu %u online\n", cpu);
 	vd_timer_init_cpu();
@@ -55,4 +61,11 @@ void vd_kmain_secondary(unsigned cpu)
 unsigned vd_cpus_online(void)
 {
 	return __atomic_load_n(&cpus_online, __ATOMIC_SEQ_CST);
+}
+
+bool vd_cpu_checked_in(unsigned cpu)
+{
+	return cpu < VD_MAX_CPUS &&
+	       (__atomic_load_n(&cpus_checked_in, __ATOMIC_SEQ_CST) &
+		(1u << cpu));
 }

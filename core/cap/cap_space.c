@@ -13,6 +13,7 @@
 #include <veridian/mm.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
+#include <veridian/trace.h>
 
 struct vd_spinlock vd_cap_lock = VD_SPINLOCK_INIT;
 struct vd_cap_stats vd_cap_stats_locked;
@@ -390,12 +391,20 @@ vd_err_t vd_cap_create(struct vd_cap_space *space, enum vd_object_type type,
 		       uint64_t object_id, uint32_t rights,
 		       struct vd_capability *out)
 {
-	return cap_create(space, type, object_id, rights, false, out);
+	vd_err_t err = cap_create(space, type, object_id, rights, false, out);
+
+	if (err == VD_OK)
+		VD_TRACE_EVENT(VD_TRACE_CAP_CREATE, type, object_id);
+	return err;
 }
 
 vd_err_t vd_cap_create_self(struct vd_cap_space *space,
 			    enum vd_object_type type, uint64_t object_id,
 			    uint32_t rights, struct vd_capability *out)
 {
-	return cap_create(space, type, object_id, rights, true, out);
+	vd_err_t err = cap_create(space, type, object_id, rights, true, out);
+
+	if (err == VD_OK)
+		VD_TRACE_EVENT(VD_TRACE_CAP_CREATE, type, object_id);
+	return err;
 }

@@ -23,6 +23,7 @@
 #include "cap_internal.h"
 
 #include <veridian/panic.h>
+#include <veridian/trace.h>
 
 /* Make `child` the first child of `parent`. */
 static void cdt_link(struct vd_cap_slot *parent, struct vd_cap_slot *child)
@@ -181,12 +182,18 @@ static vd_err_t cap_revoke_common(struct vd_cap_space *space,
 
 vd_err_t vd_cap_revoke(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, false, false);
+	vd_err_t err = cap_revoke_common(space, token, false, false);
+
+	VD_TRACE_EVENT(VD_TRACE_CAP_REVOKE, token, (uint64_t)err);
+	return err;
 }
 
 vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token)
 {
-	return cap_revoke_common(space, token, false, true);
+	vd_err_t err = cap_revoke_common(space, token, false, true);
+
+	VD_TRACE_EVENT(VD_TRACE_CAP_REVOKE, token, (uint64_t)err);
+	return err;
 }
 
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space, vd_cap_token_t token)

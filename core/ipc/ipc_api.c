@@ -14,9 +14,11 @@
  * The waiter lives in this stack frame, which is why a thread must leave
  * its IPC call (see vd_ipc_process_exit) before its stack goes away.
  */
+#include <veridian/metrics.h>
 #include <veridian/mm.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
+#include <veridian/trace.h>
 
 #include "ipc_internal.h"
 
@@ -58,8 +60,10 @@ void ipc_test_reset(void)
 	ipc_cow_copies = 0;
 	ipc_region_frames = 0;
 	ipc_anchor_frame = 0;
+#ifndef VD_PRODUCTION
 	ipc_test_sleep_hook = NULL;
 	ipc_test_wake_hook = NULL;
+#endif
 }
 
 vd_err_t ipc_wait_done(struct ipc_waiter *w, vd_err_t step, uint64_t deadline,
@@ -315,6 +319,7 @@ vd_err_t vd_ipc_receive_message(const struct vd_ipc_actor *receiver,
 	err = ipc_wait_done(&w, err, deadline, &st);
 	ipc_unlock(st);
 	if (err == VD_OK) {
+		VD_TRACE_EVENT(VD_TRACE_IPC_RECEIVE, ep, w.q.hdr.sender);
 		*msg_out = w.q.msg;
 		if (hdr_out)
 			*hdr_out = w.q.hdr;
@@ -328,6 +333,7 @@ vd_err_t vd_ipc_call(const struct vd_ipc_actor *caller, vd_channel_id_t ch,
 {
 	struct ipc_waiter w;
 	vd_err_t err;
+	uint64_t t0 = hal_timer_now_ns();
 
 	if (caller == NULL || reply_out == NULL)
 		return VD_ERR_INVALID_PARAMETER;
@@ -340,6 +346,10 @@ vd_err_t vd_ipc_call(const struct vd_ipc_actor *caller, vd_channel_id_t ch,
 		ipc_waiter_cancel(&w, VD_ERR_TIMEOUT);
 	err = ipc_wait_done(&w, err, deadline, &st);
 	ipc_unlock(st);
+	/* call to reply, as the caller sees it (docs/benchmarks.md) */
+	if (err == VD_OK)
+		vd_metrics_record_latency(VD_LATENCY_IPC,
+					  hal_timer_now_ns() - t0);
 	return err;
 }
 

@@ -12,8 +12,10 @@
 
 #include "ipc_internal.h"
 
+#ifndef VD_PRODUCTION /* the tests' hooks (ipc_internal.h) */
 vd_err_t (*ipc_test_sleep_hook)(struct ipc_waiter *w, uint64_t deadline_ns);
 void (*ipc_test_wake_hook)(struct ipc_waiter *w);
+#endif
 
 uint64_t ipc_now_ns(void)
 {
@@ -25,6 +27,7 @@ vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
 {
 	VD_ASSERT_SCHED_LOCKED();
 	VD_DEBUG_ASSERT(w != NULL && st != NULL);
+#ifndef VD_PRODUCTION
 	if (ipc_test_sleep_hook != NULL) {
 		vd_err_t err;
 
@@ -33,6 +36,7 @@ vd_err_t ipc_sleep_locked(struct ipc_waiter *w, uint64_t deadline_ns,
 		*st = ipc_lock();
 		return err;
 	}
+#endif
 	if (w->thread == NULL)
 		w->thread = vd_current_thread();
 	return vd_sched_wait_locked(NULL, VD_BLOCK_IPC, deadline_ns);
@@ -42,10 +46,12 @@ void ipc_wake_locked(struct ipc_waiter *w)
 {
 	VD_ASSERT_SCHED_LOCKED();
 	VD_DEBUG_ASSERT(w != NULL);
+#ifndef VD_PRODUCTION
 	if (ipc_test_wake_hook != NULL) {
 		ipc_test_wake_hook(w);
 		return;
 	}
+#endif
 	if (w->thread != NULL)
 		vd_sched_wake_thread_locked(w->thread, VD_OK);
 }
@@ -55,7 +61,7 @@ vd_err_t ipc_sleep_switch_locked(struct ipc_waiter *w, struct ipc_waiter *next,
 {
 	VD_ASSERT_SCHED_LOCKED();
 	VD_DEBUG_ASSERT(w != NULL && next != NULL && next->done);
-	if (ipc_test_sleep_hook != NULL || next->thread == NULL) {
+	if (IPC_TEST_SLEEP_HOOKED() || next->thread == NULL) {
 		ipc_wake_locked(next);
 		return ipc_sleep_locked(w, deadline_ns, st);
 	}

@@ -322,11 +322,17 @@ uint64_t ipc_now_ns(void);
  * Host tests replace sleeping: the hook runs "the rest of the world"
  * while the caller sleeps (with the lock released, so it may call the
  * public API), and returns what the sleep would have returned.  The wake
- * hook observes wake-ups.
+ * hook observes wake-ups.  Not in the production image (VD_PRODUCTION:
+ * its ipc_block.c and ipc_api.c are compiled for it alone).
  */
+#ifndef VD_PRODUCTION
 extern vd_err_t (*ipc_test_sleep_hook)(struct ipc_waiter *w,
 				       uint64_t deadline_ns);
 extern void (*ipc_test_wake_hook)(struct ipc_waiter *w);
+#define IPC_TEST_SLEEP_HOOKED() (ipc_test_sleep_hook != NULL)
+#else
+#define IPC_TEST_SLEEP_HOOKED() false
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Syscall layer (ipc_syscall.c, ipc_fastpath.c, ipc_syscall_wait.c)   */

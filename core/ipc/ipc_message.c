@@ -12,6 +12,7 @@
 #include <veridian/metrics.h>
 #include <veridian/panic.h>
 #include <veridian/string.h>
+#include <veridian/trace.h>
 
 #include "ipc_internal.h"
 
@@ -358,6 +359,7 @@ vd_err_t ipc_send_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 
 	if (err != VD_OK)
 		return err;
+	VD_TRACE_EVENT(VD_TRACE_IPC_SEND, ch, 0);
 	return deliver(w, dst, nonblocking);
 }
 
@@ -371,6 +373,7 @@ vd_err_t ipc_call_begin(struct ipc_waiter *w, vd_channel_id_t ch,
 
 	if (err != VD_OK)
 		return err;
+	VD_TRACE_EVENT(VD_TRACE_IPC_SEND, ch, 1);
 	w->reply_slot = ipc_reply_alloc(w, w->q.ch);
 	if (w->reply_slot < 0) {
 		ipc_qmsg_drop(&w->q, VD_ERR_RESOURCE_EXHAUSTED);
@@ -520,6 +523,7 @@ vd_err_t ipc_reply_locked(const struct vd_ipc_actor *replier,
 	*caller->reply_out = *resp;
 	ipc_reply_free(slot);
 	caller->reply_slot = -1;
+	VD_TRACE_EVENT(VD_TRACE_IPC_REPLY, token, caller->self.pid);
 	ipc_messages_sent++;
 	vd_metrics_count(VD_METRIC_IPC_MESSAGES);
 	if (woken)

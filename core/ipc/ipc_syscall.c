@@ -19,6 +19,7 @@
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 #include <veridian/uaccess.h>
 
 #include "ipc_internal.h"
@@ -241,6 +242,7 @@ vd_err_t sys_ipc_receive(const uint64_t a[6], struct vd_cpu_context *ctx,
 	}
 	if (err != VD_OK)
 		return ipc_gone_is_closed(err);
+	VD_TRACE_EVENT(VD_TRACE_IPC_RECEIVE, ep, w.q.hdr.sender);
 	*ret = 0;
 	if (!w.in_regs)
 		ipc_put_received(ctx, &w.q);

@@ -1,5 +1,6 @@
 /* Kernel metrics: per-CPU counters summed on demand; see metrics.h. */
 #include <veridian/metrics.h>
+#include <veridian/mm.h>
 #include <veridian/proc.h>
 #include <veridian/sched.h>
 #include <veridian/string.h>
@@ -15,6 +16,15 @@ void vd_metrics_record_latency(enum vd_latency l, uint64_t ns)
 
 	m->latency_sum_ns[l] += ns;
 	m->latency_samples[l]++;
+}
+
+void vd_metrics_switch_sample_end(struct vd_metrics_cpu *m)
+{
+	uint64_t t0 = m->switch_start_ns;
+
+	m->switch_start_ns = 0;
+	m->latency_sum_ns[VD_LATENCY_CONTEXT_SWITCH] += hal_timer_now_ns() - t0;
+	m->latency_samples[VD_LATENCY_CONTEXT_SWITCH]++;
 }
 
 static uint64_t average(const uint64_t sum, const uint64_t samples)
@@ -46,7 +56,14 @@ void vd_kernel_metrics(struct vd_kernel_metrics *out)
 	out->page_faults = c[VD_METRIC_PAGE_FAULTS];
 	out->interrupts_handled = c[VD_METRIC_INTERRUPTS];
 	out->ipc_messages_sent = c[VD_METRIC_IPC_MESSAGES] + handoffs;
-	out->memory_allocations = c[VD_METRIC_MEMORY_ALLOCATIONS];
+	/* counted where they happen, at no cost here: every successful
+	 * vd_frame_alloc (per CPU, in its frame cache) and vd_heap_alloc
+	 * (the heap's own statistics; a large block also takes frames, so
+	 * it counts twice) */
+	struct vd_allocator_stats hs;
+	vd_heap_stats(&hs);
+	out->memory_allocations = c[VD_METRIC_MEMORY_ALLOCATIONS] +
+				  vd_frame_alloc_calls() + hs.allocation_count;
 	out->average_syscall_latency_ns =
 		average(sum[VD_LATENCY_SYSCALL], n[VD_LATENCY_SYSCALL]);
 	out->average_context_switch_latency_ns = average(

@@ -366,6 +366,7 @@ frame_alloc_slow(size_t count, enum vd_mem_zone zone, struct vd_frame *out)
 	hal_irq_restore(st);
 	return VD_ERR_OUT_OF_MEMORY;
 done:
+	c->allocs++;
 	hal_irq_restore(st);
 	out->number = n;
 	return VD_OK;
@@ -382,6 +383,7 @@ vd_err_t vd_frame_alloc(size_t count, enum vd_mem_zone zone,
 
 		if (VD_LIKELY(!__atomic_load_n(&c->drain, __ATOMIC_RELAXED) &&
 			      cache_pop(c, zone, &n))) {
+			c->allocs++;
 			hal_irq_restore(st);
 			out->number = n;
 			return VD_OK;
@@ -389,6 +391,16 @@ vd_err_t vd_frame_alloc(size_t count, enum vd_mem_zone zone,
 		hal_irq_restore(st);
 	}
 	return frame_alloc_slow(count, zone, out);
+}
+
+uint64_t vd_frame_alloc_calls(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < VD_MAX_CPUS; cpu++)
+		n += __atomic_load_n(&frame_cpu_caches[cpu].allocs,
+				     __ATOMIC_RELAXED);
+	return n;
 }
 
 static void log_bad_free(vd_err_t err, size_t n, size_t count, size_t bad)

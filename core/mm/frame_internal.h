@@ -84,6 +84,9 @@ struct frame_cpu_cache {
 	 * into it: those moved between "free" and "allocated" without the
 	 * zone counters seeing it */
 	long taken[VD_ZONE_COUNT];
+	/* successful vd_frame_alloc calls on this CPU (KernelMetrics'
+	 * memory_allocations, vd_frame_alloc_calls) */
+	uint64_t allocs;
 	bool drain; /* another CPU ran out of memory: give frames back */
 };
 

@@ -23,6 +23,7 @@
 #include <veridian/cap.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 #include <veridian/uaccess.h>
 
 #include "proc_internal.h"
@@ -98,14 +99,20 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 
 	*n_out = a->ncaps;
 	if (!parent) {
-		/* children of the kernel (init) get the console */
+		/* children of the kernel (init) get the console and the
+		 * trace buffers, the devices the kernel has */
 		if (a->ncaps)
 			return VD_ERR_INVALID_PARAMETER;
 		err = vd_cap_create(
 			p->caps, VD_OBJ_DEVICE, VD_DEVICE_CONSOLE,
 			VD_RIGHT_READ | VD_RIGHT_WRITE | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
 		out[0] = c.token;
-		*n_out = 1;
+		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_TRACE,
+				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
+		out[1] = c.token;
+		*n_out = 2;
 		return err;
 	}
 	for (unsigned i = 0; i < a->ncaps; i++) {
@@ -184,6 +191,7 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 	p->main_thread = t;
 	proc_publish(p, parent);
 	*pid_out = p->pid;
+	VD_TRACE_EVENT(VD_TRACE_PROC_CREATE, p->pid, parent ? parent->pid : 0);
 	if (cap_out)
 		*cap_out = p->parent_cap;
 	return VD_OK;

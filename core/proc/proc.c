@@ -22,6 +22,7 @@
 #include <veridian/smp.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 
 #include "proc_internal.h"
 
@@ -308,6 +309,8 @@ static void teardown(struct vd_process *p)
 	struct vd_list *it;
 	hal_irqstate_t st;
 
+	VD_TRACE_EVENT(VD_TRACE_PROC_EXIT, p->pid,
+		       (uint64_t)(int64_t)p->exit_code);
 	/* other threads are dead; wait until none still runs its last
 	 * instructions on another CPU with our page table loaded */
 	st = proc_lock_take();

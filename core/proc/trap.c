@@ -15,6 +15,7 @@
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 #include <veridian/uaccess.h>
 
 #include "proc_internal.h"
@@ -33,8 +34,12 @@ bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
 	struct vd_process *p;
 
 	vd_metrics_count(VD_METRIC_PAGE_FAULTS);
+	VD_TRACE_EVENT(VD_TRACE_PAGE_FAULT, addr,
+		       access | (uint64_t)from_user << 8);
+#ifndef VD_PRODUCTION /* the ktests' hook (syscall.h) */
 	if (vd_page_fault_test_hook)
 		return vd_page_fault_test_hook(ctx, addr, access, from_user);
+#endif
 	t = vd_current_thread();
 	p = t ? t->proc : NULL;
 	if (p) {
@@ -89,8 +94,9 @@ void vd_user_exception(struct vd_cpu_context *ctx, const char *what)
 
 void vd_irq(unsigned irq)
 {
-	(void)irq; /* no device drivers in the kernel: user space's job */
+	/* no device drivers in the kernel: user space's job */
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
+	VD_TRACE_EVENT(VD_TRACE_INTERRUPT, VD_TRACE_IRQ_DEVICE, irq);
 }
 
 /*
@@ -102,9 +108,11 @@ void vd_return_to_user_hook(struct vd_cpu_context *ctx)
 {
 	struct vd_thread *t;
 
+#ifndef VD_PRODUCTION
 	/* HAL ktests visit user mode on borrowed stacks, without threads */
 	if (VD_UNLIKELY(vd_syscall_test_hook || vd_page_fault_test_hook))
 		return;
+#endif
 	t = vd_thread_of_stack(ctx);
 	t->uctx_replaced = false; /* the HAL restores all of ctx after us */
 	while (VD_UNLIKELY(t->kill_pending || t->resched)) {

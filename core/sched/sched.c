@@ -27,6 +27,7 @@
 #include <veridian/printf.h>
 #include <veridian/proc.h>
 #include <veridian/smp.h>
+#include <veridian/trace.h>
 
 #include "policy_inline.h"
 #include "sched_internal.h"
@@ -158,6 +159,7 @@ static void finish_switch_of(struct vd_thread *self)
 	struct cpu_sched *c = &vd_cpu_sched[self->cpu];
 	struct vd_thread *prev = c->switched_from;
 
+	vd_metrics_switch_end(self->cpu);
 	c->switched_from = NULL;
 	if (!prev)
 		return;
@@ -216,7 +218,8 @@ void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
 	vd_fpu_switch_out(prev);
-	vd_metrics_percpu[next->cpu].count[VD_METRIC_CONTEXT_SWITCHES]++;
+	vd_metrics_switch_begin(next->cpu);
+	VD_TRACE_EVENT(VD_TRACE_CONTEXT_SWITCH, prev->tid, next->tid);
 	/* Blocked without kernel frames (sched_fast.h): start it afresh. */
 	if (VD_UNLIKELY(next->resume != NULL)) {
 		next->ksp = hal_kstack_init(
@@ -407,6 +410,7 @@ void vd_sched_tick(uint64_t now)
 void vd_ipi(void)
 {
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
+	VD_TRACE_EVENT(VD_TRACE_INTERRUPT, VD_TRACE_IRQ_IPI, 0);
 	sched_tlb_ipi();
 	/* a reschedule: the sender already set need_resched; the
 	 * interrupted idle loop or the return to user mode acts on it */

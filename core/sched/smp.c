@@ -18,7 +18,6 @@ void vd_smp_init(const struct vd_boot_info *bi)
 		bi->cpu_count < VD_MAX_CPUS ? bi->cpu_count : VD_MAX_CPUS;
 
 	for (unsigned cpu = 1; cpu < want; cpu++) {
-		unsigned before = vd_cpus_online();
 		vd_err_t err = hal_cpu_start(cpu);
 		if (err != VD_OK) {
 			kprintf("smp: cpu %u not started: %s\n", cpu,
@@ -28,11 +27,10 @@ void vd_smp_init(const struct vd_boot_info *bi)
 		uint64_t deadline = hal_timer_now_ns() + SMP_START_TIMEOUT_NS;
 		/* checked with interrupts masked; the tick ends each wait */
 		hal_irqstate_t st = hal_irq_save();
-		while (vd_cpus_online() == before &&
-		       hal_timer_now_ns() < deadline)
+		while (!vd_cpu_checked_in(cpu) && hal_timer_now_ns() < deadline)
 			hal_cpu_idle();
 		hal_irq_restore(st);
-		if (vd_cpus_online() == before)
+		if (!vd_cpu_checked_in(cpu))
 			kprintf("smp: cpu %u did not come up\n", cpu);
 	}
 	kprintf("smp: %u of %u cpus online\n", vd_cpus_online(), bi->cpu_count);

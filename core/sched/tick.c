@@ -21,6 +21,7 @@
 #include <veridian/kernel.h>
 #include <veridian/metrics.h>
 #include <veridian/sched.h>
+#include <veridian/trace.h>
 
 static uint64_t next_deadline[VD_MAX_CPUS];
 static volatile uint64_t tick_count[VD_MAX_CPUS];
@@ -60,6 +61,7 @@ void vd_timer_irq(void)
 	uint64_t now = hal_timer_now_ns();
 
 	vd_metrics_count(VD_METRIC_INTERRUPTS);
+	VD_TRACE_EVENT(VD_TRACE_INTERRUPT, VD_TRACE_IRQ_TIMER, 0);
 	if (!tick_stopped[cpu] && now >= next_deadline[cpu]) {
 		tick_count[cpu]++;
 		do {

@@ -2,40 +2,42 @@
  * handle_syscall: the dispatch table.
  *
  * One table for every number, built from the syscall list
- * (include/veridian/syscalls.def): the handlers live in this directory's
- * sys_*.c and, for the IPC numbers, in core/ipc/ipc_syscall.c.  Numbers
- * the list does not name return VD_ERR_NOT_FOUND.
+ * (include/veridian/syscalls.def) in table.c: the handlers live in this
+ * directory's sys_*.c and, for the IPC numbers, in
+ * core/ipc/ipc_syscall.c.  Numbers the list does not name return
+ * VD_ERR_NOT_FOUND.
  *
  * Every handler gets the six raw argument registers.  A handler treats
  * each pointer argument as untrusted: it goes through the fault-safe
  * copy routines (uaccess.h), and each object it touches through a
  * capability check (sys_cap).
  */
+#include <veridian/metrics.h>
 #include <veridian/string.h>
 #include <veridian/thread.h>
 
 #include "syscall_internal.h"
-
-/* syscall_nr.h is generated from the same list: a stale one does not
- * build (scripts/gen-syscalls rewrites it). */
-#define VD_SYSCALL_LIMIT(n)                                                    \
-	_Static_assert(VD_SYS_MAX == (n), "syscall_nr.h is stale: run "        \
-					  "scripts/gen-syscalls");
-#define VD_SYSCALL(nr, name, handler, nargs)                                   \
-	_Static_assert(VD_SYS_##name == (nr) && (nargs) <= 6,                  \
-		       "syscall_nr.h is stale: run scripts/gen-syscalls");
-#include <veridian/syscalls.def>
-
-const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX] = {
-#define VD_SYSCALL(nr, name, handler, nargs) [nr] = handler,
-#include <veridian/syscalls.def>
-};
 
 /* ctx must be the calling thread's saved user context. */
 vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret)
 {
 	return syscall_dispatch(vd_thread_of_stack(ctx), nr, args, ctx, ret);
+}
+
+vd_err_t syscall_timed(struct vd_thread *t, vd_syscall_handler_t h,
+		       const uint64_t args[6], struct vd_cpu_context *ctx,
+		       uint64_t *ret)
+{
+	uint64_t switches = t->switches, t0 = hal_timer_now_ns();
+	vd_err_t err = h(args, ctx, ret);
+	uint64_t t1 = hal_timer_now_ns();
+
+	/* t->switches counts the times t was switched to: unchanged, t
+	 * ran throughout (an exit never gets here) */
+	if (__atomic_load_n(&t->switches, __ATOMIC_RELAXED) == switches)
+		vd_metrics_record_latency(VD_LATENCY_SYSCALL, t1 - t0);
+	return err;
 }
 
 /* ---- helpers shared by the handlers ---- */

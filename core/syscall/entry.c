@@ -15,15 +15,18 @@
 #include <veridian/metrics.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
+#include <veridian/trace.h>
 
 #include "syscall_internal.h"
 
+#ifndef VD_PRODUCTION /* the ktests' hooks (syscall.h) */
 void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
 bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx, vaddr_t addr,
 				unsigned access, bool from_user);
 
 /* The work word of a syscall caught by the test hook: nothing to do. */
 static const uint32_t no_user_work;
+#endif
 
 /* Where the handler finds the six arguments.  Where the context keeps
  * them in consecutive slots (AArch64 x0..x5, RISC-V a0..a5) that is the
@@ -64,6 +67,16 @@ dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 	return &vd_thread_of_stack(ctx)->user_work;
 }
 
+/* With tracing on: the same, between an entry and an exit record. */
+static __attribute__((noinline)) const volatile uint32_t *
+syscall_traced(struct vd_cpu_context *ctx, uint64_t nr)
+{
+	vd_trace_write(VD_TRACE_SYSCALL_ENTRY, nr, vd_ctx_arg(ctx, 0));
+	const volatile uint32_t *work = dispatch(ctx, nr);
+	vd_trace_write(VD_TRACE_SYSCALL_EXIT, nr, VD_CTX_RET(ctx));
+	return work;
+}
+
 /*
  * Every syscall but the two the IPC fast path may take (which the HAL
  * sends to it, hal.h), and those when it does not apply: the
@@ -74,6 +87,7 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 	uint64_t nr = VD_CTX_SYSNR(ctx);
 
 	hal_irq_local_enable();
+#ifndef VD_PRODUCTION
 	/* HAL ktests' syscalls (on borrowed stacks, without threads; they
 	 * use numbers no real syscall has) */
 	if (VD_UNLIKELY(nr >= VD_SYS_MAX) && vd_syscall_test_hook != NULL) {
@@ -81,5 +95,8 @@ const volatile uint32_t *vd_syscall(struct vd_cpu_context *ctx)
 		vd_metrics_count(VD_METRIC_SYSCALLS);
 		return &no_user_work;
 	}
+#endif
+	if (VD_UNLIKELY(vd_trace_on))
+		return syscall_traced(ctx, nr);
 	return dispatch(ctx, nr);
 }

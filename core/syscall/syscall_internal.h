@@ -3,16 +3,26 @@
 #define CORE_SYSCALL_INTERNAL_H
 
 #include <veridian/cap.h>
+#include <veridian/metrics.h>
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
 #include <veridian/uaccess.h>
 
-/* dispatch.c: the handler of every number (syscalls.def), NULL for none. */
+/* table.c: the handler of every number (syscalls.def), NULL for none. */
 extern const vd_syscall_handler_t vd_syscall_table[VD_SYS_MAX];
 
+/* dispatch.c: call h and time it (VD_LATENCY_SYSCALL), unless the
+ * caller was switched out meanwhile (blocked, preempted): the average is
+ * the kernel's own work per syscall, not how long callers wait. */
+vd_err_t syscall_timed(struct vd_thread *t, vd_syscall_handler_t h,
+		       const uint64_t args[6], struct vd_cpu_context *ctx,
+		       uint64_t *ret);
+
 /* The dispatch itself, inline in the syscall entry (the hot path) and in
- * vd_handle_syscall.  t is the calling thread. */
+ * vd_handle_syscall.  t is the calling thread.  One syscall in
+ * VD_METRICS_SYSCALL_SAMPLE of each process is timed: a test and a
+ * branch on the others. */
 static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 					const uint64_t args[6],
 					struct vd_cpu_context *ctx,
@@ -25,7 +35,9 @@ static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 	h = vd_syscall_table[nr];
 	if (VD_UNLIKELY(!h))
 		return VD_ERR_NOT_FOUND;
-	t->proc->usage.syscalls++;
+	if (VD_UNLIKELY((++t->proc->usage.syscalls &
+			 (VD_METRICS_SYSCALL_SAMPLE - 1)) == 0))
+		return syscall_timed(t, h, args, ctx, ret);
 	return h(args, ctx, ret);
 }
 

@@ -9,6 +9,9 @@
 #include <veridian/panic.h>
 
 #define SZ_2M 0x200000ull /* the devmap maps whole 2 MiB blocks */
+/* The devmap (A64_DEVMAP_BASE + pa) ends where the kernel image's
+ * addresses begin: the physical span it can map. */
+#define DEVMAP_PA_LIMIT (A64_KERNEL_VBASE - A64_DEVMAP_BASE)
 
 /* Linker-script symbols (see kernel.ld). */
 extern char _start[], _erodata[];
@@ -35,6 +38,12 @@ void a64_map_physmap(paddr_t base, uint64_t size)
 
 void *a64_map_device(paddr_t pa, uint64_t size)
 {
+	/* an address from a DTB or a vd.<role>=name@addr option beyond the
+	 * devmap would map the device over the kernel image, or wrap */
+	if (pa >= DEVMAP_PA_LIMIT || size > DEVMAP_PA_LIMIT - pa)
+		vd_panic("aarch64: MMIO at 0x%llx (size 0x%llx) is beyond the "
+			 "device map",
+			 (unsigned long long)pa, (unsigned long long)size);
 	paddr_t b = pa & ~(SZ_2M - 1);
 	paddr_t e = (pa + size + SZ_2M - 1) & ~(SZ_2M - 1);
 	a64_boot_map(a64_kernel_root, A64_DEVMAP_BASE + b, b, e - b,

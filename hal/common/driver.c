@@ -39,26 +39,34 @@ static bool cmdline_option(const char *cmdline, enum vd_driver_role role,
 {
 	const char *name = role_names[role];
 	size_t nlen = vd_strlen(name);
+	bool found = false;
 
+	/* the last occurrence wins, as for Linux's options: a boot loader
+	 * appends what overrides the board's defaults */
 	for (const char *p = cmdline; *p;) {
 		while (*p == ' ')
 			p++;
 		const char *word = p;
 		while (*p && *p != ' ')
 			p++;
-		if (vd_strncmp(word, "vd.", 3) == 0 &&
-		    vd_strncmp(word + 3, name, nlen) == 0 &&
-		    word[3 + nlen] == '=') {
-			const char *v = word + 4 + nlen;
-			size_t n = (size_t)(p - v);
-			if (n >= len)
-				n = len - 1;
-			vd_memcpy(buf, v, n);
-			buf[n] = '\0';
-			return true;
+		if (vd_strncmp(word, "vd.", 3) != 0 ||
+		    vd_strncmp(word + 3, name, nlen) != 0 ||
+		    word[3 + nlen] != '=')
+			continue;
+		const char *v = word + 4 + nlen;
+		size_t n = (size_t)(p - v);
+		if (n >= len) {
+			/* a cut name or address would bind the wrong thing */
+			kprintf("driver: vd.%s= value longer than %u "
+				"characters, ignored\n",
+				name, (unsigned)(len - 1));
+			continue;
 		}
+		vd_memcpy(buf, v, n);
+		buf[n] = '\0';
+		found = true;
 	}
-	return false;
+	return found;
 }
 
 static bool parse_hex(const char *s, uint64_t *out)
@@ -98,47 +106,63 @@ static void fdt_device(const struct vd_probe_env *env, int node, const char *c,
 		dev->base = dev->size = 0;
 }
 
-/* Which nodes try_driver offers a driver. */
-enum try_scope {
-	TRY_STDOUT, /* only the /chosen/stdout-path node (consoles) */
-	TRY_REST,   /* every other matching node, then ACPI and detect */
-};
+/* Try drv on FDT node `node` if it is enabled and one of drv's
+ * compatible strings names it (one probe per node, whichever string). */
+static bool try_node(const struct vd_driver *drv,
+		     const struct vd_probe_env *env, int node,
+		     struct vd_device *dev, bool probe)
+{
+	const struct fdt *f = env->fdt;
+
+	if (!f || !drv->compatible || node < 0 || !fdt_node_enabled(f, node))
+		return false;
+	for (const char *const *c = drv->compatible; *c; c++)
+		if (fdt_is_compatible(f, node, *c)) {
+			fdt_device(env, node, *c, dev);
+			return !probe || drv->probe(dev) == VD_OK;
+		}
+	return false;
+}
+
+/* Whether node n carries one of the strings before `c` in list: then it
+ * was tried already (a node listing "arm,psci-1.0", "arm,psci-0.2" is
+ * probed once, not once per string). */
+static bool matched_before(const struct fdt *f, int n, const char *const *list,
+			   const char *const *c)
+{
+	for (const char *const *e = list; e < c; e++)
+		if (fdt_is_compatible(f, n, *e))
+			return true;
+	return false;
+}
 
 /*
- * Try drv against the machine, within scope: the stdout-path node if it
- * is the console's and one of drv's compatible strings names it; or
- * every other enabled FDT node they name, until a probe succeeds, then
- * its ACPI table or detect function.  With probe false, only match:
- * fills dev from the first match.
+ * Try drv against the machine: node `first` if it matches (-1: none),
+ * then every other enabled FDT node one of its compatible strings names
+ * (but `skip`), until a probe succeeds; else its ACPI table or detect
+ * function.  With probe false, only match: fills dev from the first match.
  */
 static bool try_driver(const struct vd_driver *drv,
 		       const struct vd_probe_env *env, struct vd_device *dev,
-		       bool probe, enum try_scope scope)
+		       bool probe, int first, int skip)
 {
 	const struct fdt *f = env->fdt;
-	int out = f && drv->role == VD_ROLE_CONSOLE ? fdt_stdout_node(f) : -1;
 
-	if (scope == TRY_STDOUT) {
-		if (out < 0 || !drv->compatible || !fdt_node_enabled(f, out))
-			return false;
-		for (const char *const *c = drv->compatible; *c; c++) {
-			if (!fdt_is_compatible(f, out, *c))
-				continue;
-			fdt_device(env, out, *c, dev);
-			return !probe || drv->probe(dev) == VD_OK;
-		}
-		return false;
-	}
-	if (f && drv->compatible)
+	if (first >= 0 && try_node(drv, env, first, dev, probe))
+		return true;
+	if (f && drv->compatible) {
 		for (const char *const *c = drv->compatible; *c; c++)
 			for (int n = fdt_find_compatible(f, -1, *c); n >= 0;
 			     n = fdt_find_compatible(f, n, *c)) {
-				if (n == out || !fdt_node_enabled(f, n))
+				if (n == first || n == skip ||
+				    !fdt_node_enabled(f, n) ||
+				    matched_before(f, n, drv->compatible, c))
 					continue;
 				fdt_device(env, n, *c, dev);
 				if (!probe || drv->probe(dev) == VD_OK)
 					return true;
 			}
+	}
 	dev->node = -1;
 	dev->compatible = NULL;
 	dev->base = dev->size = 0;
@@ -146,6 +170,17 @@ static bool try_driver(const struct vd_driver *drv,
 	    (drv->detect && drv->detect(env)))
 		return !probe || drv->probe(dev) == VD_OK;
 	return false;
+}
+
+/* The console's /chosen/stdout-path node if it is enabled, else -1 (and
+ * -1 for every other role). */
+static int preferred_node(enum vd_driver_role role,
+			  const struct vd_probe_env *env)
+{
+	if (role != VD_ROLE_CONSOLE || !env->fdt)
+		return -1;
+	int out = fdt_stdout_node(env->fdt);
+	return out >= 0 && fdt_node_enabled(env->fdt, out) ? out : -1;
 }
 
 static const struct vd_driver *find_by_name(enum vd_driver_role role,
@@ -203,8 +238,8 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 	/* the node the driver would have matched still supplies reg and
 	 * interrupts unless the option gave an address */
 	struct vd_device found = dev;
-	if (!at && (try_driver(drv, env, &found, false, TRY_STDOUT) ||
-		    try_driver(drv, env, &found, false, TRY_REST)))
+	if (!at &&
+	    try_driver(drv, env, &found, false, preferred_node(role, env), -1))
 		dev = found;
 	if (drv->probe(&dev) != VD_OK) {
 		kprintf("driver: %-7s %s: probe failed\n", role_names[role],
@@ -212,6 +247,32 @@ static const struct vd_driver *probe_forced(enum vd_driver_role role,
 		return NULL;
 	}
 	return bind(role, drv, &dev);
+}
+
+/* Does a come before b in probing order: higher priority first, then
+ * section (link) order? */
+static bool probes_before(const struct vd_driver *a, const struct vd_driver *b)
+{
+	return a->priority > b->priority ||
+	       (a->priority == b->priority && a < b);
+}
+
+/*
+ * The driver of `role` that comes next after `prev` (NULL: the first) in
+ * probing order, or NULL after the last: a selection over the section,
+ * so any number of drivers needs no table and no sorting.
+ */
+static const struct vd_driver *next_by_priority(enum vd_driver_role role,
+						const struct vd_driver *prev)
+{
+	const struct vd_driver *best = NULL;
+
+	for (const struct vd_driver *d = __start_vd_drivers;
+	     d < __stop_vd_drivers; d++)
+		if (d->role == role && (!prev || probes_before(prev, d)) &&
+		    (!best || probes_before(d, best)))
+			best = d;
+	return best;
 }
 
 const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
@@ -227,34 +288,18 @@ const struct vd_driver *vd_driver_probe(enum vd_driver_role role,
 			   sizeof(opt)))
 		return probe_forced(role, env, opt);
 
-	/*
-	 * Highest priority first (a selection without sorting the section).
-	 * A console goes where /chosen/stdout-path points whatever the
-	 * priorities: a first round offers every driver only that node
-	 * (raspi3b's stdout is its mini-UART, but it has a PL011 too), the
-	 * second every other node.
-	 */
-	size_t count = (size_t)(__stop_vd_drivers - __start_vd_drivers);
-	VD_ASSERT(count <= 64);
-	for (int round = role == VD_ROLE_CONSOLE ? TRY_STDOUT : TRY_REST;
-	     round <= TRY_REST; round++) {
-		bool tried[64] = {false};
-		for (;;) {
-			const struct vd_driver *best = NULL;
-			for (size_t i = 0; i < count; i++) {
-				const struct vd_driver *d =
-					&__start_vd_drivers[i];
-				if (d->role == role && !tried[i] &&
-				    (!best || d->priority > best->priority))
-					best = d;
-			}
-			if (!best)
-				break;
-			tried[best - __start_vd_drivers] = true;
+	/* Highest priority first (a selection, without sorting the
+	 * section), in two passes: the node stdout-path names, which the
+	 * firmware chose as the console and so outranks every priority,
+	 * then everything else. */
+	int out = preferred_node(role, env);
+	for (int pass = out >= 0 ? 0 : 1; pass < 2; pass++) {
+		for (const struct vd_driver *d = next_by_priority(role, NULL);
+		     d; d = next_by_priority(role, d)) {
 			struct vd_device dev = {.env = env, .node = -1};
-			if (try_driver(best, env, &dev, true,
-				       (enum try_scope)round))
-				return bind(role, best, &dev);
+			if (pass == 0 ? try_node(d, env, out, &dev, true)
+				      : try_driver(d, env, &dev, true, -1, out))
+				return bind(role, d, &dev);
 		}
 	}
 	kprintf("driver: %-7s none matched\n", role_names[role]);

@@ -313,7 +313,11 @@ int fdt_stdout_node(const struct fdt *f)
 	if (!p || len == 0)
 		return -1;
 	size_t n = 0;
-	while (n < len && n + 1 < sizeof(path) && p[n] && p[n] != ':') {
+	while (n < len && p[n] && p[n] != ':') {
+		/* a cut path could name another node (a parent, a prefix):
+		 * one too long for the buffer names none */
+		if (n + 1 == sizeof(path))
+			return -1;
 		path[n] = p[n];
 		n++;
 	}

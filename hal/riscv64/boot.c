@@ -108,8 +108,9 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	env.fdt = dtb_ok ? &boot_fdt : NULL;
 	env.cmdline = bi->cmdline ? bi->cmdline : "";
 	vd_driver_probe(VD_ROLE_CONSOLE, &env);
-	/* power next, so that every panic below ends the run (sifive_test,
-	 * else SBI SRST, which needs no DTB) */
+	/* power next (sifive_test maps into the MMIO window too; SBI SRST
+	 * needs no DTB), so that a panic below ends the run instead of
+	 * waiting for the runner's timeout */
 	vd_driver_probe(VD_ROLE_POWER, &env);
 	if (!dtb_ok)
 		vd_panic("riscv: no valid DTB at 0x%llx (a1 at entry)",
@@ -133,10 +134,9 @@ VD_NORETURN void rv_boot_main(uint64_t hartid, paddr_t dtb_pa)
 	rv_timer_init(&boot_fdt);
 	/*
 	 * The other roles (hal/drivers/): the PLIC, SBI HSM for the other
-	 * harts, and entropy from a
-	 * virtio-rng where the board has one (the Zkr seed CSR is M-mode's
-	 * unless the firmware opens it with mseccfg.SSEED, which OpenSBI
-	 * does not).
+	 * harts, and entropy from a virtio-rng where the board has one (the
+	 * Zkr seed CSR is M-mode's unless the firmware opens it with
+	 * mseccfg.SSEED, which OpenSBI does not).
 	 */
 	if (vd_driver_probe(VD_ROLE_IRQ, &env)) {
 		const struct vd_irq_ops *irq = vd_driver_ops(VD_ROLE_IRQ);

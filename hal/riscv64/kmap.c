@@ -97,7 +97,8 @@ void rv_physmap_init(const struct vd_boot_info *bi, paddr_t dtb_pa,
 void *rv_ioremap(paddr_t pa, uint64_t size)
 {
 	uint64_t perm = RV_PTE_KERNEL_RW | (rv_has_svpbmt ? RV_PTE_PBMT_IO : 0);
-	if (pa + size > RV_IOMAP_LIMIT)
+	/* compared without pa + size, which a bad address could wrap */
+	if (pa >= RV_IOMAP_LIMIT || size > RV_IOMAP_LIMIT - pa)
 		vd_panic("riscv: MMIO at 0x%llx is beyond the MMIO window",
 			 (unsigned long long)pa);
 	kmap_region(RV_IOMAP_BASE, RV_IOMAP_LIMIT, pa, size, perm);

@@ -18,9 +18,11 @@
  * The PLIC driver's plic_test_hook quiets the device between claim and complete
  * (the line is level-triggered).  A board with none of them skips.
  */
+#include "../drivers/console/sifive_uart.h"
 #include "../drivers/irq/plic.h"
 #include <arch/platform.h>
 #include <hal/driver.h>
+#include <hal/uart16550.h>
 #include <veridian/ktest.h>
 #include <veridian/printf.h>
 
@@ -31,17 +33,6 @@
 #define RTC_ALARM_HIGH	    0x0c
 #define RTC_IRQ_ENABLED	    0x10
 #define RTC_CLEAR_INTERRUPT 0x1c
-/* SiFive UART (hal/drivers/console/sifive_uart.c explains them) */
-#define SIFIVE_UART_TXCTRL	0x08
-#define SIFIVE_UART_IE		0x10
-#define SIFIVE_UART_TXCTRL_TXEN (1u << 0)
-#define SIFIVE_UART_TXCNT_SHIFT 16
-#define SIFIVE_UART_TXCNT_MASK	(7u << SIFIVE_UART_TXCNT_SHIFT)
-#define SIFIVE_UART_IE_TXWM	(1u << 0)
-/* 16550 (hal/common/uart16550.c): IER is register 1 */
-#define NS16550_IER	  1
-#define NS16550_IER_ETBEI (1u << 1)
-
 static struct {
 	volatile uint8_t *regs;
 	uint32_t shift, width; /* 16550 register stride and access size */
@@ -100,13 +91,13 @@ static void sifive_off(void)
 
 static uint8_t ier_read(void)
 {
-	volatile uint8_t *r = dev.regs + (NS16550_IER << dev.shift);
+	volatile uint8_t *r = dev.regs + (UART_IER << dev.shift);
 	return dev.width == 4 ? (uint8_t) * (volatile uint32_t *)r : *r;
 }
 
 static void ier_write(uint8_t v)
 {
-	volatile uint8_t *r = dev.regs + (NS16550_IER << dev.shift);
+	volatile uint8_t *r = dev.regs + (UART_IER << dev.shift);
 	if (dev.width == 4)
 		*(volatile uint32_t *)r = v;
 	else
@@ -116,12 +107,12 @@ static void ier_write(uint8_t v)
 static void ns16550_raise(void)
 {
 	dev.saved = ier_read();
-	ier_write((uint8_t)(dev.saved | NS16550_IER_ETBEI));
+	ier_write((uint8_t)(dev.saved | UART_IER_ETBEI));
 }
 
 static void ns16550_quiet(void)
 {
-	ier_write((uint8_t)(dev.saved & ~NS16550_IER_ETBEI));
+	ier_write((uint8_t)(dev.saved & ~UART_IER_ETBEI));
 }
 
 static const struct irq_source {

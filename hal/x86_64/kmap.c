@@ -131,7 +131,15 @@ void *x86_mmio_map(paddr_t pa, size_t size)
 			       VD_PTE_GLOBAL | VD_PTE_NO_EXECUTE |
 			       VD_PTE_ACCESSED | VD_PTE_DIRTY;
 	paddr_t first = VD_ALIGN_DOWN(pa, (paddr_t)VD_PAGE_SIZE);
+	/* addresses come from firmware tables and vd.<role>=name@addr:
+	 * refuse a range that wraps or would run past the window's end */
+	if (size > X86_MMIO_SIZE || pa + size < pa)
+		vd_panic("x86: MMIO range 0x%llx + 0x%llx is not mappable",
+			 (unsigned long long)pa, (unsigned long long)size);
 	paddr_t last = VD_ALIGN_UP(pa + size, (paddr_t)VD_PAGE_SIZE);
+	if (last - first > X86_MMIO_BASE + X86_MMIO_SIZE - mmio_next)
+		vd_panic("x86: MMIO window full mapping 0x%llx + 0x%llx",
+			 (unsigned long long)pa, (unsigned long long)size);
 	uintptr_t va = mmio_next;
 	for (paddr_t p = first; p < last; p += VD_PAGE_SIZE) {
 		if (x86_pt_map_with(x86_kernel_root, mmio_next, p, flags,

@@ -13,7 +13,7 @@
 
 #define MB2_MAGIC 0x36d76289
 
-static uint64_t mbi[128]; /* 8-byte aligned, as the format requires */
+static uint64_t mbi[256]; /* 8-byte aligned, as the format requires */
 static size_t mbi_len;
 static struct vd_boot_info mb2_bi;
 static struct x86_platform saved_platform;
@@ -164,4 +164,61 @@ VD_KTEST(x86_mb2_rejects_bad_information)
 	mbi_tag(6, hdr, 8);
 	info = mbi_end();
 	KT_ASSERT(parse(MB2_MAGIC, info) != NULL);
+}
+
+/* Lengths a loader could get wrong that would wrap past 2^64: refused,
+ * not turned into a short or wrapped RAM range. */
+VD_KTEST(x86_mb2_rejects_ranges_past_2_64)
+{
+	static const struct efi_desc efi[] = {
+		{7, 0, 0x100000, 0, 0x10000000000000ull, 0, 0},
+	};
+	static const struct {
+		uint64_t base, len;
+		uint32_t type, reserved;
+	} e820[] = {{0xfffffffffff00000ull, 0x200000, 1, 0}};
+	uint8_t buf[8 + sizeof(efi)];
+	uint32_t hdr[2] = {sizeof(efi[0]), 1};
+
+	mbi_start();
+	vd_memcpy(buf, hdr, 8);
+	vd_memcpy(buf + 8, efi, sizeof(efi));
+	mbi_tag(17, buf, 8 + sizeof(efi));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) != NULL);
+
+	hdr[0] = sizeof(e820[0]);
+	hdr[1] = 0;
+	mbi_start();
+	vd_memcpy(buf, hdr, 8);
+	vd_memcpy(buf + 8, e820, sizeof(e820));
+	mbi_tag(6, buf, 8 + sizeof(e820));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) != NULL);
+}
+
+/* A command line that does not fit is refused, not cut. */
+VD_KTEST(x86_mb2_rejects_a_command_line_too_long)
+{
+	static char line[1100];
+	static const struct {
+		uint64_t base, len;
+		uint32_t type, reserved;
+	} e820[] = {{0x100000, 0x1000000, 1, 0}};
+	uint8_t buf[8 + sizeof(e820)];
+	uint32_t hdr[2] = {sizeof(e820[0]), 0};
+
+	vd_memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	vd_memcpy(buf, hdr, 8);
+	vd_memcpy(buf + 8, e820, sizeof(e820));
+	mbi_start();
+	mbi_tag(1, line, sizeof(line));
+	mbi_tag(6, buf, sizeof(buf));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) != NULL);
+
+	line[1023] = '\0'; /* 1023 bytes and the NUL: fits */
+	mbi_start();
+	mbi_tag(1, line, 1024);
+	mbi_tag(6, buf, sizeof(buf));
+	KT_ASSERT(parse(MB2_MAGIC, mbi_end()) == NULL);
+	KT_ASSERT_EQ(vd_strlen(mb2_bi.cmdline), 1023);
 }

@@ -4,6 +4,7 @@
  * SMEP/SMAP, the drivers bound, the I/O APIC and IPIs.  What the hal_pt_*
  * contract promises on every arch is tested in tests/ktest/hal_pt.c.
  */
+#include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
@@ -245,6 +246,66 @@ VD_KTEST(x86_drivers_bound)
 		KT_ASSERT(vd_driver_device(VD_ROLE_POWER)->base != 0);
 	else
 		KT_ASSERT(vd_strcmp(pwr->name, "acpi-s5") == 0);
+}
+
+/* vd.<role>= binds a driver without its match: the ACPI-matched ones
+ * then find no table and must refuse with an error, not assert. */
+extern const struct vd_driver acpi_s5_driver, x86_apic_driver;
+
+static const void *no_acpi_table(const char signature[4])
+{
+	(void)signature;
+	return NULL;
+}
+
+VD_KTEST(x86_acpi_drivers_refuse_without_their_table)
+{
+	const struct vd_probe_env env = {.acpi_find = no_acpi_table,
+					 .cmdline = ""};
+	const struct vd_probe_env no_acpi = {.cmdline = ""};
+	const struct vd_device dev = {.env = &env, .node = -1};
+	const struct vd_device dev_no_acpi = {.env = &no_acpi, .node = -1};
+
+	KT_ASSERT(acpi_s5_driver.probe(&dev) != VD_OK);
+	KT_ASSERT(x86_apic_driver.probe(&dev) != VD_OK);
+	KT_ASSERT(acpi_s5_driver.probe(&dev_no_acpi) != VD_OK);
+	KT_ASSERT(x86_apic_driver.probe(&dev_no_acpi) != VD_OK);
+}
+
+/* A MADT entry shorter than its type's fields stops the walk (the fields
+ * would be read past the entry, or past the table). */
+VD_KTEST(x86_madt_walk_stops_at_a_short_entry)
+{
+	static union {
+		struct acpi_madt madt;
+		uint8_t bytes[sizeof(struct acpi_madt) + 8 + 8 + 12];
+	} t;
+	uint8_t *e = t.madt.entries;
+	unsigned seen = 0;
+
+	vd_memset(&t, 0, sizeof(t));
+	t.madt.hdr.length = sizeof(t);
+	e[0] = ACPI_MADT_LAPIC; /* 8 bytes: fine */
+	e[1] = 8;
+	e[8] = ACPI_MADT_IOAPIC; /* needs 12, says 8 */
+	e[9] = 8;
+	e[16] = ACPI_MADT_IOAPIC; /* fine, but after the bad one */
+	e[17] = 12;
+	ACPI_MADT_FOR_EACH(&t.madt, p)
+	{
+		(void)p;
+		seen++;
+	}
+	KT_ASSERT_EQ(seen, 1);
+	e[9] = 8;
+	e[8] = 0x7f; /* a type not read here: 2 bytes suffice */
+	seen = 0;
+	ACPI_MADT_FOR_EACH(&t.madt, p)
+	{
+		(void)p;
+		seen++;
+	}
+	KT_ASSERT_EQ(seen, 3);
 }
 
 /* ---- interrupt controller ---- */

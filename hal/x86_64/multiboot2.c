@@ -97,16 +97,23 @@ static char firmware_name[96];
 static char error_text[96];
 static uint8_t rsdp_copy[RSDP_V2_LEN] __attribute__((aligned(16)));
 
-static void copy_string(char *dst, size_t len, const struct mb2_tag *t)
+/* Copy the tag's string into dst (len bytes with the NUL); false if it
+ * had to be cut. */
+static bool copy_string(char *dst, size_t len, const struct mb2_tag *t)
 {
 	const char *s = (const char *)(t + 1);
 	size_t max = t->size - sizeof(*t), n = 0;
 
-	while (n < max && n < len - 1 && s[n]) {
+	while (n < max && s[n]) {
+		if (n == len - 1) {
+			dst[n] = '\0';
+			return false;
+		}
 		dst[n] = s[n];
 		n++;
 	}
 	dst[n] = '\0';
+	return true;
 }
 
 /*
@@ -157,6 +164,10 @@ static const char *parse_efi_mmap(const struct mb2_tag *t,
 	uint32_t dsize = hdr[0];
 	for (; p + dsize <= end; p += dsize) {
 		const struct efi_memory_descriptor *d = (const void *)p;
+		/* NumberOfPages is a u64: a wrong one must not wrap the
+		 * byte length or the range's end past 2^64 */
+		if (d->pages > (UINT64_MAX - d->phys_start) / EFI_PAGE_SIZE)
+			return "an EFI memory descriptor ends beyond 2^64";
 		if (!add_range(bi, d->phys_start, d->pages * EFI_PAGE_SIZE,
 			       efi_to_e820(d->type)))
 			return "the EFI memory map has too many ranges";
@@ -175,6 +186,8 @@ static const char *parse_mmap(const struct mb2_tag *t, struct vd_boot_info *bi)
 	uint32_t esize = hdr[0];
 	for (; p + esize <= end; p += esize) {
 		const struct mb2_mmap_entry *e = (const void *)p;
+		if (e->length > UINT64_MAX - e->base)
+			return "a Multiboot2 memory map entry ends beyond 2^64";
 		if (!add_range(bi, e->base, e->length, e->type))
 			return "the memory map has too many ranges";
 	}
@@ -220,11 +233,16 @@ const char *x86_mb2_parse(uint32_t magic, uint32_t info,
 			break;
 		switch (t->type) {
 		case MB2_TAG_CMDLINE:
-			copy_string(cmdline_copy, sizeof(cmdline_copy), t);
+			/* a cut option (vd.power=isa-debug-exit@0xf4 cut to
+			 * @0xf) would bind the wrong thing: refuse */
+			if (!copy_string(cmdline_copy, sizeof(cmdline_copy), t))
+				return "the Multiboot2 command line is longer "
+				       "than 1023 bytes";
 			bi->cmdline = cmdline_copy;
 			break;
 		case MB2_TAG_LOADER_NAME:
-			copy_string(loader, sizeof(loader), t);
+			/* only printed: cutting it is harmless */
+			(void)copy_string(loader, sizeof(loader), t);
 			break;
 		case MB2_TAG_MMAP:
 			mmap = t;

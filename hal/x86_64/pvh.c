@@ -77,10 +77,15 @@ const char *x86_pvh_parse(uint32_t start_info, struct vd_boot_info *bi)
 
 	const struct hvm_memmap_entry *mm =
 		(const void *)(uintptr_t)si->memmap_paddr;
-	for (uint32_t i = 0; i < si->memmap_entries; i++)
-		if (mm[i].size && !x86_boot_add_memory(bi, mm[i].addr,
-						       mm[i].size, mm[i].type))
+	for (uint32_t i = 0; i < si->memmap_entries; i++) {
+		/* a range that runs past 2^64 describes no memory: skipped,
+		 * as the Multiboot2 parser does */
+		if (!mm[i].size || mm[i].addr + mm[i].size < mm[i].addr)
+			continue;
+		if (!x86_boot_add_memory(bi, mm[i].addr, mm[i].size,
+					 mm[i].type))
 			break;
+	}
 
 	if (si->nr_modules && si->modlist_paddr) {
 		const struct hvm_modlist_entry *m =

@@ -16,6 +16,8 @@ void vd_start_userspace(void); /* normal image: start init */
 
 /* CPUs that have reached vd_kmain / vd_kmain_secondary. */
 unsigned vd_cpus_online(void);
+/* Has logical CPU `cpu` reached vd_kmain(_secondary)? */
+bool vd_cpu_checked_in(unsigned cpu);
 
 /* Scheduler tick period and the per-CPU tick counter. */
 #define VD_TICK_NS 10000000ull /* 10 ms */

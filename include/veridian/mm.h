@@ -70,6 +70,8 @@ static inline struct vd_frame vd_frame_of(paddr_t pa)
  */
 vd_err_t vd_frame_alloc(size_t count, enum vd_mem_zone zone,
 			struct vd_frame *out);
+/* Successful vd_frame_alloc calls since boot, all CPUs (metrics.h). */
+uint64_t vd_frame_alloc_calls(void);
 
 /*
  * free_frames: give back [f, f + count).  Any sub-range of an allocation

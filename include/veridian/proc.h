@@ -91,6 +91,9 @@ struct vd_start_info {
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
  * gives init one (READ, WRITE, GRANT) as its caps[0]. */
 #define VD_DEVICE_CONSOLE 0
+/* The kernel's trace buffers (trace.h, SYS_TRACE_READ): the kernel gives
+ * init one (READ, GRANT) as its caps[1]. */
+#define VD_DEVICE_TRACE 1
 
 /* Limits on what a process may be created with. */
 #define VD_PROC_MAX_ARGS      64   /* argv entries, envp entries each */

@@ -38,7 +38,7 @@ typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
 
 #ifndef VD_USER
 /* The handlers of the syscall list, syscalls.def (core/syscall/sys_*.c,
- * core/ipc/ipc_syscall.c); the table is in core/syscall/dispatch.c. */
+ * core/ipc/ipc_syscall.c); the table is in core/syscall/table.c. */
 #define VD_SYSCALL(nr, name, handler, nargs)                                   \
 	vd_err_t handler(const uint64_t args[6], struct vd_cpu_context *ctx,   \
 			 uint64_t *ret);
@@ -49,10 +49,14 @@ typedef vd_err_t (*vd_syscall_handler_t)(const uint64_t args[6],
  * Test hooks for HAL ktests that enter user mode on a hand-made code page
  * before processes exist: when set, syscalls numbered VD_SYS_MAX or above
  * and page faults go to the hook instead of the real handler.  Never set
- * outside ktests.
+ * outside ktests; the production image (VD_PRODUCTION) has no ktests and
+ * so no hooks (its core/syscall/entry.c and core/proc/trap.c are compiled
+ * for it alone, cmake/kernel.cmake).
  */
+#ifndef VD_PRODUCTION
 extern void (*vd_syscall_test_hook)(struct vd_cpu_context *ctx);
 extern bool (*vd_page_fault_test_hook)(struct vd_cpu_context *ctx, vaddr_t addr,
 				       unsigned access, bool from_user);
+#endif
 
 #endif /* VERIDIAN_SYSCALL_H */

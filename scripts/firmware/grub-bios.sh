@@ -7,7 +7,7 @@ fw_prepare() {
 	local img=$1 work=$2
 	# shellcheck source=scripts/lib/grub-iso.sh
 	source "$VD_ROOT/scripts/lib/grub-iso.sh"
-	grub_iso "$img" "$work" || return 1
+	grub_iso "$img" "$work" i386-pc || return 1
 	# shellcheck disable=SC2034 # read by scripts/lib/board.sh
 	FW_ARGS=(-cdrom "$GRUB_ISO" -boot d)
 }

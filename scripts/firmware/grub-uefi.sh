@@ -18,7 +18,7 @@ fw_prepare() {
 		echo "no OVMF at $OVMF_CODE (scripts/setup installs ovmf)" >&2
 		return 1
 	fi
-	grub_iso "$img" "$work" || return 1
+	grub_iso "$img" "$work" x86_64-efi || return 1
 	cp "$OVMF_VARS" "$work/ovmf-vars.fd" || return 1
 	# shellcheck disable=SC2034 # read by scripts/lib/board.sh
 	FW_ARGS=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"

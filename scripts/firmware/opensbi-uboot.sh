@@ -5,14 +5,17 @@
 #   boot.disk  MBR, one FAT partition (type 0x0c) at 1 MiB holding
 #                boot.scr   mkimage -T script of boards/<board>/boot.cmd
 #                Image      the kernel (RISC-V Image header, booti)
-#   board.dtb  QEMU's own DTB for this machine plus /config/bootdelay = -2,
+#   uboot.dtb  QEMU's own DTB for this machine (or the board's board.dts)
+#              plus /config/bootdelay = -2,
 #              so U-Boot boots at once instead of counting down 2 s (its
 #              environment cannot be stored on this board)
 #
 # Built with mtools, sfdisk and dd only: no loop devices, no mounting.
+# The board's KERNEL_CMDLINE is set as bootargs at the top of the script
+# (booti writes it into the DTB's /chosen/bootargs).
 fw_prepare() {
 	local img=$1 work=$2
-	local part="$work/boot.part" disk="$work/boot.disk" dtb="$work/board.dtb"
+	local part="$work/boot.part" disk="$work/boot.disk" dtb="$work/uboot.dtb"
 	local part_mib=16 cpus=${smp:-$BOARD_QEMU_SMP}
 
 	# The board's KERNEL_CMDLINE becomes U-Boot's bootargs, which booti
@@ -43,10 +46,17 @@ fw_prepare() {
 
 	# Same machine as the real run (memory, CPUs, cpu model), so the DTB
 	# describes it exactly; without it U-Boot just waits its default delay.
-	local cpu_args=()
+	# A board that ships its own tree (board.dts, $BOARD_DTB) starts from
+	# that one instead: this -dtb comes after board.sh's and replaces it.
+	local cpu_args=() base_ok=false
 	[ -n "${BOARD_QEMU_CPU:-}" ] && cpu_args=(-cpu "$BOARD_QEMU_CPU")
-	if "$BOARD_QEMU" -M "$BOARD_QEMU_MACHINE,dumpdtb=$dtb" -m "$BOARD_QEMU_MEM" \
-		-smp "$cpus" "${cpu_args[@]}" -display none >/dev/null 2>&1 &&
+	if [ -n "${BOARD_DTB:-}" ]; then
+		cp "$BOARD_DTB" "$dtb" && base_ok=true
+	elif "$BOARD_QEMU" -M "$BOARD_QEMU_MACHINE,dumpdtb=$dtb" -m "$BOARD_QEMU_MEM" \
+		-smp "$cpus" "${cpu_args[@]}" -display none >/dev/null 2>&1; then
+		base_ok=true
+	fi
+	if $base_ok &&
 		fdtput -c "$dtb" /config 2>/dev/null &&
 		fdtput -t x "$dtb" /config bootdelay 0xfffffffe; then
 		FW_ARGS+=(-dtb "$dtb")

@@ -6,7 +6,9 @@
 # bootdelay=-2 skips the 2 s autoboot countdown and bootcmd does
 # "qfw load" + "booti" with the DTB U-Boot itself runs on.  An env in flash
 # replaces U-Boot's built-in one completely, so the text also sets the
-# load addresses the built-in env would have provided.
+# load addresses the built-in env would have provided.  The board's
+# KERNEL_CMDLINE becomes the env's bootargs, which booti writes into the
+# DTB's /chosen/bootargs.
 fw_prepare() {
 	local img=$1 work=$2
 	local env_txt="$BOARD_DIR/uboot-env.txt" flash="$work/uboot-env-pflash.img"

@@ -76,6 +76,13 @@ board_qemu_cmd() {
 		BOARD_DTB="$work/board.dtb"
 		dtc -q -I dts -O dtb -o "$BOARD_DTB" "$BOARD_DIR/board.dts" || return 1
 	fi
+	# The recipes put the command line into QEMU's -append, U-Boot's
+	# environment and scripts and grub.cfg, none of which is quoted the
+	# same way: allow only characters that need no quoting anywhere.
+	if [[ ${BOARD_KERNEL_CMDLINE:-} =~ [^A-Za-z0-9._=@,:/+\ -] ]]; then
+		echo "board $BOARD_NAME: KERNEL_CMDLINE may hold only letters, digits, spaces and ._=@,:/+- ('$BOARD_KERNEL_CMDLINE')" >&2
+		return 1
+	fi
 	FW_ARGS=()
 	# shellcheck source=/dev/null
 	source "$recipe"

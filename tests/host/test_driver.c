@@ -4,7 +4,8 @@
  * them into section vd_drivers as the kernel's linker scripts do) and the
  * tree tests/host/data/drivers.dts:
  *   - the highest priority that matches and probes is bound; for the
- *     console the /chosen/stdout-path node is tried first;
+ *     console the /chosen/stdout-path node is tried first, with every
+ *     driver, before any priority counts;
  *   - a probe that fails falls through to the driver's next node, then to
  *     the next driver; disabled nodes are never probed;
  *   - ACPI-table and detect() matches;
@@ -18,6 +19,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "dtb_fixture.h"
 #include <hal/driver.h>
 #include <host/fake.h>
 #include <stdio.h>
@@ -64,11 +67,12 @@ static const struct vd_console_ops console_ops = {console_putc, console_getc};
 
 /* ---- console: two UART kinds and a detected fallback ---- */
 
-static vd_err_t fake_uart_probe(const struct vd_device *dev)
+static vd_err_t fake_uart_probe(struct vd_device *dev)
 {
 	return record("fake-uart", dev);
 }
-static const char *const fake_uart_compat[] = {"vd,fake-uart", NULL};
+static const char *const fake_uart_compat[] = {"vd,fake-uart",
+					       "vd,fake-uart-v2", NULL};
 VD_DRIVER(fake_uart) = {
 	.name = "fake-uart",
 	.role = VD_ROLE_CONSOLE,
@@ -78,7 +82,7 @@ VD_DRIVER(fake_uart) = {
 	.ops = &console_ops,
 };
 
-static vd_err_t fake_other_probe(const struct vd_device *dev)
+static vd_err_t fake_other_probe(struct vd_device *dev)
 {
 	return record("fake-other-uart", dev);
 }
@@ -97,7 +101,7 @@ static bool fake_detect_console(const struct vd_probe_env *env)
 	(void)env;
 	return detect_console;
 }
-static vd_err_t fake_firmware_console_probe(const struct vd_device *dev)
+static vd_err_t fake_firmware_console_probe(struct vd_device *dev)
 {
 	return record("fake-firmware-console", dev);
 }
@@ -119,7 +123,7 @@ static bool rng_read(uint64_t *out)
 }
 static const struct vd_entropy_ops rng_ops = {rng_read};
 
-static vd_err_t fake_acpi_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_acpi_rng_probe(struct vd_device *dev)
 {
 	return record("fake-acpi-rng", dev);
 }
@@ -137,7 +141,7 @@ static bool fake_detect_rng(const struct vd_probe_env *env)
 	(void)env;
 	return detect_rng;
 }
-static vd_err_t fake_cpu_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_cpu_rng_probe(struct vd_device *dev)
 {
 	return record("fake-cpu-rng", dev);
 }
@@ -152,7 +156,7 @@ VD_DRIVER(fake_cpu_rng) = {
 
 /* Like virtio-mmio: every slot matches, only the one at 0x6000 holds an
  * RNG. */
-static vd_err_t fake_slot_rng_probe(const struct vd_device *dev)
+static vd_err_t fake_slot_rng_probe(struct vd_device *dev)
 {
 	vd_err_t e = record("fake-slot-rng", dev);
 	return e == VD_OK && dev->base != 0x6000 ? VD_ERR_NOT_FOUND : e;
@@ -175,7 +179,7 @@ static vd_err_t fake_cpu_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 	return VD_OK;
 }
 static const struct vd_cpu_ops cpu_ops = {fake_cpu_start};
-static vd_err_t fake_cpu_probe(const struct vd_device *dev)
+static vd_err_t fake_cpu_probe(struct vd_device *dev)
 {
 	return record("fake-cpu", dev);
 }
@@ -199,7 +203,7 @@ static bool fake_xlate(int ctrl, const uint32_t *cells, unsigned ncells,
 	return true;
 }
 static const struct vd_irq_ops irq_ops = {.xlate = fake_xlate};
-static vd_err_t fake_intc_probe(const struct vd_device *dev)
+static vd_err_t fake_intc_probe(struct vd_device *dev)
 {
 	return record("fake-intc", dev);
 }
@@ -232,22 +236,9 @@ static struct vd_probe_env env(const char *cmdline)
 
 static int load_blob(void **state)
 {
-	FILE *in = fopen(VD_TEST_DATA_DIR "/drivers.dtb", "rb");
-	long len;
-
 	(void)state;
-	if (!in)
-		return -1;
-	fseek(in, 0, SEEK_END);
-	len = ftell(in);
-	fseek(in, 0, SEEK_SET);
-	blob = malloc((size_t)len);
-	if (!blob || fread(blob, 1, (size_t)len, in) != (size_t)len) {
-		fclose(in);
-		return -1;
-	}
-	fclose(in);
-	if (!fdt_init(&tree, blob))
+	blob = dtb_load(VD_TEST_DATA_DIR "/drivers.dtb", NULL);
+	if (!blob || !fdt_init(&tree, blob))
 		return -1;
 	intc_node = fdt_path(&tree, "/intc@100");
 	return intc_node >= 0 ? 0 : -1;
@@ -321,6 +312,43 @@ static void test_highest_priority_stdout_path_first(void **state)
 	assert_int_equal(dev->size, 0x100);
 	assert_string_equal(dev->compatible, "vd,fake-uart");
 	assert_logged("driver: console fake-uart (vd,fake-uart) @ 0x2000\n");
+}
+
+/* The node stdout-path names outranks the drivers' priorities: the
+ * firmware chose that UART, though a higher-priority driver matches
+ * another one (tests/host/data/drivers-console.dts). */
+static void test_stdout_path_outranks_priority(void **state)
+{
+	uint8_t *other =
+		dtb_load(VD_TEST_DATA_DIR "/drivers-console.dtb", NULL);
+	struct fdt t;
+	struct vd_probe_env e = env("");
+	(void)state;
+
+	assert_non_null(other);
+	assert_true(fdt_init(&t, other));
+	e.fdt = &t;
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e),
+			 &fake_other_uart);
+	assert_int_equal(ncalls, 1);
+	assert_call(0, "fake-other-uart", 0x9000);
+
+	/* if it refuses, the priorities decide among the rest */
+	ncalls = 0;
+	refused[0] = 0x9000;
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e), &fake_uart);
+	assert_int_equal(ncalls, 2);
+	assert_call(0, "fake-other-uart", 0x9000);
+	assert_call(1, "fake-uart", 0x8000);
+
+	/* a node carrying two of a driver's strings is probed once */
+	ncalls = 0;
+	refused[1] = 0x8000;
+	assert_null(vd_driver_probe(VD_ROLE_CONSOLE, &e));
+	assert_int_equal(ncalls, 2);
+	assert_call(0, "fake-other-uart", 0x9000);
+	assert_call(1, "fake-uart", 0x8000);
+	free(other);
 }
 
 static void test_failed_probe_tries_the_next_node(void **state)
@@ -504,6 +532,25 @@ static void test_forced_none(void **state)
 	assert_logged("driver: console none (vd.console=none)\n");
 }
 
+static void test_forced_last_wins_and_overlong_refused(void **state)
+{
+	/* the last option of a role counts (a boot loader appends) */
+	struct vd_probe_env e =
+		env("vd.console=none vd.console=fake-other-uart");
+	(void)state;
+
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e),
+			 &fake_other_uart);
+	/* a value too long to hold is refused, not cut: probing then runs
+	 * as without it */
+	e = env("vd.console=fake-uart@0x00000000000000000000000000000000000"
+		"00000000000000000000009000");
+	assert_ptr_equal(vd_driver_probe(VD_ROLE_CONSOLE, &e), &fake_uart);
+	assert_logged("driver: vd.console= value longer than 63 characters, "
+		      "ignored\n");
+	assert_int_not_equal(calls[ncalls - 1].base, 0x9000);
+}
+
 static void test_forced_unknown_or_malformed(void **state)
 {
 	struct vd_probe_env e = env("vd.console=nosuch");
@@ -587,6 +634,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_highest_priority_stdout_path_first),
+		T(test_stdout_path_outranks_priority),
 		T(test_failed_probe_tries_the_next_node),
 		T(test_failed_probes_try_the_next_driver),
 		T(test_detect_is_the_last_resort),
@@ -599,6 +647,7 @@ int main(void)
 		T(test_forced_name_and_address),
 		T(test_forced_match_not_required),
 		T(test_forced_none),
+		T(test_forced_last_wins_and_overlong_refused),
 		T(test_forced_unknown_or_malformed),
 		T(test_forced_probe_fails),
 		T(test_fdt_irq_through_xlate),

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtb_fixture.h"
 #include <cmocka.h>
 #include <hal/driver.h>
 #include <stdio.h>
@@ -39,33 +40,17 @@ static bool hi_refuses; /* the high-priority driver's probe fails */
 
 static bool build(const char *chosen)
 {
-	char dts[] = "/tmp/vd-driver-probe-XXXXXX";
-	int fd = mkstemp(dts);
-	if (fd < 0)
-		return false;
-	FILE *f = fdopen(fd, "w");
-	fprintf(f, dts_fmt, chosen);
-	fclose(f);
-	char dtb[sizeof(dts) + 4], cmd[256];
-	snprintf(dtb, sizeof(dtb), "%s.dtb", dts);
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o %s %s", dtb, dts);
-	bool ok = system(cmd) == 0;
-	unlink(dts);
-	FILE *in = ok ? fopen(dtb, "rb") : NULL;
-	size_t n = in ? fread(blob, 1, sizeof(blob), in) : 0;
-	if (in)
-		fclose(in);
-	unlink(dtb);
-	return ok && n > 0 && n < sizeof(blob) && fdt_init(&tree, blob);
+	return dtb_compile(dts_fmt, chosen, blob, sizeof(blob)) &&
+	       fdt_init(&tree, blob);
 }
 
-static vd_err_t hi_probe(const struct vd_device *dev)
+static vd_err_t hi_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return hi_refuses ? VD_ERR_NOT_FOUND : VD_OK;
 }
 
-static vd_err_t lo_probe(const struct vd_device *dev)
+static vd_err_t lo_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

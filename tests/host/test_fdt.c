@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "dtb_fixture.h"
 #include <hal/fdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,29 +18,10 @@
 static uint8_t *blob;
 static size_t blob_len;
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len);
-	if (fread(buf, 1, *len, f) != *len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int load_blob(void **state)
 {
 	(void)state;
-	blob = read_file(VD_TEST_DTB, &blob_len);
+	blob = dtb_load(VD_TEST_DTB, &blob_len);
 	return blob ? 0 : -1;
 }
 
@@ -269,7 +252,7 @@ static void test_too_many_regions_is_reported(void **state)
 	struct fdt f;
 	struct vd_boot_info bi;
 	size_t len;
-	uint8_t *many = read_file(VD_TEST_DATA_DIR "/many-regions.dtb", &len);
+	uint8_t *many = dtb_load(VD_TEST_DATA_DIR "/many-regions.dtb", &len);
 	(void)state;
 
 	assert_non_null(many);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "dtb_fixture.h"
 #include <hal/fdt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,22 +25,9 @@ static struct fdt f;
 
 static int load_blob(void **state)
 {
-	FILE *in = fopen(VD_TEST_DATA_DIR "/bus.dtb", "rb");
-	long len;
-
 	(void)state;
-	if (!in)
-		return -1;
-	fseek(in, 0, SEEK_END);
-	len = ftell(in);
-	fseek(in, 0, SEEK_SET);
-	blob = malloc((size_t)len);
-	if (!blob || fread(blob, 1, (size_t)len, in) != (size_t)len) {
-		fclose(in);
-		return -1;
-	}
-	fclose(in);
-	return fdt_init(&f, blob) ? 0 : -1;
+	blob = dtb_load(VD_TEST_DATA_DIR "/bus.dtb", NULL);
+	return blob && fdt_init(&f, blob) ? 0 : -1;
 }
 
 static int free_blob(void **state)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "dtb_fixture.h"
 #include <hal/fdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +30,20 @@
 #define CAUSE_HIDDEN 0xffffffffu
 
 static struct fdt f;
-static uint8_t blob[16384];
+static uint8_t *blob;
 
 static int load(void **state)
 {
-	FILE *in = fopen(SIFIVE_U_DTB, "rb");
-	size_t n = in ? fread(blob, 1, sizeof(blob), in) : 0;
-
 	(void)state;
-	if (in)
-		fclose(in);
-	return n > 0 && n < sizeof(blob) && fdt_init(&f, blob) ? 0 : -1;
+	blob = dtb_load(SIFIVE_U_DTB, NULL);
+	return blob && fdt_init(&f, blob) ? 0 : -1;
+}
+
+static int unload(void **state)
+{
+	(void)state;
+	free(blob);
+	return 0;
 }
 
 static void test_harts(void **state)
@@ -135,5 +140,5 @@ int main(void)
 		cmocka_unit_test(test_plic_contexts),
 		cmocka_unit_test(test_uart_interrupts),
 	};
-	return cmocka_run_group_tests(tests, load, NULL);
+	return cmocka_run_group_tests(tests, load, unload);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtb_fixture.h"
 #include <cmocka.h>
 #include <hal/fdt.h>
 #include <stdio.h>
@@ -40,24 +41,7 @@ static uint8_t blob[4096];
  * dtc did not run. */
 static bool build(const char *chosen)
 {
-	char dts[] = "/tmp/vd-fdt-stdout-XXXXXX";
-	int fd = mkstemp(dts);
-	if (fd < 0)
-		return false;
-	FILE *f = fdopen(fd, "w");
-	fprintf(f, dts_fmt, chosen);
-	fclose(f);
-	char dtb[sizeof(dts) + 4], cmd[256];
-	snprintf(dtb, sizeof(dtb), "%s.dtb", dts);
-	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o %s %s", dtb, dts);
-	bool ok = system(cmd) == 0;
-	unlink(dts);
-	FILE *in = ok ? fopen(dtb, "rb") : NULL;
-	size_t n = in ? fread(blob, 1, sizeof(blob), in) : 0;
-	if (in)
-		fclose(in);
-	unlink(dtb);
-	return ok && n > 0 && n < sizeof(blob);
+	return dtb_compile(dts_fmt, chosen, blob, sizeof(blob));
 }
 
 /* The node fdt_stdout_node finds for this /chosen, as its unit address
@@ -103,12 +87,28 @@ static void test_missing(void **state)
 	assert_int_equal(stdout_uart("stdout-path = \"\";"), -1);
 }
 
+/* A path longer than the reader's buffer names no node, not the node its
+ * cut prefix happens to name (here uart@1000, before 120 slashes). */
+static void test_too_long(void **state)
+{
+	char chosen[300];
+	char slashes[121];
+
+	(void)state;
+	memset(slashes, '/', 120);
+	slashes[120] = '\0';
+	snprintf(chosen, sizeof(chosen),
+		 "stdout-path = \"/soc/uart@1000%snone\";", slashes);
+	assert_int_equal(stdout_uart(chosen), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_alias),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,7 +205,7 @@ static void test_initial_stack(void **state)
 	struct vd_process *p = vd_process_get(pid);
 	struct vd_cpu_context *ctx = p->main_thread->uctx;
 	struct vd_start_info si;
-	uint64_t ptr, caps[1];
+	uint64_t ptr, caps[2];
 	char s[16];
 	struct vd_capability c;
 	(void)state;
@@ -218,7 +218,7 @@ static void test_initial_stack(void **state)
 	assert_int_equal(si.argc, 3);
 	assert_int_equal(si.envc, 1);
 	assert_int_equal(si.pid, pid);
-	assert_int_equal(si.ncaps, 1);
+	assert_int_equal(si.ncaps, 2);
 	assert_int_equal(si.stack_size, VD_USER_STACK_SIZE);
 	assert_true(si.stack_base + si.stack_size <= hal_user_top());
 	for (unsigned i = 0; i < 3; i++) {
@@ -233,8 +233,15 @@ static void test_initial_stack(void **state)
 	assert_int_equal(vd_uvm_read(p, si.envp, &ptr, 8), VD_OK);
 	assert_int_equal(vd_uvm_read(p, ptr, s, 7), VD_OK);
 	assert_string_equal(s, "HOME=/");
-	/* a child of the kernel gets the console, and itself */
-	assert_int_equal(vd_uvm_read(p, si.caps, caps, 8), VD_OK);
+	/* a child of the kernel gets the console, the trace buffers (read
+	 * only) and itself */
+	assert_int_equal(vd_uvm_read(p, si.caps, caps, 16), VD_OK);
+	assert_int_equal(vd_cap_validate_type(p->caps, caps[1], VD_OBJ_DEVICE,
+					      VD_RIGHT_READ | VD_RIGHT_GRANT,
+					      &c),
+			 VD_OK);
+	assert_int_equal(c.object_id, VD_DEVICE_TRACE);
+	assert_int_equal(c.rights, VD_RIGHT_READ | VD_RIGHT_GRANT);
 	assert_int_equal(vd_cap_validate_type(p->caps, caps[0], VD_OBJ_DEVICE,
 					      VD_RIGHT_WRITE | VD_RIGHT_GRANT,
 					      &c),

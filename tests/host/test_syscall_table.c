@@ -1,5 +1,5 @@
 /*
- * cmocka suite for the one syscall table (core/syscall/dispatch.c, built
+ * cmocka suite for the one syscall table (core/syscall/table.c, built
  * from include/veridian/syscalls.def).
  *
  * The table must hold exactly the listed handlers at their numbers, the

@@ -8,10 +8,13 @@
 #                       veridian-test) under -icount shift=0,sleep=off on
 #                       max(1, QEMU_SMP_MIN) CPUs; prints the
 #                       instructions-per-operation table
-# Each board's test preset (scripts/gen-presets) selects its two by name;
+#   qemu-demo-<board>:  veridian, the production image: boots to init's
+#                       demo, which must end with exit code 0 and no
+#                       failed check (scripts/qemu demo)
+# Each board's test preset (scripts/gen-presets) selects its three by name;
 # the label <board> does the same for `ctest -L`.  scripts/qemu enforces
 # the board's hang TIMEOUT and checks both the closing "N passed, N failed"
-# line and QEMU's exit status; its logs go to
+# line and QEMU's exit status (demo: init's end line); its logs go to
 # build/<arch>/qemu-<board>-<mode>/console.log.
 function(vd_board_qemu_tests board)
   vd_board_load(${board})
@@ -22,12 +25,15 @@ function(vd_board_qemu_tests board)
     set(VD_BOARD_TIMEOUT 60)
   endif()
   math(EXPR _t "${VD_BOARD_TIMEOUT} + 30")
-  foreach(_mode ktest bench)
+  foreach(_mode ktest bench demo)
     set(_qmode test)
     set(_qimg veridian-test)
     if(_mode STREQUAL "bench")
       set(_qmode bench)
       set(_qimg veridian-bench)
+    elseif(_mode STREQUAL "demo")
+      set(_qmode demo)
+      set(_qimg veridian)
     endif()
     add_test(NAME qemu-${_mode}-${board}
              COMMAND ${VD_ROOT}/scripts/qemu ${board}

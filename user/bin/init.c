@@ -77,7 +77,8 @@ static void demo(const char *what, const char *const *argv)
 /*
  * The normal image's demo: processes, threads, IPC between processes,
  * zero-copy regions, and a faulting process that dies alone while the
- * kernel and init carry on.
+ * kernel and init carry on.  The production image's boot file system
+ * holds only the programs it runs: VD_USER_DEMO in cmake/user.cmake.
  */
 static int demo_tour(void)
 {

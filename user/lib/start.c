@@ -10,6 +10,13 @@ vd_cap_token_t vd_console_cap(void)
 	return ((const vd_cap_token_t *)(uintptr_t)vd_start->caps)[0];
 }
 
+vd_cap_token_t vd_trace_cap(void)
+{
+	if (!vd_start || vd_start->ncaps < 2)
+		return 0;
+	return ((const vd_cap_token_t *)(uintptr_t)vd_start->caps)[1];
+}
+
 vd_cap_token_t vd_self_cap(void)
 {
 	return vd_start ? vd_start->self_cap : 0;

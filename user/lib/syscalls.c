@@ -116,3 +116,10 @@ long vd_capability_revoke(vd_cap_token_t token)
 	return vd_syscall6(VD_SYS_CAPABILITY_REVOKE, (long)token, 0, 0, 0, 0,
 			   0);
 }
+
+long vd_trace_read(vd_cap_token_t trace, unsigned cpu, void *buf, size_t max,
+		   uint64_t *cursor)
+{
+	return vd_syscall6(VD_SYS_TRACE_READ, (long)trace, (long)cpu, (long)buf,
+			   (long)max, (long)cursor, 0);
+}

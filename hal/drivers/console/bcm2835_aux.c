@@ -48,7 +48,7 @@ static void wr(unsigned off, uint32_t v)
 	mu[off / 4] = v;
 }
 
-static vd_err_t bcm2835_aux_probe(const struct vd_device *dev)
+static vd_err_t bcm2835_aux_probe(struct vd_device *dev)
 {
 	/* a node without reg, or one too small for the registers used */
 	if (!dev->base || (dev->size && dev->size < MU_WINDOW))

@@ -43,7 +43,7 @@ static void mmio_write32(uintptr_t addr, uint8_t val)
 /* Errors: VD_ERR_NOT_FOUND for a node without registers,
  * VD_ERR_INVALID_PARAMETER for a reg-shift or reg-io-width this driver
  * cannot drive (logged: the DTB is wrong or the part is not a 16550). */
-static vd_err_t ns16550_probe(const struct vd_device *dev)
+static vd_err_t ns16550_probe(struct vd_device *dev)
 {
 	uint32_t shift = 0, width = 1;
 

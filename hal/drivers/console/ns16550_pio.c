@@ -24,7 +24,6 @@
 #include <hal/uart16550.h>
 
 #define COM1_PORT      0x3f8
-#define UART_SCR       7 /* scratch register: keeps what is written */
 #define IO_PORT_LIMIT  0x10000
 #define SPCR_16550     0x00
 #define SPCR_16450     0x01
@@ -93,7 +92,7 @@ static bool ns16550_pio_detect(const struct vd_probe_env *env)
 
 /* Errors: VD_ERR_NOT_FOUND if no UART answers at the chosen port,
  * VD_ERR_INVALID_PARAMETER for a forced address outside the I/O space. */
-static vd_err_t ns16550_pio_probe(const struct vd_device *dev)
+static vd_err_t ns16550_pio_probe(struct vd_device *dev)
 {
 	uint16_t port;
 
@@ -111,9 +110,8 @@ static vd_err_t ns16550_pio_probe(const struct vd_device *dev)
 	uart.base = port;
 	uart16550_init(&uart);
 	/* The core logs dev->base once probe returns: record the port SPCR
-	 * or the COM1 default chose.  dev is the core's own writable copy
-	 * (hal/common/driver.c hands every probe a local vd_device). */
-	((struct vd_device *)dev)->base = port;
+	 * or the COM1 default chose. */
+	dev->base = port;
 	return VD_OK;
 }
 

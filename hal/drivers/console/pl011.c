@@ -20,7 +20,7 @@
 
 static volatile uint32_t *pl011;
 
-static vd_err_t pl011_probe(const struct vd_device *dev)
+static vd_err_t pl011_probe(struct vd_device *dev)
 {
 	if (!dev->base)
 		return VD_ERR_NOT_FOUND;

@@ -20,7 +20,7 @@ static bool sbi_legacy_detect(const struct vd_probe_env *env)
 	return sbi_probe_extension(SBI_EXT_LEGACY_PUTCHAR) != 0;
 }
 
-static vd_err_t sbi_legacy_probe(const struct vd_device *dev)
+static vd_err_t sbi_legacy_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

@@ -2,21 +2,7 @@
  * SiFive UART ("sifive,uart0": the FU540's two UARTs, QEMU sifive_u's
  * console at 0x10010000) as the console, polled.
  *
- * Registers (FU540-C000 manual, chapter "Universal Asynchronous
- * Receiver/Transmitter"), 32 bits each:
- *
- *   0x00 txdata  bits 7:0 byte to send; bit 31 FULL (read): the
- *                transmit FIFO is full and the write was ignored
- *   0x04 rxdata  bits 7:0 byte received; bit 31 EMPTY: no byte (then
- *                7:0 mean nothing).  A read pops the FIFO.
- *   0x08 txctrl  bit 0 txen, bit 1 nstop (0 = one stop bit),
- *                bits 18:16 txcnt: transmit watermark
- *   0x0c rxctrl  bit 0 rxen, bits 18:16 rxcnt: receive watermark
- *   0x10 ie      interrupt enable: bit 0 txwm, bit 1 rxwm
- *   0x14 ip      interrupt pending: bit 0 txwm (transmit FIFO holds
- *                fewer than txcnt bytes), bit 1 rxwm (receive FIFO holds
- *                more than rxcnt)
- *   0x18 div     baud divisor: f_baud = f_in / (div + 1)
+ * Registers: sifive_uart.h.
  *
  * The FIFOs are 8 deep, 8N1 is the only frame format.  The divisor is
  * left as the firmware set it: it depends on the bus clock (the PRCI's
@@ -25,22 +11,7 @@
  */
 #include <hal/driver.h>
 
-enum {
-	SIFIVE_UART_TXDATA = 0x00,
-	SIFIVE_UART_RXDATA = 0x04,
-	SIFIVE_UART_TXCTRL = 0x08,
-	SIFIVE_UART_RXCTRL = 0x0c,
-	SIFIVE_UART_IE = 0x10,
-	SIFIVE_UART_IP = 0x14,
-	SIFIVE_UART_DIV = 0x18,
-	SIFIVE_UART_SIZE = 0x1c,
-};
-
-#define SIFIVE_UART_TXDATA_FULL	 (1u << 31)
-#define SIFIVE_UART_RXDATA_EMPTY (1u << 31)
-#define SIFIVE_UART_DATA_MASK	 0xffu
-#define SIFIVE_UART_TXCTRL_TXEN	 (1u << 0)
-#define SIFIVE_UART_RXCTRL_RXEN	 (1u << 0)
+#include "sifive_uart.h"
 
 static volatile uint32_t *regs;
 
@@ -55,7 +26,7 @@ static void wr(unsigned off, uint32_t v)
 }
 
 /* Errors: VD_ERR_NOT_FOUND for a node without registers. */
-static vd_err_t sifive_uart_probe(const struct vd_device *dev)
+static vd_err_t sifive_uart_probe(struct vd_device *dev)
 {
 	if (!dev->base)
 		return VD_ERR_NOT_FOUND;

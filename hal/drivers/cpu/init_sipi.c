@@ -16,15 +16,18 @@
 #include <hal/driver.h>
 
 #define SIPI_ENTRY_LIMIT 0x100000 /* real mode: below 1 MiB */
-#define INIT_DELAY_US	 10000	  /* 10 ms after INIT */
-#define SIPI_DELAY_US	 200	  /* 200 us after each SIPI */
+/* the SIPI vector is the entry's 4 KiB page number (CS = vector << 8) */
+#define SIPI_VECTOR_SHIFT 12
+#define XAPIC_ID_MAX	  0xff	/* ICR destination field: 8 bits */
+#define INIT_DELAY_US	  10000 /* 10 ms after INIT */
+#define SIPI_DELAY_US	  200	/* 200 us after each SIPI */
 
 /* ICR low words: INIT, level assert; start-up with the entry's page
  * number as the vector */
 #define ICR_INIT	  (X86_ICR_INIT | X86_ICR_ASSERT)
 #define ICR_STARTUP(page) (X86_ICR_STARTUP | X86_ICR_ASSERT | (page))
 
-static vd_err_t init_sipi_probe(const struct vd_device *dev)
+static vd_err_t init_sipi_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;
@@ -41,14 +44,15 @@ static vd_err_t init_sipi_start(uint64_t hwid, paddr_t entry, uint64_t arg)
 {
 	(void)arg;
 	if (entry >= SIPI_ENTRY_LIMIT || entry % VD_PAGE_SIZE || entry == 0 ||
-	    hwid > 0xff)
+	    hwid > XAPIC_ID_MAX)
 		return VD_ERR_INVALID_PARAMETER;
 	uint32_t apic = (uint32_t)hwid;
 	x86_lapic_send_ipi(apic, ICR_INIT);
 	x86_delay_us(INIT_DELAY_US);
-	x86_lapic_send_ipi(apic, ICR_STARTUP((uint32_t)(entry >> 12)));
+	uint32_t vector = (uint32_t)(entry >> SIPI_VECTOR_SHIFT);
+	x86_lapic_send_ipi(apic, ICR_STARTUP(vector));
 	x86_delay_us(SIPI_DELAY_US);
-	x86_lapic_send_ipi(apic, ICR_STARTUP((uint32_t)(entry >> 12)));
+	x86_lapic_send_ipi(apic, ICR_STARTUP(vector));
 	return VD_OK;
 }
 

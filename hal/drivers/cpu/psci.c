@@ -14,7 +14,7 @@
 static enum psci_conduit conduit;
 static uint32_t fn_cpu_on;
 
-static vd_err_t psci_cpu_probe(const struct vd_device *dev)
+static vd_err_t psci_cpu_probe(struct vd_device *dev)
 {
 	const struct fdt *f = dev->env->fdt;
 

@@ -17,7 +17,7 @@ static bool sbi_hsm_detect(const struct vd_probe_env *env)
 	return sbi_probe_extension(SBI_EXT_HSM) != 0;
 }
 
-static vd_err_t sbi_hsm_probe(const struct vd_device *dev)
+static vd_err_t sbi_hsm_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

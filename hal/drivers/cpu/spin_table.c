@@ -125,7 +125,7 @@ static bool spin_table_detect(const struct vd_probe_env *env)
 	return false;
 }
 
-static vd_err_t spin_table_probe(const struct vd_device *dev)
+static vd_err_t spin_table_probe(struct vd_device *dev)
 {
 	const struct fdt *f = dev->env->fdt;
 	int cpus_node = fdt_path(f, "/cpus");

@@ -28,7 +28,7 @@
 static volatile uint32_t *rng;
 static struct vd_spinlock rng_lock = VD_SPINLOCK_INIT;
 
-static vd_err_t bcm2835_rng_probe(const struct vd_device *dev)
+static vd_err_t bcm2835_rng_probe(struct vd_device *dev)
 {
 	if (!dev->base || (dev->size && dev->size < RNG_WINDOW))
 		return VD_ERR_NOT_FOUND;

@@ -15,7 +15,7 @@ static bool rdrand_detect(const struct vd_probe_env *env)
 	return x86_cpuid(1, 0).ecx & X86_CPUID_1_ECX_RDRAND;
 }
 
-static vd_err_t rdrand_probe(const struct vd_device *dev)
+static vd_err_t rdrand_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

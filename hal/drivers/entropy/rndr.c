@@ -21,7 +21,7 @@ static bool rndr_detect(const struct vd_probe_env *env)
 			    A64_ISAR0_RNDR_SHIFT) != 0;
 }
 
-static vd_err_t rndr_probe(const struct vd_device *dev)
+static vd_err_t rndr_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

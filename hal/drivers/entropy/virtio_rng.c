@@ -124,7 +124,7 @@ static void wr64(volatile uint32_t *regs, unsigned off, uint64_t v)
 
 /* A virtio,mmio transport is a virtio-rng if its device id says so (the
  * DTB lists every transport, most of them empty: device id 0). */
-static vd_err_t virtio_rng_probe(const struct vd_device *dev)
+static vd_err_t virtio_rng_probe(struct vd_device *dev)
 {
 	if (dev->size < 0x100)
 		return VD_ERR_NOT_FOUND;

@@ -27,7 +27,11 @@
 extern volatile uint64_t bcm2836_gpu_irqs;
 
 /* Called, when set, for every ARM-controller interrupt before it is
- * delivered (tests: silence the device there). */
+ * delivered (tests: silence the device there).  Not in the production
+ * image (VD_PRODUCTION: cmake/kernel.cmake compiles bcm2836.c for each
+ * image). */
+#ifndef VD_PRODUCTION
 extern void (*volatile bcm2836_test_hook)(unsigned irq);
+#endif
 
 #endif /* HAL_DRIVERS_IRQ_BCM2836_H */

@@ -65,7 +65,7 @@ static void gicv2_cpu_init(void)
 	gic_wr32(gicc, GICC_CTLR, GICC_CTLR_ENABLE);
 }
 
-static vd_err_t gicv2_probe(const struct vd_device *dev)
+static vd_err_t gicv2_probe(struct vd_device *dev)
 {
 	uint64_t cpu_base, cpu_size;
 

@@ -123,7 +123,7 @@ static void gicv3_cpu_init(void)
 	a64_isb();
 }
 
-static vd_err_t gicv3_probe(const struct vd_device *dev)
+static vd_err_t gicv3_probe(struct vd_device *dev)
 {
 	const struct fdt *f = dev->env->fdt;
 	uint64_t base;

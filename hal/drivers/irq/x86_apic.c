@@ -84,14 +84,19 @@ static void add_ioapic(paddr_t base, uint32_t gsi_base)
 		ioapic_write(io, IOAPIC_REDIR(n), REDIR_MASKED);
 }
 
-/* Errors: VD_ERR_NOT_FOUND if the MADT lists no I/O APIC. */
-static vd_err_t x86_apic_probe(const struct vd_device *dev)
+/* Errors: VD_ERR_NOT_FOUND if there is no MADT (vd.irq=x86-apic binds
+ * without the match) or it lists no I/O APIC. */
+static vd_err_t x86_apic_probe(struct vd_device *dev)
 {
-	const struct acpi_madt *madt = dev->env->acpi_find("APIC");
+	const struct acpi_madt *madt =
+		dev->env->acpi_find ? dev->env->acpi_find("APIC") : NULL;
 	uint32_t u32, gsi_base;
 	uint16_t flags;
 
-	VD_ASSERT(madt); /* the match was this table */
+	if (!madt) {
+		kprintf("x86-apic: no ACPI MADT\n");
+		return VD_ERR_NOT_FOUND;
+	}
 	/* defaults: identity ISA routing, bus default (edge, active high) */
 	for (unsigned i = 0; i < 16; i++)
 		isa[i] = (struct isa_route){i, false, false};

@@ -28,7 +28,6 @@
 #include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <hal/driver.h>
-#include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
 
@@ -52,6 +51,8 @@
 #define AML_PKGLEN_FOLLOW(b) ((b) >> 6)
 #define SCI_EN_POLLS	     1000000u
 #define IO_PORT_LIMIT	     0x10000
+/* what the boot identity map covers, through which the DSDT is read */
+#define BOOT_IDENTITY_LIMIT (4ull << 30)
 
 static uint16_t pm1a_cnt, pm1b_cnt, smi_cmd;
 static uint8_t acpi_enable, slp_typ_a, slp_typ_b;
@@ -111,16 +112,21 @@ static bool find_s5(const struct acpi_sdt *dsdt, uint8_t *a, uint8_t *b)
 	return false;
 }
 
-/* Errors: VD_ERR_NOT_FOUND if the FADT has no PM1 control block (a
+/* Errors: VD_ERR_NOT_FOUND if there is no FADT (vd.power=acpi-s5 binds
+ * without the match), the FADT has no PM1 control block (a
  * hardware-reduced platform) or the DSDT has no \_S5 this parser reads;
  * VD_ERR_INVALID_PARAMETER for ports outside the I/O space. */
-static vd_err_t acpi_s5_probe(const struct vd_device *dev)
+static vd_err_t acpi_s5_probe(struct vd_device *dev)
 {
-	const struct acpi_sdt *fadt = dev->env->acpi_find("FACP");
+	const struct acpi_sdt *fadt =
+		dev->env->acpi_find ? dev->env->acpi_find("FACP") : NULL;
 	const uint8_t *f = (const uint8_t *)fadt;
 	uint64_t dsdt_pa = 0;
 
-	VD_ASSERT(fadt); /* the match was this table */
+	if (!fadt) {
+		kprintf("acpi-s5: no ACPI FADT\n");
+		return VD_ERR_NOT_FOUND;
+	}
 	if (fadt->length < FADT_FLAGS + 4 ||
 	    (u32_at(f, FADT_FLAGS) & FADT_HW_REDUCED) ||
 	    u32_at(f, FADT_PM1A_CNT) == 0) {
@@ -136,10 +142,13 @@ static vd_err_t acpi_s5_probe(const struct vd_device *dev)
 	if (!dsdt_pa)
 		dsdt_pa = u32_at(f, FADT_DSDT);
 	const struct acpi_sdt *dsdt =
-		dsdt_pa && dsdt_pa < ((uint64_t)4 << 30)
+		dsdt_pa && dsdt_pa <= BOOT_IDENTITY_LIMIT - sizeof(*dsdt)
 			? vd_phys_to_virt((paddr_t)dsdt_pa)
 			: NULL;
+	/* the whole table must lie in the identity map: find_s5 reads all
+	 * of it */
 	if (!dsdt || vd_memcmp(dsdt->signature, "DSDT", 4) != 0 ||
+	    dsdt->length > BOOT_IDENTITY_LIMIT - dsdt_pa ||
 	    !find_s5(dsdt, &slp_typ_a, &slp_typ_b)) {
 		kprintf("acpi-s5: no \\_S5 package the parser reads in the "
 			"DSDT\n");

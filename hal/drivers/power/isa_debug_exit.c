@@ -21,7 +21,7 @@ static uint16_t exit_port;
 
 /* Errors: VD_ERR_INVALID_PARAMETER without a port (@addr) or with one
  * outside the 16-bit I/O space. */
-static vd_err_t isa_debug_exit_probe(const struct vd_device *dev)
+static vd_err_t isa_debug_exit_probe(struct vd_device *dev)
 {
 	if (dev->base == 0 || dev->base >= IO_PORT_LIMIT) {
 		kprintf("isa-debug-exit: needs an I/O port "

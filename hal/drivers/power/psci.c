@@ -13,7 +13,7 @@
 
 static enum psci_conduit conduit;
 
-static vd_err_t psci_power_probe(const struct vd_device *dev)
+static vd_err_t psci_power_probe(struct vd_device *dev)
 {
 	conduit = psci_method(dev->env->fdt, dev->node, "psci");
 	return conduit == PSCI_NONE ? VD_ERR_NOT_FOUND : VD_OK;

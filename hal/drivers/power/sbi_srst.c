@@ -22,7 +22,7 @@ static bool sbi_srst_detect(const struct vd_probe_env *env)
 	return sbi_probe_extension(SBI_EXT_SRST) != 0;
 }
 
-static vd_err_t sbi_srst_probe(const struct vd_device *dev)
+static vd_err_t sbi_srst_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

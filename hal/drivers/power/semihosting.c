@@ -45,7 +45,7 @@ static bool semihosting_detect(const struct vd_probe_env *env)
 	return a64_probe_undefined(errno_call, NULL);
 }
 
-static vd_err_t semihosting_probe(const struct vd_device *dev)
+static vd_err_t semihosting_probe(struct vd_device *dev)
 {
 	(void)dev;
 	return VD_OK;

@@ -20,7 +20,7 @@
 static volatile uint32_t *finisher;
 
 /* Errors: VD_ERR_NOT_FOUND for a node without registers. */
-static vd_err_t sifive_test_probe(const struct vd_device *dev)
+static vd_err_t sifive_test_probe(struct vd_device *dev)
 {
 	if (!dev->base)
 		return VD_ERR_NOT_FOUND;

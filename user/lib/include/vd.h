@@ -19,6 +19,7 @@
 #include <veridian/proc.h>
 #include <veridian/syscall.h>
 #include <veridian/thread.h>
+#include <veridian/trace_abi.h>
 #include <veridian/types.h>
 
 /* vd_syscall0 .. vd_syscall6: the trap, per architecture
@@ -45,6 +46,10 @@ extern const struct vd_start_info *vd_start;
 vd_cap_token_t vd_console_cap(void);
 /* This process's own capability (all rights). */
 vd_cap_token_t vd_self_cap(void);
+/* The trace capability (caps[1] of the kernel's children, init and the
+ * ktest programs: docs/tracing.md), or 0.  Other programs get it only
+ * if their parent passes it on, where the parent chooses. */
+vd_cap_token_t vd_trace_cap(void);
 
 int main(int argc, char **argv, char **envp);
 

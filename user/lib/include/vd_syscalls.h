@@ -83,4 +83,8 @@ long vd_capability_derive(vd_cap_token_t token, uint32_t rights,
 /* revokes a capability and everything derived from it, in every space. */
 long vd_capability_revoke(vd_cap_token_t token);
 
+/* copies records of one CPU's trace ring buffer (docs/tracing.md). */
+long vd_trace_read(vd_cap_token_t trace, unsigned cpu, void *buf, size_t max,
+		   uint64_t *cursor);
+
 #endif /* VD_SYSCALLS_H */

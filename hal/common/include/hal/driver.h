@@ -14,20 +14,18 @@
  *
  * What a driver matches, tried in this order:
  *   compatible  device-tree "compatible" strings: each enabled node
- *               (status absent or "okay") carrying one, in document order
- *               (for the console role the node /chosen/stdout-path names
- *               first), until probe() accepts one (a "virtio,mmio"
- *               transport, say, that holds the right device);
+ *               (status absent or "okay") carrying one, in document order,
+ *               until probe() accepts one (a "virtio,mmio" transport, say,
+ *               that holds the right device);
  *   acpi        an ACPI table signature ("APIC"): matches if the firmware's
  *               ACPI tables (x86_64) hold that table;
  *   detect      a function for what no table describes (a CPU feature such
  *               as RDRAND or RNDR, an SBI extension, a firmware call).
  * Among the drivers of one role that match, the highest `priority` whose
- * probe() succeeds is bound; the others are never called.  A console is
- * the exception: the /chosen/stdout-path node is offered to every console
- * driver (by priority) before any driver sees another node, so stdout
- * goes where the firmware says even when a higher-priority UART driver
- * matches some other node (raspi3b: mini-UART, not its PL011).
+ * probe() succeeds is bound; the others are never called.  For the
+ * console the node /chosen/stdout-path names comes first, before any
+ * priority: every driver (highest first) is tried on it, then everything
+ * else as above, so the firmware's choice of UART wins.
  *
  * The kernel command line can override the choice per role, the way
  * Linux's earlycon does, for what a board cannot describe (an exit device
@@ -36,11 +34,12 @@
  *                                         not required; the address, if
  *                                         given, becomes dev->base)
  *   vd.<role>=none                       bind nothing for the role
+ * The last vd.<role>= of a role counts; a value over 63 characters is
+ * refused with a message (probing then runs as without the option).
  *
  * Probing runs per role when the arch's boot code calls vd_driver_probe():
- * console first (so the rest can be logged), then power (so that a boot
- * that fails from here on ends the run instead of hanging), then irq, cpu
- * and entropy.  Each binding is logged as "driver: <role> <name> ...", and
+ * console first (so the rest can be logged), then irq, cpu, power and
+ * entropy.  Each binding is logged as "driver: <role> <name> ...", and
  * vd_driver_bound() answers which driver serves a role (tests, dump).
  */
 #ifndef HAL_DRIVER_H
@@ -130,8 +129,11 @@ struct vd_driver {
 	const char *const *compatible; /* NULL-terminated, or NULL */
 	const char *acpi;	       /* ACPI signature, or NULL */
 	bool (*detect)(const struct vd_probe_env *env); /* or NULL */
-	/* Map and initialise the device; 0 (VD_OK) binds the driver. */
-	vd_err_t (*probe)(const struct vd_device *dev);
+	/* Map and initialise the device; 0 (VD_OK) binds the driver.  dev
+	 * is the core's copy for this attempt: a driver whose match gave no
+	 * address (detect, ACPI) may record the one it chose in base/size,
+	 * which the binding's log line then shows. */
+	vd_err_t (*probe)(struct vd_device *dev);
 	const void *ops; /* the role's ops structure */
 };
 

@@ -76,12 +76,36 @@ struct acpi_madt {
 #define ACPI_MADT_ISO_ACTIVE_LOW  3u
 #define ACPI_MADT_ISO_LEVEL	  3u
 
-/* Walk the MADT's entries: e points at { type, length, ... }. */
+/* The length an entry of each type read here needs (the layouts above);
+ * 2 (type and length) for the others. */
+static inline uint8_t acpi_madt_entry_min(uint8_t type)
+{
+	switch (type) {
+	case ACPI_MADT_LAPIC:
+		return 8;
+	case ACPI_MADT_IOAPIC:
+		return 12;
+	case ACPI_MADT_ISO:
+		return 10;
+	case ACPI_MADT_LAPIC_OVERRIDE:
+		return 12;
+	case ACPI_MADT_X2APIC:
+		return 16;
+	default:
+		return 2;
+	}
+}
+
+/* Walk the MADT's entries: e points at { type, length, ... }, at least as
+ * long as its type's fields.  The walk stops at the first entry that is
+ * shorter or runs past the table: the rest cannot be trusted. */
 #define ACPI_MADT_FOR_EACH(madt, e)                                            \
 	for (const uint8_t *                                                   \
 		     e = (madt)->entries,                                      \
 		    *e##_end = (const uint8_t *)(madt) + (madt)->hdr.length;   \
-	     e + 2 <= e##_end && e[1] >= 2 && e + e[1] <= e##_end; e += e[1])
+	     e + 2 <= e##_end && e[1] >= acpi_madt_entry_min(e[0]) &&          \
+	     e + e[1] <= e##_end;                                              \
+	     e += e[1])
 
 /* The table with signature sig, checksum verified, or NULL (no ACPI, or
  * no such table).  Valid through the boot identity map and, after

@@ -22,10 +22,12 @@
 #ifndef ARCH_DEFS_H
 #define ARCH_DEFS_H
 
-#define X86_KERNEL_VMA	  0xffffffff80000000
-#define X86_KERNEL_LOAD	  0x200000
-#define X86_PHYSMAP_BASE  0xffff800000000000
-#define X86_MMIO_BASE	  0xffffffffc0000000
+#define X86_KERNEL_VMA	 0xffffffff80000000
+#define X86_KERNEL_LOAD	 0x200000
+#define X86_PHYSMAP_BASE 0xffff800000000000
+#define X86_MMIO_BASE	 0xffffffffc0000000
+/* the window runs to the top of the address space: 1 GiB */
+#define X86_MMIO_SIZE	  0x40000000
 #define X86_TRAMPOLINE_PA 0x8000
 
 /* Which boot protocol entered (head.S -> boot.c) */
