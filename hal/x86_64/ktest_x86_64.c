@@ -263,8 +263,8 @@ VD_KTEST(x86_acpi_drivers_refuse_without_their_table)
 	const struct vd_probe_env env = {.acpi_find = no_acpi_table,
 					 .cmdline = ""};
 	const struct vd_probe_env no_acpi = {.cmdline = ""};
-	const struct vd_device dev = {.env = &env, .node = -1};
-	const struct vd_device dev_no_acpi = {.env = &no_acpi, .node = -1};
+	struct vd_device dev = {.env = &env, .node = -1};
+	struct vd_device dev_no_acpi = {.env = &no_acpi, .node = -1};
 
 	KT_ASSERT(acpi_s5_driver.probe(&dev) != VD_OK);
 	KT_ASSERT(x86_apic_driver.probe(&dev) != VD_OK);
