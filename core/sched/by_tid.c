@@ -131,6 +131,29 @@ vd_err_t vd_yield_cpu(void)
 	return VD_OK;
 }
 
+/* vd_block_thread of another thread: a hold (hold.c, sched.h). */
+static vd_err_t hold_locked(struct vd_thread *t, enum vd_block_reason reason,
+			    uint64_t deadline)
+{
+	struct vd_runqueue *rq = &vd_cpu_sched[t->cpu].rq;
+
+	if (t->state == VD_THREAD_DEAD)
+		return VD_ERR_INVALID_PARAMETER;
+	if (t->state == VD_THREAD_CREATED || t->state == VD_THREAD_SUSPENDED ||
+	    t->hold_reason != VD_BLOCK_NONE)
+		return VD_ERR_BUSY; /* not scheduled, or held already */
+	sched_hold_begin_locked(t, reason, deadline);
+	if (t->state == VD_THREAD_READY) {
+		vd_rq_remove(rq, &t->se);
+		if (!sched_hold_take_locked(t)) /* timeout 0: no hold */
+			vd_rq_enqueue(rq, &t->se);
+	} else if (t->state == VD_THREAD_RUNNING) {
+		sched_request_resched(t->cpu); /* an IPI: t is not ours */
+	}
+	/* BLOCKED: the hold takes effect when its own wait ends */
+	return VD_OK;
+}
+
 vd_err_t vd_block_thread(vd_tid_t tid, enum vd_block_reason reason,
 			 uint64_t timeout_ns)
 {
@@ -147,16 +170,8 @@ vd_err_t vd_block_thread(vd_tid_t tid, enum vd_block_reason reason,
 		/* err says why */
 	} else if (t == this_cpu_sched()->current) {
 		err = vd_sched_wait_locked(NULL, reason, deadline);
-	} else if (t->state == VD_THREAD_READY) {
-		vd_rq_remove(&vd_cpu_sched[t->cpu].rq, &t->se);
-		t->state = VD_THREAD_BLOCKED;
-		t->block_reason = reason;
-		t->wake_result = VD_OK;
-		if (deadline != VD_TIMEOUT_INFINITE)
-			vd_timeout_add(&vd_cpu_sched[t->cpu].rq, &t->se,
-				       deadline);
 	} else {
-		err = VD_ERR_BUSY;
+		err = hold_locked(t, reason, deadline);
 	}
 	vd_sched_unlock(st);
 	return err;
@@ -166,9 +181,14 @@ vd_err_t vd_wake_thread(vd_tid_t tid)
 {
 	vd_sched_lock_state_t st = vd_sched_lock();
 	struct vd_thread *t = thread_find_locked(tid);
-	vd_err_t err =
-		t ? vd_sched_wake_thread_locked(t, VD_OK) : VD_ERR_NOT_FOUND;
+	vd_err_t err = VD_OK;
 
+	if (!t)
+		err = VD_ERR_NOT_FOUND;
+	else if (t->hold_reason != VD_BLOCK_NONE)
+		sched_hold_release_locked(t); /* only the hold (sched.h) */
+	else
+		err = vd_sched_wake_thread_locked(t, VD_OK);
 	vd_sched_unlock(st);
 	return err;
 }
@@ -191,7 +211,9 @@ vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to)
 		err = VD_ERR_BUSY; /* not ready on this CPU */
 	} else {
 		vd_rq_remove(&c->rq, &next->se);
-		if (!prev->is_idle) {
+		/* a hold another CPU put on the caller stops it here */
+		if (!prev->is_idle && !(prev->hold_reason != VD_BLOCK_NONE &&
+					sched_hold_take_locked(prev))) {
 			prev->state = VD_THREAD_READY;
 			vd_rq_enqueue(&c->rq, &prev->se);
 		}

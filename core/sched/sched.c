@@ -128,6 +128,9 @@ void sched_make_ready_locked(struct vd_thread *t)
 	VD_DEBUG_ASSERT(t->state == VD_THREAD_CREATED ||
 			t->state == VD_THREAD_SUSPENDED ||
 			t->state == VD_THREAD_BLOCKED);
+	if (VD_UNLIKELY(t->hold_reason != VD_BLOCK_NONE) &&
+	    sched_hold_take_locked(t))
+		return; /* another thread's vd_block_thread holds it */
 	unsigned cpu = pick_cpu(t);
 	struct cpu_sched *c = &vd_cpu_sched[cpu];
 	struct vd_thread *cur = c->current;
@@ -254,7 +257,9 @@ void sched_schedule_on(struct cpu_sched *c)
 
 	c->need_resched = false;
 	prev->resched = false;
-	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle) {
+	if (prev->state == VD_THREAD_RUNNING && !prev->is_idle &&
+	    !(VD_UNLIKELY(prev->hold_reason != VD_BLOCK_NONE) &&
+	      sched_hold_take_locked(prev))) {
 		prev->state = VD_THREAD_READY;
 		rq_insert(&c->rq, &prev->se, false);
 	}
@@ -342,9 +347,15 @@ static void expire_locked(struct cpu_sched *c, uint64_t now)
 	VD_ASSERT_SCHED_LOCKED();
 	struct vd_sched_entity *se;
 
-	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL)
-		vd_sched_wake_thread_locked(sched_thread_of(se),
-					    VD_ERR_TIMEOUT);
+	while ((se = vd_timeout_pop_expired(&c->rq, now)) != NULL) {
+		struct vd_thread *t = sched_thread_of(se);
+
+		if (t->held)
+			sched_hold_release_locked(
+				t); /* the hold's time is up */
+		else
+			vd_sched_wake_thread_locked(t, VD_ERR_TIMEOUT);
+	}
 }
 
 /*

@@ -93,6 +93,18 @@ void sched_request_resched(unsigned cpu);
 /* Unlink t from its wait queue and timeout (it is BLOCKED). */
 void sched_unblock_locked(struct vd_thread *t);
 
+/* hold.c: vd_block_thread of another thread (sched.h).  begin: put a
+ * hold on t (it has none).  take: t is about to become runnable (its
+ * wait ended, it is scheduled, or it is the running thread at a
+ * scheduling point, off any queue): if it has a pending hold, make it
+ * BLOCKED for the hold and return true (the caller leaves it there).
+ * release: end t's hold (vd_wake_thread, the timeout, a kill); a held
+ * thread becomes ready. */
+void sched_hold_begin_locked(struct vd_thread *t, enum vd_block_reason reason,
+			     uint64_t deadline_ns);
+bool sched_hold_take_locked(struct vd_thread *t);
+void sched_hold_release_locked(struct vd_thread *t);
+
 /* thread.c */
 struct vd_thread *thread_find_locked(vd_tid_t tid);
 void thread_table_insert_locked(struct vd_thread *t);

@@ -382,6 +382,7 @@ void vd_thread_kill_locked(struct vd_thread *t)
 {
 	VD_ASSERT_SCHED_LOCKED();
 	t->kill_pending = true;
+	sched_hold_release_locked(t); /* a held thread must run to exit */
 	switch (t->state) {
 	case VD_THREAD_BLOCKED:
 		vd_sched_wake_thread_locked(t, VD_ERR_BUSY);
@@ -532,7 +533,9 @@ vd_err_t vd_thread_get_info(vd_tid_t tid, struct vd_thread_info *out)
 		out->process_id = t->proc ? t->proc->pid : 0;
 		out->state = t->state;
 		out->priority = t->se.prio;
-		out->cpu_affinity = t->affinity;
+		out->cpu_affinity = t->hold_reason != VD_BLOCK_NONE
+					    ? t->hold_affinity /* hold.c */
+					    : t->affinity;
 		out->stack_base = t->ustack_base;
 		out->stack_size = t->ustack_size;
 	}
@@ -552,31 +555,12 @@ vd_err_t vd_thread_set_affinity(vd_tid_t tid, vd_cpuset_t set)
 		return VD_ERR_INVALID_PARAMETER;
 	st = vd_sched_lock();
 	t = thread_find_locked(tid);
-	if (t && !t->is_idle)
+	if (t && !t->is_idle && t->hold_reason != VD_BLOCK_NONE)
+		t->hold_affinity = set; /* it runs nowhere until then */
+	else if (t && !t->is_idle)
 		t->affinity = set;
 	vd_sched_unlock(st);
 	return !t	    ? VD_ERR_NOT_FOUND
 	       : t->is_idle ? VD_ERR_INVALID_PARAMETER
 			    : VD_OK;
-}
-
-vd_err_t vd_save_context(struct vd_cpu_context *out)
-{
-	struct vd_thread *t = vd_current_thread();
-
-	if (!out || !t || !t->uctx)
-		return VD_ERR_INVALID_PARAMETER;
-	*out = *t->uctx;
-	return VD_OK;
-}
-
-vd_err_t vd_restore_context(const struct vd_cpu_context *ctx)
-{
-	struct vd_thread *t = vd_current_thread();
-
-	if (!ctx || !t || !t->uctx)
-		return VD_ERR_INVALID_PARAMETER;
-	*t->uctx = *ctx;
-	t->uctx_replaced = true;
-	return VD_OK;
 }

@@ -46,8 +46,8 @@ vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result)
 {
 	VD_ASSERT_SCHED_LOCKED();
-	if (t->state != VD_THREAD_BLOCKED)
-		return VD_ERR_BUSY;
+	if (t->state != VD_THREAD_BLOCKED || t->held)
+		return VD_ERR_BUSY; /* a hold is released elsewhere (hold.c) */
 	sched_unblock_locked(t);
 	t->wake_result = result;
 	sched_make_ready_locked(t);

@@ -34,6 +34,12 @@ void vd_sched_yield_syscall(struct vd_cpu_context *ctx)
 
 	/* schedule_on for a yield: the caller goes to the tail of its level
 	 * with a fresh slice, the best ready thread runs */
+	if (VD_UNLIKELY(t->hold_reason != VD_BLOCK_NONE)) {
+		/* another thread's vd_block_thread: stop here (hold.c) */
+		sched_schedule_on(c);
+		vd_sched_unlock(st);
+		return;
+	}
 	c->need_resched = false;
 	t->resched = false;
 	t->se.slice_left = c->rq.slice_ticks;

@@ -1,5 +1,5 @@
 /*
- * handle_syscall: the dispatch table.
+ * The dispatch table of handle_syscall (vd_handle_syscall, entry.c).
  *
  * One table for every number, built from the syscall list
  * (include/veridian/syscalls.def) in table.c: the handlers live in this
@@ -17,13 +17,6 @@
 #include <veridian/thread.h>
 
 #include "syscall_internal.h"
-
-/* ctx must be the calling thread's saved user context. */
-vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
-			   struct vd_cpu_context *ctx, uint64_t *ret)
-{
-	return syscall_dispatch(vd_thread_of_stack(ctx), nr, args, ctx, ret);
-}
 
 vd_err_t syscall_timed(struct vd_thread *t, vd_syscall_handler_t h,
 		       const uint64_t args[6], struct vd_cpu_context *ctx,

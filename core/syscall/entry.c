@@ -47,17 +47,48 @@ static inline const uint64_t *syscall_args(struct vd_cpu_context *ctx,
 	return buf;
 }
 
-/* The dispatcher: decode, count, call the handler, encode the result. */
+/*
+ * handle_syscall of the kernel API (syscall.h): the one dispatcher.  The
+ * HAL's entries reach it through vd_syscall below, which decodes the
+ * registers; the host syscall fuzzer calls it directly.  Inline into
+ * vd_syscall (always_inline), so the general path makes no extra call.
+ *
+ * The caller is the thread whose kernel stack ctx sits on (its second
+ * word names the owner, thread.h): two instructions, where asking for
+ * the current thread is a per-CPU lookup.  Only a user thread's own
+ * saved context passes: a kernel thread has no process (no capability
+ * space, no syscalls), and any other context is not the caller's.
+ */
+/* Why vd_handle_syscall turns its caller away: out of line, so that a
+ * real syscall only pays the two tests. */
+static __attribute__((noinline, cold)) vd_err_t
+refuse_caller(const struct vd_thread *t)
+{
+	return t->proc == NULL ? VD_ERR_PERMISSION_DENIED  /* kernel thread */
+			       : VD_ERR_INVALID_PARAMETER; /* not its ctx */
+}
+
+__attribute__((always_inline)) inline vd_err_t
+vd_handle_syscall(uint64_t nr, const uint64_t args[6],
+		  struct vd_cpu_context *ctx, uint64_t *ret)
+{
+	struct vd_thread *t = vd_thread_of_stack(ctx);
+
+	/* the stack's owner is a thread only if ctx is on a thread's
+	 * stack: kernel code that passes anything else is wrong (host
+	 * suites play threads without the scheduler) */
+	VD_DEBUG_ASSERT(t == vd_current_thread() || !vd_sched_ready());
+	if (VD_UNLIKELY(t->proc == NULL || t->uctx != ctx))
+		return refuse_caller(t);
+	return syscall_dispatch(t, nr, args, ctx, ret);
+}
+
+/* The HAL's way in: decode, dispatch, encode the result. */
 static inline __attribute__((always_inline)) const volatile uint32_t *
 dispatch(struct vd_cpu_context *ctx, uint64_t nr)
 {
 	uint64_t buf[VD_SYSCALL_MAX_ARGS], ret = 0;
-	/* ctx is at the top of the caller's kernel stack: its owner is the
-	 * caller, and its cpu field is the CPU we run on */
-	struct vd_thread *t = vd_thread_of_stack(ctx);
-
-	vd_err_t err =
-		syscall_dispatch(t, nr, syscall_args(ctx, buf), ctx, &ret);
+	vd_err_t err = vd_handle_syscall(nr, syscall_args(ctx, buf), ctx, &ret);
 	/* Only ctx is kept across the handler; what derives from it (the
 	 * result slot, the thread) is recomputed, which is cheaper than
 	 * saving more callee-saved registers on every syscall.  The empty

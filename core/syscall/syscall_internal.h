@@ -19,9 +19,9 @@ vd_err_t syscall_timed(struct vd_thread *t, vd_syscall_handler_t h,
 		       const uint64_t args[6], struct vd_cpu_context *ctx,
 		       uint64_t *ret);
 
-/* The dispatch itself, inline in the syscall entry (the hot path) and in
- * vd_handle_syscall.  t is the calling thread.  One syscall in
- * VD_METRICS_SYSCALL_SAMPLE of each process is timed: a test and a
+/* The table step of vd_handle_syscall (entry.c), inline there: t is the
+ * calling user thread, already checked (host tests call it directly).  One
+ * syscall in VD_METRICS_SYSCALL_SAMPLE of each process is timed: a test and a
  * branch on the others. */
 static inline vd_err_t syscall_dispatch(struct vd_thread *t, uint64_t nr,
 					const uint64_t args[6],

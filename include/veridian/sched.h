@@ -210,13 +210,42 @@ struct vd_cpu_context;
 void vd_sched_yield_syscall(struct vd_cpu_context *ctx);
 /*
  * Block thread `tid` for `reason` until vd_wake_thread or the timeout
- * (VD_TIMEOUT_INFINITE = none).  For the calling thread this returns when
- * it runs again: VD_OK if woken, VD_ERR_TIMEOUT if the time ran out.  For
- * another thread it returns at once (the thread stops at its next
- * scheduling point if it is running elsewhere).
+ * (VD_TIMEOUT_INFINITE = none).
+ *
+ * The calling thread: returns when it runs again, VD_OK if woken,
+ * VD_ERR_TIMEOUT if the time ran out.
+ *
+ * Another thread: returns at once and puts a HOLD on it (core/sched/
+ * hold.c), which keeps it from running until vd_wake_thread(tid) or the
+ * timeout, whatever it was doing:
+ *   - READY: taken off its run queue, BLOCKED for the hold at once;
+ *   - RUNNING on another CPU: that CPU is sent a reschedule IPI and the
+ *     thread stops at its next scheduling point -- the return to user
+ *     mode of the IPI for a user thread; a kernel thread's next preempt
+ *     point, block or yield (kernel threads are never switched in the
+ *     middle of an interrupt);
+ *   - BLOCKED in a wait of its own (IPC, sleep, join, an earlier block):
+ *     the wait goes on; when it ends, the thread stays BLOCKED for the
+ *     hold instead of running, and resumes with that wait's result once
+ *     the hold is released.
+ * The state of a thread under an active hold is BLOCKED with block_reason
+ * `reason`.  The timeout counts from this call: a hold whose time ran out
+ * before it took effect ends without stopping the thread.  Killing the
+ * thread ends the hold.
+ * Errors: VD_ERR_INVALID_PARAMETER (reason NONE or unknown; an idle
+ * thread; a dead thread), VD_ERR_NOT_FOUND (no such thread), VD_ERR_BUSY
+ * (a thread that is not scheduled -- CREATED or SUSPENDED: use
+ * vd_schedule_thread / vd_unschedule_thread -- or one that already has a
+ * hold), VD_ERR_TIMEOUT (the caller's own block timed out).
  */
 vd_err_t vd_block_thread(vd_tid_t tid, enum vd_block_reason reason,
 			 uint64_t timeout_ns);
+/*
+ * Wake thread `tid`: release its hold if it has one (pending or active;
+ * an own wait it is still in goes on), else end the wait it is blocked in
+ * (which returns VD_OK).  Errors: VD_ERR_NOT_FOUND (no such thread),
+ * VD_ERR_BUSY (neither held nor blocked).
+ */
 vd_err_t vd_wake_thread(vd_tid_t tid);
 
 /* ------------------------------------------------------------------ */
@@ -260,7 +289,9 @@ vd_err_t vd_sched_wait_locked(struct vd_waitqueue *wq,
 /* Wake the first / every thread sleeping on wq.  Returns how many. */
 unsigned vd_sched_wake_one_locked(struct vd_waitqueue *wq);
 unsigned vd_sched_wake_all_locked(struct vd_waitqueue *wq);
-/* Wake one blocked thread (VD_ERR_BUSY if it was not blocked). */
+/* Wake one blocked thread (VD_ERR_BUSY if it was not blocked, or is
+ * blocked for a hold only: vd_wake_thread, the hold's timeout and a kill
+ * release those). */
 vd_err_t vd_sched_wake_thread_locked(struct vd_thread *t, vd_err_t result);
 /*
  * IPC fast path: block the calling thread as vd_sched_wait_locked(NULL,

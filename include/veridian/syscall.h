@@ -20,9 +20,15 @@
 #define VD_MMAP_MAX   ((uint64_t)64 << 20)
 
 /*
- * handle_syscall of the kernel API: dispatch `nr` with `args`; on success
- * *ret is the result.  ctx is the caller's saved user context (some calls,
- * such as exit, never return to it).
+ * handle_syscall of the kernel API, the one dispatcher
+ * (core/syscall/entry.c; the HAL's syscall entries reach it through
+ * vd_syscall): dispatch `nr` with `args`; on success *ret is the result.
+ * ctx must be the calling user thread's saved user context, at the top of
+ * its kernel stack (some calls, such as exit, never return to it).
+ * Errors: VD_ERR_PERMISSION_DENIED (the caller is a kernel thread: no
+ * process, no syscalls), VD_ERR_INVALID_PARAMETER (ctx is not the
+ * caller's user context), VD_ERR_NOT_FOUND (no syscall `nr`), and the
+ * handler's own.
  */
 vd_err_t vd_handle_syscall(uint64_t nr, const uint64_t args[6],
 			   struct vd_cpu_context *ctx, uint64_t *ret);

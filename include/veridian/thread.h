@@ -107,6 +107,19 @@ struct vd_thread {
 	struct vd_list wait_link;
 	struct vd_waitqueue joiners;
 	int exit_code;
+	/*
+	 * A hold: another thread's vd_block_thread (sched.h, core/sched/
+	 * hold.c).  hold_reason is not NONE while one is pending (the thread
+	 * still runs, or waits in a wait of its own) or active (`held`: it is
+	 * BLOCKED for the hold alone).  Meanwhile it may run on no CPU: its
+	 * affinity is 0 and its own set waits in hold_affinity, which is also
+	 * what turns the IPC fast path away from it (that path checks the
+	 * affinity anyway, so the hold costs it nothing).
+	 */
+	enum vd_block_reason hold_reason;
+	bool held;
+	uint64_t hold_deadline;
+	vd_cpuset_t hold_affinity;
 	struct vd_list table_link; /* thread table hash bucket */
 	struct vd_list proc_link;  /* process's thread list (proc lock) */
 	uint32_t refs;		   /* atomic; the struct is freed at 0 */
@@ -251,15 +264,56 @@ struct vd_thread *vd_thread_get(vd_tid_t tid);
 void vd_thread_put(struct vd_thread *t);
 
 /*
- * save_context / restore_context / context_switch of the kernel API.
- * save copies the calling user thread's saved user registers to *out;
- * restore replaces them (they take effect at the return to user mode;
- * kernel-internal: the caller vouches for the register values).
- * context_switch hands the CPU from the calling thread `from` straight to
- * the ready thread `to`, bypassing the run-queue order.
+ * save_context / restore_context of the kernel API (core/sched/context.c):
+ * the full user context of a STOPPED user thread -- every general
+ * register, pc, sp and flags, as the HAL's trap entry saved them
+ * (arch/context.h), and the root of its address space.  This is what a
+ * debugger needs: stop the thread (vd_block_thread, or
+ * vd_unschedule_thread), read, edit, write back, resume (vd_wake_thread
+ * or vd_schedule_thread).
  */
-vd_err_t vd_save_context(struct vd_cpu_context *out);
-vd_err_t vd_restore_context(const struct vd_cpu_context *ctx);
+struct vd_thread_context {
+	struct vd_cpu_context regs;
+	/* The address-space root, the seed CpuContext's cr3 on every arch:
+	 * the page-table handle of hal.h (x86_64: the CR3 value; AArch64: the
+	 * TTBR0_EL1 value, ASID in bits 63:48; RISC-V: the root table's
+	 * physical address, satp's PPN field shifted back).  Read-only: a
+	 * thread cannot be moved to another space by a restore. */
+	paddr_t root;
+	/* FP/SIMD state: RESERVED for the FPU support of issue 14 (item 5),
+	 * which adds its per-thread save area here and copies it in
+	 * vd_save_context / vd_restore_context (marked "FP state" there).
+	 * Until then user threads have no FP state to save. */
+};
+
+/*
+ * Copy thread `tid`'s user context to *out.  The thread must be stopped:
+ * held by vd_block_thread (state BLOCKED for the hold, see sched.h),
+ * SUSPENDED, or CREATED, and off every CPU.
+ * Errors: VD_ERR_INVALID_PARAMETER (out is NULL; a kernel or idle thread,
+ * which has no user context; a dead thread), VD_ERR_NOT_FOUND (no such
+ * thread), VD_ERR_BUSY (the thread runs, is ready, or is blocked only in
+ * a wait of its own, whose wake-up may still write its registers; or it
+ * is stopped but still leaving its CPU: try again).
+ */
+vd_err_t vd_save_context(vd_tid_t tid, struct vd_thread_context *out);
+/*
+ * Replace stopped thread `tid`'s user context with *in; it takes effect
+ * when the thread returns to user mode (all of it is reloaded then, with
+ * the flag bits user mode may not set dropped by the HAL's exit).  A
+ * thread stopped inside a syscall still gets that syscall's results in
+ * its result registers when it resumes.  FP state: see above.
+ * Errors: those of vd_save_context (in for out), and
+ * VD_ERR_INVALID_PARAMETER for a context the thread may not have: a pc
+ * outside user space [VD_USER_BASE, hal_user_top()), an sp above
+ * hal_user_top(), or a root other than its own address space's.
+ */
+vd_err_t vd_restore_context(vd_tid_t tid, const struct vd_thread_context *in);
+/* context_switch of the kernel API: hand the CPU from the calling thread
+ * `from` straight to the ready thread `to` (on this CPU), bypassing the
+ * run-queue order.  Errors: VD_ERR_INVALID_PARAMETER (from is not the
+ * caller), VD_ERR_NOT_FOUND (no thread to), VD_ERR_BUSY (to is not
+ * ready on this CPU). */
 vd_err_t vd_context_switch(vd_tid_t from, vd_tid_t to);
 
 /* Number of live thread structs (for leak checks in tests). */
