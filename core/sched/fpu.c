@@ -28,6 +28,8 @@ static void *area_alloc(void)
 {
 	void *area = NULL;
 
+	VD_ASSERT(hal_fpu_area_size() <= VD_FPU_STATE_MAX);
+
 	if (vd_heap_alloc(hal_fpu_area_size(), FPU_AREA_ALIGN, &area) != VD_OK)
 		return NULL;
 	hal_fpu_area_init(area);
@@ -99,6 +101,23 @@ size_t vd_fpu_state_size(void)
 	return hal_fpu_area_size();
 }
 
+vd_err_t vd_fpu_reserve(struct vd_thread *t)
+{
+	void *area, *none = NULL;
+
+	if (!t || !t->proc)
+		return VD_ERR_INVALID_PARAMETER;
+	if (__atomic_load_n(&t->fpu, __ATOMIC_ACQUIRE))
+		return VD_OK;
+	area = area_alloc();
+	if (!area)
+		return VD_ERR_OUT_OF_MEMORY;
+	if (!__atomic_compare_exchange_n(&t->fpu, &none, area, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		area_free(area); /* someone else gave it one */
+	return VD_OK;
+}
+
 /* Common checks of get/set; on VD_OK interrupts are masked (*st) and t's
  * state is not in any CPU's registers (its area, if any, is current). */
 static vd_err_t state_begin(struct vd_thread *t, size_t size,
@@ -144,14 +163,9 @@ vd_err_t vd_fpu_state_set(struct vd_thread *t, const void *buf, size_t size)
 	if (t && t->proc && !t->fpu) {
 		/* allocated before masking interrupts; kept even if the
 		 * checks below fail (freed with the thread) */
-		void *area = area_alloc();
-		if (!area)
-			return VD_ERR_OUT_OF_MEMORY;
-		void *none = NULL;
-		if (!__atomic_compare_exchange_n(&t->fpu, &none, area, false,
-						 __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE))
-			area_free(area);
+		err = vd_fpu_reserve(t);
+		if (err)
+			return err;
 	}
 	err = state_begin(t, size, &st);
 	if (err)

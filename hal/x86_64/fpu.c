@@ -24,9 +24,11 @@
  * Without XSAVE (a CPU older than 2008), the 512-byte FXSAVE image.
  *
  * XCR0: x87 and SSE always, AVX and the AVX-512 components when CPUID
- * offers them.  Not MPX (bits 3-4, deprecated), PKRU (bit 9, needs
- * CR4.PKE, which this kernel does not use) nor AMX (bits 17-18, needs
- * XFD and a permission protocol): user code gets #UD for those.
+ * offers them (AVX-512 only if the area still fits VD_FPU_STATE_MAX, the
+ * FP state a thread context carries: 2696 bytes do not).  Not MPX (bits 3-4,
+ * deprecated), PKRU (bit 9, needs CR4.PKE, which this kernel does not use) nor
+ * AMX (bits 17-18, needs XFD and a permission protocol): user code gets #UD for
+ * those.
  *
  * Save: XSAVEOPT when CPUID offers it (skips components unchanged since
  * this CPU's last XRSTOR of the same area), else XSAVE.  Not XSAVES: its
@@ -39,6 +41,7 @@
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
+#include <veridian/thread.h>
 
 /* XCR0 / XSTATE_BV component bits (SDM vol. 1, 13.1) */
 #define XFEATURE_X87	   (1ull << 0)
@@ -132,7 +135,16 @@ void x86_fpu_cpu_init(void)
 		xsetbv(XCR_XFEATURE_ENABLED, xcr0);
 		/* the size for the components enabled in XCR0 now */
 		size_t size = x86_cpuid(0xd, 0).ebx;
-		VD_ASSERT(size >= FXSAVE_SIZE + XSAVE_HEADER_SIZE);
+		if (size > VD_FPU_STATE_MAX && (xcr0 & XFEATURE_AVX512)) {
+			/* a thread context (thread.h) could not carry it:
+			 * AVX-512 stays off (the first CPU decides this for
+			 * all, before any other starts) */
+			xcr0 &= ~XFEATURE_AVX512;
+			xsetbv(XCR_XFEATURE_ENABLED, xcr0);
+			size = x86_cpuid(0xd, 0).ebx;
+		}
+		VD_ASSERT(size >= FXSAVE_SIZE + XSAVE_HEADER_SIZE &&
+			  size <= VD_FPU_STATE_MAX);
 		area_size = size;
 	}
 	/* MXCSR_MASK: which MXCSR bits this CPU has (FXSAVE reports it) */

@@ -47,6 +47,11 @@ size_t vd_fpu_area_count(void);
  *     VD_ERR_OUT_OF_MEMORY (t had no area and none could be allocated).
  */
 size_t vd_fpu_state_size(void);
+/* Give t (a user thread) its FP area now if it has none, so that a
+ * vd_fpu_state_set under the scheduler lock need not allocate.
+ * Errors: VD_ERR_INVALID_PARAMETER (NULL or kernel thread),
+ * VD_ERR_OUT_OF_MEMORY. */
+vd_err_t vd_fpu_reserve(struct vd_thread *t);
 vd_err_t vd_fpu_state_get(struct vd_thread *t, void *buf, size_t size);
 vd_err_t vd_fpu_state_set(struct vd_thread *t, const void *buf, size_t size);
 

@@ -10,6 +10,8 @@
  *   fpu_state_get_set        vd_fpu_state_get/set (for debuggers and
  *                            restore_context): errors, and a state set
  *                            on a stopped thread is what it then finds
+ *   fpu_save_restore_context the same through vd_save_context /
+ *                            vd_restore_context of a held thread
  * Each checks that the FP areas come back to their baseline.
  */
 #include <veridian/bootfs.h>
@@ -221,4 +223,58 @@ VD_KTEST(fpu_state_get_set)
 	KT_ASSERT_EQ(vd_fpu_area_count(), areas);
 	KT_ASSERT_OK(vd_thread_set_affinity(vd_current_thread()->tid,
 					    VD_CPUSET_ALL));
+}
+
+/* save_context / restore_context (core/sched/context.c) carry the FP
+ * state: a held pattern holder's context has its pattern, and given to
+ * an unstarted "probe", the probe finds it instead of zeros. */
+VD_KTEST(fpu_save_restore_context)
+{
+	static const char *const pattern[] = {"fpu", "pattern", "1000000",
+					      NULL};
+	static const char *const probe[] = {"fpu", "probe", NULL};
+	static struct vd_thread_context held, fresh;
+	struct vd_process_exit_info info;
+	size_t size = vd_fpu_state_size(), areas = vd_fpu_area_count();
+	unsigned cpu = hal_cpu_id();
+	struct vd_process *p;
+	vd_tid_t holder_tid, probe_tid;
+	vd_pid_t holder, pid;
+	vd_err_t err = VD_ERR_BUSY;
+
+	KT_ASSERT(size <= sizeof(held.fp));
+	KT_ASSERT_OK(spawn_pinned(probe, cpu, false, &pid));
+	p = vd_process_get(pid);
+	KT_ASSERT(p != NULL);
+	probe_tid = p->main_thread->tid;
+	vd_process_put(p);
+	/* never ran: the initial state */
+	KT_ASSERT_OK(vd_save_context(probe_tid, &fresh));
+
+	KT_ASSERT_OK(spawn_pinned(pattern, cpu, true, &holder));
+	vd_sleep_ns(5 * MS); /* it has written its pattern by now */
+	p = vd_process_get(holder);
+	KT_ASSERT(p != NULL);
+	holder_tid = p->main_thread->tid;
+	vd_process_put(p);
+	KT_ASSERT_OK(vd_block_thread(holder_tid, VD_BLOCK_SLEEP,
+				     VD_TIMEOUT_INFINITE));
+	for (int i = 0; i < 1000 && err == VD_ERR_BUSY; i++) {
+		err = vd_save_context(holder_tid, &held);
+		if (err == VD_ERR_BUSY)
+			vd_sleep_ns(MS); /* still leaving its CPU */
+	}
+	KT_ASSERT_OK(err);
+	KT_ASSERT(vd_memcmp(held.fp, fresh.fp, size) != 0);
+	KT_ASSERT_OK(vd_process_terminate(holder, 5));
+	KT_ASSERT_OK(vd_process_wait(0, holder, RUN_TIMEOUT, &info));
+
+	/* the probe's own registers, the holder's FP state */
+	vd_memcpy(fresh.fp, held.fp, size);
+	KT_ASSERT_OK(vd_restore_context(probe_tid, &fresh));
+	KT_ASSERT_OK(vd_process_start(pid));
+	KT_ASSERT_OK(vd_process_wait(0, pid, RUN_TIMEOUT, &info));
+	KT_ASSERT_EQ(info.exit_reason, VD_EXIT_NORMAL);
+	KT_ASSERT_EQ(info.exit_code, 1); /* it did not start with zeros */
+	KT_ASSERT_EQ(vd_fpu_area_count(), areas);
 }
