@@ -34,7 +34,19 @@
 # The .img is what the board's firmware loads (ELF on x86_64, arm64/RISC-V
 # Image elsewhere).
 
+# Build trees configured when the toolchain files put the kernel's flags
+# in CMAKE_C_FLAGS (every target, user programs too) still have them in
+# the cache: take them out, or user code could not use FP registers.
+string(REPLACE ";" " " _vd_old_flags "${VD_ARCH_CFLAGS}")
+foreach(_lang C ASM)
+  if(CMAKE_${_lang}_FLAGS STREQUAL _vd_old_flags)
+    set(CMAKE_${_lang}_FLAGS "" CACHE STRING "" FORCE)
+    set(CMAKE_${_lang}_FLAGS "")
+  endif()
+endforeach()
+
 set(VD_KERNEL_CFLAGS
+    ${VD_ARCH_CFLAGS} # the toolchain file's (no FP/SIMD registers)
     ${VD_WARNINGS}
     -ffreestanding -fno-builtin -nostdlib -nostdinc
     -fno-stack-protector -fno-pic -fno-pie

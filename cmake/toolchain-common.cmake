@@ -1,6 +1,6 @@
 # Shared part of the cross toolchain files: clang-16 compiles, ld.lld-16
-# links.  Each cmake/toolchain-<arch>.cmake sets VD_TOOLCHAIN_ARCH and
-# VD_ARCH_CFLAGS, then includes this file.
+# links.  Each cmake/toolchain-<arch>.cmake sets VD_TOOLCHAIN_ARCH,
+# VD_ARCH_CFLAGS and VD_ARCH_USER_CFLAGS, then includes this file.
 #
 # clang-16 with --target=*-elf would hand linking to gcc, and -fuse-ld=lld
 # resolves to lld 14 (no RISC-V relaxation), so the link rule calls
@@ -19,8 +19,10 @@ set(CMAKE_ASM_COMPILER_TARGET ${VD_TOOLCHAIN_ARCH}-unknown-elf)
 set(CMAKE_LINKER ${VD_LLD})
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
-string(REPLACE ";" " " _vd_flags "${VD_ARCH_CFLAGS}")
-set(CMAKE_C_FLAGS_INIT "${_vd_flags}")
-set(CMAKE_ASM_FLAGS_INIT "${_vd_flags}")
+# VD_ARCH_CFLAGS are the kernel's (no FP/SIMD registers, kernel code
+# model): cmake/kernel.cmake gives them to kernel targets only.  User
+# programs get VD_ARCH_USER_CFLAGS instead (cmake/user.cmake): FP/SIMD on,
+# their state kept per thread (docs/fpu.md).  Neither goes into
+# CMAKE_C_FLAGS, which every target would get.
 set(CMAKE_C_LINK_EXECUTABLE
     "<CMAKE_LINKER> <LINK_FLAGS> <OBJECTS> -o <TARGET> <LINK_LIBRARIES>")

@@ -17,14 +17,16 @@
 #   vduser_bootfs_demo the same with the demo's programs only, VD_USER_DEMO
 #                      (the production image)
 #
-# Same clang as the kernel, but user code model and flags: the toolchain's
-# kernel flags come first on the command line, these override them.
+# Same clang as the kernel, but the user's architecture flags
+# (VD_ARCH_USER_CFLAGS of cmake/toolchain-<arch>.cmake): FP/SIMD
+# registers on, their state kept per thread by the kernel (docs/fpu.md).
 
 set(VD_USER_DIR ${VD_ROOT}/user)
 set(VD_USER_OUT ${CMAKE_BINARY_DIR}/user)
 file(MAKE_DIRECTORY ${VD_USER_OUT}/bootfs)
 
 set(VD_USER_CFLAGS
+    ${VD_ARCH_USER_CFLAGS}
     ${VD_WARNINGS}
     -ffreestanding -fno-builtin -nostdlib -nostdinc
     -isystem ${VD_KERNEL_SYSTEM_INCLUDES}
@@ -35,7 +37,7 @@ if(VD_ARCH STREQUAL "x86_64")
   # -Werror=vla: the inline IPC syscall (user/ipc-lib/arch/x86_64/) binds
   # MR6 to rbx, which clang silently takes as its base pointer in a
   # function with both a variable-sized and an over-aligned stack object.
-  list(APPEND VD_USER_CFLAGS -mcmodel=small -Werror=vla)
+  list(APPEND VD_USER_CFLAGS -Werror=vla)
 endif()
 
 # Every library -- user/lib and any user/<name>-lib (e.g. ipc-lib, headers
@@ -158,7 +160,10 @@ function(vd_user_bootfs lib)
   configure_file(${_out}.in ${_out} COPYONLY)
 
   add_library(${lib} OBJECT ${_out})
-  target_compile_options(${lib} PRIVATE -Wno-unused-command-line-argument)
+  # part of the kernel: the kernel's flags (RISC-V: its float ABI, which
+  # the linker checks)
+  target_compile_options(${lib} PRIVATE ${VD_ARCH_CFLAGS}
+    -Wno-unused-command-line-argument)
   set_source_files_properties(${_out} PROPERTIES OBJECT_DEPENDS "${_elves}")
   foreach(_name IN LISTS ARGN)
     add_dependencies(${lib} user_${_name})

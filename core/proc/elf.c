@@ -30,10 +30,13 @@
 #define PT_PHDR	   6
 #define PT_TLS	   7
 
-/* RISC-V e_flags: float ABI (bits 1-2) and RV32E/RV64E (bit 3).  The
- * kernel saves no FP state and user code is built soft-float. */
-#define EF_RISCV_FLOAT_ABI 0x6u
-#define EF_RISCV_RVE	   0x8u
+/* RISC-V e_flags: float ABI (bits 1-2: 0 soft, 2 single, 4 double,
+ * 6 quad) and RV32E/RV64E (bit 3).  The kernel keeps F/D state (64-bit
+ * f registers, docs/fpu.md), so soft, single and double programs run;
+ * quad needs the Q extension's 128-bit registers, which it does not keep. */
+#define EF_RISCV_FLOAT_ABI	0x6u
+#define EF_RISCV_FLOAT_ABI_QUAD 0x6u
+#define EF_RISCV_RVE		0x8u
 
 #define PAGE_MASK ((uint64_t)VD_PAGE_SIZE - 1)
 
@@ -79,7 +82,8 @@ static vd_err_t check_ident(const uint8_t *e, const struct vd_elf_limits *lim)
 	    le16(e + 54) != PHDR_SIZE)
 		return VD_ERR_INVALID_PARAMETER;
 	if (lim->machine == VD_EM_RISCV &&
-	    (le32(e + 48) & (EF_RISCV_FLOAT_ABI | EF_RISCV_RVE)))
+	    ((le32(e + 48) & EF_RISCV_FLOAT_ABI) == EF_RISCV_FLOAT_ABI_QUAD ||
+	     (le32(e + 48) & EF_RISCV_RVE)))
 		return VD_ERR_INVALID_PARAMETER;
 	return VD_OK;
 }

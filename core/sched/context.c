@@ -11,6 +11,7 @@
  * held, suspended or never-started thread is in neither case, and the
  * scheduler lock, held across the copy, keeps it so.
  */
+#include <veridian/fpu.h>
 #include <veridian/kernel.h>
 #include <veridian/proc.h>
 
@@ -52,8 +53,9 @@ vd_err_t vd_save_context(vd_tid_t tid, struct vd_thread_context *out)
 	if (t) {
 		out->regs = *t->uctx;
 		out->root = vd_process_root(t->proc);
-		/* FP state: the FPU support (issue 14, item 5) copies the
-		 * thread's FP/SIMD save area to out here. */
+		/* FP state: a stopped thread's is in its area (unloaded at
+		 * its last switch-out, core/sched/fpu.c) */
+		err = vd_fpu_state_get(t, out->fp, sizeof(out->fp));
 	}
 	vd_sched_unlock(st);
 	return err;
@@ -76,14 +78,26 @@ vd_err_t vd_restore_context(vd_tid_t tid, const struct vd_thread_context *in)
 
 	if (!in)
 		return err;
+	/* FP state: the thread's area, allocated now if it has none (not
+	 * under the scheduler lock) */
+	t = vd_thread_get(tid);
+	if (t) {
+		err = t->proc ? vd_fpu_reserve(t) : VD_OK;
+		vd_thread_put(t);
+		if (err)
+			return err;
+	}
 	st = vd_sched_lock();
 	t = stopped_locked(tid, &err);
-	if (t && !context_valid(in, vd_process_root(t->proc))) {
+	if (t && (!context_valid(in, vd_process_root(t->proc)) ||
+		  hal_fpu_area_check(in->fp) != VD_OK)) {
 		err = VD_ERR_INVALID_PARAMETER;
 	} else if (t) {
 		*t->uctx = in->regs;
-		/* FP state: the FPU support (issue 14, item 5) loads the
-		 * thread's FP/SIMD save area from in here. */
+		/* the area exists (above) and the state passed its check:
+		 * this cannot fail */
+		err = vd_fpu_state_set(t, in->fp, sizeof(in->fp));
+		VD_ASSERT(err == VD_OK);
 		/* the return to user mode must reload every register, and
 		 * sanitise pc and flags (hal.h, vd_syscall) */
 		t->uctx_replaced = true;

@@ -20,6 +20,7 @@
  * kernel code that blocks, yields or calls vd_sched_preempt_point().
  * Kernel threads are never switched in the middle of an interrupt.
  */
+#include <veridian/fpu.h>
 #include <veridian/kernel.h>
 #include <veridian/metrics.h>
 #include <veridian/panic.h>
@@ -219,6 +220,7 @@ void sched_switch_to_locked(struct cpu_sched *c, struct vd_thread *next)
 	if (next->proc)
 		hal_set_kernel_stack(vd_thread_kstack_top(next));
 	check_canary(prev);
+	vd_fpu_switch_out(prev);
 	vd_metrics_switch_begin(next->cpu);
 	VD_TRACE_EVENT(VD_TRACE_CONTEXT_SWITCH, prev->tid, next->tid);
 	/* Blocked without kernel frames (sched_fast.h): start it afresh. */

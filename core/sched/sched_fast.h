@@ -27,6 +27,7 @@
 #ifndef CORE_SCHED_FAST_H
 #define CORE_SCHED_FAST_H
 
+#include <veridian/fpu.h>
 #include <veridian/metrics.h>
 #include <veridian/panic.h>
 #include <veridian/proc.h>
@@ -129,6 +130,7 @@ sched_fast_resume(struct cpu_sched *c, struct vd_thread *prev,
 	unsigned cpu = prev->cpu;
 
 	VD_ASSERT_SCHED_LOCKED(); /* debug builds: not the bench's */
+	vd_fpu_switch_out(prev);
 	next->resume = NULL;
 	next->block_reason = VD_BLOCK_NONE;
 	next->state = VD_THREAD_RUNNING;

@@ -12,6 +12,7 @@
  * the thread (thread_unlist_locked).
  */
 #include <veridian/cap.h>
+#include <veridian/fpu.h>
 #include <veridian/mm.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
@@ -83,6 +84,7 @@ void thread_reap_locked(struct vd_thread *t)
 
 void thread_free(struct vd_thread *t)
 {
+	vd_fpu_thread_free(t);
 	if (t->kstack)
 		vd_kfree(t->kstack);
 	if (t->proc) {
@@ -308,9 +310,11 @@ static vd_err_t thread_create(vd_pid_t pid, vaddr_t entry, vaddr_t stack_base,
 	p = vd_process_get(pid);
 	if (!p)
 		return VD_ERR_NOT_FOUND;
-	err = vd_uthread_create(p, entry,
-				VD_ALIGN_DOWN(stack_base + stack_size, 16), arg,
-				0, start, &t);
+	/* entered as a function: the ABI's alignment at a call */
+	err = vd_uthread_create(
+		p, entry,
+		VD_CTX_ENTRY_SP(VD_ALIGN_DOWN(stack_base + stack_size, 16)),
+		arg, 0, start, &t);
 	if (!err) {
 		t->ustack_base = stack_base;
 		t->ustack_size = stack_size;

@@ -34,8 +34,9 @@ void a64_cpu_local_init(unsigned cpu)
 	pc->cpu = cpu;
 	pc->mpidr = a64_mpidr_aff();
 	a64_write_sysreg(tpidr_el1, pc);
-	/* CPACR_EL1.FPEN = 0: FP/SIMD traps at EL0 and EL1.  The kernel is
-	 * built -mgeneral-regs-only and the user context has no FP state. */
+	/* CPACR_EL1.FPEN = 0: FP/SIMD traps at EL0 and EL1 until a user
+	 * thread's state is loaded (fpu.c).  The kernel is built
+	 * -mgeneral-regs-only. */
 	a64_write_sysreg(cpacr_el1, 0);
 	if (a64_has_pan)
 		__asm__ volatile(".inst 0xd500419f" ::: "memory"); /* pan, #1 */

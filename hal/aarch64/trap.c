@@ -183,6 +183,9 @@ void a64_el0_sync(struct vd_cpu_context *ctx, uint64_t esr)
 		return;
 	}
 	hal_irq_local_enable();
+	/* FPEN traps: the thread's FP state is not loaded (fpu.c) */
+	if (ec == A64_EC_FP && vd_fpu_trap(ctx))
+		return;
 	vd_user_exception(ctx, ec_name(ec));
 }
 

@@ -2,6 +2,7 @@
  * Fake HAL for host tests: see hal/host/include/host/fake.h.  Everything
  * here is single-threaded and deterministic; interrupts are a flag.
  */
+#include <assert.h>
 #include <host/fake.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,35 @@ void hal_icache_sync(const void *va, size_t len)
 void hal_set_kernel_stack(void *top)
 {
 	(void)top;
+}
+
+/* FP state: a 64-byte "area" the host tests can read back; no registers,
+ * so load and unload only check their arguments. */
+#define HOST_FPU_AREA 64
+
+size_t hal_fpu_area_size(void)
+{
+	return HOST_FPU_AREA;
+}
+
+void hal_fpu_area_init(void *area)
+{
+	memset(area, 0, HOST_FPU_AREA);
+}
+
+void hal_fpu_load(struct vd_cpu_context *uctx, const void *area)
+{
+	assert(uctx && area);
+}
+
+void hal_fpu_unload(struct vd_cpu_context *uctx, void *area)
+{
+	assert(uctx && area);
+}
+
+vd_err_t hal_fpu_area_check(const void *area)
+{
+	return area ? VD_OK : VD_ERR_INVALID_PARAMETER;
 }
 
 void hal_user_access_begin(void)

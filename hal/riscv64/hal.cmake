@@ -8,3 +8,8 @@ vd_hal(LINKER_SCRIPT kernel.ld IMAGE BINARY IMAGE_NAME "RISC-V Image")
 # compiled to a jump table would load absolute (link-time) addresses.
 set_source_files_properties(${VD_ROOT}/hal/riscv64/early_map.c PROPERTIES
   COMPILE_OPTIONS "-fno-jump-tables")
+
+# fpu_regs.S moves the user FP registers (D extension); the rest of the
+# kernel stays rv64imac (no FP state of its own).
+set_source_files_properties(${VD_ROOT}/hal/riscv64/fpu_regs.S PROPERTIES
+  COMPILE_OPTIONS "-march=rv64imafdc")

@@ -165,6 +165,12 @@ void rv_user_trap(struct vd_cpu_context *ctx, uint64_t scause)
 	/* sepc/scause/stval are safe in ctx and locals: let interrupts in
 	 * while core resolves the fault (it may block). */
 	csr_set(sstatus, SSTATUS_SIE);
+	/* Any illegal instruction with FS = Off may be an FP one: load the
+	 * thread's state (fpu.c) and retry; if it was not FP, it traps
+	 * again with FS on and is reported below. */
+	if (code == EXC_ILLEGAL_INST &&
+	    (ctx->status & SSTATUS_FS) == SSTATUS_FS_OFF && vd_fpu_trap(ctx))
+		return;
 	if (!is_page_fault(code))
 		vd_user_exception(ctx, cause_name(scause));
 	else if (!vd_page_fault(ctx, stval, fault_access(code), true))

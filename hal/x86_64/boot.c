@@ -124,6 +124,7 @@ VD_NORETURN void x86_boot_main(void)
 		x86_features.nx ? " NX" : "", x86_features.smep ? " SMEP" : "",
 		x86_features.smap ? " SMAP" : "",
 		x86_features.umip ? " UMIP" : "");
+	x86_fpu_report();
 
 	vd_kmain(bi);
 }

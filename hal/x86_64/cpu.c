@@ -130,17 +130,9 @@ void x86_cpu_init(unsigned cpu, uint32_t apic_id)
 	x86_wrmsr(X86_MSR_GS_BASE, (uint64_t)p);
 	x86_wrmsr(X86_MSR_KERNEL_GS_BASE, 0); /* the user's, until swapgs */
 
-	/*
-	 * CR0: WP so read-only pages bind ring 0 too; EM (+ NE) so any x87
-	 * or SSE instruction traps: the kernel is built without them and
-	 * the HAL does not switch FPU state, so user code must not use them
-	 * either (it gets a "device not available"/"invalid opcode" user
-	 * exception instead of silently sharing registers).
-	 */
-	uint64_t cr0 = x86_read_cr0();
-	cr0 |= X86_CR0_WP | X86_CR0_NE | X86_CR0_EM;
-	cr0 &= ~(uint64_t)(X86_CR0_MP | X86_CR0_TS);
-	x86_write_cr0(cr0);
+	/* CR0: WP so read-only pages bind ring 0 too.  The FP/SIMD bits
+	 * (and CR4's, XCR0) are fpu.c's, set below. */
+	x86_write_cr0(x86_read_cr0() | X86_CR0_WP);
 
 	uint64_t cr4 = x86_read_cr4();
 	if (x86_features.pge)
@@ -153,6 +145,7 @@ void x86_cpu_init(unsigned cpu, uint32_t apic_id)
 		cr4 |= X86_CR4_UMIP;
 	x86_write_cr4(cr4);
 	x86_smap_enabled = x86_features.smap;
+	x86_fpu_cpu_init();
 
 	uint64_t efer = x86_rdmsr(X86_MSR_EFER) | X86_EFER_SCE;
 	if (x86_features.nx)

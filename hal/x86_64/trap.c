@@ -179,6 +179,9 @@ void x86_user_trap(struct vd_cpu_context *ctx, uint64_t vec, uint64_t err)
 	 * block or switch); x86_return_to_user turns them off again. */
 	uint64_t addr = x86_read_cr2();
 	hal_irq_local_enable();
+	/* #NM: CR0.TS is set, the thread's FP state is not loaded (fpu.c) */
+	if (vec == 7 && vd_fpu_trap(ctx))
+		return;
 	if (vec == 14) {
 		if (!vd_page_fault(ctx, addr, pf_access(err), true))
 			vd_user_exception(ctx, "page fault");

@@ -328,6 +328,45 @@ VD_NORETURN void hal_syscall_return_space(struct vd_cpu_context *ctx,
  * x86_64, sscratch on RISC-V; no-op on AArch64, where SP_EL1 is kept). */
 void hal_set_kernel_stack(void *stack_top);
 
+/* ------------------------------------------------------------------ */
+/* FP/SIMD state of user threads (docs/fpu.md)                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The kernel never uses FP/SIMD registers (it is built without them), so
+ * they hold user state only.  Core keeps them lazily (core/sched/fpu.c):
+ * user access is off on every CPU except while the current thread's own
+ * state is loaded; the first FP instruction of a thread in a quantum traps
+ * to the HAL, which calls vd_fpu_trap; the switch away from a thread whose
+ * state is loaded calls hal_fpu_unload.  The HAL owns the area's format;
+ * core only allocates it (hal_fpu_area_size bytes, 64-byte aligned) and
+ * frees it with the thread.
+ *
+ * All of these run with interrupts masked on the CPU they concern.
+ */
+
+/* Bytes of one thread's FP area (the same on every CPU; fixed once
+ * hal_early_init has run): the XSAVE or FXSAVE image on x86_64, V0..V31
+ * and FPCR/FPSR on AArch64, f0..f31 and fcsr on RISC-V. */
+size_t hal_fpu_area_size(void);
+/* Fill a fresh area with the state a new thread starts with: every
+ * register zero, control registers at their reset values (round to
+ * nearest, exceptions masked where the architecture can mask them). */
+void hal_fpu_area_init(void *area);
+/* Load `area` into this CPU's FP registers and let user mode use them
+ * until hal_fpu_unload; uctx is the current thread's saved user context
+ * (RISC-V keeps the access switch, sstatus.FS, in it). */
+void hal_fpu_load(struct vd_cpu_context *uctx, const void *area);
+/* Undo hal_fpu_load: save the registers into `area` (RISC-V: only if
+ * user code changed them since the load, sstatus.FS = Dirty) and turn
+ * user access off again, so that the next FP instruction traps.  uctx is
+ * the same thread's, which need not be current any more. */
+void hal_fpu_unload(struct vd_cpu_context *uctx, void *area);
+/* Would hal_fpu_load accept `area` (filled by someone else, e.g. a
+ * debugger)?  VD_OK, or VD_ERR_INVALID_PARAMETER for a value the CPU
+ * would fault on (x86_64: reserved MXCSR or XSAVE header bits). */
+vd_err_t hal_fpu_area_check(const void *area);
+
 /* User-memory access window: SMAP (stac/clac), PAN, SUM.  Core's copy-in/
  * copy-out routines open it around each access. */
 void hal_user_access_begin(void);
@@ -405,6 +444,18 @@ bool vd_page_fault(struct vd_cpu_context *ctx, vaddr_t addr, unsigned access,
 /* Any other exception from user mode (illegal instruction, alignment,
  * breakpoint...): core kills the process.  `what` names the exception. */
 void vd_user_exception(struct vd_cpu_context *ctx, const char *what);
+/*
+ * A user FP/SIMD instruction trapped because user access is off
+ * (x86_64 #NM, AArch64 EC 0x07, RISC-V illegal instruction with
+ * sstatus.FS = Off).  Core loads the current thread's state (allocating
+ * its area on first use) with hal_fpu_load and returns true: the HAL
+ * returns to the instruction.  False: not a state to load (already
+ * loaded, so the instruction is illegal for another reason; a kernel
+ * thread), and the HAL reports the exception as any other.  If the area
+ * cannot be allocated, core kills the process itself (and returns true).
+ * Called like vd_user_exception, with interrupts enabled.
+ */
+bool vd_fpu_trap(struct vd_cpu_context *ctx);
 /* Device interrupt `irq` (after the HAL acknowledged it). */
 void vd_irq(unsigned irq);
 /* The per-CPU timer deadline passed. */

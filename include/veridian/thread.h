@@ -143,6 +143,12 @@ struct vd_thread {
 	void (*kentry)(void *);
 	void *karg;
 	struct hal_jmpbuf *fault_jmp; /* fault-safe user copy in progress */
+	/* FP/SIMD state (core/sched/fpu.c, docs/fpu.md): the area, NULL
+	 * until the thread's first FP instruction (its state is the initial
+	 * one until then); fpu_loaded while that state is in the registers
+	 * of the CPU it runs on (changed there, interrupts masked) */
+	void *fpu;
+	bool fpu_loaded;
 	uint64_t run_start_ns;
 	uint64_t cpu_time_ns;
 	uint64_t switches;
@@ -266,6 +272,11 @@ void vd_thread_put(struct vd_thread *t);
  * vd_unschedule_thread), read, edit, write back, resume (vd_wake_thread
  * or vd_schedule_thread).
  */
+/* Bytes of FP/SIMD state a thread context carries: hal_fpu_area_size()
+ * never exceeds it (x86_64 leaves AVX-512 off where its XSAVE area would
+ * not fit, hal/x86_64/fpu.c). */
+#define VD_FPU_STATE_MAX 1024
+
 struct vd_thread_context {
 	struct vd_cpu_context regs;
 	/* The address-space root, the seed CpuContext's cr3 on every arch:
@@ -274,10 +285,11 @@ struct vd_thread_context {
 	 * physical address, satp's PPN field shifted back).  Read-only: a
 	 * thread cannot be moved to another space by a restore. */
 	paddr_t root;
-	/* FP/SIMD state: RESERVED for the FPU support of issue 14 (item 5),
-	 * which adds its per-thread save area here and copies it in
-	 * vd_save_context / vd_restore_context (marked "FP state" there).
-	 * Until then user threads have no FP state to save. */
+	/* FP/SIMD state (docs/fpu.md): vd_fpu_state_size() bytes in the
+	 * HAL's format (hal_fpu_area_size); a thread that never used FP
+	 * saves its initial state.  A restore refuses a state the CPU would
+	 * fault on (hal_fpu_area_check). */
+	uint8_t fp[VD_FPU_STATE_MAX];
 };
 
 /*
@@ -296,11 +308,14 @@ vd_err_t vd_save_context(vd_tid_t tid, struct vd_thread_context *out);
  * when the thread returns to user mode (all of it is reloaded then, with
  * the flag bits user mode may not set dropped by the HAL's exit).  A
  * thread stopped inside a syscall still gets that syscall's results in
- * its result registers when it resumes.  FP state: see above.
+ * its result registers when it resumes.  Its FP state is in->fp from
+ * then on (loaded on its next FP instruction).
  * Errors: those of vd_save_context (in for out), and
  * VD_ERR_INVALID_PARAMETER for a context the thread may not have: a pc
  * outside user space [VD_USER_BASE, hal_user_top()), an sp above
- * hal_user_top(), or a root other than its own address space's.
+ * hal_user_top(), or a root other than its own address space's, or an
+ * FP state the CPU would fault on; VD_ERR_OUT_OF_MEMORY (the thread had
+ * no FP area yet and none could be allocated).
  */
 vd_err_t vd_restore_context(vd_tid_t tid, const struct vd_thread_context *in);
 /* context_switch of the kernel API: hand the CPU from the calling thread

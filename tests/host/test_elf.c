@@ -234,7 +234,11 @@ static void test_riscv_float_abi(void **state)
 	vd_elf_source_buffer(&src, file, file_size);
 	put32(48, 0x1); /* RVC: fine */
 	assert_int_equal(vd_elf_parse(&src, &rv, &img), VD_OK);
-	put32(48, 0x5); /* RVC + double-float ABI */
+	put32(48, 0x5); /* RVC + double-float ABI: the kernel keeps F/D */
+	assert_int_equal(vd_elf_parse(&src, &rv, &img), VD_OK);
+	put32(48, 0x3); /* RVC + single-float ABI: likewise */
+	assert_int_equal(vd_elf_parse(&src, &rv, &img), VD_OK);
+	put32(48, 0x7); /* RVC + quad-float ABI: no Q state kept */
 	assert_int_equal(vd_elf_parse(&src, &rv, &img),
 			 VD_ERR_INVALID_PARAMETER);
 	put32(48, 0x8); /* RVE */

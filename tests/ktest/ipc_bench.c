@@ -43,6 +43,14 @@ VD_KBENCH(ipc_user_call0)
 	bench("call0", "ipc call+reply 0 B, process<->process", 1000);
 }
 
+/* Both sides use FP registers between calls (docs/fpu.md): each switch
+ * saves the state of the side leaving and the other's first FP
+ * instruction traps and loads its own. */
+VD_KBENCH(ipc_user_call0_fp)
+{
+	bench("call0fp", "ipc call+reply 0 B, both sides using FP", 1000);
+}
+
 VD_KBENCH(ipc_user_call64)
 {
 	bench("call64", "ipc call+reply 64 B, process<->process", 1000);

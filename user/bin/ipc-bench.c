@@ -4,6 +4,10 @@
  *
  *   ipc-bench call0    N call+reply round trips with empty messages
  *   ipc-bench call64   the same with 64-byte request and reply
+ *   ipc-bench call0fp  call0 with client and server both using FP
+ *                      registers between their calls (docs/fpu.md: each
+ *                      side's first FP instruction after the switch traps
+ *                      and loads its state, the switch away saves it)
  *   ipc-bench region   N transfers of a 4 KiB shared region: Share it,
  *                      call the server, which maps it, reads it, unmaps
  *                      and releases it, and replies
@@ -30,6 +34,38 @@ static void serve_echo(vd_cap_token_t ep)
 	while (!vd_is_err(st))
 		st = vd_ipc_reply_recv(r.a0, &r, vd_ipc_len(&r), ep,
 				       VD_TIMEOUT_INFINITE);
+}
+
+/* FP work between IPC calls: one double add on a value that lives in an
+ * FP register across the inline syscalls (they clobber none), so every
+ * round trip runs an FP instruction after each switch. */
+#if defined(__x86_64__)
+#define FP_REG "+x" /* an SSE register */
+#elif defined(__aarch64__)
+#define FP_REG "+w" /* a SIMD&FP register */
+#else
+#define FP_REG "+f" /* an F/D register */
+#endif
+static inline double fp_touch(double x)
+{
+	x += 1.0;
+	__asm__ volatile("" : FP_REG(x)); /* keep it in an FP register */
+	return x;
+}
+
+/* serve_echo with an FP instruction per request. */
+static void serve_echo_fp(vd_cap_token_t ep)
+{
+	struct vd_ipc_regs r = {0};
+	long st = vd_ipc_receive(ep, &r, NULL, VD_TIMEOUT_INFINITE);
+	double x = 0;
+
+	while (!vd_is_err(st)) {
+		x = fp_touch(x);
+		st = vd_ipc_reply_recv(r.a0, &r, vd_ipc_len(&r), ep,
+				       VD_TIMEOUT_INFINITE);
+	}
+	r.mr[0] = (uint64_t)x; /* x is used */
 }
 
 /* Each request names a shared region (MR0): map it, reply with its
@@ -60,6 +96,8 @@ static int role_server(const char *kind)
 		return 1;
 	if (!vd_strcmp(kind, "region"))
 		serve_region(ep);
+	else if (!vd_strcmp(kind, "echofp"))
+		serve_echo_fp(ep);
 	else
 		serve_echo(ep);
 	return 2;
@@ -77,6 +115,28 @@ static long run_calls(vd_cap_token_t ch, unsigned len, unsigned n)
 		if (vd_ipc_call(ch, &r, len, 0, VD_TIMEOUT_INFINITE))
 			return -1;
 	return (long)(vd_ipc_cycles() - t0);
+}
+
+/* run_calls(ch, 0, n) with an FP instruction per call; an error if x
+ * did not count every call (its register lost or foreign). */
+static long run_calls_fp(vd_cap_token_t ch, unsigned n)
+{
+	struct vd_ipc_regs r = {0};
+	double x = 0;
+
+	for (unsigned i = 0; i < WARMUP; i++) {
+		x = fp_touch(x);
+		if (vd_ipc_call(ch, &r, 0, 0, VD_TIMEOUT_INFINITE))
+			return -1;
+	}
+	uint64_t t0 = vd_ipc_cycles();
+	for (unsigned i = 0; i < n; i++) {
+		x = fp_touch(x);
+		if (vd_ipc_call(ch, &r, 0, 0, VD_TIMEOUT_INFINITE))
+			return -1;
+	}
+	uint64_t t1 = vd_ipc_cycles();
+	return x == (double)(WARMUP + n) ? (long)(t1 - t0) : -1;
 }
 
 static long run_region(vd_cap_token_t ch, unsigned n)
@@ -108,9 +168,12 @@ static long run_region(vd_cap_token_t ch, unsigned n)
 int main(int argc, char **argv, char **envp)
 {
 	const char *mode = argc > 1 ? argv[1] : "call0";
-	const char *const server_argv[] = {
-		"ipc-bench", "server",
-		!vd_strcmp(mode, "region") ? "region" : "echo", NULL};
+	const char *const server_argv[] = {"ipc-bench", "server",
+					   !vd_strcmp(mode, "region") ? "region"
+					   : !vd_strcmp(mode, "call0fp")
+						   ? "echofp"
+						   : "echo",
+					   NULL};
 	vd_cap_token_t ep, server_ep, pcap, ch;
 	unsigned n = 1000;
 	long total;
@@ -125,6 +188,8 @@ int main(int argc, char **argv, char **envp)
 		return -2;
 	if (!vd_strcmp(mode, "call0"))
 		total = run_calls(ch, 0, n);
+	else if (!vd_strcmp(mode, "call0fp"))
+		total = run_calls_fp(ch, n);
 	else if (!vd_strcmp(mode, "call64"))
 		total = run_calls(ch, 64, n);
 	else if (!vd_strcmp(mode, "region"))

@@ -20,10 +20,12 @@ struct vd_cpu_context {
 	uint64_t pstate; /* SPSR_EL1 */
 };
 
-#define VD_CTX_PC(c)	((c)->pc)
-#define VD_CTX_SP(c)	((c)->sp)
-#define VD_CTX_SYSNR(c) ((c)->x[8])
-#define VD_CTX_RET(c)	((c)->x[0])
+#define VD_CTX_PC(c) ((c)->pc)
+#define VD_CTX_SP(c) ((c)->sp)
+/* The sp a thread's entry function starts with: the aligned stack top */
+#define VD_CTX_ENTRY_SP(top) (top)
+#define VD_CTX_SYSNR(c)	     ((c)->x[8])
+#define VD_CTX_RET(c)	     ((c)->x[0])
 static inline uint64_t *vd_ctx_arg_slot(struct vd_cpu_context *c, unsigned i)
 {
 	return &c->x[i];

@@ -22,10 +22,12 @@ struct vd_cpu_context {
 	uint64_t _pad;	 /* keeps the frame 16-byte aligned */
 };
 
-#define VD_CTX_PC(c)	((c)->pc)
-#define VD_CTX_SP(c)	((c)->x[2])
-#define VD_CTX_SYSNR(c) ((c)->x[17])
-#define VD_CTX_RET(c)	((c)->x[10])
+#define VD_CTX_PC(c) ((c)->pc)
+#define VD_CTX_SP(c) ((c)->x[2])
+/* The sp a thread's entry function starts with: the aligned stack top */
+#define VD_CTX_ENTRY_SP(top) (top)
+#define VD_CTX_SYSNR(c)	     ((c)->x[17])
+#define VD_CTX_RET(c)	     ((c)->x[10])
 static inline uint64_t *vd_ctx_arg_slot(struct vd_cpu_context *c, unsigned i)
 {
 	return &c->x[10 + i];

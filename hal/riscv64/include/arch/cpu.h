@@ -13,8 +13,11 @@
  *   SPIE  SIE before the last trap; sret copies it back into SIE
  *   SPP   privilege before the last trap (0 = user, 1 = supervisor);
  *         sret returns to it
- *   FS    FPU state; stays 0 ("off"): the kernel is built without F/D and
- *         user FP instructions trap as illegal
+ *   FS    FP state of the user thread (fpu.c): 0 Off (FP instructions
+ *         trap as illegal), 1 Initial, 2 Clean, 3 Dirty (set by the
+ *         hardware on any FP register write).  Off except while the
+ *         current thread's state is loaded; the kernel is built without
+ *         F/D and never changes it otherwise
  *   SUM   permit Supervisor access to User Memory; set only between
  *         hal_user_access_begin/end
  *   MXR   make executable pages readable; never set
@@ -25,12 +28,15 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
-#define SSTATUS_SIE  (1ul << 1)
-#define SSTATUS_SPIE (1ul << 5)
-#define SSTATUS_SPP  (1ul << 8)
-#define SSTATUS_FS   (3ul << 13)
-#define SSTATUS_SUM  (1ul << 18)
-#define SSTATUS_MXR  (1ul << 19)
+#define SSTATUS_SIE	 (1ul << 1)
+#define SSTATUS_SPIE	 (1ul << 5)
+#define SSTATUS_SPP	 (1ul << 8)
+#define SSTATUS_FS	 (3ul << 13)
+#define SSTATUS_FS_OFF	 (0ul << 13)
+#define SSTATUS_FS_CLEAN (2ul << 13)
+#define SSTATUS_FS_DIRTY (3ul << 13)
+#define SSTATUS_SUM	 (1ul << 18)
+#define SSTATUS_MXR	 (1ul << 19)
 
 #define SIE_SSIE (1ul << 1)
 #define SIE_STIE (1ul << 5)

@@ -26,10 +26,15 @@ struct vd_cpu_context {
 	uint64_t rcx, r11;
 };
 
-#define VD_CTX_PC(c)	((c)->rip)
-#define VD_CTX_SP(c)	((c)->rsp)
-#define VD_CTX_SYSNR(c) ((c)->rax)
-#define VD_CTX_RET(c)	((c)->rax)
+#define VD_CTX_PC(c) ((c)->rip)
+#define VD_CTX_SP(c) ((c)->rsp)
+/* The sp a thread's entry function starts with, below a 16-byte aligned
+ * stack top: the SysV ABI's function-entry alignment (rsp + 8 aligned,
+ * as after a CALL), which SSE spills rely on.  Process entry (_start)
+ * gets the aligned top itself, as the ABI says. */
+#define VD_CTX_ENTRY_SP(top) ((top)-8)
+#define VD_CTX_SYSNR(c)	     ((c)->rax)
+#define VD_CTX_RET(c)	     ((c)->rax)
 static inline uint64_t *vd_ctx_arg_slot(struct vd_cpu_context *c, unsigned i)
 {
 	uint64_t *slots[6] = {&c->rdi, &c->rsi, &c->rdx,

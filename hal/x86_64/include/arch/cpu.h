@@ -130,6 +130,10 @@ static inline void arch_io_rmb(void)
 #define X86_CPUID_1_EDX_PGE	     (1u << 13)
 #define X86_CPUID_1_ECX_RDRAND	     (1u << 30)
 #define X86_CPUID_1_EBX_APIC_ID(ebx) ((ebx) >> 24) /* initial APIC id */
+#define X86_CPUID_1_EDX_FXSR	     (1u << 24)
+#define X86_CPUID_1_EDX_SSE2	     (1u << 26)
+#define X86_CPUID_1_ECX_XSAVE	     (1u << 26)
+#define X86_CPUID_D1_EAX_XSAVEOPT    (1u << 0) /* leaf 0Dh, subleaf 1 */
 #define X86_CPUID_7_EBX_SMEP	     (1u << 7)
 #define X86_CPUID_7_EBX_SMAP	     (1u << 20)
 #define X86_CPUID_7_ECX_UMIP	     (1u << 2)
@@ -147,6 +151,10 @@ struct x86_features {
 };
 extern struct x86_features x86_features;
 void x86_cpu_detect_features(void);
+/* FP/SIMD set-up of the calling CPU (fpu.c): CR0, CR4, XCR0; user
+ * access off until a thread's state is loaded. */
+void x86_fpu_cpu_init(void);
+void x86_fpu_report(void); /* one console line, once a console is bound */
 
 /* Busy-wait using the calibrated TSC (usable after x86_timer_init). */
 void x86_delay_us(uint64_t us);

@@ -74,11 +74,14 @@
 #define X86_CR0_WP (1 << 16) /* ring 0 honours read-only pages */
 #define X86_CR0_PG (1 << 31)
 
-#define X86_CR4_PAE  (1 << 5)
-#define X86_CR4_PGE  (1 << 7)
-#define X86_CR4_UMIP (1 << 11)
-#define X86_CR4_SMEP (1 << 20)
-#define X86_CR4_SMAP (1 << 21)
+#define X86_CR4_PAE	   (1 << 5)
+#define X86_CR4_PGE	   (1 << 7)
+#define X86_CR4_OSFXSR	   (1 << 9)  /* FXSAVE/FXRSTOR and SSE allowed */
+#define X86_CR4_OSXMMEXCPT (1 << 10) /* unmasked SSE exceptions -> #XM */
+#define X86_CR4_UMIP	   (1 << 11)
+#define X86_CR4_OSXSAVE	   (1 << 18) /* XSAVE family and XCR0 allowed */
+#define X86_CR4_SMEP	   (1 << 20)
+#define X86_CR4_SMAP	   (1 << 21)
 
 /* RFLAGS */
 #define X86_RFLAGS_CF	 0x1
