@@ -122,6 +122,11 @@ struct cap_gone {
 	bool fire;
 	uint32_t type;
 	uint64_t id;
+	/* and/or: a capability to (rtype, rid) went, for a type with a
+	 * revoke hook (vd_cap_set_revoke_hook) */
+	bool revoked;
+	uint32_t rtype;
+	uint64_t rid;
 };
 
 /* The one lock behind every change (see cap.h).  Taken with irqsave. */
@@ -168,9 +173,23 @@ void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 /* Make the space with this id obj's owner (count what it holds). */
 void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id);
 /* Take the original s off obj's list (its subtree stays). */
+/* Make the live slot s (no parent, no siblings) one of obj's
+ * originals, without counting it again (vd_cap_delete moving a child
+ * up). */
+void cap_object_add_original_locked(struct cap_object *obj,
+				    struct vd_cap_slot *s);
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s);
 /* Run the hook a revocation asked for (lock NOT held). */
 void cap_gone_notify(const struct cap_gone *gone);
+/* Bit t: type t has a revoke hook (vd_cap_set_revoke_hook); read on
+ * every revocation, so a mask rather than a call. */
+extern uint32_t cap_revoke_hook_mask;
+static inline bool cap_has_revoke_hook(uint32_t type)
+{
+	return type < 32 &&
+	       (__atomic_load_n(&cap_revoke_hook_mask, __ATOMIC_RELAXED) &
+		(1u << type));
+}
 /* Check every object record (vd_cap_space_check). */
 vd_err_t cap_objects_check_locked(void);
 

@@ -66,6 +66,8 @@ static void record_free(struct cap_object *o)
 	}
 }
 static vd_cap_gone_hook_t cap_gone_hooks[VD_OBJ_TYPE_COUNT];
+static vd_cap_gone_hook_t cap_revoke_hooks[VD_OBJ_TYPE_COUNT];
+uint32_t cap_revoke_hook_mask;
 
 static inline uint32_t bucket_of(uint32_t type, uint64_t id)
 {
@@ -138,6 +140,18 @@ void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 	obj->originals = s;
 }
 
+void cap_object_add_original_locked(struct cap_object *obj,
+				    struct vd_cap_slot *s)
+{
+	VD_ASSERT_HELD(&vd_cap_lock);
+	s->parent = NULL;
+	s->prev_sibling = NULL;
+	s->next_sibling = obj->originals;
+	if (obj->originals)
+		obj->originals->prev_sibling = s;
+	obj->originals = s;
+}
+
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s)
 {
 	VD_ASSERT_HELD(&vd_cap_lock);
@@ -182,10 +196,30 @@ vd_err_t vd_cap_set_gone_hook(enum vd_object_type type, vd_cap_gone_hook_t fn)
 	return VD_OK;
 }
 
+vd_err_t vd_cap_set_revoke_hook(enum vd_object_type type, vd_cap_gone_hook_t fn)
+{
+	if ((uint32_t)type >= VD_OBJ_TYPE_COUNT)
+		return VD_ERR_INVALID_PARAMETER;
+	__atomic_store_n(&cap_revoke_hooks[type], fn, __ATOMIC_RELEASE);
+	if (fn)
+		__atomic_fetch_or(&cap_revoke_hook_mask, 1u << type,
+				  __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&cap_revoke_hook_mask, ~(1u << type),
+				   __ATOMIC_RELEASE);
+	return VD_OK;
+}
+
 void cap_gone_notify(const struct cap_gone *gone)
 {
 	vd_cap_gone_hook_t fn;
 
+	if (gone->revoked) {
+		fn = __atomic_load_n(&cap_revoke_hooks[gone->rtype],
+				     __ATOMIC_ACQUIRE);
+		if (fn)
+			fn(gone->rid);
+	}
 	if (!gone->fire)
 		return;
 	fn = __atomic_load_n(&cap_gone_hooks[gone->type], __ATOMIC_ACQUIRE);

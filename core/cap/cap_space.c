@@ -304,12 +304,12 @@ void vd_cap_space_destroy(struct vd_cap_space *space)
 
 		if (i == space->nslots)
 			i = 0;
-		for (; i < space->nslots && !gone.fire; i++) {
+		for (; i < space->nslots && !gone.fire && !gone.revoked; i++) {
 			if (space->slots[i].token != VD_CAP_TOKEN_NULL)
 				cap_revoke_subtree_locked(&space->slots[i],
 							  &gone, false);
 		}
-		if (gone.fire) {
+		if (gone.fire || gone.revoked) {
 			vd_spin_unlock_irqrestore(&vd_cap_lock, st);
 			cap_gone_notify(&gone);
 			st = vd_spin_lock_irqsave(&vd_cap_lock);

@@ -101,6 +101,11 @@ void cap_revoke_subtree_locked(struct vd_cap_slot *root, struct cap_gone *gone,
 		node = parent;
 	}
 	cap_free_counted(obj, root, destroyed);
+	if (gone && cap_has_revoke_hook(obj->type)) {
+		gone->revoked = true;
+		gone->rtype = obj->type;
+		gone->rid = obj->id;
+	}
 	if (gone && outside != 0 && obj->count == obj->owner_held) {
 		gone->fire = true;
 		gone->type = obj->type;
@@ -194,6 +199,50 @@ vd_err_t vd_cap_revoke_quiet(struct vd_cap_space *space, vd_cap_token_t token)
 
 	VD_TRACE_EVENT(VD_TRACE_CAP_REVOKE, token, (uint64_t)err);
 	return err;
+}
+
+/*
+ * Free s alone: its children move up to its parent -- or, if s is an
+ * original, become originals of the object themselves.  Rights only
+ * shrink along the tree, so every moved child still holds a subset of its
+ * new parent's.  Only the one capability goes, so no hook is due unless
+ * s was its object's last outside holder, which the caller (a region
+ * dropping its holder's own capability) does not care about: quiet.
+ */
+vd_err_t vd_cap_delete(struct vd_cap_space *space, vd_cap_token_t token)
+{
+	struct vd_cap_slot *s, *up;
+	struct cap_object *obj;
+	hal_irqstate_t st;
+
+	if (!space)
+		return VD_ERR_INVALID_PARAMETER;
+	st = vd_spin_lock_irqsave(&vd_cap_lock);
+	s = cap_lookup_locked(space, token);
+	if (!s) {
+		vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+		return VD_ERR_INVALID_CAPABILITY;
+	}
+	obj = cap_object_find_locked(s->object_type, s->object_id);
+	VD_ASSERT(obj != NULL && obj->count != 0);
+	up = s->parent;
+	while (s->first_child) {
+		struct vd_cap_slot *c = s->first_child;
+
+		cdt_unlink(c);
+		if (up)
+			cdt_link(up, c);
+		else
+			cap_object_add_original_locked(obj, c);
+	}
+	if (up)
+		cdt_unlink(s);
+	else
+		cap_object_unlink_original(obj, s);
+	cap_free_counted(obj, s, false);
+	cap_object_release_locked(obj);
+	vd_spin_unlock_irqrestore(&vd_cap_lock, st);
+	return VD_OK;
 }
 
 vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space, vd_cap_token_t token)

@@ -50,6 +50,8 @@ void ipc_init_locked(void)
 	vd_list_init(&ipc_holders);
 	ipc_reply_init();
 	vd_cap_set_gone_hook(VD_OBJ_IPC_ENDPOINT, ipc_cap_gone);
+	/* a region capability revoked: its holders lose their access */
+	vd_cap_set_revoke_hook(VD_OBJ_MEMORY, ipc_region_caps_revoked);
 	ipc_initialised = true;
 }
 

@@ -64,7 +64,7 @@ bool vd_ipc_handle_page_fault(const struct vd_ipc_actor *p, vaddr_t addr,
 	ipc_lock_state_t st = ipc_lock();
 	ipc_init_locked();
 	h = find_mapping(p->pid, addr, &i);
-	if (h == NULL || !(h->region->perms & VD_RIGHT_WRITE))
+	if (h == NULL || !(h->region->perms & VD_RIGHT_WRITE) || h->read_only)
 		goto out;
 
 	struct ipc_region *r = h->region;

@@ -20,8 +20,13 @@
  * used by a single view (refs == 1): that one rule, applied whenever a
  * page is (re)mapped, is all the write protection COW needs.
  *
- * The holder list is the region's access list: map, transfer and large
- * messages check it, so a SharedRegionId on its own grants nothing.
+ * Access is a capability (ipc_region_cap.c): each holder's comes through
+ * a VD_OBJ_MEMORY capability to the region, the creator's original or
+ * one derived from its giver's; revoking a capability drops every holder
+ * whose access came through it, with its mappings.  The holder list is
+ * the region's access list: map, transfer and large messages check it,
+ * so a SharedRegionId on its own grants nothing, and the syscalls take a
+ * capability token to the region as well as its id.
  */
 #include <veridian/mm.h>
 #include <veridian/panic.h>
@@ -88,15 +93,20 @@ vd_err_t ipc_view_remap_page(struct ipc_region *r, struct ipc_view *v,
 			struct ipc_mapping *m =
 				VD_LIST_ENTRY(mi, struct ipc_mapping, link);
 			vaddr_t va = m->va + ((vaddr_t)i << VD_PAGE_SHIFT);
+			uint32_t hf =
+				h->read_only
+					? flags & ~(uint32_t)(VD_PTE_WRITABLE |
+							      VD_PTE_DIRTY)
+					: flags;
 			struct vd_frame cur;
 			vd_err_t err;
 
 			err = vd_query_page(h->who.pt, va, &cur, NULL);
 			if (err == VD_OK && cur.number == want.number) {
-				err = vd_protect_page(h->who.pt, va, flags);
+				err = vd_protect_page(h->who.pt, va, hf);
 			} else {
 				vd_unmap_page(h->who.pt, va, NULL);
-				err = vd_map_page(h->who.pt, va, want, flags);
+				err = vd_map_page(h->who.pt, va, want, hf);
 			}
 			if (err != VD_OK)
 				result = err;
@@ -159,6 +169,18 @@ static struct ipc_holder *holder_new(struct ipc_region *r,
 	return h;
 }
 
+struct ipc_holder *ipc_holder_new_locked(struct ipc_region *r,
+					 const struct vd_ipc_actor *who,
+					 struct ipc_view *v)
+{
+	return holder_new(r, who, v);
+}
+
+size_t ipc_region_bytes(const struct ipc_region *r)
+{
+	return region_bytes(r);
+}
+
 /* The end of a region (its views are gone or go with it): its charge
  * goes back to its creator's limits. */
 static void region_free(struct ipc_region *r)
@@ -189,21 +211,52 @@ static void unmap_all(struct ipc_holder *h)
 						struct ipc_mapping, link));
 }
 
-void ipc_holder_release_locked(struct ipc_holder *h)
+bool ipc_holder_drop_locked(struct ipc_holder *h)
 {
-	VD_ASSERT_SCHED_LOCKED();
-	VD_DEBUG_ASSERT(h != NULL);
 	struct ipc_region *r = h->region;
 
+	/* those who got the region from h keep it; nobody else is on the
+	 * list when h is the last */
+	if (r->holders.next != r->holders.prev)
+		ipc_holder_cap_drop_locked(h);
 	unmap_all(h);
 	vd_list_remove(&h->link);
 	vd_list_remove(&h->all_link);
 	view_put(h->view);
 	vd_kfree(h);
-	if (vd_list_empty(&r->holders)) {
-		ipc_table_remove(&ipc_regions, r->id);
-		region_free(r);
+	if (!vd_list_empty(&r->holders))
+		return false;
+	ipc_table_remove(&ipc_regions, r->id);
+	region_free(r);
+	return true;
+}
+
+/* holder_new with its capability; NULL if either fails (*err says why). */
+static struct ipc_holder *holder_new_cap(struct ipc_region *r,
+					 const struct vd_ipc_actor *who,
+					 struct ipc_view *v,
+					 struct ipc_holder *from, vd_err_t *err)
+{
+	struct ipc_holder *h = holder_new(r, who, v);
+
+	*err = VD_ERR_OUT_OF_MEMORY;
+	if (h == NULL)
+		return NULL;
+	/* kzalloc'd: no capability, no via; a receiver's goes through its
+	 * giver's until it needs its own (ipc_region_cap.c) */
+	*err = VD_OK;
+	if (who->caps != NULL) {
+		if (from != NULL)
+			h->via = from;
+		else
+			*err = ipc_holder_cap_new_locked(h, NULL);
 	}
+	if (*err == VD_OK)
+		return h;
+	vd_list_remove(&h->link);
+	vd_list_remove(&h->all_link);
+	vd_kfree(h);
+	return NULL;
 }
 
 struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
@@ -217,7 +270,9 @@ struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
 	bool fresh = h == NULL;
 
 	if (fresh) {
-		h = holder_new(r, to, from->view);
+		vd_err_t err;
+
+		h = holder_new_cap(r, to, from->view, from, &err);
 		if (h != NULL)
 			from->view->refs++;
 	}
@@ -314,10 +369,8 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 		err = VD_ERR_RESOURCE_EXHAUSTED;
 	} else {
 		r->id = id;
-		if (holder_new(r, owner, v) == NULL) {
+		if (holder_new_cap(r, owner, v, NULL, &err) == NULL)
 			ipc_table_remove(&ipc_regions, id);
-			err = VD_ERR_OUT_OF_MEMORY;
-		}
 	}
 	if (err != VD_OK)
 		region_free_unpublished(r, v);
@@ -419,10 +472,13 @@ static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 	struct ipc_region *r = h->region;
 
 	for (uint32_t i = 0; i < r->npages; i++) {
-		vd_err_t err = vd_map_page(h->who.pt,
-					   va + ((vaddr_t)i << VD_PAGE_SHIFT),
-					   vd_frame_of(h->view->pages[i]->pa),
-					   ipc_view_pte_flags(r, h->view, i));
+		uint32_t flags = ipc_view_pte_flags(r, h->view, i);
+
+		if (h->read_only)
+			flags &= ~(uint32_t)(VD_PTE_WRITABLE | VD_PTE_DIRTY);
+		vd_err_t err = vd_map_page(
+			h->who.pt, va + ((vaddr_t)i << VD_PAGE_SHIFT),
+			vd_frame_of(h->view->pages[i]->pa), flags);
 		if (err != VD_OK) {
 			while (i-- > 0)
 				vd_unmap_page(
@@ -439,16 +495,32 @@ static vd_err_t map_locked(struct ipc_holder *h, struct ipc_mapping *m,
 	return VD_OK;
 }
 
-/* Region `id` and p's holder of it, or an error. */
-static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
-			    struct ipc_holder **out)
+/* The region a capability token of p's names (NULL: none); out of
+ * line, as the syscalls mostly name regions by id. */
+static __attribute__((noinline)) struct ipc_region *
+region_by_token(const struct vd_ipc_actor *p, uint64_t token)
+{
+	struct vd_capability c;
+
+	if (p->caps == NULL ||
+	    vd_cap_validate_type(p->caps, token, VD_OBJ_MEMORY, 0, &c) != VD_OK)
+		return NULL;
+	return ipc_table_lookup(&ipc_regions, c.object_id);
+}
+
+static inline vd_err_t find_holder(const struct vd_ipc_actor *p,
+				   vd_region_id_t id, struct ipc_holder **out)
 {
 	struct ipc_region *r;
 
 	if (p == NULL)
 		return VD_ERR_INVALID_PARAMETER;
 	ipc_init_locked();
+	/* an id first (its lookup is cheaper than a token's), then a
+	 * capability token of p's */
 	r = ipc_table_lookup(&ipc_regions, id);
+	if (VD_UNLIKELY(r == NULL))
+		r = region_by_token(p, id);
 	if (r == NULL)
 		return VD_ERR_NOT_FOUND;
 	*out = ipc_region_holder(r, p->pid);
@@ -456,6 +528,12 @@ static vd_err_t find_holder(const struct vd_ipc_actor *p, vd_region_id_t id,
 	if (*out != NULL && (*out)->provisional)
 		*out = NULL;
 	return *out ? VD_OK : VD_ERR_PERMISSION_DENIED;
+}
+
+vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
+				struct ipc_holder **out)
+{
+	return find_holder(p, id, out);
 }
 
 vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
@@ -527,6 +605,21 @@ vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 	return err;
 }
 
+void ipc_holder_release_locked(struct ipc_holder *h)
+{
+	VD_ASSERT_SCHED_LOCKED();
+	VD_DEBUG_ASSERT(h != NULL);
+	struct vd_cap_space *caps = h->who.caps;
+	vd_cap_token_t cap = h->cap;
+
+	ipc_holder_drop_locked(h);
+	/* deleted, not revoked: the capabilities derived from it move up
+	 * the tree (ipc_region_cap.c); a process's user-made copies stay,
+	 * naming nothing it holds */
+	if (cap != VD_CAP_TOKEN_NULL)
+		vd_cap_delete(caps, cap);
+}
+
 vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 				      vd_region_id_t region)
 {
@@ -570,8 +663,8 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 	v->limits = vd_limits_charge_ref(
 		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,
 		region_bytes(r), &err);
-	if (err == VD_OK && holder_new(r, to, v) == NULL)
-		err = VD_ERR_OUT_OF_MEMORY;
+	if (err == VD_OK)
+		holder_new_cap(r, to, v, from, &err);
 	if (err != VD_OK) {
 		view_put(v); /* no pages yet: gives the charge back */
 		return err;
@@ -618,10 +711,21 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 		err = VD_ERR_BUSY;
 	if (err == VD_OK) {
 		switch (mode) {
-		case VD_IPC_TRANSFER_MOVE:
-			unmap_all(h);
+		case VD_IPC_TRANSFER_MOVE: {
+			vd_cap_token_t cap;
+			struct vd_ipc_actor old = h->who;
+			vd_cap_token_t old_cap = h->cap;
+
+			err = ipc_holder_cap_move_locked(h, to, &cap);
+			if (err != VD_OK)
+				break;
+			unmap_all(h); /* the sender's mappings */
 			h->who = *to;
+			h->cap = cap;
+			if (old_cap != VD_CAP_TOKEN_NULL)
+				vd_cap_delete(old.caps, old_cap);
 			break;
+		}
 		case VD_IPC_TRANSFER_SHARE:
 			if (!ipc_region_share_locked(h->region, h, to, NULL))
 				err = VD_ERR_OUT_OF_MEMORY;
@@ -641,7 +745,8 @@ void ipc_region_process_exit_locked(vd_pid_t pid)
 	struct vd_list *it, *tmp;
 
 	/* Releasing a holder frees only that holder (and maybe its region),
-	 * never another entry of the list. */
+	 * never another entry of the list: its capability is deleted, not
+	 * revoked. */
 	vd_list_for_each_safe(it, tmp, &ipc_holders)
 	{
 		struct ipc_holder *h =

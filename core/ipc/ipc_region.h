@@ -52,6 +52,20 @@ struct ipc_holder {
 	 * undelivered; in_flight counts those messages. */
 	bool provisional;
 	uint32_t in_flight;
+	/* The capability its access comes through (a VD_OBJ_MEMORY
+	 * capability to the region, in who.caps): the creator's original,
+	 * or one derived from the giver's.  Revoking it (or anything it
+	 * was derived from) takes the access away.  0 for an actor without
+	 * a capability space (kernel threads), whose access is for good. */
+	vd_cap_token_t cap;
+	/* No capability of its own yet (cap 0, in a process): the access
+	 * came from `via`, a holder of the same region, and lives as long
+	 * as via's does (ipc_region_cap.c: minted only when asked for) */
+	struct ipc_holder *via;
+	bool dead; /* marked by a sweep, dropped right after */
+	/* mapped without write access whatever the region allows: a holder
+	 * made by mmap through a Memory capability without WRITE */
+	bool read_only;
 };
 
 /* Every holder of every region: per-process lookups (free addresses, COW
@@ -77,7 +91,39 @@ struct ipc_holder *ipc_region_share_locked(struct ipc_region *r,
 					   struct ipc_holder *from,
 					   const struct vd_ipc_actor *to,
 					   bool *created);
+/* Drop h's access and delete its capability; those h gave the region to
+ * keep it (ipc_region_cap.c). */
 void ipc_holder_release_locked(struct ipc_holder *h);
+/* Drop h (unmap, free; ipc_region.c); true if its region went with it. */
+bool ipc_holder_drop_locked(struct ipc_holder *h);
+
+/* A new holder of r for `who` on view v (its refs not taken: the
+ * caller's); NULL if out of memory.  r's size in bytes. */
+struct ipc_holder *ipc_holder_new_locked(struct ipc_region *r,
+					 const struct vd_ipc_actor *who,
+					 struct ipc_view *v);
+size_t ipc_region_bytes(const struct ipc_region *r);
+
+/* p's holder of region `id` (its id, or a capability to it in p's
+ * space).  Errors: VD_ERR_NOT_FOUND (no such region), PERMISSION_DENIED
+ * (p has no access, or only a large message's not yet delivered). */
+vd_err_t ipc_find_holder_locked(const struct vd_ipc_actor *p, vd_region_id_t id,
+				struct ipc_holder **out);
+
+/* ---- capabilities of holders (ipc_region_cap.c) ---- */
+
+/* The capability hook: drop every holder of region `id` whose access is
+ * gone with a revoked capability (registered by ipc_init_locked). */
+void ipc_region_caps_revoked(uint64_t id);
+/* A new holder h got its access from `from` (NULL: h made the region). */
+vd_err_t ipc_holder_cap_new_locked(struct ipc_holder *h,
+				   const struct ipc_holder *from);
+/* h is about to be dropped: those who got the region from it keep it. */
+void ipc_holder_cap_drop_locked(struct ipc_holder *h);
+/* Move h to `to`: *cap_out gets to's capability (0: still lazy). */
+vd_err_t ipc_holder_cap_move_locked(struct ipc_holder *h,
+				    const struct vd_ipc_actor *to,
+				    vd_cap_token_t *cap_out);
 void ipc_region_process_exit_locked(vd_pid_t pid);
 /* Page-table flags for page i of view v in region r. */
 uint32_t ipc_view_pte_flags(const struct ipc_region *r,

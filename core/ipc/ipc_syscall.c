@@ -396,10 +396,28 @@ vd_err_t sys_region_create(const uint64_t a[6], struct vd_cpu_context *ctx,
 		return err;
 	if (a[1] > UINT32_MAX)
 		return VD_ERR_INVALID_PARAMETER;
+	/* the token out (optional) is probed first, so that a bad pointer
+	 * fails before anything is made */
+	if (a[2] && (err = vd_user_probe_out(a[2], sizeof(uint64_t))) != VD_OK)
+		return err;
 	err = vd_ipc_create_shared_region(&self, a[0], (uint32_t)a[1], &r);
-	if (err == VD_OK)
-		*ret = r;
-	return err;
+	if (err != VD_OK)
+		return err;
+	if (a[2]) {
+		vd_cap_token_t tok = VD_CAP_TOKEN_NULL;
+
+		err = vd_ipc_region_cap(&self, r, &tok);
+		if (err == VD_OK)
+			err = vd_copy_to_user((void *)(uintptr_t)a[2], &tok,
+					      sizeof(tok));
+		if (err != VD_OK) {
+			/* unmapped meanwhile: nobody got the region */
+			vd_ipc_release_shared_region(&self, r);
+			return err;
+		}
+	}
+	*ret = r;
+	return VD_OK;
 }
 
 vd_err_t sys_region_map(const uint64_t a[6], struct vd_cpu_context *ctx,
@@ -461,13 +479,42 @@ vd_err_t sys_region_release(const uint64_t a[6], struct vd_cpu_context *ctx,
 	return vd_ipc_release_shared_region(&self, a[0]);
 }
 
+/*
+ * The debug device: a Device capability to VD_DEVICE_DEBUG with READ.
+ * No capability at all (token 0) is PermissionDenied, as is a capability
+ * to another device or without READ; a token that does not validate is
+ * InvalidCapability, as everywhere.
+ */
+static vd_err_t ipc_debug_allowed(struct vd_cpu_context *ctx,
+				  vd_cap_token_t token)
+{
+	struct vd_ipc_actor self;
+	struct vd_capability c;
+	vd_err_t err;
+
+	if ((err = ipc_current_actor(ctx, &self)) != VD_OK)
+		return err;
+	if (token == VD_CAP_TOKEN_NULL)
+		return VD_ERR_PERMISSION_DENIED;
+	err = vd_cap_validate_type(self.caps, token, VD_OBJ_DEVICE,
+				   VD_RIGHT_READ, &c);
+	if (err)
+		return err;
+	return c.object_id == VD_DEVICE_DEBUG ? VD_OK
+					      : VD_ERR_PERMISSION_DENIED;
+}
+
 vd_err_t sys_ipc_debug(const uint64_t a[6], struct vd_cpu_context *ctx,
 		       uint64_t *ret)
 {
 	struct vd_ipc_stats st;
+	vd_err_t err;
 
-	(void)ctx;
 	*ret = 0;
+	if (a[0] > VD_IPC_DEBUG_DUMP)
+		return VD_ERR_INVALID_PARAMETER;
+	if ((err = ipc_debug_allowed(ctx, a[2])) != VD_OK)
+		return err;
 	switch (a[0]) {
 	case VD_IPC_DEBUG_STATS:
 		vd_ipc_get_stats(&st);

@@ -79,6 +79,7 @@ static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
 	si->ncaps = a->ncaps;
 	si->caps = UADDR(caps_u);
 	si->self_cap = p->self_cap;
+	si->debug_cap = a->debug_cap;
 	si->pid = p->pid;
 	si->stack_base = lo;
 	si->stack_size = top - lo;
@@ -89,18 +90,20 @@ static vd_err_t setup_stack(struct vd_process *p, const struct proc_args *a,
 	return err;
 }
 
-/* The capabilities the child starts with, minted in its space. */
+/* The capabilities the child starts with, minted in its space;
+ * *debug_out gets the child's token to the debug device, if any. */
 static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 			  const struct proc_args *a, vd_cap_token_t *out,
-			  unsigned *n_out)
+			  unsigned *n_out, vd_cap_token_t *debug_out)
 {
 	struct vd_capability c;
 	vd_err_t err;
 
 	*n_out = a->ncaps;
+	*debug_out = VD_CAP_TOKEN_NULL;
 	if (!parent) {
-		/* children of the kernel (init) get the console and the
-		 * trace buffers, the devices the kernel has */
+		/* children of the kernel (init, the test programs) get the
+		 * console, the trace buffers and the debug device */
 		if (a->ncaps)
 			return VD_ERR_INVALID_PARAMETER;
 		err = vd_cap_create(
@@ -111,9 +114,16 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 		out[0] = c.token;
 		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_TRACE,
 				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
 		out[1] = c.token;
-		*n_out = 2;
-		return err;
+		err = vd_cap_create(p->caps, VD_OBJ_DEVICE, VD_DEVICE_DEBUG,
+				    VD_RIGHT_READ | VD_RIGHT_GRANT, &c);
+		if (err)
+			return err;
+		out[2] = *debug_out = c.token;
+		*n_out = 3;
+		return VD_OK;
 	}
 	for (unsigned i = 0; i < a->ncaps; i++) {
 		err = vd_cap_lookup(parent->caps, a->caps[i], &c);
@@ -123,6 +133,9 @@ static vd_err_t give_caps(struct vd_process *p, struct vd_process *parent,
 		if (err)
 			return err;
 		out[i] = c.token;
+		if (!*debug_out && c.object_type == VD_OBJ_DEVICE &&
+		    c.object_id == VD_DEVICE_DEBUG)
+			*debug_out = c.token;
 	}
 	return VD_OK;
 }
@@ -158,7 +171,8 @@ vd_err_t proc_create(struct vd_process *parent, const struct vd_elf_source *src,
 		goto fail;
 	p->self_cap = c.token;
 	kargs = *a;
-	err = give_caps(p, parent, a, child_caps, &kargs.ncaps);
+	err = give_caps(p, parent, a, child_caps, &kargs.ncaps,
+			&kargs.debug_cap);
 	if (!err)
 		err = proc_load_elf(p, src, &entry);
 	if (err)
@@ -349,6 +363,22 @@ vd_err_t vd_process_create_from_user(const struct vd_process_create_args *u,
 		src.ctx = (void *)(uintptr_t)u->elf;
 		src.size = u->elf_size;
 		name = "elf";
+	} else if (u->file) {
+		/* a File object: the capability says which program */
+		struct vd_capability c;
+		const struct vd_bootfs_file *f;
+
+		err = vd_cap_validate_type(self->caps, u->file, VD_OBJ_FILE,
+					   VD_RIGHT_EXECUTE, &c);
+		if (err)
+			goto out;
+		f = vd_bootfs_get((size_t)c.object_id);
+		if (!f) {
+			err = VD_ERR_NOT_FOUND;
+			goto out;
+		}
+		vd_elf_source_buffer(&src, f->data, (size_t)f->size);
+		name = basename_of(f->name);
 	} else if (u->path) {
 		const void *data;
 		size_t size;

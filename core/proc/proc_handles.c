@@ -76,3 +76,44 @@ void proc_register_cap_hooks(void)
 		vd_cap_set_gone_hook(VD_OBJ_THREAD, thread_last_cap_gone);
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* ThreadInfo through a Process capability                             */
+/* ------------------------------------------------------------------ */
+
+vd_err_t vd_process_thread_info(vd_pid_t pid, vd_tid_t tid,
+				struct vd_thread_info *out)
+{
+	hal_irqstate_t st;
+	struct vd_process *p;
+	struct vd_list *it;
+	vd_tid_t found = 0;
+	vd_err_t err;
+
+	if (!out)
+		return VD_ERR_INVALID_PARAMETER;
+	st = proc_lock_take();
+	p = proc_find_locked(pid);
+	/* a thread stays on p->threads until it is reaped; the main thread
+	 * is found by pointer, never dereferenced unless still listed */
+	if (p && !p->reaped) {
+		vd_list_for_each(it, &p->threads)
+		{
+			struct vd_thread *t =
+				VD_LIST_ENTRY(it, struct vd_thread, proc_link);
+			if (tid ? t->tid == tid : t == p->main_thread) {
+				found = t->tid;
+				break;
+			}
+		}
+	}
+	proc_lock_give(st);
+	if (!found)
+		return VD_ERR_NOT_FOUND;
+	err = vd_thread_get_info(found, out);
+	/* tids are never reused (thread.c): a thread reaped meanwhile is
+	 * NotFound, never another process's */
+	if (!err && out->process_id != pid)
+		err = VD_ERR_NOT_FOUND;
+	return err;
+}

@@ -72,6 +72,7 @@ struct proc_args {
 	const char *argv[VD_PROC_MAX_ARGS];
 	const char *envp[VD_PROC_MAX_ARGS];
 	vd_cap_token_t caps[VD_PROC_MAX_CAPS]; /* the parent's tokens */
+	vd_cap_token_t debug_cap; /* set by proc_create: the child's token */
 };
 
 /* create.c: the common path of vd_process_create(_from_user). */

@@ -3,10 +3,12 @@
  *
  *   capability_create(type, object_id, rights, &cap_out)   -> 0
  *       Mint a root capability for an object the caller owns: its own
- *       process, one of its children, or one of its threads.  Anything
- *       else is VD_ERR_PERMISSION_DENIED (device, memory, IPC and file
- *       capabilities come from their owners, never from thin air; a
- *       detached child is not the caller's any more), and an object
+ *       process, one of its children, or one of its threads; a copy of
+ *       its own capability to a memory object (a region) it holds; a
+ *       read-only one to a boot file system file.  Anything else is
+ *       VD_ERR_PERMISSION_DENIED (device and IPC capabilities come from
+ *       their owners, never from thin air; a detached child is not the
+ *       caller's any more; a file is never writable), and an object
  *       reaped before or while its capability is made VD_ERR_NOT_FOUND.
  *   capability_derive(token, new_rights, &cap_out)          -> 0
  *       A copy with fewer rights (the parent needs GRANT).
@@ -18,6 +20,9 @@
  * failed call leaves no slot taken.
  */
 #include <veridian/thread.h>
+
+#include <veridian/bootfs.h>
+#include <veridian/ipc.h>
 
 #include "syscall_internal.h"
 
@@ -74,6 +79,37 @@ static bool object_alive(uint64_t type, uint64_t id)
 	return alive;
 }
 
+/*
+ * Memory and File objects are not owned the way processes and threads
+ * are: a process may have a capability made to a region it holds (a
+ * copy of its holder's, with rights it has: how a receiver names its
+ * region by a token, docs/ipc.md) and to any boot file system file
+ * (read-only, as SYS_FILE_OPEN).
+ */
+static vd_err_t create_memory_or_file(struct vd_process *self,
+				      const uint64_t a[6],
+				      struct vd_capability *c)
+{
+	const uint32_t file_rights =
+		VD_RIGHT_READ | VD_RIGHT_EXECUTE | VD_RIGHT_GRANT;
+
+	if (a[0] == VD_OBJ_FILE) {
+		if (a[2] & ~(uint64_t)file_rights)
+			return VD_ERR_PERMISSION_DENIED; /* read-only */
+		if (!vd_bootfs_get((size_t)a[1]))
+			return VD_ERR_NOT_FOUND;
+		return vd_cap_create(self->caps, VD_OBJ_FILE, a[1],
+				     (uint32_t)a[2], c);
+	}
+	struct vd_ipc_actor me = {self->pid, self->caps, &self->pt, self};
+	vd_cap_token_t holder;
+	vd_err_t err = vd_ipc_region_cap(&me, a[1], &holder);
+
+	if (!err)
+		err = vd_cap_derive(self->caps, holder, (uint32_t)a[2], c);
+	return err;
+}
+
 SYSCALL(sys_cap_create)
 {
 	struct vd_process *self = vd_current_process();
@@ -87,6 +123,13 @@ SYSCALL(sys_cap_create)
 		err = vd_user_probe_out(a[3], sizeof(vd_cap_token_t));
 	else
 		err = VD_ERR_INVALID_PARAMETER; /* a token nobody sees */
+	if (!err && (a[0] == VD_OBJ_MEMORY || a[0] == VD_OBJ_FILE)) {
+		err = create_memory_or_file(self, a, &c);
+		if (!err)
+			err = sys_put_token_or_revoke(self, a[3], c.token);
+		*ret = 0;
+		return err;
+	}
 	if (!err)
 		err = caller_owns(self, a[0], a[1]);
 	if (!err)

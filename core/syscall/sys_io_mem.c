@@ -5,13 +5,17 @@
  *   read(dev_cap, buf, len)           -> bytes read (never blocks)
  *   write(dev_cap, buf, len)          -> bytes written
  *   mmap(proc_cap, addr, len, prot)   -> address
+ *   mmap(mem_cap, addr, len, prot)    -> address of a memory object
  *   munmap(proc_cap, addr, len)       -> 0
  *
  * The console is a VD_OBJ_DEVICE capability (object VD_DEVICE_CONSOLE)
  * needing READ or WRITE.  Memory calls need a VD_OBJ_PROCESS capability
- * with MAP naming the caller itself.
+ * with MAP naming the caller itself -- or, for mmap, a VD_OBJ_MEMORY
+ * capability (MAP, READ; WRITE to write) to a memory object, mapped
+ * whole and unmapped as a shared region (docs/ipc.md).
  */
 #include <veridian/hal.h>
+#include <veridian/ipc.h>
 #include <veridian/printf.h>
 
 #include "syscall_internal.h"
@@ -88,6 +92,33 @@ static vd_err_t self_with_map(uint64_t token, struct vd_process **out)
 	return VD_OK;
 }
 
+/*
+ * mmap of a Memory capability (a memory object: a shared region,
+ * docs/ipc.md): the whole object, READ required, WRITE if asked, never
+ * EXEC.
+ */
+static vd_err_t mmap_memory(const uint64_t a[6], uint64_t *ret)
+{
+	struct vd_process *self = vd_current_process();
+	uint64_t addr = a[1], len = a[2], prot = a[3];
+	struct vd_ipc_actor me;
+	vaddr_t va;
+	vd_err_t err;
+
+	if (!self)
+		return VD_ERR_INVALID_CAPABILITY;
+	if (len == 0 || !(prot & VD_PROT_READ) ||
+	    (prot & ~(uint64_t)(VD_PROT_READ | VD_PROT_WRITE)) ||
+	    !VD_IS_ALIGNED(addr, VD_PAGE_SIZE))
+		return VD_ERR_INVALID_PARAMETER;
+	me = (struct vd_ipc_actor){self->pid, self->caps, &self->pt, self};
+	err = vd_ipc_map_memory(&me, a[0], len, (prot & VD_PROT_WRITE) != 0,
+				addr, &va);
+	if (!err)
+		*ret = va;
+	return err;
+}
+
 SYSCALL(sys_mmap)
 {
 	uint64_t addr = a[1], len = a[2], prot = a[3];
@@ -97,6 +128,11 @@ SYSCALL(sys_mmap)
 	vd_err_t err = self_with_map(a[0], &p);
 
 	(void)ctx;
+	/* not a Process capability: maybe a Memory one (checked second, so
+	 * that anonymous memory pays nothing for it) */
+	if (err == VD_ERR_INVALID_CAPABILITY &&
+	    sys_cap(a[0], VD_OBJ_MEMORY, 0, NULL) == VD_OK)
+		return mmap_memory(a, ret);
 	if (err)
 		return err;
 	if (len == 0 || len > VD_MMAP_MAX || !(prot & VD_PROT_READ) ||

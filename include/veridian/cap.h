@@ -189,6 +189,16 @@ vd_err_t vd_cap_revoke_derived(struct vd_cap_space *space,
 			       vd_cap_token_t token);
 
 /*
+ * Delete the one capability `token` names in `space`: what was derived
+ * from it stays, moved up under its parent (or made originals).  The
+ * opposite of vd_cap_revoke, for a holder letting go of something it
+ * passed on (a shared region it released, docs/ipc.md).  No hook runs;
+ * callable under the scheduler lock.
+ * Errors: VD_ERR_INVALID_PARAMETER, VD_ERR_INVALID_CAPABILITY.
+ */
+vd_err_t vd_cap_delete(struct vd_cap_space *space, vd_cap_token_t token);
+
+/*
  * vd_cap_revoke without the hook: for callers that hold the scheduler
  * lock (IPC dropping an undelivered message's capability).  That
  * capability was derived, so its object keeps its parent as a holder;
@@ -240,6 +250,18 @@ uint32_t vd_cap_object_count(enum vd_object_type type, uint64_t id);
  */
 typedef void (*vd_cap_gone_hook_t)(uint64_t object_id);
 vd_err_t vd_cap_set_gone_hook(enum vd_object_type type, vd_cap_gone_hook_t fn);
+/*
+ * Revoke hook of an object type: some capability to the object `id` has
+ * just been revoked (vd_cap_revoke, vd_cap_revoke_derived,
+ * vd_cap_space_destroy; not the quiet variant, not vd_cap_revoke_object),
+ * whether or not others remain.  It runs as the gone hook does: after
+ * the capability lock is dropped, in the revoking thread, at most once
+ * per revoked subtree.  Shared regions use it to take a region away from
+ * every holder whose capability went (core/ipc/ipc_region.c).  NULL
+ * unregisters; VD_ERR_INVALID_PARAMETER for an unknown type.
+ */
+vd_err_t vd_cap_set_revoke_hook(enum vd_object_type type,
+				vd_cap_gone_hook_t fn);
 
 /* ------------------------------------------------------------------ */
 /* Key, statistics, self-check                                         */

@@ -302,11 +302,35 @@ vd_err_t vd_ipc_create_shared_region(const struct vd_ipc_actor *owner,
 vd_err_t vd_ipc_map_shared_region(const struct vd_ipc_actor *p,
 				  vd_region_id_t region, vaddr_t address,
 				  vaddr_t *out);
+/*
+ * mmap of a Memory capability `token` of p's (MAP, READ; WRITE for a
+ * writable mapping): the region it names, `len` its whole size, at
+ * `address` or anywhere (0).  A process without access gets it through a
+ * capability derived from the token (so the token needs GRANT), which
+ * revoking the token takes away with the mapping.
+ * Errors: VD_ERR_INVALID_CAPABILITY, VD_ERR_PERMISSION_DENIED (rights,
+ * no GRANT, a read-only holder asked for writing), VD_ERR_NOT_FOUND
+ * (region gone), VD_ERR_INVALID_PARAMETER (len), and map_shared_region's.
+ */
+vd_err_t vd_ipc_map_memory(const struct vd_ipc_actor *p, vd_cap_token_t token,
+			   size_t len, bool writable, vaddr_t address,
+			   vaddr_t *out);
 /* Undo one mapping made by map_shared_region (the start address). */
 vd_err_t vd_ipc_unmap_shared_region(const struct vd_ipc_actor *p,
 				    vd_region_id_t region, vaddr_t address);
-/* Give up p's access (and mappings); the frames are freed when the last
- * process lets go. */
+/*
+ * The capability p's access to `region` (its id, or a capability to it)
+ * comes through: a VD_OBJ_MEMORY capability to the region in p's space,
+ * or 0 for an actor without one (kernel threads).  Revoking it takes the
+ * region from p and from everyone p gave it to (docs/ipc.md).
+ * Errors: as vd_ipc_map_shared_region's NotFound / PermissionDenied;
+ * VD_ERR_INVALID_PARAMETER (out NULL).
+ */
+vd_err_t vd_ipc_region_cap(const struct vd_ipc_actor *p, vd_region_id_t region,
+			   vd_cap_token_t *out);
+/* Give up p's access (and mappings) and revoke its capability: those p
+ * gave the region to (derived from it) lose it too; the frames are freed
+ * when the last holder goes. */
 vd_err_t vd_ipc_release_shared_region(const struct vd_ipc_actor *p,
 				      vd_region_id_t region);
 /*

@@ -68,6 +68,9 @@ struct vd_process_create_args {
 	uint64_t envp;	/* the same, "KEY=VALUE" strings */
 	uint64_t caps;	/* const vd_cap_token_t *: the caller's tokens */
 	uint64_t ncaps; /* to derive into the child (same rights) */
+	/* a File capability (EXECUTE) to a boot file system program
+	 * (SYS_FILE_OPEN), or 0; used when elf is 0, before path */
+	uint64_t file;
 };
 
 /*
@@ -86,6 +89,9 @@ struct vd_start_info {
 	uint64_t pid;
 	uint64_t stack_base; /* the main thread's stack */
 	uint64_t stack_size;
+	/* The process's debug capability (VD_DEVICE_DEBUG) among caps[], or
+	 * 0: the first passed capability that names the debug device. */
+	uint64_t debug_cap;
 };
 
 /* Object id of the console among VD_OBJ_DEVICE capabilities: the kernel
@@ -94,6 +100,14 @@ struct vd_start_info {
 /* The kernel's trace buffers (trace.h, SYS_TRACE_READ): the kernel gives
  * init one (READ, GRANT) as its caps[1]. */
 #define VD_DEVICE_TRACE 1
+/*
+ * Object id of the kernel debug interface among VD_OBJ_DEVICE
+ * capabilities: SYS_IPC_DEBUG (statistics, the cycle counter, dumps)
+ * needs one with READ.  The kernel gives its own children (init, the
+ * programs the test suites start) one (READ, GRANT) as their caps[2];
+ * they pass it on like any capability (docs/capabilities.md).
+ */
+#define VD_DEVICE_DEBUG 2
 
 /* Limits on what a process may be created with. */
 #define VD_PROC_MAX_ARGS      64   /* argv entries, envp entries each */
@@ -239,6 +253,17 @@ typedef vd_err_t (*vd_exit_deliver_fn)(void *arg,
 vd_err_t vd_process_wait_deliver(vd_pid_t parent, vd_pid_t child,
 				 uint64_t timeout_ns,
 				 vd_exit_deliver_fn deliver, void *arg);
+
+/*
+ * ThreadInfo of thread `tid` of process `pid` (tid 0: its main thread),
+ * for SYS_THREAD_INFO with a Process capability.
+ * Errors: VD_ERR_NOT_FOUND (no such process, no such thread in it, or
+ * its main thread is reaped already), VD_ERR_INVALID_PARAMETER (out
+ * NULL).
+ */
+struct vd_thread_info;
+vd_err_t vd_process_thread_info(vd_pid_t pid, vd_tid_t tid,
+				struct vd_thread_info *out);
 
 /* Lookup with a reference / release it. */
 struct vd_process *vd_process_get(vd_pid_t pid);

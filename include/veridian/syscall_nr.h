@@ -44,6 +44,8 @@
 #define VD_SYS_IPC_REGION_RELEASE   48
 #define VD_SYS_IPC_DEBUG	    49
 #define VD_SYS_TRACE_READ	    54
+#define VD_SYS_THREAD_INFO	    57
+#define VD_SYS_FILE_OPEN	    58
 
 /* 1: only the test and bench images carry the call. */
 #define VD_SYS_TEST_ONLY_NULL		      1
@@ -80,6 +82,8 @@
 #define VD_SYS_TEST_ONLY_IPC_REGION_RELEASE   0
 #define VD_SYS_TEST_ONLY_IPC_DEBUG	      0
 #define VD_SYS_TEST_ONLY_TRACE_READ	      0
+#define VD_SYS_TEST_ONLY_THREAD_INFO	      0
+#define VD_SYS_TEST_ONLY_FILE_OPEN	      0
 
 /* Numbers 0 .. VD_SYS_MAX - 1 may be syscalls. */
 #define VD_SYS_MAX 64

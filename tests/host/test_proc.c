@@ -205,7 +205,7 @@ static void test_initial_stack(void **state)
 	struct vd_process *p = vd_process_get(pid);
 	struct vd_cpu_context *ctx = p->main_thread->uctx;
 	struct vd_start_info si;
-	uint64_t ptr, caps[2];
+	uint64_t ptr, caps[3];
 	char s[16];
 	struct vd_capability c;
 	(void)state;
@@ -218,7 +218,7 @@ static void test_initial_stack(void **state)
 	assert_int_equal(si.argc, 3);
 	assert_int_equal(si.envc, 1);
 	assert_int_equal(si.pid, pid);
-	assert_int_equal(si.ncaps, 2);
+	assert_int_equal(si.ncaps, 3);
 	assert_int_equal(si.stack_size, VD_USER_STACK_SIZE);
 	assert_true(si.stack_base + si.stack_size <= hal_user_top());
 	for (unsigned i = 0; i < 3; i++) {
@@ -234,8 +234,8 @@ static void test_initial_stack(void **state)
 	assert_int_equal(vd_uvm_read(p, ptr, s, 7), VD_OK);
 	assert_string_equal(s, "HOME=/");
 	/* a child of the kernel gets the console, the trace buffers (read
-	 * only) and itself */
-	assert_int_equal(vd_uvm_read(p, si.caps, caps, 16), VD_OK);
+	 * only), the debug device, and itself */
+	assert_int_equal(vd_uvm_read(p, si.caps, caps, 24), VD_OK);
 	assert_int_equal(vd_cap_validate_type(p->caps, caps[1], VD_OBJ_DEVICE,
 					      VD_RIGHT_READ | VD_RIGHT_GRANT,
 					      &c),
@@ -247,6 +247,12 @@ static void test_initial_stack(void **state)
 					      &c),
 			 VD_OK);
 	assert_int_equal(c.object_id, VD_DEVICE_CONSOLE);
+	assert_int_equal(vd_cap_validate_type(p->caps, caps[2], VD_OBJ_DEVICE,
+					      VD_RIGHT_READ | VD_RIGHT_GRANT,
+					      &c),
+			 VD_OK);
+	assert_int_equal(c.object_id, VD_DEVICE_DEBUG);
+	assert_int_equal(si.debug_cap, caps[2]);
 	assert_int_equal(vd_cap_validate_type(p->caps, si.self_cap,
 					      VD_OBJ_PROCESS, VD_RIGHTS_ALL,
 					      &c),
@@ -465,6 +471,7 @@ static void test_parent_passes_capabilities(void **state)
 				     sizeof(si)),
 			 VD_OK);
 	assert_int_equal(si.ncaps, 1);
+	assert_int_equal(si.debug_cap, 0); /* only the console was passed */
 	assert_int_equal(vd_uvm_read(c, si.caps, &tok, 8), VD_OK);
 	assert_int_equal(vd_cap_validate_type(c->caps, tok, VD_OBJ_DEVICE,
 					      VD_RIGHT_WRITE, NULL),

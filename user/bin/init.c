@@ -12,12 +12,14 @@
 
 static struct vd_utest T = {.prog = "init"};
 
-static void expect(const char *const *argv, const char *const *envp,
-		   uint32_t reason, int32_t code)
+/* Run argv with the console (and the debug capability if `debug`). */
+static void expect_caps(const char *const *argv, const char *const *envp,
+			bool debug, uint32_t reason, int32_t code)
 {
 	struct vd_process_exit_info info = {0};
+	vd_cap_token_t caps[2] = {vd_console_cap(), vd_debug_cap()};
 	vd_cap_token_t cap;
-	long r = vd_spawn_env(argv[0], argv, envp, &cap);
+	long r = vd_spawn_caps(argv[0], argv, envp, caps, debug ? 2 : 1, &cap);
 
 	if (!vd_is_err(r))
 		r = vd_process_wait(cap, &info, VD_TIMEOUT_INFINITE);
@@ -29,6 +31,12 @@ static void expect(const char *const *argv, const char *const *envp,
 		 (int)info.exit_code, (unsigned)reason, (int)code,
 		 vd_is_err(r) ? ": " : "",
 		 vd_is_err(r) ? vd_strerror(vd_err_of(r)) : "");
+}
+
+static void expect(const char *const *argv, const char *const *envp,
+		   uint32_t reason, int32_t code)
+{
+	expect_caps(argv, envp, false, reason, code);
 }
 
 static int test_suite(void)
@@ -43,7 +51,9 @@ static int test_suite(void)
 
 	vd_snprintf(ppid, sizeof(ppid), "PPID=%llu",
 		    (unsigned long long)vd_start->pid);
-	expect((const char *const[]){"utest", NULL}, envp, VD_EXIT_NORMAL, 0);
+	/* utest checks SYS_IPC_DEBUG with and without the capability */
+	expect_caps((const char *const[]){"utest", NULL}, envp, true,
+		    VD_EXIT_NORMAL, 0);
 	expect((const char *const[]){"threads", NULL}, NULL, VD_EXIT_NORMAL, 0);
 	for (unsigned i = 0; i < VD_ARRAY_SIZE(faults); i++)
 		expect((const char *const[]){"fault", faults[i], NULL}, NULL,
@@ -61,9 +71,15 @@ static void demo(const char *what, const char *const *argv)
 	struct vd_process_exit_info info = {0};
 	long r;
 
+	/* with the debug capability too: the demo programs check that they
+	 * leak nothing through the kernel's IPC statistics */
+	vd_cap_token_t caps[2] = {vd_console_cap(), vd_debug_cap()}, cap;
+
 	printf("\ninit: --- %s: %s %s\n", what, argv[0],
 	       argv[1] ? argv[1] : "");
-	r = vd_run(argv[0], argv, &info);
+	r = vd_spawn_caps(argv[0], argv, NULL, caps, caps[1] ? 2 : 1, &cap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(cap, &info, VD_TIMEOUT_INFINITE);
 	if (vd_is_err(r)) {
 		printf("init: could not run %s: %s\n", argv[0],
 		       vd_strerror(vd_err_of(r)));

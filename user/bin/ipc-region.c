@@ -9,6 +9,8 @@
  *   Move         the sender loses access; the receiver sees the data
  *   Large        a message naming a slice of a region; the receiver gets
  *                access and reads the slice
+ *   Revoke       revoking the creator's capability unmaps the region
+ *                from a holder, whose next access faults (it dies alone)
  *
  * The driver sends requests to a "peer" process (same program) over a
  * channel; the peer maps, reads and writes regions on request.
@@ -284,6 +286,67 @@ static void test_large(void)
 	vd_check(&t, vd_ipc_region_release(id) == 0, "large: release");
 }
 
+/*
+ * Revoke: a region's creator revokes its capability; a second peer that
+ * got the region by Share and mapped it loses the mapping, so its next
+ * read faults and it dies alone (the first peer carries on), and the
+ * region and its frames are freed.
+ */
+static void test_revoke(vd_cap_token_t ep)
+{
+	static const char *const argv[] = {"ipc-region", "peer", NULL};
+	struct vd_process_exit_info info = {0};
+	vd_cap_token_t peer2, pcap2 = 0, ch2 = 0, main_ch = ch, tok = 0;
+	uint64_t got = 0;
+	long id = vd_ipc_region_create_cap(SIZE, VD_RIGHT_READ | VD_RIGHT_WRITE,
+					   &tok);
+	long va = vd_is_err(id) ? id : vd_ipc_region_map((uint64_t)tok, 0);
+
+	vd_check(&t, !vd_is_err(va) && tok != 0,
+		 "revoke: region created with a capability, mapped by it");
+	if (vd_is_err(va))
+		return;
+	vd_memset((void *)(uintptr_t)va, 0x61, SIZE);
+	vd_check(&t,
+		 vd_ipc_region_create_cap(SIZE, VD_RIGHT_READ,
+					  (vd_cap_token_t *)8) ==
+			 -VD_ERR_MEM_BAD_ADDRESS,
+		 "revoke: a bad capability out pointer is refused");
+	vd_check(&t,
+		 ipc_spawn("ipc-region", argv, ep, &pcap2) > 0 &&
+			 ipc_await_hello(ep, &peer2, NULL) == 0 &&
+			 vd_ipc_channel_create(ep, peer2, &ch2) >= 0,
+		 "revoke: a second peer");
+	vd_check(&t,
+		 vd_ipc_region_transfer((uint64_t)tok, ch2,
+					VD_IPC_TRANSFER_SHARE) == 0,
+		 "revoke: share it (named by the capability)");
+	ch = ch2;
+	vd_check(&t,
+		 ask(OP_MAP, (uint64_t)id, 0, 0, 0, NULL) == 0 &&
+			 ask(OP_READ, (uint64_t)id, 5, 0, 0, &got) == 0 &&
+			 got == 0x61,
+		 "revoke: the peer maps and reads it");
+	vd_check(&t, vd_capability_revoke(tok) == 0, "revoke: revoke it");
+	vd_check(&t,
+		 vd_ipc_region_map((uint64_t)id, 0) == -VD_ERR_NOT_FOUND &&
+			 vd_ipc_region_map((uint64_t)tok, 0) ==
+				 -VD_ERR_NOT_FOUND,
+		 "revoke: the region is gone, by id and by capability");
+	/* the peer reads through its old mapping: a fault kills it */
+	vd_check(&t, ask(OP_READ, (uint64_t)id, 5, 0, 0, &got) == ~1ull,
+		 "revoke: the peer's read does not answer");
+	ch = main_ch;
+	vd_check(&t,
+		 vd_process_wait(pcap2, &info, 30 * SECOND) == 0 &&
+			 info.exit_reason == VD_EXIT_FAULT,
+		 "revoke: the peer died of a fault (reason %u)",
+		 (unsigned)info.exit_reason);
+	vd_ipc_channel_close(ch2);
+	vd_check(&t, ask(OP_READ, 0, 0, 0, 0, &got) == 0,
+		 "revoke: the first peer carries on");
+}
+
 static int drive(void)
 {
 	static const char *const argv[] = {"ipc-region", "peer", NULL};
@@ -300,6 +363,7 @@ static int drive(void)
 	test_cow();
 	test_move();
 	test_large();
+	test_revoke(ep);
 	ask(OP_QUIT, 0, 0, 0, 0, NULL);
 	vd_check(&t, ipc_wait(pcap, NULL) == 0, "the peer exited cleanly");
 	vd_ipc_endpoint_destroy(ep);

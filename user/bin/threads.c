@@ -136,6 +136,91 @@ static void test_errors(void)
 		 "and it can still be joined");
 }
 
+#define KERNEL_PTR   ((uintptr_t)0xffffffff80000000ull)
+#define UNMAPPED_PTR ((uintptr_t)0x7ff0000)
+#define BOGUS_TOKEN  ((vd_cap_token_t)0x123456789abcdef0ull)
+
+/* expect SYS_THREAD_INFO(cap, tid, out) to fail with err */
+#define INFO_ERR(cap, tid, out, err, what)                                     \
+	do {                                                                   \
+		long r_ = vd_thread_info((cap), (tid), (out));                 \
+		vd_check(&T, r_ == -(long)(err),                               \
+			 "thread info: %s: %s (got %ld)", what,                \
+			 vd_strerror(err), r_);                                \
+	} while (0)
+
+/* SYS_THREAD_INFO: through a thread's capability or its process's, every
+ * field, and every bad input a clear error */
+static void test_thread_info(void)
+{
+	struct vd_thread_info i = {0}, j = {0};
+	vd_cap_token_t t, weak = 0;
+	void *stack = new_stack();
+	long tid = vd_thread_create(vd_self_cap(), sleeper, stack, STACK,
+				    50000000, &t); /* 50 ms */
+
+	vd_check(&T, tid > 0, "thread info: create a sleeping thread");
+	vd_check(&T,
+		 vd_thread_info(t, 0, &i) == 0 &&
+			 i.thread_id == (uint64_t)tid &&
+			 i.process_id == vd_start->pid &&
+			 i.stack_base == (uintptr_t)stack &&
+			 i.stack_size == STACK &&
+			 i.priority == 20 /* Normal */ && i.cpu_affinity != 0 &&
+			 (i.state == VD_THREAD_READY ||
+			  i.state == VD_THREAD_RUNNING ||
+			  i.state == VD_THREAD_BLOCKED),
+		 "thread info: by its capability: tid %llu pid %llu state %u "
+		 "prio %u stack %llx+%llu",
+		 (unsigned long long)i.thread_id,
+		 (unsigned long long)i.process_id, (unsigned)i.state,
+		 (unsigned)i.priority, (unsigned long long)i.stack_base,
+		 (unsigned long long)i.stack_size);
+	vd_check(&T,
+		 vd_thread_info(t, (uint64_t)tid, &j) == 0 &&
+			 j.thread_id == i.thread_id,
+		 "thread info: by its capability and its tid");
+	vd_check(&T,
+		 vd_thread_info(vd_self_cap(), (uint64_t)tid, &j) == 0 &&
+			 j.thread_id == i.thread_id &&
+			 j.stack_base == i.stack_base,
+		 "thread info: by the process capability and the tid");
+	vd_check(
+		&T,
+		vd_thread_info(vd_self_cap(), 0, &j) == 0 &&
+			j.process_id == vd_start->pid &&
+			j.stack_base == vd_start->stack_base &&
+			j.stack_size == vd_start->stack_size &&
+			j.state == VD_THREAD_RUNNING,
+		"thread info: tid 0 of the process is its running main thread");
+
+	INFO_ERR(t, (uint64_t)tid + 1000, &j, VD_ERR_INVALID_PARAMETER,
+		 "a thread capability and another tid");
+	INFO_ERR(vd_self_cap(), 999999999, &j, VD_ERR_NOT_FOUND,
+		 "no such thread in the process");
+	INFO_ERR(vd_console_cap(), 0, &j, VD_ERR_INVALID_CAPABILITY,
+		 "the console capability (wrong type)");
+	INFO_ERR(BOGUS_TOKEN, 0, &j, VD_ERR_INVALID_CAPABILITY,
+		 "a forged token");
+	INFO_ERR(0, 0, &j, VD_ERR_INVALID_CAPABILITY, "token 0");
+	vd_check(&T, vd_capability_derive(t, VD_RIGHT_GRANT, &weak) == 0,
+		 "thread info: derive a thread capability without READ");
+	INFO_ERR(weak, 0, &j, VD_ERR_PERMISSION_DENIED, "no READ");
+	vd_check(&T, vd_capability_revoke(weak) == 0,
+		 "thread info: revoke the copy");
+	INFO_ERR(weak, 0, &j, VD_ERR_INVALID_CAPABILITY, "a revoked copy");
+	INFO_ERR(t, 0, (struct vd_thread_info *)KERNEL_PTR,
+		 VD_ERR_MEM_BAD_ADDRESS, "out pointer in the kernel");
+	INFO_ERR(t, 0, NULL, VD_ERR_MEM_BAD_ADDRESS, "out pointer NULL");
+	INFO_ERR(t, 0, (struct vd_thread_info *)UNMAPPED_PTR, VD_ERR_MEM_FAULT,
+		 "out pointer unmapped");
+	vd_check(&T, vd_thread_join(t, VD_TIMEOUT_INFINITE, NULL) == 0,
+		 "thread info: join it");
+	INFO_ERR(t, 0, &j, VD_ERR_INVALID_CAPABILITY, "a joined thread");
+	INFO_ERR(vd_self_cap(), (uint64_t)tid, &j, VD_ERR_NOT_FOUND,
+		 "a joined thread by tid");
+}
+
 static void test_preemption(void)
 {
 	vd_cap_token_t a, b;
@@ -163,6 +248,7 @@ int main(int argc, char **argv, char **envp)
 	test_create_join();
 	test_join_timeout();
 	test_errors();
+	test_thread_info();
 	test_preemption();
 	return vd_utest_done(&T);
 }

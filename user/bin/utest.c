@@ -6,6 +6,7 @@
  */
 #include <arch/machine.h>
 #include <vd.h>
+#include <veridian/ipc.h>
 
 #define KERNEL_PTR   ((uintptr_t)0xffffffff80000000ull)
 #define UNMAPPED_PTR ((uintptr_t)0x7ff0000)
@@ -408,10 +409,241 @@ static void test_capabilities(void)
 	CHECK(self != 0, "a process capability to itself came at start");
 }
 
+#define MEM_SIZE 8192
+
+/* "utest memchild": maps caps[1], a read-only Memory capability, checks
+ * the parent's pattern and the refusals; exits with the failures. */
+static int memchild(void)
+{
+	const vd_cap_token_t *caps =
+		(const vd_cap_token_t *)(uintptr_t)vd_start->caps;
+	vd_cap_token_t mem = vd_start->ncaps > 1 ? caps[1] : 0;
+	long va = vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ);
+	int bad = 0;
+
+	if (vd_is_err(va))
+		return 100;
+	for (unsigned i = 0; i < MEM_SIZE; i += 512)
+		bad += ((volatile uint8_t *)(uintptr_t)va)[i] !=
+		       (uint8_t)(i / 512);
+	bad += vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ | VD_PROT_WRITE) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	return bad;
+}
+
+/* Memory objects: a region's Memory capability is what mmap maps, in the
+ * process that made it and in one it was passed to. */
+static void test_memory_objects(void)
+{
+	vd_cap_token_t mem = 0, ro = 0, nomap = 0, pcap = 0;
+	struct vd_process_exit_info info = {0};
+	static const char *const argv[] = {"utest", "memchild", NULL};
+	long id = raw(VD_SYS_IPC_REGION_CREATE, MEM_SIZE,
+		      VD_RIGHT_READ | VD_RIGHT_WRITE, (long)&mem);
+	long va = vd_is_err(id) ? id
+				: vd_mmap(mem, 0, MEM_SIZE,
+					  VD_PROT_READ | VD_PROT_WRITE);
+
+	CHECK(!vd_is_err(va) && mem != 0,
+	      "memory: a memory object made and mapped by mmap (%ld)", va);
+	if (vd_is_err(va))
+		return;
+	for (unsigned i = 0; i < MEM_SIZE; i += 512)
+		((uint8_t *)(uintptr_t)va)[i] = (uint8_t)(i / 512);
+	EXPECT_ERR(vd_mmap(mem, 0, 4096, VD_PROT_READ),
+		   VD_ERR_INVALID_PARAMETER,
+		   "memory: mmap of part of the object");
+	EXPECT_ERR(vd_mmap(mem, 0, MEM_SIZE, VD_PROT_READ | VD_PROT_EXEC),
+		   VD_ERR_INVALID_PARAMETER, "memory: mmap for execution");
+	CHECK(vd_capability_derive(mem, VD_RIGHT_READ | VD_RIGHT_GRANT,
+				   &nomap) == 0,
+	      "memory: derive a copy without MAP");
+	EXPECT_ERR(vd_mmap(nomap, 0, MEM_SIZE, VD_PROT_READ),
+		   VD_ERR_PERMISSION_DENIED, "memory: mmap without MAP");
+	CHECK(vd_capability_derive(
+		      mem, VD_RIGHT_READ | VD_RIGHT_MAP | VD_RIGHT_GRANT,
+		      &ro) == 0,
+	      "memory: derive a read-only copy");
+	long r = vd_spawn_caps("utest", argv, NULL,
+			       (const vd_cap_token_t[]){vd_console_cap(), ro},
+			       2, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 0,
+	      "memory: a child maps the read-only copy and reads the data "
+	      "(%ld, code %d)",
+	      r, (int)info.exit_code);
+	CHECK(vd_capability_revoke(nomap) == 0 && vd_capability_revoke(ro) == 0,
+	      "memory: revoke the copies");
+	CHECK(((volatile uint8_t *)(uintptr_t)va)[512] == 1,
+	      "memory: the maker's mapping stays");
+	/* a copy of one's own by capability_create (by id), not of
+	 * another's region */
+	CHECK(vd_capability_create(VD_OBJ_MEMORY, (uint64_t)id, VD_RIGHT_READ,
+				   &ro) == 0 &&
+		      vd_capability_revoke(ro) == 0,
+	      "memory: create a copy of one's own by id");
+	EXPECT_ERR(
+		vd_capability_create(VD_OBJ_MEMORY, 12345, VD_RIGHT_READ, &ro),
+		VD_ERR_NOT_FOUND, "memory: create for no region");
+	CHECK(raw(VD_SYS_IPC_REGION_RELEASE, (long)mem, 0, 0) == 0,
+	      "memory: release it");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_MEMORY, (uint64_t)id,
+					VD_RIGHT_READ, &ro),
+		   VD_ERR_NOT_FOUND, "memory: create for a released region");
+}
+
+/* SYS_FILE_OPEN: boot file system files as File objects, which
+ * SYS_PROCESS_CREATE takes as the program. */
+static void test_files(void)
+{
+	vd_cap_token_t f = 0, ro = 0, w = 0, pcap = 0;
+	struct vd_process_exit_info info = {0};
+	static const char *const argv[] = {"hello", "5", NULL};
+	struct vd_process_create_args a = {.argv = (uintptr_t)argv};
+	struct vd_capability c;
+	char longname[80];
+	long r = vd_file_open("hello", &f);
+
+	CHECK(r > 0 && f != 0, "file open: hello (%ld bytes)", r);
+	a.file = f;
+	r = vd_process_create(&a, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_start(pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 5,
+	      "file open: a process made from the File capability ran (%ld, "
+	      "code %d)",
+	      r, (int)info.exit_code);
+
+	EXPECT_ERR(vd_file_open("no-such-file", &w), VD_ERR_NOT_FOUND,
+		   "file open: no such file");
+	EXPECT_ERR(vd_file_open((const char *)KERNEL_PTR, &w),
+		   VD_ERR_MEM_BAD_ADDRESS, "file open: path in the kernel");
+	EXPECT_ERR(vd_file_open((const char *)UNMAPPED_PTR, &w),
+		   VD_ERR_MEM_FAULT, "file open: path unmapped");
+	EXPECT_ERR(vd_file_open("hello", NULL), VD_ERR_INVALID_PARAMETER,
+		   "file open: no out pointer");
+	EXPECT_ERR(vd_file_open("hello", (vd_cap_token_t *)KERNEL_PTR),
+		   VD_ERR_MEM_BAD_ADDRESS,
+		   "file open: out pointer in the kernel");
+	vd_memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	EXPECT_ERR(vd_file_open(longname, &w), VD_ERR_INVALID_PARAMETER,
+		   "file open: a path too long");
+
+	/* read-only: no WRITE to derive */
+	EXPECT_ERR(vd_capability_derive(f, VD_RIGHT_READ | VD_RIGHT_WRITE, &w),
+		   VD_ERR_PERMISSION_DENIED, "file: no WRITE right to derive");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_WRITE, &w),
+		   VD_ERR_PERMISSION_DENIED, "file: never created writable");
+	EXPECT_ERR(vd_capability_create(VD_OBJ_FILE, 100000, VD_RIGHT_READ, &w),
+		   VD_ERR_NOT_FOUND, "file: create for no file");
+	CHECK(vd_capability_create(VD_OBJ_FILE, 0, VD_RIGHT_READ, &w) == 0 &&
+		      vd_capability_revoke(w) == 0,
+	      "file: create a read-only one by index");
+	CHECK(vd_capability_derive(f, VD_RIGHT_READ, &ro) == 0,
+	      "file: derive a copy without EXECUTE");
+	a.file = ro;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_PERMISSION_DENIED,
+		   "file: create from a copy without EXECUTE");
+	a.file = BOGUS_TOKEN;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from a forged token");
+	a.file = vd_console_cap();
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from the console (wrong type)");
+	CHECK(vd_capability_revoke(f) == 0, "file: revoke it (and the copy)");
+	a.file = f;
+	EXPECT_ERR(vd_process_create(&a, &pcap), VD_ERR_INVALID_CAPABILITY,
+		   "file: create from a revoked capability");
+	(void)c;
+}
+
+/* SYS_IPC_DEBUG with the debug capability `dbg`: the cycle counter. */
+static long debug_cycles(vd_cap_token_t dbg)
+{
+	return raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_CYCLES, 0, (long)dbg);
+}
+
+/*
+ * SYS_IPC_DEBUG answers only the holder of the debug device capability
+ * (init passes it to utest as caps[1]); "utest nodebug", started with the
+ * console alone, must be refused.
+ */
+static void test_debug_capability(void)
+{
+	vd_cap_token_t dbg = vd_debug_cap(), ro = 0, weak = 0, pcap;
+	struct vd_ipc_stats st = {0};
+	struct vd_process_exit_info info = {0};
+	const char *const child[] = {"utest", "nodebug", NULL};
+
+	CHECK(dbg != 0, "started with the debug capability");
+	CHECK(debug_cycles(dbg) > 0, "IPC_DEBUG cycles with the capability");
+	CHECK(raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)&st, (long)dbg) ==
+			      0 &&
+		      st.messages_sent > 0,
+	      "IPC_DEBUG stats with the capability");
+	EXPECT_ERR(raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)KERNEL_PTR,
+		       (long)dbg),
+		   VD_ERR_MEM_BAD_ADDRESS,
+		   "IPC_DEBUG stats to a kernel pointer");
+	EXPECT_ERR(raw(VD_SYS_IPC_DEBUG, 99, 0, (long)dbg),
+		   VD_ERR_INVALID_PARAMETER, "IPC_DEBUG unknown op");
+	EXPECT_ERR(debug_cycles(0), VD_ERR_PERMISSION_DENIED,
+		   "IPC_DEBUG without a capability");
+	EXPECT_ERR(debug_cycles((long)vd_console_cap()),
+		   VD_ERR_PERMISSION_DENIED, "IPC_DEBUG with the console");
+	EXPECT_ERR(debug_cycles((long)vd_self_cap()), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a process");
+	EXPECT_ERR(debug_cycles((long)BOGUS_TOKEN), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a forged token");
+	CHECK(vd_capability_derive(dbg, VD_RIGHT_GRANT, &weak) == 0,
+	      "derive the debug capability without READ");
+	EXPECT_ERR(debug_cycles((long)weak), VD_ERR_PERMISSION_DENIED,
+		   "IPC_DEBUG without READ");
+	CHECK(vd_capability_derive(dbg, VD_RIGHT_READ, &ro) == 0 &&
+		      debug_cycles(ro) > 0,
+	      "IPC_DEBUG with a derived READ copy");
+	CHECK(vd_capability_revoke(ro) == 0, "revoke the copy");
+	EXPECT_ERR(debug_cycles((long)ro), VD_ERR_INVALID_CAPABILITY,
+		   "IPC_DEBUG with a revoked copy");
+	vd_capability_revoke(weak);
+	long r = vd_spawn("utest", child, &pcap);
+	if (!vd_is_err(r))
+		r = vd_process_wait(pcap, &info, VD_TIMEOUT_INFINITE);
+	CHECK(!vd_is_err(r) && info.exit_reason == VD_EXIT_NORMAL &&
+		      info.exit_code == 0,
+	      "a process without the capability is refused (%ld, %d)", r,
+	      (int)info.exit_code);
+}
+
+/* "utest nodebug": exits 0 if SYS_IPC_DEBUG refuses it every way. */
+static int nodebug(void)
+{
+	struct vd_ipc_stats st;
+	int bad = 0;
+
+	bad += vd_debug_cap() != 0;
+	bad += debug_cycles(0) != -(long)VD_ERR_PERMISSION_DENIED;
+	bad += raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)&st, 0) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	bad += raw(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_DUMP, 0, 0) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	bad += debug_cycles((long)vd_console_cap()) !=
+	       -(long)VD_ERR_PERMISSION_DENIED;
+	return bad;
+}
+
 int main(int argc, char **argv, char **envp)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && !vd_strcmp(argv[1], "nodebug"))
+		return nodebug();
+	if (argc > 1 && !vd_strcmp(argv[1], "memchild"))
+		return memchild();
 	for (; envp && *envp; envp++)
 		if (!vd_strncmp(*envp, "PPID=", 5))
 			for (const char *c = *envp + 5; *c >= '0' && *c <= '9';
@@ -425,5 +657,8 @@ int main(int argc, char **argv, char **envp)
 	test_process_control();
 	test_threads();
 	test_capabilities();
+	test_debug_capability();
+	test_files();
+	test_memory_objects();
 	return vd_utest_done(&T);
 }

@@ -88,6 +88,8 @@ static uint64_t allowed(unsigned nr)
 	case VD_SYS_CAPABILITY_DERIVE:
 	case VD_SYS_CAPABILITY_REVOKE:
 	case VD_SYS_IPC_DEBUG:
+	case VD_SYS_THREAD_INFO:
+	case VD_SYS_FILE_OPEN:
 	case VD_SYS_TRACE_READ:
 		return COMMON;
 	case VD_SYS_MMAP:

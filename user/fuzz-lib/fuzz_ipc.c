@@ -74,8 +74,8 @@ static void op_endpoint_create(struct fz_thr *t)
 			(FZ_SLOTS + 2 + 2 * fz_cfg.threads + FZ_LOST_MAX);
 		struct vd_ipc_stats st;
 
-		vd_ipc_stats(&st);
-		if (st.endpoints >= VD_IPC_MAX_ENDPOINTS &&
+		if (vd_ipc_stats(&st) == 0 &&
+		    st.endpoints >= VD_IPC_MAX_ENDPOINTS &&
 		    bound < VD_IPC_MAX_ENDPOINTS)
 			fz_fail("endpoint_create: table exhausted (%llu "
 				"endpoints, "
@@ -379,8 +379,12 @@ static void op_ipc_debug(struct fz_thr *t)
 	/* op 2 (dump) prints the whole IPC state: too loud for a loop */
 	if (op == VD_IPC_DEBUG_DUMP)
 		op = 3;
+	/* with the debug capability, none, or any token */
+	uint64_t dbg = fz_chance(t, 4)	? fz_rand(t)
+		       : fz_below(t, 2) ? vd_debug_cap()
+					: 0;
 	fz_sys(VD_SYS_IPC_DEBUG, op,
-	       fz_any_ptr(t, sizeof(struct vd_ipc_stats), true), 0, 0, 0, 0);
+	       fz_any_ptr(t, sizeof(struct vd_ipc_stats), true), dbg, 0, 0, 0);
 }
 
 /*

@@ -69,7 +69,9 @@ long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
 	static struct fz_child_args ca[32];
 	struct fz_child_args *c = &ca[t->idx % VD_ARRAY_SIZE(ca)];
 	struct fz_obj o = {.live = true};
-	vd_cap_token_t caps[2] = {vd_console_cap(), 0};
+	/* console, home endpoint, and the debug capability (IPC_DEBUG: the
+	 * leak checks read the kernel's IPC statistics) */
+	vd_cap_token_t caps[3] = {vd_console_cap(), 0, vd_debug_cap()};
 	vd_cap_token_t *tok = (vd_cap_token_t *)t->buf;
 	uint64_t seed = fz_mix(fz_cfg.seed, fz_rand(t));
 	struct vd_process_create_args a = {0};
@@ -117,7 +119,7 @@ long fz_spawn_child(struct fz_thr *t, uint64_t calls, unsigned fate,
 	a.path = (uint64_t)(uintptr_t) "fuzz";
 	a.argv = (uint64_t)(uintptr_t)c->argv;
 	a.caps = (uint64_t)(uintptr_t)caps;
-	a.ncaps = caps[1] ? 2 : 1;
+	a.ncaps = !caps[1] ? 1 : caps[2] ? 3 : 2;
 	pid = fz_sys(VD_SYS_PROCESS_CREATE, (uint64_t)(uintptr_t)&a,
 		     (uint64_t)(uintptr_t)tok, 0, 0, 0, 0);
 	if (caps[1])

@@ -161,6 +161,15 @@ static inline long vd_ipc_region_create(size_t size, uint32_t perms)
 			   0);
 }
 
+/* The same, and *cap_out gets the caller's Memory capability to the
+ * region: revoking it takes the region from everyone it reached. */
+static inline long vd_ipc_region_create_cap(size_t size, uint32_t perms,
+					    vd_cap_token_t *cap_out)
+{
+	return vd_syscall6(VD_SYS_IPC_REGION_CREATE, (long)size, perms,
+			   (long)cap_out, 0, 0, 0);
+}
+
 /* Returns the address (addr 0: the kernel picks). */
 static inline long vd_ipc_region_map(uint64_t region, uintptr_t addr)
 {
@@ -190,17 +199,19 @@ static inline long vd_ipc_region_release(uint64_t region)
 
 /* ---- debugging and benchmarks ---- */
 
+/* SYS_IPC_DEBUG needs the debug capability (vd_debug_cap(): the one
+ * the process was started with, or 0: PermissionDenied). */
 static inline long vd_ipc_stats(struct vd_ipc_stats *st)
 {
-	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st, 0, 0,
-			   0, 0);
+	return vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_STATS, (long)st,
+			   (long)vd_debug_cap(), 0, 0, 0);
 }
 
 /* The kernel's instruction/cycle counter (hal_cycles). */
 static inline uint64_t vd_ipc_cycles(void)
 {
 	return (uint64_t)vd_syscall6(VD_SYS_IPC_DEBUG, VD_IPC_DEBUG_CYCLES, 0,
-				     0, 0, 0, 0);
+				     (long)vd_debug_cap(), 0, 0, 0);
 }
 
 #endif /* VD_USER_IPC_H */

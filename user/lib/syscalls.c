@@ -123,3 +123,16 @@ long vd_trace_read(vd_cap_token_t trace, unsigned cpu, void *buf, size_t max,
 	return vd_syscall6(VD_SYS_TRACE_READ, (long)trace, (long)cpu, (long)buf,
 			   (long)max, (long)cursor, 0);
 }
+
+long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
+		    struct vd_thread_info *out)
+{
+	return vd_syscall6(VD_SYS_THREAD_INFO, (long)cap, (long)tid, (long)out,
+			   0, 0, 0);
+}
+
+long vd_file_open(const char *path, vd_cap_token_t *cap_out)
+{
+	return vd_syscall6(VD_SYS_FILE_OPEN, (long)path, (long)cap_out, 0, 0, 0,
+			   0);
+}

@@ -24,14 +24,15 @@ long vd_read(vd_cap_token_t dev, void *buf, size_t len);
 long vd_write(vd_cap_token_t dev, const void *buf, size_t len);
 
 /* maps zeroed anonymous memory, committed now, each frame on first touch; at
- * exactly addr if addr is not 0. */
+ * exactly addr if addr is not 0; or, given a Memory capability instead of proc,
+ * the whole memory object (a shared region, docs/ipc.md). */
 long vd_mmap(vd_cap_token_t proc, uintptr_t addr, size_t len, unsigned prot);
 
 /* unmaps memory mapped by MMAP. */
 long vd_munmap(vd_cap_token_t proc, uintptr_t addr, size_t len);
 
-/* creates a process from an ELF image or a boot file system program, not yet
- * running. */
+/* creates a process from an ELF image, a boot file system program named by path
+ * or by a File capability (FILE_OPEN), not yet running. */
 long vd_process_create(const struct vd_process_create_args *args,
 		       vd_cap_token_t *cap_out);
 
@@ -72,7 +73,8 @@ static inline long vd_thread_yield(void)
 long vd_thread_sleep(uint64_t ns);
 
 /* mints a capability to an object the caller owns (itself, its children, its
- * own threads). */
+ * own threads), to a memory object it holds (a copy of its own) or to a boot
+ * file system file (read-only). */
 long vd_capability_create(unsigned type, uint64_t object_id, uint32_t rights,
 			  vd_cap_token_t *out);
 
@@ -86,5 +88,14 @@ long vd_capability_revoke(vd_cap_token_t token);
 /* copies records of one CPU's trace ring buffer (docs/tracing.md). */
 long vd_trace_read(vd_cap_token_t trace, unsigned cpu, void *buf, size_t max,
 		   uint64_t *cursor);
+
+/* ThreadInfo of a thread: the thread a Thread capability names, or thread tid
+ * (0: the main thread) of the process a Process capability names. */
+long vd_thread_info(vd_cap_token_t cap, uint64_t tid,
+		    struct vd_thread_info *out);
+
+/* opens a boot file system file: a File capability to it (read-only: R X G),
+ * which PROCESS_CREATE takes as the program. */
+long vd_file_open(const char *path, vd_cap_token_t *cap_out);
 
 #endif /* VD_SYSCALLS_H */
