@@ -4,11 +4,13 @@
  * state are printed by the owning subsystems through registered printers.
  */
 #include <veridian/debug.h>
+#include <veridian/ipc.h>
 #include <veridian/mm.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
 
 bool vd_trace_on;
+uint64_t vd_ipc_fast_info_end = VD_IPC_SMALL_MAX + 1;
 static vd_dump_fn dumpers[VD_DUMP_KIND_COUNT];
 
 void vd_debug_print(const char *message)
@@ -21,6 +23,9 @@ void vd_debug_print(const char *message)
 void vd_set_trace_enabled(bool enabled)
 {
 	__atomic_store_n(&vd_trace_on, enabled, __ATOMIC_RELAXED);
+	__atomic_store_n(&vd_ipc_fast_info_end,
+			 enabled ? 0 : (uint64_t)VD_IPC_SMALL_MAX + 1,
+			 __ATOMIC_RELAXED);
 }
 
 bool vd_trace_enabled(void)

@@ -209,9 +209,10 @@ const volatile uint32_t *vd_ipc_fast_call(struct vd_cpu_context *ctx)
 	uint64_t info = IPC_R_INFO(ctx);
 	/* While tracing is on, the general path takes every message: the
 	 * fast path has no trace points, which would cost it registers
-	 * (docs/tracing.md).  One test of a byte with tracing off. */
-	if (info > VD_IPC_SMALL_MAX || IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
-	    VD_UNLIKELY(vd_trace_on) ||
+	 * (docs/tracing.md).  The size limit is 0 then, so the size test
+	 * is the trace test too. */
+	if (info >= vd_ipc_fast_info_end ||
+	    IPC_R_CAP(ctx) != VD_CAP_TOKEN_NULL ||
 	    !vd_cap_fast_object(p->caps, IPC_R_TOKEN(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_WRITE, &oid))
 		goto not_fast;
@@ -288,7 +289,7 @@ const volatile uint32_t *vd_ipc_fast_reply_recv(struct vd_cpu_context *ctx)
 	struct vd_process *p = t->proc;
 	struct fast_wait *fw = fast_wait_of(t);
 	uint64_t info = IPC_R_INFO(ctx);
-	if (info > VD_IPC_SMALL_MAX || VD_UNLIKELY(vd_trace_on) ||
+	if (info >= vd_ipc_fast_info_end ||
 	    !vd_cap_fast_object(p->caps, IPC_R_CAP(ctx), VD_OBJ_IPC_ENDPOINT,
 				VD_RIGHT_READ, &oid))
 		goto not_fast;

@@ -20,6 +20,14 @@ void vd_set_trace_enabled(bool enabled);
 bool vd_trace_enabled(void);
 
 extern bool vd_trace_on;
+/*
+ * The IPC fast path takes a message whose info word is below this: one
+ * more than the largest small message, or 0 while tracing is on (the
+ * fast path has no trace points), so that one compare, which the fast
+ * path makes anyway, is also its test of the trace switch.  Written only
+ * by vd_set_trace_enabled.
+ */
+extern uint64_t vd_ipc_fast_info_end;
 
 #define VD_TRACE(fmt, ...)                                                     \
 	do {                                                                   \
