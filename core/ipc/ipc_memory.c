@@ -67,6 +67,7 @@ vd_err_t vd_ipc_map_memory(const struct vd_ipc_actor *p, vd_cap_token_t token,
 		}
 		first->view->refs++;
 		h->read_only = !writable || !(r->perms & VD_RIGHT_WRITE);
+		h->no_grant = true;
 		err = vd_cap_derive_into(p->caps, p->caps, token,
 					 c.rights & ~VD_RIGHT_GRANT, &d);
 		if (err == VD_OK) {

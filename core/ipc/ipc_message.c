@@ -63,7 +63,7 @@ check_large(const struct vd_ipc_actor *from, const struct vd_ipc_message *msg)
 	 * else -- it would become real, and outlive the message if that is
 	 * dropped. */
 	struct ipc_holder *h = ipc_region_holder(r, from->pid);
-	if (h == NULL || h->provisional)
+	if (h == NULL || h->provisional || h->no_grant)
 		return VD_ERR_PERMISSION_DENIED;
 	if (msg->large.offset > r->size ||
 	    msg->large.len > r->size - msg->large.offset)

@@ -707,6 +707,8 @@ vd_err_t ipc_transfer_locked(const struct vd_ipc_actor *from,
 	    mode > VD_IPC_TRANSFER_COW)
 		return VD_ERR_INVALID_PARAMETER;
 	err = find_holder(from, region, &h);
+	if (err == VD_OK && h->no_grant)
+		err = VD_ERR_PERMISSION_DENIED; /* its access is not to give */
 	if (err == VD_OK && ipc_region_holder(h->region, to->pid) != NULL)
 		err = VD_ERR_BUSY;
 	if (err == VD_OK) {

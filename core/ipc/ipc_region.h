@@ -66,6 +66,11 @@ struct ipc_holder {
 	/* mapped without write access whatever the region allows: a holder
 	 * made by mmap through a Memory capability without WRITE */
 	bool read_only;
+	/* made by mmap through a passed Memory capability, whose copy it
+	 * holds without GRANT: it may map the region but not pass it on
+	 * (a transfer or a large message from it is PermissionDenied), or
+	 * a read-only holder could hand out a writable one */
+	bool no_grant;
 };
 
 /* Every holder of every region: per-process lookups (free addresses, COW

@@ -308,6 +308,16 @@ static void test_map_memory_by_capability(void **state)
 		host_pt_access(B.pt.root_frame, vb, VD_FAULT_WRITE, true, &pb),
 		VD_ERR_MEM_FAULT);
 	assert_false(vd_ipc_handle_page_fault(&B.a, vb, VD_FAULT_WRITE));
+	/* nor can B pass the region on, in any mode: the receiver's holder
+	 * would be writable (review finding) */
+	for (int mode = VD_IPC_TRANSFER_MOVE; mode <= VD_IPC_TRANSFER_COW;
+	     mode++)
+		assert_int_equal(
+			vd_ipc_transfer_shared_region(
+				&B.a, &C.a, r, (enum vd_ipc_transfer_mode)mode),
+			VD_ERR_PERMISSION_DENIED);
+	assert_null(
+		ipc_region_holder(ipc_table_lookup(&ipc_regions, r), C.a.pid));
 	/* C with a writable copy but no GRANT cannot get access */
 	assert_int_equal(vd_cap_derive_into(C.a.caps, A.a.caps, ta,
 					    RW | VD_RIGHT_MAP, &rw),
