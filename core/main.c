@@ -15,6 +15,7 @@
 #include <veridian/ktest.h>
 #include <veridian/printf.h>
 #include <veridian/sched.h>
+#include <veridian/trace.h>
 
 static volatile unsigned cpus_online = 1;
 /* Bit n: logical CPU n has checked in (the boot CPU from the start), so
@@ -34,6 +35,7 @@ void vd_kmain(const struct vd_boot_info *bi)
 	vd_cap_init(); /* the capabilities' MAC key, with the clock running */
 	vd_smp_init(bi);
 	hal_irq_local_enable();
+	vd_trace_boot(bi->cmdline); /* with every CPU and the scheduler up */
 
 #ifdef VD_KTEST_MODE
 	unsigned failed = vd_ktest_run_all();

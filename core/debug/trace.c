@@ -143,3 +143,29 @@ void vd_dump_trace(void)
 				(unsigned long long)rec.b);
 	}
 }
+
+/* Is `word` one of the command line's space-separated words? */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	size_t n = vd_strlen(word);
+
+	for (const char *p = cmdline; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - w) == n && vd_strncmp(w, word, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+void vd_trace_boot(const char *cmdline)
+{
+	if (!cmdline_has(cmdline, "vd.trace=on"))
+		return;
+	vd_set_trace_enabled(true);
+	kprintf("trace: on from boot (vd.trace=on); SYS_TRACE_READ reads "
+		"the rings\n");
+}

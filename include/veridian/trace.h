@@ -49,6 +49,9 @@ uint64_t vd_trace_written(unsigned cpu);
 void vd_trace_reset(void);
 /* Print every CPU's ring on the console, oldest first. */
 void vd_dump_trace(void);
+/* At boot: the command-line word vd.trace=on switches tracing on in any
+ * image (the production one included), before user space starts. */
+void vd_trace_boot(const char *cmdline);
 /* The event's name ("syscall-entry", ...), "?" for an unknown one. */
 const char *vd_trace_event_name(unsigned ev);
 
