@@ -56,10 +56,25 @@ vd_err_t vd_ipc_map_memory(const struct vd_ipc_actor *p, vd_cap_token_t token,
 		goto out;
 	}
 	if (h == NULL) {
-		struct ipc_holder *first =
-			VD_LIST_ENTRY(r->holders.next, struct ipc_holder, link);
+		/* the region's shared view: not a copy-on-write receiver's,
+		 * whose copied pages are that receiver's private data */
+		struct ipc_holder *first = NULL;
+		struct vd_list *it;
 		struct vd_capability d;
 
+		vd_list_for_each(it, &r->holders)
+		{
+			struct ipc_holder *o =
+				VD_LIST_ENTRY(it, struct ipc_holder, link);
+			if (!o->view->cow) {
+				first = o;
+				break;
+			}
+		}
+		if (first == NULL) {
+			err = VD_ERR_NOT_FOUND; /* only private copies left */
+			goto out;
+		}
 		h = ipc_holder_new_locked(r, p, first->view);
 		if (h == NULL) {
 			err = VD_ERR_OUT_OF_MEMORY;

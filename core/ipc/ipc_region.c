@@ -659,6 +659,7 @@ static vd_err_t transfer_cow(struct ipc_holder *from,
 
 	if (v == NULL)
 		return VD_ERR_OUT_OF_MEMORY;
+	v->cow = true;
 	/* every page may be copied once for this view: the sender pays */
 	v->limits = vd_limits_charge_ref(
 		from->who.proc ? from->who.proc->limits : NULL, VD_LIMIT_MEMORY,

@@ -28,6 +28,8 @@ struct ipc_view {
 	/* a CopyOnWrite view: its possible copies, charged (MEMORY) to the
 	 * sender of the transfer; NULL for a region's first view */
 	struct vd_limits *limits;
+	/* a CopyOnWrite receiver's view: its copied pages are private */
+	bool cow;
 	struct ipc_page *pages[];
 };
 
