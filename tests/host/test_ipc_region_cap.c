@@ -332,6 +332,37 @@ static void test_map_memory_by_capability(void **state)
 	assert_int_equal(vd_ipc_release_shared_region(&A.a, r), VD_OK);
 }
 
+/* mmap of a Memory capability never joins a copy-on-write receiver's
+ * private view (review finding): with only such a receiver left, the
+ * region's shared memory is gone and the map is refused. */
+static void test_map_memory_not_into_a_cow_copy(void **state)
+{
+	vd_region_id_t r;
+	vaddr_t va, vc;
+	struct vd_capability cc;
+	(void)state;
+
+	assert_int_equal(
+		vd_ipc_create_shared_region(&A.a, VD_PAGE_SIZE, RW, &r), VD_OK);
+	vd_cap_token_t ta = cap_of(&A, r, ALL_RIGHTS);
+	assert_int_equal(
+		vd_ipc_map_memory(&A.a, ta, VD_PAGE_SIZE, true, 0, &va), VD_OK);
+	assert_int_equal(vd_cap_derive_into(C.a.caps, A.a.caps, ta,
+					    RW | VD_RIGHT_MAP | VD_RIGHT_GRANT,
+					    &cc),
+			 VD_OK);
+	assert_int_equal(vd_ipc_transfer_shared_region(&A.a, &B.a, r,
+						       VD_IPC_TRANSFER_COW),
+			 VD_OK);
+	assert_int_equal(vd_ipc_release_shared_region(&A.a, r), VD_OK);
+	assert_int_equal(
+		vd_ipc_map_memory(&C.a, cc.token, VD_PAGE_SIZE, true, 0, &vc),
+		VD_ERR_NOT_FOUND);
+	assert_null(
+		ipc_region_holder(ipc_table_lookup(&ipc_regions, r), C.a.pid));
+	assert_int_equal(vd_ipc_release_shared_region(&B.a, r), VD_OK);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, procs_setup, procs_teardown)
@@ -343,6 +374,7 @@ int main(void)
 		T(test_letting_go_keeps_receivers),
 		T(test_exit_with_copies),
 		T(test_map_memory_by_capability),
+		T(test_map_memory_not_into_a_cow_copy),
 	};
 	return cmocka_run_group_tests(tests, ipc_group_setup, NULL);
 }
