@@ -172,12 +172,12 @@ void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 			   bool original);
 /* Make the space with this id obj's owner (count what it holds). */
 void cap_object_set_owner_locked(struct cap_object *obj, uint64_t space_id);
-/* Take the original s off obj's list (its subtree stays). */
 /* Make the live slot s (no parent, no siblings) one of obj's
  * originals, without counting it again (vd_cap_delete moving a child
- * up). */
+ * up; cap_object_add_locked for a new original). */
 void cap_object_add_original_locked(struct cap_object *obj,
 				    struct vd_cap_slot *s);
+/* Take the original s off obj's list (its subtree stays). */
 void cap_object_unlink_original(struct cap_object *obj, struct vd_cap_slot *s);
 /* Run the hook a revocation asked for (lock NOT held). */
 void cap_gone_notify(const struct cap_gone *gone);

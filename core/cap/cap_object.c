@@ -130,14 +130,8 @@ void cap_object_add_locked(struct cap_object *obj, struct vd_cap_slot *s,
 	obj->count++;
 	if (obj->owner_space != 0 && s->space->id == obj->owner_space)
 		obj->owner_held++;
-	if (!original)
-		return;
-	s->parent = NULL;
-	s->prev_sibling = NULL;
-	s->next_sibling = obj->originals;
-	if (obj->originals)
-		obj->originals->prev_sibling = s;
-	obj->originals = s;
+	if (original)
+		cap_object_add_original_locked(obj, s);
 }
 
 void cap_object_add_original_locked(struct cap_object *obj,
