@@ -20,6 +20,7 @@
  * reply-and-receive loop, like seL4bench's: it never tells requests
  * apart, so the client ends it with vd_process_terminate.
  */
+#include <arch/machine.h>
 #include <ipc_util.h>
 
 #define WARMUP	    16
@@ -39,17 +40,12 @@ static void serve_echo(vd_cap_token_t ep)
 /* FP work between IPC calls: one double add on a value that lives in an
  * FP register across the inline syscalls (they clobber none), so every
  * round trip runs an FP instruction after each switch. */
-#if defined(__x86_64__)
-#define FP_REG "+x" /* an SSE register */
-#elif defined(__aarch64__)
-#define FP_REG "+w" /* a SIMD&FP register */
-#else
-#define FP_REG "+f" /* an F/D register */
-#endif
 static inline double fp_touch(double x)
 {
 	x += 1.0;
-	__asm__ volatile("" : FP_REG(x)); /* keep it in an FP register */
+	__asm__ volatile(
+		""
+		: VD_ARCH_FP_REG_CONSTRAINT(x)); /* keep it in an FP register */
 	return x;
 }
 

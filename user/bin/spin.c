@@ -11,6 +11,7 @@
  * which only a debugger that edits its saved context can make happen --
  * and then exits with the value it saw.
  */
+#include <arch/machine.h>
 #include <vd.h>
 
 #define SPIN_REG_BEFORE 17
@@ -18,36 +19,7 @@
 
 static long wait_for_debugger(void)
 {
-	long v;
-	long after = SPIN_REG_AFTER;
-
-#if defined(__x86_64__)
-	__asm__ volatile("mov %1, %%rdi\n"
-			 "1: cmp %2, %%rdi\n"
-			 "jne 1b\n"
-			 "mov %%rdi, %0"
-			 : "=r"(v)
-			 : "i"(SPIN_REG_BEFORE), "r"(after)
-			 : "rdi", "cc");
-#elif defined(__aarch64__)
-	__asm__ volatile("mov x0, %1\n"
-			 "1: cmp x0, %2\n"
-			 "b.ne 1b\n"
-			 "mov %0, x0"
-			 : "=r"(v)
-			 : "i"(SPIN_REG_BEFORE), "r"(after)
-			 : "x0", "cc");
-#elif defined(__riscv)
-	__asm__ volatile("li a0, %1\n"
-			 "1: bne a0, %2, 1b\n"
-			 "mv %0, a0"
-			 : "=r"(v)
-			 : "i"(SPIN_REG_BEFORE), "r"(after)
-			 : "a0");
-#else
-#error "spin reg: no loop for this architecture"
-#endif
-	return v;
+	return vd_arch_spin_on_arg0(SPIN_REG_BEFORE, SPIN_REG_AFTER);
 }
 
 int main(int argc, char **argv, char **envp)

@@ -1,6 +1,7 @@
 /*
  * RISC-V 64: what user programs that test the kernel need to know about the
- * machine (user/bin/fault.c, utest.c), reached as <arch/machine.h>.
+ * machine (user/bin/fault.c, utest.c, spin.c, ipc-bench.c), reached as
+ * <arch/machine.h>.
  */
 #ifndef VD_USER_ARCH_MACHINE_H
 #define VD_USER_ARCH_MACHINE_H
@@ -23,5 +24,26 @@ static inline void vd_arch_illegal_insn(void)
 	0x73, 0x00, 0x00, 0x00, /* ecall */ \
 	0x6f, 0x00, 0x00, 0x00	/* j . */
 /* clang-format on */
+
+/* Put `before` in the register of syscall argument 0 (a0) and spin,
+ * without a syscall, until that register holds `after` (which only a
+ * debugger editing the saved context can make happen); returns the value
+ * seen (user/bin/spin.c "reg"). */
+static inline long vd_arch_spin_on_arg0(long before, long after)
+{
+	long v;
+
+	__asm__ volatile("mv a0, %1\n"
+			 "1: bne a0, %2, 1b\n"
+			 "mv %0, a0"
+			 : "=r"(v)
+			 : "r"(before), "r"(after)
+			 : "a0");
+	return v;
+}
+
+/* An asm constraint that keeps a double in an FP/SIMD register
+ * (user/bin/ipc-bench.c's FP round trip). */
+#define VD_ARCH_FP_REG_CONSTRAINT "+f" /* an F/D register */
 
 #endif /* VD_USER_ARCH_MACHINE_H */

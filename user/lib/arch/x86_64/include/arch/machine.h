@@ -1,6 +1,7 @@
 /*
  * x86_64: what user programs that test the kernel need to know about the
- * machine (user/bin/fault.c, utest.c), reached as <arch/machine.h>.
+ * machine (user/bin/fault.c, utest.c, spin.c, ipc-bench.c), reached as
+ * <arch/machine.h>.
  */
 #ifndef VD_USER_ARCH_MACHINE_H
 #define VD_USER_ARCH_MACHINE_H
@@ -23,5 +24,27 @@ static inline void vd_arch_illegal_insn(void)
 	0x0f, 0x05,		      /* syscall */ \
 	0xeb, 0xfe		      /* jmp . */
 /* clang-format on */
+
+/* Put `before` in the register of syscall argument 0 (rdi) and spin,
+ * without a syscall, until that register holds `after` (which only a
+ * debugger editing the saved context can make happen); returns the value
+ * seen (user/bin/spin.c "reg"). */
+static inline long vd_arch_spin_on_arg0(long before, long after)
+{
+	long v;
+
+	__asm__ volatile("mov %1, %%rdi\n"
+			 "1: cmp %2, %%rdi\n"
+			 "jne 1b\n"
+			 "mov %%rdi, %0"
+			 : "=r"(v)
+			 : "r"(before), "r"(after)
+			 : "rdi", "cc");
+	return v;
+}
+
+/* An asm constraint that keeps a double in an FP/SIMD register
+ * (user/bin/ipc-bench.c's FP round trip). */
+#define VD_ARCH_FP_REG_CONSTRAINT "+x" /* an SSE register */
 
 #endif /* VD_USER_ARCH_MACHINE_H */
