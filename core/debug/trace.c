@@ -11,6 +11,7 @@
  * past the record), the copy may be torn and is dropped, as a lost
  * record.  This is a seqlock with the sequence per ring, not per slot.
  */
+#include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/sched.h>
@@ -144,26 +145,15 @@ void vd_dump_trace(void)
 	}
 }
 
-/* Is `word` one of the command line's space-separated words? */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-	size_t n = vd_strlen(word);
-
-	for (const char *p = cmdline; p && *p;) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		if ((size_t)(p - w) == n && vd_strncmp(w, word, n) == 0)
-			return true;
-	}
-	return false;
-}
-
 void vd_trace_boot(const char *cmdline)
 {
-	if (!cmdline_has(cmdline, "vd.trace=on"))
+	const char *pos = cmdline, *v;
+	size_t n;
+	bool on = false;
+
+	while (vd_cmdline_next(&pos, "vd.trace", &v, &n))
+		on |= n == 2 && vd_strncmp(v, "on", 2) == 0;
+	if (!on)
 		return;
 	vd_set_trace_enabled(true);
 	kprintf("trace: on from boot (vd.trace=on); SYS_TRACE_READ reads "

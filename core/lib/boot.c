@@ -1,6 +1,7 @@
 /* Boot banner and boot-info helpers. */
 #include <veridian/boot.h>
 #include <veridian/printf.h>
+#include <veridian/string.h>
 
 const struct vd_boot_info *vd_boot_info;
 
@@ -64,4 +65,28 @@ void vd_print_banner(const struct vd_boot_info *bi)
 		kprintf("initrd: %#llx, %llu bytes\n",
 			(unsigned long long)bi->initrd_base,
 			(unsigned long long)bi->initrd_size);
+}
+
+bool vd_cmdline_next(const char **pos, const char *key, const char **value,
+		     size_t *len)
+{
+	size_t klen = vd_strlen(key);
+	const char *p = *pos;
+
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		const char *word = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - word) > klen &&
+		    vd_strncmp(word, key, klen) == 0 && word[klen] == '=') {
+			*value = word + klen + 1;
+			*len = (size_t)(p - *value);
+			*pos = p;
+			return true;
+		}
+	}
+	*pos = p;
+	return false;
 }

@@ -7,6 +7,7 @@
  * table is written once and only read afterwards, so it needs no lock.
  */
 #include <hal/driver.h>
+#include <veridian/boot.h>
 #include <veridian/panic.h>
 #include <veridian/printf.h>
 #include <veridian/string.h>
@@ -37,24 +38,15 @@ const char *vd_driver_role_name(enum vd_driver_role role)
 static bool cmdline_option(const char *cmdline, enum vd_driver_role role,
 			   char *buf, size_t len)
 {
-	const char *name = role_names[role];
-	size_t nlen = vd_strlen(name);
+	const char *name = role_names[role], *pos = cmdline, *v;
+	char key[16];
+	size_t n;
 	bool found = false;
 
+	vd_snprintf(key, sizeof(key), "vd.%s", name);
 	/* the last occurrence wins, as for Linux's options: a boot loader
 	 * appends what overrides the board's defaults */
-	for (const char *p = cmdline; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *word = p;
-		while (*p && *p != ' ')
-			p++;
-		if (vd_strncmp(word, "vd.", 3) != 0 ||
-		    vd_strncmp(word + 3, name, nlen) != 0 ||
-		    word[3 + nlen] != '=')
-			continue;
-		const char *v = word + 4 + nlen;
-		size_t n = (size_t)(p - v);
+	while (vd_cmdline_next(&pos, key, &v, &n)) {
 		if (n >= len) {
 			/* a cut name or address would bind the wrong thing */
 			kprintf("driver: vd.%s= value longer than %u "

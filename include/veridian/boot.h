@@ -18,4 +18,15 @@ bool vd_boot_add_region(struct vd_mem_region *list, unsigned *count,
 
 const char *vd_mem_type_name(enum vd_mem_type t);
 
+/*
+ * Kernel command line options, space-separated words "key=value": the
+ * next word after *pos (start with *pos = the command line) whose key is
+ * `key` (given without the '='); sets *value to its value (not
+ * NUL-terminated), *len to its length, and *pos past it.  False when no
+ * more such word follows.  Loop to the end for Linux's "the last one
+ * counts".
+ */
+bool vd_cmdline_next(const char **pos, const char *key, const char **value,
+		     size_t *len);
+
 #endif /* VERIDIAN_BOOT_H */
